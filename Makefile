@@ -1,0 +1,50 @@
+# The two commands: `make demo` and `make test`. Everything else is optional.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.sovex-installed
+export GX_ANALYTICS_ENABLED := false
+
+.PHONY: install demo test test-slow test-all lint format airflow storage-down clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make demo: venv + install + local SeaweedFS + synthetic population + the real DAG
+demo: install
+	$(BIN)/sovex demo
+
+## make test: everything needed, then the suite (integration included, slow ones excluded)
+test: install
+	$(BIN)/pytest -m "not slow"
+
+test-slow: install
+	$(BIN)/pytest -m slow
+
+test-all: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## make airflow: Airflow's standalone UI on 127.0.0.1 (a free port, 8081 if available)
+airflow: install
+	$(BIN)/sovex airflow-ui
+
+storage-down: install
+	$(BIN)/sovex storage down
+
+clean: storage-down
+	rm -rf .sovex

@@ -1,0 +1,1 @@
+"""Keys, keyed pseudonyms, date shifting, generalisation and identifier detection."""

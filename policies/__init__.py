@@ -1,0 +1,1 @@
+"""Hosting policies (Rego), the provider registry and the evaluator returning a Decision."""

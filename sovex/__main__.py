@@ -1,0 +1,5 @@
+import sys
+
+from sovex.cli import main
+
+sys.exit(main())

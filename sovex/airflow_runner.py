@@ -1,0 +1,177 @@
+"""Running the `research_extract` DAG in-process with Airflow's own `dag.test()`.
+
+Airflow reads its configuration from the environment when it is first imported, so the
+entry point calls `configure_airflow_environ` before anything imports airflow.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator, MutableMapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sovex.errors import (
+    ConfigurationError,
+    GateFailed,
+    IntegrityError,
+    InvalidInput,
+    PolicyRefused,
+    SovexError,
+)
+from sovex.pipeline import OUTCOME_FILE, RESULT_FILE, make_extract_id, run_dir
+from sovex.request import load_request
+from sovex.settings import Settings
+
+DAG_ID = "research_extract"
+MIGRATED_MARKER = ".sovex-db-migrated"
+
+
+def airflow_environ(settings: Settings) -> dict[str, str]:
+    """The variables Airflow and Great Expectations read, all pointing into the state dir."""
+    return {
+        "AIRFLOW_HOME": str(settings.airflow_home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(settings.dags_dir),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{settings.airflow_home}/airflow.db",
+        "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(settings.logs_dir / "airflow"),
+        # Port 8080 is SeaweedFS's volume port on these machines.
+        "AIRFLOW__API__HOST": "127.0.0.1",
+        "AIRFLOW__API__PORT": str(PREFERRED_API_PORT),
+        "GX_ANALYTICS_ENABLED": "false",
+        "SOVEX_STATE_DIR": str(settings.state_dir),
+    }
+
+
+PREFERRED_API_PORT = 8081
+
+
+def free_api_port(preferred: int = PREFERRED_API_PORT) -> int:
+    """`preferred` if nothing listens there on 127.0.0.1, else any free port."""
+    import socket
+
+    for port in (preferred, 0):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return int(probe.getsockname()[1])
+    raise ConfigurationError("no free TCP port on 127.0.0.1 for the Airflow API")
+
+
+def configure_airflow_environ(settings: Settings, environ: MutableMapping[str, str]) -> None:
+    for name, value in airflow_environ(settings).items():
+        environ.setdefault(name, value)
+    settings.airflow_home.mkdir(parents=True, exist_ok=True)
+
+
+def migrate_metadata_db(settings: Settings) -> None:
+    """`airflow db migrate` once per Airflow version (SQLite under the state dir)."""
+    import airflow
+
+    marker = settings.airflow_home / MIGRATED_MARKER
+    if marker.is_file() and marker.read_text().strip() == airflow.__version__:
+        return
+    airflow_cli = Path(sys.executable).parent / "airflow"
+    completed = subprocess.run(
+        [str(airflow_cli), "db", "migrate"], capture_output=True, text=True, check=False
+    )
+    if completed.returncode != 0:
+        log = settings.logs_dir / "airflow-db-migrate.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(completed.stdout + completed.stderr)
+        raise ConfigurationError(f"`airflow db migrate` failed: see {log}")
+    marker.write_text(airflow.__version__)
+
+
+@contextlib.contextmanager
+def output_to(log_file: Path) -> Iterator[None]:
+    """Send this process's stdout/stderr (Airflow's task logs) to a file for a while."""
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with log_file.open("ab") as handle:
+        os.dup2(handle.fileno(), 1)
+        os.dup2(handle.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+
+
+_dag_cache: dict[Path, Any] = {}
+
+
+def load_dag(settings: Settings) -> Any:
+    if settings.dags_dir not in _dag_cache:
+        from airflow.dag_processing.dagbag import DagBag
+
+        bag = DagBag(dag_folder=str(settings.dags_dir))
+        if bag.import_errors:
+            raise ConfigurationError(
+                "DAG import errors: " + "; ".join(f"{k}: {v}" for k, v in bag.import_errors.items())
+            )
+        _dag_cache[settings.dags_dir] = bag.get_dag(DAG_ID)
+    return _dag_cache[settings.dags_dir]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    extract_id: str
+    log_file: Path
+    result: dict[str, Any]
+
+
+def _raise_from_outcome(outcome: dict[str, Any], log_file: Path) -> None:
+    error = outcome.get("error")
+    message = outcome.get("message", "")
+    if error == "PolicyRefused":
+        raise PolicyRefused(outcome.get("target", "?"), outcome.get("reasons", []))
+    if error == "GateFailed":
+        raise GateFailed(outcome.get("failures", []))
+    if error == "IntegrityError":
+        raise IntegrityError(message)
+    if error == "InvalidInput":
+        raise InvalidInput(message.splitlines())
+    if outcome.get("exit_code") == ConfigurationError.exit_code and error == "ConfigurationError":
+        raise ConfigurationError(message)
+    raise SovexError(f"run failed in step {outcome.get('step')}: {message} (log: {log_file})")
+
+
+def run_request(settings: Settings, request_file: Path, logical_date: datetime) -> RunResult:
+    """Validate, then run the DAG for one request; raise the step's error if it failed."""
+    request = load_request(request_file, settings.catalogs_dir, settings.targets_dir)
+    extract_id = make_extract_id(request.id, logical_date)
+    directory = run_dir(settings, extract_id)
+    log_file = settings.logs_dir / "runs" / f"{extract_id}.log"
+    migrate_metadata_db(settings)
+    dag = load_dag(settings)
+    with output_to(log_file):
+        dag_run = dag.test(
+            run_conf={"request_file": str(request_file.resolve())}, logical_date=logical_date
+        )
+    outcome_path = directory / OUTCOME_FILE
+    outcome = json.loads(outcome_path.read_text()) if outcome_path.is_file() else None
+    if outcome and not outcome.get("ok"):
+        _raise_from_outcome(outcome, log_file)
+    result_path = directory / RESULT_FILE
+    if dag_run.state != "success" or not result_path.is_file():
+        raise SovexError(
+            f"run {extract_id} did not finish (state {dag_run.state}); log: {log_file}"
+        )
+    return RunResult(
+        extract_id=extract_id, log_file=log_file, result=json.loads(result_path.read_text())
+    )

@@ -1,0 +1,135 @@
+"""The source catalog: every source column's role, owned by the data steward."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sovex.errors import InvalidInput
+
+
+class Role(StrEnum):
+    PERSON_ID = "person_id"
+    DIRECT_IDENTIFIER = "direct_identifier"
+    QUASI_IDENTIFIER = "quasi_identifier"
+    EVENT_DATE = "event_date"
+    FREE_TEXT = "free_text"
+    SENSITIVE = "sensitive"
+    ATTRIBUTE = "attribute"
+
+
+class Generalisation(StrEnum):
+    NONE = "none"
+    BIRTH_YEAR = "birth_year"
+    DEPARTEMENT = "departement"
+    MONTH = "month"
+
+
+# Roles whose values never leave the source, whatever the request says.
+NEVER_EXTRACTABLE = frozenset({Role.DIRECT_IDENTIFIER})
+# Free text needs the scrubber before it may leave; this version does not release it.
+NOT_YET_EXTRACTABLE = frozenset({Role.FREE_TEXT})
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    name: str
+    role: Role
+    generalise: Generalisation = Generalisation.NONE
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    columns: dict[str, ColumnSpec]
+
+    def extractable_columns(self) -> list[str]:
+        return [
+            c.name
+            for c in self.columns.values()
+            if c.role not in NEVER_EXTRACTABLE and c.role not in NOT_YET_EXTRACTABLE
+        ]
+
+
+@dataclass(frozen=True)
+class SourceCatalog:
+    source: str
+    path: Path
+    person_id_column: str
+    person_table: str
+    consent_table: str
+    tables: dict[str, TableSpec]
+
+
+def _parse_column(where: str, name: str, raw: Any, problems: list[str]) -> ColumnSpec | None:
+    spec = {"role": raw} if isinstance(raw, str) else raw
+    if not isinstance(spec, dict) or "role" not in spec:
+        problems.append(f"{where}: column {name!r} needs a role (one of {_choices(Role)})")
+        return None
+    try:
+        role = Role(spec["role"])
+    except ValueError:
+        problems.append(
+            f"{where}: column {name!r}: unknown role {spec['role']!r} (one of {_choices(Role)})"
+        )
+        return None
+    try:
+        generalise = Generalisation(spec.get("generalise", "none"))
+    except ValueError:
+        problems.append(
+            f"{where}: column {name!r}: unknown generalisation {spec.get('generalise')!r} "
+            f"(one of {_choices(Generalisation)})"
+        )
+        return None
+    return ColumnSpec(name=name, role=role, generalise=generalise)
+
+
+def _choices(enum: type[StrEnum]) -> str:
+    return ", ".join(member.value for member in enum)
+
+
+def load_catalog(path: Path) -> SourceCatalog:
+    """Read and check a catalog file; every problem is listed at once."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise InvalidInput(f"{path}: cannot read catalog: {error}") from error
+    if not isinstance(raw, dict):
+        raise InvalidInput(f"{path}: a catalog must be a YAML mapping")
+    problems: list[str] = []
+    for field in ("source", "person_id_column", "person_table", "consent_table", "tables"):
+        if field not in raw:
+            problems.append(f"{path}: field {field!r} is required")
+    tables: dict[str, TableSpec] = {}
+    raw_tables = raw.get("tables") or {}
+    if not isinstance(raw_tables, dict):
+        problems.append(f"{path}: field 'tables' must be a mapping of table name to columns")
+        raw_tables = {}
+    for table_name, table_raw in raw_tables.items():
+        where = f"{path}: table {table_name!r}"
+        raw_columns = (table_raw or {}).get("columns") if isinstance(table_raw, dict) else None
+        if not isinstance(raw_columns, dict) or not raw_columns:
+            problems.append(f"{where}: 'columns' must map each column to its role")
+            continue
+        columns = {}
+        for column_name, column_raw in raw_columns.items():
+            column = _parse_column(where, column_name, column_raw, problems)
+            if column is not None:
+                columns[column_name] = column
+        tables[table_name] = TableSpec(name=table_name, columns=columns)
+    if raw.get("person_table") and raw.get("person_table") not in tables:
+        problems.append(f"{path}: field 'person_table': {raw['person_table']!r} is not a table")
+    if problems:
+        raise InvalidInput(problems)
+    return SourceCatalog(
+        source=str(raw["source"]),
+        path=path,
+        person_id_column=str(raw["person_id_column"]),
+        person_table=str(raw["person_table"]),
+        consent_table=str(raw["consent_table"]),
+        tables=tables,
+    )

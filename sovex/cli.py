@@ -1,0 +1,301 @@
+"""The `sovex` command. Reads the environment once, here, and maps errors to exit codes.
+
+Human-readable output goes to stderr; machine-readable results (JSON) go to stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from sovex.errors import EXIT_INTERNAL, EXIT_INVALID_INPUT, SovexError, UserError, exit_code_for
+from sovex.settings import Settings, settings_from_environ
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="sovex: consent-gated, pseudonymised research extracts published to EU storage.",
+)
+request_app = typer.Typer(no_args_is_help=True, help="Extract requests.")
+extract_app = typer.Typer(no_args_is_help=True, help="Published extracts.")
+storage_app = typer.Typer(no_args_is_help=True, help="The local SeaweedFS S3 server.")
+policy_app = typer.Typer(no_args_is_help=True, help="Hosting policy.")
+app.add_typer(request_app, name="request")
+app.add_typer(extract_app, name="extract")
+app.add_typer(storage_app, name="storage")
+app.add_typer(policy_app, name="policy")
+
+console = Console(stderr=True)
+
+
+class _State:
+    settings: Settings
+
+
+state = _State()
+
+
+def _emit_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, sort_keys=True) + "\n")
+    sys.stdout.flush()
+
+
+def _prepare_airflow() -> None:
+    from sovex.airflow_runner import configure_airflow_environ
+
+    # Airflow reads its configuration from the environment when first imported.
+    configure_airflow_environ(state.settings, os.environ)
+
+
+@app.command()
+def demo(
+    patients: Annotated[int, typer.Option(min=50, help="Synthetic patients")] = 2_000,
+) -> None:
+    """The whole job on the embedded default; the last stdout line is a JSON summary."""
+    from sovex.demo import DemoStep, run_demo
+
+    _prepare_airflow()
+    with console.status("starting") as status:
+
+        def step(title: str) -> None:
+            status.update(f"[bold]{title}[/bold]…")
+            console.print(f"[bold cyan]▶[/bold cyan] {title}")
+
+        summary = run_demo(state.settings, patients, DemoStep(say=console.print, step=step))
+    console.print(
+        f"[green]done[/green]: extract {summary['extract_id']} published to "
+        f"{summary['manifest']} at {summary['endpoint']}"
+    )
+    _emit_json(summary)
+
+
+@app.command()
+def synth(
+    patients: Annotated[int, typer.Option(min=1, help="Number of patients")] = 10_000,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same data)")] = 20261129,
+    out: Annotated[Path | None, typer.Option(help="Output folder (default: state source)")] = None,
+) -> None:
+    """Write the synthetic French population (one Parquet file per table)."""
+    from sovex.synth import generate_population
+
+    destination = out or state.settings.source_dir
+    with console.status(f"generating {patients} patients…"):
+        rows = generate_population(destination, patients=patients, seed=seed)
+    console.print(f"wrote {destination}")
+    _emit_json({"directory": str(destination), "tables": rows})
+
+
+@request_app.command("validate")
+def request_validate(file: Path) -> None:
+    """Check a request file; every problem is listed, each with its file and field."""
+    from sovex.request import load_request
+
+    request = load_request(file, state.settings.catalogs_dir, state.settings.targets_dir)
+    console.print(f"[green]valid[/green]: {file} (request {request.id}, project {request.project})")
+    _emit_json({"file": str(file), "valid": True, "id": request.id, "sha256": request.sha256()})
+
+
+@app.command()
+def run(request: Path) -> None:
+    """Run the research_extract DAG for one request (in-process, with dag.test())."""
+    _prepare_airflow()
+    from sovex.airflow_runner import run_request
+
+    logical_date = datetime.now(UTC).replace(microsecond=0)
+    with console.status("running research_extract…"):
+        result = run_request(state.settings, request, logical_date)
+    console.print(f"[green]published[/green] {result.result['manifest']} (log: {result.log_file})")
+    _emit_json(result.result)
+
+
+@extract_app.command("list")
+def extract_list(
+    project: Annotated[str | None, typer.Option(help="Only this project")] = None,
+    target: Annotated[str, typer.Option(help="Hosting target")] = "local-seaweedfs",
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
+) -> None:
+    """Extracts published on a target (those with a manifest)."""
+    from transforms.download import list_extracts
+    from transforms.storage_client import reading_client
+
+    s3, hosting = reading_client(state.settings, target)
+    manifests = list_extracts(s3, hosting.bucket, project)
+    rows = [
+        {
+            "project": m.project,
+            "extract_id": m.extract_id,
+            "published_at": m.published_at,
+            "tables": m.tables,
+            "files": len(m.files),
+        }
+        for m in manifests
+    ]
+    if as_json:
+        _emit_json(rows)
+        return
+    table = Table("project", "extract id", "published", "rows per table")
+    for row in rows:
+        table.add_row(
+            row["project"],
+            row["extract_id"],
+            row["published_at"],
+            ", ".join(f"{k} {v}" for k, v in row["tables"].items()),
+        )
+    Console().print(table)
+
+
+@extract_app.command("download")
+def extract_download(
+    extract_id: str,
+    project: Annotated[str, typer.Option(help="The extract's project")],
+    to: Annotated[Path | None, typer.Option(help="Destination folder")] = None,
+    target: Annotated[str, typer.Option(help="Hosting target")] = "local-seaweedfs",
+) -> None:
+    """Download an extract; every file's sha256 and size are checked against the manifest."""
+    from transforms.download import download_extract
+    from transforms.storage_client import reading_client
+
+    s3, hosting = reading_client(state.settings, target)
+    destination = to or state.settings.downloads_dir
+    with console.status(f"downloading {extract_id}…"):
+        downloaded = download_extract(s3, hosting.bucket, project, extract_id, destination)
+    console.print(
+        f"[green]verified[/green] {downloaded.files} files ({downloaded.bytes} bytes) "
+        f"in {downloaded.directory}"
+    )
+    _emit_json(
+        {
+            "extract_id": extract_id,
+            "directory": str(downloaded.directory),
+            "files": downloaded.files,
+        }
+    )
+
+
+@app.command("airflow-ui")
+def airflow_ui() -> None:
+    """Start Airflow's standalone UI on 127.0.0.1 (8081 when free, else a free port)."""
+    from sovex.airflow_runner import free_api_port, migrate_metadata_db
+
+    os.environ.setdefault("AIRFLOW__API__PORT", str(free_api_port()))
+    _prepare_airflow()
+    migrate_metadata_db(state.settings)
+    port = os.environ["AIRFLOW__API__PORT"]
+    console.print(f"Airflow UI on http://127.0.0.1:{port} (the admin password is printed below)")
+    airflow_cli = Path(sys.executable).parent / "airflow"
+    os.execv(str(airflow_cli), [str(airflow_cli), "standalone"])
+
+
+@storage_app.command("up")
+def storage_up() -> None:
+    """Start the local SeaweedFS S3 server on 127.0.0.1 (idempotent)."""
+    from sovex.storage_server import LocalStorage
+
+    with console.status("starting SeaweedFS…"):
+        endpoint = LocalStorage(state.settings.storage_dir).up()
+    console.print(f"SeaweedFS S3 listening on {endpoint.endpoint_url}")
+    _emit_json({"running": True, "endpoint": endpoint.endpoint_url})
+
+
+@storage_app.command("down")
+def storage_down() -> None:
+    """Stop the local SeaweedFS server."""
+    from sovex.storage_server import LocalStorage
+
+    stopped = LocalStorage(state.settings.storage_dir).down()
+    console.print("stopped" if stopped else "was not running")
+    _emit_json({"running": False, "stopped": stopped})
+
+
+@storage_app.command("status")
+def storage_status() -> None:
+    """Is the local SeaweedFS server running, and where."""
+    from sovex.storage_server import LocalStorage
+
+    status = LocalStorage(state.settings.storage_dir).status()
+    console.print(
+        f"running at {status.endpoint_url} (pid {status.pid})" if status.running else "not running"
+    )
+    _emit_json({"running": status.running, "endpoint": status.endpoint_url, "pid": status.pid})
+
+
+@policy_app.command("check")
+def policy_check(
+    target_file: Path,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output only")] = False,
+) -> None:
+    """Decide whether a hosting target may receive extracts (exit 0 allowed, 3 refused)."""
+    from policies.evaluator import evaluate_target
+    from sovex.errors import PolicyRefused
+    from sovex.target import load_target
+
+    target = load_target(target_file)
+    decision = evaluate_target(target)
+    payload = {
+        "target": target.name,
+        "allowed": decision.allowed,
+        "reasons": [{"code": r.code, "message": r.message} for r in decision.reasons],
+        "policy_bundle_sha256": decision.policy_bundle_sha256,
+    }
+    if not as_json:
+        verdict = "[green]allowed[/green]" if decision.allowed else "[red]refused[/red]"
+        console.print(f"{target.name}: {verdict}")
+        for reason in decision.reasons:
+            console.print(f"  {reason.code}: {reason.message}")
+    _emit_json(payload)
+    if not decision.allowed:
+        raise PolicyRefused(target.name, [r.message for r in decision.reasons])
+
+
+def _report_error(error: BaseException, settings: Settings | None) -> int:
+    if isinstance(error, UserError):
+        lines = str(error).splitlines() or [type(error).__name__]
+        console.print(f"[red]error[/red]: {escape(lines[0])}", highlight=False, soft_wrap=True)
+        for line in lines[1:]:
+            console.print(f"  - {escape(line)}", highlight=False, soft_wrap=True)
+        return exit_code_for(error)
+    # Internal error: a short message here, the traceback in a log file for maintainers.
+    log_dir = settings.logs_dir if settings else Path.cwd()
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_file = log_dir / "internal-errors.log"
+    with log_file.open("a", encoding="utf-8") as handle:
+        handle.write(f"--- {datetime.now(UTC).isoformat()} sovex {' '.join(sys.argv[1:])}\n")
+        handle.write("".join(traceback.format_exception(error)))
+    console.print(f"[red]internal error[/red] ({type(error).__name__}); details in {log_file}")
+    return exit_code_for(error) if isinstance(error, SovexError) else EXIT_INTERNAL
+
+
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    settings: Settings | None = None
+    try:
+        settings = settings_from_environ(os.environ if environ is None else environ)
+        state.settings = settings
+        app(args=list(sys.argv[1:] if argv is None else argv), standalone_mode=False)
+        return 0
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.exceptions.Abort:
+        console.print("aborted")
+        return EXIT_INTERNAL
+    except click.ClickException as usage:
+        usage.show(file=sys.stderr)
+        return EXIT_INVALID_INPUT
+    except Exception as error:  # the one place errors become exit codes
+        return _report_error(error, settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""`sovex demo`: the whole job on the embedded default, end to end.
+
+Synthetic population → local SeaweedFS → the bundled example request through the real
+`research_extract` DAG → a published extract, downloaded and verified; then the same
+request aimed at a US operator's Paris region, refused before any source row is read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sovex.errors import PolicyRefused
+from sovex.settings import Settings
+
+DEMO_PATIENTS = 2_000
+EXAMPLE_REQUEST = "requests/diabetes-t2.yaml"
+# A US operator's EU region: refused because of who operates it, not where it is.
+REFUSED_DEMO_TARGET = "aws-eu-west-3-paris"
+
+
+@dataclass(frozen=True)
+class DemoStep:
+    """Reports progress: `say(message)` for one-line notes, `step(title)` starts a phase."""
+
+    say: Callable[[str], None]
+    step: Callable[[str], None]
+
+
+def _now_to_the_second() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def _request_for_target(settings: Settings, request_file: Path, target: str) -> Path:
+    """A copy of the example request aimed at another target (in the state dir)."""
+    raw = yaml.safe_load(request_file.read_text(encoding="utf-8"))
+    raw["target"] = target
+    raw["id"] = f"{raw['id']}-{target}"[:63]
+    path = settings.state_dir / "demo" / f"{raw['id']}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def run_demo(settings: Settings, patients: int, report: DemoStep) -> dict[str, Any]:
+    from anonymization.keys import create_demo_master_key
+    from sovex.airflow_runner import run_request
+    from sovex.storage_server import LocalStorage
+    from sovex.synth import generate_population
+    from transforms.download import download_extract
+    from transforms.storage_client import reading_client
+
+    report.step("demo key")
+    if not settings.master_key_hex and create_demo_master_key(settings.master_key_file):
+        report.say(
+            f"created a local DEMO master key at {settings.master_key_file} "
+            "(for synthetic data only; real deployments provide SOVEX_MASTER_KEY)"
+        )
+
+    report.step("local SeaweedFS")
+    endpoint = LocalStorage(settings.storage_dir).up()
+    report.say(f"local S3 (SeaweedFS) at {endpoint.endpoint_url}")
+
+    report.step(f"synthetic population ({patients} patients)")
+    rows = generate_population(settings.source_dir, patients=patients)
+    report.say("source tables: " + ", ".join(f"{t} {n}" for t, n in rows.items()))
+
+    request_file = settings.examples_dir / EXAMPLE_REQUEST
+    report.step("research_extract DAG (dag.test)")
+    run = run_request(settings, request_file, _now_to_the_second())
+    report.say(f"published {run.result['manifest']} (Airflow log: {run.log_file})")
+
+    report.step("download and verify")
+    s3, target = reading_client(settings, "local-seaweedfs")
+    downloaded = download_extract(
+        s3,
+        target.bucket,
+        run.result["prefix"].split("/")[1],
+        run.extract_id,
+        settings.downloads_dir,
+    )
+    report.say(f"downloaded {downloaded.files} files to {downloaded.directory}, all sha256 match")
+
+    report.step(f"refused target ({REFUSED_DEMO_TARGET})")
+    refused_request = _request_for_target(settings, request_file, REFUSED_DEMO_TARGET)
+    try:
+        run_request(settings, refused_request, _now_to_the_second())
+    except PolicyRefused as refusal:
+        refused = {"target": refusal.target, "reasons": refusal.reasons}
+        report.say(f"refused as expected: {refusal.target}")
+    else:  # pragma: no cover - would be a policy bug; the demo must not hide it
+        raise RuntimeError(f"target {REFUSED_DEMO_TARGET} was not refused")
+
+    consent = run.result["consent"]
+    return {
+        "extract_id": run.extract_id,
+        "manifest": run.result["manifest"],
+        "endpoint": endpoint.endpoint_url,
+        "tables": run.result["tables"],
+        "cohort": consent["cohort"],
+        "included": consent["included"],
+        "excluded_no_consent": consent["excluded_no_consent"],
+        "excluded_withdrawn": consent["excluded_withdrawn"],
+        "download_dir": str(downloaded.directory),
+        "refused_target": refused,
+    }

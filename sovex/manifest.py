@@ -1,0 +1,66 @@
+"""The extract manifest: the only list of files a reader trusts, written last."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MANIFEST_NAME = "_manifest.json"
+MANIFEST_SCHEMA_VERSION = 1
+
+
+class ManifestFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    key: str  # object key relative to the extract prefix, e.g. "patients/part-00000.parquet"
+    table: str
+    rows: int = Field(ge=0)
+    bytes: int = Field(ge=0)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class PolicyRecord(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    target: str
+    provider: str
+    country: str
+    allowed: bool
+    reasons: list[dict[str, str]]
+    policy_bundle_sha256: str
+
+
+class ConsentRecord(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    regime: str
+    purpose: str
+    as_of: str
+    snapshot_sha256: str
+    cohort: int
+    included: int
+    excluded_withdrawn: int
+    excluded_no_consent: int
+
+
+class GateRecord(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    success: bool
+    k_threshold: int
+    expectations: list[dict[str, object]]
+
+
+class Manifest(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    schema_version: int = MANIFEST_SCHEMA_VERSION
+    extract_id: str
+    project: str
+    request_id: str
+    request_sha256: str
+    code_version: str
+    logical_date: str
+    published_at: str
+    bucket: str
+    prefix: str
+    key_fingerprint: str
+    policy: PolicyRecord
+    consent: ConsentRecord
+    release_gate: GateRecord
+    tables: dict[str, int]
+    files: list[ManifestFile]

@@ -1,0 +1,318 @@
+"""The steps of one `research_extract` run. Each DAG task is one call into this module.
+
+Steps pass small JSON-able dicts (XCom); data stays in the run's folder under the state
+dir. A step that fails records why in `outcome.json` (no patient data), so `sovex run`
+can report the right exit code, and removes any local parts: a failed run publishes
+nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import shutil
+import subprocess
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+import sovex
+from sovex.catalog import Role, SourceCatalog, load_catalog
+from sovex.errors import GateFailed, IntegrityError, PolicyRefused, SovexError, exit_code_for
+from sovex.manifest import ConsentRecord, GateRecord, Manifest, ManifestFile, PolicyRecord
+from sovex.request import ExtractRequest, load_request
+from sovex.settings import PROJECT_ROOT, Settings
+
+OUTCOME_FILE = "outcome.json"
+RESULT_FILE = "result.json"
+EXTRACT_ID_TIME_FORMAT = "%Y%m%dT%H%M%SZ"
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def make_extract_id(request_id: str, logical_date: datetime) -> str:
+    return f"{request_id}-{logical_date.astimezone(UTC).strftime(EXTRACT_ID_TIME_FORMAT)}"
+
+
+def run_dir(settings: Settings, extract_id: str) -> Path:
+    return settings.runs_dir / extract_id
+
+
+def record_outcome(directory: Path, step: str, error: BaseException | None) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    if error is None:
+        outcome: dict[str, Any] = {"ok": True}
+    else:
+        outcome = {
+            "ok": False,
+            "step": step,
+            "error": type(error).__name__,
+            "exit_code": exit_code_for(error),
+            # SovexError messages are written to name files, fields and rules, never data.
+            "message": str(error) if isinstance(error, SovexError) else "internal error",
+        }
+        if isinstance(error, PolicyRefused):
+            outcome["target"] = error.target
+            outcome["reasons"] = error.reasons
+        if isinstance(error, GateFailed):
+            outcome["failures"] = error.failures
+    (directory / OUTCOME_FILE).write_text(json.dumps(outcome, indent=2), encoding="utf-8")
+
+
+def step(function: Callable[P, R]) -> Callable[P, R]:
+    """Record a failing step's reason in the run folder and drop local parts, then re-raise."""
+
+    @functools.wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        settings = args[0]
+        run = args[1]
+        assert isinstance(settings, Settings) and isinstance(run, dict)
+        directory = run_dir(settings, run["extract_id"])
+        try:
+            return function(*args, **kwargs)
+        except BaseException as error:
+            record_outcome(directory, function.__name__, error)
+            shutil.rmtree(directory / "parts", ignore_errors=True)
+            raise
+
+    return wrapper
+
+
+def _load(settings: Settings, run: dict[str, Any]) -> tuple[ExtractRequest, SourceCatalog]:
+    request = load_request(Path(run["request_file"]), settings.catalogs_dir, settings.targets_dir)
+    if request.sha256() != run["request_sha256"]:
+        raise IntegrityError(
+            f"{run['request_file']}: the request changed during the run (hash differs)"
+        )
+    return request, load_catalog(settings.catalogs_dir / f"{request.source}.yaml")
+
+
+def code_version() -> str:
+    """The package version and, in a checkout, the commit that ran."""
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(PROJECT_ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=5,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = "unknown"
+    return f"sovex {sovex.__version__} ({commit})"
+
+
+# --- the steps --------------------------------------------------------------------------
+
+
+def prepare_run(settings: Settings, request_file: str, logical_date: datetime) -> dict[str, Any]:
+    """Validate the request and name the run. Fails before anything else happens."""
+    request = load_request(Path(request_file), settings.catalogs_dir, settings.targets_dir)
+    extract_id = make_extract_id(request.id, logical_date)
+    directory = run_dir(settings, extract_id)
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / OUTCOME_FILE).unlink(missing_ok=True)
+    return {
+        "request_file": str(Path(request_file).resolve()),
+        "request_id": request.id,
+        "request_sha256": request.sha256(),
+        "project": request.project,
+        "extract_id": extract_id,
+        "logical_date": logical_date.astimezone(UTC).isoformat(),
+        "as_of": logical_date.astimezone(UTC).date().isoformat(),
+        "tables": list(request.tables),
+    }
+
+
+@step
+def decide_hosting(settings: Settings, run: dict[str, Any]) -> dict[str, Any]:
+    """The hosting policy decision, before any source row is read; refusal stops the run."""
+    from transforms.storage_client import decide_for_target
+
+    request, _ = _load(settings, run)
+    decision, target = decide_for_target(settings, request.target)
+    record = {
+        "target": target.name,
+        "provider": target.provider,
+        "country": target.country,
+        "allowed": decision.allowed,
+        "reasons": [{"code": r.code, "message": r.message} for r in decision.reasons],
+        "policy_bundle_sha256": decision.policy_bundle_sha256,
+    }
+    directory = run_dir(settings, run["extract_id"])
+    (directory / "policy.json").write_text(json.dumps(record, indent=2), encoding="utf-8")
+    if not decision.allowed:
+        raise PolicyRefused(target.name, [r.message for r in decision.reasons])
+    return record
+
+
+@step
+def select_consented_cohort(settings: Settings, run: dict[str, Any]) -> dict[str, Any]:
+    """Cohort filters, then the consent gate as of the run date. Writes the included ids."""
+    from transforms.cohort import select_cohort
+    from transforms.consent import apply_consent
+    from transforms.source import ParquetSource
+
+    request, catalog = _load(settings, run)
+    source = ParquetSource(settings.source_dir)
+    cohort = select_cohort(
+        source, catalog.person_table, catalog.person_id_column, list(request.cohort)
+    )
+    outcome = apply_consent(
+        source, catalog.consent_table, cohort, request.purpose, date.fromisoformat(run["as_of"])
+    )
+    directory = run_dir(settings, run["extract_id"])
+    pq.write_table(pa.table({"patient_id": outcome.included}), directory / "included.parquet")
+    return {
+        "regime": outcome.regime,
+        "purpose": outcome.purpose,
+        "as_of": run["as_of"],
+        "snapshot_sha256": outcome.snapshot_sha256,
+        **outcome.counts(),
+    }
+
+
+def _project_key(settings: Settings, project: str) -> bytes:
+    from anonymization.keys import derive_project_key, load_master_key
+
+    return derive_project_key(
+        load_master_key(settings.master_key_file, settings.master_key_hex), project
+    )
+
+
+@step
+def extract_table(settings: Settings, run: dict[str, Any], table: str) -> list[dict[str, Any]]:
+    """One table: cohort rows, requested columns, pseudonymised, shifted, generalised."""
+    from transforms.extract import extract_table as write_table_parts
+    from transforms.source import ParquetSource
+
+    request, catalog = _load(settings, run)
+    directory = run_dir(settings, run["extract_id"])
+    included = pq.read_table(directory / "included.parquet").column("patient_id")
+    parts = write_table_parts(
+        source=ParquetSource(settings.source_dir),
+        table=catalog.tables[table],
+        person_id_column=catalog.person_id_column,
+        columns=request.tables[table],
+        included_ids=included.combine_chunks(),
+        period=(request.period.start, request.period.end),
+        project_key=_project_key(settings, request.project),
+        out_dir=directory / "parts" / table,
+    )
+    return [
+        {
+            "table": p.table,
+            "path": str(p.path),
+            "rows": p.rows,
+            "bytes": p.bytes,
+            "sha256": p.sha256,
+        }
+        for p in parts
+    ]
+
+
+@step
+def check_release(
+    settings: Settings, run: dict[str, Any], parts: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The release gate over every part; any failure stops the run before publishing."""
+    from transforms.release_gate import validate_table
+
+    request, catalog = _load(settings, run)
+    failures: list[str] = []
+    expectations: list[dict[str, object]] = []
+    for part in parts:
+        table = catalog.tables[part["table"]]
+        columns = request.tables[part["table"]]
+        pseudonym_columns = [c for c in columns if table.columns[c].role is Role.PERSON_ID]
+        result = validate_table(
+            part["table"], pq.read_table(part["path"]), columns, pseudonym_columns
+        )
+        failures += result.failures()
+        expectations += [
+            {
+                "table": o.table,
+                "file": Path(part["path"]).name,
+                "expectation": o.expectation,
+                "column": o.column,
+                "success": o.success,
+                "unexpected_count": o.unexpected_count,
+            }
+            for o in result.outcomes
+        ]
+    if failures:
+        raise GateFailed(failures)
+    return {"success": True, "k_threshold": request.k_threshold, "expectations": expectations}
+
+
+@step
+def publish(
+    settings: Settings,
+    run: dict[str, Any],
+    parts: list[dict[str, Any]],
+    policy: dict[str, Any],
+    consent: dict[str, Any],
+    gate: dict[str, Any],
+) -> dict[str, Any]:
+    """Upload the parts and the manifest, last. The policy is decided again right here."""
+    from anonymization.keys import key_fingerprint
+    from transforms.publish import LocalPart, extract_prefix, publish_extract
+    from transforms.storage_client import publishing_client
+
+    request, _ = _load(settings, run)
+    s3, target, decision = publishing_client(settings, request.target)
+    prefix = extract_prefix(request.project, run["extract_id"])
+    local_parts = [
+        LocalPart(
+            table=p["table"],
+            path=Path(p["path"]),
+            rows=p["rows"],
+            bytes=p["bytes"],
+            sha256=p["sha256"],
+        )
+        for p in parts
+    ]
+    tables: dict[str, int] = {name: 0 for name in request.tables}
+    for part in local_parts:
+        tables[part.table] += part.rows
+
+    def build_manifest(files: list[ManifestFile]) -> Manifest:
+        return Manifest(
+            extract_id=run["extract_id"],
+            project=request.project,
+            request_id=request.id,
+            request_sha256=run["request_sha256"],
+            code_version=code_version(),
+            logical_date=run["logical_date"],
+            published_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            bucket=target.bucket,
+            prefix=prefix,
+            key_fingerprint=key_fingerprint(_project_key(settings, request.project)),
+            policy=PolicyRecord(
+                **{**policy, "policy_bundle_sha256": decision.policy_bundle_sha256}
+            ),
+            consent=ConsentRecord(**consent),
+            release_gate=GateRecord(**gate),
+            tables=tables,
+            files=files,
+        )
+
+    manifest = publish_extract(s3, target.bucket, prefix, local_parts, build_manifest)
+    directory = run_dir(settings, run["extract_id"])
+    result = {
+        "extract_id": manifest.extract_id,
+        "manifest": f"s3://{target.bucket}/{prefix}/_manifest.json",
+        "bucket": target.bucket,
+        "prefix": prefix,
+        "tables": manifest.tables,
+        "consent": consent,
+    }
+    (directory / RESULT_FILE).write_text(json.dumps(result, indent=2), encoding="utf-8")
+    record_outcome(directory, "publish", None)
+    shutil.rmtree(directory / "parts", ignore_errors=True)
+    return result

@@ -1,0 +1,192 @@
+"""The extract request a researcher writes (YAML), validated against the source catalog.
+
+Every problem is listed at once, each naming the file and the field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from sovex.catalog import NEVER_EXTRACTABLE, NOT_YET_EXTRACTABLE, Role, SourceCatalog, load_catalog
+from sovex.errors import InvalidInput
+
+DEFAULT_K_THRESHOLD = 5
+MIN_K_THRESHOLD = 2
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
+# Cohort filters may look at these roles only: filtering on a name or a NIR would be a
+# look-up of a known person, and free text is not searchable by requesters.
+FILTERABLE_ROLES = frozenset(
+    {Role.QUASI_IDENTIFIER, Role.SENSITIVE, Role.ATTRIBUTE, Role.EVENT_DATE}
+)
+
+Slug = Annotated[str, Field(pattern=SLUG_PATTERN)]
+
+
+class FilterOp(StrEnum):
+    EQ = "eq"
+    IN = "in"
+    STARTS_WITH = "starts_with"
+    GTE = "gte"
+    LTE = "lte"
+    BETWEEN = "between"
+
+
+class CohortFilter(BaseModel):
+    """Patients having at least one row of `table` where `column op values` holds."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    table: str
+    column: str
+    op: FilterOp
+    values: list[str | int | float | date] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _arity(self) -> CohortFilter:
+        expected = {FilterOp.EQ: 1, FilterOp.GTE: 1, FilterOp.LTE: 1, FilterOp.BETWEEN: 2}
+        if self.op in expected and len(self.values) != expected[self.op]:
+            raise ValueError(f"op {self.op.value!r} takes {expected[self.op]} value(s)")
+        return self
+
+
+class Period(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    start: date
+    end: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Period:
+        if self.start > self.end:
+            raise ValueError("start must not be after end")
+        return self
+
+
+class ExtractRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: Slug
+    project: Slug
+    requester: str = Field(min_length=1)
+    purpose: str = Field(min_length=1)
+    legal_basis: str = Field(min_length=1, description="reference of the legal basis")
+    source: Slug
+    cohort: list[CohortFilter] = Field(default_factory=list)
+    period: Period
+    tables: dict[str, list[str]] = Field(min_length=1)
+    retention_until: date
+    target: Slug
+    k_threshold: int = Field(default=DEFAULT_K_THRESHOLD, ge=MIN_K_THRESHOLD)
+
+    def sha256(self) -> str:
+        """Hash of the request's content: what an approval and a manifest refer to."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _field_path(location: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in location) or "(document)"
+
+
+def _catalog_problems(path: Path, raw: dict[str, Any], catalog: SourceCatalog) -> list[str]:
+    """Checks against the catalog, on the raw document so they run even when other fields
+    are malformed (a researcher sees every problem in one go)."""
+    problems: list[str] = []
+    raw_tables = raw.get("tables")
+    for table_name, columns in raw_tables.items() if isinstance(raw_tables, dict) else []:
+        table = catalog.tables.get(table_name)
+        if table is None:
+            problems.append(
+                f"{path}: field 'tables.{table_name}': unknown table; tables you may request: "
+                + ", ".join(sorted(catalog.tables))
+            )
+            continue
+        if not isinstance(columns, list) or not columns:
+            problems.append(f"{path}: field 'tables.{table_name}': list at least one column")
+            continue
+        if len(set(map(str, columns))) != len(columns):
+            problems.append(f"{path}: field 'tables.{table_name}': a column is listed twice")
+        for column in columns:
+            spec = table.columns.get(str(column))
+            field = f"tables.{table_name}.{column}"
+            if spec is None:
+                problems.append(
+                    f"{path}: field '{field}': unknown or unclassified column; columns you may "
+                    f"request from {table_name}: " + ", ".join(table.extractable_columns())
+                )
+            elif spec.role in NEVER_EXTRACTABLE:
+                problems.append(
+                    f"{path}: field '{field}': role {spec.role.value} never leaves the source "
+                    "(direct identifiers cannot be requested)"
+                )
+            elif spec.role in NOT_YET_EXTRACTABLE:
+                problems.append(
+                    f"{path}: field '{field}': role {spec.role.value} cannot be extracted by "
+                    "this version of sovex (free text needs the scrubber)"
+                )
+    raw_cohort = raw.get("cohort")
+    for index, cohort_filter in enumerate(raw_cohort if isinstance(raw_cohort, list) else []):
+        if not isinstance(cohort_filter, dict):
+            continue
+        field = f"cohort.{index}"
+        table = catalog.tables.get(str(cohort_filter.get("table")))
+        if table is None:
+            problems.append(
+                f"{path}: field '{field}.table': unknown table {cohort_filter.get('table')!r}"
+            )
+            continue
+        spec = table.columns.get(str(cohort_filter.get("column")))
+        if spec is None:
+            problems.append(
+                f"{path}: field '{field}.column': unknown column "
+                f"{table.name}.{cohort_filter.get('column')}"
+            )
+        elif spec.role not in FILTERABLE_ROLES:
+            problems.append(
+                f"{path}: field '{field}.column': cannot filter on a column with role "
+                f"{spec.role.value}"
+            )
+    return problems
+
+
+def load_request(path: Path, catalogs_dir: Path, targets_dir: Path) -> ExtractRequest:
+    """Read, parse and check a request file against its catalog and the known targets."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise InvalidInput(f"{path}: cannot read request: {error.strerror}") from error
+    except yaml.YAMLError as error:
+        raise InvalidInput(f"{path}: not valid YAML: {error}") from error
+    if not isinstance(raw, dict):
+        raise InvalidInput(f"{path}: a request must be a YAML mapping of fields")
+    problems: list[str] = []
+    request: ExtractRequest | None = None
+    try:
+        request = ExtractRequest.model_validate(raw)
+    except ValidationError as error:
+        problems += [f"{path}: field '{_field_path(e['loc'])}': {e['msg']}" for e in error.errors()]
+    source = raw.get("source")
+    if isinstance(source, str) and re.fullmatch(SLUG_PATTERN, source):
+        catalog_path = catalogs_dir / f"{source}.yaml"
+        if catalog_path.is_file():
+            problems += _catalog_problems(path, raw, load_catalog(catalog_path))
+        else:
+            problems.append(
+                f"{path}: field 'source': no catalog named {source!r} in {catalogs_dir}"
+            )
+    target = raw.get("target")
+    if isinstance(target, str) and not (targets_dir / f"{target}.yaml").is_file():
+        problems.append(
+            f"{path}: field 'target': no hosting target named {target!r} in {targets_dir}"
+        )
+    if request is not None and request.retention_until <= request.period.end:
+        problems.append(f"{path}: field 'retention_until': must be after period.end")
+    if problems or request is None:
+        raise InvalidInput(problems)
+    return request

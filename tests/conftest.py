@@ -1,0 +1,84 @@
+"""Shared fixtures. The test session is an entry point: it sets the environment once, here,
+before anything imports Airflow (which reads its configuration at import time)."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from sovex.airflow_runner import configure_airflow_environ
+from sovex.settings import Settings, settings_from_environ
+
+# One state folder per test session: Airflow's SQLite DB, the local SeaweedFS, keys, runs.
+_SESSION_STATE = Path(tempfile.mkdtemp(prefix="sovex-tests-"))
+for _inherited in [name for name in os.environ if name.startswith(("AIRFLOW", "SOVEX_"))]:
+    os.environ.pop(_inherited, None)
+os.environ["SOVEX_STATE_DIR"] = str(_SESSION_STATE)
+SESSION_SETTINGS = settings_from_environ(os.environ)
+configure_airflow_environ(SESSION_SETTINGS, os.environ)
+
+TEST_PATIENTS = 800
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    shutil.rmtree(_SESSION_STATE, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _no_global_random() -> Iterator[None]:
+    """Fail any test that draws from the global random generator (results must be seeded)."""
+    before = random.getstate()
+    yield
+    assert random.getstate() == before, "test used the global random generator"
+
+
+@pytest.fixture(scope="session")
+def session_settings() -> Settings:
+    return SESSION_SETTINGS
+
+
+@pytest.fixture(scope="session")
+def master_key(session_settings: Settings) -> Path:
+    from anonymization.keys import create_demo_master_key
+
+    create_demo_master_key(session_settings.master_key_file)
+    return session_settings.master_key_file
+
+
+@pytest.fixture(scope="session")
+def local_storage(session_settings: Settings):  # type: ignore[no-untyped-def]
+    """A real SeaweedFS server on 127.0.0.1 for the whole session."""
+    from sovex.storage_server import LocalStorage
+
+    storage = LocalStorage(session_settings.storage_dir)
+    try:
+        yield storage.up()
+    finally:
+        storage.down()
+
+
+@pytest.fixture(scope="session")
+def synthetic_source(session_settings: Settings) -> Path:
+    from sovex.synth import generate_population
+
+    generate_population(session_settings.source_dir, patients=TEST_PATIENTS)
+    return session_settings.source_dir
+
+
+@pytest.fixture(scope="session")
+def pipeline_settings(
+    session_settings: Settings, master_key: Path, local_storage, synthetic_source: Path
+) -> Settings:
+    """Settings with everything a run needs: key, storage, source."""
+    return session_settings
+
+
+def settings_with_infra(settings: Settings, infra_dir: Path) -> Settings:
+    return replace(settings, infra_dir=infra_dir)

@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sovex.errors import InvalidInput
+from sovex.request import load_request
+from sovex.settings import PROJECT_ROOT
+
+CATALOGS = PROJECT_ROOT / "infra" / "catalogs"
+EXAMPLE = PROJECT_ROOT / "examples" / "requests" / "diabetes-t2.yaml"
+
+
+@pytest.fixture
+def targets_dir(tmp_path: Path) -> Path:
+    directory = tmp_path / "targets"
+    directory.mkdir()
+    (directory / "local-seaweedfs.yaml").write_text("name: local-seaweedfs\n")
+    return directory
+
+
+def write_request(tmp_path: Path, **changes: object) -> Path:
+    raw = yaml.safe_load(EXAMPLE.read_text())
+    for field, value in changes.items():
+        if value is None:
+            raw.pop(field, None)
+        else:
+            raw[field] = value
+    path = tmp_path / "request.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return path
+
+
+def problems_of(path: Path, targets_dir: Path) -> list[str]:
+    with pytest.raises(InvalidInput) as raised:
+        load_request(path, CATALOGS, targets_dir)
+    return raised.value.problems
+
+
+def test_the_bundled_example_request_is_valid(targets_dir: Path) -> None:
+    request = load_request(EXAMPLE, CATALOGS, targets_dir)
+    assert request.project == "parcours-diabete"
+    assert request.k_threshold == 5
+
+
+def test_a_broken_request_lists_every_problem_with_file_and_field(
+    tmp_path: Path, targets_dir: Path
+) -> None:
+    path = write_request(
+        tmp_path,
+        requester=None,
+        period={"start": "2026-01-01", "end": "2025-01-01"},
+        tables={"patients": ["patient_id", "nir"], "labs": ["x"]},
+        target="nowhere",
+    )
+    problems = problems_of(path, targets_dir)
+    assert all(problem.startswith(f"{path}: field '") for problem in problems)
+    fields = " ".join(problems)
+    for expected in (
+        "'requester'",
+        "'period'",
+        "'tables.patients.nir'",
+        "'tables.labs'",
+        "'target'",
+    ):
+        assert expected in fields
+    assert len(problems) == 5
+
+
+def test_requesting_a_direct_identifier_is_invalid_and_names_the_role(
+    tmp_path: Path, targets_dir: Path
+) -> None:
+    path = write_request(tmp_path, tables={"patients": ["patient_id", "email"]})
+    [problem] = problems_of(path, targets_dir)
+    assert "tables.patients.email" in problem and "direct_identifier" in problem
+
+
+def test_an_unknown_column_lists_the_columns_the_researcher_may_request(
+    tmp_path: Path, targets_dir: Path
+) -> None:
+    path = write_request(tmp_path, tables={"patients": ["patient_id", "weight"]})
+    [problem] = problems_of(path, targets_dir)
+    assert "patient_id, birth_date, sex, postcode" in problem
+
+
+def test_free_text_cannot_be_requested_until_it_can_be_scrubbed(
+    tmp_path: Path, targets_dir: Path
+) -> None:
+    path = write_request(tmp_path, tables={"notes": ["patient_id", "text"]})
+    [problem] = problems_of(path, targets_dir)
+    assert "free_text" in problem
+
+
+def test_cohort_filters_cannot_look_up_identifiers(tmp_path: Path, targets_dir: Path) -> None:
+    path = write_request(
+        tmp_path,
+        cohort=[{"table": "patients", "column": "last_name", "op": "eq", "values": ["X"]}],
+    )
+    [problem] = problems_of(path, targets_dir)
+    assert "cohort.0.column" in problem and "direct_identifier" in problem
+
+
+def test_k_threshold_below_two_is_refused(tmp_path: Path, targets_dir: Path) -> None:
+    [problem] = problems_of(write_request(tmp_path, k_threshold=1), targets_dir)
+    assert "'k_threshold'" in problem
+
+
+def test_request_hash_changes_with_content_only(tmp_path: Path, targets_dir: Path) -> None:
+    original = load_request(EXAMPLE, CATALOGS, targets_dir)
+    same = load_request(write_request(tmp_path), CATALOGS, targets_dir)
+    other = load_request(write_request(tmp_path, k_threshold=10), CATALOGS, targets_dir)
+    assert original.sha256() == same.sha256() != other.sha256()
+
+
+def test_unreadable_yaml_is_reported_not_raised(tmp_path: Path, targets_dir: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text("id: [unclosed\n")
+    [problem] = problems_of(path, targets_dir)
+    assert str(path) in problem

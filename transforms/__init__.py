@@ -1,0 +1,1 @@
+"""Reading sources, the consent gate, cohort selection, minimisation, Parquet, publishing."""

@@ -1,0 +1,106 @@
+"""Reading published extracts: a reader trusts only what the manifest lists, and checks it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import ClientError
+from pydantic import ValidationError
+
+from sovex.errors import IntegrityError, InvalidInput
+from sovex.manifest import MANIFEST_NAME, Manifest
+from transforms.publish import EXTRACTS_ROOT, extract_prefix
+
+CHUNK_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class DownloadedExtract:
+    extract_id: str
+    directory: Path
+    files: int
+    bytes: int
+    manifest: Manifest
+
+
+def read_manifest(s3: Any, bucket: str, key: str) -> Manifest:
+    try:
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            raise InvalidInput(f"s3://{bucket}/{key}: no such extract manifest") from None
+        raise
+    try:
+        return Manifest.model_validate(json.loads(body))
+    except (ValueError, ValidationError) as error:
+        raise IntegrityError(f"s3://{bucket}/{key}: manifest is not valid: {error}") from None
+
+
+def list_extracts(s3: Any, bucket: str, project: str | None = None) -> list[Manifest]:
+    """Every published extract (one with a manifest) in the bucket, optionally one project's."""
+    root = f"{EXTRACTS_ROOT}/{project}/" if project else f"{EXTRACTS_ROOT}/"
+    manifests = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=root):
+        for item in page.get("Contents", []):
+            if item["Key"].endswith("/" + MANIFEST_NAME):
+                manifests.append(read_manifest(s3, bucket, item["Key"]))
+    return sorted(manifests, key=lambda m: (m.project, m.extract_id))
+
+
+def _download_verified(s3: Any, bucket: str, key: str, path: Path, size: int, sha256: str) -> None:
+    digest = hashlib.sha256()
+    written = 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"]
+        for chunk in iter(lambda: body.read(CHUNK_BYTES), b""):
+            digest.update(chunk)
+            handle.write(chunk)
+            written += len(chunk)
+    if written != size or digest.hexdigest() != sha256:
+        raise IntegrityError(
+            f"s3://{bucket}/{key}: content does not match the manifest "
+            f"({'size' if written != size else 'sha256'} differs)"
+        )
+
+
+def download_extract(
+    s3: Any, bucket: str, project: str, extract_id: str, destination: Path
+) -> DownloadedExtract:
+    """Download every file the manifest lists into destination/<extract_id>, verified.
+
+    Files land in a temporary folder renamed into place only when all checks pass, so a
+    failed download leaves nothing that looks like an extract.
+    """
+    prefix = extract_prefix(project, extract_id)
+    manifest = read_manifest(s3, bucket, f"{prefix}/{MANIFEST_NAME}")
+    final = destination / extract_id
+    partial = destination / f".partial-{extract_id}"
+    shutil.rmtree(partial, ignore_errors=True)
+    try:
+        for file in manifest.files:
+            if ".." in Path(file.key).parts or Path(file.key).is_absolute():
+                raise IntegrityError(f"{prefix}/{MANIFEST_NAME}: unsafe file key {file.key!r}")
+            _download_verified(
+                s3, bucket, f"{prefix}/{file.key}", partial / file.key, file.bytes, file.sha256
+            )
+        (partial / MANIFEST_NAME).write_text(
+            json.dumps(manifest.model_dump(mode="json"), indent=2, sort_keys=True)
+        )
+        shutil.rmtree(final, ignore_errors=True)
+        partial.rename(final)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    return DownloadedExtract(
+        extract_id=extract_id,
+        directory=final,
+        files=len(manifest.files),
+        bytes=sum(f.bytes for f in manifest.files),
+        manifest=manifest,
+    )
