@@ -92,6 +92,23 @@ def migrate_metadata_db(settings: Settings) -> None:
 
 
 @contextlib.contextmanager
+def settings_exported(settings: Settings) -> Iterator[None]:
+    """Tasks run in this process and read their settings from the environment: hand them
+    exactly these settings for the run, then restore the environment."""
+    exported = settings.as_environ()
+    saved = {name: os.environ.get(name) for name in exported}
+    os.environ.update(exported)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@contextlib.contextmanager
 def output_to(log_file: Path) -> Iterator[None]:
     """Send this process's stdout/stderr (Airflow's task logs) to a file for a while."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
@@ -159,7 +176,7 @@ def run_request(settings: Settings, request_file: Path, logical_date: datetime) 
     log_file = settings.logs_dir / "runs" / f"{extract_id}.log"
     migrate_metadata_db(settings)
     dag = load_dag(settings)
-    with output_to(log_file):
+    with settings_exported(settings), output_to(log_file):
         dag_run = dag.test(
             run_conf={"request_file": str(request_file.resolve())}, logical_date=logical_date
         )

@@ -28,6 +28,20 @@ class Settings:
     dags_dir: Path = PROJECT_ROOT / "dags"
     examples_dir: Path = PROJECT_ROOT / "examples"
 
+    def as_environ(self) -> dict[str, str]:
+        """These settings as the variables `settings_from_environ` reads (no secret), for
+        handing them to Airflow tasks, which read their settings from the environment."""
+        environ = {
+            "SOVEX_STATE_DIR": str(self.state_dir),
+            "SOVEX_SOURCE_DIR": str(self.source_dir),
+            "SOVEX_MASTER_KEY_FILE": str(self.master_key_file),
+            "SOVEX_INFRA_DIR": str(self.infra_dir),
+            "AIRFLOW_HOME": str(self.airflow_home),
+        }
+        if self.s3_endpoint_override:
+            environ["SOVEX_S3_ENDPOINT"] = self.s3_endpoint_override
+        return environ
+
     @property
     def storage_dir(self) -> Path:
         return self.state_dir / "storage"
@@ -74,4 +88,6 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         master_key_hex=environ.get("SOVEX_MASTER_KEY") or None,
         # SOVEX_S3_ENDPOINT: an S3 endpoint to use instead of the local SeaweedFS state.
         s3_endpoint_override=environ.get("SOVEX_S3_ENDPOINT") or None,
+        # SOVEX_INFRA_DIR: another folder of targets and catalogs (tests, deployments).
+        infra_dir=Path(environ.get("SOVEX_INFRA_DIR") or PROJECT_ROOT / "infra"),
     )

@@ -25,7 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from anonymization.nir import CORSICA_KEY_DIGITS, NIR_MODULUS
+from anonymization.nir import CORSICA_KEY_DIGITS, NIR_MODULUS, format_nir
 from sovex.errors import InvalidInput
 
 DEFAULT_SEED = 20261129
@@ -536,7 +536,7 @@ def _nirs(rng: np.random.Generator, sex: np.ndarray, birth: np.ndarray) -> np.nd
     year = birth.astype("datetime64[Y]").astype(np.int64) + 1970
     month = birth.astype("datetime64[M]").astype(np.int64) % 12 + 1
     place, key_place = _birth_places(rng, n)
-    order = rng.integers(1, 1000, n)
+    order = np.asarray(rng.integers(1, 1000, n))
     head = _concat(first.astype(str), _digits(year % 100, 2), _digits(month, 2))
     tail = _digits(order, 3)
     body_numbers = np.strings.add(np.strings.add(head, key_place), tail).astype(np.int64)
@@ -665,7 +665,7 @@ class _Encounters:
 
 def _encounters(rng: np.random.Generator, people: _Patients, reference_day: int) -> _Encounters:
     n = people.ids.shape[0]
-    count = rng.integers(ENCOUNTERS_PER_PATIENT[0], ENCOUNTERS_PER_PATIENT[1] + 1, n)
+    count = np.asarray(rng.integers(ENCOUNTERS_PER_PATIENT[0], ENCOUNTERS_PER_PATIENT[1] + 1, n))
     owner = np.repeat(np.arange(n), count)
     m = owner.shape[0]
     earliest = np.maximum(people.birth_days[owner], reference_day - HISTORY_DAYS)
@@ -782,16 +782,6 @@ def _doctors(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     return names, rpps
 
 
-def _spaced_nir(nir: str) -> str:
-    """'1 84 03 75 123 456 90' (overseas: '1 55 12 971 05 003 17')."""
-    groups = (1, 2, 2, 3, 2, 3, 2) if nir[5:7] in ("97", "98") else (1, 2, 2, 2, 3, 3, 2)
-    parts, start = [], 0
-    for width in groups:
-        parts.append(nir[start : start + width])
-        start += width
-    return " ".join(parts)
-
-
 def _written_name(style: int, first: str, last: str, female: bool) -> str:
     if style == 0:
         return f"{'Mme' if female else 'M.'} {first} {last.upper()}"
@@ -853,7 +843,7 @@ def _notes(rng: np.random.Generator, people: _Patients, stays: _Encounters) -> p
             "written": _written_date(written, long_form=False),
             "ipp": int(people.ipp[p]),
             "nda": str(stays.ids[e])[len("NDA") :],
-            "nir": _spaced_nir(nir) if nir_spaced[row] else nir,
+            "nir": format_nir(nir[:13], spaced=True) if nir_spaced[row] else nir,
             "phone": _format_phone(
                 str(people.phone_first_digit[p]),
                 people.phone_pairs[p].tolist(),

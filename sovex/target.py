@@ -118,9 +118,7 @@ class HostingTarget(BaseModel):
                 f"not the EU abbreviation {value!r}"
             )
         if not COUNTRY_PATTERN.match(value):
-            raise ValueError(
-                f"must be an ISO 3166-1 alpha-2 code such as FR, got {value!r}"
-            )
+            raise ValueError(f"must be an ISO 3166-1 alpha-2 code such as FR, got {value!r}")
         return value
 
     @field_validator("endpoint")
@@ -139,9 +137,7 @@ class HostingTarget(BaseModel):
             # Not echoed: the URL embeds credentials.
             raise ValueError("must not embed credentials (user:password@); use credentials")
         if parts.scheme not in URL_SCHEMES or not parts.hostname:
-            raise ValueError(
-                f"must be an https:// (or http://) URL or 'local', got {value!r}"
-            )
+            raise ValueError(f"must be an https:// (or http://) URL or 'local', got {value!r}")
         if parts.query or parts.fragment:
             raise ValueError(f"must not have a query or fragment, got {value!r}")
         return value
@@ -236,4 +232,4 @@ _StrictLoader.add_implicit_resolver(
 
 def safe_yaml_load(text: str) -> Any:
     """Load reviewed YAML (targets, provider registry) without YAML 1.1 surprises."""
-    return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader subclass)
+    return yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass

@@ -40,7 +40,7 @@ def decide_for_target(settings: Settings, name: str) -> tuple[Decision, HostingT
 
 
 def _client_for(settings: Settings, target: HostingTarget) -> Any:
-    source = target.credentials.get("source")
+    source = target.credentials.source
     if source == "local-storage":
         return LocalStorage(settings.storage_dir).endpoint().s3_client()
     raise ConfigurationError(

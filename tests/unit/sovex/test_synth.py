@@ -322,11 +322,14 @@ def test_note_authors_are_doctors(large_source: dict[str, pa.Table]) -> None:
 # --- Consents ---------------------------------------------------------------------------
 
 
-def test_consent_dates_are_consistent(large_source: dict[str, pa.Table]) -> None:
+def test_consent_dates_are_consistent(
+    large_source: dict[str, pa.Table], patients_by_id: dict[str, dict]
+) -> None:
     for consent in rows(large_source["consents"]):
         assert consent["purpose"] in PURPOSES
         assert consent["status"] in ("active", "withdrawn", "refused")
-        assert consent["given_on"] < REFERENCE_DATE
+        birth = patients_by_id[consent["patient_id"]]["birth_date"]
+        assert birth <= consent["given_on"] < REFERENCE_DATE
         if consent["status"] == "withdrawn":
             assert consent["given_on"] < consent["withdrawn_on"] < REFERENCE_DATE
         else:

@@ -1,0 +1,235 @@
+"""Evaluate the hosting policy (`hosting.rego`) for a target and return a typed decision.
+
+Facts regopy has no built-ins for (is the host an IP, a loopback, which provider's host
+pattern it matches) are derived here and passed in the input. Any evaluation problem
+refuses the target with POLICY_ERROR: the policy fails closed, never open.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import regopy
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from sovex.errors import InvalidInput
+from sovex.target import LOCAL_ENDPOINT, HostingTarget, safe_yaml_load
+
+POLICIES_DIR = Path(__file__).resolve().parent
+REGISTRY_RELATIVE_PATH = Path("data") / "providers.yaml"
+DECISION_QUERY = "data.sovex.hosting.decision"
+TEST_FILE_SUFFIX = "_test.rego"
+POLICY_ERROR = "POLICY_ERROR"
+# The local SeaweedFS server when its port is not known yet (`sovex storage up` binds
+# it to 127.0.0.1 only).
+UNRESOLVED_LOCAL_ENDPOINT = "http://127.0.0.1"
+LOCALHOST_NAMES = frozenset({"localhost"})
+# Rego error dumps are long ASTs: keep the reason readable.
+MAX_ERROR_CHARS = 300
+DEFAULT_PARAMS: dict[str, Any] = {"allow_eea_adequacy": False}
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reasons: tuple[Reason, ...]
+    # Which policy decided: recorded in every manifest.
+    policy_bundle_sha256: str
+
+
+class _Parent(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    jurisdiction_country: str
+
+
+class _Certification(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    source: str
+    date: str
+    scope: str | None = None
+
+
+class _ProviderEntry(BaseModel):
+    """Shape check of one registry entry, so the policy sees what it expects."""
+
+    model_config = ConfigDict(extra="forbid")
+    display_name: str
+    legal_entity: str
+    seat_country: str | None
+    parent: _Parent | None
+    exclusive_eu_jurisdiction: bool | None
+    jurisdiction_from_target_country: bool = False
+    extraterritorial_exposure: str | None
+    certifications: list[_Certification]
+    endpoint_host_patterns: list[str]
+
+
+class _Registry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    providers: dict[str, _ProviderEntry]
+
+
+def load_registry(path: Path | None = None) -> dict[str, Any]:
+    """The provider registry as {"providers": {key: entry}}; InvalidInput if malformed."""
+    path = path or POLICIES_DIR / REGISTRY_RELATIVE_PATH
+    try:
+        raw = safe_yaml_load(path.read_text(encoding="utf-8"))
+        return _Registry.model_validate(raw).model_dump(mode="json")
+    except (OSError, ValueError) as error:  # YAMLError and ValidationError are ValueErrors
+        detail = error.errors() if isinstance(error, ValidationError) else error
+        raise InvalidInput(f"{path}: invalid provider registry: {detail}") from error
+
+
+def endpoint_facts(endpoint: str, registry: dict[str, Any]) -> dict[str, Any]:
+    """Scheme, host, is_ip, is_loopback and matched_provider for an endpoint URL."""
+    if endpoint == LOCAL_ENDPOINT:
+        endpoint = UNRESOLVED_LOCAL_ENDPOINT
+    parts = urlsplit(endpoint)
+    host = (parts.hostname or "").lower()
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    return {
+        "scheme": parts.scheme.lower(),
+        "host": host,
+        "is_ip": address is not None,
+        "is_loopback": host in LOCALHOST_NAMES or (address is not None and address.is_loopback),
+        "matched_provider": _matched_provider(host, registry),
+    }
+
+
+def _matched_provider(host: str, registry: dict[str, Any]) -> str | None:
+    """The provider whose host pattern matches; the most specific pattern wins."""
+    matches = [
+        (len(pattern), key)
+        for key, entry in registry["providers"].items()
+        for pattern in entry["endpoint_host_patterns"]
+        if _host_matches(host, pattern.lower())
+    ]
+    return max(matches)[1] if matches else None
+
+
+def _host_matches(host: str, pattern: str) -> bool:
+    # "*.example.com" matches any subdomain of example.com; other patterns are exact.
+    if pattern.startswith("*."):
+        return host.endswith(pattern[1:])
+    return host == pattern
+
+
+def policy_bundle_sha256(policies_dir: Path | None = None) -> str:
+    """sha256 over the policy files (not tests), sorted by name, then the registry.
+
+    Each file contributes its name, a NUL, its bytes and a NUL, so renaming or moving
+    bytes between files changes the hash.
+    """
+    policies_dir = policies_dir or POLICIES_DIR
+    digest = hashlib.sha256()
+    for path in [*_policy_files(policies_dir), policies_dir / REGISTRY_RELATIVE_PATH]:
+        digest.update(path.relative_to(policies_dir).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _policy_files(policies_dir: Path) -> list[Path]:
+    return sorted(p for p in policies_dir.glob("*.rego") if not p.name.endswith(TEST_FILE_SUFFIX))
+
+
+def evaluate_target(
+    target: HostingTarget,
+    resolved_endpoint: str | None = None,
+    params: dict[str, Any] | None = None,
+    *,
+    policies_dir: Path | None = None,
+) -> Decision:
+    """The hosting policy's decision for `target`; refused with POLICY_ERROR on any fault.
+
+    `resolved_endpoint` is the real URL behind `endpoint: local` (e.g.
+    "http://127.0.0.1:41234"); without it, `local` is taken as loopback http.
+    """
+    policies_dir = policies_dir or POLICIES_DIR
+    try:
+        bundle_hash = policy_bundle_sha256(policies_dir)
+    except OSError:
+        bundle_hash = ""
+    try:
+        allowed, reasons = _evaluate(target, resolved_endpoint, params, policies_dir)
+    except Exception as error:  # fail closed on anything, never open
+        return Decision(False, (_policy_error(error),), bundle_hash)
+    return Decision(allowed, reasons, bundle_hash)
+
+
+def _evaluate(
+    target: HostingTarget,
+    resolved_endpoint: str | None,
+    params: dict[str, Any] | None,
+    policies_dir: Path,
+) -> tuple[bool, tuple[Reason, ...]]:
+    registry = load_registry(policies_dir / REGISTRY_RELATIVE_PATH)
+    endpoint = (
+        resolved_endpoint
+        if target.endpoint == LOCAL_ENDPOINT and resolved_endpoint
+        else target.endpoint
+    )
+    provider = registry["providers"].get(target.provider)
+    document = {
+        "target": target.model_dump(mode="json"),
+        "endpoint_facts": endpoint_facts(endpoint, registry),
+        "provider": {"key": target.provider, **provider} if provider else None,
+        "params": {**DEFAULT_PARAMS, **(params or {})},
+    }
+    policy_files = _policy_files(policies_dir)
+    if not policy_files:
+        raise ValueError(f"no policy (*.rego) in {policies_dir}")
+    interpreter = regopy.Interpreter()
+    for path in policy_files:
+        interpreter.add_module(path.name, path.read_text(encoding="utf-8"))
+    interpreter.set_input(document)
+    output = interpreter.query(DECISION_QUERY)
+    if not output.ok():
+        raise ValueError(f"policy evaluation failed: {output}")
+    return _parse_decision(str(output))
+
+
+def _parse_decision(output: str) -> tuple[bool, tuple[Reason, ...]]:
+    """Check the decision's shape; anything unexpected is an error, never an allow."""
+    if output == "undefined":
+        raise ValueError(f"{DECISION_QUERY} is undefined")
+    (decision,) = json.loads(output)["expressions"]
+    allowed, raw_reasons = decision["allowed"], decision["reasons"]
+    if not isinstance(allowed, bool) or not isinstance(raw_reasons, list):
+        raise ValueError(f"malformed decision: {decision!r}")
+    reasons = tuple(
+        sorted(
+            {Reason(str(r["code"]), str(r["message"])) for r in raw_reasons},
+            key=lambda r: (r.code, r.message),
+        )
+    )
+    if allowed and reasons:
+        raise ValueError("the policy allowed the target while giving refusal reasons")
+    if not allowed and not reasons:
+        raise ValueError("the policy refused the target without giving a reason")
+    return allowed, reasons
+
+
+def _policy_error(error: BaseException) -> Reason:
+    detail = " ".join(str(error).split())[:MAX_ERROR_CHARS]
+    return Reason(
+        POLICY_ERROR,
+        f"the hosting policy could not be evaluated ({type(error).__name__}: {detail}); "
+        "the target is refused until the policy evaluates cleanly",
+    )

@@ -1,0 +1,243 @@
+"""The whole job through the real DAG (`dag.test()`), a real SeaweedFS and real GX."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from anonymization.keys import derive_project_key, load_master_key
+from anonymization.pseudonyms import pseudonym
+from sovex.airflow_runner import RunResult, run_request
+from sovex.errors import GateFailed, IntegrityError, PolicyRefused
+from sovex.settings import PROJECT_ROOT, Settings
+from transforms.download import download_extract
+from transforms.storage_client import reading_client
+
+pytestmark = pytest.mark.integration
+
+EXAMPLE = PROJECT_ROOT / "examples" / "requests" / "diabetes-t2.yaml"
+RUN_TIME = datetime(2026, 11, 2, 9, 0, 0, tzinfo=UTC)
+PURPOSE = "chronic-disease-research"
+
+
+def request_variant(tmp_path: Path, **changes: object) -> Path:
+    raw = yaml.safe_load(EXAMPLE.read_text())
+    raw.update(changes)
+    path = tmp_path / f"{raw['id']}.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return path
+
+
+def bucket_keys(settings: Settings) -> list[str]:
+    s3, target = reading_client(settings, "local-seaweedfs")
+    keys: list[str] = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=target.bucket):
+        keys += [item["Key"] for item in page.get("Contents", [])]
+    return keys
+
+
+@pytest.fixture(scope="module")
+def published(pipeline_settings: Settings) -> RunResult:
+    return run_request(pipeline_settings, EXAMPLE, RUN_TIME)
+
+
+@pytest.fixture(scope="module")
+def downloaded(pipeline_settings: Settings, published: RunResult) -> dict[str, pa.Table]:
+    s3, target = reading_client(pipeline_settings, "local-seaweedfs")
+    result = download_extract(
+        s3,
+        target.bucket,
+        "parcours-diabete",
+        published.extract_id,
+        pipeline_settings.downloads_dir,
+    )
+    tables = {}
+    for table_dir in sorted(p for p in result.directory.iterdir() if p.is_dir()):
+        tables[table_dir.name] = pa.concat_tables(
+            pq.read_table(part) for part in sorted(table_dir.glob("part-*.parquet"))
+        )
+    return tables
+
+
+def test_the_run_publishes_every_requested_table_with_a_manifest(
+    pipeline_settings: Settings, published: RunResult
+) -> None:
+    keys = bucket_keys(pipeline_settings)
+    prefix = f"extracts/parcours-diabete/{published.extract_id}/"
+    assert f"{prefix}_manifest.json" in keys
+    for table in ("patients", "encounters", "diagnoses", "measurements"):
+        assert any(k.startswith(f"{prefix}{table}/part-") for k in keys), table
+    assert set(published.result["tables"]) == {
+        "patients",
+        "encounters",
+        "diagnoses",
+        "measurements",
+    }
+    assert published.result["tables"]["patients"] == published.result["consent"]["included"]
+
+
+def test_downloaded_rows_match_the_manifest(
+    published: RunResult, downloaded: dict[str, pa.Table]
+) -> None:
+    assert {t: downloaded[t].num_rows for t in downloaded} == published.result["tables"]
+
+
+def test_no_identifier_of_the_source_appears_in_the_extract(
+    pipeline_settings: Settings, downloaded: dict[str, pa.Table]
+) -> None:
+    patients = pq.read_table(pipeline_settings.source_dir / "patients.parquet")
+    forbidden = set()
+    for column in ("nir", "email", "phone", "last_name", "address", "patient_id"):
+        forbidden |= {str(v) for v in patients[column].to_pylist() if v}
+    published_strings = set()
+    for table in downloaded.values():
+        for field in table.schema:
+            if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
+                published_strings |= {v for v in table[field.name].to_pylist() if v}
+    assert published_strings
+    assert not forbidden & published_strings
+    blob = "\n".join(sorted(published_strings))
+    for value in list(forbidden)[:2000]:
+        assert value not in blob
+
+
+def test_withdrawn_and_unconsented_patients_are_absent_from_every_table(
+    pipeline_settings: Settings, downloaded: dict[str, pa.Table]
+) -> None:
+    consents = pq.read_table(pipeline_settings.source_dir / "consents.parquet").to_pylist()
+    covered = {
+        c["patient_id"]
+        for c in consents
+        if c["purpose"] == PURPOSE
+        and c["status"] in ("active", "withdrawn")
+        and c["given_on"] <= RUN_TIME.date()
+        and (c["valid_until"] is None or c["valid_until"] >= RUN_TIME.date())
+        and (c["withdrawn_on"] is None or c["withdrawn_on"] > RUN_TIME.date())
+    }
+    all_ids = set(
+        pq.read_table(pipeline_settings.source_dir / "patients.parquet")["patient_id"].to_pylist()
+    )
+    key = derive_project_key(
+        load_master_key(pipeline_settings.master_key_file, None), "parcours-diabete"
+    )
+    excluded = {pseudonym(key, p) for p in all_ids - covered}
+    for name, table in downloaded.items():
+        assert not excluded & set(table["patient_id"].to_pylist()), name
+
+
+def test_manifest_records_consent_policy_gate_and_key_fingerprint(
+    pipeline_settings: Settings, published: RunResult
+) -> None:
+    s3, target = reading_client(pipeline_settings, "local-seaweedfs")
+    result = download_extract(
+        s3,
+        target.bucket,
+        "parcours-diabete",
+        published.extract_id,
+        Path(pipeline_settings.state_dir / "dl2"),
+    )
+    manifest = result.manifest
+    consent = manifest.consent
+    assert (
+        consent.cohort
+        == consent.included + consent.excluded_withdrawn + consent.excluded_no_consent
+    )
+    assert consent.excluded_no_consent > 0
+    assert manifest.policy.allowed and manifest.policy.target == "local-seaweedfs"
+    assert re.fullmatch(r"[0-9a-f]{64}", manifest.policy.policy_bundle_sha256)
+    assert manifest.release_gate.success and manifest.release_gate.expectations
+    assert re.fullmatch(r"[0-9a-f]{16}", manifest.key_fingerprint)
+    master = pipeline_settings.master_key_file.read_text().strip()
+    assert master not in manifest.model_dump_json()
+
+
+def test_pseudonyms_differ_between_two_projects(
+    pipeline_settings: Settings, downloaded: dict[str, pa.Table], tmp_path: Path
+) -> None:
+    other = request_variant(tmp_path, id="diabetes-t2-other", project="autre-projet")
+    result = run_request(pipeline_settings, other, RUN_TIME)
+    s3, target = reading_client(pipeline_settings, "local-seaweedfs")
+    extract = download_extract(
+        s3, target.bucket, "autre-projet", result.extract_id, tmp_path / "dl"
+    )
+    other_ids = set(
+        pq.read_table(next((extract.directory / "patients").glob("part-*.parquet")))[
+            "patient_id"
+        ].to_pylist()
+    )
+    ours = set(downloaded["patients"]["patient_id"].to_pylist())
+    assert len(other_ids) == len(ours) > 0
+    assert not other_ids & ours
+
+
+def test_a_refused_target_stops_the_run_before_reading_and_writes_nothing(
+    pipeline_settings: Settings, tmp_path: Path
+) -> None:
+    before = bucket_keys(pipeline_settings)
+    refused = request_variant(tmp_path, id="diabetes-t2-aws", target="aws-eu-west-3-paris")
+    with pytest.raises(PolicyRefused) as raised:
+        run_request(pipeline_settings, refused, RUN_TIME)
+    assert raised.value.target == "aws-eu-west-3-paris"
+    assert raised.value.reasons
+    assert bucket_keys(pipeline_settings) == before
+    run_dir = pipeline_settings.runs_dir / f"diabetes-t2-aws-{RUN_TIME:%Y%m%dT%H%M%SZ}"
+    # The consent gate never ran: no source row was read.
+    assert not (run_dir / "included.parquet").exists()
+    assert not (run_dir / "parts").exists()
+
+
+def test_a_failed_release_gate_publishes_nothing(
+    pipeline_settings: Settings, tmp_path: Path
+) -> None:
+    # A steward's mistake: e-mail classified as a plain attribute. The gate must catch it.
+    infra = tmp_path / "infra"
+    shutil.copytree(pipeline_settings.infra_dir, infra)
+    catalog_file = infra / "catalogs" / "synthetic.yaml"
+    catalog_file.write_text(
+        catalog_file.read_text().replace("email: direct_identifier", "email: attribute")
+    )
+    settings = replace(pipeline_settings, infra_dir=infra)
+    leaky = request_variant(
+        tmp_path,
+        id="diabetes-t2-leaky",
+        project="fuite",
+        tables={"patients": ["patient_id", "email"]},
+    )
+    with pytest.raises(GateFailed) as raised:
+        run_request(settings, leaky, RUN_TIME)
+    assert any("email" in failure for failure in raised.value.failures)
+    assert not [k for k in bucket_keys(pipeline_settings) if k.startswith("extracts/fuite/")]
+    emails = pq.read_table(pipeline_settings.source_dir / "patients.parquet")["email"].to_pylist()
+    assert not any(e in str(raised.value) for e in emails)
+
+
+def test_a_tampered_file_fails_the_download_and_leaves_no_extract(
+    pipeline_settings: Settings, published: RunResult, tmp_path: Path
+) -> None:
+    s3, target = reading_client(pipeline_settings, "local-seaweedfs")
+    prefix = f"extracts/parcours-diabete/{published.extract_id}"
+    # Tamper with one published part; it is restored afterwards for the other tests.
+    key = f"{prefix}/diagnoses/part-00000.parquet"
+    original = s3.get_object(Bucket=target.bucket, Key=key)["Body"].read()
+    s3.put_object(Bucket=target.bucket, Key=key, Body=original + b"tampered")
+    try:
+        with pytest.raises(IntegrityError, match=r"diagnoses/part-00000\.parquet"):
+            download_extract(s3, target.bucket, "parcours-diabete", published.extract_id, tmp_path)
+        assert not (tmp_path / published.extract_id).exists()
+    finally:
+        s3.put_object(Bucket=target.bucket, Key=key, Body=original)
+
+
+def test_the_same_extract_id_is_never_published_twice(
+    pipeline_settings: Settings, published: RunResult
+) -> None:
+    with pytest.raises(Exception, match=r"already published|published this extract first"):
+        run_request(pipeline_settings, EXAMPLE, RUN_TIME)
