@@ -175,8 +175,8 @@ def run_request(settings: Settings, request_file: Path, logical_date: datetime) 
     directory = run_dir(settings, extract_id)
     log_file = settings.logs_dir / "runs" / f"{extract_id}.log"
     migrate_metadata_db(settings)
-    dag = load_dag(settings)
     with settings_exported(settings), output_to(log_file):
+        dag = load_dag(settings)
         dag_run = dag.test(
             run_conf={"request_file": str(request_file.resolve())}, logical_date=logical_date
         )

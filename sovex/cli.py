@@ -38,7 +38,8 @@ app.add_typer(extract_app, name="extract")
 app.add_typer(storage_app, name="storage")
 app.add_typer(policy_app, name="policy")
 
-console = Console(stderr=True)
+# Messages are not hard-wrapped: paths and URIs stay copyable.
+console = Console(stderr=True, soft_wrap=True)
 
 
 class _State:
@@ -133,26 +134,27 @@ def extract_list(
 
     s3, hosting = reading_client(state.settings, target)
     manifests = list_extracts(s3, hosting.bucket, project)
-    rows = [
-        {
-            "project": m.project,
-            "extract_id": m.extract_id,
-            "published_at": m.published_at,
-            "tables": m.tables,
-            "files": len(m.files),
-        }
-        for m in manifests
-    ]
     if as_json:
-        _emit_json(rows)
+        _emit_json(
+            [
+                {
+                    "project": m.project,
+                    "extract_id": m.extract_id,
+                    "published_at": m.published_at,
+                    "tables": m.tables,
+                    "files": len(m.files),
+                }
+                for m in manifests
+            ]
+        )
         return
     table = Table("project", "extract id", "published", "rows per table")
-    for row in rows:
+    for m in manifests:
         table.add_row(
-            row["project"],
-            row["extract_id"],
-            row["published_at"],
-            ", ".join(f"{k} {v}" for k, v in row["tables"].items()),
+            m.project,
+            m.extract_id,
+            m.published_at,
+            ", ".join(f"{name} {rows}" for name, rows in m.tables.items()),
         )
     Console().print(table)
 
@@ -187,16 +189,18 @@ def extract_download(
 
 @app.command("airflow-ui")
 def airflow_ui() -> None:
-    """Start Airflow's standalone UI on 127.0.0.1 (8081 when free, else a free port)."""
+    """Airflow's UI and scheduler on 127.0.0.1 (port 8081 when free); Ctrl-C stops them."""
     from sovex.airflow_runner import free_api_port, migrate_metadata_db
+    from sovex.airflow_ui import password_file, run_airflow_ui
 
-    os.environ.setdefault("AIRFLOW__API__PORT", str(free_api_port()))
     _prepare_airflow()
     migrate_metadata_db(state.settings)
-    port = os.environ["AIRFLOW__API__PORT"]
-    console.print(f"Airflow UI on http://127.0.0.1:{port} (the admin password is printed below)")
-    airflow_cli = Path(sys.executable).parent / "airflow"
-    os.execv(str(airflow_cli), [str(airflow_cli), "standalone"])
+    port = free_api_port()
+    console.print(
+        f"Airflow UI on http://127.0.0.1:{port} — user 'admin', password in "
+        f"{password_file(state.settings)} (logs in {state.settings.logs_dir / 'airflow-ui'})"
+    )
+    raise typer.Exit(run_airflow_ui(state.settings, port, os.environ))
 
 
 @storage_app.command("up")

@@ -1,0 +1,163 @@
+"""The `sovex` command as users run it: exit codes, messages, JSON on stdout."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sovex.cli import main
+from sovex.settings import PROJECT_ROOT, Settings
+
+pytestmark = pytest.mark.integration
+
+TARGETS = PROJECT_ROOT / "infra" / "targets"
+
+
+def run_cli(settings: Settings, *argv: str) -> int:
+    return main(list(argv), environ=settings.as_environ())
+
+
+def last_json_line(text: str) -> dict:
+    return json.loads(text.strip().splitlines()[-1])
+
+
+def test_validate_on_a_broken_request_exits_2_and_lists_every_problem(
+    session_settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        yaml.safe_dump(
+            {
+                "id": "Not A Slug",
+                "project": "p1",
+                "purpose": "chronic-disease-research",
+                "source": "synthetic",
+                "period": {"start": "2026-01-01", "end": "2025-01-01"},
+                "tables": {"patients": ["patient_id", "nir"], "labs": ["x"]},
+                "retention_until": "2027-01-01",
+                "target": "nowhere",
+            }
+        )
+    )
+    assert run_cli(session_settings, "request", "validate", str(broken)) == 2
+    err = capsys.readouterr().err
+    for field in (
+        "'id'",
+        "'requester'",
+        "'legal_basis'",
+        "'period'",
+        "'tables.patients.nir'",
+        "'tables.labs'",
+        "'target'",
+    ):
+        assert field in err
+    assert "Traceback" not in err
+
+
+def test_validate_on_the_example_request_exits_0(
+    session_settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    example = PROJECT_ROOT / "examples" / "requests" / "diabetes-t2.yaml"
+    assert run_cli(session_settings, "request", "validate", str(example)) == 0
+    assert last_json_line(capsys.readouterr().out)["valid"] is True
+
+
+def test_a_missing_request_file_is_a_clear_error_not_a_traceback(
+    session_settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli(session_settings, "request", "validate", str(tmp_path / "nope.yaml")) == 2
+    err = capsys.readouterr().err
+    assert "nope.yaml" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("target", "exit_code"),
+    [("local-seaweedfs", 0), ("ovhcloud-gra", 0), ("aws-eu-west-3-paris", 3), ("aws-us-east-1", 3)],
+)
+def test_policy_check_exit_codes(
+    session_settings: Settings, target: str, exit_code: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        run_cli(session_settings, "policy", "check", str(TARGETS / f"{target}.yaml"), "--json")
+        == exit_code
+    )
+    decision = last_json_line(capsys.readouterr().out)
+    assert decision["target"] == target
+    assert decision["allowed"] is (exit_code == 0)
+
+
+def test_run_without_a_master_key_fails_closed_before_anything_is_read(
+    pipeline_settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dataclasses import replace
+
+    keyless = replace(pipeline_settings, master_key_file=tmp_path / "absent.key")
+    example = PROJECT_ROOT / "examples" / "requests" / "diabetes-t2.yaml"
+    assert run_cli(keyless, "run", str(example)) == 2
+    assert "no master key" in capsys.readouterr().err
+
+
+def test_run_list_and_download_through_the_cli(
+    pipeline_settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    raw = yaml.safe_load((PROJECT_ROOT / "examples" / "requests" / "diabetes-t2.yaml").read_text())
+    raw.update(id="cli-run", project="projet-cli")
+    request = tmp_path / "cli-run.yaml"
+    request.write_text(yaml.safe_dump(raw))
+    assert run_cli(pipeline_settings, "run", str(request)) == 0
+    published = last_json_line(capsys.readouterr().out)
+    assert run_cli(pipeline_settings, "extract", "list", "--project", "projet-cli", "--json") == 0
+    listed = last_json_line(capsys.readouterr().out)
+    assert [e["extract_id"] for e in listed] == [published["extract_id"]]
+    assert (
+        run_cli(
+            pipeline_settings,
+            "extract",
+            "download",
+            published["extract_id"],
+            "--project",
+            "projet-cli",
+            "--to",
+            str(tmp_path / "dl"),
+        )
+        == 0
+    )
+    downloaded = last_json_line(capsys.readouterr().out)
+    assert downloaded["files"] == 4
+    assert (tmp_path / "dl" / published["extract_id"] / "_manifest.json").is_file()
+
+
+def test_storage_status_reports_the_running_server(
+    pipeline_settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli(pipeline_settings, "storage", "status") == 0
+    status = last_json_line(capsys.readouterr().out)
+    assert status["running"] is True
+    assert status["endpoint"].startswith("http://127.0.0.1:")
+
+
+def test_demo_prints_its_summary_as_the_last_stdout_line(
+    pipeline_settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dataclasses import replace
+
+    # Its own source folder: the session's shared population stays as other tests expect.
+    demo_settings = replace(pipeline_settings, source_dir=tmp_path / "source")
+    assert run_cli(demo_settings, "demo", "--patients", "300") == 0
+    summary = last_json_line(capsys.readouterr().out)
+    for key in (
+        "extract_id",
+        "manifest",
+        "endpoint",
+        "tables",
+        "excluded_no_consent",
+        "refused_target",
+    ):
+        assert key in summary
+    assert summary["manifest"].startswith("s3://sovex-extracts/extracts/parcours-diabete/")
+    assert summary["refused_target"]["target"] == "aws-eu-west-3-paris"
+    assert summary["refused_target"]["reasons"]
+    assert summary["tables"]["patients"] == summary["included"] > 0
