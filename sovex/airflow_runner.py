@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from sovex.errors import (
+    EXIT_INTERNAL,
     ConfigurationError,
     GateFailed,
-    IntegrityError,
-    InvalidInput,
     PolicyRefused,
     SovexError,
+    UserError,
 )
 from sovex.pipeline import OUTCOME_FILE, RESULT_FILE, make_extract_id, run_dir
 from sovex.request import load_request
@@ -152,19 +152,24 @@ class RunResult:
     result: dict[str, Any]
 
 
+class StepFailed(UserError):
+    """A run step failed for a reason the user can act on; keeps that step's exit code."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
 def _raise_from_outcome(outcome: dict[str, Any], log_file: Path) -> None:
     error = outcome.get("error")
-    message = outcome.get("message", "")
+    message = str(outcome.get("message", ""))
+    exit_code = int(outcome.get("exit_code", EXIT_INTERNAL))
     if error == "PolicyRefused":
         raise PolicyRefused(outcome.get("target", "?"), outcome.get("reasons", []))
     if error == "GateFailed":
         raise GateFailed(outcome.get("failures", []))
-    if error == "IntegrityError":
-        raise IntegrityError(message)
-    if error == "InvalidInput":
-        raise InvalidInput(message.splitlines())
-    if outcome.get("exit_code") == ConfigurationError.exit_code and error == "ConfigurationError":
-        raise ConfigurationError(message)
+    if exit_code != EXIT_INTERNAL:
+        raise StepFailed(message, exit_code)
     raise SovexError(f"run failed in step {outcome.get('step')}: {message} (log: {log_file})")
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from sovex.errors import IntegrityError, UserError
+from sovex.errors import EXIT_INVALID_INPUT, IntegrityError, UserError
 from sovex.manifest import MANIFEST_NAME, Manifest, ManifestFile
 
 EXTRACTS_ROOT = "extracts"
@@ -26,6 +26,8 @@ SERVER_SIDE_ENCRYPTION = "AES256"
 
 class AlreadyPublished(UserError):
     """An extract with this id already has a manifest: it is never overwritten."""
+
+    exit_code = EXIT_INVALID_INPUT
 
 
 def extract_prefix(project: str, extract_id: str) -> str:
