@@ -14,13 +14,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sovex.errors import EXIT_INTERNAL, EXIT_INVALID_INPUT, SovexError, UserError, exit_code_for
+from sovex.errors import (
+    EXIT_INTERNAL,
+    EXIT_POLICY_REFUSED,
+    SovexError,
+    UserError,
+    exit_code_for,
+)
 from sovex.settings import Settings, settings_from_environ
 
 app = typer.Typer(
@@ -243,7 +248,6 @@ def policy_check(
 ) -> None:
     """Decide whether a hosting target may receive extracts (exit 0 allowed, 3 refused)."""
     from policies.evaluator import evaluate_target
-    from sovex.errors import PolicyRefused
     from sovex.target import load_target
 
     target = load_target(target_file)
@@ -261,7 +265,8 @@ def policy_check(
             console.print(f"  {reason.code}: {reason.message}")
     _emit_json(payload)
     if not decision.allowed:
-        raise PolicyRefused(target.name, [r.message for r in decision.reasons])
+        # The reasons were just shown: exit with the refusal's code, without repeating them.
+        raise typer.Exit(EXIT_POLICY_REFUSED)
 
 
 def _report_error(error: BaseException, settings: Settings | None) -> int:
@@ -287,16 +292,11 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     try:
         settings = settings_from_environ(os.environ if environ is None else environ)
         state.settings = settings
-        app(args=list(sys.argv[1:] if argv is None else argv), standalone_mode=False)
+        # Standalone mode: typer prints usage errors itself and exits with code 2.
+        app(args=list(sys.argv[1:] if argv is None else argv), prog_name="sovex")
         return 0
-    except click.exceptions.Exit as done:
-        return done.exit_code
-    except click.exceptions.Abort:
-        console.print("aborted")
-        return EXIT_INTERNAL
-    except click.ClickException as usage:
-        usage.show(file=sys.stderr)
-        return EXIT_INVALID_INPUT
+    except SystemExit as done:
+        return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
     except Exception as error:  # the one place errors become exit codes
         return _report_error(error, settings)
 

@@ -161,3 +161,10 @@ def test_demo_prints_its_summary_as_the_last_stdout_line(
     assert summary["refused_target"]["target"] == "aws-eu-west-3-paris"
     assert summary["refused_target"]["reasons"]
     assert summary["tables"]["patients"] == summary["included"] > 0
+
+
+def test_an_unknown_command_is_a_usage_error_with_exit_2(
+    session_settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli(session_settings, "frobnicate") == 2
+    assert "Traceback" not in capsys.readouterr().err
