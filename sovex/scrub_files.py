@@ -1,0 +1,108 @@
+"""`sovex scrub`: JSONL in (`{"id","text"}` per line), JSONL out with the entities found.
+
+Input is checked whole before anything is written; the output appears only when complete.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sovex.errors import InvalidInput
+
+# Texts per progress step (and per batch handed to the scrubber).
+PROGRESS_CHUNK = 500
+MAX_LISTED_PROBLEMS = 50
+
+
+def read_scrub_input(path: Path) -> list[tuple[Any, str]]:
+    """Every row's id and text; every bad line is reported (by line number, never its text)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as error:
+        raise InvalidInput(f"{path}: cannot read: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{path}: not UTF-8 text") from None
+    rows: list[tuple[Any, str]] = []
+    problems: list[str] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            problems.append(f"{path}: line {number}: not a JSON object")
+            continue
+        if not isinstance(row, dict):
+            problems.append(f"{path}: line {number}: not a JSON object")
+            continue
+        line_problems = []
+        if not isinstance(row.get("id"), str | int) or isinstance(row.get("id"), bool):
+            line_problems.append(
+                f"{path}: line {number}: field 'id' must be a string or an integer"
+            )
+        if not isinstance(row.get("text"), str):
+            line_problems.append(f"{path}: line {number}: field 'text' must be a string")
+        problems += line_problems
+        if not line_problems:
+            rows.append((row["id"], row["text"]))
+    if problems:
+        shown = problems[:MAX_LISTED_PROBLEMS]
+        if len(problems) > MAX_LISTED_PROBLEMS:
+            shown.append(f"{path}: … and {len(problems) - MAX_LISTED_PROBLEMS} more problem(s)")
+        raise InvalidInput(shown)
+    return rows
+
+
+def scrub_file(
+    source: Path,
+    destination: Path,
+    language: str,
+    processes: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, int]:
+    """Scrub every row of `source` into `destination` (written atomically)."""
+    from anonymization.scrubber import PARALLEL_MIN_TEXTS, Scrubber, ScrubberPool
+
+    rows = read_scrub_input(source)
+    texts = [text for _, text in rows]
+    pool = (
+        ScrubberPool(language, processes)
+        if processes > 1 and len(texts) >= PARALLEL_MIN_TEXTS
+        else None
+    )
+    scrubber = None if pool else Scrubber(language)
+    temporary = destination.with_name(f".{destination.name}.partial")
+    counts: dict[str, int] = {}
+    try:
+        with temporary.open("w", encoding="utf-8") as out:
+            for start in range(0, len(rows), PROGRESS_CHUNK):
+                chunk = texts[start : start + PROGRESS_CHUNK]
+                results = pool.scrub(chunk) if pool else scrubber.scrub(chunk)  # type: ignore[union-attr]
+                for (row_id, _), result in zip(
+                    rows[start : start + PROGRESS_CHUNK], results, strict=True
+                ):
+                    entities = [
+                        {"start": e.start, "end": e.end, "type": e.type, "score": round(e.score, 3)}
+                        for e in result.entities
+                    ]
+                    for entity in result.entities:
+                        counts[entity.type] = counts.get(entity.type, 0) + 1
+                    out.write(
+                        json.dumps(
+                            {"id": row_id, "text": result.text, "entities": entities},
+                            ensure_ascii=False,
+                        )
+                        + "\n"
+                    )
+                if progress:
+                    progress(min(start + PROGRESS_CHUNK, len(rows)), len(rows))
+        os.replace(temporary, destination)
+    finally:
+        temporary.unlink(missing_ok=True)
+        if pool:
+            pool.close()
+    return {"rows": len(rows), **{f"entities_{k}": v for k, v in sorted(counts.items())}}
