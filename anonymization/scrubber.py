@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from anonymization.identifier_patterns import COMPILED_IDENTIFIER_PATTERNS
 from anonymization.medical_terms import is_medical_term_span
 from anonymization.recognizers import build_recognizers
 
@@ -32,6 +33,10 @@ SPACY_BATCH_SIZE = 128
 WORKER_CHUNK_SIZE = 256
 # Below this many texts, starting worker processes costs more than it saves.
 PARALLEL_MIN_TEXTS = 1_000
+# The release gate refuses any text matching its identifier patterns: whatever they match
+# is always redacted too, so the scrubber never leaves what the gate would reject.
+GATE_PATTERN_TYPES = {"FR_NIR": "FR_NIR", "EMAIL": "EMAIL_ADDRESS", "FR_PHONE": "PHONE_NUMBER"}
+GATE_PATTERN_SCORE = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +104,11 @@ class Scrubber:
         for recognizer in self.recognizers:
             for result in recognizer.analyze(text, recognizer.supported_entities, None) or ():
                 found.append(Entity(result.start, result.end, result.entity_type, result.score))
+        for name, pattern in COMPILED_IDENTIFIER_PATTERNS.items():
+            for match in pattern.finditer(text):
+                found.append(
+                    Entity(match.start(), match.end(), GATE_PATTERN_TYPES[name], GATE_PATTERN_SCORE)
+                )
         return found
 
     def _keep(self, text: str, entity: Entity) -> bool:

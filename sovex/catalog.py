@@ -31,8 +31,11 @@ class Generalisation(StrEnum):
 
 # Roles whose values never leave the source, whatever the request says.
 NEVER_EXTRACTABLE = frozenset({Role.DIRECT_IDENTIFIER})
-# Free text needs the scrubber before it may leave; this version does not release it.
-NOT_YET_EXTRACTABLE = frozenset({Role.FREE_TEXT})
+# Roles that no version can release yet (kept as a hook for future roles).
+NOT_YET_EXTRACTABLE: frozenset[Role] = frozenset()
+# Languages the free-text scrubber handles; a free_text column declares its language.
+TEXT_LANGUAGES = ("fr", "en")
+DEFAULT_TEXT_LANGUAGE = "fr"
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class ColumnSpec:
     name: str
     role: Role
     generalise: Generalisation = Generalisation.NONE
+    language: str = DEFAULT_TEXT_LANGUAGE  # free_text only: the scrubber's language
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,14 @@ def _parse_column(where: str, name: str, raw: Any, problems: list[str]) -> Colum
             f"(one of {_choices(Generalisation)})"
         )
         return None
-    return ColumnSpec(name=name, role=role, generalise=generalise)
+    language = spec.get("language", DEFAULT_TEXT_LANGUAGE)
+    if language not in TEXT_LANGUAGES:
+        problems.append(
+            f"{where}: column {name!r}: unknown language {language!r} "
+            f"(one of {', '.join(TEXT_LANGUAGES)})"
+        )
+        return None
+    return ColumnSpec(name=name, role=role, generalise=generalise, language=language)
 
 
 def _choices(enum: type[StrEnum]) -> str:

@@ -185,6 +185,22 @@ def _project_key(settings: Settings, project: str) -> bytes:
     )
 
 
+def _text_scrubber() -> Callable[[list[str | None], str], list[str | None]]:
+    """Scrub free text in this task's process; one model load per language per task."""
+    from anonymization.scrubber import Scrubber
+
+    scrubbers: dict[str, Scrubber] = {}
+
+    def scrub(texts: list[str | None], language: str) -> list[str | None]:
+        if language not in scrubbers:
+            scrubbers[language] = Scrubber(language)
+        present = [text for text in texts if text is not None]
+        scrubbed = iter(result.text for result in scrubbers[language].scrub(present))
+        return [None if text is None else next(scrubbed) for text in texts]
+
+    return scrub
+
+
 @step
 def extract_table(settings: Settings, run: dict[str, Any], table: str) -> list[dict[str, Any]]:
     """One table: cohort rows, requested columns, pseudonymised, shifted, generalised."""
@@ -203,6 +219,7 @@ def extract_table(settings: Settings, run: dict[str, Any], table: str) -> list[d
         period=(request.period.start, request.period.end),
         project_key=_project_key(settings, request.project),
         out_dir=directory / "parts" / table,
+        scrub_text=_text_scrubber(),
     )
     return [
         {

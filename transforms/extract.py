@@ -7,6 +7,7 @@ Rows stream through as record batches; memory stays bounded by the batch size.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -37,7 +38,7 @@ class WrittenPart:
 def output_type(
     spec_role: Role, generalise: Generalisation, source_type: pa.DataType
 ) -> pa.DataType:
-    if spec_role is Role.PERSON_ID:
+    if spec_role in (Role.PERSON_ID, Role.FREE_TEXT):
         return pa.string()
     if spec_role is Role.QUASI_IDENTIFIER:
         if generalise is Generalisation.BIRTH_YEAR:
@@ -51,12 +52,17 @@ def output_type(
     return source_type
 
 
+TextScrubber = Callable[[list[str | None], str], list[str | None]]
+
+
 def _transform_column(
     spec_role: Role,
     generalise: Generalisation,
     values: pa.Array,
     person_ids: pa.Array,
     project_key: bytes,
+    language: str,
+    scrub_text: TextScrubber | None,
 ) -> pa.Array:
     if spec_role in NEVER_EXTRACTABLE or spec_role in NOT_YET_EXTRACTABLE:
         # The request validator refuses these; this is the last line of defence.
@@ -65,6 +71,10 @@ def _transform_column(
         return pseudonymise(project_key, values)
     if spec_role is Role.EVENT_DATE:
         return shift_dates(project_key, person_ids, values)
+    if spec_role is Role.FREE_TEXT:
+        if scrub_text is None:
+            raise ValueError("free text cannot be released without a scrubber")
+        return pa.array(scrub_text(values.to_pylist(), language), type=pa.string())
     if spec_role is Role.QUASI_IDENTIFIER:
         if generalise is Generalisation.BIRTH_YEAR:
             return birth_year(values)
@@ -100,6 +110,7 @@ def extract_table(
     period: tuple[date, date],
     project_key: bytes,
     out_dir: Path,
+    scrub_text: TextScrubber | None = None,
 ) -> list[WrittenPart]:
     """Write the extract's parts for one table into `out_dir` (replacing what was there)."""
     specs = [table.columns[name] for name in columns]
@@ -148,7 +159,15 @@ def extract_table(
             continue
         person_ids = batch.column(person_id_column)
         arrays = [
-            _transform_column(s.role, s.generalise, batch.column(s.name), person_ids, project_key)
+            _transform_column(
+                s.role,
+                s.generalise,
+                batch.column(s.name),
+                person_ids,
+                project_key,
+                s.language,
+                scrub_text,
+            )
             for s in specs
         ]
         out_batch = pa.RecordBatch.from_arrays(

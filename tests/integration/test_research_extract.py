@@ -114,6 +114,26 @@ def test_no_identifier_of_the_source_appears_in_the_extract(
     assert leaked == []
 
 
+def test_published_notes_keep_no_identifier_of_their_patient(
+    pipeline_settings: Settings, downloaded: dict[str, pa.Table]
+) -> None:
+    notes = downloaded["notes"]
+    assert notes.num_rows > 0
+    texts = "\n".join(notes["text"].to_pylist())
+    assert "<PERSON>" in texts and "<FR_NIR>" in texts
+    patients = pq.read_table(pipeline_settings.source_dir / "patients.parquet")
+    for column in ("nir", "email", "phone", "address"):
+        leaked = [v for v in patients[column].to_pylist() if v and v in texts]
+        assert leaked == [], f"{column}: {len(leaked)} value(s) left in published notes"
+    # Surnames: whole-word, case-insensitive (notes write them as Dupont or DUPONT).
+    lowered = texts.lower()
+    surnames = {v.lower() for v in patients["last_name"].to_pylist()}
+    leaked_names = [
+        n for n in surnames if re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", lowered)
+    ]
+    assert leaked_names == []
+
+
 def test_withdrawn_and_unconsented_patients_are_absent_from_every_table(
     pipeline_settings: Settings, downloaded: dict[str, pa.Table]
 ) -> None:

@@ -85,12 +85,15 @@ def test_an_unknown_column_lists_the_columns_the_researcher_may_request(
     assert "patient_id, birth_date, sex, postcode" in problem
 
 
-def test_free_text_cannot_be_requested_until_it_can_be_scrubbed(
+def test_free_text_can_be_requested_because_it_is_scrubbed(
     tmp_path: Path, targets_dir: Path
 ) -> None:
-    path = write_request(tmp_path, tables={"notes": ["patient_id", "text"]})
-    [problem] = problems_of(path, targets_dir)
-    assert "free_text" in problem
+    path = write_request(tmp_path, tables={"notes": ["patient_id", "written_on", "text"]})
+    assert load_request(path, CATALOGS, targets_dir).tables["notes"] == [
+        "patient_id",
+        "written_on",
+        "text",
+    ]
 
 
 def test_cohort_filters_cannot_look_up_identifiers(tmp_path: Path, targets_dir: Path) -> None:

@@ -1,0 +1,1 @@
+"""Benchmarks: measured comparisons run by hand, never part of the pipeline."""

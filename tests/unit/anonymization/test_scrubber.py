@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import pytest
+
+from anonymization.nir import format_nir, nir_key
+from anonymization.scrubber import Entity, Scrubber, _merge, replace_spans, scrub_texts
+
+
+@pytest.fixture(scope="module")
+def french() -> Scrubber:
+    return Scrubber("fr")
+
+
+def test_overlapping_spans_merge_into_one_with_the_best_scored_type() -> None:
+    merged = _merge(
+        [Entity(0, 5, "PERSON", 0.6), Entity(3, 9, "ADDRESS", 0.9), Entity(12, 14, "DATE", 1.0)]
+    )
+    assert merged == (Entity(0, 9, "ADDRESS", 0.9), Entity(12, 14, "DATE", 1.0))
+
+
+def test_placeholders_replace_exactly_the_spans() -> None:
+    text = "Mme DUPONT, tél 06 12 34 56 78."
+    entities = (Entity(4, 10, "PERSON", 1.0), Entity(16, 30, "PHONE_NUMBER", 1.0))
+    assert replace_spans(text, entities) == "Mme <PERSON>, tél <PHONE_NUMBER>."
+
+
+def _nir(first13: str) -> str:
+    return format_nir(first13, spaced=True)
+
+
+NOTE = (
+    "Compte rendu de consultation du 12 mars 2024.\n"
+    "Patiente : Mme Claire DUPONT, née le 03/07/1954, NIR {nir}, IPP 123456789.\n"
+    "Adresse : 12 rue des Lilas, 75012 Paris. Tél. 06 12 34 56 78, claire.dupont@orange.fr.\n"
+    "Suivie pour une maladie de Parkinson et un syndrome de Cushing (E24.9), "
+    "signe de Babinski négatif, score de Glasgow à 15. Metformine 1000 mg.\n"
+    "Dr Jean Martin, RPPS 10003456786."
+)
+
+
+def test_a_note_with_every_identifier_type_comes_out_with_none_of_them(french: Scrubber) -> None:
+    nir = _nir("2540775123456")
+    text = NOTE.format(nir=nir)
+    [result] = french.scrub([text])
+    for identifier in (
+        "DUPONT",
+        "Claire",
+        "03/07/1954",
+        nir,
+        "123456789",
+        "12 rue des Lilas",
+        "75012 Paris",
+        "06 12 34 56 78",
+        "claire.dupont@orange.fr",
+        "Jean Martin",
+        "10003456786",
+        "12 mars 2024",
+    ):
+        assert identifier not in result.text, identifier
+    for entity in result.entities:
+        assert 0 <= entity.start < entity.end <= len(text)
+
+
+def test_medical_eponyms_drugs_and_codes_survive(french: Scrubber) -> None:
+    [result] = french.scrub([NOTE.format(nir=_nir("2540775123456"))])
+    for kept in (
+        "maladie de Parkinson",
+        "syndrome de Cushing",
+        "signe de Babinski",
+        "score de Glasgow",
+        "E24.9",
+        "Metformine 1000 mg",
+    ):
+        assert kept in result.text, kept
+
+
+def test_offsets_point_into_the_original_text(french: Scrubber) -> None:
+    text = NOTE.format(nir=_nir("1840375123456"))
+    [result] = french.scrub([text])
+    kinds = {text[e.start : e.end]: e.type for e in result.entities}
+    assert kinds.get("claire.dupont@orange.fr") == "EMAIL_ADDRESS"
+    assert any(t == "FR_NIR" for t in kinds.values())
+
+
+def test_english_notes_are_scrubbed_too() -> None:
+    text = "Seen by Dr John Smith on March 12, 2024. Call +44 20 7946 0958. Parkinson's disease."
+    [result] = scrub_texts([text], "en")
+    assert "John Smith" not in result.text and "7946" not in result.text
+    assert "Parkinson's disease" in result.text
+
+
+def test_the_parallel_path_gives_the_same_result_as_one_process() -> None:
+    texts = [NOTE.format(nir=_nir(f"2540775123{n:03d}")) for n in range(1_100)]
+    assert nir_key("2540775123000") >= 1
+    assert scrub_texts(texts, "fr", processes=2) == scrub_texts(texts, "fr", processes=1)
+
+
+def test_an_unknown_language_is_refused() -> None:
+    with pytest.raises(ValueError, match="unsupported language"):
+        Scrubber("de")
