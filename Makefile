@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.sovex-installed
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: install demo test test-slow test-all lint format airflow storage-down clean
+.PHONY: install demo test test-slow test-all lint format airflow storage-down clean bench-deid
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ test-slow: install
 
 test-all: install
 	$(BIN)/pytest
+
+## make bench-deid: free-text de-identification, sovex vs Presidio's default, same run
+bench-deid: install
+	$(BIN)/python -m benchmarks.deid --notes 2000 --lang both
 
 lint: install
 	$(BIN)/ruff check .

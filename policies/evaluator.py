@@ -1,7 +1,8 @@
 """Evaluate the hosting policy (`hosting.rego`) for a target and return a typed decision.
 
 Facts regopy has no built-ins for (is the host an IP, a loopback, which provider's host
-pattern it matches) are derived here and passed in the input. Any evaluation problem
+pattern it matches, which of its regions the host serves) are derived here and passed in
+the input. Any evaluation problem, including an unknown or non-boolean policy parameter,
 refuses the target with POLICY_ERROR: the policy fails closed, never open.
 """
 
@@ -10,13 +11,13 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import regopy
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sovex.errors import InvalidInput
 from sovex.target import LOCAL_ENDPOINT, HostingTarget, safe_yaml_load
@@ -32,7 +33,45 @@ UNRESOLVED_LOCAL_ENDPOINT = "http://127.0.0.1"
 LOCALHOST_NAMES = frozenset({"localhost"})
 # Rego error dumps are long ASTs: keep the reason readable.
 MAX_ERROR_CHARS = 300
-DEFAULT_PARAMS: dict[str, Any] = {"allow_eea_adequacy": False}
+COUNTRY_CODE_PATTERN = r"^[A-Z]{2}$"
+# "2026-11" (the review month: "as reviewed") or a full date.
+FACT_DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}(-[0-9]{2})?$"
+
+# Policy parameters, all off by default (the embedded local demo). Documented in
+# hosting.rego and shown in every policy report.
+ALLOW_EEA_ADEQUACY = "allow_eea_adequacy"
+REQUIRE_HDS = "require_hds"
+POLICY_PARAMETERS: dict[str, str] = {
+    ALLOW_EEA_ADEQUACY: (
+        "accept storage in an EEA country outside the EU (IS, LI, NO) or a country with "
+        "an EU adequacy decision (e.g. CH, GB, JP); the operator and its parents must "
+        "still be under exclusive EU jurisdiction"
+    ),
+    REQUIRE_HDS: (
+        "require the provider to hold the French HDS certification (Hébergeur de Données "
+        "de Santé); turn on in production for health data"
+    ),
+}
+DEFAULT_PARAMS: dict[str, bool] = {ALLOW_EEA_ADEQUACY: False, REQUIRE_HDS: False}
+
+# Every code a decision can carry, with what it means for a compliance officer.
+REASON_CODES: dict[str, str] = {
+    "COUNTRY_NOT_EU": "the declared storage country is not an EU member state",
+    "PROVIDER_UNKNOWN": "the provider is not in the reviewed provider registry",
+    "OPERATOR_NON_EU_JURISDICTION": (
+        "the operator or a company controlling it is not under exclusive EU jurisdiction"
+    ),
+    "REGION_UNKNOWN": "the region is not a reviewed region of the provider",
+    "REGION_COUNTRY_MISMATCH": (
+        "the registry stores the region's data in another country than the target declares"
+    ),
+    "ENDPOINT_PROVIDER_MISMATCH": "the endpoint host is not one of the provider's hosts",
+    "ENDPOINT_REGION_MISMATCH": "the endpoint host does not prove the declared region",
+    "ENDPOINT_BARE_IP": "the endpoint is a bare IP address (only loopback is accepted)",
+    "TLS_REQUIRED": "the endpoint is plain http to a remote host",
+    "HDS_CERTIFICATION_MISSING": "require_hds is on and no HDS certification is recorded",
+    POLICY_ERROR: "the policy could not be evaluated; refused until it evaluates cleanly",
+}
 
 
 @dataclass(frozen=True)
@@ -47,20 +86,36 @@ class Decision:
     reasons: tuple[Reason, ...]
     # Which policy decided: recorded in every manifest.
     policy_bundle_sha256: str
+    # The policy parameters in force (DEFAULT_PARAMS overridden by the caller's).
+    params: dict[str, bool] = field(default_factory=lambda: dict(DEFAULT_PARAMS))
 
 
 class _Parent(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str
-    jurisdiction_country: str
+    jurisdiction_country: str = Field(pattern=COUNTRY_CODE_PATTERN)
 
 
 class _Certification(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str
     source: str
-    date: str
+    date: str = Field(pattern=FACT_DATE_PATTERN)
     scope: str | None = None
+
+
+class _Region(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    country: str = Field(pattern=COUNTRY_CODE_PATTERN)
+    # Empty: the provider's endpoint hosts do not name this region (unverifiable).
+    hosts: list[str]
+
+
+class _Source(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    facts: list[str] = Field(min_length=1)
+    source: str
+    date: str = Field(pattern=FACT_DATE_PATTERN)
 
 
 class _ProviderEntry(BaseModel):
@@ -69,13 +124,17 @@ class _ProviderEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
     display_name: str
     legal_entity: str
-    seat_country: str | None
-    parent: _Parent | None
+    seat_country: str | None = Field(pattern=COUNTRY_CODE_PATTERN)
+    # Direct parent first, ultimate controller last; [] for an independent operator.
+    parents: list[_Parent]
     exclusive_eu_jurisdiction: bool | None
     jurisdiction_from_target_country: bool = False
     extraterritorial_exposure: str | None
     certifications: list[_Certification]
+    regions: dict[str, _Region]
     endpoint_host_patterns: list[str]
+    sources: list[_Source]
+    notes: str | None = None
 
 
 class _Registry(BaseModel):
@@ -95,7 +154,11 @@ def load_registry(path: Path | None = None) -> dict[str, Any]:
 
 
 def endpoint_facts(endpoint: str, registry: dict[str, Any]) -> dict[str, Any]:
-    """Scheme, host, is_ip, is_loopback and matched_provider for an endpoint URL."""
+    """Scheme, host, is_ip, is_loopback, matched_provider and endpoint_regions of a URL.
+
+    endpoint_regions: the regions of the matched provider whose hosts the endpoint is
+    (or is a bucket subdomain of); [] when none, or when no provider matched.
+    """
     if endpoint == LOCAL_ENDPOINT:
         endpoint = UNRESOLVED_LOCAL_ENDPOINT
     parts = urlsplit(endpoint)
@@ -104,12 +167,14 @@ def endpoint_facts(endpoint: str, registry: dict[str, Any]) -> dict[str, Any]:
         address = ipaddress.ip_address(host)
     except ValueError:
         address = None
+    matched = _matched_provider(host, registry)
     return {
         "scheme": parts.scheme.lower(),
         "host": host,
         "is_ip": address is not None,
         "is_loopback": host in LOCALHOST_NAMES or (address is not None and address.is_loopback),
-        "matched_provider": _matched_provider(host, registry),
+        "matched_provider": matched,
+        "endpoint_regions": _endpoint_regions(host, registry, matched),
     }
 
 
@@ -122,6 +187,17 @@ def _matched_provider(host: str, registry: dict[str, Any]) -> str | None:
         if _host_matches(host, pattern.lower())
     ]
     return max(matches)[1] if matches else None
+
+
+def _endpoint_regions(host: str, registry: dict[str, Any], provider: str | None) -> list[str]:
+    if provider is None:
+        return []
+    regions = registry["providers"][provider]["regions"]
+    return sorted(
+        name
+        for name, region in regions.items()
+        if any(host == known or host.endswith("." + known) for known in region["hosts"])
+    )
 
 
 def _host_matches(host: str, pattern: str) -> bool:
@@ -167,16 +243,35 @@ def evaluate_target(
     except OSError:
         bundle_hash = ""
     try:
-        allowed, reasons = _evaluate(target, resolved_endpoint, params, policies_dir)
+        in_force = effective_params(params)
+    except ValueError as error:
+        return Decision(False, (_policy_error(error),), bundle_hash, dict(DEFAULT_PARAMS))
+    try:
+        allowed, reasons = _evaluate(target, resolved_endpoint, in_force, policies_dir)
     except Exception as error:  # fail closed on anything, never open
-        return Decision(False, (_policy_error(error),), bundle_hash)
-    return Decision(allowed, reasons, bundle_hash)
+        return Decision(False, (_policy_error(error),), bundle_hash, in_force)
+    return Decision(allowed, reasons, bundle_hash, in_force)
+
+
+def effective_params(params: dict[str, Any] | None) -> dict[str, bool]:
+    """DEFAULT_PARAMS overridden by `params`; ValueError on an unknown name or non-bool.
+
+    A misspelt parameter must not silently leave a safeguard such as require_hds off.
+    """
+    params = params or {}
+    unknown = sorted(set(params) - set(DEFAULT_PARAMS))
+    if unknown:
+        raise ValueError(f"unknown policy parameter(s) {unknown}; known: {sorted(DEFAULT_PARAMS)}")
+    not_boolean = sorted(name for name, value in params.items() if not isinstance(value, bool))
+    if not_boolean:
+        raise ValueError(f"policy parameter(s) {not_boolean} must be true or false")
+    return {**DEFAULT_PARAMS, **params}
 
 
 def _evaluate(
     target: HostingTarget,
     resolved_endpoint: str | None,
-    params: dict[str, Any] | None,
+    params: dict[str, bool],
     policies_dir: Path,
 ) -> tuple[bool, tuple[Reason, ...]]:
     registry = load_registry(policies_dir / REGISTRY_RELATIVE_PATH)
@@ -190,7 +285,7 @@ def _evaluate(
         "target": target.model_dump(mode="json"),
         "endpoint_facts": endpoint_facts(endpoint, registry),
         "provider": {"key": target.provider, **provider} if provider else None,
-        "params": {**DEFAULT_PARAMS, **(params or {})},
+        "params": params,
     }
     policy_files = _policy_files(policies_dir)
     if not policy_files:

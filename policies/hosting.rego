@@ -7,10 +7,37 @@
 #
 # Input, built by policies/evaluator.py:
 #   target          the fields of the hosting target file (infra/targets/NAME.yaml)
-#   endpoint_facts  {scheme, host, is_ip, is_loopback, matched_provider}, derived in
-#                   Python because regopy lacks the built-ins (glob.match, net.*)
+#   endpoint_facts  {scheme, host, is_ip, is_loopback, matched_provider,
+#                   endpoint_regions}, derived in Python because regopy lacks the
+#                   built-ins (glob.match, net.*); endpoint_regions lists the regions of
+#                   the matched provider whose endpoint hosts the target's host is
 #   provider        the provider registry entry named by target.provider, or null
-#   params          {allow_eea_adequacy: bool}
+#   params          the policy parameters, both false unless the caller turns them on:
+#     allow_eea_adequacy  accept storage in an EEA country outside the EU (IS, LI, NO)
+#                         or in a country with an EU adequacy decision (CH, GB, ...).
+#                         Off: only the 27 EU member states. It never relaxes the
+#                         operator rule: the operator's seat and every parent must still
+#                         be in the EU (a Swiss operator stays refused).
+#     require_hds         require an HDS certification ("Hébergeur de Données de Santé",
+#                         French law for hosting health data) recorded in the registry
+#                         for the provider. Off for the embedded local demo (synthetic
+#                         data); turn it on in production for real health data.
+#
+# Rules (each refusal has a stable code):
+#   COUNTRY_NOT_EU                declared storage country not an EU member state
+#   PROVIDER_UNKNOWN              provider not in policies/data/providers.yaml
+#   OPERATOR_NON_EU_JURISDICTION  operator seat or any parent outside the EU, or not
+#                                 reviewed as exclusively under EU jurisdiction
+#   REGION_UNKNOWN                region not recorded for the provider
+#   REGION_COUNTRY_MISMATCH       the registry says the region stores data elsewhere
+#   ENDPOINT_PROVIDER_MISMATCH    endpoint host not one of the declared provider's hosts
+#                                 (or, self-hosted, a registered provider's host)
+#   ENDPOINT_REGION_MISMATCH      endpoint host is not a host of the declared region
+#   ENDPOINT_BARE_IP              bare IP endpoint (only loopback is accepted)
+#   TLS_REQUIRED                  plain http to anything but loopback
+#   HDS_CERTIFICATION_MISSING     require_hds on and no HDS certification recorded
+# Self-hosted targets (provider.jurisdiction_from_target_country) name their own region:
+# the region rules do not apply; the declared country decides the jurisdiction.
 #
 # Output: decision := {"allowed": bool, "reasons": [{"code", "message"}, ...]}.
 #
@@ -56,9 +83,13 @@ refusals(doc) := union({
 	country_refusals(doc),
 	provider_refusals(doc),
 	operator_refusals(doc),
+	region_unknown_refusals(doc),
+	region_country_refusals(doc),
 	endpoint_mismatch_refusals(doc),
+	endpoint_region_refusals(doc),
 	bare_ip_refusals(doc),
 	tls_refusals(doc),
+	hds_refusals(doc),
 })
 
 country_refusals(doc) := {r |
@@ -78,9 +109,32 @@ operator_refusals(doc) := {r |
 	r := reason("OPERATOR_NON_EU_JURISDICTION", operator_message(doc))
 }
 
+# Region rules apply to a known provider that has its own regions (not self-hosted).
+region_unknown_refusals(doc) := {r |
+	provider_has_regions(doc)
+	not region_recorded(doc)
+	r := reason("REGION_UNKNOWN", region_unknown_message(doc))
+}
+
+region_country_refusals(doc) := {r |
+	provider_has_regions(doc)
+	region_recorded(doc)
+	not region_country_matches(doc)
+	r := reason("REGION_COUNTRY_MISMATCH", region_country_message(doc))
+}
+
 endpoint_mismatch_refusals(doc) := {r |
 	not endpoint_matches_provider(doc)
 	r := reason("ENDPOINT_PROVIDER_MISMATCH", mismatch_message(doc))
+}
+
+# Only once the host is the provider's: a foreign host is reported as a mismatch above.
+endpoint_region_refusals(doc) := {r |
+	provider_has_regions(doc)
+	region_recorded(doc)
+	endpoint_matches_provider(doc)
+	not endpoint_serves_region(doc)
+	r := reason("ENDPOINT_REGION_MISMATCH", endpoint_region_message(doc))
 }
 
 bare_ip_refusals(doc) := {r |
@@ -91,6 +145,13 @@ bare_ip_refusals(doc) := {r |
 tls_refusals(doc) := {r |
 	not transport_acceptable(doc)
 	r := reason("TLS_REQUIRED", tls_message(doc))
+}
+
+hds_refusals(doc) := {r |
+	require_hds(doc)
+	provider_known(doc)
+	not hds_recorded(doc)
+	r := reason("HDS_CERTIFICATION_MISSING", hds_message(doc))
 }
 
 reason(code, message) := {"code": code, "message": message}
@@ -116,6 +177,8 @@ provider_known(doc) if is_object(doc.provider)
 
 allow_eea_adequacy(doc) if doc.params.allow_eea_adequacy == true
 
+require_hds(doc) if doc.params.require_hds == true
+
 # Any value as message text; never undefined, so a refusal cannot vanish.
 text(x) := x if is_string(x) else := "<missing>"
 
@@ -123,16 +186,51 @@ target_country(doc) := text(object.get(target(doc), "country", null))
 
 target_provider(doc) := text(object.get(target(doc), "provider", null))
 
+target_region(doc) := text(object.get(target(doc), "region", null))
+
 endpoint_host(doc) := text(object.get(facts(doc), "host", null))
+
+endpoint_regions(doc) := r if {
+	r := facts(doc).endpoint_regions
+	is_array(r)
+} else := []
+
+regions(doc) := r if {
+	r := provider(doc).regions
+	is_object(r)
+} else := {}
+
+declared_region(doc) := r if {
+	r := regions(doc)[target_region(doc)]
+	is_object(r)
+} else := {}
+
+declared_region_hosts(doc) := h if {
+	h := declared_region(doc).hosts
+	is_array(h)
+} else := []
+
+parents(doc) := p if {
+	p := provider(doc).parents
+	is_array(p)
+} else := []
+
+# "Google LLC (US), Alphabet Inc. (US)", in control order.
+control_chain(doc) := concat(", ", [concat("", [text(q.name), " (", text(q.jurisdiction_country), ")"]) |
+	some q in parents(doc)
+])
+
+non_eu_parents(doc) := [q |
+	some q in parents(doc)
+	not q.jurisdiction_country in eu_member_states
+]
+
+list_text(items) := concat(", ", items) if count(items) > 0 else := "none"
 
 matched_provider(doc) := object.get(facts(doc), "matched_provider", null)
 
 provider_field(doc, key) := text(object.get(provider(doc), key, null))
 
-parent_field(doc, key) := text(object.get(parent, key, null)) if {
-	parent := provider(doc).parent
-	is_object(parent)
-} else := "<missing>"
 
 # ------------------------------------------------------------------ requirements --
 
@@ -152,17 +250,40 @@ operator_jurisdiction_accepted(doc) if {
 }
 
 # A provider: the registry must say exclusive EU jurisdiction, and the operator's seat
-# and its parent's jurisdiction must both be EU member states (checked, not trusted).
+# and EVERY parent's jurisdiction must be EU member states (checked, not trusted).
+# allow_eea_adequacy plays no part here: it is about where data is stored, not who
+# operates it.
 operator_jurisdiction_accepted(doc) if {
 	p := provider(doc)
 	p.exclusive_eu_jurisdiction == true
 	p.seat_country in eu_member_states
-	parent_under_eu_jurisdiction(p)
+	every_parent_under_eu_jurisdiction(p)
 }
 
-parent_under_eu_jurisdiction(p) if p.parent == null
+every_parent_under_eu_jurisdiction(p) if {
+	is_array(p.parents)
+	every q in p.parents {
+		q.jurisdiction_country in eu_member_states
+	}
+}
 
-parent_under_eu_jurisdiction(p) if p.parent.jurisdiction_country in eu_member_states
+self_managed(doc) if provider(doc).jurisdiction_from_target_country == true
+
+provider_has_regions(doc) if {
+	provider_known(doc)
+	not self_managed(doc)
+}
+
+region_recorded(doc) if is_object(regions(doc)[target_region(doc)])
+
+region_country_matches(doc) if declared_region(doc).country == target_country(doc)
+
+endpoint_serves_region(doc) if target_region(doc) in endpoint_regions(doc)
+
+hds_recorded(doc) if {
+	some c in provider(doc).certifications
+	c.name == "HDS"
+}
 
 # The endpoint host must be one of the declared provider's known hosts; a self-hosted
 # target must not point at any registered provider's host.
@@ -208,21 +329,70 @@ operator_message(doc) := concat("", [
 	"self-hosted storage is operated by the organisation itself in ", target_country(doc),
 	", which is not an EU member state",
 ]) if {
-	provider(doc).jurisdiction_from_target_country == true
+	self_managed(doc)
 } else := concat("", [
 	"operator ", provider_field(doc, "legal_entity"),
-	" is controlled by ", parent_field(doc, "name"),
-	" (", parent_field(doc, "jurisdiction_country"),
-	") and exposed to the ", provider_field(doc, "extraterritorial_exposure"),
+	" is established in ", provider_field(doc, "seat_country"),
+	", outside the EU", exposure_clause(doc), control_clause(doc),
+	"; an EU parent or an EU region does not change the operator's own jurisdiction",
+]) if {
+	is_string(provider(doc).seat_country)
+	not provider(doc).seat_country in eu_member_states
+} else := concat("", [
+	"operator ", provider_field(doc, "legal_entity"),
+	" is controlled by ", text(non_eu_parents(doc)[0].name),
+	" (", text(non_eu_parents(doc)[0].jurisdiction_country), ")",
+	exposure_clause(doc),
 	"; an EU region does not change the operator's jurisdiction",
 ]) if {
-	is_string(provider(doc).extraterritorial_exposure)
-	is_object(provider(doc).parent)
+	count(non_eu_parents(doc)) > 0
 } else := concat("", [
 	"operator ", provider_field(doc, "legal_entity"),
 	" (seat ", provider_field(doc, "seat_country"),
 	") is not recorded in the provider registry as under exclusive EU jurisdiction ",
-	"with its seat and any parent company in the EU",
+	"with its seat and every parent company in the EU",
+])
+
+exposure_clause(doc) := concat("", [" and exposed to the ", provider(doc).extraterritorial_exposure]) if {
+	is_string(provider(doc).extraterritorial_exposure)
+} else := ""
+
+control_clause(doc) := concat("", ["; controlled by ", control_chain(doc)]) if {
+	count(parents(doc)) > 0
+} else := ""
+
+region_unknown_message(doc) := concat("", [
+	"region ", target_region(doc), " is not a reviewed region of provider '",
+	target_provider(doc), "' (known: ", list_text(sort(object.keys(regions(doc)))),
+	"): where the data would be stored cannot be established; ",
+	"add the region to policies/data/providers.yaml after a compliance review",
+])
+
+region_country_message(doc) := concat("", [
+	"the target declares storage country ", target_country(doc), " but region ",
+	target_region(doc), " of provider '", target_provider(doc), "' stores data in ",
+	text(declared_region(doc).country), " (provider registry)",
+])
+
+endpoint_region_message(doc) := concat("", [
+	"region ", target_region(doc), " of provider '", target_provider(doc),
+	"' cannot be verified from endpoint host ", endpoint_host(doc),
+	": this provider's endpoint hosts do not name the region, so where the data ",
+	"would be stored cannot be established",
+]) if {
+	count(declared_region_hosts(doc)) == 0
+} else := concat("", [
+	"endpoint host ", endpoint_host(doc), " is not an endpoint of region ",
+	target_region(doc), " (expected ", list_text(declared_region_hosts(doc)),
+	"); it serves region(s) ", list_text(endpoint_regions(doc)),
+	": the data would not be stored where the target declares",
+])
+
+hds_message(doc) := concat("", [
+	"no HDS certification (Hébergeur de Données de Santé) is recorded for ",
+	provider_field(doc, "legal_entity"),
+	" in the provider registry, and the policy parameter require_hds is on: ",
+	"health data may only be hosted by an HDS-certified host",
 ])
 
 mismatch_message(doc) := concat("", [

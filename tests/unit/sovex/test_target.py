@@ -43,9 +43,52 @@ def test_every_bundled_target_file_loads():
         "aws-us-east-1",
         "azure-francecentral",
         "ovhcloud-mismatch",
+        "gcp-europe-west9",
+        "ovhcloud-us-east-va",
+        "infomaniak-ch",
+        "self-hosted-oslo",
+        "ovhcloud-gra-plain-http",
+        "acme-cloud-fr",
     }
     for path in paths:
         assert load_target(path).name == path.stem
+
+
+def test_only_the_reviewed_eu_targets_are_marked_in_use():
+    in_use = {p.stem for p in list_targets(TARGETS_DIR) if load_target(p).in_use}
+    assert in_use == {"local-seaweedfs", "ovhcloud-gra", "scaleway-par"}
+
+
+def test_a_target_is_not_in_use_unless_it_says_so(tmp_path):
+    assert load_target(write(tmp_path, VALID.format(name="t"))).in_use is False
+    text = VALID.format(name="t") + "in_use: true\n"
+    assert load_target(write(tmp_path, text)).in_use is True
+
+
+@pytest.mark.parametrize("value", ['"yes"', "1", '"true"'])
+def test_in_use_must_be_a_real_boolean(tmp_path, value):
+    [problem] = problems_of(write(tmp_path, VALID.format(name="t") + f"in_use: {value}\n"))
+    assert "field 'in_use'" in problem
+
+
+def test_local_storage_credentials_only_open_the_local_endpoint(tmp_path):
+    # The policy decides on the declared endpoint; the credentials must open that one.
+    text = VALID.format(name="t").replace(
+        "{source: env, access_key_var: OVH_S3_ACCESS_KEY, secret_key_var: OVH_S3_SECRET_KEY}",
+        "{source: local-storage}",
+    )
+    [problem] = problems_of(write(tmp_path, text))
+    assert "field 'credentials': source 'local-storage' goes with endpoint 'local' only" in problem
+
+
+def test_the_local_endpoint_needs_the_local_storage_credentials(tmp_path):
+    text = (
+        VALID.format(name="t")
+        .replace("provider: ovhcloud", "provider: self-hosted")
+        .replace("https://s3.gra.io.cloud.ovh.net", "local")
+    )
+    [problem] = problems_of(write(tmp_path, text))
+    assert "field 'credentials'" in problem
 
 
 def test_local_target_points_at_the_local_server_with_a_local_credentials_reference():

@@ -1,0 +1,239 @@
+"""Medical vocabulary that a name or place detector must not scrub.
+
+Eponymous diseases, signs, scores and manoeuvres ("maladie de Parkinson", "signe de
+Babinski", "score de Child-Pugh") look like surnames; drug names, ICD-10 codes and doses
+can look like names or places to an NER model. `is_medical_term_span` says whether a
+detected PERSON/LOCATION span is such vocabulary, so the scrubber can keep it.
+
+Two rules, in order: a courtesy title just before the span ("Mme Parkinson") means a
+person whatever the word; otherwise an eponym context just before ("maladie de",
+"syndrome d'", "score de") or just after ("'s disease", " syndrome") means vocabulary,
+and so does a span made only of known eponyms, drugs, medical words and acronyms.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Final
+
+from anonymization.recognizers.lexicon import ACRONYMS, ROMAN_NUMERALS
+
+# Surnames used as medical eponyms (lowercase, accents kept; compared accent-folded).
+# Eponyms that are also common names (Fournier, Roux, Marie, Smith, Bell…) are left out:
+# alone they are more often a person; the context rules still keep "gangrène de Fournier".
+EPONYMS: Final = (
+    "parkinson", "alzheimer", "crohn", "cushing", "babinski", "glasgow", "child-pugh",
+    "nyha", "hashimoto", "murphy", "valsalva", "romberg", "wells", "apgar", "gleason",
+    "breslow", "charcot", "horton", "raynaud", "guillain-barré", "kaposi", "hodgkin",
+    "wilson", "addison", "basedow", "paget", "lyme", "down", "epstein-barr", "sjögren",
+    "lasègue", "homans", "huntington", "creutzfeldt-jakob", "duchenne", "marfan",
+    "klinefelter", "kawasaki", "behçet", "takayasu", "wegener", "willebrand", "dupuytren",
+    "quincke", "buerger", "bouveret", "brugada", "wolff-parkinson-white", "fallot",
+    "eisenmenger", "barrett", "zollinger-ellison", "whipple", "hirschsprung", "meckel",
+    "ménière", "tourette", "asperger", "korsakoff", "wernicke", "broca", "lewy",
+    "friedreich", "charcot-marie-tooth", "lennox", "dravet", "lhermitte", "tinel", "phalen",
+    "trendelenburg", "lachman", "mcmurray", "kernig", "brudzinski", "chvostek", "trousseau",
+    "grey-turner", "rovsing", "mcburney", "blumberg", "courvoisier", "virchow", "troisier",
+    "korotkoff", "cheyne-stokes", "kussmaul", "laplace", "fick", "ranson",
+    "glasgow-blatchford", "blatchford", "rockall", "killip", "cha2ds2-vasc", "has-bled",
+    "hasbled", "caprini", "karnofsky", "folstein", "mini-mental", "åsberg", "asberg",
+    "braden", "waterlow", "barthel", "spetzler", "fuhrman", "bosniak", "sokolow", "doppler",
+    "swan-ganz", "seldinger", "heimlich", "sellick", "mallampati", "cormack", "lehane",
+    "apfel", "aldrete", "pfannenstiel", "kocher", "hartmann", "nissen", "billroth",
+    "bricker", "wertheim", "halsted", "patey", "lichtenstein", "shouldice", "bassini",
+    "ilizarov", "küntscher", "kirschner", "pouteau", "monteggia", "galeazzi", "pauwels",
+    "gustilo", "schatzker", "pipkin", "letournel", "volkmann", "sudeck", "osgood-schlatter",
+    "legg-calvé-perthes", "perthes", "scheuermann", "kienböck", "de quervain", "ledderhose",
+    "peyronie", "bartholin", "fallope", "graaf", "krukenberg", "meigs", "stein-leventhal",
+    "asherman", "sheehan", "simmonds", "bartter", "gitelman", "liddle", "fanconi",
+    "goodpasture", "schönlein", "churg-strauss", "sézary", "burkitt", "waldenström",
+    "kahler", "hurler", "gaucher", "fabry", "tay-sachs", "niemann-pick", "lesch-nyhan",
+    "prader-willi", "angelman", "patau", "noonan", "digeorge", "kartagener",
+    "bernard-soulier", "glanzmann", "minkowski-chauffard", "biermer", "vaquez", "leriche",
+    "tako-tsubo", "takotsubo", "dressler", "prinzmetal", "lown-ganong-levine",
+    "adams-stokes", "mobitz", "wenckebach", "lutembacher", "ebstein", "kommerell",
+    "mönckeberg", "rendu-osler", "osler", "libman-sacks", "gougerot-sjögren", "gougerot",
+    "heberden", "forestier", "bechterew", "reiter", "fiessinger-leroy-reiter", "tietze",
+    "hoffa", "yergason", "finkelstein", "lasegue", "léri", "wassermann", "coombs",
+    "schilling", "ziehl-neelsen", "papanicolaou", "guthrie", "mantoux", "hba1c", "koplik",
+    "kérandel",
+)  # fmt: skip
+
+# Common INN drug names (French spelling, and the English where it differs).
+DRUGS: Final = (
+    "metformine", "metformin", "insuline", "insulin", "glargine", "detemir", "asparte",
+    "lispro", "gliclazide", "sitagliptine", "dapagliflozine", "empagliflozine",
+    "liraglutide", "sémaglutide", "semaglutide", "dulaglutide", "amlodipine", "ramipril",
+    "périndopril", "perindopril", "énalapril", "enalapril", "lisinopril", "losartan",
+    "valsartan", "irbésartan", "candésartan", "bisoprolol", "aténolol", "atenolol",
+    "métoprolol", "metoprolol", "nébivolol", "propranolol", "carvédilol", "furosémide",
+    "furosemide", "hydrochlorothiazide", "indapamide", "spironolactone", "éplérénone",
+    "aspirine", "aspirin", "clopidogrel", "ticagrélor", "prasugrel", "apixaban",
+    "rivaroxaban", "dabigatran", "edoxaban", "warfarine", "warfarin", "fluindione",
+    "acénocoumarol", "héparine", "heparin", "énoxaparine", "enoxaparin", "tinzaparine",
+    "atorvastatine", "atorvastatin", "rosuvastatine", "rosuvastatin", "simvastatine",
+    "pravastatine", "ézétimibe", "ezetimibe", "lévothyroxine", "levothyroxine",
+    "lévodopa", "levodopa", "bensérazide", "carbidopa", "pramipexole", "ropinirole",
+    "rasagiline", "donépézil", "donepezil", "mémantine", "memantine", "rivastigmine",
+    "galantamine", "sertraline", "escitalopram", "citalopram", "fluoxétine", "fluoxetine",
+    "paroxétine", "venlafaxine", "duloxétine", "mirtazapine", "amitriptyline",
+    "clomipramine", "lithium", "valproate", "lamotrigine", "lévétiracétam",
+    "levetiracetam", "carbamazépine", "carbamazepine", "prégabaline", "pregabalin",
+    "gabapentine", "gabapentin", "olanzapine", "rispéridone", "risperidone", "quétiapine",
+    "aripiprazole", "halopéridol", "haloperidol", "clozapine", "diazépam", "diazepam",
+    "alprazolam", "oxazépam", "lorazépam", "lorazepam", "zolpidem", "zopiclone",
+    "paracétamol", "paracetamol", "acetaminophen", "ibuprofène", "ibuprofen",
+    "kétoprofène", "naproxène", "naproxen", "diclofénac", "diclofenac", "tramadol",
+    "codéine", "codeine", "morphine", "oxycodone", "fentanyl", "buprénorphine",
+    "méthadone", "methadone", "naloxone", "amoxicilline", "amoxicillin",
+    "amoxicilline-acide", "clavulanique", "ceftriaxone", "céfotaxime", "céfuroxime",
+    "cefuroxime", "pipéracilline", "tazobactam", "vancomycine", "vancomycin",
+    "gentamicine", "amikacine", "ciprofloxacine", "ciprofloxacin", "lévofloxacine",
+    "ofloxacine", "azithromycine", "azithromycin", "clarithromycine", "doxycycline",
+    "métronidazole", "metronidazole", "cotrimoxazole", "sulfaméthoxazole",
+    "triméthoprime", "fosfomycine", "nitrofurantoïne", "linézolide", "méropénème",
+    "imipénème", "fluconazole", "voriconazole", "aciclovir", "valaciclovir",
+    "oseltamivir", "ténofovir", "emtricitabine", "dolutégravir", "oméprazole",
+    "omeprazole", "ésoméprazole", "esomeprazole", "pantoprazole", "lansoprazole",
+    "rabéprazole", "dompéridone", "métoclopramide", "metoclopramide", "ondansétron",
+    "lopéramide", "macrogol", "lactulose", "salbutamol", "albuterol", "terbutaline",
+    "ipratropium", "tiotropium", "formotérol", "salmétérol", "budésonide", "budesonide",
+    "fluticasone", "béclométasone", "montélukast", "montelukast", "prednisone",
+    "prednisolone", "méthylprednisolone", "methylprednisolone", "hydrocortisone",
+    "dexaméthasone", "dexamethasone", "méthotrexate", "methotrexate", "azathioprine",
+    "mycophénolate", "ciclosporine", "tacrolimus", "hydroxychloroquine", "sulfasalazine",
+    "léflunomide", "adalimumab", "infliximab", "étanercept", "etanercept", "rituximab",
+    "tocilizumab", "ustékinumab", "védolizumab", "pembrolizumab", "nivolumab",
+    "trastuzumab", "bévacizumab", "bevacizumab", "cétuximab", "tamoxifène", "tamoxifen",
+    "létrozole", "letrozole", "anastrozole", "exémestane", "cisplatine", "carboplatine",
+    "oxaliplatine", "5-fluorouracile", "fluorouracile", "capécitabine", "irinotécan",
+    "docétaxel", "paclitaxel", "doxorubicine", "cyclophosphamide", "gemcitabine",
+    "interféron", "interferon", "natalizumab", "ocrélizumab", "fingolimod",
+    "tériflunomide", "diméthylfumarate", "allopurinol", "fébuxostat", "colchicine",
+    "alendronate", "zolédronate", "denosumab", "calcium", "cholécalciférol",
+    "colécalciférol", "vitamine", "fer", "ferreux", "acide", "folique", "potassium",
+    "magnésium", "sodium", "digoxine", "digoxin", "amiodarone", "flécaïnide",
+    "dronédarone", "diltiazem", "vérapamil", "verapamil", "nicardipine", "urapidil",
+    "clonidine", "trinitrine", "isosorbide", "ivabradine", "sacubitril", "métyrapone",
+    "metyrapone", "kétoconazole", "cabergoline", "bromocriptine", "desmopressine",
+    "sildénafil", "sildenafil", "tadalafil", "finastéride", "tamsulosine", "alfuzosine",
+    "oxybutynine", "solifénacine", "glucagon", "naltrexone", "acamprosate", "baclofène",
+    "nicotine", "varénicline", "folfox", "folfiri", "folfirinox", "doliprane", "dafalgan",
+    "efferalgan", "kardégic", "kardegic", "lantus", "levemir", "novorapid", "humalog",
+    "glucophage", "stagid", "januvia", "ozempic", "trulicity", "victoza", "eliquis",
+    "xarelto", "pradaxa", "préviscan", "previscan", "coumadine", "lovenox", "innohep",
+    "tahor", "crestor", "levothyrox", "modopar", "sinemet", "ventoline", "spiriva",
+    "seretide", "symbicort", "inexium", "mopral", "lasilix", "spasfon", "smecta",
+    "augmentin", "clamoxyl", "rocéphine", "lyrica", "neurontin", "deroxat", "zoloft",
+    "seroplex", "prozac", "effexor", "xanax", "lexomil", "stilnox", "imovane",
+    "tramadol", "topalgic", "contramal", "skenan", "oxycontin", "durogesic",
+)  # fmt: skip
+
+# Heads of eponymous phrases and other medical words that may sit inside a detected span.
+MEDICAL_WORDS: Final = (
+    "maladie", "syndrome", "signe", "score", "classification", "test", "manœuvre",
+    "manoeuvre", "triade", "critères", "critère", "échelle", "stade", "grade", "type",
+    "thyroïdite", "lymphome", "sarcome", "tumeur", "ulcère", "fracture", "phénomène",
+    "réflexe", "loi", "point", "disease", "syndrome", "sign", "scale", "criteria",
+    "lymphoma", "sarcoma", "palsy", "reflex", "maneuver", "manoeuvre", "index",
+    "indice", "cirrhose", "diabète", "insuffisance", "cardiaque", "rénale", "virus",
+    "bacille", "gangrène", "hernie", "de", "du", "des", "d", "l", "la", "le", "von",
+    "van", "s", "mg", "g",
+    "µg", "ui", "ml", "jour", "matin", "soir",
+)  # fmt: skip
+
+# Examples the evaluation uses as traps: every one must survive scrubbing.
+MEDICAL_TRAP_TERMS: Final = (
+    "maladie de Parkinson", "syndrome de Cushing", "signe de Babinski", "score de Glasgow",
+    "score de Child-Pugh", "classification de NYHA", "maladie de Crohn",
+    "thyroïdite de Hashimoto", "maladie d'Alzheimer", "signe de Murphy",
+    "manœuvre de Valsalva", "test de Romberg", "score de Wells", "score d'Apgar",
+    "score de Gleason", "indice de Breslow", "maladie de Charcot", "maladie de Horton",
+    "syndrome de Raynaud", "syndrome de Guillain-Barré", "sarcome de Kaposi",
+    "lymphome de Hodgkin", "maladie de Wilson", "maladie d'Addison", "maladie de Basedow",
+    "maladie de Paget", "maladie de Lyme", "syndrome de Down", "virus d'Epstein-Barr",
+    "syndrome de Sjögren", "signe de Lasègue", "signe de Homans",
+    "Parkinson's disease", "Crohn's disease", "Cushing's syndrome", "Babinski sign",
+    "metformine 1000 mg", "insuline glargine 22 UI", "amlodipine 5 mg", "ramipril 5 mg",
+    "lévodopa/bensérazide 100 mg", "apixaban 5 mg", "E11.9", "I10", "G20", "K50.9",
+)  # fmt: skip
+
+_PERSON_TITLE_BEFORE: Final = re.compile(
+    r"(?:\b(?:Dr|Dre|Pr|Prof|Mme|Mlle|Mr|Mrs|Ms|Miss|M)\.?|\b(?i:docteur|professeur|monsieur"
+    r"|madame|mademoiselle)|\b(?i:patiente?|n[ée]e|[ée]pouse))[ \t]+$"
+)
+_EPONYM_CONTEXT_BEFORE: Final = re.compile(
+    r"\b(?i:maladies?|syndromes?|signes?|scores?|classifications?|tests?|man(?:œ|oe)uvres?"
+    r"|triades?|crit[èe]res?|[ée]chelles?|stades?|thyro[ïi]dite|lymphomes?|sarcomes?"
+    r"|tumeurs?|ulc[èe]res?|fractures?|ph[ée]nom[èe]nes?|r[ée]flexes?|indices?|index"
+    r"|virus|bacille|polypes?|diverticules?|kystes?|n[ée]vralgie|paralysie|chor[ée]e"
+    r"|angor|an[ée]vrisme|cellules?|corps|classification|type|loi|point|opération"
+    r"|intervention|technique|incision|gangr[èe]ne|hernies?|canal|art[èe]re|ligne|m[ée]thode"
+    r"|membrane|ganglions?|nodules?|nodosit[ée]s?|taches?|stries|vaccin|bacille)"
+    r"[ \t]+(?:de[ \t]+|du[ \t]+|des[ \t]+|d['’][ \t]*|von[ \t]+)$"
+)
+_EPONYM_CONTEXT_AFTER: Final = re.compile(
+    r"(?:['’]s)?[ \t]+(?i:disease|syndrome|sign|test|score|scale|classification|criteria"
+    r"|lymphoma|sarcoma|palsy|reflex|maneuver|manoeuvre|phenomenon|triad|ulcer|index"
+    r"|fracture|virus|procedure|operation|grade|stage)\b|['’]s\b"
+)
+_ICD10: Final = re.compile(r"[A-TV-Z]\d{2}(?:\.\d{1,2})?")
+_DOSE: Final = re.compile(
+    r"\d+(?:[.,]\d+)?[ \t]*(?i:mg|g|µg|mcg|ug|ui|iu|ml|l|mmol|µmol|meq|mg/kg|mg/j|ui/j|%)"
+    r"(?:/(?:j|jour|kg|h|day))?"
+)
+# Words, hyphenated compounds kept whole ("Guillain-Barré", "Child-Pugh").
+_WORDS: Final = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
+_WINDOW: Final = 40
+
+
+def _fold(word: str) -> str:
+    """Lowercase without accents, so "Sjogren" and "Sjögren" compare equal."""
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def _folded_set(*groups: tuple[str, ...]) -> frozenset[str]:
+    words: set[str] = set()
+    for group in groups:
+        for entry in group:
+            words.add(_fold(entry))
+            # Multi-word entries ("de quervain") add their words; hyphenated ones stay
+            # whole, so "Bernard-Soulier" never makes "Bernard" medical on its own.
+            words.update(_fold(part) for part in entry.split() if part)
+    return frozenset(words)
+
+
+_EPONYM_WORDS: Final = _folded_set(EPONYMS)
+_VOCABULARY: Final = _folded_set(EPONYMS, DRUGS, MEDICAL_WORDS)
+# Acronyms count only when written in capitals: "EVA 3/10" is a pain scale, "Eva" a name.
+_ACRONYMS: Final = frozenset(ACRONYMS | ROMAN_NUMERALS)
+
+
+def is_medical_term_span(text: str, start: int, end: int) -> bool:
+    """True when `text[start:end]` is (part of) medical vocabulary to keep."""
+    span = text[start:end].strip()
+    if not span:
+        return False
+    if _ICD10.fullmatch(span) or _DOSE.fullmatch(span):
+        return True
+    window_start = max(0, start - _WINDOW)
+    if _PERSON_TITLE_BEFORE.search(text, window_start, start):
+        return False
+    if _EPONYM_CONTEXT_BEFORE.search(text, window_start, start):
+        return True
+    if _EPONYM_CONTEXT_AFTER.match(text, end) and _is_all_vocabulary(span, _EPONYM_WORDS):
+        return True
+    return _is_all_vocabulary(span, _VOCABULARY)
+
+
+def _is_all_vocabulary(span: str, vocabulary: frozenset[str]) -> bool:
+    words = _WORDS.findall(span)
+    return bool(words) and all(_is_vocabulary(word, vocabulary) for word in words)
+
+
+def _is_vocabulary(word: str, vocabulary: frozenset[str]) -> bool:
+    if word.isdigit() or _fold(word) in vocabulary:
+        return True
+    return word.isupper() and word.lower() in _ACRONYMS

@@ -1,0 +1,74 @@
+"""ADDRESS: street addresses, French first ("12 rue des Lilas", "3 bis avenue Jean Jaurès",
+"12, bd de la République", "lieu-dit Les Granges", "BP 123") and English ("221B Baker
+Street", "12 Main St", "Flat 3, 10 Downing Road").
+
+The street name runs to the first natural stop: comma, semicolon, bracket, newline, a
+full stop followed by a space, a digit (the postcode), " à ", a dash between spaces, or
+the end of the text. The postcode and city are LOCATION.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar, Final
+
+from anonymization.recognizers.base import RegexRecognizer, ValuePattern, led_by
+
+NUMBERED_SCORE: Final = 0.85
+UNNUMBERED_SCORE: Final = 0.6
+POST_BOX_SCORE: Final = 0.7
+ENGLISH_SCORE: Final = 0.8
+
+# Street types, full words and the usual abbreviations (matched case-insensitively).
+_FR_STREET_TYPE: Final = (
+    r"(?i:rue|avenue|boulevard|all[ée]e|impasse|chemin|place|quai|cours|route|r[ée]sidence"
+    r"|lieu-dit|lieudit|square|passage|villa|cit[ée]|hameau|faubourg|promenade|esplanade"
+    r"|parvis|rond-point|voie|sentier|mont[ée]e|traverse|ruelle|venelle|lotissement"
+    r"|domaine|sente|clos|carrefour|galerie|mail"
+    r"|av|bd|blvd|boul|pl|chem|imp|rte|r[ée]s|sq|fg|fbg|prom|crs)"
+)
+# Types that are also everyday words ("mise en place", "au cours de") are left out here.
+_FR_UNNUMBERED_TYPE: Final = (
+    r"(?i:rue|avenue|boulevard|bd|all[ée]e|impasse|quai|chemin|r[ée]sidence|lieu-dit"
+    r"|lieudit|hameau|square)"
+)
+_NUMBER: Final = led_by(r"\d", r"[\w,.]") + r"\d{0,3}(?:[ \t]?(?i:bis|ter|quater)\b|[A-Da-d]\b)?"
+# Lazy name, ending on a non-space, stopped by the lookahead below.
+_NAME: Final = r"[^\n,;()\d]{0,59}?[^\s,;()\d.]"
+_STOP: Final = r"(?=[ \t]*(?:[,;()\n]|\.(?:\s|$)|\d|$|[ \t]à[ \t]|[–—-][ \t]))"
+_FR_NUMBERED: Final = (
+    rf"(?P<value>{_NUMBER},?[ \t\u00a0]+{_FR_STREET_TYPE}\.?[ \t\u00a0]+{_NAME}){_STOP}"
+)
+# Without a number the name must start with a capital (after an optional article).
+_FR_UNNUMBERED: Final = (
+    rf"(?<!\w)(?P<value>{_FR_UNNUMBERED_TYPE}[ \t\u00a0]+"
+    r"(?=(?:(?:de|du|des|la|le|les)[ \t]+|[dl]['’])*[A-ZÀ-ÖØ-ÞŒ])"
+    rf"{_NAME}){_STOP}"
+)
+_POST_BOX: Final = (
+    r"(?P<value>" + led_by("[Bb]", r"\w")
+    + r"(?:(?<=B)P|(?<=B)\.P\.|o[iî]te[ \t]+postale)[ \t]*\d{1,5})(?!\d)"
+)  # fmt: skip
+_EN_STREET_TYPE: Final = (
+    r"(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Boulevard|Blvd|Court|Ct|Place|Pl"
+    r"|Square|Sq|Terrace|Way|Close|Crescent|Gardens|Grove|Row|Mews|Parkway|Highway|Hwy)"
+)
+# After the first digit of the number: "221B Baker Street", "12 Main St".
+_EN_STREET: Final = r"\d{0,4}[A-Za-z]?[ \t]+(?:[A-Z][a-z]+[ \t]+){1,3}" + _EN_STREET_TYPE + r"\b\.?"
+_EN_ADDRESS: Final = r"(?P<value>" + led_by(r"\d", r"[\w,.]") + _EN_STREET + ")"
+_EN_FLAT_ADDRESS: Final = (
+    r"(?P<value>" + led_by("[FASU]", r"\w")
+    + r"(?:lat|pt|partment|uite|nit)\.?[ \t]+\w{1,5},?[ \t]+\d" + _EN_STREET + ")"
+)  # fmt: skip
+
+
+class AddressRecognizer(RegexRecognizer):
+    ENTITY: ClassVar[str] = "ADDRESS"
+    PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
+        ValuePattern("english flat and street", re.compile(_EN_FLAT_ADDRESS), ENGLISH_SCORE),
+        ValuePattern("english street address", re.compile(_EN_ADDRESS), ENGLISH_SCORE),
+        ValuePattern("french numbered street", re.compile(_FR_NUMBERED), NUMBERED_SCORE),
+        ValuePattern("french street without number", re.compile(_FR_UNNUMBERED), UNNUMBERED_SCORE),
+        ValuePattern("post office box", re.compile(_POST_BOX), POST_BOX_SCORE),
+    )
+    CONTEXT: ClassVar[tuple[str, ...]] = ("adresse", "domicilié", "demeurant", "address")

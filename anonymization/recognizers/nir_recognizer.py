@@ -1,0 +1,64 @@
+"""FR_NIR: the French social security number, compact or spaced, with its mod-97 key.
+
+A NIR whose key fails is not reported, except right after strong context ("NIR",
+"n° SS", "sécurité sociale", "INSEE", "social security") where a mistyped number is still
+someone's number: it is reported with `INVALID_WITH_CONTEXT_SCORE` (< 0.5) so a scrubber
+with a 0.5 threshold keeps it and a stricter one can still mask it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar, Final
+
+from anonymization.nir import is_valid_nir
+from anonymization.recognizers.base import RegexRecognizer, ValuePattern, led_by
+
+# Optional separator between groups: space, no-break space, dot or hyphen.
+_SEP: Final = r"[ .\u00a0-]?"
+# Sex, year, month, place (2 digits or 2A/2B + 3-digit commune, or overseas 97x/98x +
+# 2-digit commune), order, key. Structure only: the key is checked in `validate_result`.
+_SEX: Final = r"[1-478]"
+_AFTER_SEX: Final = (
+    _SEP + r"\d{2}" + _SEP + r"\d{2}" + _SEP
+    + r"(?:(?:\d{2}|2[ABab])" + _SEP + r"\d{3}|9[78]\d" + _SEP + r"\d{2})"
+    + _SEP + r"\d{3}" + _SEP + r"\d{2}"
+)  # fmt: skip
+NIR_VALUE: Final = _SEX + _AFTER_SEX
+_LED_SEX: Final = led_by(_SEX, r"[\w.-]")
+# No letter or digit on either side, so longer numbers and pseudonyms never match.
+NIR_END: Final = r"(?![\w]|[.-]\d)"
+_SEPARATORS: Final = str.maketrans("", "", " .\u00a0-")
+
+NIR_SCORE: Final = 0.9
+NIR_WITH_CONTEXT_SCORE: Final = 0.95  # below FR_INS so "INS-NIR …" stays FR_INS
+NIR_INVALID_KEY_WITH_CONTEXT_SCORE: Final = 0.4
+
+
+def nir_key_is_valid(value: str) -> bool:
+    """The matched text, separators removed, is a NIR whose key matches."""
+    return is_valid_nir(value.translate(_SEPARATORS).upper())
+
+
+class FrNirRecognizer(RegexRecognizer):
+    ENTITY: ClassVar[str] = "FR_NIR"
+    PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
+        ValuePattern(
+            "nir",
+            re.compile(rf"(?P<value>{_LED_SEX}{_AFTER_SEX}){NIR_END}"),
+            NIR_SCORE,
+        ),
+    )
+    CONTEXT: ClassVar[tuple[str, ...]] = (
+        "NIR", "sécurité sociale", "n° SS", "numéro INSEE", "social security number",
+    )  # fmt: skip
+    CONTEXT_BEFORE: ClassVar[re.Pattern[str] | None] = re.compile(
+        r"(?i:\b(?:NIR|NIRPP|n°[ \t]*(?:de[ \t]+)?SS|num[ée]ro[ \t]+(?:de[ \t]+)?SS"
+        r"|s[ée]cu(?:rit[ée][ \t]+sociale)?|INSEE|social[ \t]+security(?:[ \t]+number)?|SSN))"
+        r"\b[^\n\d]{0,20}$"
+    )
+    CONTEXT_SCORE: ClassVar[float] = NIR_WITH_CONTEXT_SCORE
+    INVALID_WITH_CONTEXT_SCORE: ClassVar[float | None] = NIR_INVALID_KEY_WITH_CONTEXT_SCORE
+
+    def validate_result(self, pattern_text: str) -> bool | None:
+        return nir_key_is_valid(pattern_text)

@@ -1,0 +1,48 @@
+"""PHONE_NUMBER: French numbers in every usual layout, plus international and US forms.
+
+French: "06 12 34 56 78", "06.12.34.56.78", "06-12-34-56-78", "0612345678",
+"+33 6 12 34 56 78", "+33 (0)6 12 34 56 78", "0033 6 12 34 56 78".
+Others: "+44 20 7946 0958", "(555) 123-4567", "555-123-4567".
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar, Final
+
+from anonymization.recognizers.base import RegexRecognizer, ValuePattern, led_by
+
+_SEP: Final = r"[ .\u00a0-]?"
+FRENCH_SCORE: Final = 0.85
+INTERNATIONAL_SCORE: Final = 0.75
+NORTH_AMERICAN_SCORE: Final = 0.7
+
+_TRUNK: Final = r"(?:\(0\)" + _SEP + r")?"  # the "(0)" of "+33 (0)6 …"
+_END: Final = r"(?!\d|[.-]\d)"
+# "+33", "0033" or "0", then the 9 national digits: first digit then 4 pairs.
+_FRENCH: Final = (
+    r"(?P<value>" + led_by("[+0]", r"[\w+]")
+    + r"(?:(?<=\+)[ \u00a0]?33" + _SEP + _TRUNK + r"|(?<=0)(?:033" + _SEP + _TRUNK + r")?)"
+    + r"[1-9](?:" + _SEP + r"\d{2}){4})" + _END
+)  # fmt: skip
+# "+" then country code (1-3 digits), then 6-14 digits in groups; +33 is left to _FRENCH.
+_INTERNATIONAL: Final = (
+    r"(?P<value>" + led_by(r"\+", r"[\w+]") + r"(?!33)[1-9]\d{0,2}" + _SEP + _TRUNK
+    + r"\d{1,4}(?:" + _SEP + r"\d{2,4}){1,4})" + _END
+)  # fmt: skip
+# "(555) 123-4567", "555-123-4567", "555.123.4567".
+_NORTH_AMERICAN: Final = (
+    r"(?P<value>" + led_by(r"[(\d]", r"[\w(.-]")
+    + r"(?:(?<=\()\d{3}\)[ \u00a0]?\d{3}[ .-]\d{4}|(?<=\d)\d{2}(?P<sep>[.-])\d{3}(?P=sep)\d{4}))"
+    + _END
+)  # fmt: skip
+
+
+class PhoneRecognizer(RegexRecognizer):
+    ENTITY: ClassVar[str] = "PHONE_NUMBER"
+    PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
+        ValuePattern("french", re.compile(_FRENCH), FRENCH_SCORE),
+        ValuePattern("international", re.compile(_INTERNATIONAL), INTERNATIONAL_SCORE),
+        ValuePattern("north american", re.compile(_NORTH_AMERICAN), NORTH_AMERICAN_SCORE),
+    )
+    CONTEXT: ClassVar[tuple[str, ...]] = ("tél", "téléphone", "portable", "phone", "mobile")

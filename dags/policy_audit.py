@@ -1,0 +1,73 @@
+"""policy_audit: every day, re-evaluate every hosting target against the hosting policy.
+
+The task fails loudly when a target marked `in_use: true` is refused, so the data steward
+and the compliance officer learn it before the next extract run does. This file only
+wires the task; its body is one call into `sovex.policy_audit`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import pendulum
+from airflow.sdk import Param, dag, task
+
+if TYPE_CHECKING:
+    from sovex.settings import Settings
+
+DEFAULT_ARGS = {
+    "owner": "compliance",
+    # A refusal is not transient, but a failed read of the shared folder can be.
+    "retries": 1,
+    "retry_delay": timedelta(minutes=5),
+    "execution_timeout": timedelta(minutes=15),
+}
+
+
+def _settings() -> Settings:
+    import os
+
+    from sovex.settings import settings_from_environ
+
+    # A task is an entry point: the environment is read here, once, and passed down.
+    return settings_from_environ(os.environ)
+
+
+@dag(
+    dag_id="policy_audit",
+    description="Daily re-evaluation of every hosting target; fails if an in-use one is refused",
+    schedule="@daily",
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["sovex", "compliance", "policy"],
+    default_args=DEFAULT_ARGS,
+    params={
+        "allow_eea_adequacy": Param(
+            False, type="boolean", description="Accept EEA / adequacy storage countries"
+        ),
+        "require_hds": Param(
+            False, type="boolean", description="Require an HDS certification (production)"
+        ),
+    },
+)
+def policy_audit() -> None:
+    @task
+    def audit_targets(**context: Any) -> dict[str, Any]:
+        from sovex.policy_audit import audit_dir, audit_targets
+
+        settings = _settings()
+        logical_date = (context.get("logical_date") or context["dag_run"].run_after).date()
+        params = {name: context["params"][name] for name in ("allow_eea_adequacy", "require_hds")}
+        return audit_targets(
+            settings,
+            params,
+            report_dir=audit_dir(settings, logical_date),
+            logical_date=logical_date,
+        )
+
+    audit_targets()
+
+
+policy_audit()

@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import pytest
+
+from anonymization.medical_terms import MEDICAL_TRAP_TERMS, is_medical_term_span
+
+
+def _span_of(text: str, word: str) -> tuple[int, int]:
+    start = text.index(word)
+    return start, start + len(word)
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("Antécédents : maladie de Parkinson.", "Parkinson"),
+        ("syndrome de Cushing opéré", "Cushing"),
+        ("Signe de Babinski absent", "Babinski"),
+        ("Score de Glasgow à 15", "Glasgow"),
+        ("score de Child-Pugh B", "Child-Pugh"),
+        ("classification de NYHA", "NYHA"),
+        ("maladie d'Alzheimer débutante", "Alzheimer"),
+        ("maladie d’Alzheimer débutante", "Alzheimer"),
+        ("Manœuvre de Valsalva", "Valsalva"),
+        ("critères de Duke modifiés", "Duke"),  # not in the deny-list: context decides
+        ("gangrène de Fournier", "Fournier"),
+        ("triade de Charcot", "Charcot"),
+        ("échelle de Rankin", "Rankin"),
+        ("lymphome de Hodgkin", "Hodgkin"),
+        ("virus d'Epstein-Barr", "Epstein-Barr"),
+    ],
+)
+def test_when_a_name_follows_an_eponym_head_then_it_is_medical(text: str, word: str) -> None:
+    assert is_medical_term_span(text, *_span_of(text, word))
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("Parkinson's disease since 2015", "Parkinson"),
+        ("Crohn's disease", "Crohn"),
+        ("a positive Babinski sign", "Babinski"),
+        ("Cushing syndrome", "Cushing"),
+    ],
+)
+def test_when_an_english_eponym_phrase_follows_then_it_is_medical(text: str, word: str) -> None:
+    assert is_medical_term_span(text, *_span_of(text, word))
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["Parkinson", "Apgar", "Gleason", "Breslow", "Horton", "Raynaud", "Guillain-Barré",
+     "Kaposi", "Hodgkin", "Basedow", "Paget", "Lyme", "Epstein-Barr", "SJÖGREN", "Sjogren"],
+)  # fmt: skip
+def test_when_a_span_is_a_known_eponym_alone_then_it_is_medical(word: str) -> None:
+    text = f"Suivi : {word}, stable."
+    assert is_medical_term_span(text, *_span_of(text, word))
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("metformine 1000 mg matin et soir", "metformine"),
+        ("Lévodopa/bensérazide", "Lévodopa"),
+        ("insuline glargine 22 UI", "22 UI"),
+        ("dose 1000 mg", "1000 mg"),
+        ("codage E11.9", "E11.9"),
+        ("codage I10", "I10"),
+        ("Bilan : HTA, IRM", "HTA"),
+    ],
+)
+def test_drugs_doses_codes_and_acronyms_are_medical(text: str, word: str) -> None:
+    assert is_medical_term_span(text, *_span_of(text, word))
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("Mme Claire Parkinson, 54 ans", "Claire Parkinson"),
+        ("Mme Parkinson revue", "Parkinson"),
+        ("Dr Wilson, cardiologue", "Wilson"),
+        ("Patiente Alzheimer revue", "Alzheimer"),
+        ("Je vous adresse Claire Martin", "Claire Martin"),
+        ("vu par Fournier", "Fournier"),  # an ambiguous eponym is not in the deny-list
+        ("Je vous adresse Eva Martin", "Eva"),  # "EVA" is an acronym, "Eva" is a name
+        ("75012 Paris", "75012 Paris"),
+    ],
+)
+def test_people_and_places_are_not_medical(text: str, word: str) -> None:
+    assert not is_medical_term_span(text, *_span_of(text, word))
+
+
+def test_an_empty_span_is_not_medical() -> None:
+    assert not is_medical_term_span("maladie de  ", 11, 12)
+
+
+@pytest.mark.parametrize("term", MEDICAL_TRAP_TERMS)
+def test_every_trap_term_is_medical_as_a_whole(term: str) -> None:
+    text = f"Antécédents : {term}."
+    assert is_medical_term_span(text, *_span_of(text, term))

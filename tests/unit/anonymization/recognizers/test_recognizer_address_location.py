@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import pytest
+from presidio_analyzer import EntityRecognizer
+
+from anonymization.recognizers.address_recognizer import AddressRecognizer
+from anonymization.recognizers.location_recognizer import LocationRecognizer
+
+
+def found(recognizer: EntityRecognizer, text: str) -> list[str]:
+    """The matched substrings, in text order (what a reviewer reads in a failure)."""
+    results = recognizer.analyze(text, recognizer.supported_entities, None)
+    return [text[r.start : r.end] for r in sorted(results, key=lambda r: r.start)]
+
+
+ADDRESS = AddressRecognizer()
+LOCATION = LocationRecognizer()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("domicilié 12 rue des Lilas, 75012 Paris", "12 rue des Lilas"),
+        ("3 bis avenue Jean Jaurès, 69007 Lyon", "3 bis avenue Jean Jaurès"),
+        ("12, bd de la République 13008 Marseille", "12, bd de la République"),
+        ("5 allée des Tilleuls. Tél. : 06 12 34 56 78", "5 allée des Tilleuls"),
+        ("7 impasse du Moulin\n44000 Nantes", "7 impasse du Moulin"),
+        ("41 chemin de l'Église à Rennes", "41 chemin de l'Église"),
+        ("1 place Molière", "1 place Molière"),
+        ("18 quai de Verdun – 2e étage", "18 quai de Verdun"),
+        ("9 av. Victor Hugo; bât. B", "9 av. Victor Hugo"),
+        ("2 rte de la Gare", "2 rte de la Gare"),
+        ("vit lieu-dit Les Granges", "lieu-dit Les Granges"),
+        ("résidence Les Pins, bât. C", "résidence Les Pins"),
+        ("BP 123", "BP 123"),
+        ("221B Baker Street, London", "221B Baker Street"),
+        ("lives at 12 Main St.", "12 Main St."),
+        ("Flat 3, 10 Downing Road", "Flat 3, 10 Downing Road"),
+    ],
+)
+def test_when_a_street_address_is_written_then_it_is_found_up_to_a_natural_stop(
+    text: str, expected: str
+) -> None:
+    assert found(ADDRESS, text) == [expected]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mise en place d'une sonde",
+        "au cours de l'hospitalisation",
+        "3 comprimés par jour",
+        "la rue est calme",
+    ],
+)
+def test_when_street_words_are_ordinary_words_then_no_address_is_found(text: str) -> None:
+    assert found(ADDRESS, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("12 rue X, 75012 Paris.", ["75012 Paris"]),
+        ("13008 Marseille", ["13008 Marseille"]),
+        ("20000 Ajaccio", ["20000 Ajaccio"]),
+        ("97110 Pointe-à-Pitre", ["97110 Pointe-à-Pitre"]),
+        ("69003 LYON", ["69003 LYON"]),
+        ("76600 Le Havre", ["76600 Le Havre"]),
+        ("13100 Aix-en-Provence", ["13100 Aix-en-Provence"]),
+        ("42000 Saint-Étienne", ["42000 Saint-Étienne"]),
+        ("75015 Paris Cedex 15", ["75015 Paris Cedex 15"]),
+        ("CS 12345", ["CS 12345"]),
+        ("London SW1A 1AA", ["SW1A 1AA"]),
+        ("New York, NY 10001", ["10001"]),
+        ("ZIP code 90210", ["90210"]),
+        ("héparine 50000 UI par jour", []),
+        ("00123 Paris", []),  # département 00 does not exist
+        ("99123 Paris", []),  # 99 means abroad in the NIR, never a postcode
+        ("123456 Paris", []),
+    ],
+)
+def test_postcodes_with_their_city_are_locations(text: str, expected: list[str]) -> None:
+    assert found(LOCATION, text) == expected
