@@ -5,7 +5,9 @@ Babinski", "score de Child-Pugh") look like surnames; drug names, ICD-10 codes a
 can look like names or places to an NER model. `is_medical_term_span` says whether a
 detected PERSON/LOCATION span is such vocabulary, so the scrubber can keep it.
 
-Two rules, in order: a courtesy title just before the span ("Mme Parkinson") means a
+A span ending in a measurement ("créatinine 88 µmol/L", "Child-Pugh C10", "Rockwood 5")
+is a lab value or a score, and a postcode with its city ("06300 NICE") is a place.
+Then two rules, in order: a courtesy title just before the span ("Mme Parkinson") means a
 person whatever the word; otherwise an eponym context just before ("maladie de",
 "syndrome d'", "score de") or just after ("'s disease", " syndrome") means vocabulary,
 and so does a span made only of known eponyms, drugs, medical words and acronyms.
@@ -57,7 +59,7 @@ EPONYMS: Final = (
     "heberden", "forestier", "bechterew", "reiter", "fiessinger-leroy-reiter", "tietze",
     "hoffa", "yergason", "finkelstein", "lasegue", "léri", "wassermann", "coombs",
     "schilling", "ziehl-neelsen", "papanicolaou", "guthrie", "mantoux", "hba1c", "koplik",
-    "kérandel",
+    "kérandel", "verneuil", "still", "rockwood", "meld", "nihss", "news2",
 )  # fmt: skip
 
 # Common INN drug names (French spelling, and the English where it differs).
@@ -186,6 +188,19 @@ _DOSE: Final = re.compile(
 # Words, hyphenated compounds kept whole ("Guillain-Barré", "Child-Pugh").
 _WORDS: Final = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
 _WINDOW: Final = 40
+# A value at the end of a span, with its unit: "88 µmol/L", "11,2 g/dL", "C10", "5", "6/10".
+_MEASUREMENT_END: Final = re.compile(
+    r"(?:^|[ \t\u00a0])[A-Z]?\d{1,3}(?:[.,]\d+)?(?:/\d+)?"
+    r"(?:[ \t\u00a0]*%|[ \t\u00a0]+[^\W\d_]{1,6}(?:/[\w.²]+)*)?$"
+)
+_POSTCODE_START: Final = re.compile(r"\d{5}[ \t\u00a0]")
+# "Graves' disease": a plural possessive is an eponym, not a person.
+_PLURAL_POSSESSIVE_END: Final = re.compile(r"[sS]['’]$")
+# A span that ends with its own eponym head: "Graves' disease", "Tinel sign".
+_MEDICAL_HEAD_END: Final = re.compile(
+    r"[ \t](?i:disease|syndrome|sign|palsy|phenomenon|reflex|maneuver|manoeuvre|test|score"
+    r"|scale|criteria|classification)$"
+)
 
 
 def _fold(word: str) -> str:
@@ -218,10 +233,18 @@ def is_medical_term_span(text: str, start: int, end: int) -> bool:
         return False
     if _ICD10.fullmatch(span) or _DOSE.fullmatch(span):
         return True
+    if _POSTCODE_START.match(span):
+        return False
+    if text[start - 1 : start] == "/":
+        return True  # the end of a unit ("mmol/L. Critical"), never a name
+    if _MEASUREMENT_END.search(span):
+        return True
     window_start = max(0, start - _WINDOW)
     if _PERSON_TITLE_BEFORE.search(text, window_start, start):
         return False
     if _EPONYM_CONTEXT_BEFORE.search(text, window_start, start):
+        return True
+    if _PLURAL_POSSESSIVE_END.search(span) or _MEDICAL_HEAD_END.search(span):
         return True
     if _EPONYM_CONTEXT_AFTER.match(text, end) and _is_all_vocabulary(span, _EPONYM_WORDS):
         return True

@@ -301,6 +301,27 @@ def policy_check(
         raise typer.Exit(EXIT_POLICY_REFUSED)
 
 
+@policy_app.command("report")
+def policy_report(
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Folder for policy-report.html and .md")
+    ] = None,
+    allow_eea_adequacy: Annotated[
+        bool, typer.Option(help="Accept EEA / adequacy-decision storage countries")
+    ] = False,
+    require_hds: Annotated[bool, typer.Option(help="Require an HDS certification")] = False,
+) -> None:
+    """Compliance review of every target in infra/targets/ (HTML and Markdown)."""
+    from sovex.policy_report import write_policy_report
+
+    params = {"allow_eea_adequacy": allow_eea_adequacy, "require_hds": require_hds}
+    html_path, md_path = write_policy_report(
+        state.settings.targets_dir, out_dir or state.settings.state_dir / "policy-report", params
+    )
+    console.print(f"policy report: {html_path} and {md_path}")
+    _emit_json({"html": str(html_path), "markdown": str(md_path)})
+
+
 def _report_error(error: BaseException, settings: Settings | None) -> int:
     if isinstance(error, UserError):
         lines = str(error).splitlines() or [type(error).__name__]

@@ -25,6 +25,7 @@ class PolicyRecord(BaseModel):
     allowed: bool
     reasons: list[dict[str, str]]
     policy_bundle_sha256: str
+    params: dict[str, bool]  # the policy parameters in force (e.g. require_hds)
 
 
 class ConsentRecord(BaseModel):

@@ -135,7 +135,7 @@ def decide_hosting(settings: Settings, run: dict[str, Any]) -> dict[str, Any]:
     from transforms.storage_client import decide_for_target
 
     request, _ = _load(settings, run)
-    decision, target = decide_for_target(settings, request.target)
+    decision, target, _ = decide_for_target(settings, request.target)
     record = {
         "target": target.name,
         "provider": target.provider,
@@ -143,6 +143,7 @@ def decide_hosting(settings: Settings, run: dict[str, Any]) -> dict[str, Any]:
         "allowed": decision.allowed,
         "reasons": [{"code": r.code, "message": r.message} for r in decision.reasons],
         "policy_bundle_sha256": decision.policy_bundle_sha256,
+        "params": dict(decision.params),
     }
     directory = run_dir(settings, run["extract_id"])
     (directory / "policy.json").write_text(json.dumps(record, indent=2), encoding="utf-8")
@@ -311,7 +312,11 @@ def publish(
             prefix=prefix,
             key_fingerprint=key_fingerprint(_project_key(settings, request.project)),
             policy=PolicyRecord(
-                **{**policy, "policy_bundle_sha256": decision.policy_bundle_sha256}
+                **{
+                    **policy,
+                    "policy_bundle_sha256": decision.policy_bundle_sha256,
+                    "params": dict(decision.params),
+                }
             ),
             consent=ConsentRecord(**consent),
             release_gate=GateRecord(**gate),

@@ -9,7 +9,7 @@ when the audit fails.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ class InUseTargetRefused(UserError):
 
     exit_code = EXIT_POLICY_REFUSED
 
-    def __init__(self, refused: dict[str, Sequence[str]]) -> None:
+    def __init__(self, refused: Mapping[str, Sequence[str]]) -> None:
         self.refused = {name: list(reasons) for name, reasons in refused.items()}
         details = "; ".join(
             f"{name!r}: {' / '.join(reasons)}" for name, reasons in sorted(self.refused.items())

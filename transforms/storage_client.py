@@ -6,6 +6,7 @@ decides on the resolved endpoint, and a client exists only when the decision all
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -31,32 +32,40 @@ def resolve_endpoint(settings: Settings, target: HostingTarget) -> str:
     return target.endpoint
 
 
-def decide_for_target(settings: Settings, name: str) -> tuple[Decision, HostingTarget]:
+def decide_for_target(settings: Settings, name: str) -> tuple[Decision, HostingTarget, str]:
+    """The policy decision on the URL the bytes would really go to, and that URL."""
     target = load_target(target_path(settings, name))
-    if target.endpoint == LOCAL_ENDPOINT:
-        # Decide on where the bytes would really go; a stopped server is a clear error.
-        return evaluate_target(target, resolved_endpoint=resolve_endpoint(settings, target)), target
-    return evaluate_target(target), target
+    # A stopped local server is a clear error here, before anything is read.
+    endpoint_url = resolve_endpoint(settings, target)
+    resolved = endpoint_url if target.endpoint == LOCAL_ENDPOINT else None
+    return evaluate_target(target, resolved_endpoint=resolved), target, endpoint_url
 
 
-def _client_for(settings: Settings, target: HostingTarget) -> Any:
+def _client_for(settings: Settings, target: HostingTarget, endpoint_url: str) -> Any:
+    """A client bound to exactly the endpoint the policy decided on."""
     source = target.credentials.source
     if source == "local-storage":
-        return LocalStorage(settings.storage_dir).endpoint().s3_client()
+        local = LocalStorage(settings.storage_dir).endpoint()
+        return replace(local, endpoint_url=endpoint_url).s3_client()
     raise ConfigurationError(
         f"hosting target {target.name!r}: credentials source {source!r} is not supported "
-        "by this version for publishing (only the local storage's)"
+        "by this version (only the local storage's)"
     )
 
 
-def publishing_client(settings: Settings, name: str) -> tuple[Any, HostingTarget, Decision]:
-    decision, target = decide_for_target(settings, name)
+def _allowed_client(settings: Settings, name: str) -> tuple[Any, HostingTarget, Decision]:
+    decision, target, endpoint_url = decide_for_target(settings, name)
     if not decision.allowed:
         raise PolicyRefused(target.name, [reason.message for reason in decision.reasons])
-    return _client_for(settings, target), target, decision
+    return _client_for(settings, target, endpoint_url), target, decision
+
+
+def publishing_client(settings: Settings, name: str) -> tuple[Any, HostingTarget, Decision]:
+    """The only way to get a client that writes: the policy must allow the target."""
+    return _allowed_client(settings, name)
 
 
 def reading_client(settings: Settings, name: str) -> tuple[Any, HostingTarget]:
-    """A client to read published extracts (downloads), same endpoint resolution."""
-    target = load_target(target_path(settings, name))
-    return _client_for(settings, target), target
+    """A client to list and download extracts; a refused target is not read from either."""
+    client, target, _ = _allowed_client(settings, name)
+    return client, target

@@ -13,8 +13,8 @@ from presidio_analyzer import EntityRecognizer
 
 from anonymization.recognizers.address_recognizer import AddressRecognizer
 from anonymization.recognizers.adeli_recognizer import FrAdeliRecognizer
-from anonymization.recognizers.date_recognizer import DateRecognizer
-from anonymization.recognizers.email_recognizer import EmailRecognizer
+from anonymization.recognizers.date_recognizer import FrDateRecognizer
+from anonymization.recognizers.email_recognizer import FrEmailRecognizer
 from anonymization.recognizers.finess_recognizer import FrFinessRecognizer
 from anonymization.recognizers.ins_recognizer import FrInsRecognizer
 from anonymization.recognizers.ipp_recognizer import FrIppRecognizer
@@ -22,7 +22,7 @@ from anonymization.recognizers.location_recognizer import LocationRecognizer
 from anonymization.recognizers.nda_recognizer import FrNdaRecognizer
 from anonymization.recognizers.nir_recognizer import FrNirRecognizer
 from anonymization.recognizers.person_recognizer import PersonRecognizer
-from anonymization.recognizers.phone_recognizer import PhoneRecognizer
+from anonymization.recognizers.phone_recognizer import FrPhoneRecognizer
 from anonymization.recognizers.rpps_recognizer import FrRppsRecognizer
 from sovex.errors import InvalidInput
 
@@ -37,9 +37,9 @@ RECOGNIZER_CLASSES: Final = (
     FrFinessRecognizer,
     FrIppRecognizer,
     FrNdaRecognizer,
-    EmailRecognizer,
-    PhoneRecognizer,
-    DateRecognizer,
+    FrEmailRecognizer,
+    FrPhoneRecognizer,
+    FrDateRecognizer,
     AddressRecognizer,
     LocationRecognizer,
     PersonRecognizer,

@@ -12,6 +12,9 @@ from __future__ import annotations
 import re
 from typing import ClassVar, Final
 
+from presidio_analyzer import RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
 from anonymization.recognizers.base import RegexRecognizer, ValuePattern, led_by
 
 NUMBERED_SCORE: Final = 0.85
@@ -47,19 +50,41 @@ _FR_UNNUMBERED: Final = (
 )
 _POST_BOX: Final = (
     r"(?P<value>" + led_by("[Bb]", r"\w")
-    + r"(?:(?<=B)P|(?<=B)\.P\.|o[iî]te[ \t]+postale)[ \t]*\d{1,5})(?!\d)"
+    + r"(?:(?<=B)P|(?<=B)\.P\.|o[iî]te[ \t]+postale)[ \t]*\d{1,5})(?![\d/.,])"
 )  # fmt: skip
 _EN_STREET_TYPE: Final = (
     r"(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Boulevard|Blvd|Court|Ct|Place|Pl"
     r"|Square|Sq|Terrace|Way|Close|Crescent|Gardens|Grove|Row|Mews|Parkway|Highway|Hwy)"
 )
 # After the first digit of the number: "221B Baker Street", "12 Main St".
-_EN_STREET: Final = r"\d{0,4}[A-Za-z]?[ \t]+(?:[A-Z][a-z]+[ \t]+){1,3}" + _EN_STREET_TYPE + r"\b\.?"
+# Street words: "Baker", "St Mary's", "Queen's".
+_EN_STREET: Final = (
+    r"\d{0,4}[A-Za-z]?[ \t]+(?:(?:St\.?|[A-Z][a-z]+(?:['’]s)?)[ \t]+){1,3}"
+    + _EN_STREET_TYPE
+    + r"\b\.?"
+)
 _EN_ADDRESS: Final = r"(?P<value>" + led_by(r"\d", r"[\w,.]") + _EN_STREET + ")"
 _EN_FLAT_ADDRESS: Final = (
     r"(?P<value>" + led_by("[FASU]", r"\w")
     + r"(?:lat|pt|partment|uite|nit)\.?[ \t]+\w{1,5},?[ \t]+\d" + _EN_STREET + ")"
 )  # fmt: skip
+
+
+# What may come before the street on the same line and belongs to the address: a flat,
+# building or staircase ("Appt 14", "Bât. C", "Flat 12B") or a named residence or house
+# ("Résidence Les Pins", "Rose Cottage"), each followed by an optional comma.
+_COMPLEMENT: Final = (
+    r"(?:(?i:appt|appart(?:ement)?|apt|apartment|flat|suite|unit|b[âa]t(?:iment)?|bldg"
+    r"|building|esc(?:alier)?|[ée]tage|floor|porte|entr[ée]e|lot)\.?[ \t]*(?:n°[ \t]*)?"
+    r"[\w-]{1,5}"
+    r"|(?:(?i:r[ée]sidence|r[ée]s\.|immeuble|imm\.|domaine|villa|hameau|cit[ée]|lotissement"
+    r"|tour)[ \t]+[^\n,;()\d]{1,40}?)"
+    r"|[A-Z][\w'’-]+(?:[ \t]+[A-Z][\w'’-]+)?[ \t]+(?:Cottage|House|Farm|Lodge|Hall|Barn"
+    r"|Manor|Court|Mansions))"
+)
+_COMPLEMENT_BEFORE: Final = re.compile(rf"(?<![\w'’-])(?:{_COMPLEMENT}[ \t]*,?[ \t]*)+$")
+# How far before a street its complement may start (characters).
+COMPLEMENT_WINDOW: Final = 60
 
 
 class AddressRecognizer(RegexRecognizer):
@@ -72,3 +97,28 @@ class AddressRecognizer(RegexRecognizer):
         ValuePattern("post office box", re.compile(_POST_BOX), POST_BOX_SCORE),
     )
     CONTEXT: ClassVar[tuple[str, ...]] = ("adresse", "domicilié", "demeurant", "address")
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        results = super().analyze(text, entities, nlp_artifacts)
+        extended = [self._with_complement(text, result) for result in results]
+        # A residence name found on its own is now inside the street it precedes.
+        return [
+            result
+            for result in extended
+            if not any(
+                other is not result and other.start <= result.start and result.end <= other.end
+                for other in extended
+            )
+        ]
+
+    def _with_complement(self, text: str, result: RecognizerResult) -> RecognizerResult:
+        if not text[result.start : result.start + 1].isdigit():
+            return result
+        line_start = text.rfind("\n", 0, result.start) + 1
+        window_start = max(line_start, result.start - COMPLEMENT_WINDOW)
+        before = _COMPLEMENT_BEFORE.search(text, window_start, result.start)
+        if before is None:
+            return result
+        return self.result(before.start(), result.end, result.score)

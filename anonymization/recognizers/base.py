@@ -39,6 +39,27 @@ def led_by(first: str, not_after: str) -> str:
     return f"{first}(?<!{not_after}{first})"
 
 
+# Letters that may start a word; characters that continue one ("N'Diaye", "Aix-en").
+LETTER = "A-Za-zÀ-ÖØ-öø-ÿŒœ"
+WORD_CHAR = r"[\w'’-]"
+# An alternative's first element: one character or one bracketed class.
+_FIRST_ELEMENT = re.compile(r"(\[[^\]]+\]|\w)(.*)", re.DOTALL)
+
+
+def word_alternation(alternatives: tuple[str, ...]) -> str:
+    """Case-insensitive alternation of words, led by one letter (see `led_by`) and not
+    inside a word: each alternative's first letter is checked by a 1-character
+    look-behind, so `re` scans for letters in C instead of trying every position."""
+    by_first: dict[str, list[str]] = {}
+    for alternative in alternatives:
+        first, rest = _FIRST_ELEMENT.fullmatch(alternative).groups()  # type: ignore[union-attr]
+        by_first.setdefault(first, []).append(rest)
+    branches = "|".join(
+        f"(?<=(?i:{first}))(?i:{'|'.join(rests)})" for first, rests in by_first.items()
+    )
+    return led_by(f"[{LETTER}]", WORD_CHAR) + f"(?:{branches})(?!{WORD_CHAR})"
+
+
 @dataclass(frozen=True)
 class ValuePattern:
     """A compiled regex with a `value` group, and the scores of what it finds.

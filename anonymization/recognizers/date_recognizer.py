@@ -2,8 +2,8 @@
 
 "12/03/1954", "12-03-1954", "12.03.1954", "12/03/54", "1954-03-12", "12 mars 1954",
 "1er mars 1954", "mars 1954", "le 3 févr. 2021", "12 mars", "March 12, 1954",
-"12 March 1954", "Mar 12 2021". A date right after "né(e) le", "DDN", "date de naissance",
-"born", "DOB" scores higher.
+"12 March 1954", "Mar 12 2021", "19-Jul-2023", "3 July". A date right after "né(e) le",
+"DDN", "date de naissance", "born", "DOB" scores higher.
 
 The regexes find the shape; `validate_result` checks day/month ranges and that the
 month word really is a month (this keeps the regexes short and fast).
@@ -56,6 +56,10 @@ _EN_MONTH_TAIL: Final = (
     r"|an|eb|ar|pr|un|ul|ug|ept|ep|ct|ov|ec)\.?"
 )
 _EN_MONTH: Final = r"[ADFJMNOS]" + _EN_MONTH_TAIL
+_EN_MONTH_FULL: Final = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November"
+    r"|December)"
+)
 _DAY_LED: Final = led_by(r"\d", _NOT_AFTER) + r"\d?"
 
 
@@ -91,7 +95,7 @@ def date_is_plausible(value: str) -> bool:
     return any(word.lower() in MONTH_WORDS for word in words)
 
 
-class DateRecognizer(RegexRecognizer):
+class FrDateRecognizer(RegexRecognizer):
     ENTITY: ClassVar[str] = "DATE"
     PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
         ValuePattern(
@@ -129,6 +133,16 @@ class DateRecognizer(RegexRecognizer):
                 rf"(?:\d\d?(?:st|nd|rd|th)?,?{_SPACE})?{_YEAR4}"
             ),
             FULL_DATE_SCORE,
+        ),
+        ValuePattern(
+            "day, abbreviated month, year",
+            _compiled(rf"{_DAY_LED}-[A-Z][a-z]{{2}}-{_YEAR4}"),
+            FULL_DATE_SCORE,
+        ),
+        ValuePattern(
+            "english day and month",
+            _compiled(rf"{_DAY_LED}(?:st|nd|rd|th)?{_SPACE}(?:of{_SPACE})?{_EN_MONTH_FULL}"),
+            PARTIAL_DATE_SCORE,
         ),
         ValuePattern(
             "french day and month",

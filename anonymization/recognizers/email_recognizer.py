@@ -1,4 +1,4 @@
-"""EMAIL_ADDRESS: our own regex (Presidio's EmailRecognizer calls tldextract, which
+"""EMAIL_ADDRESS: our own regex (Presidio's FrEmailRecognizer calls tldextract, which
 downloads the public-suffix list: nothing here may touch the network)."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ _EMAIL: Final = (
 )
 
 
-class EmailRecognizer(RegexRecognizer):
+class FrEmailRecognizer(RegexRecognizer):
     ENTITY: ClassVar[str] = "EMAIL_ADDRESS"
     PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
         ValuePattern("email", re.compile(_EMAIL), EMAIL_SCORE),

@@ -18,7 +18,7 @@ _CONTEXT: Final = (
     r"\bIPP"
     r"|\b(?i:identifiant[ \t]+(?:du[ \t]+)?patient|num[ée]ro[ \t]+(?:de[ \t]+)?patient"
     r"|n°[ \t]*patient|patient[ \t]+(?:ID|identifier|number|no\.?)|medical[ \t]+record"
-    r"(?:[ \t]+(?:number|no\.?))?|hospital[ \t]+number)\b"
+    r"(?:[ \t]+(?:number|no\.?))?|hospital[ \t]+(?:number|no\.?))\b"
     r"|\bMRN"
 )
 
@@ -36,5 +36,5 @@ class FrIppRecognizer(RegexRecognizer):
         "IPP", "n° IPP", "identifiant patient", "MRN", "patient ID", "medical record number",
     )  # fmt: skip
     REQUIRED_LOWERCASE_SUBSTRINGS: ClassVar[tuple[str, ...]] = (
-        "ipp", "mrn", "patient", "medical record", "hospital number",
+        "ipp", "mrn", "patient", "medical record", "hospital n",
     )  # fmt: skip

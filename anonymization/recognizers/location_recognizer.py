@@ -1,8 +1,11 @@
 """LOCATION: a postcode with its city ("75012 Paris", "13008 Marseille", "20000 Ajaccio",
 "97110 Pointe-à-Pitre", "69003 LYON", "75012 Paris Cedex 12"), a CEDEX sorting code
-("CS 12345"), a UK postcode ("SW1A 1AA") or a US state + ZIP ("NY 10001", "ZIP 10001").
+("CS 12345"), a UK postcode with or without its town ("Birmingham B15 9NQ", "SW1A 1AA"),
+a US city, state and ZIP ("Seattle, WA 98104", "NY 10001", "ZIP 10001").
 
-Bare city names without a postcode are left to spaCy's NER.
+Bare city names where their context says they are places: a birthplace or a home town
+("né le 12/03/1954 à Paris", "domiciliée à Créteil", "born in Leeds") and the place of a
+letter's date line ("Créteil, le 07.04.2026"). Other bare names are left to spaCy's NER.
 """
 
 from __future__ import annotations
@@ -10,12 +13,14 @@ from __future__ import annotations
 import re
 from typing import ClassVar, Final
 
-from anonymization.recognizers.base import RegexRecognizer, ValuePattern, led_by
+from anonymization.recognizers.base import RegexRecognizer, ValuePattern, led_by, word_alternation
 
 FRENCH_POSTCODE_CITY_SCORE: Final = 0.85
 CEDEX_SORTING_SCORE: Final = 0.7
 UK_POSTCODE_SCORE: Final = 0.6
 US_ZIP_SCORE: Final = 0.6
+TOWN_AND_POSTCODE_SCORE: Final = 0.8
+CONTEXT_CITY_SCORE: Final = 0.75
 
 _UPPER: Final = "A-ZÀ-ÖØ-ÞŒ"
 # A city word: capital then letters (2+ letters), possibly "d'"/"l'"-prefixed.
@@ -47,6 +52,33 @@ _US_ZIP: Final = (
     r"|(?<=[Zz])(?i:ip)(?:[ \t]+(?i:code))?[ \t:]*)"
     r"(?P<value>\d{5}(?:-\d{4})?)(?!\d)"
 )
+# "Newcastle upon Tyne", "Stoke-on-Trent", "Houston" (led by its capital, see `led_by`).
+_EN_TOWN: Final = led_by("[A-Z]", r"[\w-]") + (
+    r"[a-z]+(?:(?:[ \t-]+(?:upon|on|under|in|by|le|the))?[ \t-]+[A-Z][a-z]+){0,2}"
+)
+_UK_TOWN_POSTCODE: Final = (
+    rf"(?P<value>{_EN_TOWN}[ \t]+"
+    r"[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?[ \t]\d[ABD-HJLNP-UW-Z]{2})(?!\w)"
+)
+_US_TOWN_STATE_ZIP: Final = (
+    rf"(?P<value>{_EN_TOWN},[ \t]+(?:{_US_STATES}|ID|IN|OR|ME)[ \t]+\d{{5}}(?:-\d{{4}})?)(?!\d)"
+)
+# A birthplace or home town: "né le 12/03/1954 à Paris", "née à Lyon", "domicilié à
+# Nantes", "habite à Brest", "born in Leeds", "lives in York".
+_BIRTH_OR_HOME_WORDS: Final = (
+    r"n[ée]e?(?:\(e\))?", r"domicili[ée]e?", r"habit(?:e|ant|ante)", r"demeurant",
+    r"r[ée]sid(?:e|ant|ante)", r"originaire", r"born", r"lives", r"living", r"resident",
+)  # fmt: skip
+_CITY_AFTER_CONTEXT: Final = (
+    word_alternation(_BIRTH_OR_HOME_WORDS)
+    + r"(?:[ \t]+(?i:le[ \t]+)?[^\n,;()]{4,30}?)??[ \t]+(?:à|a|au|in|de|d['’]|at)[ \t]*"
+    + rf"(?P<value>{_CITY})(?![\w'’-])"
+)
+# The place of a letter's date line: "Créteil, le 07.04.2026", "Leeds, 3 March 2025".
+_CITY_OF_DATE_LINE: Final = (
+    rf"(?m:^)[ \t]*(?P<value>{_CITY}),[ \t]*(?:le[ \t]+)?"
+    r"(?=\d{1,4}(?:er)?(?:[./-]\d|[ \t]+[^\W\d_]+\.?[ \t]+\d{4}))"
+)
 FIRST_DEPARTEMENT: Final = 1
 LAST_DEPARTEMENT: Final = 98
 
@@ -58,8 +90,18 @@ class LocationRecognizer(RegexRecognizer):
             "french postcode and city", re.compile(_FR_POSTCODE_CITY), FRENCH_POSTCODE_CITY_SCORE
         ),
         ValuePattern("cedex sorting code", re.compile(_CEDEX_SORTING), CEDEX_SORTING_SCORE),
+        ValuePattern(
+            "uk town and postcode", re.compile(_UK_TOWN_POSTCODE), TOWN_AND_POSTCODE_SCORE
+        ),
         ValuePattern("uk postcode", re.compile(_UK_POSTCODE), UK_POSTCODE_SCORE),
+        ValuePattern(
+            "us town, state and zip", re.compile(_US_TOWN_STATE_ZIP), TOWN_AND_POSTCODE_SCORE
+        ),
         ValuePattern("us zip code", re.compile(_US_ZIP), US_ZIP_SCORE),
+        ValuePattern(
+            "city after birth or home", re.compile(_CITY_AFTER_CONTEXT), CONTEXT_CITY_SCORE
+        ),
+        ValuePattern("city of a date line", re.compile(_CITY_OF_DATE_LINE), CONTEXT_CITY_SCORE),
     )
     CONTEXT: ClassVar[tuple[str, ...]] = ("code postal", "ville", "cedex", "postcode", "ZIP")
 

@@ -19,7 +19,7 @@ _CONTEXT: Final = (
     r"|\b(?i:n°[ \t]*(?:de[ \t]+)?(?:s[ée]jour|dossier)"
     r"|num[ée]ro[ \t]+de[ \t]+(?:s[ée]jour|dossier)"
     r"|n°[ \t]*d['’][ \t]*admission|num[ée]ro[ \t]+d['’][ \t]*admission"
-    r"|(?:stay|visit|admission|encounter)[ \t]+(?:number|no\.?|ID)|encounter)\b"
+    r"|(?:stay|visit|admission|encounter)[ \t]+(?:number|no\.?|ID)|encounter|dossier)\b"
 )
 
 
@@ -34,6 +34,7 @@ class FrNdaRecognizer(RegexRecognizer):
     )
     CONTEXT: ClassVar[tuple[str, ...]] = (
         "NDA", "n° de séjour", "numéro de dossier", "n° d'admission", "stay number", "encounter",
+        "dossier",
     )  # fmt: skip
     REQUIRED_LOWERCASE_SUBSTRINGS: ClassVar[tuple[str, ...]] = (
         "nda", "séjour", "sejour", "dossier", "admission", "stay", "visit", "encounter",

@@ -22,7 +22,14 @@ from typing import ClassVar, Final
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from anonymization.recognizers.base import RegexRecognizer, ValuePattern, overlaps_any
+from anonymization.recognizers.base import (
+    VALUE_GROUP,
+    RegexRecognizer,
+    ValuePattern,
+    led_by,
+    overlaps_any,
+    word_alternation,
+)
 from anonymization.recognizers.lexicon import (
     ACRONYMS,
     FIRST_NAMES,
@@ -35,6 +42,9 @@ ROLE_SCORE: Final = 0.7
 FIRST_NAME_AND_UPPER_SURNAME_SCORE: Final = 0.85
 KNOWN_FIRST_NAME_SCORE: Final = 0.75
 UPPER_SURNAME_SCORE: Final = 0.6
+INITIAL_SCORE: Final = 0.7
+SURNAME_COMMA_GIVEN_SCORE: Final = 0.7
+REPEATED_NAME_SCORE: Final = 0.6
 # A name is at most this many words (particles excluded) after its first one.
 MAX_EXTRA_NAME_WORDS: Final = 3
 
@@ -60,18 +70,64 @@ _TITLE_WORD: Final = (
     r"|MR|MRS)\.?|MM?\.)"
 )
 _TITLE: Final = rf"(?<![\w.]){_TITLE_WORD}(?:{_SPACE}(?:le|la){_SPACE}{_TITLE_WORD})?{_SPACE}"
-_ROLE: Final = (
-    r"(?<!\w)(?:[Pp]atient(?:e|\(e\))?|[Nn]ée|[ÉéEe]pouse|[Vv]euve"
-    r"|[Nn]om(?:[ \t]+(?:de[ \t]+naissance|d['’]usage|de[ \t]+jeune[ \t]+fille|marital))?"
-    r"|[Pp]r[ée]nom|[Ss]ign[ée](?:[ \t]+par)?|[Ss]igned(?:[ \t]+by)?|[Nn]ame|[Ss]urname"
-    r"|[Mm]aiden[ \t]+name|[Vv]u(?:e)?[ \t]+par|[Ss]een[ \t]+by|[Rr][ée]f[ée]rent)"
-    r"[ \t]*:?[ \t]*"
-)
+# "J. Martin", "J.-M. Rey", "A.-L. O'Connor": initials before a surname.
+_INITIAL: Final = rf"[{_UPPER}]\.(?:-?[{_UPPER}]\.)?"
+_GIVEN: Final = rf"(?:{_INITIAL}{_SPACE})?(?:{_PARTICLE}{_SPACE})*{_NAME}"
+# Words after which a capitalised word is a person: the patient's identity fields, the
+# family, the care team (French and English), and "par"/"by" (a message taken by X).
+_ROLE_WORDS: Final = (
+    r"patient(?:e|\(e\))?", r"n[ée]e", r"[ée]pouse", r"veuve", r"pr[ée]nom", r"surname",
+    r"maiden[ \t]+name", r"name",
+    r"nom(?:[ \t]+(?:de[ \t]+naissance|d['’]usage|de[ \t]+jeune[ \t]+fille|marital))?",
+    # "signé" needs its accent: "signe de Babinski" is a sign, not a signature.
+    r"signée?(?:[ \t]+par)?", r"sign[ée](?=[ \t]*:)", r"signed(?:[ \t]+by)?",
+    r"vue?[ \t]+par", r"seen[ \t]+by", r"r[ée]f[ée]rente?",
+    r"ide(?:[ \t]+lib[ée]rale?)?", r"ibode", r"iade", r"infirmi[eè]re?", r"aide-soignante?",
+    r"interne", r"externe", r"m[ée]decin(?:[ \t]+(?:traitant|r[ée]f[ée]rent))?",
+    r"urgentiste", r"chirurgien(?:ne)?", r"anesth[ée]siste", r"radiologue", r"prescripteur",
+    r"demandeur", r"kin[ée]sith[ée]rapeute", r"kin[ée]", r"orthophoniste",
+    r"ergoth[ée]rapeute", r"psychologue", r"di[ée]t[ée]ticienne?", r"secr[ée]taire",
+    r"assistante?[ \t]+sociale?", r"sage-femme", r"cadre(?:[ \t]+de[ \t]+sant[ée])?",
+    r"pharmacienne?", r"op[ée]r[ée]e?", r"assur[ée]e?", r"concerne",
+    r"personne[ \t]+[àa][ \t]+pr[ée]venir", r"personne[ \t]+de[ \t]+confiance",
+    r"accompagn[ée]e?[ \t]+(?:de|par)", r"fille", r"fils", r"[ée]poux", r"mari",
+    r"fr[èe]re", r"s(?:œ|oe)ur", r"m[èe]re", r"p[èe]re", r"conjointe?", r"compagnon",
+    r"compagne", r"tut(?:eur|rice)", r"curat(?:eur|rice)", r"neveu", r"ni[èe]ce",
+    r"petite?-(?:fils|fille)", r"par",
+    r"nurse", r"daughter", r"son", r"wife", r"husband", r"partner", r"brother", r"sister",
+    r"mother", r"father", r"next[ \t]+of[ \t]+kin", r"gp", r"consultant", r"registrar",
+    r"surgeon", r"ana?esthe?tist", r"prescriber", r"physiotherapist", r"radiologist",
+    r"caller", r"handover[ \t]+to", r"handed[ \t]+over[ \t]+to", r"by", r"re", r"dear",
+    r"carer",
+)  # fmt: skip
+_ROLE: Final = word_alternation(_ROLE_WORDS) + r"[ \t]*[:,]?[ \t]*"
 _MAX_RUN_EXTRA_WORDS: Final = MAX_EXTRA_NAME_WORDS + 1
 _RUN: Final = re.compile(
     rf"(?<![\w'’-]){_WORD}(?:{_SPACE}(?:{_PARTICLE}{_SPACE})*{_WORD}){{1,{_MAX_RUN_EXTRA_WORDS}}}"
 )
 _RUN_WORD: Final = re.compile(r"[^ \t\u00a0]+")
+# An initial and a surname without a title ("(B. Blanc)", "Relève : É. N'Guyen"); the
+# text before it is checked by `_initial_context_ok`.
+_INITIAL_NAME: Final = re.compile(
+    "(?P<value>" + led_by(f"[{_UPPER}]", r"[^\s(\[]") + rf"\.(?:-?[{_UPPER}]\.)?{_SPACE}{_NAME})"
+)
+# "MARTIN, Claire", "Chen, Harry": a surname, a comma, a given name (registers, lists).
+_SURNAME_COMMA_GIVEN: Final = re.compile(
+    rf"(?<![\w'’-])(?P<surname>(?:{_WORD}{_SPACE}){{0,2}}{_WORD}),{_SPACE}(?P<given>{_WORD})"
+    r"(?![\w'’-])"
+)
+# What may come just before an untitled initial: nothing on the line, punctuation, or a
+# linking word ("avec", "par", "and").
+_INITIAL_LEFT: Final = re.compile(
+    r"(?:^|[\n:;,(\[|–—-]|(?<![\w'’-])(?i:par|avec|et|de|pour|chez|à|by|with|and|to|from|of"
+    r"|cc))[ \t\u00a0]*$"
+)
+# Words of a name found once that are looked for again in the same note ("Salomé Martin
+# (Salomé)"); shorter words are too ambiguous.
+MIN_PROPAGATED_LENGTH: Final = 3
+_M_BEFORE: Final = re.compile(r"(?<![\w.])M\.[ \t\u00a0]+$")
+_LAB_VALUE_NEXT: Final = re.compile(r"[ \t\u00a0]*[<>=:]?[ \t\u00a0]*\d")
+_NAME_PART: Final = re.compile(led_by(f"[{_UPPER}]", r"[\w'’-]") + r"\w+(?:['’-]\w+)*(?![\w'’-])")
 
 
 def _is_acronym(word: str) -> bool:
@@ -92,32 +148,102 @@ def _is_edge_noise(word: str) -> bool:
     return word in PARTICLES or word.lower() in NAME_STOPWORDS or _is_acronym(word)
 
 
+def _is_stopword(word: str) -> bool:
+    return word.lower() in NAME_STOPWORDS
+
+
+def _initial_context_ok(text: str, start: int) -> bool:
+    line_start = text.rfind("\n", 0, start) + 1
+    return _INITIAL_LEFT.search(text, max(line_start, start - 12), start) is not None or (
+        not text[line_start:start].strip()
+    )
+
+
 class PersonRecognizer(RegexRecognizer):
     ENTITY: ClassVar[str] = "PERSON"
     PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
-        ValuePattern("after a title", re.compile(rf"{_TITLE}(?P<value>{_NAME})"), TITLE_SCORE),
-        ValuePattern("after a role word", re.compile(rf"{_ROLE}(?P<value>{_NAME})"), ROLE_SCORE),
+        ValuePattern("after a title", re.compile(rf"{_TITLE}(?P<value>{_GIVEN})"), TITLE_SCORE),
+        ValuePattern("after a role word", re.compile(rf"{_ROLE}(?P<value>{_GIVEN})"), ROLE_SCORE),
     )
     CONTEXT: ClassVar[tuple[str, ...]] = (
         "Dr", "Pr", "Mme", "M.", "Monsieur", "Madame", "patient", "née", "épouse", "Mr", "Mrs",
+        "IDE", "fille", "fils", "épouse", "nurse", "daughter", "son", "wife", "next of kin",
     )  # fmt: skip
 
     def validate_result(self, pattern_text: str) -> bool | None:
-        # "Dr IRM" or "patient HTA": a lone acronym after a title is not a name.
-        words = pattern_text.split()
+        # "Dr IRM", "patient HTA", "IDE : Pas de douleur": an acronym or a common word
+        # right after a title or role word is not a name.
+        words = [word for word in pattern_text.split() if not word.endswith(".")]
+        if not words or _is_stopword(words[0]):
+            return False
         return False if all(_is_acronym(word) for word in words) else None
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
-        results = super().analyze(text, entities, nlp_artifacts)
+        results = [
+            self._with_initial_m(text, result)
+            for result in super().analyze(text, entities, nlp_artifacts)
+        ]
         if self.ENTITY not in entities:
             return results
+        for match in _INITIAL_NAME.finditer(text):
+            start, end = match.span(VALUE_GROUP)
+            surname = match.group(VALUE_GROUP).split()[1]
+            if (
+                not _is_stopword(surname)
+                and not _is_acronym(surname)
+                and _initial_context_ok(text, start)
+                and not overlaps_any(results, start, end)
+            ):
+                results.append(self.result(start, end, INITIAL_SCORE))
+        for match in _SURNAME_COMMA_GIVEN.finditer(text):
+            if _is_surname_comma_given(match.group("surname"), match.group("given")):
+                self._add_or_widen(results, *match.span(), SURNAME_COMMA_GIVEN_SCORE)
         for run in _RUN.finditer(text):
             found = self._name_in_run(text, run.start(), run.end())
             if found is not None and not overlaps_any(results, found[0], found[1]):
                 results.append(self.result(*found))
+        self._add_repeated_name_parts(text, results)
         return results
+
+    def _add_or_widen(
+        self, results: list[RecognizerResult], start: int, end: int, score: float
+    ) -> None:
+        """A new span, or the union with the one it overlaps ("Patient: MARTIN" found by
+        its role word becomes "MARTIN, Claire")."""
+        for index, found in enumerate(results):
+            if start < found.end and found.start < end:
+                union = (min(start, found.start), max(end, found.end))
+                results[index] = self.result(*union, max(score, found.score))
+                return
+        results.append(self.result(start, end, score))
+
+    def _with_initial_m(self, text: str, result: RecognizerResult) -> RecognizerResult:
+        """ "M. Bailly" is "Monsieur Bailly" or an initial: both are kept in the span, unless
+        a given name follows ("M. Jean Bailly": the "M." is a title)."""
+        start = result.start
+        before = _M_BEFORE.search(text, max(0, start - len("M. ") - 1), start)
+        first_word = text[start : result.end].split()[0]
+        if before is None or _is_first_name(first_word):
+            return result
+        return self.result(before.start(), result.end, result.score)
+
+    def _add_repeated_name_parts(self, text: str, results: list[RecognizerResult]) -> None:
+        """A word of a name found in this note is a name wherever else it appears."""
+        parts = {
+            part
+            for found in results
+            for part in _NAME_PART.findall(text, found.start, found.end)
+            if len(part) >= MIN_PROPAGATED_LENGTH
+            and part not in PARTICLES
+            and not _is_edge_noise(part)
+        }
+        if not parts:
+            return
+        for match in _NAME_PART.finditer(text):
+            if match.group() in parts and not overlaps_any(results, *match.span()):
+                results.append(self.result(*match.span(), REPEATED_NAME_SCORE))
 
     def _name_in_run(self, text: str, start: int, end: int) -> tuple[int, int, float] | None:
         words = [(m.start(), m.end(), m.group()) for m in _RUN_WORD.finditer(text, start, end)]
@@ -135,8 +261,26 @@ class PersonRecognizer(RegexRecognizer):
                 break
             if _is_first_name(first) or _is_first_name(second):
                 score = KNOWN_FIRST_NAME_SCORE
-            elif score is None and not first.isupper() and _is_upper_surname(second):
-                score = UPPER_SURNAME_SCORE
+            elif score is None and _is_upper_surname(first) != _is_upper_surname(second):
+                # "Claire DUPONT" or "DUPONT Claire": one word in capitals, one not.
+                other = second if first.isupper() else first
+                if not other.isupper() and not _is_stopword(other):
+                    score = UPPER_SURNAME_SCORE
         if score is None:
             return None
+        if (
+            score == UPPER_SURNAME_SCORE
+            and words[-1][2].isupper()
+            and _LAB_VALUE_NEXT.match(text, words[-1][1])
+        ):
+            # "Contrôle FC 72/min", "Douleur MELD 18": an unknown acronym and its value.
+            return None
         return words[0][0], words[-1][1], score
+
+
+def _is_surname_comma_given(surname: str, given: str) -> bool:
+    if _is_stopword(given) or _is_edge_noise(surname.split()[0]) or given.isupper():
+        return False
+    if _is_upper_surname(surname.replace(" ", "")):
+        return True
+    return _is_first_name(given) and not surname.isupper()

@@ -2,6 +2,7 @@
 
 French: "06 12 34 56 78", "06.12.34.56.78", "06-12-34-56-78", "0612345678",
 "+33 6 12 34 56 78", "+33 (0)6 12 34 56 78", "0033 6 12 34 56 78".
+UK national: "020 7946 0958", "0113 496 0000", "07700 900123".
 Others: "+44 20 7946 0958", "(555) 123-4567", "555-123-4567".
 """
 
@@ -16,6 +17,7 @@ _SEP: Final = r"[ .\u00a0-]?"
 FRENCH_SCORE: Final = 0.85
 INTERNATIONAL_SCORE: Final = 0.75
 NORTH_AMERICAN_SCORE: Final = 0.7
+UK_NATIONAL_SCORE: Final = 0.75
 
 _TRUNK: Final = r"(?:\(0\)" + _SEP + r")?"  # the "(0)" of "+33 (0)6 …"
 _END: Final = r"(?!\d|[.-]\d)"
@@ -38,11 +40,20 @@ _NORTH_AMERICAN: Final = (
 )  # fmt: skip
 
 
-class PhoneRecognizer(RegexRecognizer):
+# A leading 0 and 10 more digits in the UK groupings (area code of 3, 4 or 5 digits).
+_UK_NATIONAL: Final = (
+    r"(?P<value>" + led_by("0", r"[\w+.-]")
+    + r"(?:\d{2}[ \u00a0]\d{4}[ \u00a0]\d{4}|\d{3}[ \u00a0]\d{3}[ \u00a0]\d{4}"
+    + r"|\d{4}[ \u00a0]\d{6}|\d{4}[ \u00a0]\d{3}[ \u00a0]\d{3}))" + _END
+)  # fmt: skip
+
+
+class FrPhoneRecognizer(RegexRecognizer):
     ENTITY: ClassVar[str] = "PHONE_NUMBER"
     PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
         ValuePattern("french", re.compile(_FRENCH), FRENCH_SCORE),
         ValuePattern("international", re.compile(_INTERNATIONAL), INTERNATIONAL_SCORE),
         ValuePattern("north american", re.compile(_NORTH_AMERICAN), NORTH_AMERICAN_SCORE),
+        ValuePattern("uk national", re.compile(_UK_NATIONAL), UK_NATIONAL_SCORE),
     )
     CONTEXT: ClassVar[tuple[str, ...]] = ("tél", "téléphone", "portable", "phone", "mobile")

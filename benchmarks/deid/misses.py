@@ -1,57 +1,62 @@
 """Tuning aid: the identifiers a system misses and the traps it over-redacts, with context.
 
-Run on the TRAIN split only (templates used for tuning): python -m benchmarks.deid.misses fr train
+Use it on the TRAIN split only (the templates tuning may look at):
+
+    python -m benchmarks.deid.misses fr train        # with spaCy NER
+    python -m benchmarks.deid.misses en train nonner # pattern recognizers alone
+
+It prints gold text from synthetic notes only; never run it on real data.
 """
 
-import sys, collections, time
-from benchmarks.deid.corpus import generate_notes
-from anonymization.scrubber import Scrubber
+from __future__ import annotations
 
-lang = sys.argv[1]
-split = sys.argv[2]
-use_ner = len(sys.argv) < 4 or sys.argv[3] == "ner"
-notes = generate_notes(lang, 600, split, 7)
-s = Scrubber(lang, use_ner=use_ner)
-t = time.time()
-res = s.analyze([n.text for n in notes])
-dt = time.time() - t
-miss = collections.defaultdict(list)
-tot = collections.Counter()
-for n, ents in zip(notes, res):
-    cov = set()
-    for e in ents:
-        cov.update(range(e.start, e.end))
-    for g in n.entities:
-        tot[g.type] += 1
-        if not all(i in cov for i in range(g.start, g.end) if not n.text[i].isspace()):
-            miss[g.type].append(
-                (
-                    n.template,
-                    n.text[max(0, g.start - 30) : g.start]
-                    + "[["
-                    + n.text[g.start : g.end]
-                    + "]]"
-                    + n.text[g.end : g.end + 20],
-                )
-            )
-    for t_ in n.traps:
-        if any(e.start < t_.end and t_.start < e.end for e in ents):
-            by = ",".join(sorted({e.type for e in ents if e.start < t_.end and t_.start < e.end}))
-            miss["TRAP_" + t_.type].append(
-                (
-                    n.template,
-                    by
-                    + ": "
-                    + n.text[max(0, t_.start - 30) : t_.start]
-                    + "[["
-                    + n.text[t_.start : t_.end]
-                    + "]]"
-                    + n.text[t_.end : t_.end + 20],
-                )
-            )
-print("notes/s", len(notes) / dt)
-for k, v in sorted(miss.items(), key=lambda kv: -len(kv[1])):
-    print(k, len(v), "/", tot.get(k, "?"))
-    c = collections.Counter(v)
-    for (tpl, ctx), cnt in c.most_common(6):
-        print("   ", cnt, tpl, repr(ctx))
+import sys
+import time
+from collections import Counter, defaultdict
+
+from anonymization.scrubber import Scrubber
+from benchmarks.deid.corpus import generate_notes
+
+NOTES = 600
+SEED = 7
+CONTEXT_CHARS = 30
+SHOWN_PER_TYPE = 6
+
+
+def _context(text: str, start: int, end: int) -> str:
+    before = text[max(0, start - CONTEXT_CHARS) : start]
+    return f"{before}[[{text[start:end]}]]{text[end : end + 20]}"
+
+
+def main(argv: list[str]) -> int:
+    language, split = argv[0], argv[1]
+    use_ner = len(argv) < 3 or argv[2] != "nonner"
+    notes = generate_notes(language, NOTES, split, SEED)
+    scrubber = Scrubber(language, use_ner=use_ner)
+    started = time.perf_counter()
+    results = scrubber.analyze([note.text for note in notes])
+    elapsed = time.perf_counter() - started
+    misses: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    totals: Counter[str] = Counter()
+    for note, entities in zip(notes, results, strict=True):
+        covered = {i for e in entities for i in range(e.start, e.end)}
+        for gold in note.entities:
+            totals[gold.type] += 1
+            needed = (i for i in range(gold.start, gold.end) if not note.text[i].isspace())
+            if not all(i in covered for i in needed):
+                misses[gold.type].append((note.template, _context(note.text, gold.start, gold.end)))
+        for trap in note.traps:
+            hit = {e.type for e in entities if e.start < trap.end and trap.start < e.end}
+            if hit:
+                context = ",".join(sorted(hit)) + ": " + _context(note.text, trap.start, trap.end)
+                misses[f"TRAP_{trap.type}"].append((note.template, context))
+    print(f"notes/s {len(notes) / elapsed:.0f}")
+    for kind, found in sorted(misses.items(), key=lambda item: -len(item[1])):
+        print(kind, len(found), "/", totals.get(kind, "?"))
+        for (template, context), count in Counter(found).most_common(SHOWN_PER_TYPE):
+            print("   ", count, template, repr(context))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -115,7 +115,7 @@ def test_a_refused_target_causes_zero_requests_to_the_storage_endpoint(
     with pytest.raises(PolicyRefused) as raised:
         storage_client.publishing_client(settings, "refused")
     assert raised.value.target == "refused"
-    decision, _ = storage_client.decide_for_target(settings, "refused")
+    decision, _, _ = storage_client.decide_for_target(settings, "refused")
     assert code in {r.code for r in decision.reasons}
     assert counting_server.requests == []
 
@@ -132,8 +132,10 @@ def test_publishing_client_never_builds_a_client_for_a_refused_decision(settings
     built: list[str] = []
     refused = Decision(False, (Reason("OPERATOR_NON_EU_JURISDICTION", "refused"),), "0" * 64)
     target = load_target(settings.targets_dir / "ovhcloud-gra.yaml")
-    monkeypatch.setattr(storage_client, "decide_for_target", lambda s, n: (refused, target))
-    monkeypatch.setattr(storage_client, "_client_for", lambda s, t: built.append(t.name))
+    monkeypatch.setattr(
+        storage_client, "decide_for_target", lambda s, n: (refused, target, target.endpoint)
+    )
+    monkeypatch.setattr(storage_client, "_client_for", lambda s, t, u: built.append(t.name))
     with pytest.raises(PolicyRefused):
         storage_client.publishing_client(settings, "ovhcloud-gra")
     assert built == []
@@ -143,7 +145,7 @@ def test_publishing_client_builds_no_client_when_the_policy_cannot_be_evaluated(
     settings, monkeypatch
 ):
     built: list[str] = []
-    monkeypatch.setattr(storage_client, "_client_for", lambda s, t: built.append(t.name))
+    monkeypatch.setattr(storage_client, "_client_for", lambda s, t, u: built.append(t.name))
     broken = settings.infra_dir.parent / "broken-policies"
     shutil.copytree(PROJECT_ROOT / "policies", broken)
     (broken / "hosting.rego").write_text("package sovex.hosting\nx if {\n", encoding="utf-8")

@@ -98,3 +98,32 @@ def test_an_empty_span_is_not_medical() -> None:
 def test_every_trap_term_is_medical_as_a_whole(term: str) -> None:
     text = f"Antécédents : {term}."
     assert is_medical_term_span(text, *_span_of(text, term))
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("Patient calme, créatinine 88 µmol/L. Douleur", "créatinine 88 µmol/L"),
+        ("Douleur Child-Pugh C10, furosémide", "Child-Pugh C10"),
+        ("sodium 131 mmol/L. Rockwood 5. amoxicillin", "Rockwood 5"),
+        ("consistent with early Graves' disease (I48.0)", "Graves' disease"),
+        ("PMH: Crohn's disease, Graves'. pain score", "Graves'"),
+        ("potassium 4.1 mmol/L. Critical result phoned", "L. Critical"),
+    ],
+)
+def test_when_a_span_is_a_measurement_or_an_eponym_then_it_is_medical(text: str, span: str) -> None:
+    assert is_medical_term_span(text, *_span_of(text, span))
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("(109 ter, allée Schœlcher, 06300 NICE).", "06300 NICE"),
+        ("Birmingham B15 9NQ", "Birmingham B15 9NQ"),
+        ("Mr Graves' wife called", "Graves'"),
+    ],
+)
+def test_when_a_span_is_a_place_or_a_titled_person_then_it_is_not_medical(
+    text: str, span: str
+) -> None:
+    assert not is_medical_term_span(text, *_span_of(text, span))

@@ -70,8 +70,8 @@ def test_when_street_words_are_ordinary_words_then_no_address_is_found(text: str
         ("42000 Saint-Étienne", ["42000 Saint-Étienne"]),
         ("75015 Paris Cedex 15", ["75015 Paris Cedex 15"]),
         ("CS 12345", ["CS 12345"]),
-        ("London SW1A 1AA", ["SW1A 1AA"]),
-        ("New York, NY 10001", ["10001"]),
+        ("London SW1A 1AA", ["London SW1A 1AA"]),
+        ("New York, NY 10001", ["New York, NY 10001"]),
         ("ZIP code 90210", ["90210"]),
         ("héparine 50000 UI par jour", []),
         ("00123 Paris", []),  # département 00 does not exist
@@ -80,4 +80,44 @@ def test_when_street_words_are_ordinary_words_then_no_address_is_found(text: str
     ],
 )
 def test_postcodes_with_their_city_are_locations(text: str, expected: list[str]) -> None:
+    assert found(LOCATION, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Appt 14, 10 chemin Schœlcher\n11100 Narbonne", ["Appt 14, 10 chemin Schœlcher"]),
+        ("domiciliée Bât. C, 143 square de Bretagne, 26000", ["Bât. C, 143 square de Bretagne"]),
+        (
+            "vit au Résidence Les Pins, 158 bis résidence Marcel Pagnol, 13008 Marseille",
+            ["Résidence Les Pins, 158 bis résidence Marcel Pagnol"],
+        ),
+        ("Rose Cottage, 87 Chestnut Street, Leeds", ["Rose Cottage, 87 Chestnut Street"]),
+        ("Lives at Flat 12B, 68 St Mary's Way, Leeds", ["Flat 12B, 68 St Mary's Way"]),
+        ("Review BP 142/88 mmHg in 3 months", []),
+    ],
+)
+def test_when_a_flat_or_residence_precedes_the_street_then_it_is_part_of_the_address(
+    text: str, expected: list[str]
+) -> None:
+    assert found(ADDRESS, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("M. HAMON, né le 15/04/1965 à Paris, demeurant", ["Paris"]),
+        ("née le 16 janvier 1940 à Saint-Laurent-du-Maroni.", ["Saint-Laurent-du-Maroni"]),
+        ("domiciliée à Créteil depuis 2010", ["Créteil"]),
+        ("Créteil, le 07.04.2026\n\nCher confrère", ["Créteil"]),
+        ("L'Île-Rousse, le 19/06/26", ["L'Île-Rousse"]),
+        ("Le Tampon, le 5 juin 2025", ["Le Tampon"]),
+        ("Newcastle upon Tyne NE1 4UY", ["Newcastle upon Tyne NE1 4UY"]),
+        ("Portland, OR 97239", ["Portland, OR 97239"]),
+        ("Patient, 45 ans, né à terme.", []),
+    ],
+)
+def test_when_context_says_a_bare_name_is_a_place_then_it_is_a_location(
+    text: str, expected: list[str]
+) -> None:
     assert found(LOCATION, text) == expected

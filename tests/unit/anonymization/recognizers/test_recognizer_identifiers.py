@@ -5,7 +5,7 @@ from presidio_analyzer import EntityRecognizer
 
 from anonymization.recognizers.adeli_recognizer import FrAdeliRecognizer
 from anonymization.recognizers.checksums import luhn_check_digit, luhn_is_valid
-from anonymization.recognizers.email_recognizer import EmailRecognizer
+from anonymization.recognizers.email_recognizer import FrEmailRecognizer
 from anonymization.recognizers.finess_recognizer import FrFinessRecognizer
 from anonymization.recognizers.ipp_recognizer import FrIppRecognizer
 from anonymization.recognizers.nda_recognizer import FrNdaRecognizer
@@ -88,6 +88,7 @@ def test_rpps_without_label_needs_its_luhn_key(text: str, expected: list[str]) -
         ("IPP 1234567890123", []),  # 13 digits: too long
         ("Poids 123456789 g", []),  # no label
         ("123456789", []),
+        ("Hospital no: 960550910   Date of exam", ["960550910"]),
     ],
 )
 def test_ipp_is_found_only_after_its_label(text: str, expected: list[str]) -> None:
@@ -104,6 +105,7 @@ def test_ipp_is_found_only_after_its_label(text: str, expected: list[str]) -> No
         ("n° d'admission 123456", ["123456"]),
         ("stay number 123456", ["123456"]),
         ("encounter 20240001", ["20240001"]),
+        ("Dossier 2348123199 – Mme Marchand", ["2348123199"]),
         ("séjour de 123456 jours", []),
         ("000123456", []),
     ],
@@ -151,4 +153,4 @@ def test_finess_needs_its_label(text: str, expected: list[str]) -> None:
     ],
 )
 def test_email_addresses_are_found_without_network(text: str, expected: list[str]) -> None:
-    assert found(EmailRecognizer(), text) == expected
+    assert found(FrEmailRecognizer(), text) == expected

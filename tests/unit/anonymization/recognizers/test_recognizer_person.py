@@ -66,3 +66,68 @@ def test_names_with_titles_roles_particles_and_hyphens_are_found(
 )
 def test_acronyms_and_medical_text_are_not_names(text: str) -> None:
     assert found(PERSON, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Prescripteur : Docteur P. Rodrigues", ["P. Rodrigues"]),
+        ("Demandeur : Dr L.-M. Dos Santos", ["L.-M. Dos Santos"]),
+        ("Kind regards, Prof. A.-L. O'Connor (nhs)", ["A.-L. O'Connor"]),
+        ("Adressée par le Pr de Montalembert pour", ["de Montalembert"]),
+        ("Note de l'assistante sociale (M. Vasseur) –", ["M. Vasseur"]),
+        ("Éducation thérapeutique avec L. Le Gall.", ["L. Le Gall"]),
+    ],
+)
+def test_when_a_name_has_initials_then_they_are_part_of_it(text: str, expected: list[str]) -> None:
+    assert found(PERSON, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Relève assurée par B. Boucher. IDE : Rose.", ["B. Boucher", "Rose"]),
+        ("Appel de sa fille Amadou à 22h, rassurée.", ["Amadou"]),
+        ("Sa fille, NATIVEL Maïwenn, habite", ["NATIVEL Maïwenn"]),
+        ("Opérée : Le Floch Yasmina – née le", ["Le Floch Yasmina"]),
+        ("Kinésithérapeute : Bérénice Ferrandi, n° ADELI", ["Bérénice Ferrandi"]),
+        ("message taken at 19:30 by Wei\nCaller:", ["Wei"]),
+        ("The patient's son Deborah phoned.", ["Deborah"]),
+        ("Next of kin: Olivia Mensah (Olivia), 0113", ["Olivia Mensah", "Olivia"]),
+        ("Handover to S. Cook.", ["S. Cook"]),
+    ],
+)
+def test_when_a_role_word_precedes_a_name_then_even_a_lone_given_name_is_found(
+    text: str, expected: list[str]
+) -> None:
+    assert found(PERSON, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Chambre 12 – BENHAMOU Patrice\nPatient calme", ["BENHAMOU Patrice"]),
+        ("Cordialement,\nGhislaine Perrot", ["Ghislaine Perrot"]),
+        ("Bay 3, bed 2: CHAUDHRY, Stuart. Settled.", ["CHAUDHRY, Stuart"]),
+        ("Bay 3, bed 2: Chen, Harry. Settled.", ["Chen, Harry"]),
+        ("Patient: LLEWELLYN, Deborah   DOB", ["LLEWELLYN, Deborah"]),
+        ("Clinic date: 2026-05-03 – Agnieszka Fisher", ["Agnieszka Fisher"]),
+    ],
+)
+def test_untitled_names_in_any_order_are_found(text: str, expected: list[str]) -> None:
+    assert found(PERSON, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Contrôle FC 72/min dans 3 mois.",
+        "Patient calme, créatinine 88 µmol/L. Douleur NYHA III, donépézil 10 mg.",
+        "Carence en vitamine D. Traitement poursuivi.",
+        "signe de Babinski absent. Signe de Lasègue positif.",
+        "IDE : Pas de douleur cette nuit.",
+        "Review BMI 31.2 in 3 months.",
+    ],
+)
+def test_measurements_and_sentence_starts_are_not_names(text: str) -> None:
+    assert found(PERSON, text) == []

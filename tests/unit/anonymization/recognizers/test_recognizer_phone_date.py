@@ -5,10 +5,10 @@ from presidio_analyzer import EntityRecognizer
 
 from anonymization.recognizers.date_recognizer import (
     BIRTH_DATE_SCORE,
-    DateRecognizer,
+    FrDateRecognizer,
     date_is_plausible,
 )
-from anonymization.recognizers.phone_recognizer import PhoneRecognizer
+from anonymization.recognizers.phone_recognizer import FrPhoneRecognizer
 
 
 def found(recognizer: EntityRecognizer, text: str) -> list[str]:
@@ -17,8 +17,8 @@ def found(recognizer: EntityRecognizer, text: str) -> list[str]:
     return [text[r.start : r.end] for r in sorted(results, key=lambda r: r.start)]
 
 
-PHONE = PhoneRecognizer()
-DATE = DateRecognizer()
+PHONE = FrPhoneRecognizer()
+DATE = FrDateRecognizer()
 
 
 @pytest.mark.parametrize(
@@ -35,6 +35,9 @@ DATE = DateRecognizer()
         "+33 (0)6 12 34 56 78",
         "0033 6 12 34 56 78",
         "+44 20 7946 0958",
+        "020 7075 6712",
+        "0113 104 9646",
+        "07699 475887",
         "(555) 123-4567",
         "555-123-4567",
     ],
@@ -79,6 +82,8 @@ def test_when_digits_are_not_a_phone_number_then_nothing_is_found(text: str) -> 
         "Mar 12 2021",
         "12th of March 1954",
         "September 2020",
+        "19-Jul-2023",
+        "3 July",
     ],
 )
 def test_when_a_date_is_written_in_any_format_then_it_is_found_whole(date: str) -> None:

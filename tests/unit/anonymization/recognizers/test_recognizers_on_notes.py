@@ -100,7 +100,7 @@ def test_the_sample_note_covers_every_entity_type() -> None:
         ("DATE", "March 12, 1954"),
         ("FR_IPP", "00123456"),
         ("ADDRESS", "Flat 3, 10 Downing Road"),
-        ("LOCATION", "SW1A 1AA"),
+        ("LOCATION", "London SW1A 1AA"),
         ("PHONE_NUMBER", "+44 20 7946 0958"),
         ("EMAIL_ADDRESS", "john.smith@example.co.uk"),
     ],
