@@ -73,14 +73,10 @@ def test_the_run_publishes_every_requested_table_with_a_manifest(
     keys = bucket_keys(pipeline_settings)
     prefix = f"extracts/parcours-diabete/{published.extract_id}/"
     assert f"{prefix}_manifest.json" in keys
-    for table in ("patients", "encounters", "diagnoses", "measurements"):
+    requested = {"patients", "encounters", "diagnoses", "measurements", "notes"}
+    for table in requested:
         assert any(k.startswith(f"{prefix}{table}/part-") for k in keys), table
-    assert set(published.result["tables"]) == {
-        "patients",
-        "encounters",
-        "diagnoses",
-        "measurements",
-    }
+    assert set(published.result["tables"]) == requested
     assert published.result["tables"]["patients"] == published.result["consent"]["included"]
 
 
