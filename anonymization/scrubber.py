@@ -43,9 +43,7 @@ GATE_PATTERN_SCORE = 0.5
 # the sentences that still hold a capitalised word nothing else explained: not inside an
 # entity already found, not medical vocabulary, not an acronym, not a common heading.
 # Not after an initial or a title ("Dr S. Barre", "Dr. Martin"): the name goes on.
-SENTENCE_BREAK = re.compile(
-    r"\n|(?<=[.!?;])(?<!\b[A-ZÀ-Þ]\.)(?<!\bDr\.)(?<!\bPr\.)(?<!\bSt\.)\s+"
-)
+SENTENCE_BREAK = re.compile(r"\n|(?<=[.!?;])(?<!\b[A-ZÀ-Þ]\.)(?<!\bDr\.)(?<!\bPr\.)(?<!\bSt\.)\s+")
 CAPITALISED_WORD = re.compile(r"(?<![\w'’-])[A-ZÀ-ÖØ-Þ][\w'’-]*")
 UNEXPLAINED_SKIP = frozenset(NAME_STOPWORDS | ACRONYMS | ROMAN_NUMERALS)
 
@@ -113,7 +111,9 @@ class Scrubber:
     def _pattern_entities(self, text: str) -> list[Entity]:
         found = []
         for recognizer in self.recognizers:
-            for result in recognizer.analyze(text, recognizer.supported_entities, None) or ():
+            # Pattern recognizers need no spaCy artifacts: context is part of their patterns.
+            results = recognizer.analyze(text, recognizer.supported_entities, None)  # type: ignore[arg-type]
+            for result in results or ():
                 found.append(Entity(result.start, result.end, result.entity_type, result.score))
         for name, pattern in COMPILED_IDENTIFIER_PATTERNS.items():
             for match in pattern.finditer(text):
