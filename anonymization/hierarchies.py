@@ -26,6 +26,7 @@ SUPPRESSED_LEVEL = "*"
 BAND_SEPARATOR = "-"
 FIVE_YEARS = 5
 TEN_YEARS = 10
+TWENTY_YEARS = 20
 
 # Region codes (INSEE, the 2016 regions) and their names.
 REGION_NAMES: Mapping[str, str] = MappingProxyType(
@@ -154,6 +155,11 @@ def ten_year_band(dates: pa.Array) -> pa.Array:
     return _year_band(dates, TEN_YEARS)
 
 
+def twenty_year_band(dates: pa.Array) -> pa.Array:
+    """'1940-1959' for a birth date in 1940 … 1959 (small cohorts)."""
+    return _year_band(dates, TWENTY_YEARS)
+
+
 def departement_label(postcodes: pa.Array) -> pa.Array:
     """The département code ('75', '2A', '971') of each postcode."""
     return departement(_combined(postcodes)).cast(pa.string())
@@ -179,6 +185,7 @@ BIRTH_DATE = Hierarchy(
         Level("year", year_label),
         Level("5y_band", five_year_band),
         Level("10y_band", ten_year_band),
+        Level("20y_band", twenty_year_band),
         Level(SUPPRESSED_LEVEL, suppressed),
     ),
 )

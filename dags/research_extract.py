@@ -71,11 +71,18 @@ def research_extract() -> None:
         return select_consented_cohort(_settings(), run)
 
     @task
+    def assess_disclosure(run: dict[str, Any], consent: dict[str, Any]) -> dict[str, Any]:
+        from sovex.pipeline import assess_disclosure
+
+        # `consent` is only a dependency: k is assessed on the consented cohort.
+        return assess_disclosure(_settings(), run)
+
+    @task
     def requested_tables(run: dict[str, Any]) -> list[str]:
         return list(run["tables"])
 
     @task(max_active_tis_per_dag=2)
-    def extract_table(run: dict[str, Any], consent: dict[str, Any], table: str) -> list[dict]:
+    def extract_table(run: dict[str, Any], disclosure: dict[str, Any], table: str) -> list[dict]:
         from sovex.pipeline import extract_table
 
         return extract_table(_settings(), run, table)
@@ -102,7 +109,10 @@ def research_extract() -> None:
     run = prepare()
     policy = decide_hosting(run)
     consent = select_consented_cohort(run, policy)
-    parts = extract_table.partial(run=run, consent=consent).expand(table=requested_tables(run))
+    disclosure = assess_disclosure(run, consent)
+    parts = extract_table.partial(run=run, disclosure=disclosure).expand(
+        table=requested_tables(run)
+    )
     gate = check_release(run, parts)
     publish(run, parts, policy, consent, gate)
 

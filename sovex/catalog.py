@@ -22,13 +22,6 @@ class Role(StrEnum):
     ATTRIBUTE = "attribute"
 
 
-class Generalisation(StrEnum):
-    NONE = "none"
-    BIRTH_YEAR = "birth_year"
-    DEPARTEMENT = "departement"
-    MONTH = "month"
-
-
 # Roles whose values never leave the source, whatever the request says.
 NEVER_EXTRACTABLE = frozenset({Role.DIRECT_IDENTIFIER})
 # Roles that no version can release yet (kept as a hook for future roles).
@@ -42,7 +35,10 @@ DEFAULT_TEXT_LANGUAGE = "fr"
 class ColumnSpec:
     name: str
     role: Role
-    generalise: Generalisation = Generalisation.NONE
+    # quasi_identifier only: its generalisation hierarchy (anonymization.hierarchies) and
+    # the most generalised level the steward allows the release gate to go to.
+    hierarchy: str | None = None
+    max_level: str | None = None
     language: str = DEFAULT_TEXT_LANGUAGE  # free_text only: the scrubber's language
 
 
@@ -81,13 +77,25 @@ def _parse_column(where: str, name: str, raw: Any, problems: list[str]) -> Colum
             f"{where}: column {name!r}: unknown role {spec['role']!r} (one of {_choices(Role)})"
         )
         return None
-    try:
-        generalise = Generalisation(spec.get("generalise", "none"))
-    except ValueError:
-        problems.append(
-            f"{where}: column {name!r}: unknown generalisation {spec.get('generalise')!r} "
-            f"(one of {_choices(Generalisation)})"
-        )
+    hierarchy = spec.get("hierarchy")
+    max_level = spec.get("max_level")
+    if role is Role.QUASI_IDENTIFIER:
+        from anonymization.hierarchies import HIERARCHIES
+
+        if hierarchy not in HIERARCHIES:
+            problems.append(
+                f"{where}: column {name!r}: a quasi_identifier needs a 'hierarchy' "
+                f"(one of {', '.join(sorted(HIERARCHIES))})"
+            )
+            return None
+        levels = HIERARCHIES[str(hierarchy)].level_names()
+        if max_level not in levels:
+            problems.append(
+                f"{where}: column {name!r}: 'max_level' must be one of {', '.join(levels)}"
+            )
+            return None
+    elif hierarchy is not None or max_level is not None:
+        problems.append(f"{where}: column {name!r}: only quasi_identifiers have a hierarchy")
         return None
     language = spec.get("language", DEFAULT_TEXT_LANGUAGE)
     if language not in TEXT_LANGUAGES:
@@ -96,7 +104,9 @@ def _parse_column(where: str, name: str, raw: Any, problems: list[str]) -> Colum
             f"(one of {', '.join(TEXT_LANGUAGES)})"
         )
         return None
-    return ColumnSpec(name=name, role=role, generalise=generalise, language=language)
+    return ColumnSpec(
+        name=name, role=role, hierarchy=hierarchy, max_level=max_level, language=language
+    )
 
 
 def _choices(enum: type[StrEnum]) -> str:

@@ -68,7 +68,9 @@ def _prepare_airflow() -> None:
 
 @app.command()
 def demo(
-    patients: Annotated[int, typer.Option(min=50, help="Synthetic patients")] = 2_000,
+    patients: Annotated[
+        int, typer.Option(min=1_000, help="Synthetic patients (the example needs k=5)")
+    ] = 2_000,
 ) -> None:
     """The whole job on the embedded default; the last stdout line is a JSON summary."""
     from sovex.demo import DemoStep, run_demo

@@ -106,6 +106,7 @@ def run_demo(settings: Settings, patients: int, report: DemoStep) -> dict[str, A
         "included": consent["included"],
         "excluded_no_consent": consent["excluded_no_consent"],
         "excluded_withdrawn": consent["excluded_withdrawn"],
+        "release_gate": run.result["release_gate"],
         "download_dir": str(downloaded.directory),
         "refused_target": refused,
     }

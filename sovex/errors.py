@@ -59,7 +59,9 @@ class GateFailed(UserError):
 
     def __init__(self, failures: Sequence[str]) -> None:
         self.failures = list(failures)
-        super().__init__("release gate failed: " + "; ".join(self.failures))
+        super().__init__(
+            "\n".join(["release gate failed (nothing was published):", *self.failures])
+        )
 
 
 class IntegrityError(UserError):

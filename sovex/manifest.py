@@ -43,7 +43,14 @@ class ConsentRecord(BaseModel):
 class GateRecord(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     success: bool
+    quasi_identifiers: list[str]  # column names as published in the person table
+    generalisation: dict[str, str]  # column → level chosen by the gate
     k_threshold: int
+    k_achieved: int
+    suppressed_records: int
+    suppression_rate: float
+    max_prosecutor_risk: float
+    avg_prosecutor_risk: float
     expectations: list[dict[str, object]]
 
 

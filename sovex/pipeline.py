@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 import sovex
@@ -178,6 +179,96 @@ def select_consented_cohort(settings: Settings, run: dict[str, Any]) -> dict[str
     }
 
 
+DISCLOSURE_FILE = "disclosure.json"
+
+
+@step
+def assess_disclosure(settings: Settings, run: dict[str, Any]) -> dict[str, Any]:
+    """k-anonymity on the person-level view of the extract: generalise within the
+    steward's hierarchies, suppress small classes up to the request's cap, or stop."""
+    import pyarrow.dataset as ds
+
+    from anonymization.disclosure import anonymise
+    from anonymization.hierarchies import hierarchy_for
+    from transforms.source import ParquetSource
+
+    request, catalog = _load(settings, run)
+    directory = run_dir(settings, run["extract_id"])
+    person = catalog.tables[catalog.person_table]
+    person_id = catalog.person_id_column
+    quasi_identifiers = {
+        name: str(person.columns[name].hierarchy)
+        for name in request.tables.get(catalog.person_table, [])
+        if person.columns[name].role is Role.QUASI_IDENTIFIER
+    }
+    included = pq.read_table(directory / "included.parquet").column("patient_id").combine_chunks()
+    record: dict[str, Any] = {
+        "quasi_identifiers": list(quasi_identifiers),
+        "generalisation": {},
+        "k_threshold": request.k_threshold,
+        "k_achieved": len(included),
+        "suppressed_records": 0,
+        "suppression_rate": 0.0,
+        "max_prosecutor_risk": 1 / len(included) if len(included) else 0.0,
+        "avg_prosecutor_risk": 1 / len(included) if len(included) else 0.0,
+    }
+    if quasi_identifiers:
+        batches = ParquetSource(settings.source_dir).batches(
+            catalog.person_table,
+            [person_id, *quasi_identifiers],
+            filter=ds.field(person_id).isin(included),
+        )
+        view = pa.Table.from_batches(list(batches))
+        max_levels = {
+            name: hierarchy_for(kind).level_names().index(str(person.columns[name].max_level))
+            for name, kind in quasi_identifiers.items()
+        }
+        result = anonymise(
+            view,
+            person_id,
+            quasi_identifiers,
+            k=request.k_threshold,
+            max_suppression=request.max_suppression,
+            max_levels=max_levels,
+        )
+        if not result.success:
+            summary = (
+                f"k-anonymity: k={request.k_threshold} cannot be reached within the "
+                f"allowed generalisation and {request.max_suppression:.0%} suppression"
+            )
+            raise GateFailed([summary, *result.report])
+        suppressed = result.suppressed_ids.cast(pa.string())
+        kept = included.filter(pc.invert(pc.is_in(included, value_set=suppressed)))
+        pq.write_table(pa.table({"patient_id": kept}), directory / "included.parquet")
+        record.update(
+            generalisation=dict(result.levels),
+            k_achieved=result.k_achieved,
+            suppressed_records=len(suppressed),
+            suppression_rate=result.suppression_rate,
+            max_prosecutor_risk=result.max_risk,
+            avg_prosecutor_risk=result.avg_risk,
+        )
+    (directory / DISCLOSURE_FILE).write_text(json.dumps(record, indent=2), encoding="utf-8")
+    return record
+
+
+def _quasi_identifier_levels(
+    settings: Settings, run: dict[str, Any], table: str
+) -> dict[str, Callable[[pa.Array], pa.Array]]:
+    """The level functions the disclosure step chose, for this table's quasi-identifiers."""
+    from anonymization.hierarchies import hierarchy_for
+
+    _, catalog = _load(settings, run)
+    disclosure = json.loads((run_dir(settings, run["extract_id"]) / DISCLOSURE_FILE).read_text())
+    spec = catalog.tables[table]
+    levels = {}
+    for name, level_name in disclosure["generalisation"].items():
+        if name in spec.columns and table == catalog.person_table:
+            hierarchy = hierarchy_for(str(spec.columns[name].hierarchy))
+            levels[name] = hierarchy.levels[hierarchy.level_names().index(level_name)].apply
+    return levels
+
+
 def _project_key(settings: Settings, project: str) -> bytes:
     from anonymization.keys import derive_project_key, load_master_key
 
@@ -221,6 +312,7 @@ def extract_table(settings: Settings, run: dict[str, Any], table: str) -> list[d
         project_key=_project_key(settings, request.project),
         out_dir=directory / "parts" / table,
         scrub_text=_text_scrubber(),
+        quasi_identifier_levels=_quasi_identifier_levels(settings, run, table),
     )
     return [
         {
@@ -263,9 +355,64 @@ def check_release(
             }
             for o in result.outcomes
         ]
+    disclosure = json.loads((run_dir(settings, run["extract_id"]) / DISCLOSURE_FILE).read_text())
+    checks = _person_level_checks(catalog, request.k_threshold, disclosure, parts)
+    for name, column, unexpected in checks:
+        expectations.append(
+            {
+                "table": catalog.person_table,
+                "file": None,
+                "expectation": name,
+                "column": column,
+                "success": unexpected == 0,
+                "unexpected_count": unexpected,
+            }
+        )
+        if unexpected:
+            failures.append(f"{name} failed ({column}): {unexpected}")
     if failures:
         raise GateFailed(failures)
-    return {"success": True, "k_threshold": request.k_threshold, "expectations": expectations}
+    return {**disclosure, "success": True, "expectations": expectations}
+
+
+def _person_level_checks(
+    catalog: SourceCatalog, k_threshold: int, disclosure: dict[str, Any], parts: list[dict]
+) -> list[tuple[str, str, int]]:
+    """Checks over the published files themselves, independent of how they were made:
+    k recomputed on the person table, and every person in every table is in it."""
+    from anonymization.disclosure import k_anonymity
+
+    person_parts = [p["path"] for p in parts if p["table"] == catalog.person_table]
+    if not person_parts:
+        return []
+    persons = pa.concat_tables(pq.read_table(path) for path in person_parts)
+    checks: list[tuple[str, str, int]] = []
+    quasi_identifiers = disclosure["quasi_identifiers"]
+    if quasi_identifiers:
+        k = k_anonymity(persons, quasi_identifiers)
+        checks.append(
+            (
+                f"expect_k_anonymity_at_least_{k_threshold}",
+                ",".join(quasi_identifiers),
+                0 if k >= k_threshold else k_threshold - k,
+            )
+        )
+    person_id = catalog.person_id_column
+    if person_id in persons.column_names:
+        cohort = pc.unique(persons.column(person_id).combine_chunks())
+        for part in parts:
+            table = pq.read_table(part["path"])
+            if part["table"] == catalog.person_table or person_id not in table.column_names:
+                continue
+            outside = pc.sum(pc.invert(pc.is_in(table.column(person_id), value_set=cohort)))
+            checks.append(
+                (
+                    "expect_every_person_in_the_published_cohort",
+                    f"{part['table']}.{person_id}",
+                    int(outside.as_py() or 0),
+                )
+            )
+    return checks
 
 
 @step
@@ -333,6 +480,16 @@ def publish(
         "prefix": prefix,
         "tables": manifest.tables,
         "consent": consent,
+        "release_gate": {
+            name: gate[name]
+            for name in (
+                "quasi_identifiers",
+                "generalisation",
+                "k_threshold",
+                "k_achieved",
+                "suppressed_records",
+            )
+        },
     }
     (directory / RESULT_FILE).write_text(json.dumps(result, indent=2), encoding="utf-8")
     record_outcome(directory, "publish", None)

@@ -21,6 +21,8 @@ from sovex.errors import InvalidInput
 
 DEFAULT_K_THRESHOLD = 5
 MIN_K_THRESHOLD = 2
+DEFAULT_MAX_SUPPRESSION = 0.05
+MAX_SUPPRESSION_CAP = 0.2
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
 # Cohort filters may look at these roles only: filtering on a name or a NIR would be a
 # look-up of a known person, and free text is not searchable by requesters.
@@ -83,6 +85,8 @@ class ExtractRequest(BaseModel):
     retention_until: date
     target: Slug
     k_threshold: int = Field(default=DEFAULT_K_THRESHOLD, ge=MIN_K_THRESHOLD)
+    # Share of patients the release gate may suppress to reach k (never above the cap).
+    max_suppression: float = Field(default=DEFAULT_MAX_SUPPRESSION, ge=0, le=MAX_SUPPRESSION_CAP)
 
     def sha256(self) -> str:
         """Hash of the request's content: what an approval and a manifest refer to."""

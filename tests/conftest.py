@@ -24,6 +24,10 @@ os.environ["SOVEX_STATE_DIR"] = str(_SESSION_STATE)
 SESSION_SETTINGS = settings_from_environ(os.environ)
 configure_airflow_environ(SESSION_SETTINGS, os.environ)
 
+# spaCy draws from the global random generator when first imported: import it before any
+# test runs, so the guard below only catches draws made by the code under test.
+import spacy  # noqa: E402, F401
+
 TEST_PATIENTS = 800
 
 

@@ -16,9 +16,8 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from anonymization.generalisation import birth_year, departement, month_start
 from anonymization.pseudonyms import pseudonymise, shift_dates
-from sovex.catalog import NEVER_EXTRACTABLE, NOT_YET_EXTRACTABLE, Generalisation, Role, TableSpec
+from sovex.catalog import NEVER_EXTRACTABLE, NOT_YET_EXTRACTABLE, Role, TableSpec
 from transforms.source import ParquetSource
 
 # Rows per published Parquet file: bounded so a reader can fetch parts independently.
@@ -35,53 +34,43 @@ class WrittenPart:
     sha256: str
 
 
-def output_type(
-    spec_role: Role, generalise: Generalisation, source_type: pa.DataType
-) -> pa.DataType:
-    if spec_role in (Role.PERSON_ID, Role.FREE_TEXT):
+TextScrubber = Callable[[list[str | None], str], list[str | None]]
+# A quasi-identifier's chosen generalisation level (anonymization.hierarchies).
+LevelFunction = Callable[[pa.Array], pa.Array]
+
+
+def output_type(role: Role, source_type: pa.DataType) -> pa.DataType:
+    if role in (Role.PERSON_ID, Role.FREE_TEXT, Role.QUASI_IDENTIFIER):
         return pa.string()
-    if spec_role is Role.QUASI_IDENTIFIER:
-        if generalise is Generalisation.BIRTH_YEAR:
-            return pa.int16()
-        if generalise is Generalisation.DEPARTEMENT:
-            return pa.string()
-        if generalise is Generalisation.MONTH:
-            return pa.date32()
-    if spec_role is Role.EVENT_DATE:
+    if role is Role.EVENT_DATE:
         return pa.date32()
     return source_type
 
 
-TextScrubber = Callable[[list[str | None], str], list[str | None]]
-
-
 def _transform_column(
-    spec_role: Role,
-    generalise: Generalisation,
+    role: Role,
     values: pa.Array,
     person_ids: pa.Array,
     project_key: bytes,
     language: str,
     scrub_text: TextScrubber | None,
+    level: LevelFunction | None,
 ) -> pa.Array:
-    if spec_role in NEVER_EXTRACTABLE or spec_role in NOT_YET_EXTRACTABLE:
+    if role in NEVER_EXTRACTABLE or role in NOT_YET_EXTRACTABLE:
         # The request validator refuses these; this is the last line of defence.
-        raise ValueError(f"role {spec_role.value} must never reach the writer")
-    if spec_role is Role.PERSON_ID:
+        raise ValueError(f"role {role.value} must never reach the writer")
+    if role is Role.PERSON_ID:
         return pseudonymise(project_key, values)
-    if spec_role is Role.EVENT_DATE:
+    if role is Role.EVENT_DATE:
         return shift_dates(project_key, person_ids, values)
-    if spec_role is Role.FREE_TEXT:
+    if role is Role.FREE_TEXT:
         if scrub_text is None:
             raise ValueError("free text cannot be released without a scrubber")
         return pa.array(scrub_text(values.to_pylist(), language), type=pa.string())
-    if spec_role is Role.QUASI_IDENTIFIER:
-        if generalise is Generalisation.BIRTH_YEAR:
-            return birth_year(values)
-        if generalise is Generalisation.DEPARTEMENT:
-            return departement(values)
-        if generalise is Generalisation.MONTH:
-            return month_start(values)
+    if role is Role.QUASI_IDENTIFIER:
+        if level is None:
+            raise ValueError("a quasi-identifier cannot be released without its chosen level")
+        return level(values)
     return values
 
 
@@ -111,15 +100,13 @@ def extract_table(
     project_key: bytes,
     out_dir: Path,
     scrub_text: TextScrubber | None = None,
+    quasi_identifier_levels: dict[str, LevelFunction] | None = None,
 ) -> list[WrittenPart]:
     """Write the extract's parts for one table into `out_dir` (replacing what was there)."""
     specs = [table.columns[name] for name in columns]
     source_schema = source.schema(table.name)
     out_schema = pa.schema(
-        [
-            pa.field(s.name, output_type(s.role, s.generalise, source_schema.field(s.name).type))
-            for s in specs
-        ]
+        [pa.field(s.name, output_type(s.role, source_schema.field(s.name).type)) for s in specs]
     )
     read_columns = list(dict.fromkeys([person_id_column, *columns]))
     row_filter = ds.field(person_id_column).isin(included_ids)
@@ -161,12 +148,12 @@ def extract_table(
         arrays = [
             _transform_column(
                 s.role,
-                s.generalise,
                 batch.column(s.name),
                 person_ids,
                 project_key,
                 s.language,
                 scrub_text,
+                (quasi_identifier_levels or {}).get(s.name),
             )
             for s in specs
         ]

@@ -146,7 +146,7 @@ def test_demo_prints_its_summary_as_the_last_stdout_line(
 
     # Its own source folder: the session's shared population stays as other tests expect.
     demo_settings = replace(pipeline_settings, source_dir=tmp_path / "source")
-    assert run_cli(demo_settings, "demo", "--patients", "300") == 0
+    assert run_cli(demo_settings, "demo", "--patients", "1500") == 0
     summary = last_json_line(capsys.readouterr().out)
     for key in (
         "extract_id",
@@ -160,7 +160,7 @@ def test_demo_prints_its_summary_as_the_last_stdout_line(
     assert summary["manifest"].startswith("s3://sovex-extracts/extracts/parcours-diabete/")
     assert summary["refused_target"]["target"] == "aws-eu-west-3-paris"
     assert summary["refused_target"]["reasons"]
-    assert summary["tables"]["patients"] == summary["included"] > 0
+    assert 0 < summary["tables"]["patients"] <= summary["included"]
 
 
 def test_an_unknown_command_is_a_usage_error_with_exit_2(

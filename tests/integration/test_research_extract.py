@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -77,7 +78,7 @@ def test_the_run_publishes_every_requested_table_with_a_manifest(
     for table in requested:
         assert any(k.startswith(f"{prefix}{table}/part-") for k in keys), table
     assert set(published.result["tables"]) == requested
-    assert published.result["tables"]["patients"] == published.result["consent"]["included"]
+    assert 0 < published.result["tables"]["patients"] <= published.result["consent"]["included"]
 
 
 def test_downloaded_rows_match_the_manifest(
@@ -215,29 +216,72 @@ def test_a_refused_target_stops_the_run_before_reading_and_writes_nothing(
     assert not (run_dir / "parts").exists()
 
 
-def test_a_failed_release_gate_publishes_nothing(
-    pipeline_settings: Settings, tmp_path: Path
+@pytest.mark.parametrize(("column", "rule"), [("email", "EMAIL"), ("nir", "FR_NIR")])
+def test_an_identifier_in_a_non_text_column_blocks_publication(
+    pipeline_settings: Settings, tmp_path: Path, column: str, rule: str
 ) -> None:
-    # A steward's mistake: e-mail classified as a plain attribute. The gate must catch it.
+    # A steward's mistake: an identifier classified as a plain attribute. The gate catches it.
     infra = tmp_path / "infra"
     shutil.copytree(pipeline_settings.infra_dir, infra)
     catalog_file = infra / "catalogs" / "synthetic.yaml"
     catalog_file.write_text(
-        catalog_file.read_text().replace("email: direct_identifier", "email: attribute")
+        catalog_file.read_text().replace(f"{column}: direct_identifier", f"{column}: attribute")
     )
     settings = replace(pipeline_settings, infra_dir=infra)
+    project = f"fuite-{column}"
     leaky = request_variant(
         tmp_path,
-        id="diabetes-t2-leaky",
-        project="fuite",
-        tables={"patients": ["patient_id", "email"]},
+        id=f"diabetes-t2-leaky-{column}",
+        project=project,
+        tables={"patients": ["patient_id", column]},
     )
     with pytest.raises(GateFailed) as raised:
         run_request(settings, leaky, RUN_TIME)
-    assert any("email" in failure for failure in raised.value.failures)
-    assert not [k for k in bucket_keys(pipeline_settings) if k.startswith("extracts/fuite/")]
-    emails = pq.read_table(pipeline_settings.source_dir / "patients.parquet")["email"].to_pylist()
-    assert not any(e in str(raised.value) for e in emails)
+    assert any(column in failure and rule in failure for failure in raised.value.failures)
+    assert not [k for k in bucket_keys(pipeline_settings) if k.startswith(f"extracts/{project}/")]
+    values = pq.read_table(pipeline_settings.source_dir / "patients.parquet")[column].to_pylist()
+    assert not any(value in str(raised.value) for value in values)
+
+
+def test_an_impossible_k_stops_with_exit_4_and_a_report_and_publishes_nothing(
+    pipeline_settings: Settings, tmp_path: Path
+) -> None:
+    impossible = request_variant(
+        tmp_path,
+        id="diabetes-t2-k-impossible",
+        project="k-impossible",
+        k_threshold=100_000,
+        max_suppression=0.0,
+    )
+    with pytest.raises(GateFailed) as raised:
+        run_request(pipeline_settings, impossible, RUN_TIME)
+    assert raised.value.exit_code == 4
+    report = "\n".join(raised.value.failures)
+    assert "k-anonymity" in report
+    assert "birth_date" in report and "postcode" in report
+    assert not [k for k in bucket_keys(pipeline_settings) if k.startswith("extracts/k-impossible/")]
+
+
+def test_k_computed_independently_on_the_downloaded_extract_meets_the_threshold(
+    pipeline_settings: Settings, published: RunResult, downloaded: dict[str, pa.Table]
+) -> None:
+    s3, target = reading_client(pipeline_settings, "local-seaweedfs")
+    manifest = download_extract(
+        s3,
+        target.bucket,
+        "parcours-diabete",
+        published.extract_id,
+        pipeline_settings.state_dir / "dl-k",
+    ).manifest
+    gate = manifest.release_gate
+    assert gate.quasi_identifiers == ["birth_date", "sex", "postcode"]
+    assert gate.k_threshold == 5
+    patients = downloaded["patients"].to_pylist()
+    classes = Counter(tuple(row[c] for c in gate.quasi_identifiers) for row in patients)
+    assert min(classes.values()) == gate.k_achieved >= gate.k_threshold
+    consent = published.result["consent"]
+    assert len(patients) == consent["included"] - gate.suppressed_records
+    assert gate.suppressed_records <= 0.05 * consent["included"]
 
 
 def test_a_tampered_file_fails_the_download_and_leaves_no_extract(

@@ -30,12 +30,13 @@ SAMPLE_VALUES = {
 @pytest.mark.parametrize(
     ("birth_date", "expected"),
     [
-        (date(1954, 3, 12), ["1954", "1950-1954", "1950-1959", "*"]),
-        (date(1950, 1, 1), ["1950", "1950-1954", "1950-1959", "*"]),
-        (date(1949, 12, 31), ["1949", "1945-1949", "1940-1949", "*"]),
-        (date(1955, 1, 1), ["1955", "1955-1959", "1950-1959", "*"]),
-        (date(1959, 12, 31), ["1959", "1955-1959", "1950-1959", "*"]),
-        (date(2020, 6, 30), ["2020", "2020-2024", "2020-2029", "*"]),
+        (date(1954, 3, 12), ["1954", "1950-1954", "1950-1959", "1940-1959", "*"]),
+        (date(1950, 1, 1), ["1950", "1950-1954", "1950-1959", "1940-1959", "*"]),
+        (date(1949, 12, 31), ["1949", "1945-1949", "1940-1949", "1940-1959", "*"]),
+        (date(1955, 1, 1), ["1955", "1955-1959", "1950-1959", "1940-1959", "*"]),
+        (date(1959, 12, 31), ["1959", "1955-1959", "1950-1959", "1940-1959", "*"]),
+        (date(1960, 1, 1), ["1960", "1960-1964", "1960-1969", "1960-1979", "*"]),
+        (date(2020, 6, 30), ["2020", "2020-2024", "2020-2029", "2020-2039", "*"]),
     ],
 )
 def test_birth_date_climbs_year_then_bands_then_star(birth_date: date, expected: list[str]) -> None:
@@ -44,7 +45,7 @@ def test_birth_date_climbs_year_then_bands_then_star(birth_date: date, expected:
     assert [level.apply(dates).to_pylist() for level in hierarchy.levels] == [
         [label] for label in expected
     ]
-    assert hierarchy.level_names() == ("year", "5y_band", "10y_band", "*")
+    assert hierarchy.level_names() == ("year", "5y_band", "10y_band", "20y_band", "*")
 
 
 @pytest.mark.parametrize(

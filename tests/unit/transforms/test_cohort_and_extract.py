@@ -8,6 +8,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
+from anonymization.hierarchies import hierarchy_for
 from anonymization.keys import derive_project_key
 from anonymization.pseudonyms import pseudonym
 from sovex.catalog import load_catalog
@@ -21,6 +22,11 @@ from transforms.source import ParquetSource
 
 CATALOG = load_catalog(PROJECT_ROOT / "infra" / "catalogs" / "synthetic.yaml")
 KEY = derive_project_key(b"k" * 32, "unit-tests")
+# The base level of each quasi-identifier's hierarchy (the disclosure step may go coarser).
+BASE_LEVELS = {
+    column: hierarchy_for(kind).levels[0].apply
+    for column, kind in (("birth_date", "birth_date"), ("sex", "sex"), ("postcode", "postcode"))
+}
 PERIOD = (date(2000, 1, 1), date(2026, 11, 1))
 RUN_DATE = date(2026, 11, 1)
 PURPOSE = "chronic-disease-research"
@@ -78,6 +84,8 @@ def test_withdrawn_patient_is_absent_from_every_extracted_table(
             PERIOD,
             KEY,
             tmp_path / table_name,
+            scrub_text=None,
+            quasi_identifier_levels=BASE_LEVELS,
         )
         published = pa.concat_tables(pq.read_table(p.path) for p in parts)
         assert published.num_rows > 0
@@ -90,11 +98,20 @@ def test_extract_publishes_pseudonyms_and_generalised_values_only(
     table = CATALOG.tables["patients"]
     columns = ["patient_id", "birth_date", "sex", "postcode"]
     [part] = extract_table(
-        source, table, "patient_id", columns, _included(source), PERIOD, KEY, tmp_path
+        source,
+        table,
+        "patient_id",
+        columns,
+        _included(source),
+        PERIOD,
+        KEY,
+        tmp_path,
+        quasi_identifier_levels=BASE_LEVELS,
     )
     published = pq.read_table(part.path)
     assert published.schema.names == columns
-    assert published.schema.field("birth_date").type == pa.int16()
+    # Birth dates leave as years at most: "1954", never a full date.
+    assert all(len(year) == 4 for year in published["birth_date"].to_pylist())
     raw_ids = set(pq.read_table(source.table_path("patients"))["patient_id"].to_pylist())
     assert not raw_ids & set(published["patient_id"].to_pylist())
     assert all(len(code) in (2, 3) for code in published["postcode"].to_pylist())
@@ -124,6 +141,23 @@ def test_period_keeps_only_events_inside_it(source: ParquetSource, tmp_path: Pat
     included = set(_included(source).to_pylist())
     expected = sum(1 for p in in_period["patient_id"].to_pylist() if p in included)
     assert sum(p.rows for p in parts) == expected
+
+
+def test_a_quasi_identifier_without_a_chosen_level_is_never_written(
+    source: ParquetSource, tmp_path: Path
+) -> None:
+    table = CATALOG.tables["patients"]
+    with pytest.raises(ValueError, match="chosen level"):
+        extract_table(
+            source,
+            table,
+            "patient_id",
+            ["patient_id", "birth_date"],
+            _included(source),
+            PERIOD,
+            KEY,
+            tmp_path,
+        )
 
 
 def test_an_empty_result_is_still_a_readable_table_with_its_schema(
