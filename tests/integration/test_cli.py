@@ -168,3 +168,26 @@ def test_an_unknown_command_is_a_usage_error_with_exit_2(
 ) -> None:
     assert run_cli(session_settings, "frobnicate") == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_policy_check_on_an_invalid_target_file_exits_2_and_lists_every_problem(
+    session_settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "broken.yaml"
+    target.write_text("name: broken\nprovider: aws\ncountry: France\nsecret_key: abc123\n")
+    assert run_cli(session_settings, "policy", "check", str(target), "--json") == 2
+    err = capsys.readouterr().err
+    for field in ("'region'", "'country'", "'endpoint'", "'secret_key'"):
+        assert field in err
+    assert "abc123" not in err
+
+
+def test_policy_report_writes_a_review_of_every_target(
+    session_settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli(session_settings, "policy", "report", "--out", str(tmp_path)) == 0
+    written = last_json_line(capsys.readouterr().out)
+    markdown = Path(written["markdown"]).read_text()
+    for target in TARGETS.glob("*.yaml"):
+        assert target.stem in markdown
+    assert Path(written["html"]).read_text().lstrip().lower().startswith("<!doctype html>")
