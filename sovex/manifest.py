@@ -51,6 +51,8 @@ class GateRecord(BaseModel):
     suppression_rate: float
     max_prosecutor_risk: float
     avg_prosecutor_risk: float
+    # Distinct l-diversity per published sensitive column ("table.column").
+    l_diversity: dict[str, int]
     expectations: list[dict[str, object]]
 
 

@@ -355,8 +355,20 @@ def check_release(
             }
             for o in result.outcomes
         ]
-    disclosure = json.loads((run_dir(settings, run["extract_id"]) / DISCLOSURE_FILE).read_text())
+    directory = run_dir(settings, run["extract_id"])
+    disclosure = json.loads((directory / DISCLOSURE_FILE).read_text())
     checks = _person_level_checks(catalog, request.k_threshold, disclosure, parts)
+    published_persons = sum(p["rows"] for p in parts if p["table"] == catalog.person_table)
+    if any(p["table"] == catalog.person_table for p in parts):
+        # Reconciliation: consented cohort − suppressed records = published persons.
+        expected = pq.read_metadata(directory / "included.parquet").num_rows
+        checks.append(
+            (
+                "expect_published_persons_to_equal_cohort_minus_exclusions",
+                catalog.person_table,
+                abs(published_persons - expected),
+            )
+        )
     for name, column, unexpected in checks:
         expectations.append(
             {
@@ -372,7 +384,46 @@ def check_release(
             failures.append(f"{name} failed ({column}): {unexpected}")
     if failures:
         raise GateFailed(failures)
-    return {**disclosure, "success": True, "expectations": expectations}
+    return {
+        **disclosure,
+        "l_diversity": _l_diversity(catalog, disclosure, parts),
+        "success": True,
+        "expectations": expectations,
+    }
+
+
+def _l_diversity(
+    catalog: SourceCatalog, disclosure: dict[str, Any], parts: list[dict]
+) -> dict[str, int]:
+    """Distinct l-diversity of each published `sensitive` column over the person-level
+    equivalence classes: the fewest distinct values any class of patients shares."""
+    from anonymization.disclosure import l_diversity
+
+    quasi_identifiers = disclosure["quasi_identifiers"]
+    person_id = catalog.person_id_column
+    person_parts = [p["path"] for p in parts if p["table"] == catalog.person_table]
+    if not quasi_identifiers or not person_parts:
+        return {}
+    persons = pa.concat_tables(pq.read_table(path) for path in person_parts)
+    if person_id not in persons.column_names:
+        return {}
+    persons = persons.select([person_id, *quasi_identifiers])
+    result: dict[str, int] = {}
+    for table_name in sorted({p["table"] for p in parts}):
+        spec = catalog.tables[table_name]
+        paths = [p["path"] for p in parts if p["table"] == table_name]
+        published = pa.concat_tables(pq.read_table(path) for path in paths)
+        sensitive = [
+            c
+            for c in published.column_names
+            if c in spec.columns and spec.columns[c].role is Role.SENSITIVE
+        ]
+        if not sensitive or person_id not in published.column_names:
+            continue
+        joined = published.select([person_id, *sensitive]).join(persons, person_id)
+        for column in sensitive:
+            result[f"{table_name}.{column}"] = l_diversity(joined, quasi_identifiers, column)
+    return result
 
 
 def _person_level_checks(

@@ -281,7 +281,11 @@ def test_k_computed_independently_on_the_downloaded_extract_meets_the_threshold(
     assert min(classes.values()) == gate.k_achieved >= gate.k_threshold
     consent = published.result["consent"]
     assert len(patients) == consent["included"] - gate.suppressed_records
-    assert gate.suppressed_records <= 0.05 * consent["included"]
+    assert gate.suppressed_records <= 0.1 * consent["included"]
+    assert gate.l_diversity["diagnoses.icd10_code"] >= 1
+    names = {e["expectation"] for e in gate.expectations}
+    assert "expect_published_persons_to_equal_cohort_minus_exclusions" in names
+    assert "expect_every_person_in_the_published_cohort" in names
 
 
 def test_a_tampered_file_fails_the_download_and_leaves_no_extract(
