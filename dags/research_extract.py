@@ -88,15 +88,25 @@ def research_extract() -> None:
         return extract_table(_settings(), run, table)
 
     @task
-    def check_release(run: dict[str, Any], parts_per_table: list[list[dict]]) -> dict[str, Any]:
+    def build_aggregates(run: dict[str, Any], parts_per_table: list[list[dict]]) -> list[dict]:
+        from sovex.pipeline import build_aggregates
+
+        return build_aggregates(_settings(), run, [p for parts in parts_per_table for p in parts])
+
+    @task
+    def check_release(
+        run: dict[str, Any], parts_per_table: list[list[dict]], aggregates: list[dict]
+    ) -> dict[str, Any]:
         from sovex.pipeline import check_release
 
-        return check_release(_settings(), run, [p for parts in parts_per_table for p in parts])
+        parts = [p for parts in parts_per_table for p in parts]
+        return check_release(_settings(), run, [*parts, *aggregates])
 
     @task
     def publish(
         run: dict[str, Any],
         parts_per_table: list[list[dict]],
+        aggregates: list[dict],
         policy: dict[str, Any],
         consent: dict[str, Any],
         gate: dict[str, Any],
@@ -104,7 +114,7 @@ def research_extract() -> None:
         from sovex.pipeline import publish
 
         parts = [p for parts in parts_per_table for p in parts]
-        return publish(_settings(), run, parts, policy, consent, gate)
+        return publish(_settings(), run, [*parts, *aggregates], policy, consent, gate)
 
     run = prepare()
     policy = decide_hosting(run)
@@ -113,8 +123,9 @@ def research_extract() -> None:
     parts = extract_table.partial(run=run, disclosure=disclosure).expand(
         table=requested_tables(run)
     )
-    gate = check_release(run, parts)
-    publish(run, parts, policy, consent, gate)
+    aggregates = build_aggregates(run, parts)
+    gate = check_release(run, parts, aggregates)
+    publish(run, parts, aggregates, policy, consent, gate)
 
 
 research_extract()

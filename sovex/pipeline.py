@@ -326,6 +326,53 @@ def extract_table(settings: Settings, run: dict[str, Any], table: str) -> list[d
     ]
 
 
+AGGREGATES_PREFIX = "aggregates"
+AGGREGATE_COUNT_COLUMN = "patients"
+
+
+@step
+def build_aggregates(
+    settings: Settings, run: dict[str, Any], parts: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Counts of distinct patients by group, computed from the published (generalised,
+    shifted) tables, with a total row and small cells hidden so none can be recovered."""
+    from anonymization.small_cells import suppress_small_cells, with_total_row
+    from transforms.extract import write_table_file
+
+    request, catalog = _load(settings, run)
+    person_id = catalog.person_id_column
+    directory = run_dir(settings, run["extract_id"]) / "parts" / AGGREGATES_PREFIX
+    written = []
+    for aggregate in request.aggregates:
+        paths = [p["path"] for p in parts if p["table"] == aggregate.table]
+        rows = pa.concat_tables(pq.read_table(path) for path in paths)
+        by = list(aggregate.by)
+        labelled = pa.table(
+            {**{c: pc.cast(rows.column(c), pa.string()) for c in by}, person_id: rows[person_id]}
+        )
+        counts = labelled.group_by(by, use_threads=False).aggregate([(person_id, "count_distinct")])
+        counts = counts.rename_columns([*by, AGGREGATE_COUNT_COLUMN]).sort_by(
+            [(c, "ascending") for c in by]
+        )
+        counts = with_total_row(counts, by, AGGREGATE_COUNT_COLUMN, over=by[0])
+        protected = suppress_small_cells(
+            counts, by, AGGREGATE_COUNT_COLUMN, threshold=request.small_cell_threshold
+        )
+        part = write_table_file(
+            protected, f"{AGGREGATES_PREFIX}/{aggregate.name}", directory / aggregate.name
+        )
+        written.append(
+            {
+                "table": part.table,
+                "path": str(part.path),
+                "rows": part.rows,
+                "bytes": part.bytes,
+                "sha256": part.sha256,
+            }
+        )
+    return written
+
+
 @step
 def check_release(
     settings: Settings, run: dict[str, Any], parts: list[dict[str, Any]]
@@ -337,12 +384,15 @@ def check_release(
     failures: list[str] = []
     expectations: list[dict[str, object]] = []
     for part in parts:
-        table = catalog.tables[part["table"]]
-        columns = request.tables[part["table"]]
-        pseudonym_columns = [c for c in columns if table.columns[c].role is Role.PERSON_ID]
-        result = validate_table(
-            part["table"], pq.read_table(part["path"]), columns, pseudonym_columns
-        )
+        data = pq.read_table(part["path"])
+        if part["table"].startswith(f"{AGGREGATES_PREFIX}/"):
+            # An aggregate: its own columns, no pseudonyms, still scanned for identifiers.
+            columns, pseudonym_columns = data.column_names, []
+        else:
+            table = catalog.tables[part["table"]]
+            columns = request.tables[part["table"]]
+            pseudonym_columns = [c for c in columns if table.columns[c].role is Role.PERSON_ID]
+        result = validate_table(part["table"], data, columns, pseudonym_columns)
         failures += result.failures()
         expectations += [
             {
@@ -409,7 +459,7 @@ def _l_diversity(
         return {}
     persons = persons.select([person_id, *quasi_identifiers])
     result: dict[str, int] = {}
-    for table_name in sorted({p["table"] for p in parts}):
+    for table_name in sorted({p["table"] for p in parts} & set(catalog.tables)):
         spec = catalog.tables[table_name]
         paths = [p["path"] for p in parts if p["table"] == table_name]
         published = pa.concat_tables(pq.read_table(path) for path in paths)
@@ -455,6 +505,8 @@ def _person_level_checks(
             table = pq.read_table(part["path"])
             if part["table"] == catalog.person_table or person_id not in table.column_names:
                 continue
+            if part["table"].startswith(f"{AGGREGATES_PREFIX}/"):
+                continue
             outside = pc.sum(pc.invert(pc.is_in(table.column(person_id), value_set=cohort)))
             checks.append(
                 (
@@ -494,6 +546,7 @@ def publish(
         for p in parts
     ]
     tables: dict[str, int] = {name: 0 for name in request.tables}
+    tables.update({f"{AGGREGATES_PREFIX}/{a.name}": 0 for a in request.aggregates})
     for part in local_parts:
         tables[part.table] += part.rows
 

@@ -23,6 +23,7 @@ DEFAULT_K_THRESHOLD = 5
 MIN_K_THRESHOLD = 2
 DEFAULT_MAX_SUPPRESSION = 0.05
 MAX_SUPPRESSION_CAP = 0.2
+DEFAULT_SMALL_CELL_THRESHOLD = 10
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
 # Cohort filters may look at these roles only: filtering on a name or a NIR would be a
 # look-up of a known person, and free text is not searchable by requesters.
@@ -59,6 +60,15 @@ class CohortFilter(BaseModel):
         return self
 
 
+class Aggregate(BaseModel):
+    """Counts of distinct patients by group, from a requested table (small cells hidden)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: Slug
+    table: str
+    by: list[str] = Field(min_length=1)
+
+
 class Period(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     start: date
@@ -87,6 +97,9 @@ class ExtractRequest(BaseModel):
     k_threshold: int = Field(default=DEFAULT_K_THRESHOLD, ge=MIN_K_THRESHOLD)
     # Share of patients the release gate may suppress to reach k (never above the cap).
     max_suppression: float = Field(default=DEFAULT_MAX_SUPPRESSION, ge=0, le=MAX_SUPPRESSION_CAP)
+    aggregates: list[Aggregate] = Field(default_factory=list)
+    # Counts below this are hidden in aggregates, with the cells that would reveal them.
+    small_cell_threshold: int = Field(default=DEFAULT_SMALL_CELL_THRESHOLD, ge=1)
 
     def sha256(self) -> str:
         """Hash of the request's content: what an approval and a manifest refer to."""
@@ -156,6 +169,39 @@ def _catalog_problems(path: Path, raw: dict[str, Any], catalog: SourceCatalog) -
                 f"{path}: field '{field}.column': cannot filter on a column with role "
                 f"{spec.role.value}"
             )
+    raw_aggregates = raw.get("aggregates")
+    names: set[str] = set()
+    for index, aggregate in enumerate(raw_aggregates if isinstance(raw_aggregates, list) else []):
+        if not isinstance(aggregate, dict):
+            continue
+        field = f"aggregates.{index}"
+        if aggregate.get("name") in names:
+            problems.append(f"{path}: field '{field}.name': used twice")
+        names.add(str(aggregate.get("name")))
+        requested = raw_tables.get(aggregate.get("table")) if isinstance(raw_tables, dict) else None
+        if not isinstance(requested, list):
+            problems.append(
+                f"{path}: field '{field}.table': must be one of the tables the request extracts"
+            )
+            continue
+        table = catalog.tables.get(str(aggregate.get("table")))
+        if table is None:
+            continue
+        if catalog.person_id_column not in requested:
+            problems.append(
+                f"{path}: field '{field}.table': counting patients needs "
+                f"{catalog.person_id_column!r} among the requested columns of {table.name}"
+            )
+        for column in aggregate.get("by") or []:
+            spec = table.columns.get(str(column))
+            if column not in requested:
+                problems.append(
+                    f"{path}: field '{field}.by': {column!r} is not requested from {table.name}"
+                )
+            elif spec is not None and spec.role in (Role.PERSON_ID, Role.FREE_TEXT):
+                problems.append(
+                    f"{path}: field '{field}.by': cannot group by a {spec.role.value} column"
+                )
     return problems
 
 

@@ -90,6 +90,20 @@ def _sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def write_table_file(table: pa.Table, name: str, out_dir: Path) -> WrittenPart:
+    """A small derived table (e.g. an aggregate) as one Parquet part."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "part-00000.parquet"
+    pq.write_table(table, path, compression=PARQUET_COMPRESSION)
+    return WrittenPart(
+        table=name,
+        path=path,
+        rows=table.num_rows,
+        bytes=path.stat().st_size,
+        sha256=_sha256_of(path),
+    )
+
+
 def extract_table(
     source: ParquetSource,
     table: TableSpec,

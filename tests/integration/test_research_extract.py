@@ -61,9 +61,12 @@ def downloaded(pipeline_settings: Settings, published: RunResult) -> dict[str, p
         pipeline_settings.downloads_dir,
     )
     tables = {}
-    for table_dir in sorted(p for p in result.directory.iterdir() if p.is_dir()):
-        tables[table_dir.name] = pa.concat_tables(
-            pq.read_table(part) for part in sorted(table_dir.glob("part-*.parquet"))
+    for part in sorted(result.directory.rglob("part-*.parquet")):
+        name = str(part.parent.relative_to(result.directory))
+        tables[name] = (
+            pa.concat_tables([tables[name], pq.read_table(part)])
+            if name in tables
+            else pq.read_table(part)
         )
     return tables
 
@@ -77,7 +80,7 @@ def test_the_run_publishes_every_requested_table_with_a_manifest(
     requested = {"patients", "encounters", "diagnoses", "measurements", "notes"}
     for table in requested:
         assert any(k.startswith(f"{prefix}{table}/part-") for k in keys), table
-    assert set(published.result["tables"]) == requested
+    assert set(published.result["tables"]) == requested | {"aggregates/patients-by-diagnosis"}
     assert 0 < published.result["tables"]["patients"] <= published.result["consent"]["included"]
 
 
@@ -109,6 +112,21 @@ def test_no_identifier_of_the_source_appears_in_the_extract(
         if any(str(v) in blob for v in patients[column].to_pylist() if v and len(str(v)) > 3)
     ]
     assert leaked == []
+
+
+def test_aggregate_counts_hide_small_cells_and_cannot_be_recovered_from_the_total(
+    downloaded: dict[str, pa.Table],
+) -> None:
+    counts = downloaded["aggregates/patients-by-diagnosis"].to_pylist()
+    total = next(row for row in counts if row["icd10_code"] == "Total")
+    cells = [row for row in counts if row["icd10_code"] != "Total"]
+    visible = [row["patients"] for row in cells if not row["suppressed"]]
+    hidden = [row for row in cells if row["suppressed"]]
+    assert all(count >= 10 for count in visible)
+    assert hidden, "the synthetic cohort has rare diagnoses: some cells must be hidden"
+    assert all(row["patients"] is None for row in hidden)
+    # One hidden cell alone could be recomputed as total − visible: never the case.
+    assert total["suppressed"] or len(hidden) != 1
 
 
 def test_published_notes_keep_no_identifier_of_their_patient(
@@ -152,6 +170,8 @@ def test_withdrawn_and_unconsented_patients_are_absent_from_every_table(
     )
     excluded = {pseudonym(key, p) for p in all_ids - covered}
     for name, table in downloaded.items():
+        if name.startswith("aggregates/"):
+            continue
         assert not excluded & set(table["patient_id"].to_pylist()), name
 
 
@@ -234,6 +254,7 @@ def test_an_identifier_in_a_non_text_column_blocks_publication(
         id=f"diabetes-t2-leaky-{column}",
         project=project,
         tables={"patients": ["patient_id", column]},
+        aggregates=[],
     )
     with pytest.raises(GateFailed) as raised:
         run_request(settings, leaky, RUN_TIME)

@@ -122,3 +122,21 @@ def test_unreadable_yaml_is_reported_not_raised(tmp_path: Path, targets_dir: Pat
     path.write_text("id: [unclosed\n")
     [problem] = problems_of(path, targets_dir)
     assert str(path) in problem
+
+
+def test_aggregates_must_count_patients_from_requested_columns(
+    tmp_path: Path, targets_dir: Path
+) -> None:
+    path = write_request(
+        tmp_path,
+        tables={"diagnoses": ["icd10_code", "diagnosis_date"]},
+        aggregates=[
+            {"name": "by-code", "table": "diagnoses", "by": ["icd10_code", "encounter_id"]},
+            {"name": "by-code", "table": "measurements", "by": ["code"]},
+        ],
+    )
+    problems = " ".join(problems_of(path, targets_dir))
+    assert "aggregates.0.table" in problems and "'patient_id'" in problems
+    assert "aggregates.0.by" in problems and "encounter_id" in problems
+    assert "aggregates.1.name" in problems
+    assert "aggregates.1.table" in problems
