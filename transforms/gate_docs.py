@@ -155,7 +155,8 @@ def _context(site_dir: Path) -> Any:
     context = gx.get_context(mode="ephemeral")
     context.enable_analytics(False)
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-    for name in list(context.get_site_names()):  # none by default; keep only ours
+    # An ephemeral context comes with a "local_site" in a temp dir: keep only ours.
+    for name in list(context.get_site_names()):
         context.delete_data_docs_site(name)
     context.add_data_docs_site(
         site_name=_SITE_NAME,

@@ -23,6 +23,9 @@ def targets_dir(tmp_path: Path) -> Path:
 
 def write_request(tmp_path: Path, **changes: object) -> Path:
     raw = yaml.safe_load(EXAMPLE.read_text())
+    if "tables" in changes and "aggregates" not in changes:
+        # The example's aggregates refer to its own tables.
+        raw["aggregates"] = []
     for field, value in changes.items():
         if value is None:
             raw.pop(field, None)
