@@ -54,6 +54,7 @@ class GateRecord(BaseModel):
     # Distinct l-diversity per published sensitive column ("table.column").
     l_diversity: dict[str, int]
     expectations: list[dict[str, object]]
+    data_docs: str | None = None  # key of the Great Expectations Data Docs index
 
 
 class Manifest(BaseModel):

@@ -434,12 +434,52 @@ def check_release(
             failures.append(f"{name} failed ({column}): {unexpected}")
     if failures:
         raise GateFailed(failures)
+    _write_data_docs(request, catalog, parts, directory / "parts" / DATA_DOCS_DIR)
     return {
         **disclosure,
         "l_diversity": _l_diversity(catalog, disclosure, parts),
         "success": True,
         "expectations": expectations,
+        "data_docs": f"{DATA_DOCS_DIR}/index.html",
     }
+
+
+DATA_DOCS_DIR = "_gate_docs"
+
+
+def _write_data_docs(
+    request: ExtractRequest, catalog: SourceCatalog, parts: list[dict], out_dir: Path
+) -> None:
+    """The gate's Great Expectations Data Docs, published beside the extract (no values)."""
+    from transforms.gate_docs import write_data_docs
+
+    shutil.rmtree(out_dir, ignore_errors=True)
+    documented = []
+    for name in sorted({p["table"] for p in parts} & set(catalog.tables)):
+        data = pa.concat_tables(pq.read_table(p["path"]) for p in parts if p["table"] == name)
+        columns = request.tables[name]
+        spec = catalog.tables[name]
+        pseudonyms = [c for c in columns if spec.columns[c].role is Role.PERSON_ID]
+        documented.append((name, data, columns, pseudonyms))
+    write_data_docs(documented, out_dir)
+
+
+def _data_docs_parts(parts_dir: Path) -> list[dict[str, Any]]:
+    from transforms.extract import sha256_of
+
+    docs = parts_dir / DATA_DOCS_DIR
+    return [
+        {
+            "table": DATA_DOCS_DIR,
+            "path": str(path),
+            "rows": 0,
+            "bytes": path.stat().st_size,
+            "sha256": sha256_of(path),
+            "key": path.relative_to(parts_dir).as_posix(),
+        }
+        for path in sorted(docs.rglob("*"))
+        if path.is_file()
+    ]
 
 
 def _l_diversity(
@@ -535,6 +575,7 @@ def publish(
     request, _ = _load(settings, run)
     s3, target, decision = publishing_client(settings, request.target)
     prefix = extract_prefix(request.project, run["extract_id"])
+    parts_dir = run_dir(settings, run["extract_id"]) / "parts"
     local_parts = [
         LocalPart(
             table=p["table"],
@@ -542,13 +583,15 @@ def publish(
             rows=p["rows"],
             bytes=p["bytes"],
             sha256=p["sha256"],
+            key=p.get("key"),
         )
-        for p in parts
+        for p in [*parts, *_data_docs_parts(parts_dir)]
     ]
     tables: dict[str, int] = {name: 0 for name in request.tables}
     tables.update({f"{AGGREGATES_PREFIX}/{a.name}": 0 for a in request.aggregates})
     for part in local_parts:
-        tables[part.table] += part.rows
+        if part.table in tables:
+            tables[part.table] += part.rows
 
     def build_manifest(files: list[ManifestFile]) -> Manifest:
         return Manifest(

@@ -82,7 +82,7 @@ def first_event_date_column(table: TableSpec) -> str | None:
     return None
 
 
-def _sha256_of(path: Path) -> str:
+def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -100,7 +100,7 @@ def write_table_file(table: pa.Table, name: str, out_dir: Path) -> WrittenPart:
         path=path,
         rows=table.num_rows,
         bytes=path.stat().st_size,
-        sha256=_sha256_of(path),
+        sha256=sha256_of(path),
     )
 
 
@@ -150,7 +150,7 @@ def extract_table(
                 path=part_path,
                 rows=part_rows,
                 bytes=part_path.stat().st_size,
-                sha256=_sha256_of(part_path),
+                sha256=sha256_of(part_path),
             )
         )
         writer, part_rows = None, 0
@@ -193,7 +193,7 @@ def extract_table(
                 path=part_path,
                 rows=0,
                 bytes=part_path.stat().st_size,
-                sha256=_sha256_of(part_path),
+                sha256=sha256_of(part_path),
             )
         )
     return parts

@@ -41,6 +41,16 @@ class LocalPart:
     rows: int
     bytes: int
     sha256: str
+    # Object key relative to the extract prefix; default "<table>/<file name>".
+    key: str | None = None
+
+    @property
+    def relative_key(self) -> str:
+        return self.key or f"{self.table}/{self.path.name}"
+
+
+CONTENT_TYPES = {".parquet": "application/vnd.apache.parquet", ".html": "text/html"}
+DEFAULT_CONTENT_TYPE = "application/octet-stream"
 
 
 def _b64_sha256(hex_digest: str) -> str:
@@ -56,7 +66,7 @@ def upload_part(s3: Any, bucket: str, key: str, part: LocalPart) -> None:
             Body=body,
             ChecksumSHA256=_b64_sha256(part.sha256),
             ServerSideEncryption=SERVER_SIDE_ENCRYPTION,
-            ContentType="application/vnd.apache.parquet",
+            ContentType=CONTENT_TYPES.get(part.path.suffix, DEFAULT_CONTENT_TYPE),
         )
     head = s3.head_object(Bucket=bucket, Key=key)
     if head["ContentLength"] != part.bytes:
@@ -89,7 +99,7 @@ def publish_extract(
         raise AlreadyPublished(f"s3://{bucket}/{prefix}: already published (manifest exists)")
     files: list[ManifestFile] = []
     for part in parts:
-        relative_key = f"{part.table}/{part.path.name}"
+        relative_key = part.relative_key
         upload_part(s3, bucket, f"{prefix}/{relative_key}", part)
         files.append(
             ManifestFile(

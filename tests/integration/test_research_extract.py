@@ -304,6 +304,9 @@ def test_k_computed_independently_on_the_downloaded_extract_meets_the_threshold(
     assert len(patients) == consent["included"] - gate.suppressed_records
     assert gate.suppressed_records <= 0.1 * consent["included"]
     assert gate.l_diversity["diagnoses.icd10_code"] >= 1
+    assert gate.data_docs == "_gate_docs/index.html"
+    docs = pipeline_settings.state_dir / "dl-k" / published.extract_id / "_gate_docs"
+    assert (docs / "index.html").is_file()
     names = {e["expectation"] for e in gate.expectations}
     assert "expect_published_persons_to_equal_cohort_minus_exclusions" in names
     assert "expect_every_person_in_the_published_cohort" in names
