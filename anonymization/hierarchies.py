@@ -198,7 +198,39 @@ POSTCODE = Hierarchy(
     ),
 )
 SEX = Hierarchy("sex", (Level("sex", as_label), Level(SUPPRESSED_LEVEL, suppressed)))
-CATEGORY = Hierarchy("category", (Level("category", as_label), Level(SUPPRESSED_LEVEL, suppressed)))
+# Categories seen fewer times than this in the person-level view are grouped together.
+RARE_CATEGORY_MIN_COUNT = 10
+RARE_CATEGORY_LABEL = "other"
+GROUPED_LEVEL = "grouped"
+
+
+def frequent_values(values: pa.Array) -> pa.Array:
+    """The category labels seen at least RARE_CATEGORY_MIN_COUNT times in `values`."""
+    counts = pc.value_counts(as_label(values))
+    frequent = pc.greater_equal(counts.field("counts"), RARE_CATEGORY_MIN_COUNT)
+    return counts.field("values").filter(frequent)
+
+
+def group_rare(values: pa.Array, kept: pa.Array) -> pa.Array:
+    """Labels outside `kept` become "other"; nulls stay null."""
+    labels = as_label(values)
+    is_kept = pc.or_kleene(pc.is_in(labels, value_set=kept), pc.is_null(labels))
+    return pc.if_else(is_kept, labels, RARE_CATEGORY_LABEL)
+
+
+def grouped_label(values: pa.Array) -> pa.Array:
+    """Rare categories (decided on these very values) grouped under "other"."""
+    return group_rare(values, frequent_values(values))
+
+
+CATEGORY = Hierarchy(
+    "category",
+    (
+        Level("category", as_label),
+        Level(GROUPED_LEVEL, grouped_label),
+        Level(SUPPRESSED_LEVEL, suppressed),
+    ),
+)
 
 HIERARCHIES: Mapping[str, Hierarchy] = MappingProxyType(
     {hierarchy.name: hierarchy for hierarchy in (BIRTH_DATE, POSTCODE, SEX, CATEGORY)}

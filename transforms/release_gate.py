@@ -269,3 +269,37 @@ def _outcome(
         unexpected_count=int(details.get("unexpected_count") or 0),
         detail=detail,
     )
+
+
+K_ANONYMITY_EXPECTATION = "expect_k_anonymity_at_least"
+CLASS_SIZE_COLUMN = "equivalence_class_size"
+
+
+def validate_k_anonymity(
+    table_name: str, data: pa.Table, quasi_identifiers: Sequence[str], k: int
+) -> ExpectationOutcome:
+    """k-anonymity as a Great Expectations check on the published person table: every
+    record's equivalence-class size (over the published quasi-identifiers) is at least k.
+
+    GX validates a derived frame holding only the class sizes (no patient value), with
+    its built-in `expect_column_min_to_be_between`; `unexpected_count` is the shortfall.
+    """
+    import great_expectations as gx
+
+    from anonymization.disclosure import equivalence_class_sizes
+
+    sizes = equivalence_class_sizes(data, list(quasi_identifiers))
+    frame = pd.DataFrame({CLASS_SIZE_COLUMN: sizes.to_numpy(zero_copy_only=False)})
+    expectation = gx.expectations.ExpectColumnMinToBeBetween(
+        column=CLASS_SIZE_COLUMN, min_value=k, meta={_LABEL_KEY: K_ANONYMITY_EXPECTATION}
+    )
+    [result] = _run_suite(f"{table_name}_k_anonymity", frame, [expectation])
+    observed = int((result.result or {}).get("observed_value") or 0)
+    return ExpectationOutcome(
+        table=table_name,
+        expectation=f"{K_ANONYMITY_EXPECTATION}_{k}",
+        column=",".join(quasi_identifiers),
+        success=bool(result.success) and data.num_rows > 0,
+        unexpected_count=0 if result.success else max(k - observed, 1),
+        detail=f"k achieved {observed}",
+    )

@@ -118,9 +118,9 @@ def test_chunked_input_gives_the_same_labels(kind: str) -> None:
         assert level.apply(chunked).to_pylist() == level.apply(values).to_pylist()
 
 
-def test_sex_and_category_are_identity_then_star() -> None:
+def test_sex_is_identity_then_star_and_category_groups_rare_values_first() -> None:
     assert hierarchy_for("sex").level_names() == ("sex", "*")
-    assert hierarchy_for("category").level_names() == ("category", "*")
+    assert hierarchy_for("category").level_names() == ("category", "grouped", "*")
     assert hierarchy_for("category").levels[0].apply(SAMPLE_VALUES["category"]).to_pylist() == [
         "4",
         None,
@@ -131,3 +131,23 @@ def test_unknown_kind_names_the_known_ones() -> None:
     with pytest.raises(InvalidInput, match="unknown quasi-identifier kind 'shoe_size'") as error:
         hierarchy_for("shoe_size")
     assert "birth_date" in str(error.value)
+
+
+def test_rare_categories_are_grouped_and_the_grouping_replays_on_any_batch() -> None:
+    from anonymization.hierarchies import (
+        RARE_CATEGORY_LABEL,
+        RARE_CATEGORY_MIN_COUNT,
+        frequent_values,
+        group_rare,
+        grouped_label,
+    )
+
+    common, rare = ["E11"] * RARE_CATEGORY_MIN_COUNT, ["G20"] * (RARE_CATEGORY_MIN_COUNT - 1)
+    view = pa.array([*common, *rare, None], type=pa.string())
+    grouped = grouped_label(view).to_pylist()
+    assert grouped.count("E11") == RARE_CATEGORY_MIN_COUNT
+    assert grouped.count(RARE_CATEGORY_LABEL) == RARE_CATEGORY_MIN_COUNT - 1
+    assert grouped[-1] is None
+    # A later batch holding one rare value is grouped the same way, by the view's decision.
+    batch = pa.array(["G20", "E11"], type=pa.string())
+    assert group_rare(batch, frequent_values(view)).to_pylist() == [RARE_CATEGORY_LABEL, "E11"]

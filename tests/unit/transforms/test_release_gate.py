@@ -264,3 +264,27 @@ def test_the_gate_makes_no_network_connection() -> None:
 
     assert completed.returncode == 0, completed.stderr[-2000:]
     assert completed.stdout.strip() == "ok"
+
+
+@pytest.mark.parametrize(("k", "passes"), [(4, True), (5, True), (6, False)])
+def test_k_anonymity_is_checked_by_great_expectations_at_the_boundary(k: int, passes: bool) -> None:
+    from transforms.release_gate import validate_k_anonymity
+
+    people = pa.table(
+        {
+            "birth_date": ["1950-1959"] * 5 + ["1960-1969"] * 6,
+            "sex": ["F"] * 5 + ["M"] * 6,
+        }
+    )
+    outcome = validate_k_anonymity("patients", people, ["birth_date", "sex"], k)
+    assert outcome.success is passes
+    assert outcome.expectation == f"expect_k_anonymity_at_least_{k}"
+    assert outcome.detail == "k achieved 5"
+    assert (outcome.unexpected_count == 0) is passes
+
+
+def test_k_anonymity_on_an_empty_table_fails_closed() -> None:
+    from transforms.release_gate import validate_k_anonymity
+
+    empty = pa.table({"sex": pa.array([], pa.string())})
+    assert validate_k_anonymity("patients", empty, ["sex"], 5).success is False
