@@ -24,6 +24,7 @@ demo: install
 test: install
 	$(BIN)/pytest -m "not slow"
 
+## make test-slow: the slow suites (publish fault injection), also run by .ci/run
 test-slow: install
 	$(BIN)/pytest -m slow
 

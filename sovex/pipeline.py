@@ -628,7 +628,9 @@ def publish(
             files=files,
         )
 
-    manifest = publish_extract(s3, target.bucket, prefix, local_parts, build_manifest)
+    manifest = publish_extract(
+        s3, target.bucket, prefix, local_parts, build_manifest, run["request_sha256"]
+    )
     directory = run_dir(settings, run["extract_id"])
     result = {
         "extract_id": manifest.extract_id,

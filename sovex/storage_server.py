@@ -109,6 +109,32 @@ FATAL_LOG_LINE = re.compile(r"^F\d{4} ")
 LAUNCHER = 'log="$1"; shift; "$@" </dev/null >"$log" 2>&1 & echo "$!"'
 
 
+def _is_alive(pid: int) -> bool:
+    """The process exists and is not a zombie."""
+    stat = Path("/proc") / str(pid) / "stat"
+    if stat.parent.parent.joinpath("self").exists():
+        try:
+            state = stat.read_text().rsplit(")", 1)[-1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            return False
+        return state not in {"Z", "X"}
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class ExitedDuringStart(ConfigurationError):
+    """The weed process died before S3 answered (most often: a port was taken)."""
+
+
+# Attempts to start the server, each with freshly chosen ports.
+START_ATTEMPTS = 3
+
+
 @dataclass(frozen=True)
 class StorageEndpoint:
     endpoint_url: str  # "http://127.0.0.1:<s3 port>"
@@ -191,19 +217,28 @@ class LocalStorage:
         deadline = time.monotonic() + timeout_s
         server = self._running_server()
         started_here = server is None
-        if server is None:
-            server = self._start()
-        endpoint = self._endpoint_for(server)
-        try:
-            self._wait_until_ready(endpoint, server, deadline)
-            ensure_buckets(endpoint, buckets)
-        except ConfigurationError:
-            # Leave no half-started server behind a server.json that promises one; a
-            # server that was already running (maybe used by others) is left alone.
+        for attempt in range(1, START_ATTEMPTS + 1):
             if started_here:
-                self.down()
-            raise
-        return endpoint
+                server = self._start()
+            assert server is not None
+            endpoint = self._endpoint_for(server)
+            try:
+                self._wait_until_ready(endpoint, server, deadline)
+                ensure_buckets(endpoint, buckets)
+                return endpoint
+            except ConfigurationError as error:
+                # Leave no half-started server behind a server.json that promises one; a
+                # server that was already running (maybe used by others) is left alone.
+                if started_here:
+                    self.down()
+                # Free ports are chosen before weed binds them: another process (or weed's
+                # own components connecting to each other) can take one in between, and
+                # weed exits. Fresh ports on the next attempt.
+                if not (started_here and isinstance(error, ExitedDuringStart)):
+                    raise
+                if attempt == START_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
 
     def down(self, timeout_s: float = 15) -> bool:
         """Stop the server (SIGTERM, then SIGKILL after `timeout_s`). True if one was stopped."""
@@ -300,8 +335,10 @@ class LocalStorage:
         client = endpoint.s3_client(connect_timeout_s=1, read_timeout_s=2, max_attempts=1)
         last_error = "no answer yet"
         while True:
-            if not self._is_our_server(server["pid"]):
-                raise ConfigurationError(
+            # Alive is enough here: right after the launch the process may still be the
+            # shell's fork, not yet weed (its command line does not name our data dir).
+            if not _is_alive(server["pid"]):
+                raise ExitedDuringStart(
                     f"SeaweedFS (pid {server['pid']}) exited during start; "
                     f"last lines of {self.log_file}:\n{self._log_tail()}"
                 )

@@ -31,7 +31,10 @@ import spacy  # noqa: E402, F401
 TEST_PATIENTS = 800
 
 
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+@pytest.fixture(scope="session", autouse=True)
+def _session_state_removed_at_the_end() -> Iterator[None]:
+    """Set up first, so torn down last: after the storage server has been stopped."""
+    yield
     shutil.rmtree(_SESSION_STATE, ignore_errors=True)
 
 

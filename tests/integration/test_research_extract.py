@@ -329,11 +329,17 @@ def test_a_tampered_file_fails_the_download_and_leaves_no_extract(
         s3.put_object(Bucket=target.bucket, Key=key, Body=original)
 
 
-def test_the_same_extract_id_is_never_published_twice(
-    pipeline_settings: Settings, published: RunResult
+def test_a_rerun_of_the_same_run_changes_nothing_and_another_request_cannot_take_its_id(
+    pipeline_settings: Settings, published: RunResult, tmp_path: Path
 ) -> None:
-    with pytest.raises(
-        UserError, match=r"already published|published this extract first"
-    ) as raised:
-        run_request(pipeline_settings, EXAMPLE, RUN_TIME)
+    before = bucket_keys(pipeline_settings)
+    again = run_request(pipeline_settings, EXAMPLE, RUN_TIME)
+    assert again.extract_id == published.extract_id
+    assert again.result["manifest"] == published.result["manifest"]
+    assert bucket_keys(pipeline_settings) == before
+    # Same request id and run time, different content: the published extract stays.
+    changed = request_variant(tmp_path, k_threshold=6)
+    with pytest.raises(UserError, match=r"already published") as raised:
+        run_request(pipeline_settings, changed, RUN_TIME)
     assert raised.value.exit_code == 2
+    assert bucket_keys(pipeline_settings) == before
