@@ -42,6 +42,8 @@ app.add_typer(request_app, name="request")
 app.add_typer(extract_app, name="extract")
 app.add_typer(storage_app, name="storage")
 app.add_typer(policy_app, name="policy")
+audit_app = typer.Typer(no_args_is_help=True, help="The hash-chained audit log.")
+app.add_typer(audit_app, name="audit")
 
 # Messages are not hard-wrapped: paths and URIs stay copyable.
 console = Console(stderr=True, soft_wrap=True)
@@ -213,6 +215,14 @@ def extract_download(
     destination = to or state.settings.downloads_dir
     with console.status(f"downloading {extract_id}…"):
         downloaded = download_extract(s3, hosting.bucket, project, extract_id, destination)
+    from sovex.audit import AuditAction, AuditLog, default_log_path
+
+    AuditLog(default_log_path(state.settings.state_dir)).append(
+        state.settings.user,
+        AuditAction.EXTRACT_DOWNLOADED,
+        extract_id,
+        {"project": project, "files": downloaded.files, "bytes": downloaded.bytes},
+    )
     console.print(
         f"[green]verified[/green] {downloaded.files} files ({downloaded.bytes} bytes) "
         f"in {downloaded.directory}"
@@ -322,6 +332,50 @@ def policy_report(
     )
     console.print(f"policy report: {html_path} and {md_path}")
     _emit_json({"html": str(html_path), "markdown": str(md_path)})
+
+
+def _audit_log_path(log: Path | None) -> Path:
+    from sovex.audit import default_log_path
+    from sovex.errors import InvalidInput
+
+    path = log or default_log_path(state.settings.state_dir)
+    if not path.is_file():
+        raise InvalidInput(f"audit log {path}: no such file")
+    return path
+
+
+@audit_app.command("verify")
+def audit_verify(
+    log: Annotated[
+        Path | None, typer.Option(help="Audit log (default: <state dir>/audit/audit.jsonl)")
+    ] = None,
+) -> None:
+    """Recompute every hash, link and seq (exit 0 intact, 5 tampered: names the first bad)."""
+    from sovex.audit import verify
+
+    result = verify(_audit_log_path(log))
+    _emit_json(result.to_json())
+    result.raise_if_bad()  # IntegrityError: exit 5, naming the first bad record
+    console.print(f"[green]intact[/green]: {escape(str(result.path))} ({result.records} records)")
+
+
+@audit_app.command("show")
+def audit_show(
+    log: Annotated[
+        Path | None, typer.Option(help="Audit log (default: <state dir>/audit/audit.jsonl)")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, help="Newest records to show")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
+) -> None:
+    """The newest audit records (does not verify the chain: run `sovex audit verify`)."""
+    from sovex.audit import AuditLog, format_records, last_records
+
+    records = AuditLog(_audit_log_path(log)).records()
+    if as_json:
+        _emit_json(last_records(records, limit))
+        return
+    # Plain text, not rich markup: record fields are shown exactly as written.
+    sys.stdout.write(format_records(records, limit))
 
 
 def _report_error(error: BaseException, settings: Settings | None) -> int:

@@ -8,6 +8,7 @@ nothing.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import shutil
@@ -34,6 +35,23 @@ EXTRACT_ID_TIME_FORMAT = "%Y%m%dT%H%M%SZ"
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+# Who acts in the audit log when the DAG runs (a steward's identity arrives with issue 8).
+AUDIT_ACTOR = "research_extract"
+
+
+def audit(settings: Settings, run: dict[str, Any], action: str, detail: dict[str, Any]) -> None:
+    """Append one record (ids, hashes and counts only: never patient data)."""
+    from sovex.audit import AuditLog, default_log_path
+
+    AuditLog(default_log_path(settings.state_dir)).append(
+        AUDIT_ACTOR,
+        action,
+        run["extract_id"],
+        {"request_id": run.get("request_id"), **detail},
+        at=datetime.fromisoformat(run["logical_date"]) if run.get("logical_date") else None,
+    )
 
 
 def make_extract_id(request_id: str, logical_date: datetime) -> str:
@@ -79,6 +97,13 @@ def step(function: Callable[P, R]) -> Callable[P, R]:
         except BaseException as error:
             record_outcome(directory, function.__name__, error)
             shutil.rmtree(directory / "parts", ignore_errors=True)
+            with contextlib.suppress(Exception):  # the failure itself must surface
+                audit(
+                    settings,
+                    run,
+                    "run_failed",
+                    {"step": function.__name__, "exit_code": exit_code_for(error)},
+                )
             raise
 
     return wrapper
@@ -118,7 +143,7 @@ def prepare_run(settings: Settings, request_file: str, logical_date: datetime) -
     directory = run_dir(settings, extract_id)
     directory.mkdir(parents=True, exist_ok=True)
     (directory / OUTCOME_FILE).unlink(missing_ok=True)
-    return {
+    run = {
         "request_file": str(Path(request_file).resolve()),
         "request_id": request.id,
         "request_sha256": request.sha256(),
@@ -128,6 +153,8 @@ def prepare_run(settings: Settings, request_file: str, logical_date: datetime) -
         "as_of": logical_date.astimezone(UTC).date().isoformat(),
         "tables": list(request.tables),
     }
+    audit(settings, run, "run_started", {"request_sha256": run["request_sha256"]})
+    return run
 
 
 @step
@@ -148,6 +175,17 @@ def decide_hosting(settings: Settings, run: dict[str, Any]) -> dict[str, Any]:
     }
     directory = run_dir(settings, run["extract_id"])
     (directory / "policy.json").write_text(json.dumps(record, indent=2), encoding="utf-8")
+    audit(
+        settings,
+        run,
+        "policy_decision",
+        {
+            "target": target.name,
+            "allowed": decision.allowed,
+            "codes": [r.code for r in decision.reasons],
+            "policy_bundle_sha256": decision.policy_bundle_sha256,
+        },
+    )
     if not decision.allowed:
         raise PolicyRefused(target.name, [r.message for r in decision.reasons])
     return record
@@ -444,6 +482,18 @@ def check_release(
         )
         if unexpected:
             failures.append(f"{name} failed ({column}): {unexpected}")
+    audit(
+        settings,
+        run,
+        "gate_result",
+        {
+            "success": not failures,
+            "failures": len(failures),
+            "k_threshold": request.k_threshold,
+            "k_achieved": disclosure["k_achieved"],
+            "suppressed_records": disclosure["suppressed_records"],
+        },
+    )
     if failures:
         raise GateFailed(failures)
     _write_data_docs(request, catalog, parts, directory / "parts" / DATA_DOCS_DIR)
@@ -651,6 +701,17 @@ def publish(
         },
     }
     (directory / RESULT_FILE).write_text(json.dumps(result, indent=2), encoding="utf-8")
+    audit(
+        settings,
+        run,
+        "extract_published",
+        {
+            "manifest": result["manifest"],
+            "files": len(manifest.files),
+            "request_sha256": manifest.request_sha256,
+            "key_fingerprint": manifest.key_fingerprint,
+        },
+    )
     record_outcome(directory, "publish", None)
     shutil.rmtree(directory / "parts", ignore_errors=True)
     return result

@@ -24,6 +24,7 @@ class Settings:
     # Hex master secret handed over by a deployment's secret store; never printed.
     master_key_hex: str | None = field(default=None, repr=False)
     s3_endpoint_override: str | None = None
+    user: str = "unknown"  # the acting person's identity, for the audit log
     infra_dir: Path = PROJECT_ROOT / "infra"
     dags_dir: Path = PROJECT_ROOT / "dags"
     examples_dir: Path = PROJECT_ROOT / "examples"
@@ -88,6 +89,8 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         master_key_hex=environ.get("SOVEX_MASTER_KEY") or None,
         # SOVEX_S3_ENDPOINT: an S3 endpoint to use instead of the local SeaweedFS state.
         s3_endpoint_override=environ.get("SOVEX_S3_ENDPOINT") or None,
+        # SOVEX_USER: the acting person (researcher, steward), set by their shell or login.
+        user=environ.get("SOVEX_USER") or "unknown",
         # SOVEX_INFRA_DIR: another folder of targets and catalogs (tests, deployments).
         infra_dir=Path(environ.get("SOVEX_INFRA_DIR") or PROJECT_ROOT / "infra"),
     )

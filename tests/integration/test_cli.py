@@ -192,3 +192,34 @@ def test_policy_report_writes_a_review_of_every_target(
     for target in TARGETS.glob("*.yaml"):
         assert target.stem in markdown
     assert Path(written["html"]).read_text().lstrip().lower().startswith("<!doctype html>")
+
+
+def test_the_audit_trail_records_each_run_and_detects_tampering(
+    pipeline_settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sovex.audit import default_log_path
+
+    raw = yaml.safe_load((PROJECT_ROOT / "examples" / "requests" / "diabetes-t2.yaml").read_text())
+    raw.update(id="audited-run", project="projet-audit")
+    request = tmp_path / "audited-run.yaml"
+    request.write_text(yaml.safe_dump(raw))
+    assert run_cli(pipeline_settings, "run", str(request)) == 0
+    extract_id = last_json_line(capsys.readouterr().out)["extract_id"]
+
+    assert run_cli(pipeline_settings, "audit", "verify") == 0
+    assert last_json_line(capsys.readouterr().out)["ok"] is True
+    assert run_cli(pipeline_settings, "audit", "show", "--json", "--limit", "200") == 0
+    records = last_json_line(capsys.readouterr().out)
+    actions = [r["action"] for r in records if r["subject"] == extract_id]
+    for action in ("run_started", "policy_decision", "gate_result", "extract_published"):
+        assert action in actions
+
+    log = default_log_path(pipeline_settings.state_dir)
+    tampered = tmp_path / "tampered.jsonl"
+    lines = log.read_text().splitlines()
+    record = json.loads(lines[1])
+    record["detail"]["tampered"] = True  # an edit after the fact, hash left as it was
+    lines[1] = json.dumps(record)
+    tampered.write_text("\n".join(lines) + "\n")
+    assert run_cli(pipeline_settings, "audit", "verify", "--log", str(tampered)) == 5
+    assert "record 2" in capsys.readouterr().err
