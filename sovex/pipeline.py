@@ -457,7 +457,12 @@ def check_release(
         ]
     directory = run_dir(settings, run["extract_id"])
     disclosure = json.loads((directory / DISCLOSURE_FILE).read_text())
-    checks = _person_level_checks(catalog, request.k_threshold, disclosure, parts)
+    # The published person table, read once for the person-level checks below.
+    person_paths = [p["path"] for p in parts if p["table"] == catalog.person_table]
+    persons = (
+        pa.concat_tables(pq.read_table(path) for path in person_paths) if person_paths else None
+    )
+    checks = _person_level_checks(catalog, request.k_threshold, disclosure, persons, parts)
     published_persons = sum(p["rows"] for p in parts if p["table"] == catalog.person_table)
     if any(p["table"] == catalog.person_table for p in parts):
         # Reconciliation: consented cohort − suppressed records = published persons.
@@ -501,7 +506,7 @@ def check_release(
     gate = {name: value for name, value in disclosure.items() if name != "kept_categories"}
     return {
         **gate,
-        "l_diversity": _l_diversity(catalog, disclosure, parts),
+        "l_diversity": _l_diversity(catalog, disclosure, persons, parts),
         "success": True,
         "expectations": expectations,
         "data_docs": f"{DATA_DOCS_DIR}/index.html",
@@ -547,7 +552,10 @@ def _data_docs_parts(parts_dir: Path) -> list[dict[str, Any]]:
 
 
 def _l_diversity(
-    catalog: SourceCatalog, disclosure: dict[str, Any], parts: list[dict]
+    catalog: SourceCatalog,
+    disclosure: dict[str, Any],
+    persons: pa.Table | None,
+    parts: list[dict],
 ) -> dict[str, int]:
     """Distinct l-diversity of each published `sensitive` column over the person-level
     equivalence classes: the fewest distinct values any class of patients shares."""
@@ -555,13 +563,9 @@ def _l_diversity(
 
     quasi_identifiers = disclosure["quasi_identifiers"]
     person_id = catalog.person_id_column
-    person_parts = [p["path"] for p in parts if p["table"] == catalog.person_table]
-    if not quasi_identifiers or not person_parts:
+    if not quasi_identifiers or persons is None or person_id not in persons.column_names:
         return {}
-    persons = pa.concat_tables(pq.read_table(path) for path in person_parts)
-    if person_id not in persons.column_names:
-        return {}
-    persons = persons.select([person_id, *quasi_identifiers])
+    classes = persons.select([person_id, *quasi_identifiers])
     result: dict[str, int] = {}
     for table_name in sorted({p["table"] for p in parts} & set(catalog.tables)):
         spec = catalog.tables[table_name]
@@ -574,23 +578,25 @@ def _l_diversity(
         ]
         if not sensitive or person_id not in published.column_names:
             continue
-        joined = published.select([person_id, *sensitive]).join(persons, person_id)
+        joined = published.select([person_id, *sensitive]).join(classes, person_id)
         for column in sensitive:
             result[f"{table_name}.{column}"] = l_diversity(joined, quasi_identifiers, column)
     return result
 
 
 def _person_level_checks(
-    catalog: SourceCatalog, k_threshold: int, disclosure: dict[str, Any], parts: list[dict]
+    catalog: SourceCatalog,
+    k_threshold: int,
+    disclosure: dict[str, Any],
+    persons: pa.Table | None,
+    parts: list[dict],
 ) -> list[tuple[str, str, int]]:
     """Checks over the published files themselves, independent of how they were made:
     k recomputed on the person table, and every person in every table is in it."""
     from transforms.release_gate import validate_k_anonymity
 
-    person_parts = [p["path"] for p in parts if p["table"] == catalog.person_table]
-    if not person_parts:
+    if persons is None:
         return []
-    persons = pa.concat_tables(pq.read_table(path) for path in person_parts)
     checks: list[tuple[str, str, int]] = []
     quasi_identifiers = disclosure["quasi_identifiers"]
     if quasi_identifiers:

@@ -34,7 +34,7 @@ def filter_expression(cohort_filter: CohortFilter) -> ds.Expression:
     raise ValueError(f"unsupported cohort filter op {cohort_filter.op!r}")
 
 
-def _distinct_ids(batches: Iterable[pa.RecordBatch], column: str) -> pa.Array:
+def distinct_ids(batches: Iterable[pa.RecordBatch], column: str) -> pa.Array:
     chunks = [pc.unique(batch.column(column)) for batch in batches if batch.num_rows]
     if not chunks:
         return pa.array([], type=pa.string())
@@ -45,9 +45,9 @@ def select_cohort(
     source: ParquetSource, person_table: str, person_id_column: str, filters: list[CohortFilter]
 ) -> pa.Array:
     """Ids of the patients matching every filter (all patients when there is none)."""
-    cohort = _distinct_ids(source.batches(person_table, [person_id_column]), person_id_column)
+    cohort = distinct_ids(source.batches(person_table, [person_id_column]), person_id_column)
     for cohort_filter in filters:
-        matching = _distinct_ids(
+        matching = distinct_ids(
             source.batches(
                 cohort_filter.table, [person_id_column], filter=filter_expression(cohort_filter)
             ),

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
+from transforms.cohort import distinct_ids
 from transforms.source import ParquetSource
 
 REGIME_OPT_IN = "opt_in"
@@ -66,12 +67,7 @@ def withdrawn_expression(purpose: str, as_of: date) -> ds.Expression:
 
 
 def _ids(source: ParquetSource, table: str, expression: ds.Expression) -> pa.Array:
-    chunks = [
-        batch.column("patient_id") for batch in source.batches(table, ["patient_id"], expression)
-    ]
-    if not chunks:
-        return pa.array([], type=pa.string())
-    return pc.unique(pa.chunked_array(chunks, type=pa.string()).combine_chunks())
+    return distinct_ids(source.batches(table, ["patient_id"], expression), "patient_id")
 
 
 def snapshot_sha256(purpose: str, as_of: date, included: pa.Array) -> str:

@@ -9,12 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from botocore.exceptions import ClientError
-from pydantic import ValidationError
-
 from sovex.errors import IntegrityError, InvalidInput
 from sovex.manifest import MANIFEST_NAME, Manifest
-from transforms.publish import EXTRACTS_ROOT, extract_prefix
+from transforms.publish import EXTRACTS_ROOT, extract_prefix, read_manifest_at
 
 CHUNK_BYTES = 1 << 20
 
@@ -29,16 +26,10 @@ class DownloadedExtract:
 
 
 def read_manifest(s3: Any, bucket: str, key: str) -> Manifest:
-    try:
-        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-            raise InvalidInput(f"s3://{bucket}/{key}: no such extract manifest") from None
-        raise
-    try:
-        return Manifest.model_validate(json.loads(body))
-    except (ValueError, ValidationError) as error:
-        raise IntegrityError(f"s3://{bucket}/{key}: manifest is not valid: {error}") from None
+    manifest = read_manifest_at(s3, bucket, key)
+    if manifest is None:
+        raise InvalidInput(f"s3://{bucket}/{key}: no such extract manifest")
+    return manifest
 
 
 def list_extracts(s3: Any, bucket: str, project: str | None = None) -> list[Manifest]:

@@ -184,16 +184,5 @@ def extract_table(
     close_part()
     if not parts:
         # An empty table is still published, with its schema, so readers see it exists.
-        part_path = out_dir / "part-00000.parquet"
-        pq.write_table(out_schema.empty_table(), part_path, compression=PARQUET_COMPRESSION)
-        writer = None
-        parts.append(
-            WrittenPart(
-                table=table.name,
-                path=part_path,
-                rows=0,
-                bytes=part_path.stat().st_size,
-                sha256=sha256_of(part_path),
-            )
-        )
+        parts.append(write_table_file(out_schema.empty_table(), table.name, out_dir))
     return parts

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError
+from pydantic import ValidationError
 
 from sovex.errors import EXIT_INVALID_INPUT, IntegrityError, UserError
 from sovex.manifest import MANIFEST_NAME, Manifest, ManifestFile
@@ -82,19 +83,24 @@ def _missing(error: ClientError) -> bool:
     return error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound")
 
 
-def read_published_manifest(s3: Any, bucket: str, prefix: str) -> Manifest | None:
-    """The extract's manifest if it is published, else None."""
+def read_manifest_at(s3: Any, bucket: str, key: str) -> Manifest | None:
+    """The manifest stored at `key`, None if there is none; an invalid one is an
+    integrity failure."""
     try:
-        body = s3.get_object(Bucket=bucket, Key=f"{prefix}/{MANIFEST_NAME}")["Body"].read()
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
     except ClientError as error:
         if _missing(error):
             return None
         raise
-    return Manifest.model_validate(json.loads(body))
+    try:
+        return Manifest.model_validate(json.loads(body))
+    except (ValueError, ValidationError) as error:
+        raise IntegrityError(f"s3://{bucket}/{key}: manifest is not valid: {error}") from None
 
 
-def manifest_exists(s3: Any, bucket: str, prefix: str) -> bool:
-    return read_published_manifest(s3, bucket, prefix) is not None
+def read_published_manifest(s3: Any, bucket: str, prefix: str) -> Manifest | None:
+    """The extract's manifest if it is published, else None."""
+    return read_manifest_at(s3, bucket, f"{prefix}/{MANIFEST_NAME}")
 
 
 def staging_prefix(prefix: str) -> str:

@@ -14,9 +14,7 @@ from policies.evaluator import Decision, evaluate_target
 from sovex.errors import ConfigurationError, PolicyRefused
 from sovex.settings import Settings
 from sovex.storage_server import LocalStorage
-from sovex.target import HostingTarget, load_target
-
-LOCAL_ENDPOINT = "local"
+from sovex.target import LOCAL_ENDPOINT, HostingTarget, load_target
 
 
 def target_path(settings: Settings, name: str) -> Path:
