@@ -87,6 +87,9 @@ class AuditAction(StrEnum):
     EXTRACT_PUBLISHED = "extract_published"
     EXTRACT_DOWNLOADED = "extract_downloaded"
     EXTRACT_DELETED = "extract_deleted"
+    ACCESS_GRANTED = "access_granted"
+    ACCESS_REVOKED = "access_revoked"
+    RETENTION_SWEEP = "retention_sweep"
     ANCHOR_WRITTEN = "anchor_written"
 
 
@@ -524,6 +527,46 @@ def anchor(
         at=when,
     )
     return key
+
+
+def latest_anchor(
+    s3: Any, bucket: str, key_prefix: str = ANCHOR_KEY_PREFIX
+) -> dict[str, Any] | None:
+    """The newest anchor in the bucket (keys sort by UTC time), None if there is none."""
+    keys: list[str] = []
+    paginator = s3.get_paginator("list_objects_v2")
+    for page in paginator.paginate(Bucket=bucket, Prefix=f"{key_prefix.strip('/')}/"):
+        keys += [item["Key"] for item in page.get("Contents", [])]
+    if not keys:
+        return None
+    key = max(keys)
+    try:
+        body = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+        if body.get("format") != ANCHOR_FORMAT:
+            raise ValueError("format")
+        head, seq = str(body["head"]), int(body["seq"])
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise IntegrityError(f"s3://{bucket}/{key}: not a sovex audit anchor") from None
+    return {"key": f"s3://{bucket}/{key}", "head": head, "seq": seq}
+
+
+def check_against_anchor(result: VerifyResult, path: Path, anchor: Mapping[str, Any]) -> None:
+    """What the chain alone cannot show: records cut off the end. The anchored record
+    must still be in the log, with the anchored hash (IntegrityError, exit 5, if not)."""
+    seq, head = int(anchor["seq"]), str(anchor["head"])
+    if result.records < seq:
+        raise IntegrityError(
+            f"audit log {path}: has {result.records} intact record(s) but {anchor['key']} "
+            f"attests record {seq}: records were removed from the end"
+        )
+    for record in AuditLog(path).records():
+        if record["seq"] == seq:
+            if record["hash"] != head:
+                raise IntegrityError(
+                    f"audit log {path}: record {seq} differs from the one anchored in "
+                    f"{anchor['key']}"
+                )
+            return
 
 
 def last_records(records: Iterable[dict[str, Any]], limit: int | None) -> list[dict[str, Any]]:

@@ -22,6 +22,7 @@ from rich.table import Table
 from sovex.errors import (
     EXIT_INTERNAL,
     EXIT_POLICY_REFUSED,
+    PolicyRefused,
     SovexError,
     UserError,
     exit_code_for,
@@ -44,6 +45,10 @@ app.add_typer(storage_app, name="storage")
 app.add_typer(policy_app, name="policy")
 audit_app = typer.Typer(no_args_is_help=True, help="The hash-chained audit log.")
 app.add_typer(audit_app, name="audit")
+retention_app = typer.Typer(no_args_is_help=True, help="Retention of published extracts.")
+app.add_typer(retention_app, name="retention")
+access_app = typer.Typer(no_args_is_help=True, help="Projects' read-only access to extracts.")
+app.add_typer(access_app, name="access")
 
 # Messages are not hard-wrapped: paths and URIs stay copyable.
 console = Console(stderr=True, soft_wrap=True)
@@ -169,11 +174,13 @@ def extract_list(
     target: Annotated[str, typer.Option(help="Hosting target")] = "local-seaweedfs",
     as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
 ) -> None:
-    """Extracts published on a target (those with a manifest)."""
+    """Extracts published on a target (those with a manifest). With --project, listed
+    with that project's own read-only credentials."""
     from transforms.download import list_extracts
     from transforms.storage_client import reading_client
 
-    s3, hosting = reading_client(state.settings, target)
+    credentials = _project_credentials(project, None) if project else None
+    s3, hosting = reading_client(state.settings, target, credentials)
     manifests = list_extracts(s3, hosting.bucket, project)
     if as_json:
         _emit_json(
@@ -206,12 +213,17 @@ def extract_download(
     project: Annotated[str, typer.Option(help="The extract's project")],
     to: Annotated[Path | None, typer.Option(help="Destination folder")] = None,
     target: Annotated[str, typer.Option(help="Hosting target")] = "local-seaweedfs",
+    credentials: Annotated[
+        Path | None,
+        typer.Option(help="The project's credentials file (default: <state>/credentials/P.json)"),
+    ] = None,
 ) -> None:
-    """Download an extract; every file's sha256 and size are checked against the manifest."""
+    """Download an extract with the project's read-only credentials; every file's sha256
+    and size are checked against the manifest."""
     from transforms.download import download_extract
     from transforms.storage_client import reading_client
 
-    s3, hosting = reading_client(state.settings, target)
+    s3, hosting = reading_client(state.settings, target, _project_credentials(project, credentials))
     destination = to or state.settings.downloads_dir
     with console.status(f"downloading {extract_id}…"):
         downloaded = download_extract(s3, hosting.bucket, project, extract_id, destination)
@@ -234,6 +246,12 @@ def extract_download(
             "files": downloaded.files,
         }
     )
+
+
+def _project_credentials(project: str, path: Path | None) -> Any:
+    from sovex.project_access import credentials_path, read_credentials
+
+    return read_credentials(path or credentials_path(state.settings, project), project)
 
 
 @app.command("airflow-ui")
@@ -334,6 +352,113 @@ def policy_report(
     _emit_json({"html": str(html_path), "markdown": str(md_path)})
 
 
+@retention_app.command("sweep")
+def retention_sweep(
+    target: Annotated[str, typer.Option(help="Hosting target")] = "local-seaweedfs",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only say what would go")] = False,
+) -> None:
+    """Delete every extract whose retention date has passed; each deletion is audited.
+    Exit 5 if any expired extract could not be deleted (the others still are)."""
+    from sovex.errors import IntegrityError
+    from sovex.retention_sweep import sweep_retention
+
+    report = sweep_retention(state.settings, target, datetime.now(UTC), dry_run=dry_run)
+    verb = "would delete" if dry_run else "deleted"
+    for deleted in report.deleted:
+        console.print(
+            f"{verb} {deleted.project}/{deleted.extract_id} "
+            f"(retention until {deleted.retention_until}, {deleted.objects} objects)"
+        )
+    console.print(
+        f"{report.examined} extract(s) examined, {len(report.deleted)} {verb}, "
+        f"{report.kept} still retained, {len(report.failures)} failed"
+    )
+    _emit_json(report.to_json())
+    if report.failures:
+        raise IntegrityError(
+            "retention sweep incomplete:\n"
+            + "\n".join(f"{f.prefix}: {f.reason}" for f in report.failures)
+        )
+
+
+@access_app.command("grant")
+def access_grant(
+    project: str,
+    target: Annotated[str, typer.Option(help="Hosting target")] = "local-seaweedfs",
+) -> None:
+    """Create (or re-apply) the project's read-only identity; prints where its
+    credentials file is (never the secret itself)."""
+    from sovex.audit import AuditAction, AuditLog, default_log_path
+    from sovex.project_access import (
+        credentials_path,
+        grant_access,
+        identity_name,
+        require_local_storage_credentials,
+    )
+    from transforms.storage_client import decide_for_target
+
+    # The policy is decided first: no identity is created on a refused store.
+    decision, hosting, _ = decide_for_target(state.settings, target)
+    if not decision.allowed:
+        raise PolicyRefused(hosting.name, [reason.message for reason in decision.reasons])
+    require_local_storage_credentials(hosting.credentials.source, hosting.name)
+    grant_access(state.settings, project, hosting.bucket)
+    path = credentials_path(state.settings, project)
+    AuditLog(default_log_path(state.settings.state_dir)).append(
+        state.settings.user,
+        AuditAction.ACCESS_GRANTED,
+        project,
+        {"identity": identity_name(project), "scope": f"s3://{hosting.bucket}/extracts/{project}/"},
+    )
+    console.print(f"read-only access for {project}: credentials in {path}")
+    _emit_json({"project": project, "identity": identity_name(project), "credentials": str(path)})
+
+
+@access_app.command("revoke")
+def access_revoke(project: str) -> None:
+    """Remove the project's identity and its credentials file."""
+    from sovex.audit import AuditAction, AuditLog, default_log_path
+    from sovex.project_access import identity_name, revoke_access
+
+    revoke_access(state.settings, project)
+    AuditLog(default_log_path(state.settings.state_dir)).append(
+        state.settings.user,
+        AuditAction.ACCESS_REVOKED,
+        project,
+        {"identity": identity_name(project), "reason": "revoked by hand"},
+    )
+    console.print(f"access revoked for {project}")
+    _emit_json({"project": project, "revoked": True})
+
+
+@access_app.command("policy")
+def access_policy(
+    project: str,
+    principal: Annotated[str, typer.Option(help="ARN of the project's identity on the store")],
+    target: Annotated[str, typer.Option(help="Hosting target")] = "local-seaweedfs",
+) -> None:
+    """The same read-only grant as an S3 bucket policy (JSON), for stores other than the
+    local one."""
+    from sovex.project_access import bucket_policy
+    from sovex.target import load_target
+    from transforms.storage_client import target_path
+
+    hosting = load_target(target_path(state.settings, target))
+    _emit_json(bucket_policy(hosting.bucket, project, principal))
+
+
+@audit_app.command("anchor")
+def audit_anchor(
+    target: Annotated[str, typer.Option(help="Hosting target")] = "local-seaweedfs",
+) -> None:
+    """Copy the verified head hash of the audit log to the audit bucket, object-locked."""
+    from sovex.audit_anchoring import AUDIT_BUCKET, anchor_audit_log
+
+    key = anchor_audit_log(state.settings, target, datetime.now(UTC))
+    console.print(f"anchored: s3://{AUDIT_BUCKET}/{key}")
+    _emit_json({"anchor": f"s3://{AUDIT_BUCKET}/{key}"})
+
+
 def _audit_log_path(log: Path | None) -> Path:
     from sovex.audit import default_log_path
     from sovex.errors import InvalidInput
@@ -349,13 +474,30 @@ def audit_verify(
     log: Annotated[
         Path | None, typer.Option(help="Audit log (default: <state dir>/audit/audit.jsonl)")
     ] = None,
+    anchored: Annotated[
+        str | None,
+        typer.Option(
+            "--anchored-on",
+            help="Also check the newest anchor on this hosting target (catches cut-off records)",
+        ),
+    ] = None,
 ) -> None:
     """Recompute every hash, link and seq (exit 0 intact, 5 tampered: names the first bad)."""
-    from sovex.audit import verify
+    from sovex.audit import check_against_anchor, latest_anchor, verify
 
-    result = verify(_audit_log_path(log))
-    _emit_json(result.to_json())
+    path = _audit_log_path(log)
+    result = verify(path)
+    anchor = None
+    if anchored is not None and result.ok:
+        from sovex.audit_anchoring import AUDIT_BUCKET
+        from transforms.storage_client import reading_client
+
+        s3, _ = reading_client(state.settings, anchored)
+        anchor = latest_anchor(s3, AUDIT_BUCKET)
+    _emit_json({**result.to_json(), "anchor": anchor})
     result.raise_if_bad()  # IntegrityError: exit 5, naming the first bad record
+    if anchor is not None:
+        check_against_anchor(result, path, anchor)
     console.print(f"[green]intact[/green]: {escape(str(result.path))} ({result.records} records)")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 MANIFEST_NAME = "_manifest.json"
-MANIFEST_SCHEMA_VERSION = 1
+MANIFEST_SCHEMA_VERSION = 2  # 2: retention (object-lock deadline)
 
 
 class ManifestFile(BaseModel):
@@ -38,6 +38,13 @@ class ConsentRecord(BaseModel):
     included: int
     excluded_withdrawn: int
     excluded_no_consent: int
+
+
+class RetentionRecord(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    until: str  # the request's retention date (ISO date)
+    locked_until: str  # object-lock deadline of every file (ISO datetime, UTC)
+    mode: str  # S3 object-lock mode: COMPLIANCE
 
 
 class GateRecord(BaseModel):
@@ -73,5 +80,6 @@ class Manifest(BaseModel):
     policy: PolicyRecord
     consent: ConsentRecord
     release_gate: GateRecord
+    retention: RetentionRecord
     tables: dict[str, int]
     files: list[ManifestFile]

@@ -25,7 +25,14 @@ import pyarrow.parquet as pq
 import sovex
 from sovex.catalog import Role, SourceCatalog, load_catalog
 from sovex.errors import GateFailed, IntegrityError, PolicyRefused, SovexError, exit_code_for
-from sovex.manifest import ConsentRecord, GateRecord, Manifest, ManifestFile, PolicyRecord
+from sovex.manifest import (
+    ConsentRecord,
+    GateRecord,
+    Manifest,
+    ManifestFile,
+    PolicyRecord,
+    RetentionRecord,
+)
 from sovex.request import ExtractRequest, load_request
 from sovex.settings import PROJECT_ROOT, Settings
 
@@ -624,6 +631,29 @@ def _person_level_checks(
     return checks
 
 
+def _grant_project_access(
+    settings: Settings, run: dict[str, Any], target: Any, project: str
+) -> None:
+    """The project's read-only identity, so its researchers can fetch what was published.
+    Other stores get the same grant as a bucket policy, applied by their operator."""
+    from sovex.project_access import credentials_path, grant_access, identity_name
+
+    if target.credentials.source != "local-storage":
+        return
+    grant_access(settings, project, target.bucket)
+    audit(
+        settings,
+        run,
+        "access_granted",
+        {
+            "project": project,
+            "identity": identity_name(project),
+            "scope": f"s3://{target.bucket}/extracts/{project}/",
+            "credentials_file": str(credentials_path(settings, project)),
+        },
+    )
+
+
 @step
 def publish(
     settings: Settings,
@@ -635,12 +665,19 @@ def publish(
 ) -> dict[str, Any]:
     """Upload the parts and the manifest, last. The policy is decided again right here."""
     from anonymization.keys import key_fingerprint
-    from transforms.publish import LocalPart, extract_prefix, publish_extract
+    from transforms.publish import (
+        LOCK_MODE,
+        LocalPart,
+        extract_prefix,
+        publish_extract,
+        retention_deadline,
+    )
     from transforms.storage_client import publishing_client
 
     request, _ = _load(settings, run)
     s3, target, decision = publishing_client(settings, request.target)
     prefix = extract_prefix(request.project, run["extract_id"])
+    retain_until = retention_deadline(request.retention_until)
     parts_dir = run_dir(settings, run["extract_id"]) / "parts"
     local_parts = [
         LocalPart(
@@ -680,12 +717,17 @@ def publish(
             ),
             consent=ConsentRecord(**consent),
             release_gate=GateRecord(**gate),
+            retention=RetentionRecord(
+                until=request.retention_until.isoformat(),
+                locked_until=retain_until.isoformat(),
+                mode=LOCK_MODE,
+            ),
             tables=tables,
             files=files,
         )
 
     manifest = publish_extract(
-        s3, target.bucket, prefix, local_parts, build_manifest, run["request_sha256"]
+        s3, target.bucket, prefix, local_parts, build_manifest, run["request_sha256"], retain_until
     )
     directory = run_dir(settings, run["extract_id"])
     result = {
@@ -716,8 +758,10 @@ def publish(
             "files": len(manifest.files),
             "request_sha256": manifest.request_sha256,
             "key_fingerprint": manifest.key_fingerprint,
+            "locked_until": manifest.retention.locked_until,
         },
     )
+    _grant_project_access(settings, run, target, request.project)
     record_outcome(directory, "publish", None)
     shutil.rmtree(directory / "parts", ignore_errors=True)
     return result

@@ -56,6 +56,11 @@ class Settings:
         return self.state_dir / "logs"
 
     @property
+    def credentials_dir(self) -> Path:
+        """Per-project read-only S3 credentials (0600 files), handed to researchers."""
+        return self.state_dir / "credentials"
+
+    @property
     def downloads_dir(self) -> Path:
         return self.state_dir / "downloads"
 

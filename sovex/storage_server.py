@@ -38,6 +38,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from sovex.errors import ConfigurationError
+from transforms.publish import object_lock_enabled
 
 DEFAULT_BUCKETS = ("sovex-extracts", "sovex-audit")
 
@@ -265,6 +266,10 @@ class LocalStorage:
             data_dir=self.data_dir,
             log_file=self.log_file,
         )
+
+    def running_server(self) -> dict[str, Any] | None:
+        """server.json of the running server (pid, ports, endpoint), None if stopped."""
+        return self._running_server()
 
     def endpoint(self) -> StorageEndpoint:
         server = self._running_server()
@@ -534,21 +539,111 @@ def _admin_candidates() -> Iterator[int]:
 
 
 def ensure_buckets(endpoint: StorageEndpoint, buckets: Sequence[str]) -> None:
-    """Create the buckets that are missing (the server never creates them implicitly)."""
+    """Create the buckets that are missing (the server never creates them implicitly),
+    each with object lock enabled (extracts and audit anchors are written in COMPLIANCE
+    mode) and SSE-S3 as the default encryption. A bucket created by an older version
+    without object lock gets it enabled (versioning first, as S3 requires)."""
     client = endpoint.s3_client()
     existing = {bucket["Name"] for bucket in client.list_buckets().get("Buckets", [])}
     for bucket in buckets:
-        if bucket in existing:
-            continue
         try:
-            client.create_bucket(Bucket=bucket)
+            if bucket not in existing:
+                _create_locked_bucket(client, bucket)
+            if not object_lock_enabled(client, bucket):
+                client.put_bucket_versioning(
+                    Bucket=bucket, VersioningConfiguration={"Status": "Enabled"}
+                )
+                client.put_object_lock_configuration(
+                    Bucket=bucket, ObjectLockConfiguration={"ObjectLockEnabled": "Enabled"}
+                )
+            client.put_bucket_encryption(
+                Bucket=bucket,
+                ServerSideEncryptionConfiguration={
+                    "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+                },
+            )
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "")
-            if code in {"BucketAlreadyOwnedByYou", "BucketAlreadyExists"}:
-                continue
             raise ConfigurationError(
-                f"local storage: cannot create bucket {bucket!r} ({code or error})"
+                f"local storage: cannot prepare bucket {bucket!r} ({code or error})"
             ) from error
+
+
+def _create_locked_bucket(client: Any, bucket: str) -> None:
+    try:
+        client.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=True)
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code not in {"BucketAlreadyOwnedByYou", "BucketAlreadyExists"}:
+            raise
+
+
+# -- identities added while the server runs ----------------------------------------------
+# Identities in -s3.config are read once at start. Project identities are added and
+# removed at run time through `weed shell s3.configure`, which stores them in the filer
+# (so they survive restarts) and the S3 gateway picks them up within a moment.
+SHELL_TIMEOUT_S = 30
+
+
+def _shell_addresses(server: dict[str, Any]) -> list[str]:
+    ports = server["ports"]
+    # "host:port.grpcport" tells weed shell both ports of a component.
+    return [
+        f"-master={LOOPBACK}:{ports['master.port']}.{ports['master.port.grpc']}",
+        f"-filer={LOOPBACK}:{ports['filer.port']}.{ports['filer.port.grpc']}",
+    ]
+
+
+def _run_shell(storage: LocalStorage, command: str, what: str) -> None:
+    """Run one `weed shell` command. The command goes through stdin (never argv, which
+    any local user can read in /proc), and its output is discarded unread because
+    s3.configure prints every identity's secret key."""
+    server = storage.running_server()
+    if server is None:
+        raise ConfigurationError("local storage is not running: run `sovex storage up`")
+    try:
+        completed = subprocess.run(
+            [str(storage.weed_binary), "shell", *_shell_addresses(server)],
+            input=command + "\n",
+            text=True,
+            capture_output=True,
+            timeout=SHELL_TIMEOUT_S,
+            env={"PATH": os.defpath, "HOME": str(storage.storage_dir)},
+            cwd=storage.storage_dir,
+        )
+    except subprocess.TimeoutExpired:
+        raise ConfigurationError(
+            f"local storage: `weed shell` did not finish {what} within {SHELL_TIMEOUT_S} s"
+        ) from None
+    if completed.returncode != 0:
+        raise ConfigurationError(
+            f"local storage: `weed shell` failed {what} (exit {completed.returncode})"
+        )
+
+
+def add_identity(
+    storage: LocalStorage, name: str, access_key: str, secret_key: str, actions: Sequence[str]
+) -> None:
+    """Add (or extend) an S3 identity with exactly these actions, e.g.
+    `Read:bucket/prefix/*`. Idempotent for the same key and actions."""
+    for value, label in ((name, "name"), (access_key, "access key"), (secret_key, "secret key")):
+        if not re.fullmatch(r"[A-Za-z0-9_.-]+", value):
+            raise ConfigurationError(f"local storage identity: invalid {label}")
+    if not actions or any(not re.fullmatch(r"[A-Za-z]+(:[A-Za-z0-9_.*/-]+)?", a) for a in actions):
+        raise ConfigurationError(f"local storage identity {name!r}: invalid actions")
+    _run_shell(
+        storage,
+        f"s3.configure -user={name} -access_key={access_key} -secret_key={secret_key} "
+        f"-actions={','.join(actions)} -apply",
+        f"adding identity {name!r}",
+    )
+
+
+def remove_identity(storage: LocalStorage, name: str) -> None:
+    """Remove an identity added by `add_identity` (its keys and actions)."""
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+        raise ConfigurationError("local storage identity: invalid name")
+    _run_shell(storage, f"s3.configure -user={name} -delete -apply", f"removing {name!r}")
 
 
 def _signal_server(server: dict[str, Any], signum: int) -> None:

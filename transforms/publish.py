@@ -2,6 +2,13 @@
 
 The manifest is written with `If-None-Match: *`, so two runs can never both publish the
 same extract id; a reader trusts only what the manifest lists.
+
+Retention: the bucket must have object lock enabled. The manifest is written in
+COMPLIANCE mode until the retention deadline and every part is locked right after it, so
+nobody (not even the store's admin) can delete or overwrite a published file before
+then. Parts are locked only once the manifest exists: an interrupted attempt leaves
+unlocked leftovers the next attempt can delete, never locked orphans. A rerun after a
+crash between the manifest and the last lock finishes the locking.
 """
 
 from __future__ import annotations
@@ -11,13 +18,14 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
-from sovex.errors import EXIT_INVALID_INPUT, IntegrityError, UserError
+from sovex.errors import EXIT_INVALID_INPUT, ConfigurationError, IntegrityError, UserError
 from sovex.manifest import MANIFEST_NAME, Manifest, ManifestFile
 
 EXTRACTS_ROOT = "extracts"
@@ -25,6 +33,32 @@ EXTRACTS_ROOT = "extracts"
 STAGING_ROOT = "_staging"
 # Server-side encryption with keys managed by the store (SSE-S3): required for every object.
 SERVER_SIDE_ENCRYPTION = "AES256"
+# Nobody, the bucket owner included, may shorten or remove the retention.
+LOCK_MODE = "COMPLIANCE"
+
+
+def retention_deadline(retention_until: date) -> datetime:
+    """Objects stay locked through the request's retention date: until the next midnight UTC."""
+    return datetime.combine(retention_until + timedelta(days=1), time(0), tzinfo=UTC)
+
+
+def object_lock_enabled(s3: Any, bucket: str) -> bool:
+    """Whether the bucket accepts object-lock retention (S3 GetObjectLockConfiguration)."""
+    try:
+        configuration = s3.get_object_lock_configuration(Bucket=bucket)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ObjectLockConfigurationNotFoundError":
+            return False
+        raise
+    return configuration.get("ObjectLockConfiguration", {}).get("ObjectLockEnabled") == "Enabled"
+
+
+def require_object_lock(s3: Any, bucket: str) -> None:
+    if not object_lock_enabled(s3, bucket):
+        raise ConfigurationError(
+            f"bucket {bucket!r}: object lock is not enabled, so the retention date cannot be "
+            "enforced; create the bucket with object lock (`sovex storage up` does)"
+        )
 
 
 class AlreadyPublished(UserError):
@@ -77,6 +111,8 @@ def upload_part(s3: Any, bucket: str, key: str, part: LocalPart) -> None:
             f"s3://{bucket}/{key}: stored size {head['ContentLength']} differs from "
             f"the {part.bytes} bytes written"
         )
+    if head.get("ServerSideEncryption") != SERVER_SIDE_ENCRYPTION:
+        raise IntegrityError(f"s3://{bucket}/{key}: the store did not encrypt it (SSE-S3)")
 
 
 def _missing(error: ClientError) -> bool:
@@ -115,14 +151,35 @@ def _keys_under(s3: Any, bucket: str, prefix: str) -> list[str]:
     return keys
 
 
+def object_versions(s3: Any, bucket: str, prefix: str) -> list[tuple[str, str | None]]:
+    """Every (key, version id) under the prefix, delete markers included: in a versioned
+    bucket a plain delete only hides an object, its bytes stay as an older version."""
+    versions: list[tuple[str, str | None]] = []
+    paginator = s3.get_paginator("list_object_versions")
+    for page in paginator.paginate(Bucket=bucket, Prefix=f"{prefix}/"):
+        for item in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]:
+            versions.append((item["Key"], item.get("VersionId")))
+    return versions
+
+
+def delete_versions(s3: Any, bucket: str, versions: list[tuple[str, str | None]]) -> None:
+    """Delete these object versions for good; a refusal (e.g. still locked) is raised."""
+    for key, version_id in versions:
+        if version_id in (None, "null"):
+            s3.delete_object(Bucket=bucket, Key=key)
+        else:
+            s3.delete_object(Bucket=bucket, Key=key, VersionId=version_id)
+
+
 def remove_leftovers(s3: Any, bucket: str, prefix: str) -> int:
     """Delete what an interrupted attempt left: staged parts, parts promoted without a
-    manifest (never visible to readers), unfinished multipart uploads. Returns the count."""
+    manifest (never visible to readers, never locked), unfinished multipart uploads.
+    Returns the count."""
     removed = 0
     for area in (staging_prefix(prefix), prefix):
-        for key in _keys_under(s3, bucket, area):
-            s3.delete_object(Bucket=bucket, Key=key)
-            removed += 1
+        versions = object_versions(s3, bucket, area)
+        delete_versions(s3, bucket, versions)
+        removed += len(versions)
         try:
             uploads = s3.list_multipart_uploads(Bucket=bucket, Prefix=f"{area}/").get("Uploads", [])
         except ClientError:
@@ -131,6 +188,19 @@ def remove_leftovers(s3: Any, bucket: str, prefix: str) -> int:
             s3.abort_multipart_upload(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
             removed += 1
     return removed
+
+
+def lock_until(s3: Any, bucket: str, key: str, retain_until: datetime) -> None:
+    """COMPLIANCE retention on the current version, unless it is already locked as long."""
+    head = s3.head_object(Bucket=bucket, Key=key)
+    current = head.get("ObjectLockRetainUntilDate")
+    if head.get("ObjectLockMode") == LOCK_MODE and current is not None and current >= retain_until:
+        return
+    s3.put_object_retention(
+        Bucket=bucket,
+        Key=key,
+        Retention={"Mode": LOCK_MODE, "RetainUntilDate": retain_until},
+    )
 
 
 def _promote(s3: Any, bucket: str, source_key: str, key: str, part: LocalPart) -> None:
@@ -154,17 +224,20 @@ def publish_extract(
     parts: list[LocalPart],
     build_manifest: Callable[[list[ManifestFile]], Manifest],
     request_sha256: str,
+    retain_until: datetime,
     progress: Callable[[str], None] | None = None,
 ) -> Manifest:
     """Publish atomically: parts to staging (each checked by the store's SHA-256 and by
-    size), promoted, then the manifest written last with If-None-Match. A reader sees
-    the whole extract or nothing; a rerun of the same run after a crash cleans up and
-    completes, and a rerun after success changes nothing."""
+    size), promoted, then the manifest written last with If-None-Match, then every part
+    locked until `retain_until`. A reader sees the whole extract or nothing; a rerun of
+    the same run after a crash cleans up and completes, and a rerun after success only
+    finishes what a crash may have left (staged copies, missing locks)."""
+    require_object_lock(s3, bucket)
     published = read_published_manifest(s3, bucket, prefix)
     if published is not None:
         if published.request_sha256 != request_sha256:
             raise AlreadyPublished(f"s3://{bucket}/{prefix}: already published (manifest exists)")
-        # The same run again: complete already; a crash may have left staged copies.
+        _lock_files(s3, bucket, prefix, published)
         _delete_staging(s3, bucket, prefix)
         return published
     remove_leftovers(s3, bucket, prefix)
@@ -196,6 +269,8 @@ def publish_extract(
             ChecksumSHA256=base64.b64encode(hashlib.sha256(body).digest()).decode(),
             ServerSideEncryption=SERVER_SIDE_ENCRYPTION,
             ContentType="application/json",
+            ObjectLockMode=LOCK_MODE,
+            ObjectLockRetainUntilDate=retain_until,
         )
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") in ("PreconditionFailed", "412"):
@@ -203,10 +278,16 @@ def publish_extract(
                 f"s3://{bucket}/{prefix}: another run published this extract first"
             ) from None
         raise
+    _lock_files(s3, bucket, prefix, manifest)
     _delete_staging(s3, bucket, prefix)
     return manifest
 
 
+def _lock_files(s3: Any, bucket: str, prefix: str, manifest: Manifest) -> None:
+    retain_until = datetime.fromisoformat(manifest.retention.locked_until)
+    for file in manifest.files:
+        lock_until(s3, bucket, f"{prefix}/{file.key}", retain_until)
+
+
 def _delete_staging(s3: Any, bucket: str, prefix: str) -> None:
-    for key in _keys_under(s3, bucket, staging_prefix(prefix)):
-        s3.delete_object(Bucket=bucket, Key=key)
+    delete_versions(s3, bucket, object_versions(s3, bucket, staging_prefix(prefix)))

@@ -12,6 +12,7 @@ from typing import Any
 
 from policies.evaluator import Decision, evaluate_target
 from sovex.errors import ConfigurationError, PolicyRefused
+from sovex.project_access import ProjectCredentials
 from sovex.settings import Settings
 from sovex.storage_server import LocalStorage
 from sovex.target import LOCAL_ENDPOINT, HostingTarget, load_target
@@ -39,23 +40,38 @@ def decide_for_target(settings: Settings, name: str) -> tuple[Decision, HostingT
     return evaluate_target(target, resolved_endpoint=resolved), target, endpoint_url
 
 
-def _client_for(settings: Settings, target: HostingTarget, endpoint_url: str) -> Any:
-    """A client bound to exactly the endpoint the policy decided on."""
+def _client_for(
+    settings: Settings,
+    target: HostingTarget,
+    endpoint_url: str,
+    project_credentials: ProjectCredentials | None = None,
+) -> Any:
+    """A client bound to exactly the endpoint the policy decided on; with a project's
+    credentials when given (read-only, its own prefix), else the store's admin identity."""
     source = target.credentials.source
     if source == "local-storage":
-        local = LocalStorage(settings.storage_dir).endpoint()
-        return replace(local, endpoint_url=endpoint_url).s3_client()
+        local = replace(LocalStorage(settings.storage_dir).endpoint(), endpoint_url=endpoint_url)
+        if project_credentials is not None:
+            local = replace(
+                local,
+                access_key=project_credentials.access_key,
+                secret_key=project_credentials.secret_key,
+            )
+        return local.s3_client()
     raise ConfigurationError(
         f"hosting target {target.name!r}: credentials source {source!r} is not supported "
         "by this version (only the local storage's)"
     )
 
 
-def _allowed_client(settings: Settings, name: str) -> tuple[Any, HostingTarget, Decision]:
+def _allowed_client(
+    settings: Settings, name: str, project_credentials: ProjectCredentials | None = None
+) -> tuple[Any, HostingTarget, Decision]:
     decision, target, endpoint_url = decide_for_target(settings, name)
     if not decision.allowed:
         raise PolicyRefused(target.name, [reason.message for reason in decision.reasons])
-    return _client_for(settings, target, endpoint_url), target, decision
+    client = _client_for(settings, target, endpoint_url, project_credentials)
+    return client, target, decision
 
 
 def publishing_client(settings: Settings, name: str) -> tuple[Any, HostingTarget, Decision]:
@@ -63,7 +79,10 @@ def publishing_client(settings: Settings, name: str) -> tuple[Any, HostingTarget
     return _allowed_client(settings, name)
 
 
-def reading_client(settings: Settings, name: str) -> tuple[Any, HostingTarget]:
-    """A client to list and download extracts; a refused target is not read from either."""
-    client, target, _ = _allowed_client(settings, name)
+def reading_client(
+    settings: Settings, name: str, project_credentials: ProjectCredentials | None = None
+) -> tuple[Any, HostingTarget]:
+    """A client to list and download extracts; a refused target is not read from either.
+    Researchers read with their project's credentials, which see only that project."""
+    client, target, _ = _allowed_client(settings, name, project_credentials)
     return client, target

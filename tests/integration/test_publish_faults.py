@@ -10,6 +10,7 @@ import random
 import signal
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -22,11 +23,19 @@ from sovex.manifest import (
     Manifest,
     ManifestFile,
     PolicyRecord,
+    RetentionRecord,
 )
 from sovex.storage_server import LocalStorage
 from transforms.download import download_extract
 from transforms.extract import sha256_of
-from transforms.publish import STAGING_ROOT, LocalPart, extract_prefix, publish_extract
+from transforms.publish import (
+    LOCK_MODE,
+    STAGING_ROOT,
+    LocalPart,
+    extract_prefix,
+    object_versions,
+    publish_extract,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -38,6 +47,7 @@ KILL_SEED = 20261129
 MAX_KILL_DELAY_S = 1.2
 BUCKET = "sovex-extracts"
 REQUEST_SHA256 = "a" * 64
+RETAIN_UNTIL = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
 
 
 def make_parts(directory: Path) -> list[LocalPart]:
@@ -99,6 +109,11 @@ def manifest_for(extract_id: str, files: list[ManifestFile]) -> Manifest:
             l_diversity={},
             expectations=[],
         ),
+        retention=RetentionRecord(
+            until=RETAIN_UNTIL.date().isoformat(),
+            locked_until=RETAIN_UNTIL.isoformat(),
+            mode=LOCK_MODE,
+        ),
         tables={"measurements": PARTS * ROWS_PER_PART},
         files=files,
     )
@@ -114,6 +129,7 @@ def publish(storage: LocalStorage, parts: list[LocalPart], extract_id: str) -> M
         parts,
         lambda files: manifest_for(extract_id, files),
         REQUEST_SHA256,
+        RETAIN_UNTIL,
     )
 
 
@@ -165,7 +181,14 @@ def test_killing_the_store_during_publish_never_leaves_a_partial_extract(tmp_pat
             assert sorted(k for k in keys if k.startswith(prefix + "/")) == sorted(
                 [f"{prefix}/_manifest.json"] + [f"{prefix}/{f.key}" for f in manifest.files]
             )
-            assert not [k for k in keys if k.startswith(STAGING_ROOT + "/")]
+            # No staged bytes left, not even as hidden versions of a versioned bucket.
+            assert not object_versions(s3, BUCKET, STAGING_ROOT)
+            # One version per published key: nothing an interrupted attempt left behind.
+            assert len(object_versions(s3, BUCKET, prefix)) == len(manifest.files) + 1
+            for file in manifest.files:
+                head = s3.head_object(Bucket=BUCKET, Key=f"{prefix}/{file.key}")
+                assert head["ObjectLockMode"] == LOCK_MODE
+                assert head["ObjectLockRetainUntilDate"] == RETAIN_UNTIL
         published = [k for k in all_keys(storage) if k.endswith("/_manifest.json")]
         assert len(published) == ROUNDS
         # Most rounds must really have been interrupted for the test to mean something.

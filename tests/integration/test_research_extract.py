@@ -343,3 +343,29 @@ def test_a_rerun_of_the_same_run_changes_nothing_and_another_request_cannot_take
         run_request(pipeline_settings, changed, RUN_TIME)
     assert raised.value.exit_code == 2
     assert bucket_keys(pipeline_settings) == before
+
+
+def test_published_files_are_locked_until_the_retention_date_and_readable_by_the_project(
+    pipeline_settings: Settings, published: RunResult, tmp_path: Path
+) -> None:
+    from sovex.project_access import credentials_path, read_credentials
+
+    s3, target = reading_client(pipeline_settings, "local-seaweedfs")
+    prefix = f"extracts/parcours-diabete/{published.extract_id}"
+    manifest = download_extract(
+        s3, target.bucket, "parcours-diabete", published.extract_id, tmp_path
+    )
+    assert manifest.manifest.retention.until == "2028-12-31"
+    for key in [f"{prefix}/_manifest.json"] + [
+        f"{prefix}/{f.key}" for f in manifest.manifest.files
+    ]:
+        head = s3.head_object(Bucket=target.bucket, Key=key)
+        assert head["ObjectLockMode"] == "COMPLIANCE"
+        assert head["ObjectLockRetainUntilDate"] == datetime(2029, 1, 1, tzinfo=UTC)
+        assert head["ServerSideEncryption"] == "AES256"
+    credentials = read_credentials(credentials_path(pipeline_settings, "parcours-diabete"))
+    project_s3, _ = reading_client(pipeline_settings, "local-seaweedfs", credentials)
+    again = download_extract(
+        project_s3, target.bucket, "parcours-diabete", published.extract_id, tmp_path / "project"
+    )
+    assert again.files == len(manifest.manifest.files)

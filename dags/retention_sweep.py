@@ -1,0 +1,82 @@
+"""retention_sweep: every day, delete the extracts whose retention date has passed, then
+anchor the audit log's head (so the deletions just recorded are attested too).
+
+This file only wires the tasks; their bodies are one call each into `sovex`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import pendulum
+from airflow.sdk import Param, dag, task
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sovex.settings import Settings
+
+DEFAULT_ARGS = {
+    "owner": "data-steward",
+    # A store briefly unreachable is transient; the sweep is idempotent, so retry.
+    "retries": 2,
+    "retry_delay": timedelta(minutes=10),
+    "execution_timeout": timedelta(hours=2),
+}
+
+
+def _settings() -> Settings:
+    import os
+
+    from sovex.settings import settings_from_environ
+
+    # A task is an entry point: the environment is read here, once, and passed down.
+    return settings_from_environ(os.environ)
+
+
+def _sweep_time(context: dict[str, Any]) -> datetime:
+    # The end of the run's interval: a daily run sweeps what expired by then, and a
+    # rerun of an old run never deletes what expired later.
+    return context.get("data_interval_end") or context["dag_run"].run_after
+
+
+@dag(
+    dag_id="retention_sweep",
+    description="Daily deletion of expired extracts, each recorded; audit head anchored",
+    schedule="@daily",
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["sovex", "retention", "compliance"],
+    default_args=DEFAULT_ARGS,
+    params={
+        "target": Param(
+            "local-seaweedfs", type="string", minLength=1, description="Hosting target to sweep"
+        ),
+    },
+)
+def retention_sweep() -> None:
+    @task
+    def sweep_expired_extracts(**context: Any) -> dict[str, Any]:
+        from sovex.errors import IntegrityError
+        from sovex.retention_sweep import sweep_retention
+
+        report = sweep_retention(_settings(), context["params"]["target"], _sweep_time(context))
+        if report.failures:
+            raise IntegrityError(
+                "retention sweep incomplete: "
+                + "; ".join(f"{f.prefix}: {f.reason}" for f in report.failures)
+            )
+        return report.to_json()
+
+    @task
+    def anchor_audit_log(**context: Any) -> str:
+        from sovex.audit_anchoring import anchor_audit_log
+
+        return anchor_audit_log(_settings(), context["params"]["target"], _sweep_time(context))
+
+    sweep_expired_extracts() >> anchor_audit_log()
+
+
+retention_sweep()

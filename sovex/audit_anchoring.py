@@ -1,0 +1,26 @@
+"""Anchoring the audit log: its head hash copied to the audit bucket under object lock
+(the `retention_sweep` DAG after each sweep, and `sovex audit anchor`)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sovex.audit import AuditLog, anchor, default_log_path
+from sovex.settings import Settings
+
+# Audit evidence outlives the extracts it describes (CNIL: keep the trail of access and
+# deletion for the time a dispute may arise); 10 years, after which the store may drop it.
+ANCHOR_RETENTION = timedelta(days=3653)
+AUDIT_BUCKET = "sovex-audit"
+
+
+def anchor_audit_log(settings: Settings, target_name: str, now: datetime) -> str:
+    """Write the verified head of the deployment's audit log to `s3://sovex-audit/...`,
+    locked in COMPLIANCE mode; returns the object's key."""
+    from transforms.publish import require_object_lock
+    from transforms.storage_client import publishing_client
+
+    s3, _, _ = publishing_client(settings, target_name)
+    require_object_lock(s3, AUDIT_BUCKET)
+    log = AuditLog(default_log_path(settings.state_dir))
+    return anchor(log, s3, AUDIT_BUCKET, retain_until=now + ANCHOR_RETENTION, at=now)

@@ -1,0 +1,217 @@
+"""Per-project, read-only access to published extracts.
+
+Each project gets its own S3 identity, allowed to list and read `extracts/<project>/`
+of the extracts bucket and nothing else: no other project's prefix, no staging area, no
+write, no delete. Locally that is a SeaweedFS identity with prefix-scoped actions; for any
+other S3 store, `bucket_policy` expresses the same grant as a standard bucket policy.
+
+The secret key lives only in `<state dir>/credentials/<project>.json` (mode 0600), the
+file the steward hands to the project's researchers. It is never written to an extract,
+a manifest, a log or the audit trail (the audit records the access key id only).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from sovex.errors import ConfigurationError, InvalidInput
+from sovex.settings import Settings
+from sovex.storage_server import LocalStorage, add_identity, remove_identity
+from transforms.publish import EXTRACTS_ROOT
+
+IDENTITY_PREFIX = "project-"
+ACCESS_KEY_BYTES = 10
+SECRET_KEY_BYTES = 20
+CREDENTIALS_FILE_MODE = 0o600
+CREDENTIALS_DIR_MODE = 0o700
+PROJECT_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+CREDENTIALS_FORMAT = "sovex-project-credentials/1"
+
+
+@dataclass(frozen=True)
+class ProjectCredentials:
+    project: str
+    access_key: str
+    secret_key: str = field(repr=False)
+
+
+def identity_name(project: str) -> str:
+    return IDENTITY_PREFIX + _checked_project(project)
+
+
+def _checked_project(project: str) -> str:
+    if not PROJECT_NAME.fullmatch(project):
+        raise InvalidInput(
+            f"project {project!r}: must be lower-case letters, digits and hyphens (max 63)"
+        )
+    return project
+
+
+def project_prefix(project: str) -> str:
+    return f"{EXTRACTS_ROOT}/{_checked_project(project)}/"
+
+
+def seaweedfs_actions(bucket: str, project: str) -> list[str]:
+    """SeaweedFS identity actions: list and read under the project's prefix only."""
+    scope = f"{bucket}/{project_prefix(project)}*"
+    return [f"Read:{scope}", f"List:{scope}"]
+
+
+def bucket_policy(bucket: str, project: str, principal_arn: str) -> dict[str, Any]:
+    """The same grant as an S3 bucket policy, for stores other than the local one:
+    read objects and list keys under the project's prefix, and refuse plain HTTP."""
+    prefix = project_prefix(project)
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": f"ReadExtracts-{project}",
+                "Effect": "Allow",
+                "Principal": {"AWS": [principal_arn]},
+                "Action": ["s3:GetObject", "s3:GetObjectVersion"],
+                "Resource": [f"arn:aws:s3:::{bucket}/{prefix}*"],
+            },
+            {
+                "Sid": f"ListExtracts-{project}",
+                "Effect": "Allow",
+                "Principal": {"AWS": [principal_arn]},
+                "Action": ["s3:ListBucket"],
+                "Resource": [f"arn:aws:s3:::{bucket}"],
+                "Condition": {"StringLike": {"s3:prefix": [f"{prefix}*"]}},
+            },
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+        ],
+    }
+
+
+def credentials_path(settings: Settings, project: str) -> Path:
+    return settings.credentials_dir / f"{_checked_project(project)}.json"
+
+
+def read_credentials(path: Path, project: str | None = None) -> ProjectCredentials:
+    """Credentials from a file written by `grant_access` (errors name the file and field)."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InvalidInput(
+            f"{path}: no credentials file; the data steward grants access with "
+            "`sovex access grant PROJECT`"
+        ) from None
+    except (OSError, ValueError) as error:
+        raise InvalidInput(f"{path}: not a readable JSON credentials file ({error})") from None
+    problems = [
+        name
+        for name in ("format", "project", "access_key", "secret_key")
+        if not isinstance(raw, dict) or not isinstance(raw.get(name), str)
+    ]
+    if problems:
+        raise InvalidInput(f"{path}: field(s) {', '.join(problems)} missing or not text")
+    if raw["format"] != CREDENTIALS_FORMAT:
+        raise InvalidInput(f"{path}: field 'format' must be {CREDENTIALS_FORMAT!r}")
+    if project is not None and raw["project"] != project:
+        raise InvalidInput(f"{path}: field 'project' is not {project!r}")
+    return ProjectCredentials(raw["project"], raw["access_key"], raw["secret_key"])
+
+
+def _write_credentials(path: Path, credentials: ProjectCredentials) -> None:
+    path.parent.mkdir(mode=CREDENTIALS_DIR_MODE, parents=True, exist_ok=True)
+    body = json.dumps(
+        {
+            "format": CREDENTIALS_FORMAT,
+            "project": credentials.project,
+            "access_key": credentials.access_key,
+            "secret_key": credentials.secret_key,
+        },
+        indent=2,
+    )
+    partial = path.with_name(path.name + ".partial")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, CREDENTIALS_FILE_MODE)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(body + "\n")
+    partial.replace(path)
+
+
+def grant_access(settings: Settings, project: str, bucket: str) -> ProjectCredentials:
+    """Create (or re-apply) the project's read-only identity on the local store.
+    Idempotent: an existing credentials file keeps its keys."""
+    path = credentials_path(settings, project)
+    if path.exists():
+        credentials = read_credentials(path, project)
+    else:
+        credentials = ProjectCredentials(
+            project,
+            secrets.token_hex(ACCESS_KEY_BYTES).upper(),
+            secrets.token_hex(SECRET_KEY_BYTES),
+        )
+    storage = LocalStorage(settings.storage_dir)
+    add_identity(
+        storage,
+        identity_name(project),
+        credentials.access_key,
+        credentials.secret_key,
+        seaweedfs_actions(bucket, project),
+    )
+    _wait_until_active(storage, credentials, bucket)
+    if not path.exists():
+        _write_credentials(path, credentials)
+    return credentials
+
+
+ACTIVATION_TIMEOUT_S = 15.0
+ACTIVATION_POLL_S = 0.2
+
+
+def _wait_until_active(storage: LocalStorage, credentials: ProjectCredentials, bucket: str) -> None:
+    """The gateway learns new identities from the filer asynchronously: wait until the
+    new key lists its own prefix, so the credentials handed out work straight away."""
+    client = replace(
+        storage.endpoint(),
+        access_key=credentials.access_key,
+        secret_key=credentials.secret_key,
+    ).s3_client(max_attempts=1)
+    deadline = time.monotonic() + ACTIVATION_TIMEOUT_S
+    while True:
+        try:
+            client.list_objects_v2(Bucket=bucket, Prefix=project_prefix(credentials.project))
+            return
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            if code not in ("InvalidAccessKeyId", "AccessDenied") or time.monotonic() > deadline:
+                raise ConfigurationError(
+                    f"local storage: identity {identity_name(credentials.project)!r} was not "
+                    f"accepted by the S3 gateway ({code})"
+                ) from None
+        time.sleep(ACTIVATION_POLL_S)
+
+
+def revoke_access(settings: Settings, project: str) -> bool:
+    """Remove the project's identity and its credentials file. True if a file existed."""
+    path = credentials_path(settings, project)
+    remove_identity(LocalStorage(settings.storage_dir), identity_name(project))
+    existed = path.exists()
+    path.unlink(missing_ok=True)
+    return existed
+
+
+def require_local_storage_credentials(source: str, target_name: str) -> None:
+    if source != "local-storage":
+        raise ConfigurationError(
+            f"hosting target {target_name!r}: project identities are managed here only for "
+            "the local storage; for other stores apply `sovex access policy` to the bucket"
+        )

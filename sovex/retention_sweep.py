@@ -1,0 +1,70 @@
+"""The retention sweep: expired extracts deleted, each deletion recorded, and a project
+left with no extract loses its read access (the `retention_sweep` DAG and
+`sovex retention sweep`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sovex.audit import AuditAction, AuditLog, default_log_path
+from sovex.project_access import credentials_path, identity_name, revoke_access
+from sovex.settings import Settings
+from transforms.retention import DeletedExtract, SweepReport, manifest_keys, sweep_expired
+
+SWEEP_ACTOR = "sovex-retention"
+
+
+def sweep_retention(
+    settings: Settings, target_name: str, now: datetime, *, dry_run: bool = False
+) -> SweepReport:
+    """Sweep the target's bucket (the hosting policy is decided first, as for a publish)."""
+    from transforms.storage_client import publishing_client
+
+    s3, target, _ = publishing_client(settings, target_name)
+    log = AuditLog(default_log_path(settings.state_dir))
+
+    def record(deleted: DeletedExtract) -> None:
+        log.append(
+            SWEEP_ACTOR,
+            AuditAction.EXTRACT_DELETED,
+            deleted.extract_id,
+            {
+                "project": deleted.project,
+                "location": f"s3://{target.bucket}/{deleted.prefix}/",
+                "objects": deleted.objects,
+                "retention_until": deleted.retention_until,
+                "locked_until": deleted.locked_until,
+            },
+        )
+
+    report = sweep_expired(s3, target.bucket, now, dry_run=dry_run, on_deleted=record)
+    if dry_run:
+        return report
+    emptied = {d.project for d in report.deleted} - {
+        key.split("/")[1] for key in manifest_keys(s3, target.bucket)
+    }
+    for project in sorted(emptied):
+        if (
+            target.credentials.source == "local-storage"
+            and credentials_path(settings, project).exists()
+        ):
+            revoke_access(settings, project)
+            log.append(
+                SWEEP_ACTOR,
+                AuditAction.ACCESS_REVOKED,
+                project,
+                {"identity": identity_name(project), "reason": "no extract left after retention"},
+            )
+    log.append(
+        SWEEP_ACTOR,
+        AuditAction.RETENTION_SWEEP,
+        target.name,
+        {
+            "swept_at": now.isoformat(),
+            "examined": report.examined,
+            "kept": report.kept,
+            "deleted": len(report.deleted),
+            "failed": len(report.failures),
+        },
+    )
+    return report

@@ -1,0 +1,348 @@
+"""Retention, project-scoped access and audit anchoring on the real SeaweedFS."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import boto3
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from botocore import UNSIGNED
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from sovex.audit import AuditLog, check_against_anchor, default_log_path, latest_anchor, verify
+from sovex.audit_anchoring import AUDIT_BUCKET, anchor_audit_log
+from sovex.cli import main
+from sovex.errors import IntegrityError
+from sovex.manifest import (
+    ConsentRecord,
+    GateRecord,
+    Manifest,
+    ManifestFile,
+    PolicyRecord,
+    RetentionRecord,
+)
+from sovex.project_access import credentials_path, grant_access, read_credentials
+from sovex.retention_sweep import sweep_retention
+from sovex.settings import Settings
+from sovex.storage_server import LocalStorage
+from transforms.extract import sha256_of
+from transforms.publish import (
+    LOCK_MODE,
+    LocalPart,
+    extract_prefix,
+    object_versions,
+    publish_extract,
+)
+from transforms.storage_client import reading_client
+
+pytestmark = pytest.mark.integration
+
+TARGET = "local-seaweedfs"
+FAR_FUTURE = datetime(2030, 1, 1, tzinfo=UTC)
+
+
+def manifest_for(project: str, extract_id: str, bucket: str, retain_until: datetime):  # type: ignore[no-untyped-def]
+    def build(files: list[ManifestFile]) -> Manifest:
+        return Manifest(
+            extract_id=extract_id,
+            project=project,
+            request_id=extract_id,
+            request_sha256="b" * 64,
+            code_version="test",
+            logical_date="2026-11-01T00:00:00+00:00",
+            published_at="2026-11-01T00:00:00+00:00",
+            bucket=bucket,
+            prefix=extract_prefix(project, extract_id),
+            key_fingerprint="0" * 16,
+            policy=PolicyRecord(
+                target=TARGET,
+                provider="self-hosted",
+                country="FR",
+                allowed=True,
+                reasons=[],
+                policy_bundle_sha256="0" * 64,
+                params={},
+            ),
+            consent=ConsentRecord(
+                regime="opt_in",
+                purpose="p",
+                as_of="2026-11-01",
+                snapshot_sha256="0" * 64,
+                cohort=1,
+                included=1,
+                excluded_withdrawn=0,
+                excluded_no_consent=0,
+            ),
+            release_gate=GateRecord(
+                success=True,
+                quasi_identifiers=[],
+                generalisation={},
+                k_threshold=5,
+                k_achieved=5,
+                suppressed_records=0,
+                suppression_rate=0.0,
+                max_prosecutor_risk=0.2,
+                avg_prosecutor_risk=0.2,
+                l_diversity={},
+                expectations=[],
+            ),
+            retention=RetentionRecord(
+                until=(retain_until - timedelta(days=1)).date().isoformat(),
+                locked_until=retain_until.isoformat(),
+                mode=LOCK_MODE,
+            ),
+            tables={"values": 3},
+            files=files,
+        )
+
+    return build
+
+
+def publish_small_extract(
+    settings: Settings, tmp_path: Path, project: str, extract_id: str, retain_until: datetime
+) -> str:
+    s3, target = reading_client(settings, TARGET)  # the admin identity
+    path = tmp_path / project / extract_id / "part-00000.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.table({"value": [1, 2, 3]}), path)
+    part = LocalPart("values", path, 3, path.stat().st_size, sha256_of(path))
+    prefix = extract_prefix(project, extract_id)
+    publish_extract(
+        s3,
+        target.bucket,
+        prefix,
+        [part],
+        manifest_for(project, extract_id, target.bucket, retain_until),
+        "b" * 64,
+        retain_until,
+    )
+    return prefix
+
+
+def project_client(settings: Settings, project: str):  # type: ignore[no-untyped-def]
+    credentials = read_credentials(credentials_path(settings, project), project)
+    client, _ = reading_client(settings, TARGET, credentials)
+    return client
+
+
+def error_code(call, **arguments) -> str:  # type: ignore[no-untyped-def]
+    """The S3 error code the call fails with (the test fails if it succeeds)."""
+    with pytest.raises(ClientError) as raised:
+        call(**arguments)
+    return str(raised.value.response["Error"]["Code"])
+
+
+@pytest.fixture(scope="module")
+def two_projects(pipeline_settings: Settings, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    tmp_path = tmp_path_factory.mktemp("projects")
+    prefixes = {}
+    for project in ("projet-a", "projet-b"):
+        prefixes[project] = publish_small_extract(
+            pipeline_settings, tmp_path, project, f"{project}-x1", FAR_FUTURE
+        )
+        grant_access(pipeline_settings, project, "sovex-extracts")
+    return prefixes
+
+
+def test_a_projects_credentials_read_its_own_extract_only(
+    pipeline_settings: Settings, two_projects: dict[str, str]
+) -> None:
+    a = project_client(pipeline_settings, "projet-a")
+    own, other = two_projects["projet-a"], two_projects["projet-b"]
+    listed = a.list_objects_v2(Bucket="sovex-extracts", Prefix="extracts/projet-a/")
+    assert f"{own}/_manifest.json" in [item["Key"] for item in listed["Contents"]]
+    assert a.get_object(Bucket="sovex-extracts", Key=f"{own}/_manifest.json")["Body"].read()
+
+    assert (
+        error_code(lambda: a.list_objects_v2(Bucket="sovex-extracts", Prefix="extracts/projet-b/"))
+        == "AccessDenied"
+    )
+    assert error_code(lambda: a.list_objects_v2(Bucket="sovex-extracts")) == "AccessDenied"
+    assert (
+        error_code(lambda: a.get_object(Bucket="sovex-extracts", Key=f"{other}/_manifest.json"))
+        == "AccessDenied"
+    )
+    # Read-only, even on its own prefix; and nothing of the audit bucket.
+    assert (
+        error_code(lambda: a.put_object(Bucket="sovex-extracts", Key=f"{own}/extra", Body=b"x"))
+        == "AccessDenied"
+    )
+    assert (
+        error_code(lambda: a.delete_object(Bucket="sovex-extracts", Key=f"{own}/_manifest.json"))
+        == "AccessDenied"
+    )
+    assert error_code(lambda: a.list_objects_v2(Bucket=AUDIT_BUCKET)) == "AccessDenied"
+
+
+def test_anonymous_requests_are_refused(
+    pipeline_settings: Settings, two_projects: dict[str, str]
+) -> None:
+    _, target = reading_client(pipeline_settings, TARGET)
+    endpoint = LocalStorage(pipeline_settings.storage_dir).endpoint().endpoint_url
+    anonymous = boto3.session.Session().client(
+        "s3",
+        endpoint_url=endpoint,
+        config=Config(
+            signature_version=UNSIGNED, region_name="eu-local", retries={"max_attempts": 1}
+        ),
+    )
+    key = f"{two_projects['projet-a']}/_manifest.json"
+    assert error_code(lambda: anonymous.get_object(Bucket=target.bucket, Key=key)) == "AccessDenied"
+    assert error_code(lambda: anonymous.list_objects_v2(Bucket=target.bucket)) == "AccessDenied"
+    assert (
+        error_code(lambda: anonymous.put_object(Bucket=target.bucket, Key="anonymous", Body=b"x"))
+        == "AccessDenied"
+    )
+
+
+def test_download_uses_the_projects_credentials_and_refuses_another_projects(
+    pipeline_settings: Settings, two_projects: dict[str, str], tmp_path: Path
+) -> None:
+    environ = pipeline_settings.as_environ()
+    assert (
+        main(
+            ["extract", "download", "projet-a-x1", "--project", "projet-a", "--to", str(tmp_path)],
+            environ=environ,
+        )
+        == 0
+    )
+    assert (tmp_path / "projet-a-x1" / "values" / "part-00000.parquet").exists()
+    # B's credentials file, used for A's extract: refused before any read.
+    b_file = credentials_path(pipeline_settings, "projet-b")
+    assert (
+        main(
+            [
+                "extract",
+                "download",
+                "projet-a-x1",
+                "--project",
+                "projet-a",
+                "--credentials",
+                str(b_file),
+                "--to",
+                str(tmp_path / "other"),
+            ],
+            environ=environ,
+        )
+        == 2
+    )
+    assert not (tmp_path / "other" / "projet-a-x1").exists()
+
+
+def test_no_secret_key_is_written_to_logs_audit_or_manifests(
+    pipeline_settings: Settings, two_projects: dict[str, str]
+) -> None:
+    secret = read_credentials(credentials_path(pipeline_settings, "projet-a")).secret_key
+    assert oct(credentials_path(pipeline_settings, "projet-a").stat().st_mode & 0o777) == "0o600"
+    places = [
+        pipeline_settings.logs_dir,
+        pipeline_settings.state_dir / "audit",
+        pipeline_settings.runs_dir,
+    ]
+    for place in places:
+        for path in place.rglob("*") if place.exists() else []:
+            if path.is_file():
+                assert secret.encode() not in path.read_bytes(), path
+    s3, target = reading_client(pipeline_settings, TARGET)
+    body = s3.get_object(Bucket=target.bucket, Key=f"{two_projects['projet-a']}/_manifest.json")
+    assert secret.encode() not in body["Body"].read()
+
+
+def test_a_locked_extract_cannot_be_deleted_before_its_date_and_the_sweep_removes_it_after(
+    pipeline_settings: Settings, tmp_path: Path
+) -> None:
+    s3, target = reading_client(pipeline_settings, TARGET)  # even the admin identity
+    retain_until = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=8)
+    shorter = timedelta(seconds=3)
+    prefix = publish_small_extract(
+        pipeline_settings, tmp_path, "projet-court", "court-x1", retain_until
+    )
+    grant_access(pipeline_settings, "projet-court", target.bucket)
+    versions = object_versions(s3, target.bucket, prefix)
+    assert len(versions) == 2  # the part and the manifest
+    for key, version_id in versions:
+        head = s3.head_object(Bucket=target.bucket, Key=key, VersionId=version_id)
+        assert head["ObjectLockMode"] == "COMPLIANCE"
+        assert (
+            error_code(s3.delete_object, Bucket=target.bucket, Key=key, VersionId=version_id)
+            == "AccessDenied"
+        )
+        # COMPLIANCE: the retention cannot be shortened either.
+        assert (
+            error_code(
+                s3.put_object_retention,
+                Bucket=target.bucket,
+                Key=key,
+                VersionId=version_id,
+                Retention={"Mode": "COMPLIANCE", "RetainUntilDate": retain_until - shorter},
+            )
+            == "AccessDenied"
+        )
+        head = s3.head_object(Bucket=target.bucket, Key=key, VersionId=version_id)
+        assert head["ObjectLockRetainUntilDate"] == retain_until
+
+    early = sweep_retention(pipeline_settings, TARGET, datetime.now(UTC))
+    assert prefix not in [d.prefix for d in early.deleted]
+    assert object_versions(s3, target.bucket, prefix) == versions
+
+    time.sleep(max(0.0, (retain_until - datetime.now(UTC)).total_seconds()) + 1)
+    dry = sweep_retention(pipeline_settings, TARGET, datetime.now(UTC), dry_run=True)
+    assert prefix in [d.prefix for d in dry.deleted]
+    assert object_versions(s3, target.bucket, prefix) == versions
+    report = sweep_retention(pipeline_settings, TARGET, datetime.now(UTC))
+    assert [d.prefix for d in report.deleted] == [prefix]
+    assert object_versions(s3, target.bucket, prefix) == []  # no hidden version left
+    # Other extracts, still retained, are untouched.
+    assert report.kept >= 1
+
+    records = list(AuditLog(default_log_path(pipeline_settings.state_dir)).records())
+    deleted = [
+        r for r in records if r["action"] == "extract_deleted" and r["subject"] == "court-x1"
+    ]
+    assert len(deleted) == 1
+    assert deleted[0]["detail"]["project"] == "projet-court"
+    assert deleted[0]["detail"]["objects"] == 2
+    revoked = [
+        r for r in records if r["action"] == "access_revoked" and r["subject"] == "projet-court"
+    ]
+    assert len(revoked) == 1
+    assert not credentials_path(pipeline_settings, "projet-court").exists()
+    assert verify(default_log_path(pipeline_settings.state_dir)).ok
+
+
+def test_the_audit_head_is_anchored_under_lock_and_a_cut_log_is_detected(
+    pipeline_settings: Settings, two_projects: dict[str, str], tmp_path: Path
+) -> None:
+    log_path = default_log_path(pipeline_settings.state_dir)
+    key = anchor_audit_log(pipeline_settings, TARGET, datetime.now(UTC))
+    s3, _ = reading_client(pipeline_settings, TARGET)
+    head = s3.head_object(Bucket=AUDIT_BUCKET, Key=key)
+    assert head["ObjectLockMode"] == "COMPLIANCE"
+    assert head["ObjectLockRetainUntilDate"] > datetime.now(UTC) + timedelta(days=3000)
+    version = head["VersionId"]
+    assert (
+        error_code(lambda: s3.delete_object(Bucket=AUDIT_BUCKET, Key=key, VersionId=version))
+        == "AccessDenied"
+    )
+
+    anchor = latest_anchor(s3, AUDIT_BUCKET)
+    assert anchor is not None and anchor["key"].endswith(key)
+    check_against_anchor(verify(log_path), log_path, anchor)  # intact: no error
+    # A copy of the log with its newest records cut off is still a valid chain, but the
+    # anchor shows the cut.
+    lines = log_path.read_bytes().splitlines(keepends=True)
+    cut = tmp_path / "audit.jsonl"
+    cut.write_bytes(b"".join(lines[: anchor["seq"] - 1]))
+    assert verify(cut).ok
+    with pytest.raises(IntegrityError, match="removed from the end"):
+        check_against_anchor(verify(cut), cut, anchor)
+    environ = pipeline_settings.as_environ()
+    assert (
+        main(["audit", "verify", "--log", str(cut), "--anchored-on", TARGET], environ=environ) == 5
+    )
+    assert main(["audit", "verify", "--anchored-on", TARGET], environ=environ) == 0
