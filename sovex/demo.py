@@ -50,6 +50,7 @@ def _request_for_target(settings: Settings, request_file: Path, target: str) -> 
 def run_demo(settings: Settings, patients: int, report: DemoStep) -> dict[str, Any]:
     from anonymization.keys import create_demo_master_key
     from sovex.airflow_runner import run_request
+    from sovex.project_access import credentials_path, read_credentials
     from sovex.storage_server import LocalStorage
     from sovex.synth import generate_population
     from transforms.download import download_extract
@@ -75,16 +76,19 @@ def run_demo(settings: Settings, patients: int, report: DemoStep) -> dict[str, A
     run = run_request(settings, request_file, _now_to_the_second())
     report.say(f"published {run.result['manifest']} (Airflow log: {run.log_file})")
 
-    report.step("download and verify")
-    s3, target = reading_client(settings, "local-seaweedfs")
-    downloaded = download_extract(
-        s3,
-        target.bucket,
-        run.result["prefix"].split("/")[1],
-        run.extract_id,
-        settings.downloads_dir,
+    report.step("download and verify, as the project's researchers")
+    project = run.result["prefix"].split("/")[1]
+    credentials_file = credentials_path(settings, project)
+    s3, target = reading_client(
+        settings, "local-seaweedfs", read_credentials(credentials_file, project)
     )
-    report.say(f"downloaded {downloaded.files} files to {downloaded.directory}, all sha256 match")
+    downloaded = download_extract(
+        s3, target.bucket, project, run.extract_id, settings.downloads_dir
+    )
+    report.say(
+        f"downloaded {downloaded.files} files to {downloaded.directory}, all sha256 match "
+        f"(with the project's read-only credentials, {credentials_file})"
+    )
 
     report.step(f"refused target ({REFUSED_DEMO_TARGET})")
     refused_request = _request_for_target(settings, request_file, REFUSED_DEMO_TARGET)
@@ -108,5 +112,6 @@ def run_demo(settings: Settings, patients: int, report: DemoStep) -> dict[str, A
         "excluded_withdrawn": consent["excluded_withdrawn"],
         "release_gate": run.result["release_gate"],
         "download_dir": str(downloaded.directory),
+        "retention": run.result["retention"],
         "refused_target": refused,
     }

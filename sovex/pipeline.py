@@ -737,6 +737,7 @@ def publish(
         "prefix": prefix,
         "tables": manifest.tables,
         "consent": consent,
+        "retention": manifest.retention.model_dump(),
         "release_gate": {
             name: gate[name]
             for name in (

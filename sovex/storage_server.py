@@ -234,9 +234,12 @@ class LocalStorage:
                     self.down()
                 # Free ports are chosen before weed binds them: another process (or weed's
                 # own components connecting to each other) can take one in between, and
-                # weed exits. Fresh ports on the next attempt.
-                if not (started_here and isinstance(error, ExitedDuringStart)):
+                # weed exits. Fresh ports on the next attempt. A server found running that
+                # dies meanwhile (a kill is delivered asynchronously: right after a crash
+                # the old process may still look alive) is replaced the same way.
+                if not isinstance(error, ExitedDuringStart):
                     raise
+                started_here = True
                 if attempt == START_ATTEMPTS:
                     raise
         raise AssertionError("unreachable")

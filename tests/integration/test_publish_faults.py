@@ -167,6 +167,7 @@ def test_killing_the_store_during_publish_never_leaves_a_partial_extract(tmp_pat
             worker.join(timeout=60)
             assert not worker.is_alive()
             interrupted += bool(errors)
+            print("round", round_number, "interrupted" if errors else "completed", flush=True)
 
             storage.up()  # restart on the same data
             manifest = publish(storage, parts, extract_id)  # the rerun completes it

@@ -223,3 +223,35 @@ def test_a_server_that_dies_at_start_is_reported_with_its_log(tmp_path: Path) ->
     assert "weed.log" in str(failed.value)
     assert not local.status().running
     assert not local.server_file.exists()
+
+
+def test_up_right_after_the_server_was_killed_starts_a_new_one(tmp_path: Path) -> None:
+    # SIGKILL is delivered asynchronously: up() may still find the old process alive,
+    # then see it die while waiting for S3. It must start a fresh server, not fail.
+    import signal
+
+    local = LocalStorage(tmp_path / "storage")
+    try:
+        for _ in range(3):
+            first = local.up()
+            first.s3_client().put_object(Bucket=BUCKET, Key="kept", Body=b"x")
+            pid = local.status().pid
+            assert pid is not None
+            os.kill(pid, signal.SIGKILL)
+            second = local.up()
+            assert local.status().pid != pid
+            body = second.s3_client().get_object(Bucket=BUCKET, Key="kept")["Body"].read()
+            assert body == b"x"
+    finally:
+        local.down()
+
+
+def test_buckets_are_created_with_object_lock_and_default_encryption(
+    endpoint: StorageEndpoint,
+) -> None:
+    s3 = endpoint.s3_client()
+    for bucket in DEFAULT_BUCKETS:
+        lock = s3.get_object_lock_configuration(Bucket=bucket)["ObjectLockConfiguration"]
+        assert lock["ObjectLockEnabled"] == "Enabled"
+        rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]
+        assert rules["Rules"][0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
