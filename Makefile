@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.sovex-installed
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: install demo test test-slow test-all lint format airflow storage-down clean bench-deid
+.PHONY: install demo test test-slow test-all lint format airflow storage-down clean bench-deid bench-consent
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ test-all: install
 ## make bench-deid: free-text de-identification, sovex vs Presidio's default, same run
 bench-deid: install
 	$(BIN)/python -m benchmarks.deid --notes 2000 --lang both
+
+## make bench-consent: 1M FHIR Consent resources into the registry (time, peak memory)
+bench-consent: install
+	$(BIN)/python -m benchmarks.consent_ingest --resources 1000000
 
 lint: install
 	$(BIN)/ruff check .

@@ -49,6 +49,8 @@ retention_app = typer.Typer(no_args_is_help=True, help="Retention of published e
 app.add_typer(retention_app, name="retention")
 access_app = typer.Typer(no_args_is_help=True, help="Projects' read-only access to extracts.")
 app.add_typer(access_app, name="access")
+consent_app = typer.Typer(no_args_is_help=True, help="The consent and opposition registry.")
+app.add_typer(consent_app, name="consent")
 
 # Messages are not hard-wrapped: paths and URIs stay copyable.
 console = Console(stderr=True, soft_wrap=True)
@@ -350,6 +352,49 @@ def policy_report(
     )
     console.print(f"policy report: {html_path} and {md_path}")
     _emit_json({"html": str(html_path), "markdown": str(md_path)})
+
+
+@consent_app.command("sync")
+def consent_sync(
+    inbox: Annotated[
+        Path | None,
+        typer.Option(help="Folder of FHIR Consent exports (default: SOVEX_CONSENT_INBOX)"),
+    ] = None,
+) -> None:
+    """Load new FHIR Consent files (NDJSON or Bundle) into the registry; a file already
+    loaded changes nothing; malformed resources go to a reject file with line numbers."""
+    from sovex.consent_sync import sync_consents, synced_json
+
+    synced = sync_consents(state.settings, datetime.now(UTC), inbox, actor=state.settings.user)
+    for entry in synced:
+        if entry.already_loaded:
+            console.print(f"{escape(entry.file)}: already loaded, nothing changed")
+        else:
+            console.print(
+                f"{escape(entry.file)}: {entry.accepted} resources ({entry.new_versions} new), "
+                f"{entry.rejected} rejected"
+                + (f" → {escape(entry.reject_file)}" if entry.rejected else "")
+            )
+    _emit_json(synced_json(synced))
+
+
+@consent_app.command("status")
+def consent_status() -> None:
+    """How much the registry holds and when it was last loaded."""
+    from transforms.consent_registry import registry_status
+
+    status = registry_status(state.settings.consent_registry_db)
+    console.print(
+        f"{status.files} file(s), {status.versions} consent versions, last loaded "
+        f"{status.last_ingested_at or 'never'}"
+    )
+    _emit_json(
+        {
+            "files": status.files,
+            "versions": status.versions,
+            "last_ingested_at": status.last_ingested_at,
+        }
+    )
 
 
 @retention_app.command("sweep")

@@ -50,6 +50,7 @@ def _request_for_target(settings: Settings, request_file: Path, target: str) -> 
 def run_demo(settings: Settings, patients: int, report: DemoStep) -> dict[str, Any]:
     from anonymization.keys import create_demo_master_key
     from sovex.airflow_runner import run_request
+    from sovex.consent_sync import sync_consents
     from sovex.project_access import credentials_path, read_credentials
     from sovex.storage_server import LocalStorage
     from sovex.synth import generate_population
@@ -70,6 +71,17 @@ def run_demo(settings: Settings, patients: int, report: DemoStep) -> dict[str, A
     report.step(f"synthetic population ({patients} patients)")
     rows = generate_population(settings.source_dir, patients=patients)
     report.say("source tables: " + ", ".join(f"{t} {n}" for t, n in rows.items()))
+
+    report.step("consent registry (FHIR Consent from the consent portal)")
+    # The synthetic population was just regenerated: its registry starts afresh with it
+    # (a real registry is never deleted; it only ever grows).
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{settings.consent_registry_db}{suffix}").unlink(missing_ok=True)
+    for synced in sync_consents(settings, datetime.now(UTC)):
+        report.say(
+            f"{Path(synced.file).name}: {synced.accepted} resources loaded, "
+            f"{synced.rejected} malformed set aside in {synced.reject_file}"
+        )
 
     request_file = settings.examples_dir / EXAMPLE_REQUEST
     report.step("research_extract DAG (dag.test)")
@@ -109,7 +121,8 @@ def run_demo(settings: Settings, patients: int, report: DemoStep) -> dict[str, A
         "cohort": consent["cohort"],
         "included": consent["included"],
         "excluded_no_consent": consent["excluded_no_consent"],
-        "excluded_withdrawn": consent["excluded_withdrawn"],
+        "excluded_denied": consent["excluded_denied"],
+        "consent_regime": consent["regime"],
         "release_gate": run.result["release_gate"],
         "download_dir": str(downloaded.directory),
         "retention": run.result["retention"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 MANIFEST_NAME = "_manifest.json"
-MANIFEST_SCHEMA_VERSION = 2  # 2: retention (object-lock deadline)
+MANIFEST_SCHEMA_VERSION = 3  # 2: retention (object-lock deadline); 3: consent regimes
 
 
 class ManifestFile(BaseModel):
@@ -36,8 +36,8 @@ class ConsentRecord(BaseModel):
     snapshot_sha256: str
     cohort: int
     included: int
-    excluded_withdrawn: int
-    excluded_no_consent: int
+    excluded_denied: int  # an opposition, a withdrawal or a refusal covers the purpose
+    excluded_no_consent: int  # opt-in only: no permit covering the purpose and date
 
 
 class RetentionRecord(BaseModel):

@@ -200,9 +200,11 @@ def decide_hosting(settings: Settings, run: dict[str, Any]) -> dict[str, Any]:
 
 @step
 def select_consented_cohort(settings: Settings, run: dict[str, Any]) -> dict[str, Any]:
-    """Cohort filters, then the consent gate as of the run date. Writes the included ids."""
+    """Cohort filters, then the consent gate on the consent registry as of the run date,
+    in the regime the steward declared for the purpose. Writes the included ids."""
     from transforms.cohort import select_cohort
-    from transforms.consent import apply_consent
+    from transforms.consent_regimes import load_regimes, regimes_file
+    from transforms.consent_registry import apply_registry_consent
     from transforms.source import ParquetSource
 
     request, catalog = _load(settings, run)
@@ -210,14 +212,19 @@ def select_consented_cohort(settings: Settings, run: dict[str, Any]) -> dict[str
     cohort = select_cohort(
         source, catalog.person_table, catalog.person_id_column, list(request.cohort)
     )
-    outcome = apply_consent(
-        source, catalog.consent_table, cohort, request.purpose, date.fromisoformat(run["as_of"])
+    regimes = load_regimes(regimes_file(settings.infra_dir))
+    outcome = apply_registry_consent(
+        settings.consent_registry_db,
+        regimes,
+        cohort,
+        request.purpose,
+        date.fromisoformat(run["as_of"]),
     )
     directory = run_dir(settings, run["extract_id"])
     pq.write_table(pa.table({"patient_id": outcome.included}), directory / "included.parquet")
     return {
-        "regime": outcome.regime,
-        "purpose": outcome.purpose,
+        "regime": str(regimes.regime_for(request.purpose)),
+        "purpose": request.purpose,
         "as_of": run["as_of"],
         "snapshot_sha256": outcome.snapshot_sha256,
         **outcome.counts(),

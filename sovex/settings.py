@@ -6,6 +6,7 @@ plain dict; nothing below the CLI reads `os.environ` itself.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ class Settings:
     infra_dir: Path = PROJECT_ROOT / "infra"
     dags_dir: Path = PROJECT_ROOT / "dags"
     examples_dir: Path = PROJECT_ROOT / "examples"
+    consent_inbox: Path | None = None  # default: <source dir>/fhir
 
     def as_environ(self) -> dict[str, str]:
         """These settings as the variables `settings_from_environ` reads (no secret), for
@@ -41,6 +43,8 @@ class Settings:
         }
         if self.s3_endpoint_override:
             environ["SOVEX_S3_ENDPOINT"] = self.s3_endpoint_override
+        if self.consent_inbox:
+            environ["SOVEX_CONSENT_INBOX"] = str(self.consent_inbox)
         return environ
 
     @property
@@ -54,6 +58,27 @@ class Settings:
     @property
     def logs_dir(self) -> Path:
         return self.state_dir / "logs"
+
+    @property
+    def consent_inbox_dir(self) -> Path:
+        """Where FHIR Consent exports land (NDJSON / Bundle files) for `consent_sync`."""
+        return self.consent_inbox or self.source_dir / "fhir"
+
+    @property
+    def consent_rejects_dir(self) -> Path:
+        return self.state_dir / "consent" / "rejects"
+
+    @property
+    def state_db(self) -> Path:
+        """The state database (SQLite): the request life cycle."""
+        return self.state_dir / "sovex.db"
+
+    @property
+    def consent_registry_db(self) -> Path:
+        """The consent registry (SQLite) of this source: one per source folder, because a
+        registry maps FHIR patient references to one source's patient ids."""
+        digest = hashlib.sha256(str(self.source_dir.resolve()).encode()).hexdigest()
+        return self.state_dir / "consent" / f"registry-{digest[:12]}.db"
 
     @property
     def credentials_dir(self) -> Path:
@@ -98,4 +123,8 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         user=environ.get("SOVEX_USER") or "unknown",
         # SOVEX_INFRA_DIR: another folder of targets and catalogs (tests, deployments).
         infra_dir=Path(environ.get("SOVEX_INFRA_DIR") or PROJECT_ROOT / "infra"),
+        # SOVEX_CONSENT_INBOX: where the consent portal's FHIR exports are dropped.
+        consent_inbox=Path(environ["SOVEX_CONSENT_INBOX"])
+        if environ.get("SOVEX_CONSENT_INBOX")
+        else None,
     )

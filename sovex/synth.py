@@ -27,8 +27,12 @@ import pyarrow.parquet as pq
 
 from anonymization.nir import CORSICA_KEY_DIGITS, NIR_MODULUS, format_nir
 from sovex.errors import InvalidInput
+from sovex.synth_fhir import write_consents_ndjson
 
 DEFAULT_SEED = 20261129
+# The consents as FHIR NDJSON, inside the source folder (the default consent inbox).
+FHIR_CONSENTS_FILE = "fhir/consents.ndjson"
+FHIR_SEED_STREAM = 7  # its own random stream: the Parquet tables do not change with it
 DEFAULT_REFERENCE_DATE = date(2026, 11, 1)
 
 SOURCE_TABLES = ("patients", "encounters", "diagnoses", "measurements", "notes", "consents")
@@ -985,12 +989,27 @@ def generate_population(
             pq.write_table(tables[name], staging / f"{name}.parquet", compression="zstd")
             if progress is not None:
                 progress(name, rows[name])
+        # The patients' choices as the consent portal exports them (FHIR Bulk Data
+        # NDJSON): what `sovex consent sync` loads into the consent registry.
+        fhir = write_consents_ndjson(
+            tables["consents"],
+            staging / FHIR_CONSENTS_FILE,
+            np.random.default_rng([seed, FHIR_SEED_STREAM]),
+        )
+        if progress is not None:
+            progress(FHIR_CONSENTS_FILE, fhir.lines)
         marker = {
             "generator": "sovex.synth",
             "patients": patients,
             "seed": seed,
             "reference_date": reference_date.isoformat(),
             "rows": rows,
+            "fhir_consents": {
+                "file": FHIR_CONSENTS_FILE,
+                "lines": fhir.lines,
+                "versions": fhir.versions,
+                "malformed": fhir.malformed,
+            },
         }
         (staging / MARKER_FILE).write_text(json.dumps(marker, indent=2, sort_keys=True) + "\n")
         _move_into_place(staging, out_dir)

@@ -85,7 +85,12 @@ def synthetic_source(session_settings: Settings) -> Path:
 def pipeline_settings(
     session_settings: Settings, master_key: Path, local_storage, synthetic_source: Path
 ) -> Settings:
-    """Settings with everything a run needs: key, storage, source."""
+    """Settings with everything a run needs: key, storage, source, consent registry."""
+    from datetime import UTC, datetime
+
+    from sovex.consent_sync import sync_consents
+
+    sync_consents(session_settings, datetime(2026, 11, 1, tzinfo=UTC))
     return session_settings
 
 

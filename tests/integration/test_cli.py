@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -223,3 +224,38 @@ def test_the_audit_trail_records_each_run_and_detects_tampering(
     tampered.write_text("\n".join(lines) + "\n")
     assert run_cli(pipeline_settings, "audit", "verify", "--log", str(tampered)) == 5
     assert "record 2" in capsys.readouterr().err
+
+
+def test_consent_sync_loads_once_and_sets_malformed_lines_aside_with_their_numbers(
+    session_settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = replace(session_settings, source_dir=tmp_path / "source")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    good = {
+        "resourceType": "Consent",
+        "id": "c-1",
+        "status": "active",
+        "scope": {
+            "coding": [
+                {"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "research"}
+            ]
+        },
+        "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0"}]}],
+        "patient": {"reference": "Patient/P1"},
+        "dateTime": "2026-01-02",
+        "provision": {
+            "type": "permit",
+            "purpose": [{"system": "urn:sovex:purpose", "code": "cancer-research"}],
+        },
+    }
+    (inbox / "export.ndjson").write_text(json.dumps(good) + "\n{not json\n")
+    assert run_cli(settings, "consent", "sync", "--inbox", str(inbox)) == 0
+    first = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert (first[0]["accepted"], first[0]["rejected"], first[0]["already_loaded"]) == (1, 1, False)
+    rejects = [json.loads(line) for line in Path(first[0]["reject_file"]).read_text().splitlines()]
+    assert [r["line"] for r in rejects] == [2]
+    assert run_cli(settings, "consent", "sync", "--inbox", str(inbox)) == 0
+    again = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert again[0]["already_loaded"]
+    assert run_cli(settings, "consent", "sync", "--inbox", str(tmp_path / "missing")) == 2

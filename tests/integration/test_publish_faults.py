@@ -93,7 +93,7 @@ def manifest_for(extract_id: str, files: list[ManifestFile]) -> Manifest:
             snapshot_sha256="0" * 64,
             cohort=1,
             included=1,
-            excluded_withdrawn=0,
+            excluded_denied=0,
             excluded_no_consent=0,
         ),
         release_gate=GateRecord(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from collections import Counter
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -149,26 +150,33 @@ def test_published_notes_keep_no_identifier_of_their_patient(
     assert leaked_names == []
 
 
-def test_withdrawn_and_unconsented_patients_are_absent_from_every_table(
-    pipeline_settings: Settings, downloaded: dict[str, pa.Table]
-) -> None:
-    consents = pq.read_table(pipeline_settings.source_dir / "consents.parquet").to_pylist()
-    covered = {
+def denied_patients(settings: Settings, on: date) -> set[str]:
+    """Patients who withdrew or refused (opposed) research use for PURPOSE by `on`,
+    from the synthetic source's own record of what it exported as FHIR."""
+    consents = pq.read_table(settings.source_dir / "consents.parquet").to_pylist()
+    return {
         c["patient_id"]
         for c in consents
         if c["purpose"] == PURPOSE
-        and c["status"] in ("active", "withdrawn")
-        and c["given_on"] <= RUN_TIME.date()
-        and (c["valid_until"] is None or c["valid_until"] >= RUN_TIME.date())
-        and (c["withdrawn_on"] is None or c["withdrawn_on"] > RUN_TIME.date())
+        and (
+            (c["status"] == "withdrawn" and c["withdrawn_on"] <= on)
+            or (c["status"] == "refused" and c["given_on"] <= on)
+        )
     }
-    all_ids = set(
-        pq.read_table(pipeline_settings.source_dir / "patients.parquet")["patient_id"].to_pylist()
-    )
-    key = derive_project_key(
-        load_master_key(pipeline_settings.master_key_file, None), "parcours-diabete"
-    )
-    excluded = {pseudonym(key, p) for p in all_ids - covered}
+
+
+def project_pseudonyms(settings: Settings, patients: set[str]) -> set[str]:
+    key = derive_project_key(load_master_key(settings.master_key_file, None), "parcours-diabete")
+    return {pseudonym(key, p) for p in patients}
+
+
+def test_patients_who_withdrew_or_opposed_are_absent_from_every_table(
+    pipeline_settings: Settings, downloaded: dict[str, pa.Table]
+) -> None:
+    # chronic-disease-research is opt-out (infra/consent/regimes.yaml): everyone else counts.
+    denied = denied_patients(pipeline_settings, RUN_TIME.date())
+    assert denied
+    excluded = project_pseudonyms(pipeline_settings, denied)
     for name, table in downloaded.items():
         if name.startswith("aggregates/"):
             continue
@@ -188,11 +196,16 @@ def test_manifest_records_consent_policy_gate_and_key_fingerprint(
     )
     manifest = result.manifest
     consent = manifest.consent
+    assert consent.regime == "opt_out" and consent.as_of == RUN_TIME.date().isoformat()
     assert (
-        consent.cohort
-        == consent.included + consent.excluded_withdrawn + consent.excluded_no_consent
+        consent.cohort == consent.included + consent.excluded_denied + consent.excluded_no_consent
     )
-    assert consent.excluded_no_consent > 0
+    assert consent.excluded_denied > 0 and consent.excluded_no_consent == 0
+    assert re.fullmatch(r"[0-9a-f]{64}", consent.snapshot_sha256)
+    # The counts reconcile with the published person table.
+    assert (
+        consent.included - manifest.release_gate.suppressed_records == manifest.tables["patients"]
+    )
     assert manifest.policy.allowed and manifest.policy.target == "local-seaweedfs"
     assert re.fullmatch(r"[0-9a-f]{64}", manifest.policy.policy_bundle_sha256)
     assert manifest.release_gate.success and manifest.release_gate.expectations
@@ -369,3 +382,74 @@ def test_published_files_are_locked_until_the_retention_date_and_readable_by_the
         project_s3, target.bucket, "parcours-diabete", published.extract_id, tmp_path / "project"
     )
     assert again.files == len(manifest.manifest.files)
+
+
+def test_a_withdrawal_between_two_runs_removes_the_patient_from_the_second_run_only(
+    pipeline_settings: Settings,
+    published: RunResult,
+    downloaded: dict[str, pa.Table],
+    tmp_path: Path,
+) -> None:
+    from sovex.consent_sync import sync_consents
+
+    consents = pq.read_table(pipeline_settings.source_dir / "consents.parquet").to_pylist()
+    published_ids = set(downloaded["patients"]["patient_id"].to_pylist())
+    permits = {
+        c["patient_id"]: c
+        for c in consents
+        if c["purpose"] == PURPOSE and c["status"] == "active" and c["valid_until"] is None
+    }
+    patient, consent = next(
+        (p, c)
+        for p, c in sorted(permits.items())
+        if project_pseudonyms(pipeline_settings, {p}) <= published_ids
+    )
+    # The patient withdraws on 2026-11-10: a new version of the same Consent resource.
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    withdrawal = {
+        "resourceType": "Consent",
+        "id": consent["consent_id"],
+        "status": "inactive",
+        "scope": {
+            "coding": [
+                {"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "research"}
+            ]
+        },
+        "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0"}]}],
+        "patient": {"reference": f"Patient/{patient}"},
+        "dateTime": "2026-11-10T10:00:00+01:00",
+        "provision": {
+            "type": "permit",
+            "period": {"start": consent["given_on"].isoformat()},
+            "purpose": [{"system": "urn:sovex:purpose", "code": PURPOSE}],
+        },
+    }
+    (inbox / "withdrawals-2026-11-10.ndjson").write_text(json.dumps(withdrawal) + "\n")
+    first = sync_consents(pipeline_settings, datetime(2026, 11, 10, 12, tzinfo=UTC), inbox)
+    assert first[0].accepted == 1 and first[0].rejected == 0
+    again = sync_consents(pipeline_settings, datetime(2026, 11, 10, 13, tzinfo=UTC), inbox)
+    assert again[0].already_loaded  # the same file twice changes nothing
+
+    second = run_request(pipeline_settings, EXAMPLE, datetime(2026, 11, 20, 9, tzinfo=UTC))
+    s3, target = reading_client(pipeline_settings, "local-seaweedfs")
+    result = download_extract(
+        s3, target.bucket, "parcours-diabete", second.extract_id, tmp_path / "second"
+    )
+    withdrawn = project_pseudonyms(pipeline_settings, {patient})
+    for part in sorted(result.directory.rglob("part-*.parquet")):
+        if "aggregates" in part.parts:
+            continue
+        assert not withdrawn & set(pq.read_table(part)["patient_id"].to_pylist()), part
+    assert (
+        result.manifest.consent.excluded_denied
+        == published.result["consent"]["excluded_denied"] + 1
+    )
+    # Replayed as of the first run's date, the registry still says permit; as of the
+    # second run's, the withdrawal decides.
+    from transforms.consent_registry import Decision, decisions_as_of
+
+    before = decisions_as_of(pipeline_settings.consent_registry_db, PURPOSE, RUN_TIME.date())
+    after = decisions_as_of(pipeline_settings.consent_registry_db, PURPOSE, date(2026, 11, 20))
+    assert before.decision_for(patient) is Decision.PERMIT
+    assert after.decision_for(patient) is Decision.DENY

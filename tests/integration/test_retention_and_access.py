@@ -75,7 +75,7 @@ def manifest_for(project: str, extract_id: str, bucket: str, retain_until: datet
                 snapshot_sha256="0" * 64,
                 cohort=1,
                 included=1,
-                excluded_withdrawn=0,
+                excluded_denied=0,
                 excluded_no_consent=0,
             ),
             release_gate=GateRecord(

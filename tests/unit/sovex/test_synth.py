@@ -379,7 +379,9 @@ def test_progress_is_reported_once_per_table_in_order(tmp_path: Path) -> None:
     counts = generate_population(
         tmp_path / "source", SMALL_POPULATION, progress=lambda t, n: reported.append((t, n))
     )
-    assert reported == list(counts.items())
+    # The tables, then the consents as FHIR NDJSON (counted in lines).
+    assert reported[:-1] == list(counts.items())
+    assert reported[-1][0] == synth.FHIR_CONSENTS_FILE and reported[-1][1] > counts["consents"]
 
 
 def test_rerun_replaces_the_previous_source_entirely(tmp_path: Path) -> None:
@@ -404,7 +406,7 @@ def test_failure_while_writing_leaves_the_previous_source_intact(
 ) -> None:
     source = tmp_path / "source"
     generate_population(source, SMALL_POPULATION, seed=1)
-    before = {p.name: p.read_bytes() for p in source.iterdir()}
+    before = {str(p.relative_to(source)): p.read_bytes() for p in source.rglob("*") if p.is_file()}
     real_write = pq.write_table
 
     def fail_on_notes(table: pa.Table, where: Path, **kwargs: object) -> None:
@@ -415,7 +417,8 @@ def test_failure_while_writing_leaves_the_previous_source_intact(
     monkeypatch.setattr(synth.pq, "write_table", fail_on_notes)
     with pytest.raises(OSError, match="disk full"):
         generate_population(source, 50, seed=2)
-    assert {p.name: p.read_bytes() for p in source.iterdir()} == before
+    after = {str(p.relative_to(source)): p.read_bytes() for p in source.rglob("*") if p.is_file()}
+    assert after == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["source"]
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -16,7 +16,8 @@ from sovex.request import CohortFilter
 from sovex.settings import PROJECT_ROOT
 from sovex.synth import generate_population
 from transforms.cohort import select_cohort
-from transforms.consent import apply_consent
+from transforms.consent_regimes import load_regimes, regimes_file
+from transforms.consent_registry import apply_registry_consent, load_file
 from transforms.extract import extract_table
 from transforms.source import ParquetSource
 
@@ -39,6 +40,21 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> ParquetSource:
     return ParquetSource(directory)
 
 
+@pytest.fixture(scope="module")
+def registry(source: ParquetSource, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The population's FHIR consents loaded into a registry of their own."""
+    directory = tmp_path_factory.mktemp("registry")
+    database = directory / "sovex.db"
+    load_file(
+        database,
+        source.table_path("consents").parent / "fhir" / "consents.ndjson",
+        directory / "rejects.jsonl",
+        ingested_at=datetime(2026, 11, 1, tzinfo=UTC),
+        workers=1,
+    )
+    return database
+
+
 def test_cohort_filter_keeps_only_patients_with_a_matching_row(source: ParquetSource) -> None:
     diabetes = CohortFilter(
         table="diagnoses", column="icd10_code", op="starts_with", values=["E11"]
@@ -56,13 +72,14 @@ def test_no_filter_means_every_patient(source: ParquetSource) -> None:
     assert len(select_cohort(source, "patients", "patient_id", [])) == 400
 
 
-def _included(source: ParquetSource) -> pa.Array:
+def _included(source: ParquetSource, registry: Path) -> pa.Array:
     cohort = select_cohort(source, "patients", "patient_id", [])
-    return apply_consent(source, "consents", cohort, PURPOSE, RUN_DATE).included
+    regimes = load_regimes(regimes_file(PROJECT_ROOT / "infra"))
+    return apply_registry_consent(registry, regimes, cohort, PURPOSE, RUN_DATE).included
 
 
 def test_withdrawn_patient_is_absent_from_every_extracted_table(
-    source: ParquetSource, tmp_path: Path
+    source: ParquetSource, registry: Path, tmp_path: Path
 ) -> None:
     consents = pq.read_table(source.table_path("consents")).to_pylist()
     withdrawn = {
@@ -72,7 +89,7 @@ def test_withdrawn_patient_is_absent_from_every_extracted_table(
     }
     assert withdrawn, "the synthetic population must contain withdrawals"
     withdrawn_pseudonyms = {pseudonym(KEY, patient) for patient in withdrawn}
-    included = _included(source)
+    included = _included(source, registry)
     for table_name in ("patients", "encounters", "diagnoses", "measurements"):
         table = CATALOG.tables[table_name]
         parts = extract_table(
@@ -93,7 +110,7 @@ def test_withdrawn_patient_is_absent_from_every_extracted_table(
 
 
 def test_extract_publishes_pseudonyms_and_generalised_values_only(
-    source: ParquetSource, tmp_path: Path
+    source: ParquetSource, registry: Path, tmp_path: Path
 ) -> None:
     table = CATALOG.tables["patients"]
     columns = ["patient_id", "birth_date", "sex", "postcode"]
@@ -102,7 +119,7 @@ def test_extract_publishes_pseudonyms_and_generalised_values_only(
         table,
         "patient_id",
         columns,
-        _included(source),
+        _included(source, registry),
         PERIOD,
         KEY,
         tmp_path,
@@ -118,7 +135,9 @@ def test_extract_publishes_pseudonyms_and_generalised_values_only(
     assert part.rows == published.num_rows
 
 
-def test_period_keeps_only_events_inside_it(source: ParquetSource, tmp_path: Path) -> None:
+def test_period_keeps_only_events_inside_it(
+    source: ParquetSource, registry: Path, tmp_path: Path
+) -> None:
     table = CATALOG.tables["encounters"]
     period = (date(2024, 1, 1), date(2024, 12, 31))
     parts = extract_table(
@@ -126,7 +145,7 @@ def test_period_keeps_only_events_inside_it(source: ParquetSource, tmp_path: Pat
         table,
         "patient_id",
         ["patient_id", "unit"],
-        _included(source),
+        _included(source, registry),
         period,
         KEY,
         tmp_path,
@@ -138,13 +157,13 @@ def test_period_keeps_only_events_inside_it(source: ParquetSource, tmp_path: Pat
             pc.less_equal(encounters["admission_date"], pa.scalar(period[1])),
         )
     )
-    included = set(_included(source).to_pylist())
+    included = set(_included(source, registry).to_pylist())
     expected = sum(1 for p in in_period["patient_id"].to_pylist() if p in included)
     assert sum(p.rows for p in parts) == expected
 
 
 def test_a_quasi_identifier_without_a_chosen_level_is_never_written(
-    source: ParquetSource, tmp_path: Path
+    source: ParquetSource, registry: Path, tmp_path: Path
 ) -> None:
     table = CATALOG.tables["patients"]
     with pytest.raises(ValueError, match="chosen level"):
@@ -153,7 +172,7 @@ def test_a_quasi_identifier_without_a_chosen_level_is_never_written(
             table,
             "patient_id",
             ["patient_id", "birth_date"],
-            _included(source),
+            _included(source, registry),
             PERIOD,
             KEY,
             tmp_path,

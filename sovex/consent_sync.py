@@ -1,0 +1,81 @@
+"""Loading the consent portal's FHIR exports into the consent registry (the
+`consent_sync` DAG and `sovex consent sync`).
+
+Every `*.ndjson`, `*.ndjson.gz` and Bundle `*.json` file of the inbox is loaded in name
+order; a file already loaded (same content) changes nothing, so the sync can run as
+often as wanted. Malformed resources go to `<state>/consent/rejects/<file>.rejects.jsonl`
+with their line numbers. Each newly loaded file leaves an audit record (name, sha256 and
+counts: never a patient id).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sovex.audit import AuditAction, AuditLog, default_log_path
+from sovex.errors import InvalidInput
+from sovex.settings import Settings
+
+CONSENT_FILE_PATTERNS = ("*.ndjson", "*.ndjson.gz", "*.json")
+SYNC_ACTOR = "sovex-consent-sync"
+
+
+@dataclass(frozen=True)
+class SyncedFile:
+    file: str
+    sha256: str
+    accepted: int
+    rejected: int
+    new_versions: int
+    already_loaded: bool
+    reject_file: str
+
+
+def inbox_files(inbox: Path) -> list[Path]:
+    if not inbox.is_dir():
+        raise InvalidInput(f"consent inbox {inbox}: no such folder")
+    found = {path for pattern in CONSENT_FILE_PATTERNS for path in inbox.glob(pattern)}
+    return sorted(path for path in found if path.is_file())
+
+
+def sync_consents(
+    settings: Settings, at: datetime, inbox: Path | None = None, actor: str = SYNC_ACTOR
+) -> list[SyncedFile]:
+    from transforms.consent_registry import load_file
+
+    folder = inbox or settings.consent_inbox_dir
+    log = AuditLog(default_log_path(settings.state_dir))
+    synced = []
+    for path in inbox_files(folder):
+        reject_path = settings.consent_rejects_dir / f"{path.name}.rejects.jsonl"
+        result = load_file(settings.consent_registry_db, path, reject_path, ingested_at=at)
+        entry = SyncedFile(
+            file=str(path),
+            sha256=result.file_sha256,
+            accepted=result.accepted,
+            rejected=result.rejected,
+            new_versions=result.new_versions,
+            already_loaded=result.already_loaded,
+            reject_file=str(result.reject_path),
+        )
+        synced.append(entry)
+        if not result.already_loaded:
+            log.append(
+                actor,
+                AuditAction.CONSENTS_LOADED,
+                path.name,
+                {
+                    "sha256": result.file_sha256,
+                    "accepted": result.accepted,
+                    "rejected": result.rejected,
+                    "new_versions": result.new_versions,
+                },
+            )
+    return synced
+
+
+def synced_json(synced: list[SyncedFile]) -> list[dict[str, Any]]:
+    return [asdict(entry) for entry in synced]

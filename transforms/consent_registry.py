@@ -1,0 +1,612 @@
+"""The consent registry: every accepted FHIR Consent version, append-only, in SQLite.
+
+Loading (`load_file`) appends the versions read from one NDJSON or Bundle file; the same
+content loaded twice changes nothing (files are known by the sha256 of their content,
+versions by the sha256 of their normalised fields, so overlapping exports append only
+what changed). Rows are never updated or deleted (triggers refuse it), so the registry
+can be replayed as of any past date.
+
+Which version counts, as of a date D (`decisions_as_of`):
+1. Only versions recorded on or before D exist. `draft` and `proposed` versions are
+   ignored as if never received: a proposal changes nothing that is in force.
+2. Per resource id, the latest version (recorded_on, then ingest order) is the resource's
+   state. If that version is `entered-in-error`, the resource is absent from D on: it
+   was a mistake, so nothing it said holds (an erroneous deny no longer excludes, an
+   erroneous permit no longer includes); it never grants or denies anything itself.
+3. Per patient, among resources whose state lists the purpose, the latest (recorded_on,
+   then ingest order) decides:
+
+   | state of the deciding resource             | decision | basis          |
+   |--------------------------------------------|----------|----------------|
+   | active permit, period covers D             | PERMIT   | permit         |
+   | active deny, period covers D               | DENY     | opposed        |
+   | active (permit or deny), period misses D   | NONE     | outside_period |
+   | inactive permit (consent withdrawn)        | DENY     | withdrawn      |
+   | inactive deny (opposition lifted)          | NONE     | lifted         |
+   | rejected, permit or deny (patient refused) | DENY     | refused        |
+
+   A withdrawal counts as a deny, so whoever withdrew is never included (fail closed).
+   Periods are inclusive at both ends; an open bound is unbounded.
+
+Regimes (`apply_regime`): opt_in includes PERMIT only (DENY → excluded_denied, the rest →
+excluded_no_consent); opt_out includes everyone but DENY (excluded_no_consent is 0).
+
+An empty registry (no version ever accepted) is refused by `decisions_as_of`
+(`ConsentRegistryEmpty`): under opt_out it would silently include everyone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from itertools import islice
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sovex.errors import ConfigurationError, IntegrityError
+from transforms.consent_regimes import ConsentRegimes, Regime
+from transforms.fhir_consent import (
+    ConsentEvent,
+    ParsedLine,
+    Rejection,
+    open_content,
+    position_unit,
+    read_consents,
+    write_rejects,
+)
+
+REGISTRY_FILE = "sovex.db"  # in the state folder, beside the other local state
+# A load holds the write lock while it parses (a million resources: a minute or two);
+# a second loader waits this long before giving up.
+BUSY_TIMEOUT_SECONDS = 600
+INSERT_BATCH = 20_000
+HASH_BLOCK_BYTES = 1 << 20
+SNAPSHOT_BATCH = 100_000
+FETCH_BATCH = 100_000
+SNAPSHOT_FORMAT = "sovex-consent-snapshot/1"
+# Statuses that never count, whatever their date (see rule 1 above).
+IGNORED_STATUSES = ("draft", "proposed")
+ENTERED_IN_ERROR = "entered-in-error"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS consent_files (
+    file_sha256 TEXT PRIMARY KEY,  -- of the content as parsed (after gunzip)
+    path TEXT NOT NULL,
+    reject_path TEXT NOT NULL,
+    ingested_at TEXT NOT NULL,
+    accepted INTEGER NOT NULL,
+    rejected INTEGER NOT NULL,
+    new_versions INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS consent_versions (
+    seq INTEGER PRIMARY KEY,  -- ingest order: breaks ties between equal recorded_on
+    version_sha256 TEXT NOT NULL UNIQUE,
+    file_sha256 TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    resource_id TEXT NOT NULL,
+    patient_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    provision_type TEXT NOT NULL,
+    period_start TEXT,  -- ISO dates: they compare in date order as text
+    period_end TEXT,
+    recorded_on TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS consent_version_purposes (
+    purpose TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (purpose, seq)
+) WITHOUT ROWID;
+"""
+APPEND_ONLY_TABLES = ("consent_files", "consent_versions", "consent_version_purposes")
+APPEND_ONLY_TRIGGER = """
+CREATE TRIGGER IF NOT EXISTS {table}_no_{action} BEFORE {action} ON {table}
+BEGIN SELECT RAISE(ABORT, 'the consent registry is append-only'); END;
+"""
+
+
+class ConsentRegistryEmpty(ConfigurationError):
+    """No consent was ever loaded: a gate run now would decide on nothing."""
+
+
+class Decision(StrEnum):
+    PERMIT = "permit"
+    DENY = "deny"
+    NONE = "none"
+
+
+class Basis(StrEnum):
+    PERMIT = "permit"
+    OPPOSED = "opposed"
+    OUTSIDE_PERIOD = "outside_period"
+    WITHDRAWN = "withdrawn"
+    LIFTED = "lifted"
+    REFUSED = "refused"
+
+
+DECISION_OF_BASIS = {
+    Basis.PERMIT: Decision.PERMIT,
+    Basis.OPPOSED: Decision.DENY,
+    Basis.OUTSIDE_PERIOD: Decision.NONE,
+    Basis.WITHDRAWN: Decision.DENY,
+    Basis.LIFTED: Decision.NONE,
+    Basis.REFUSED: Decision.DENY,
+}
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    file_sha256: str
+    accepted: int  # valid resources in the file
+    rejected: int  # lines (entries) written to the reject file
+    new_versions: int  # versions the registry did not hold yet
+    already_loaded: bool  # True: nothing was read or written, counts are the first load's
+    reject_path: Path  # where the rejects of this content were written (by the first load)
+
+
+@dataclass(frozen=True)
+class RegistryStatus:
+    files: int
+    versions: int
+    last_ingested_at: str | None
+
+    @property
+    def empty(self) -> bool:
+        return self.versions == 0
+
+
+@dataclass(frozen=True)
+class ConsentDecisions:
+    """Per patient with a resource for the purpose: the decision as of the date.
+
+    `table` columns: patient_id, decision, basis, then the deciding version's
+    resource_id, status, provision_type, period_start, period_end and recorded_on (ISO
+    dates as text), sorted by patient_id. A patient absent from
+    it has no consent resource for the purpose (decision NONE).
+    """
+
+    purpose: str
+    as_of: date
+    table: pa.Table
+
+    def decision_for(self, patient_id: str) -> Decision:
+        index = pc.index(self.table["patient_id"], patient_id).as_py()
+        return Decision.NONE if index < 0 else Decision(self.table["decision"][index].as_py())
+
+
+@dataclass(frozen=True)
+class RegimeOutcome:
+    regime: Regime
+    purpose: str
+    as_of: date
+    included: pa.Array  # patient ids, sorted
+    cohort: int
+    excluded_denied: int  # opposed, withdrawn or refused
+    excluded_no_consent: int  # opt_in only: no permit covering the date
+    snapshot_sha256: str
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "cohort": self.cohort,
+            "included": len(self.included),
+            "excluded_denied": self.excluded_denied,
+            "excluded_no_consent": self.excluded_no_consent,
+        }
+
+
+def registry_path(state_dir: Path) -> Path:
+    return state_dir / REGISTRY_FILE
+
+
+# --- Database ---------------------------------------------------------------------------
+
+
+def _connect(db_path: Path) -> sqlite3.Connection:
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    # isolation_level=None: transactions are opened explicitly (BEGIN IMMEDIATE).
+    connection = sqlite3.connect(db_path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.executescript(SCHEMA)
+    for table in APPEND_ONLY_TABLES:
+        for action in ("UPDATE", "DELETE"):
+            connection.execute(APPEND_ONLY_TRIGGER.format(table=table, action=action))
+    return connection
+
+
+def registry_status(db_path: Path) -> RegistryStatus:
+    """Files loaded, versions held, last ingest time (an absent database is empty)."""
+    if not db_path.exists():
+        return RegistryStatus(files=0, versions=0, last_ingested_at=None)
+    with closing(_connect(db_path)) as connection:
+        files, last = connection.execute(
+            "SELECT count(*), max(ingested_at) FROM consent_files"
+        ).fetchone()
+        (versions,) = connection.execute("SELECT count(*) FROM consent_versions").fetchone()
+    return RegistryStatus(files=files, versions=versions, last_ingested_at=last)
+
+
+def require_loaded(db_path: Path) -> RegistryStatus:
+    """The registry's status; ConsentRegistryEmpty when it holds no consent version."""
+    status = registry_status(db_path)
+    if status.empty:
+        raise ConsentRegistryEmpty(
+            f"{db_path}: the consent registry holds no consent (files loaded: {status.files}); "
+            "load the FHIR Consent export first: deciding on an empty registry would "
+            "include everyone under opt_out"
+        )
+    return status
+
+
+# --- Loading ----------------------------------------------------------------------------
+
+
+def load_file(
+    db_path: Path,
+    path: Path,
+    reject_path: Path,
+    ingested_at: datetime,
+    workers: int | None = None,
+) -> LoadResult:
+    """Append the Consent versions of one NDJSON (`*.ndjson[.gz]`) or Bundle (`*.json`) file.
+
+    Rejected resources go to `reject_path` (JSONL, see `fhir_consent.write_rejects`),
+    replaced as a whole. Content already loaded (under any name) is a no-op: nothing is
+    read or written, and the result names the first load's reject file. The load is one
+    transaction: a failure leaves the registry as it was. `workers` is passed to
+    `fhir_consent.read_ndjson`.
+    """
+    file_sha256 = _content_sha256(path)
+    with closing(_connect(db_path)) as connection:
+        previous = _previous_load(connection, file_sha256)
+        if previous is not None:
+            return previous
+        connection.execute("BEGIN IMMEDIATE")
+        partial = reject_path.with_name(f".{reject_path.name}.partial")
+        try:
+            # Re-checked under the write lock: another loader may have won the race.
+            previous = _previous_load(connection, file_sha256)
+            if previous is not None:
+                connection.execute("ROLLBACK")
+                return previous
+            digest = hashlib.sha256()
+            reject_path.parent.mkdir(parents=True, exist_ok=True)
+            with (
+                closing(read_consents(path, workers=workers, digest=digest)) as parsed,
+                partial.open("w", encoding="utf-8") as rejects,
+            ):
+                accepted, rejected, new_versions = _append(
+                    connection, file_sha256, parsed, rejects, str(path), position_unit(path)
+                )
+            if digest.hexdigest() != file_sha256:
+                raise IntegrityError(f"{path}: file changed while it was being loaded; retry")
+            connection.execute(
+                "INSERT INTO consent_files (file_sha256, path, reject_path, ingested_at, "
+                "accepted, rejected, new_versions) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    file_sha256,
+                    str(path),
+                    str(reject_path),
+                    ingested_at.isoformat(),
+                    accepted,
+                    rejected,
+                    new_versions,
+                ),
+            )
+            # Renamed before the commit: a crash in between only makes a rerun redo both.
+            partial.replace(reject_path)
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            partial.unlink(missing_ok=True)
+            raise
+    return LoadResult(file_sha256, accepted, rejected, new_versions, False, reject_path)
+
+
+def _content_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    # Hashes what the parser reads (decompressed), so foo.ndjson and foo.ndjson.gz are
+    # the same content.
+    with open_content(path) as stream:
+        while block := stream.read(HASH_BLOCK_BYTES):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _previous_load(connection: sqlite3.Connection, file_sha256: str) -> LoadResult | None:
+    row = connection.execute(
+        "SELECT accepted, rejected, new_versions, reject_path FROM consent_files "
+        "WHERE file_sha256 = ?",
+        (file_sha256,),
+    ).fetchone()
+    if row is None:
+        return None
+    return LoadResult(file_sha256, row[0], row[1], row[2], True, Path(row[3]))
+
+
+def _append(
+    connection: sqlite3.Connection,
+    file_sha256: str,
+    parsed: Iterable[ParsedLine],
+    rejects: IO[str],
+    file_label: str,
+    unit: str,
+) -> tuple[int, int, int]:
+    accepted = rejected = new_versions = 0
+    iterator = iter(parsed)
+    while batch := list(islice(iterator, INSERT_BATCH)):
+        events = [item for item in batch if isinstance(item, ConsentEvent)]
+        rejected += write_rejects(
+            rejects,
+            file_label,
+            (item for item in batch if isinstance(item, Rejection)),
+            unit,
+        )
+        accepted += len(events)
+        new_versions += _insert(connection, file_sha256, events)
+    return accepted, rejected, new_versions
+
+
+def _insert(
+    connection: sqlite3.Connection, file_sha256: str, events: Sequence[ConsentEvent]
+) -> int:
+    before = connection.total_changes
+    hashes = [event.version_sha256() for event in events]
+    connection.executemany(
+        "INSERT OR IGNORE INTO consent_versions (version_sha256, file_sha256, line, "
+        "resource_id, patient_id, status, provision_type, period_start, period_end, "
+        "recorded_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            (
+                version,
+                file_sha256,
+                e.line,
+                e.resource_id,
+                e.patient_id,
+                e.status,
+                e.provision_type,
+                _iso(e.period_start),
+                _iso(e.period_end),
+                e.recorded_on.isoformat(),
+            )
+            for version, e in zip(hashes, events, strict=True)
+        ),
+    )
+    inserted = connection.total_changes - before
+    # A version already held keeps its purposes; OR IGNORE makes this a no-op for it.
+    connection.executemany(
+        "INSERT OR IGNORE INTO consent_version_purposes (purpose, seq) "
+        "SELECT ?, seq FROM consent_versions WHERE version_sha256 = ?",
+        (
+            (purpose, version)
+            for version, e in zip(hashes, events, strict=True)
+            for purpose in e.purposes
+        ),
+    )
+    return inserted
+
+
+def _iso(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+# --- Decisions --------------------------------------------------------------------------
+
+VERSION_SCHEMA = pa.schema(
+    [
+        ("seq", pa.int64()),
+        ("resource_id", pa.string()),
+        ("patient_id", pa.string()),
+        ("status", pa.string()),
+        ("provision_type", pa.string()),
+        ("period_start", pa.string()),
+        ("period_end", pa.string()),
+        ("recorded_on", pa.string()),
+    ]
+)
+# What names the deciding version in the decisions and the snapshot: its content (the
+# fields the decision depends on), not its ingest sequence number.
+DECIDING_VERSION = (
+    "resource_id",
+    "status",
+    "provision_type",
+    "period_start",
+    "period_end",
+    "recorded_on",
+)
+
+
+def _record_batch(rows: list[tuple[object, ...]]) -> pa.RecordBatch:
+    columns = zip(*rows, strict=True)
+    return pa.record_batch(
+        [
+            pa.array(values, type=field.type)
+            for values, field in zip(columns, VERSION_SCHEMA, strict=True)
+        ],
+        schema=VERSION_SCHEMA,
+    )
+
+
+def decisions_as_of(db_path: Path, purpose: str, as_of: date) -> ConsentDecisions:
+    """Each patient's decision for `purpose` on `as_of` (rules in the module docstring)."""
+    require_loaded(db_path)
+    on = as_of.isoformat()
+    with closing(_connect(db_path)) as connection:
+        # One snapshot for both queries (WAL: a concurrent load does not show half-way).
+        connection.execute("BEGIN")
+        # Only resources that listed the purpose in some version can decide for it; their
+        # latest version is found below (it may have dropped the purpose since).
+        cursor = connection.execute(
+            f"SELECT {', '.join(VERSION_SCHEMA.names)} FROM consent_versions "
+            f"WHERE recorded_on <= ? AND status NOT IN ({', '.join('?' * len(IGNORED_STATUSES))}) "
+            "AND resource_id IN (SELECT v.resource_id FROM consent_version_purposes p "
+            "JOIN consent_versions v ON v.seq = p.seq WHERE p.purpose = ?)",
+            (on, *IGNORED_STATUSES, purpose),
+        )
+        # Fetched in batches: a million rows as Python tuples at once would cost ~1 GB.
+        batches = [_record_batch(rows) for rows in iter(lambda: cursor.fetchmany(FETCH_BATCH), [])]
+        listing = connection.execute(
+            "SELECT seq FROM consent_version_purposes WHERE purpose = ?", (purpose,)
+        ).fetchall()
+        connection.execute("COMMIT")
+    versions = pa.Table.from_batches(batches, schema=VERSION_SCHEMA)
+    purpose_seqs = pa.array([seq for (seq,) in listing], type=pa.int64())
+    return ConsentDecisions(purpose, as_of, _decide(versions, purpose_seqs, on))
+
+
+def _latest(table: pa.Table, key: str) -> pa.Table:
+    """The last row of each `key` by (recorded_on, seq)."""
+    if table.num_rows == 0:
+        return table
+    order = pc.sort_indices(
+        table, [(key, "ascending"), ("recorded_on", "ascending"), ("seq", "ascending")]
+    )
+    table = table.take(order)
+    keys = table[key].combine_chunks()
+    last = pc.not_equal(keys[:-1], keys[1:])
+    return table.filter(pa.concat_arrays([last, pa.array([True])]))
+
+
+def _decide(versions: pa.Table, purpose_seqs: pa.Array, on: str) -> pa.Table:
+    resources = _latest(versions, "resource_id")
+    resources = resources.filter(
+        pc.and_(
+            pc.not_equal(resources["status"], ENTERED_IN_ERROR),
+            pc.is_in(resources["seq"], value_set=purpose_seqs),
+        )
+    )
+    deciding = _latest(resources, "patient_id")
+
+    def flag(expression: pa.ChunkedArray | pa.Array) -> np.ndarray:
+        return np.asarray(expression.to_numpy(zero_copy_only=False), dtype=bool)
+
+    status, kind = deciding["status"], deciding["provision_type"]
+    active = flag(pc.equal(status, "active"))
+    inactive = flag(pc.equal(status, "inactive"))
+    permit = flag(pc.equal(kind, "permit"))
+    starts = pc.or_kleene(
+        pc.is_null(deciding["period_start"]), pc.less_equal(deciding["period_start"], on)
+    )
+    ends = pc.or_kleene(
+        pc.is_null(deciding["period_end"]), pc.greater_equal(deciding["period_end"], on)
+    )
+    covers = flag(pc.and_kleene(starts, ends))
+    bases = list(Basis)
+    # Statuses left here are active, inactive and rejected. The first matching condition
+    # wins; what is left is an active deny covering the date.
+    basis_index = np.select(
+        [
+            ~active & ~inactive,  # rejected
+            inactive & permit,
+            inactive,
+            active & ~covers,
+            permit,
+        ],
+        [
+            bases.index(Basis.REFUSED),
+            bases.index(Basis.WITHDRAWN),
+            bases.index(Basis.LIFTED),
+            bases.index(Basis.OUTSIDE_PERIOD),
+            bases.index(Basis.PERMIT),
+        ],
+        default=bases.index(Basis.OPPOSED),
+    )
+    basis = pc.take(pa.array([b.value for b in bases]), pa.array(basis_index, type=pa.int8()))
+    decision = pc.take(
+        pa.array([DECISION_OF_BASIS[b].value for b in bases]),
+        pa.array(basis_index, type=pa.int8()),
+    )
+    return pa.table(
+        {
+            "patient_id": deciding["patient_id"],
+            "decision": decision,
+            "basis": basis,
+            **{name: deciding[name] for name in DECIDING_VERSION},
+        }
+    )
+
+
+# --- Regimes ----------------------------------------------------------------------------
+
+
+def apply_regime(
+    decisions: ConsentDecisions, cohort: pa.Array | pa.ChunkedArray, regime: Regime
+) -> RegimeOutcome:
+    """Who of `cohort` (distinct patient ids; duplicates and nulls are dropped) is included."""
+    ids = pc.unique(pc.drop_null(cohort).cast(pa.string()))
+    if isinstance(ids, pa.ChunkedArray):
+        ids = ids.combine_chunks()
+    ids = ids.take(pc.array_sort_indices(ids))
+    table = decisions.table
+    index = pc.index_in(ids, value_set=table["patient_id"])
+    decision = pc.fill_null(pc.take(table["decision"], index), Decision.NONE.value)
+    denied = pc.equal(decision, Decision.DENY.value)
+    if regime is Regime.OPT_IN:
+        included = pc.equal(decision, Decision.PERMIT.value)
+    else:
+        included = pc.invert(denied)
+    outcome = pc.if_else(
+        included, "included", pc.if_else(denied, "excluded_denied", "excluded_no_consent")
+    )
+    included_ids = ids.filter(included)
+    excluded_denied = pc.sum(denied).as_py() or 0
+    return RegimeOutcome(
+        regime=regime,
+        purpose=decisions.purpose,
+        as_of=decisions.as_of,
+        included=included_ids,
+        cohort=len(ids),
+        excluded_denied=excluded_denied,
+        excluded_no_consent=len(ids) - len(included_ids) - excluded_denied,
+        snapshot_sha256=_snapshot_sha256(
+            regime,
+            decisions,
+            [
+                ids,
+                outcome,
+                *(pc.fill_null(pc.take(table[name], index), "") for name in DECIDING_VERSION),
+            ],
+        ),
+    )
+
+
+def _snapshot_sha256(
+    regime: Regime, decisions: ConsentDecisions, columns: Sequence[pa.Array]
+) -> str:
+    """What was applied: one line per cohort patient in id order: patient, outcome, then
+    the deciding version (DECIDING_VERSION; empty fields without one), after a header
+    naming the format, regime, purpose and date. Versions are named by content, not
+    ingest order, so loading unrelated files in another order gives the same hash."""
+    digest = hashlib.sha256(
+        f"{SNAPSHOT_FORMAT}\t{regime.value}\t{decisions.purpose}\t{decisions.as_of}\n".encode()
+    )
+    lines = pc.binary_join_element_wise(*columns, "\t")
+    for text in _batches(lines):
+        digest.update(("\n".join(text) + "\n").encode())
+    return digest.hexdigest()
+
+
+def _batches(array: pa.Array) -> Iterator[list[str]]:
+    for start in range(0, len(array), SNAPSHOT_BATCH):
+        yield array.slice(start, SNAPSHOT_BATCH).to_pylist()
+
+
+def apply_registry_consent(
+    db_path: Path,
+    regimes: ConsentRegimes,
+    cohort: pa.Array | pa.ChunkedArray,
+    purpose: str,
+    as_of: date,
+) -> RegimeOutcome:
+    """The consent gate on the registry: the purpose's regime (UnknownPurpose when the
+    steward declared none), then the decisions as of the date (ConsentRegistryEmpty when
+    nothing was ever loaded)."""
+    regime = regimes.regime_for(purpose)
+    return apply_regime(decisions_as_of(db_path, purpose, as_of), cohort, regime)

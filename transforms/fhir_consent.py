@@ -1,0 +1,449 @@
+"""Research consents and oppositions as HL7 FHIR R4 `Consent` resources: parse and validate.
+
+Input is NDJSON (FHIR Bulk Data export: one resource per line, optionally gzipped) or one
+FHIR `Bundle` JSON file. Each resource is validated against the FHIR model
+(`fhir.resources`, R4B's Consent is R4's) and then against the rules sovex relies on
+below. A resource that breaks any of them becomes a `Rejection` naming its line (or bundle
+entry), its id when readable, a stable code and a reason; nothing is guessed or repaired.
+A reason names the field and the rule, never a value: no patient identifier and no
+content of the line ever reaches the reject file.
+
+Rules beyond the FHIR model:
+- `id` is required (a resource without an id cannot be superseded by a later version);
+- `status` is a Consent status (draft, proposed, active, rejected, inactive,
+  entered-in-error), `scope` is research (consentscope#research);
+- `patient.reference` is `Patient/<id>`; `dateTime` (when the choice was recorded) is
+  present and a full date; date-times count as their UTC date;
+- `provision.type` is permit or deny; `provision.purpose` holds at least one code of
+  PURPOSE_SYSTEM (codes of other systems are ignored); `provision.period` bounds are full
+  dates, end not before start;
+- `modifierExtension` (on the resource or its provision) and `implicitRules` are
+  rejected: FHIR forbids processing a resource whose modifiers are not understood;
+- a permit restricted to part of the record (nested provisions, data, class, code,
+  security labels, data period) is rejected: sovex cannot apply a partial permit, and
+  reading it as a whole-record permit would include data the patient did not release. A
+  restricted deny is kept as a whole-record deny (fail closed).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import re
+from collections import deque
+from collections.abc import Generator, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from io import BufferedIOBase
+from multiprocessing import get_context
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from fhir.resources.R4B.consent import Consent
+from pydantic import ValidationError
+
+from sovex.errors import InvalidInput
+
+PURPOSE_SYSTEM = "urn:sovex:purpose"
+SCOPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/consentscope"
+RESEARCH_SCOPE = "research"
+CONSENT_STATUSES = ("draft", "proposed", "active", "rejected", "inactive", "entered-in-error")
+PROVISION_TYPES = ("permit", "deny")
+# Provision elements that narrow a consent to part of the record.
+RESTRICTING_ELEMENTS = ("provision", "data", "class_fhir", "code", "securityLabel", "dataPeriod")
+FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+PATIENT_REFERENCE = re.compile(r"Patient/([A-Za-z0-9\-.]{1,64})")
+# pydantic error locations are element names and indexes; anything else is shown as "?"
+# because an unknown key comes from the input.
+ELEMENT_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+MAX_ERRORS_SHOWN = 3
+NDJSON_SUFFIXES = (".ndjson", ".ndjson.gz")
+BUNDLE_SUFFIXES = (".json",)
+
+# Validation costs ~100 µs per resource; past this file size a process pool pays for its
+# start-up (~0.3 s per worker to import the FHIR models).
+PARALLEL_MIN_BYTES = 8 * 1024 * 1024
+CHUNK_LINES = 5_000
+# Chunks in flight per worker: enough to keep workers busy, bounded so memory stays flat.
+CHUNKS_IN_FLIGHT_PER_WORKER = 2
+
+# pydantic error types → the rule they break, in words (the error's own message may quote
+# the input, so it is never used).
+ERROR_PHRASES = {
+    "missing": "is required",
+    "extra_forbidden": "is not a Consent element",
+    "string_pattern_mismatch": "does not match the FHIR format",
+    "string_type": "must be a string",
+    "list_type": "must be a list",
+    "model_type": "must be an object",
+    "dict_type": "must be an object",
+    "value_error": "is not a valid FHIR value",
+}
+
+
+class RejectCode(StrEnum):
+    INVALID_JSON = "invalid_json"
+    NOT_A_CONSENT = "not_a_consent"
+    INVALID_FHIR = "invalid_fhir"
+    MISSING_ID = "missing_id"
+    INVALID_STATUS = "invalid_status"
+    NOT_RESEARCH = "not_research"
+    INVALID_PATIENT = "invalid_patient"
+    MISSING_RECORDED_DATE = "missing_recorded_date"
+    PARTIAL_DATE = "partial_date"
+    INVALID_PROVISION_TYPE = "invalid_provision_type"
+    MISSING_PURPOSE = "missing_purpose"
+    INVALID_PERIOD = "invalid_period"
+    PARTIAL_PERMIT = "partial_permit"
+    UNKNOWN_MODIFIER = "unknown_modifier"
+
+
+@dataclass(frozen=True)
+class ConsentEvent:
+    """One accepted version of a Consent resource, reduced to what the gate uses."""
+
+    resource_id: str
+    patient_id: str
+    status: str
+    provision_type: str  # permit | deny
+    purposes: tuple[str, ...]  # PURPOSE_SYSTEM codes, sorted, distinct
+    period_start: date | None
+    period_end: date | None  # inclusive, as FHIR periods are
+    recorded_on: date
+    line: int  # 1-based line (NDJSON) or entry (Bundle)
+
+    def version_sha256(self) -> str:
+        """Names this version by content, so the same version read twice is one version."""
+        fields = (
+            self.resource_id,
+            self.patient_id,
+            self.status,
+            self.provision_type,
+            ",".join(self.purposes),
+            _iso(self.period_start),
+            _iso(self.period_end),
+            self.recorded_on.isoformat(),
+        )
+        return hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Rejection:
+    line: int
+    resource_id: str | None
+    code: RejectCode
+    reason: str  # field and rule only: never a value from the input
+
+
+ParsedLine = ConsentEvent | Rejection
+
+
+class Digest(Protocol):
+    def update(self, data: bytes, /) -> None: ...
+
+
+# --- One resource -----------------------------------------------------------------------
+
+
+def parse_line(raw: bytes | str, line: int) -> ParsedLine:
+    """One NDJSON line (or any JSON text) → an event or a rejection."""
+    try:
+        resource = json.loads(raw)
+    except ValueError:
+        return Rejection(line, None, RejectCode.INVALID_JSON, "line is not valid JSON")
+    return parse_resource(resource, line)
+
+
+def parse_resource(resource: Any, line: int) -> ParsedLine:
+    """A decoded JSON value → an event or a rejection."""
+    if not isinstance(resource, dict):
+        return Rejection(line, None, RejectCode.NOT_A_CONSENT, "resource is not a JSON object")
+    raw_id = resource.get("id")
+    resource_id = raw_id if isinstance(raw_id, str) and FHIR_ID.fullmatch(raw_id) else None
+    if resource.get("resourceType") != "Consent":
+        return Rejection(
+            line, resource_id, RejectCode.NOT_A_CONSENT, "resourceType: must be 'Consent'"
+        )
+    try:
+        consent = Consent.model_validate(resource)
+    except ValidationError as error:
+        return Rejection(line, resource_id, RejectCode.INVALID_FHIR, _summarise(error))
+    return _check(consent, line, resource_id)
+
+
+def _check(consent: Consent, line: int, resource_id: str | None) -> ParsedLine:
+    def reject(code: RejectCode, reason: str) -> Rejection:
+        return Rejection(line, resource_id, code, reason)
+
+    if resource_id is None:
+        return reject(RejectCode.MISSING_ID, "id: is required (a version needs its resource id)")
+    if consent.implicitRules or consent.modifierExtension:
+        name = "implicitRules" if consent.implicitRules else "modifierExtension"
+        return reject(
+            RejectCode.UNKNOWN_MODIFIER, f"{name}: changes the meaning in a way sovex cannot read"
+        )
+    if consent.status not in CONSENT_STATUSES:
+        return reject(
+            RejectCode.INVALID_STATUS, f"status: must be one of {', '.join(CONSENT_STATUSES)}"
+        )
+    if not _is_research(consent):
+        return reject(
+            RejectCode.NOT_RESEARCH,
+            f"scope: must be {RESEARCH_SCOPE!r} of {SCOPE_SYSTEM} (only research consents "
+            "are read)",
+        )
+    if consent.patient is None:
+        return reject(RejectCode.INVALID_PATIENT, "patient: is required")
+    match = PATIENT_REFERENCE.fullmatch(consent.patient.reference or "")
+    if match is None:
+        return reject(RejectCode.INVALID_PATIENT, "patient.reference: must be 'Patient/<id>'")
+    if consent.dateTime is None:
+        return reject(
+            RejectCode.MISSING_RECORDED_DATE,
+            "dateTime: is required (the date the choice was recorded)",
+        )
+    recorded_on = _full_date(consent.dateTime)
+    if recorded_on is None:
+        return reject(RejectCode.PARTIAL_DATE, "dateTime: must be a full date (YYYY-MM-DD)")
+    provision = consent.provision
+    if provision is None or provision.type is None:
+        return reject(
+            RejectCode.INVALID_PROVISION_TYPE, "provision.type: is required (permit or deny)"
+        )
+    if provision.type not in PROVISION_TYPES:
+        return reject(RejectCode.INVALID_PROVISION_TYPE, "provision.type: must be permit or deny")
+    if provision.modifierExtension:
+        return reject(
+            RejectCode.UNKNOWN_MODIFIER,
+            "provision.modifierExtension: changes the meaning in a way sovex cannot read",
+        )
+    purposes = sorted(
+        {p.code for p in provision.purpose or () if p.system == PURPOSE_SYSTEM and p.code}
+    )
+    if not purposes:
+        return reject(
+            RejectCode.MISSING_PURPOSE, f"provision.purpose: needs a code of {PURPOSE_SYSTEM}"
+        )
+    start = end = None
+    if provision.period is not None:
+        bounds = {}
+        for name in ("start", "end"):
+            value = getattr(provision.period, name)
+            bounds[name] = None if value is None else _full_date(value)
+            if value is not None and bounds[name] is None:
+                return reject(
+                    RejectCode.PARTIAL_DATE,
+                    f"provision.period.{name}: must be a full date (YYYY-MM-DD)",
+                )
+        start, end = bounds["start"], bounds["end"]
+        if start is not None and end is not None and end < start:
+            return reject(RejectCode.INVALID_PERIOD, "provision.period: end is before start")
+    if provision.type == "permit":
+        for element in RESTRICTING_ELEMENTS:
+            if getattr(provision, element, None):
+                name = "class" if element == "class_fhir" else element
+                return reject(
+                    RejectCode.PARTIAL_PERMIT,
+                    f"provision.{name}: a permit restricted to part of the record is not supported",
+                )
+    return ConsentEvent(
+        resource_id=resource_id,
+        patient_id=match.group(1),
+        status=str(consent.status),
+        provision_type=str(provision.type),
+        purposes=tuple(purposes),
+        period_start=start,
+        period_end=end,
+        recorded_on=recorded_on,
+        line=line,
+    )
+
+
+def _is_research(consent: Consent) -> bool:
+    if consent.scope is None:
+        return False
+    codings: Iterable[Any] = consent.scope.coding or ()
+    return any(c.system == SCOPE_SYSTEM and c.code == RESEARCH_SCOPE for c in codings)
+
+
+def _full_date(value: object) -> date | None:
+    """A FHIR date/dateTime as a date (date-times as their UTC date); None when partial."""
+    if isinstance(value, datetime):
+        # The FHIR model refuses a time without a zone, so this is always aware.
+        return value.astimezone(UTC).date()
+    if isinstance(value, date):
+        return value
+    return None  # "2024" or "2024-05": the model keeps partial dates as strings
+
+
+def _iso(value: date | None) -> str:
+    return "" if value is None else value.isoformat()
+
+
+def _summarise(error: ValidationError) -> str:
+    """The failing element paths and rules, without the input values pydantic quotes."""
+    details = error.errors(include_url=False, include_input=False, include_context=False)
+    parts = []
+    for detail in details[:MAX_ERRORS_SHOWN]:
+        path = _element_path(detail["loc"]) or "resource"
+        parts.append(f"{path}: {ERROR_PHRASES.get(detail['type'], 'breaks ' + detail['type'])}")
+    more = len(details) - MAX_ERRORS_SHOWN
+    suffix = f" (and {more} more)" if more > 0 else ""
+    return "invalid FHIR Consent: " + "; ".join(parts) + suffix
+
+
+def _element_path(loc: Iterable[int | str]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            name = part if ELEMENT_NAME.fullmatch(part) else "?"
+            path += f".{name}" if path else name
+    return path
+
+
+# --- Files --------------------------------------------------------------------------------
+
+
+def read_consents(
+    path: Path, workers: int | None = None, digest: Digest | None = None
+) -> Generator[ParsedLine, None, None]:
+    """Events and rejections of an NDJSON (`*.ndjson[.gz]`) or Bundle (`*.json`) file."""
+    name = path.name.lower()
+    if name.endswith(NDJSON_SUFFIXES):
+        return read_ndjson(path, workers=workers, digest=digest)
+    if name.endswith(BUNDLE_SUFFIXES):
+        return read_bundle(path, digest=digest)
+    raise InvalidInput(
+        f"{path}: not a consent file: expected {', '.join(NDJSON_SUFFIXES + BUNDLE_SUFFIXES)}"
+    )
+
+
+def read_ndjson(
+    path: Path,
+    workers: int | None = None,
+    digest: Digest | None = None,
+    chunk_lines: int = CHUNK_LINES,
+) -> Generator[ParsedLine, None, None]:
+    """One result per non-blank line, in line order (1-based numbers).
+
+    `workers`: None chooses (all CPUs for files past PARALLEL_MIN_BYTES, else 1); 1 parses
+    in this process. Workers are spawned, so a script calling this with more than one
+    worker needs the `if __name__ == "__main__":` guard (console scripts, `python -m`
+    packages, pytest and Airflow tasks have it). `digest` is updated with every byte read
+    (after decompression), so a caller hashes exactly the content that was parsed.
+    """
+    if workers is None:
+        workers = _available_cpus() if path.stat().st_size >= PARALLEL_MIN_BYTES else 1
+    chunks = _line_chunks(path, digest, chunk_lines)
+    if workers <= 1:
+        for chunk in chunks:
+            yield from _parse_chunk(chunk)
+        return
+    # spawn, not fork: the caller may be an Airflow worker with threads running.
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        pending: deque[Future[list[ParsedLine]]] = deque()
+        try:
+            for chunk in chunks:
+                pending.append(pool.submit(_parse_chunk, chunk))
+                if len(pending) >= workers * CHUNKS_IN_FLIGHT_PER_WORKER:
+                    yield from pending.popleft().result()
+            while pending:
+                yield from pending.popleft().result()
+        finally:
+            # The caller stopped early (an error): do not parse what nobody will read.
+            for future in pending:
+                future.cancel()
+
+
+def read_bundle(path: Path, digest: Digest | None = None) -> Generator[ParsedLine, None, None]:
+    """One result per Bundle entry (numbered from 1, reported as `entry`).
+
+    The Bundle itself must be readable JSON with `resourceType` Bundle; otherwise nothing
+    in it can be located and the whole file is refused (InvalidInput).
+    """
+    content = path.read_bytes()
+    if digest is not None:
+        digest.update(content)
+    try:
+        bundle = json.loads(content)
+    except ValueError as error:
+        raise InvalidInput(f"{path}: Bundle file is not valid JSON") from error
+    if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
+        raise InvalidInput(f"{path}: resourceType: must be 'Bundle'")
+    entries = bundle.get("entry") or []
+    if not isinstance(entries, list):
+        raise InvalidInput(f"{path}: entry: must be a list")
+    for index, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict) or "resource" not in entry:
+            yield Rejection(index, None, RejectCode.NOT_A_CONSENT, "entry.resource: is required")
+            continue
+        yield parse_resource(entry["resource"], index)
+
+
+def _available_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def open_content(path: Path) -> BufferedIOBase:
+    """The file's bytes as parsed: gunzipped for `*.gz`."""
+    if path.name.lower().endswith(".gz"):
+        return gzip.open(path, "rb")
+    return path.open("rb")
+
+
+def _line_chunks(
+    path: Path, digest: Digest | None, chunk_lines: int
+) -> Iterator[list[tuple[int, bytes]]]:
+    chunk: list[tuple[int, bytes]] = []
+    with open_content(path) as stream:
+        for number, raw in enumerate(stream, start=1):
+            if digest is not None:
+                digest.update(raw)
+            if raw.strip():
+                chunk.append((number, raw))
+                if len(chunk) >= chunk_lines:
+                    yield chunk
+                    chunk = []
+    if chunk:
+        yield chunk
+
+
+def _parse_chunk(chunk: list[tuple[int, bytes]]) -> list[ParsedLine]:
+    return [parse_line(raw, number) for number, raw in chunk]
+
+
+# --- Reject file ------------------------------------------------------------------------
+
+
+def reject_row(file: str, rejection: Rejection, unit: str = "line") -> dict[str, Any]:
+    """A reject-file row; `unit` is "line" (NDJSON) or "entry" (Bundle)."""
+    return {
+        "file": file,
+        unit: rejection.line,
+        "resource_id": rejection.resource_id,
+        "code": rejection.code.value,
+        "reason": rejection.reason,
+    }
+
+
+def position_unit(path: Path) -> str:
+    """What a rejection's number counts in this file: lines, or Bundle entries."""
+    return "entry" if path.name.lower().endswith(BUNDLE_SUFFIXES) else "line"
+
+
+def write_rejects(stream: IO[str], file: str, rejections: Iterable[Rejection], unit: str) -> int:
+    """JSONL rows {"file", "line"|"entry", "resource_id", "code", "reason"}; rows written."""
+    count = 0
+    for rejection in rejections:
+        stream.write(json.dumps(reject_row(file, rejection, unit)) + "\n")
+        count += 1
+    return count
