@@ -2,6 +2,12 @@
 
 This file only wires tasks; each task body is one call into `sovex.pipeline`. Nothing
 heavy is imported at parse time and no connection is looked up here.
+
+The trigger form offers the approved requests (read from the small snapshot file the
+request life cycle writes after every transition: no database is opened at parse time).
+Each approved request with a schedule also gets its own DAG, `research_extract__<id>`,
+so its periodic runs appear per request. Whatever the form shows, the first task checks
+the approval again against the state database before any data is read.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import pendulum
 from airflow.sdk import Param, dag, task
 
 if TYPE_CHECKING:
+    from sovex.request_lifecycle import ApprovedRequest
     from sovex.settings import Settings
 
 DEFAULT_ARGS = {
@@ -32,30 +39,35 @@ def _settings() -> Settings:
     return settings_from_environ(os.environ)
 
 
-@dag(
-    dag_id="research_extract",
-    description="Consent-gated, pseudonymised research extract published to EU storage",
-    schedule=None,
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-    catchup=False,
-    max_active_runs=4,
-    tags=["sovex", "extract"],
-    default_args=DEFAULT_ARGS,
-    params={
-        "request_file": Param(
-            type="string",
-            minLength=1,
-            description="Path of the extract request YAML to run (validated before anything)",
-        )
-    },
-)
-def research_extract() -> None:
+def _approved_requests() -> list[ApprovedRequest]:
+    from sovex.request_lifecycle import approved_snapshot_path, read_approved_snapshot
+
+    return read_approved_snapshot(approved_snapshot_path(_settings().state_dir))
+
+
+def _request_param(choices: list[str]) -> Param:
+    # `examples` gives the form a list to pick from; the approval itself is checked by
+    # the first task, so a choice made on a stale form is still refused if not approved.
+    schema: dict[str, Any] = {
+        "type": "string",
+        "minLength": 1,
+        "title": "Approved request",
+        "description": "The id of an approved extract request (`sovex request list`)",
+    }
+    if choices:
+        schema["examples"] = choices
+    return Param(choices[0] if len(choices) == 1 else None, **schema)
+
+
+def _wire_tasks() -> None:
+    """prepare → hosting decision → consent gate → disclosure → tables → gate → publish."""
+
     @task
     def prepare(**context: Any) -> dict[str, Any]:
         from sovex.pipeline import prepare_run
 
         logical_date = context.get("logical_date") or context["dag_run"].run_after
-        return prepare_run(_settings(), context["params"]["request_file"], logical_date)
+        return prepare_run(_settings(), context["params"]["request_id"], logical_date)
 
     @task
     def decide_hosting(run: dict[str, Any]) -> dict[str, Any]:
@@ -128,4 +140,46 @@ def research_extract() -> None:
     publish(run, parts, aggregates, policy, consent, gate)
 
 
+_approved = _approved_requests()
+
+
+@dag(
+    dag_id="research_extract",
+    description="Consent-gated, pseudonymised research extract published to EU storage",
+    schedule=None,
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=4,
+    tags=["sovex", "extract"],
+    default_args=DEFAULT_ARGS,
+    params={"request_id": _request_param([r.request_id for r in _approved if r.runnable])},
+)
+def research_extract() -> None:
+    _wire_tasks()
+
+
 research_extract()
+
+# One DAG per approved request with a schedule: its runs are that request's periods.
+for _request in _approved:
+    if _request.schedule is None:
+        continue
+
+    @dag(
+        dag_id=f"research_extract__{_request.request_id}",
+        description=f"Scheduled refresh of request {_request.request_id} ({_request.schedule})",
+        schedule=_request.schedule,
+        # catchup=False: the scheduler starts with the current period, not the past ones
+        # (an earlier period can still be run by hand).
+        start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+        catchup=False,
+        # One period at a time: a request runs once per period, never twice at once.
+        max_active_runs=1,
+        tags=["sovex", "extract", "scheduled"],
+        default_args=DEFAULT_ARGS,
+        params={"request_id": _request_param([_request.request_id])},
+    )
+    def scheduled_research_extract() -> None:
+        _wire_tasks()
+
+    scheduled_research_extract()

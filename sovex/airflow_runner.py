@@ -21,6 +21,7 @@ from sovex.errors import (
     EXIT_INTERNAL,
     ConfigurationError,
     GateFailed,
+    InvalidInput,
     PolicyRefused,
     SovexError,
     UserError,
@@ -129,11 +130,14 @@ def output_to(log_file: Path) -> Iterator[None]:
             os.close(saved[1])
 
 
-_dag_cache: dict[Path, Any] = {}
+_dag_cache: dict[tuple[Path, str], Any] = {}
 
 
-def load_dag(settings: Settings) -> Any:
-    if settings.dags_dir not in _dag_cache:
+def load_dag(settings: Settings, dag_id: str = DAG_ID) -> Any:
+    """The DAG, parsed once per process (a scheduled request's DAG exists only once the
+    request is approved: an unknown id re-reads the folder)."""
+    key = (settings.dags_dir, dag_id)
+    if key not in _dag_cache:
         from airflow.dag_processing.dagbag import DagBag
 
         bag = DagBag(dag_folder=str(settings.dags_dir))
@@ -141,8 +145,13 @@ def load_dag(settings: Settings) -> Any:
             raise ConfigurationError(
                 "DAG import errors: " + "; ".join(f"{k}: {v}" for k, v in bag.import_errors.items())
             )
-        _dag_cache[settings.dags_dir] = bag.get_dag(DAG_ID)
-    return _dag_cache[settings.dags_dir]
+        dag = bag.get_dag(dag_id)
+        if dag is None:
+            raise ConfigurationError(
+                f"no DAG {dag_id!r} in {settings.dags_dir} (is the request approved and scheduled?)"
+            )
+        _dag_cache[key] = dag
+    return _dag_cache[key]
 
 
 @dataclass(frozen=True)
@@ -173,18 +182,37 @@ def _raise_from_outcome(outcome: dict[str, Any], log_file: Path) -> None:
     raise SovexError(f"run failed in step {outcome.get('step')}: {message} (log: {log_file})")
 
 
-def run_request(settings: Settings, request_file: Path, logical_date: datetime) -> RunResult:
-    """Validate, then run the DAG for one request; raise the step's error if it failed."""
-    request = load_request(request_file, settings.catalogs_dir, settings.targets_dir)
-    extract_id = make_extract_id(request.id, logical_date)
+def request_id_of(settings: Settings, request: Path | str) -> str:
+    """A request id, or the id of a request file, which must be the file that was
+    submitted (running another file under an approved id is refused)."""
+    from sovex.request_lifecycle import RequestStore
+
+    path = Path(request)
+    if not (path.suffix in (".yaml", ".yml") or path.is_file()):
+        return str(request)
+    request_id = load_request(path, settings.catalogs_dir, settings.targets_dir).id
+    submitted = RequestStore.for_settings(settings).get(request_id).submission.request_file
+    if submitted.resolve() != path.resolve():
+        raise InvalidInput(
+            f"{path}: not the submitted file of request {request_id!r} ({submitted}); "
+            "submit it with `sovex request submit` and have a steward approve it"
+        )
+    return request_id
+
+
+def run_request(
+    settings: Settings, request: Path | str, logical_date: datetime, dag_id: str = DAG_ID
+) -> RunResult:
+    """Run the DAG for one approved request (its id or its file); raise the step's error
+    if it failed. The approval is checked by the DAG's first task, before any read."""
+    request_id = request_id_of(settings, request)
+    extract_id = make_extract_id(request_id, logical_date)
     directory = run_dir(settings, extract_id)
     log_file = settings.logs_dir / "runs" / f"{extract_id}.log"
     migrate_metadata_db(settings)
     with settings_exported(settings), output_to(log_file):
-        dag = load_dag(settings)
-        dag_run = dag.test(
-            run_conf={"request_file": str(request_file.resolve())}, logical_date=logical_date
-        )
+        dag = load_dag(settings, dag_id)
+        dag_run = dag.test(run_conf={"request_id": request_id}, logical_date=logical_date)
     outcome_path = directory / OUTCOME_FILE
     outcome = json.loads(outcome_path.read_text()) if outcome_path.is_file() else None
     if outcome and not outcome.get("ok"):

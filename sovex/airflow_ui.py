@@ -47,6 +47,9 @@ def ui_environ(settings: Settings, port: int, base: Mapping[str, str]) -> dict[s
             "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
             # LocalExecutor starts this many worker processes; 32 is too many for 2 cores.
             "AIRFLOW__CORE__PARALLELISM": str(LOCAL_PARALLELISM),
+            # A steward's approval of a scheduled request is what registers its DAG: new
+            # DAGs start unpaused (the first task re-checks the approval anyway).
+            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
             # One local admin; Airflow generates the password into AIRFLOW_HOME.
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
         }

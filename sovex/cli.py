@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
+from rich.table import Column, Table
 
 from sovex.errors import (
     EXIT_INTERNAL,
@@ -28,6 +28,8 @@ from sovex.errors import (
     exit_code_for,
 )
 from sovex.settings import Settings, settings_from_environ
+
+TABLE_WIDTH_WHEN_PIPED = 200
 
 app = typer.Typer(
     add_completion=False,
@@ -157,9 +159,102 @@ def request_validate(file: Path) -> None:
     _emit_json({"file": str(file), "valid": True, "id": request.id, "sha256": request.sha256()})
 
 
+def _table_console() -> Console:
+    # Piped output (a file, `less`) gets a wide table rather than rich's 80 columns.
+    terminal = Console()
+    return terminal if terminal.is_terminal else Console(width=TABLE_WIDTH_WHEN_PIPED)
+
+
+def _request_store() -> Any:
+    from sovex.request_lifecycle import RequestStore
+
+    return RequestStore.for_settings(state.settings)
+
+
+def _print_outcome(outcome: Any) -> None:
+    console.print(escape(outcome.message))
+    _emit_json(outcome.status.to_json())
+
+
+@request_app.command("submit")
+def request_submit(file: Path) -> None:
+    """Submit a request (as SOVEX_USER, who must have the requester role) for approval."""
+    _print_outcome(_request_store().submit(file, state.settings.user, datetime.now(UTC)))
+
+
+@request_app.command("approve")
+def request_approve(request_id: str) -> None:
+    """Approve a submitted request (steward role; never its own requester or submitter).
+    A request with a schedule is then scheduled."""
+    _print_outcome(_request_store().approve(request_id, state.settings.user, datetime.now(UTC)))
+
+
+@request_app.command("reject")
+def request_reject(
+    request_id: str,
+    reason: Annotated[str, typer.Option(help="Why, for the researcher")],
+) -> None:
+    """Reject a submitted request, with the reason the researcher will read."""
+    _print_outcome(
+        _request_store().reject(request_id, state.settings.user, datetime.now(UTC), reason)
+    )
+
+
+@request_app.command("list")
+def request_list(
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
+) -> None:
+    """Every submitted request and where it stands."""
+    statuses = _request_store().list_requests()
+    if as_json:
+        _emit_json([status.to_json() for status in statuses])
+        return
+    table = Table(
+        Column("request", no_wrap=True),  # an id is never cut: it is what people type next
+        "project",
+        "state",
+        "since",
+        "by",
+        "schedule",
+        "last run",
+    )
+    for status in statuses:
+        last = status.history[-1]
+        run = status.last_run
+        table.add_row(
+            status.request_id,
+            status.submission.project,
+            status.state.value,
+            last.at.strftime("%Y-%m-%d %H:%M"),
+            last.actor,
+            status.schedule or "-",
+            f"{run.extract_id} {run.state.value}" if run else "-",
+        )
+    _table_console().print(table)
+
+
+@request_app.command("status")
+def request_status(
+    request_id: str,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
+) -> None:
+    """A request's full history: every transition with who and when, its last run, its
+    published extract and retention date."""
+    from sovex.request_lifecycle import format_status
+
+    status = _request_store().get(request_id)
+    if as_json:
+        _emit_json(status.to_json())
+        return
+    sys.stdout.write(format_status(status))
+
+
 @app.command()
-def run(request: Path) -> None:
-    """Run the research_extract DAG for one request (in-process, with dag.test())."""
+def run(
+    request: Annotated[str, typer.Argument(help="An approved request's id or its file")],
+) -> None:
+    """Run the research_extract DAG for one approved request (in-process, with
+    dag.test()); refused before any read unless the current file is what was approved."""
     _prepare_airflow()
     from sovex.airflow_runner import run_request
 
@@ -206,7 +301,7 @@ def extract_list(
             m.published_at,
             ", ".join(f"{name} {rows}" for name, rows in m.tables.items()),
         )
-    Console().print(table)
+    _table_console().print(table)
 
 
 @extract_app.command("download")

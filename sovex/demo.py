@@ -47,6 +47,27 @@ def _request_for_target(settings: Settings, request_file: Path, target: str) -> 
     return path
 
 
+# The demo plays both people of the four-eyes rule (infra/roles.yaml): the request's own
+# requester submits, a steward approves.
+DEMO_STEWARD = "paul.bernard@chu-exemple.fr"
+
+
+def _submitted_and_approved(settings: Settings, request_file: Path) -> str:
+    """Submit as the request's requester, approve as the demo steward (unless the same
+    content is already approved); returns what happened, for the report."""
+    from sovex.request import load_request
+    from sovex.request_lifecycle import RequestStore
+
+    store = RequestStore.for_settings(settings)
+    request = load_request(request_file, settings.catalogs_dir, settings.targets_dir)
+    submitted = store.submit(request_file, request.requester, datetime.now(UTC))
+    approval = store.get(request.id).approval
+    if approval is not None and approval.request_sha256 == request.sha256():
+        return f"{submitted.message}; already approved by {approval.approved_by}"
+    approved = store.approve(request.id, DEMO_STEWARD, datetime.now(UTC))
+    return f"{submitted.message}; {approved.message}"
+
+
 def run_demo(settings: Settings, patients: int, report: DemoStep) -> dict[str, Any]:
     from anonymization.keys import create_demo_master_key
     from sovex.airflow_runner import run_request
@@ -84,6 +105,9 @@ def run_demo(settings: Settings, patients: int, report: DemoStep) -> dict[str, A
         )
 
     request_file = settings.examples_dir / EXAMPLE_REQUEST
+    report.step("request submitted by its researcher, approved by a steward")
+    report.say(_submitted_and_approved(settings, request_file))
+
     report.step("research_extract DAG (dag.test)")
     run = run_request(settings, request_file, _now_to_the_second())
     report.say(f"published {run.result['manifest']} (Airflow log: {run.log_file})")
@@ -104,6 +128,7 @@ def run_demo(settings: Settings, patients: int, report: DemoStep) -> dict[str, A
 
     report.step(f"refused target ({REFUSED_DEMO_TARGET})")
     refused_request = _request_for_target(settings, request_file, REFUSED_DEMO_TARGET)
+    _submitted_and_approved(settings, refused_request)  # approval never overrides the policy
     try:
         run_request(settings, refused_request, _now_to_the_second())
     except PolicyRefused as refusal:

@@ -111,6 +111,13 @@ def step(function: Callable[P, R]) -> Callable[P, R]:
                     "run_failed",
                     {"step": function.__name__, "exit_code": exit_code_for(error)},
                 )
+            with contextlib.suppress(Exception):
+                _finish_in_life_cycle(
+                    settings,
+                    run,
+                    False,
+                    reason=f"step {function.__name__} failed (exit {exit_code_for(error)})",
+                )
             raise
 
     return wrapper
@@ -143,15 +150,22 @@ def code_version() -> str:
 # --- the steps --------------------------------------------------------------------------
 
 
-def prepare_run(settings: Settings, request_file: str, logical_date: datetime) -> dict[str, Any]:
-    """Validate the request and name the run. Fails before anything else happens."""
-    request = load_request(Path(request_file), settings.catalogs_dir, settings.targets_dir)
+def prepare_run(settings: Settings, request_id: str, logical_date: datetime) -> dict[str, Any]:
+    """Name the run and check, before anything is read, that the request's current file is
+    exactly what a steward approved; the request life cycle records the run's start."""
+    from sovex.request_lifecycle import RequestStore, State
+    from sovex.roles import SYSTEM_ACTOR
+
+    store = RequestStore.for_settings(settings)
+    status = store.get(request_id)  # UnknownRequest lists the submitted ids
+    request_file = status.submission.request_file
+    request = load_request(request_file, settings.catalogs_dir, settings.targets_dir)
     extract_id = make_extract_id(request.id, logical_date)
     directory = run_dir(settings, extract_id)
     directory.mkdir(parents=True, exist_ok=True)
     (directory / OUTCOME_FILE).unlink(missing_ok=True)
-    run = {
-        "request_file": str(Path(request_file).resolve()),
+    run: dict[str, Any] = {
+        "request_file": str(request_file.resolve()),
         "request_id": request.id,
         "request_sha256": request.sha256(),
         "project": request.project,
@@ -160,8 +174,52 @@ def prepare_run(settings: Settings, request_file: str, logical_date: datetime) -
         "as_of": logical_date.astimezone(UTC).date().isoformat(),
         "tables": list(request.tables),
     }
+    last, approval = status.last_run, status.approval
+    rerun_of_published = (
+        status.state is State.PUBLISHED
+        and last is not None
+        and last.extract_id == extract_id
+        and approval is not None
+        and approval.request_sha256 == run["request_sha256"]
+    )
+    try:
+        if not rerun_of_published:  # a rerun of a published run only re-checks, idempotently
+            store.start_run(
+                request.id,
+                extract_id,
+                request_sha256=run["request_sha256"],
+                actor=SYSTEM_ACTOR,
+                at=datetime.now(UTC),
+            )
+    except BaseException as error:
+        record_outcome(directory, "prepare", error)
+        raise
     audit(settings, run, "run_started", {"request_sha256": run["request_sha256"]})
     return run
+
+
+def _finish_in_life_cycle(
+    settings: Settings,
+    run: dict[str, Any],
+    published: bool,
+    *,
+    manifest: str | None = None,
+    retention_until: date | None = None,
+    reason: str | None = None,
+) -> None:
+    from sovex.request_lifecycle import RequestStore
+    from sovex.roles import SYSTEM_ACTOR
+
+    RequestStore.for_settings(settings).finish_run(
+        run["request_id"],
+        run["extract_id"],
+        published,
+        SYSTEM_ACTOR,
+        datetime.now(UTC),
+        manifest=manifest,
+        retention_until=retention_until,
+        reason=reason,
+    )
 
 
 @step
@@ -770,6 +828,13 @@ def publish(
         },
     )
     _grant_project_access(settings, run, target, request.project)
+    _finish_in_life_cycle(
+        settings,
+        run,
+        True,
+        manifest=str(result["manifest"]),
+        retention_until=request.retention_until,
+    )
     record_outcome(directory, "publish", None)
     shutil.rmtree(directory / "parts", ignore_errors=True)
     return result

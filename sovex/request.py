@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from sovex.catalog import NEVER_EXTRACTABLE, NOT_YET_EXTRACTABLE, Role, SourceCatalog, load_catalog
 from sovex.errors import InvalidInput
@@ -81,6 +88,9 @@ class Period(BaseModel):
         return self
 
 
+SCHEDULE_MARK = "schedule"
+
+
 class ExtractRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     id: Slug
@@ -98,8 +108,23 @@ class ExtractRequest(BaseModel):
     # Share of patients the release gate may suppress to reach k (never above the cap).
     max_suppression: float = Field(default=DEFAULT_MAX_SUPPRESSION, ge=0, le=MAX_SUPPRESSION_CAP)
     aggregates: list[Aggregate] = Field(default_factory=list)
+    # A periodic refresh (`@quarterly`, `@monthly`, … or 5-field cron); none = one-off.
+    schedule: str | None = None
     # Counts below this are hidden in aggregates, with the cells that would reveal them.
     small_cell_threshold: int = Field(default=DEFAULT_SMALL_CELL_THRESHOLD, ge=1)
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule(cls, value: str | None) -> str | None:
+        from sovex.request_lifecycle import validate_schedule
+
+        if value is None:
+            return None
+        try:
+            return validate_schedule(value, SCHEDULE_MARK)
+        except InvalidInput as error:
+            # Pydantic adds the file and field; keep only the rule.
+            raise ValueError(str(error).removeprefix(f"{SCHEDULE_MARK}: ")) from None
 
     def sha256(self) -> str:
         """Hash of the request's content: what an approval and a manifest refer to."""
@@ -220,7 +245,10 @@ def load_request(path: Path, catalogs_dir: Path, targets_dir: Path) -> ExtractRe
     try:
         request = ExtractRequest.model_validate(raw)
     except ValidationError as error:
-        problems += [f"{path}: field '{_field_path(e['loc'])}': {e['msg']}" for e in error.errors()]
+        problems += [
+            f"{path}: field '{_field_path(e['loc'])}': {e['msg'].removeprefix('Value error, ')}"
+            for e in error.errors()
+        ]
     source = raw.get("source")
     if isinstance(source, str) and re.fullmatch(SLUG_PATTERN, source):
         catalog_path = catalogs_dir / f"{source}.yaml"

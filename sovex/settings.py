@@ -45,6 +45,8 @@ class Settings:
             environ["SOVEX_S3_ENDPOINT"] = self.s3_endpoint_override
         if self.consent_inbox:
             environ["SOVEX_CONSENT_INBOX"] = str(self.consent_inbox)
+        if self.user != "unknown":
+            environ["SOVEX_USER"] = self.user
         return environ
 
     @property

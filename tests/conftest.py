@@ -8,13 +8,13 @@ import random
 import shutil
 import tempfile
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from sovex.airflow_runner import configure_airflow_environ
-from sovex.settings import Settings, settings_from_environ
+from sovex.settings import PROJECT_ROOT, Settings, settings_from_environ
+from tests.helpers import approve_request
 
 # One state folder per test session: Airflow's SQLite DB, the local SeaweedFS, keys, runs.
 _SESSION_STATE = Path(tempfile.mkdtemp(prefix="sovex-tests-"))
@@ -91,8 +91,5 @@ def pipeline_settings(
     from sovex.consent_sync import sync_consents
 
     sync_consents(session_settings, datetime(2026, 11, 1, tzinfo=UTC))
+    approve_request(session_settings, PROJECT_ROOT / "examples" / "requests" / "diabetes-t2.yaml")
     return session_settings
-
-
-def settings_with_infra(settings: Settings, infra_dir: Path) -> Settings:
-    return replace(settings, infra_dir=infra_dir)

@@ -11,6 +11,7 @@ import yaml
 
 from sovex.cli import main
 from sovex.settings import PROJECT_ROOT, Settings
+from tests.helpers import approve_request
 
 pytestmark = pytest.mark.integration
 
@@ -108,6 +109,16 @@ def test_run_list_and_download_through_the_cli(
     raw.update(id="cli-run", project="projet-cli")
     request = tmp_path / "cli-run.yaml"
     request.write_text(yaml.safe_dump(raw))
+    claire = replace(pipeline_settings, user="claire.moreau@chu-exemple.fr")
+    paul = replace(pipeline_settings, user="paul.bernard@chu-exemple.fr")
+    assert run_cli(claire, "request", "submit", str(request)) == 0
+    # Not approved yet: refused before anything is read.
+    assert run_cli(pipeline_settings, "run", "cli-run") == 2
+    assert "only approved content runs" in capsys.readouterr().err
+    # The author cannot approve her own request; a steward can.
+    assert run_cli(claire, "request", "approve", "cli-run") == 2
+    assert "steward" in capsys.readouterr().err
+    assert run_cli(paul, "request", "approve", "cli-run") == 0
     assert run_cli(pipeline_settings, "run", str(request)) == 0
     published = last_json_line(capsys.readouterr().out)
     assert run_cli(pipeline_settings, "extract", "list", "--project", "projet-cli", "--json") == 0
@@ -204,6 +215,7 @@ def test_the_audit_trail_records_each_run_and_detects_tampering(
     raw.update(id="audited-run", project="projet-audit")
     request = tmp_path / "audited-run.yaml"
     request.write_text(yaml.safe_dump(raw))
+    approve_request(pipeline_settings, request)
     assert run_cli(pipeline_settings, "run", str(request)) == 0
     extract_id = last_json_line(capsys.readouterr().out)["extract_id"]
 
@@ -214,6 +226,9 @@ def test_the_audit_trail_records_each_run_and_detects_tampering(
     actions = [r["action"] for r in records if r["subject"] == extract_id]
     for action in ("run_started", "policy_decision", "gate_result", "extract_published"):
         assert action in actions
+    lifecycle = [r["action"] for r in records if r["subject"] == "request:audited-run"]
+    for action in ("request_submitted", "request_approved", "request_published"):
+        assert action in lifecycle
 
     log = default_log_path(pipeline_settings.state_dir)
     tampered = tmp_path / "tampered.jsonl"

@@ -20,6 +20,7 @@ from anonymization.pseudonyms import pseudonym
 from sovex.airflow_runner import RunResult, run_request
 from sovex.errors import GateFailed, IntegrityError, PolicyRefused, UserError
 from sovex.settings import PROJECT_ROOT, Settings
+from tests.helpers import approve_request
 from transforms.download import download_extract
 from transforms.storage_client import reading_client
 
@@ -30,11 +31,14 @@ RUN_TIME = datetime(2026, 11, 2, 9, 0, 0, tzinfo=UTC)
 PURPOSE = "chronic-disease-research"
 
 
-def request_variant(tmp_path: Path, **changes: object) -> Path:
+def request_variant(tmp_path: Path, settings: Settings | None = None, **changes: object) -> Path:
+    """A copy of the example with changes; submitted and approved when `settings` given."""
     raw = yaml.safe_load(EXAMPLE.read_text())
     raw.update(changes)
     path = tmp_path / f"{raw['id']}.yaml"
     path.write_text(yaml.safe_dump(raw))
+    if settings is not None:
+        approve_request(settings, path)
     return path
 
 
@@ -217,7 +221,9 @@ def test_manifest_records_consent_policy_gate_and_key_fingerprint(
 def test_pseudonyms_differ_between_two_projects(
     pipeline_settings: Settings, downloaded: dict[str, pa.Table], tmp_path: Path
 ) -> None:
-    other = request_variant(tmp_path, id="diabetes-t2-other", project="autre-projet")
+    other = request_variant(
+        tmp_path, pipeline_settings, id="diabetes-t2-other", project="autre-projet"
+    )
     result = run_request(pipeline_settings, other, RUN_TIME)
     s3, target = reading_client(pipeline_settings, "local-seaweedfs")
     extract = download_extract(
@@ -237,7 +243,9 @@ def test_a_refused_target_stops_the_run_before_reading_and_writes_nothing(
     pipeline_settings: Settings, tmp_path: Path
 ) -> None:
     before = bucket_keys(pipeline_settings)
-    refused = request_variant(tmp_path, id="diabetes-t2-aws", target="aws-eu-west-3-paris")
+    refused = request_variant(
+        tmp_path, pipeline_settings, id="diabetes-t2-aws", target="aws-eu-west-3-paris"
+    )
     with pytest.raises(PolicyRefused) as raised:
         run_request(pipeline_settings, refused, RUN_TIME)
     assert raised.value.target == "aws-eu-west-3-paris"
@@ -264,6 +272,7 @@ def test_an_identifier_in_a_non_text_column_blocks_publication(
     project = f"fuite-{column}"
     leaky = request_variant(
         tmp_path,
+        settings,
         id=f"diabetes-t2-leaky-{column}",
         project=project,
         tables={"patients": ["patient_id", column]},
@@ -282,6 +291,7 @@ def test_an_impossible_k_stops_with_exit_4_and_a_report_and_publishes_nothing(
 ) -> None:
     impossible = request_variant(
         tmp_path,
+        pipeline_settings,
         id="diabetes-t2-k-impossible",
         project="k-impossible",
         k_threshold=100_000,
@@ -350,9 +360,10 @@ def test_a_rerun_of_the_same_run_changes_nothing_and_another_request_cannot_take
     assert again.extract_id == published.extract_id
     assert again.result["manifest"] == published.result["manifest"]
     assert bucket_keys(pipeline_settings) == before
-    # Same request id and run time, different content: the published extract stays.
+    # Same request id and run time, different content never approved: refused before
+    # anything is read, and the published extract stays.
     changed = request_variant(tmp_path, k_threshold=6)
-    with pytest.raises(UserError, match=r"already published") as raised:
+    with pytest.raises(UserError, match=r"not the submitted file") as raised:
         run_request(pipeline_settings, changed, RUN_TIME)
     assert raised.value.exit_code == 2
     assert bucket_keys(pipeline_settings) == before

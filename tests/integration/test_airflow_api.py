@@ -1,0 +1,204 @@
+"""Through the real Airflow API server (scheduler, DAG processor and LocalExecutor on
+loopback, started by `sovex airflow-ui`): a triggered run of an approved request is
+published; a run of a request that was never approved fails in its first task, before
+any data is read."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from sovex.airflow_ui import password_file
+from sovex.request_lifecycle import RequestStore, run_id_for
+from sovex.settings import PROJECT_ROOT, Settings
+from tests.helpers import approve_request
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+EXAMPLE = PROJECT_ROOT / "examples" / "requests" / "diabetes-t2.yaml"
+START_TIMEOUT_S = 180
+RUN_TIMEOUT_S = 600
+
+
+def call(base: str, method: str, path: str, token: str | None, body: Any = None) -> Any:
+    request = urllib.request.Request(
+        f"{base}{path}",
+        method=method,
+        data=None if body is None else json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"}
+        | ({"Authorization": f"Bearer {token}"} if token else {}),
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        detail = error.read().decode(errors="replace")[:2000]
+        error.close()
+        raise AssertionError(f"{method} {path}: HTTP {error.code}: {detail}") from None
+
+
+def wait_for(what: str, timeout_s: float, probe: Any) -> Any:
+    deadline = time.monotonic() + timeout_s
+    last: object = None
+    while time.monotonic() < deadline:
+        try:
+            value = probe()
+            if value:
+                return value
+        except (urllib.error.URLError, OSError, KeyError, AssertionError) as error:
+            last = error
+        time.sleep(2)
+    raise AssertionError(f"timed out waiting for {what} (last: {last})")
+
+
+@pytest.fixture(scope="module")
+def airflow_api(pipeline_settings: Settings) -> Iterator[tuple[str, str]]:
+    environ = {**os.environ, **pipeline_settings.as_environ()}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sovex", "airflow-ui"],
+        env=environ,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert process.stderr is not None
+        line = process.stderr.readline()
+        match = re.search(r"http://127\.0\.0\.1:(\d+)", line)
+        assert match, line
+        base = f"http://127.0.0.1:{match.group(1)}"
+        users = json.loads(
+            wait_for(
+                "password file", START_TIMEOUT_S, lambda: _read(password_file(pipeline_settings))
+            )
+        )
+        token = wait_for(
+            "a token",
+            START_TIMEOUT_S,
+            lambda: call(
+                base, "POST", "/auth/token", None, {"username": "admin", "password": users["admin"]}
+            )["access_token"],
+        )
+        yield base, token
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        if process.stderr is not None:
+            process.stderr.close()
+
+
+def _read(path: Path) -> str | None:
+    return path.read_text() if path.is_file() and path.stat().st_size else None
+
+
+def trigger(base: str, token: str, request_id: str, logical_date: datetime) -> str:
+    wait_for(
+        "the research_extract DAG",
+        START_TIMEOUT_S,
+        lambda: call(base, "GET", "/api/v2/dags/research_extract", token)["dag_id"],
+    )
+    call(base, "PATCH", "/api/v2/dags/research_extract", token, {"is_paused": False})
+    run_id = run_id_for(request_id, logical_date)
+    body = {
+        "dag_run_id": run_id,
+        "logical_date": logical_date.isoformat(),
+        "conf": {"request_id": request_id},
+    }
+
+    def triggered() -> bool:
+        # SQLite metadata shared by the API server, scheduler and DAG processor can be
+        # briefly locked (HTTP 500): try again, unless the run was created meanwhile.
+        try:
+            call(base, "POST", "/api/v2/dags/research_extract/dagRuns", token, body)
+        except AssertionError:
+            call(base, "GET", f"/api/v2/dags/research_extract/dagRuns/{run_id}", token)
+        return True
+
+    wait_for(f"run {run_id} to be created", START_TIMEOUT_S, triggered)
+    return run_id
+
+
+def finished_state(base: str, token: str, run_id: str) -> str:
+    def probe() -> str | None:
+        state = call(base, "GET", f"/api/v2/dags/research_extract/dagRuns/{run_id}", token)["state"]
+        return state if state in ("success", "failed") else None
+
+    return str(wait_for(f"run {run_id}", RUN_TIMEOUT_S, probe))
+
+
+def task_log(settings: Settings, run_id: str, task_id: str) -> str:
+    """The task's log as the LocalExecutor wrote it (for a failure's message)."""
+    logs = sorted((settings.logs_dir / "airflow").glob(f"**/run_id={run_id}/task_id={task_id}/*"))
+    return logs[-1].read_text()[-3000:] if logs else "(no log)"
+
+
+def task_states(base: str, token: str, run_id: str) -> dict[str, str]:
+    listed = call(
+        base, "GET", f"/api/v2/dags/research_extract/dagRuns/{run_id}/taskInstances", token
+    )
+    return {ti["task_id"]: ti["state"] for ti in listed["task_instances"]}
+
+
+def variant(tmp_path: Path, **changes: object) -> Path:
+    raw = yaml.safe_load(EXAMPLE.read_text())
+    raw.update(changes)
+    raw.pop("schedule", None)
+    path = tmp_path / f"{raw['id']}.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return path
+
+
+def test_a_triggered_run_of_an_approved_request_is_published(
+    pipeline_settings: Settings, airflow_api: tuple[str, str], tmp_path: Path
+) -> None:
+    base, token = airflow_api
+    approve_request(pipeline_settings, variant(tmp_path, id="api-approved", project="projet-api"))
+    run_id = trigger(base, token, "api-approved", datetime(2026, 11, 3, 9, tzinfo=UTC))
+    assert "api-approved" in run_id
+    state = finished_state(base, token, run_id)
+    states = task_states(base, token, run_id)
+    failed = [task for task, task_state in states.items() if task_state == "failed"]
+    assert state == "success", (states, [task_log(pipeline_settings, run_id, t) for t in failed])
+    status = RequestStore.for_settings(pipeline_settings).get("api-approved")
+    assert status.state.value == "published"
+    assert status.published is not None and status.published.manifest
+
+
+def test_a_triggered_run_of_an_unapproved_request_fails_before_reading_any_data(
+    pipeline_settings: Settings, airflow_api: tuple[str, str], tmp_path: Path
+) -> None:
+    base, token = airflow_api
+    request = variant(tmp_path, id="api-unapproved", project="projet-api-refuse")
+    claire = replace(pipeline_settings, user="claire.moreau@chu-exemple.fr")
+    RequestStore.for_settings(claire).submit(request, claire.user, datetime.now(UTC))
+    run_id = trigger(base, token, "api-unapproved", datetime(2026, 11, 3, 10, tzinfo=UTC))
+    assert finished_state(base, token, run_id) == "failed"
+    states = task_states(base, token, run_id)
+    assert states["prepare"] == "failed"
+    # Nothing after the approval check ran: no policy decision, no consent read, no table.
+    for task in ("decide_hosting", "select_consented_cohort", "assess_disclosure", "publish"):
+        assert states[task] in ("upstream_failed", None), (task, states[task])
+    assert (
+        RequestStore.for_settings(pipeline_settings).get("api-unapproved").state.value
+        == "submitted"
+    )
