@@ -35,6 +35,11 @@ START_TIMEOUT_S = 180
 RUN_TIMEOUT_S = 600
 
 
+# SQLite metadata shared by the API server, scheduler and DAG processor is briefly locked
+# now and then (HTTP 500 "Database error"): idempotent calls are simply tried again.
+LOCKED_RETRIES = 10
+
+
 def call(base: str, method: str, path: str, token: str | None, body: Any = None) -> Any:
     request = urllib.request.Request(
         f"{base}{path}",
@@ -43,13 +48,18 @@ def call(base: str, method: str, path: str, token: str | None, body: Any = None)
         headers={"Content-Type": "application/json"}
         | ({"Authorization": f"Bearer {token}"} if token else {}),
     )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        detail = error.read().decode(errors="replace")[:2000]
-        error.close()
-        raise AssertionError(f"{method} {path}: HTTP {error.code}: {detail}") from None
+    for attempt in range(LOCKED_RETRIES):
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            detail = error.read().decode(errors="replace")[:2000]
+            error.close()
+            if error.code >= 500 and method in ("GET", "PATCH") and attempt < LOCKED_RETRIES - 1:
+                time.sleep(1)
+                continue
+            raise AssertionError(f"{method} {path}: HTTP {error.code}: {detail}") from None
+    raise AssertionError("unreachable")
 
 
 def wait_for(what: str, timeout_s: float, probe: Any) -> Any:
@@ -111,36 +121,36 @@ def _read(path: Path) -> str | None:
     return path.read_text() if path.is_file() and path.stat().st_size else None
 
 
-def trigger(base: str, token: str, request_id: str, logical_date: datetime) -> str:
+def trigger_dag(base: str, token: str, dag_id: str, run_id: str, conf: dict[str, Any]) -> str:
     wait_for(
-        "the research_extract DAG",
+        f"the {dag_id} DAG",
         START_TIMEOUT_S,
-        lambda: call(base, "GET", "/api/v2/dags/research_extract", token)["dag_id"],
+        lambda: call(base, "GET", f"/api/v2/dags/{dag_id}", token)["dag_id"],
     )
-    call(base, "PATCH", "/api/v2/dags/research_extract", token, {"is_paused": False})
-    run_id = run_id_for(request_id, logical_date)
-    body = {
-        "dag_run_id": run_id,
-        "logical_date": logical_date.isoformat(),
-        "conf": {"request_id": request_id},
-    }
+    call(base, "PATCH", f"/api/v2/dags/{dag_id}", token, {"is_paused": False})
+    body = {"dag_run_id": run_id, "logical_date": datetime.now(UTC).isoformat(), "conf": conf}
 
     def triggered() -> bool:
         # SQLite metadata shared by the API server, scheduler and DAG processor can be
         # briefly locked (HTTP 500): try again, unless the run was created meanwhile.
         try:
-            call(base, "POST", "/api/v2/dags/research_extract/dagRuns", token, body)
+            call(base, "POST", f"/api/v2/dags/{dag_id}/dagRuns", token, body)
         except AssertionError:
-            call(base, "GET", f"/api/v2/dags/research_extract/dagRuns/{run_id}", token)
+            call(base, "GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}", token)
         return True
 
     wait_for(f"run {run_id} to be created", START_TIMEOUT_S, triggered)
     return run_id
 
 
-def finished_state(base: str, token: str, run_id: str) -> str:
+def trigger(base: str, token: str, request_id: str, logical_date: datetime) -> str:
+    run_id = run_id_for(request_id, logical_date)
+    return trigger_dag(base, token, "research_extract", run_id, {"request_id": request_id})
+
+
+def finished_state(base: str, token: str, run_id: str, dag_id: str = "research_extract") -> str:
     def probe() -> str | None:
-        state = call(base, "GET", f"/api/v2/dags/research_extract/dagRuns/{run_id}", token)["state"]
+        state = call(base, "GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}", token)["state"]
         return state if state in ("success", "failed") else None
 
     return str(wait_for(f"run {run_id}", RUN_TIMEOUT_S, probe))
@@ -202,3 +212,36 @@ def test_a_triggered_run_of_an_unapproved_request_fails_before_reading_any_data(
         RequestStore.for_settings(pipeline_settings).get("api-unapproved").state.value
         == "submitted"
     )
+
+
+def test_a_steward_logged_into_the_ui_reviews_requests_as_themselves(
+    pipeline_settings: Settings, airflow_api: tuple[str, str], tmp_path: Path
+) -> None:
+    base, token = airflow_api  # logged in as `admin`, a steward in infra/roles.yaml
+    claire = replace(pipeline_settings, user="claire.moreau@chu-exemple.fr")
+    store = RequestStore.for_settings(claire)
+    store.submit(
+        variant(tmp_path, id="api-review", project="projet-revue"), claire.user, datetime.now(UTC)
+    )
+    run_id = trigger_dag(
+        base,
+        token,
+        "request_review",
+        "review-api-review",
+        {"request_id": "api-review", "decision": "approve", "reason": ""},
+    )
+    assert finished_state(base, token, run_id, "request_review") == "success"
+    approval = store.get("api-review").approval
+    assert approval is not None and approval.approved_by == "admin"
+    # A request naming the logged-in steward as its requester: four eyes, refused.
+    own = variant(tmp_path, id="api-own", project="projet-revue", requester="admin")
+    store.submit(own, claire.user, datetime.now(UTC))
+    run_id = trigger_dag(
+        base,
+        token,
+        "request_review",
+        "review-api-own",
+        {"request_id": "api-own", "decision": "approve", "reason": ""},
+    )
+    assert finished_state(base, token, run_id, "request_review") == "failed"
+    assert store.get("api-own").state.value == "submitted"
