@@ -4,14 +4,31 @@ left with no extract loses its read access (the `retention_sweep` DAG and
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 
 from sovex.audit import AuditAction, AuditLog, default_log_path
 from sovex.project_access import credentials_path, identity_name, revoke_access
+from sovex.request_lifecycle import RequestStore, TransitionRefused, UnknownRequest
+from sovex.roles import SYSTEM_ACTOR
 from sovex.settings import Settings
 from transforms.retention import DeletedExtract, SweepReport, manifest_keys, sweep_expired
 
 SWEEP_ACTOR = "sovex-retention"
+
+
+def _expire_request(requests: RequestStore, deleted: DeletedExtract, now: datetime) -> None:
+    """The request whose published extract this was reaches `expired`. Not when a later
+    run of it is what stands now, nor for an extract published outside the life cycle."""
+    try:
+        status = requests.get(deleted.request_id)
+    except UnknownRequest:
+        return
+    published = status.published
+    if published is None or published.extract_id != deleted.extract_id:
+        return
+    with contextlib.suppress(TransitionRefused):  # already expired, or running again
+        requests.expire(deleted.request_id, SYSTEM_ACTOR, now, "retention date passed")
 
 
 def sweep_retention(
@@ -22,6 +39,7 @@ def sweep_retention(
 
     s3, target, _ = publishing_client(settings, target_name)
     log = AuditLog(default_log_path(settings.state_dir))
+    requests = RequestStore.for_settings(settings)
 
     def record(deleted: DeletedExtract) -> None:
         log.append(
@@ -36,6 +54,7 @@ def sweep_retention(
                 "locked_until": deleted.locked_until,
             },
         )
+        _expire_request(requests, deleted, now)
 
     report = sweep_expired(s3, target.bucket, now, dry_run=dry_run, on_deleted=record)
     if dry_run:

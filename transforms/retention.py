@@ -30,6 +30,7 @@ from transforms.publish import (
 @dataclass(frozen=True)
 class DeletedExtract:
     project: str
+    request_id: str
     extract_id: str
     prefix: str
     retention_until: str
@@ -80,6 +81,7 @@ def _delete_extract(s3: Any, bucket: str, prefix: str, manifest: Manifest) -> De
     delete_versions(s3, bucket, [v for v in versions if v[0] == manifest_key])
     return DeletedExtract(
         project=manifest.project,
+        request_id=manifest.request_id,
         extract_id=manifest.extract_id,
         prefix=prefix,
         retention_until=manifest.retention.until,
@@ -117,6 +119,7 @@ def sweep_expired(
             report.deleted.append(
                 DeletedExtract(
                     manifest.project,
+                    manifest.request_id,
                     manifest.extract_id,
                     prefix,
                     manifest.retention.until,

@@ -10,6 +10,7 @@ import boto3
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+import yaml
 from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
@@ -27,9 +28,13 @@ from sovex.manifest import (
     RetentionRecord,
 )
 from sovex.project_access import credentials_path, grant_access, read_credentials
+from sovex.request import load_request
+from sovex.request_lifecycle import RequestStore
 from sovex.retention_sweep import sweep_retention
-from sovex.settings import Settings
+from sovex.roles import SYSTEM_ACTOR
+from sovex.settings import PROJECT_ROOT, Settings
 from sovex.storage_server import LocalStorage
+from tests.helpers import approve_request
 from transforms.extract import sha256_of
 from transforms.publish import (
     LOCK_MODE,
@@ -43,6 +48,7 @@ from transforms.storage_client import reading_client
 pytestmark = pytest.mark.integration
 
 TARGET = "local-seaweedfs"
+EXAMPLE = PROJECT_ROOT / "examples" / "requests" / "diabetes-t2.yaml"
 FAR_FUTURE = datetime(2030, 1, 1, tzinfo=UTC)
 
 
@@ -122,6 +128,25 @@ def publish_small_extract(
         retain_until,
     )
     return prefix
+
+
+def record_in_life_cycle(
+    settings: Settings, tmp_path: Path, request_id: str, project: str, prefix: str
+) -> None:
+    """An approved request whose run published this extract (id = the request's id)."""
+    raw = yaml.safe_load(EXAMPLE.read_text())
+    raw.update(id=request_id, project=project)
+    raw.pop("schedule", None)
+    request_file = tmp_path / f"{request_id}.yaml"
+    request_file.write_text(yaml.safe_dump(raw))
+    approve_request(settings, request_file)
+    store = RequestStore.for_settings(settings)
+    sha256 = load_request(request_file, settings.catalogs_dir, settings.targets_dir).sha256()
+    now = datetime.now(UTC)
+    store.start_run(request_id, request_id, request_sha256=sha256, actor=SYSTEM_ACTOR, at=now)
+    store.finish_run(
+        request_id, request_id, True, SYSTEM_ACTOR, now, manifest=f"s3://sovex-extracts/{prefix}/"
+    )
 
 
 def project_client(settings: Settings, project: str):  # type: ignore[no-untyped-def]
@@ -262,6 +287,7 @@ def test_a_locked_extract_cannot_be_deleted_before_its_date_and_the_sweep_remove
     prefix = publish_small_extract(
         pipeline_settings, tmp_path, "projet-court", "court-x1", retain_until
     )
+    record_in_life_cycle(pipeline_settings, tmp_path, "court-x1", "projet-court", prefix)
     grant_access(pipeline_settings, "projet-court", target.bucket)
     versions = object_versions(s3, target.bucket, prefix)
     assert len(versions) == 2  # the part and the manifest
@@ -312,6 +338,8 @@ def test_a_locked_extract_cannot_be_deleted_before_its_date_and_the_sweep_remove
     ]
     assert len(revoked) == 1
     assert not credentials_path(pipeline_settings, "projet-court").exists()
+    # The request whose extract it was has reached the end of its life cycle.
+    assert RequestStore.for_settings(pipeline_settings).get("court-x1").state.value == "expired"
     assert verify(default_log_path(pipeline_settings.state_dir)).ok
 
 
