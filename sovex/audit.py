@@ -62,6 +62,8 @@ LOG_FILE_MODE = 0o644
 # Reading the last record backwards from the end of the file, this many bytes at a time.
 TAIL_CHUNK_BYTES = 64 * 1024
 
+# The bucket (object lock enabled) that holds the anchors.
+AUDIT_BUCKET = "sovex-audit"
 ANCHOR_KEY_PREFIX = "audit-anchors"
 ANCHOR_FORMAT = "sovex-audit-anchor/1"
 ANCHOR_ACTOR = "sovex"

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sovex.audit import AuditLog, anchor, default_log_path
+from sovex.audit import AUDIT_BUCKET, AuditLog, anchor, default_log_path
 from sovex.settings import Settings
 
 # Audit evidence outlives the extracts it describes (CNIL: keep the trail of access and
 # deletion for the time a dispute may arise); 10 years, after which the store may drop it.
 ANCHOR_RETENTION = timedelta(days=3653)
-AUDIT_BUCKET = "sovex-audit"
 
 
 def anchor_audit_log(settings: Settings, target_name: str, now: datetime) -> str:

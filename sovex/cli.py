@@ -533,6 +533,7 @@ def access_grant(
         credentials_path,
         grant_access,
         identity_name,
+        project_prefix,
         require_local_storage_credentials,
     )
     from transforms.storage_client import decide_for_target
@@ -548,7 +549,10 @@ def access_grant(
         state.settings.user,
         AuditAction.ACCESS_GRANTED,
         project,
-        {"identity": identity_name(project), "scope": f"s3://{hosting.bucket}/extracts/{project}/"},
+        {
+            "identity": identity_name(project),
+            "scope": f"s3://{hosting.bucket}/{project_prefix(project)}",
+        },
     )
     console.print(f"read-only access for {project}: credentials in {path}")
     _emit_json({"project": project, "identity": identity_name(project), "credentials": str(path)})

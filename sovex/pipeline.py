@@ -701,7 +701,12 @@ def _grant_project_access(
 ) -> None:
     """The project's read-only identity, so its researchers can fetch what was published.
     Other stores get the same grant as a bucket policy, applied by their operator."""
-    from sovex.project_access import credentials_path, grant_access, identity_name
+    from sovex.project_access import (
+        credentials_path,
+        grant_access,
+        identity_name,
+        project_prefix,
+    )
 
     if target.credentials.source != "local-storage":
         return
@@ -713,7 +718,7 @@ def _grant_project_access(
         {
             "project": project,
             "identity": identity_name(project),
-            "scope": f"s3://{target.bucket}/extracts/{project}/",
+            "scope": f"s3://{target.bucket}/{project_prefix(project)}",
             "credentials_file": str(credentials_path(settings, project)),
         },
     )

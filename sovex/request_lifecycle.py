@@ -63,6 +63,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sovex.append_only_db import connect_append_only
 from sovex.errors import EXIT_INVALID_INPUT, InvalidInput, UserError
 from sovex.roles import (
     SYSTEM_ACTOR,
@@ -80,11 +81,6 @@ if TYPE_CHECKING:
     from sovex.request import ExtractRequest
     from sovex.settings import Settings
 
-# The consent registry's database file (transforms.consent_registry.REGISTRY_FILE), not
-# imported from there: that module pulls in pyarrow, and this one is read by DAG files.
-STORE_FILE = "sovex.db"
-# Consent loads hold the database's write lock for a minute or two; a transition waits.
-BUSY_TIMEOUT_SECONDS = 600
 SNAPSHOT_FILE = "approved-requests.json"
 SNAPSHOT_FORMAT = "sovex-approved-requests/1"
 SNAPSHOT_FILE_MODE = 0o644
@@ -704,22 +700,10 @@ CREATE TABLE IF NOT EXISTS request_transitions (
 ) WITHOUT ROWID;
 """
 APPEND_ONLY_TABLES = ("requests", "request_transitions")
-APPEND_ONLY_TRIGGER = """
-CREATE TRIGGER IF NOT EXISTS {table}_no_{action} BEFORE {action} ON {table}
-BEGIN SELECT RAISE(ABORT, 'the request life cycle is append-only'); END;
-"""
 
 
 def _connect(db_path: Path) -> sqlite3.Connection:
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    # isolation_level=None: transactions are opened explicitly (BEGIN IMMEDIATE).
-    connection = sqlite3.connect(db_path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.executescript(SCHEMA)
-    for table in APPEND_ONLY_TABLES:
-        for action in ("UPDATE", "DELETE"):
-            connection.execute(APPEND_ONLY_TRIGGER.format(table=table, action=action))
-    return connection
+    return connect_append_only(db_path, SCHEMA, APPEND_ONLY_TABLES, "the request life cycle")
 
 
 def _iso(at: datetime) -> str:
@@ -1009,7 +993,7 @@ class RequestStore:
     def for_settings(cls, settings: Settings, roles: Roles | None = None) -> RequestStore:
         """The deployment's store: `<state>/sovex.db`, roles from `<infra>/roles.yaml`."""
         return cls(
-            settings.state_dir / STORE_FILE,
+            settings.state_db,
             roles or load_roles(roles_path(settings.infra_dir)),
             settings.catalogs_dir,
             settings.targets_dir,

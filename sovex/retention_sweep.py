@@ -12,7 +12,8 @@ from sovex.project_access import credentials_path, identity_name, revoke_access
 from sovex.request_lifecycle import RequestStore, TransitionRefused, UnknownRequest
 from sovex.roles import SYSTEM_ACTOR
 from sovex.settings import Settings
-from transforms.retention import DeletedExtract, SweepReport, manifest_keys, sweep_expired
+from transforms.publish import manifest_keys
+from transforms.retention import DeletedExtract, SweepReport, sweep_expired
 
 SWEEP_ACTOR = "sovex-retention"
 

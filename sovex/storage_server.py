@@ -37,10 +37,11 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from sovex.audit import AUDIT_BUCKET
 from sovex.errors import ConfigurationError
 from transforms.publish import object_lock_enabled
 
-DEFAULT_BUCKETS = ("sovex-extracts", "sovex-audit")
+DEFAULT_BUCKETS = ("sovex-extracts", AUDIT_BUCKET)
 
 LOOPBACK = "127.0.0.1"
 DATA_DIR_NAME = "data"

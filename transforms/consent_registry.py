@@ -52,6 +52,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sovex.append_only_db import connect_append_only
 from sovex.errors import ConfigurationError, IntegrityError
 from transforms.consent_regimes import ConsentRegimes, Regime
 from transforms.fhir_consent import (
@@ -64,10 +65,6 @@ from transforms.fhir_consent import (
     write_rejects,
 )
 
-REGISTRY_FILE = "sovex.db"  # in the state folder, beside the other local state
-# A load holds the write lock while it parses (a million resources: a minute or two);
-# a second loader waits this long before giving up.
-BUSY_TIMEOUT_SECONDS = 600
 INSERT_BATCH = 20_000
 HASH_BLOCK_BYTES = 1 << 20
 SNAPSHOT_BATCH = 100_000
@@ -107,10 +104,6 @@ CREATE TABLE IF NOT EXISTS consent_version_purposes (
 ) WITHOUT ROWID;
 """
 APPEND_ONLY_TABLES = ("consent_files", "consent_versions", "consent_version_purposes")
-APPEND_ONLY_TRIGGER = """
-CREATE TRIGGER IF NOT EXISTS {table}_no_{action} BEFORE {action} ON {table}
-BEGIN SELECT RAISE(ABORT, 'the consent registry is append-only'); END;
-"""
 
 
 class ConsentRegistryEmpty(ConfigurationError):
@@ -202,23 +195,11 @@ class RegimeOutcome:
         }
 
 
-def registry_path(state_dir: Path) -> Path:
-    return state_dir / REGISTRY_FILE
-
-
 # --- Database ---------------------------------------------------------------------------
 
 
 def _connect(db_path: Path) -> sqlite3.Connection:
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    # isolation_level=None: transactions are opened explicitly (BEGIN IMMEDIATE).
-    connection = sqlite3.connect(db_path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.executescript(SCHEMA)
-    for table in APPEND_ONLY_TABLES:
-        for action in ("UPDATE", "DELETE"):
-            connection.execute(APPEND_ONLY_TRIGGER.format(table=table, action=action))
-    return connection
+    return connect_append_only(db_path, SCHEMA, APPEND_ONLY_TABLES, "the consent registry")
 
 
 def registry_status(db_path: Path) -> RegistryStatus:

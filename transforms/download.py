@@ -11,7 +11,7 @@ from typing import Any
 
 from sovex.errors import IntegrityError, InvalidInput
 from sovex.manifest import MANIFEST_NAME, Manifest
-from transforms.publish import EXTRACTS_ROOT, extract_prefix, read_manifest_at
+from transforms.publish import extract_prefix, manifest_keys, read_manifest_at
 
 CHUNK_BYTES = 1 << 20
 
@@ -34,12 +34,7 @@ def read_manifest(s3: Any, bucket: str, key: str) -> Manifest:
 
 def list_extracts(s3: Any, bucket: str, project: str | None = None) -> list[Manifest]:
     """Every published extract (one with a manifest) in the bucket, optionally one project's."""
-    root = f"{EXTRACTS_ROOT}/{project}/" if project else f"{EXTRACTS_ROOT}/"
-    manifests = []
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=root):
-        for item in page.get("Contents", []):
-            if item["Key"].endswith("/" + MANIFEST_NAME):
-                manifests.append(read_manifest(s3, bucket, item["Key"]))
+    manifests = [read_manifest(s3, bucket, key) for key in manifest_keys(s3, bucket, project)]
     return sorted(manifests, key=lambda m: (m.project, m.extract_id))
 
 

@@ -144,11 +144,13 @@ def staging_prefix(prefix: str) -> str:
     return f"{STAGING_ROOT}/{prefix}"
 
 
-def _keys_under(s3: Any, bucket: str, prefix: str) -> list[str]:
+def manifest_keys(s3: Any, bucket: str, project: str | None = None) -> list[str]:
+    """Keys of every published manifest (every extract), or of one project's, sorted."""
+    root = f"{EXTRACTS_ROOT}/{project}/" if project else f"{EXTRACTS_ROOT}/"
     keys: list[str] = []
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=f"{prefix}/"):
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=root):
         keys += [item["Key"] for item in page.get("Contents", [])]
-    return keys
+    return sorted(key for key in keys if key.endswith(f"/{MANIFEST_NAME}"))
 
 
 def object_versions(s3: Any, bucket: str, prefix: str) -> list[tuple[str, str | None]]:

@@ -20,8 +20,8 @@ from botocore.exceptions import ClientError
 from sovex.errors import IntegrityError
 from sovex.manifest import MANIFEST_NAME, Manifest
 from transforms.publish import (
-    EXTRACTS_ROOT,
     delete_versions,
+    manifest_keys,
     object_versions,
     read_manifest_at,
 )
@@ -60,14 +60,6 @@ class SweepReport:
             "failures": [vars(f) for f in self.failures],
             "dry_run": self.dry_run,
         }
-
-
-def manifest_keys(s3: Any, bucket: str) -> list[str]:
-    keys: list[str] = []
-    paginator = s3.get_paginator("list_objects_v2")
-    for page in paginator.paginate(Bucket=bucket, Prefix=f"{EXTRACTS_ROOT}/"):
-        keys += [i["Key"] for i in page.get("Contents", []) if i["Key"].endswith(MANIFEST_NAME)]
-    return sorted(keys)
 
 
 def is_expired(manifest: Manifest, now: datetime) -> bool:

@@ -21,16 +21,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from sovex.airflow_ui import password_file
 from sovex.request_lifecycle import RequestStore, run_id_for
-from sovex.settings import PROJECT_ROOT, Settings
-from tests.helpers import approve_request
+from sovex.settings import Settings
+from tests.helpers import approve_request, write_one_off_variant
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-EXAMPLE = PROJECT_ROOT / "examples" / "requests" / "diabetes-t2.yaml"
 START_TIMEOUT_S = 180
 RUN_TIMEOUT_S = 600
 
@@ -169,20 +167,13 @@ def task_states(base: str, token: str, run_id: str) -> dict[str, str]:
     return {ti["task_id"]: ti["state"] for ti in listed["task_instances"]}
 
 
-def variant(tmp_path: Path, **changes: object) -> Path:
-    raw = yaml.safe_load(EXAMPLE.read_text())
-    raw.update(changes)
-    raw.pop("schedule", None)
-    path = tmp_path / f"{raw['id']}.yaml"
-    path.write_text(yaml.safe_dump(raw))
-    return path
-
-
 def test_a_triggered_run_of_an_approved_request_is_published(
     pipeline_settings: Settings, airflow_api: tuple[str, str], tmp_path: Path
 ) -> None:
     base, token = airflow_api
-    approve_request(pipeline_settings, variant(tmp_path, id="api-approved", project="projet-api"))
+    approve_request(
+        pipeline_settings, write_one_off_variant(tmp_path, id="api-approved", project="projet-api")
+    )
     run_id = trigger(base, token, "api-approved", datetime(2026, 11, 3, 9, tzinfo=UTC))
     assert "api-approved" in run_id
     state = finished_state(base, token, run_id)
@@ -198,7 +189,7 @@ def test_a_triggered_run_of_an_unapproved_request_fails_before_reading_any_data(
     pipeline_settings: Settings, airflow_api: tuple[str, str], tmp_path: Path
 ) -> None:
     base, token = airflow_api
-    request = variant(tmp_path, id="api-unapproved", project="projet-api-refuse")
+    request = write_one_off_variant(tmp_path, id="api-unapproved", project="projet-api-refuse")
     claire = replace(pipeline_settings, user="claire.moreau@chu-exemple.fr")
     RequestStore.for_settings(claire).submit(request, claire.user, datetime.now(UTC))
     run_id = trigger(base, token, "api-unapproved", datetime(2026, 11, 3, 10, tzinfo=UTC))
@@ -221,7 +212,9 @@ def test_a_steward_logged_into_the_ui_reviews_requests_as_themselves(
     claire = replace(pipeline_settings, user="claire.moreau@chu-exemple.fr")
     store = RequestStore.for_settings(claire)
     store.submit(
-        variant(tmp_path, id="api-review", project="projet-revue"), claire.user, datetime.now(UTC)
+        write_one_off_variant(tmp_path, id="api-review", project="projet-revue"),
+        claire.user,
+        datetime.now(UTC),
     )
     run_id = trigger_dag(
         base,
@@ -234,7 +227,7 @@ def test_a_steward_logged_into_the_ui_reviews_requests_as_themselves(
     approval = store.get("api-review").approval
     assert approval is not None and approval.approved_by == "admin"
     # A request naming the logged-in steward as its requester: four eyes, refused.
-    own = variant(tmp_path, id="api-own", project="projet-revue", requester="admin")
+    own = write_one_off_variant(tmp_path, id="api-own", project="projet-revue", requester="admin")
     store.submit(own, claire.user, datetime.now(UTC))
     run_id = trigger_dag(
         base,

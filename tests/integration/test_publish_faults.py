@@ -18,14 +18,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from sovex.manifest import (
-    ConsentRecord,
-    GateRecord,
     Manifest,
     ManifestFile,
-    PolicyRecord,
-    RetentionRecord,
 )
 from sovex.storage_server import LocalStorage
+from tests.helpers import stand_in_manifest
 from transforms.download import download_extract
 from transforms.extract import sha256_of
 from transforms.publish import (
@@ -66,54 +63,14 @@ def make_parts(directory: Path) -> list[LocalPart]:
 
 
 def manifest_for(extract_id: str, files: list[ManifestFile]) -> Manifest:
-    return Manifest(
-        extract_id=extract_id,
+    return stand_in_manifest(
         project="faults",
+        extract_id=extract_id,
         request_id="faults",
         request_sha256=REQUEST_SHA256,
-        code_version="test",
-        logical_date="2026-11-01T00:00:00+00:00",
-        published_at="2026-11-01T00:00:00+00:00",
         bucket=BUCKET,
-        prefix=extract_prefix("faults", extract_id),
-        key_fingerprint="0" * 16,
-        policy=PolicyRecord(
-            target="local-seaweedfs",
-            provider="self-hosted",
-            country="FR",
-            allowed=True,
-            reasons=[],
-            policy_bundle_sha256="0" * 64,
-            params={},
-        ),
-        consent=ConsentRecord(
-            regime="opt_in",
-            purpose="p",
-            as_of="2026-11-01",
-            snapshot_sha256="0" * 64,
-            cohort=1,
-            included=1,
-            excluded_denied=0,
-            excluded_no_consent=0,
-        ),
-        release_gate=GateRecord(
-            success=True,
-            quasi_identifiers=[],
-            generalisation={},
-            k_threshold=5,
-            k_achieved=5,
-            suppressed_records=0,
-            suppression_rate=0.0,
-            max_prosecutor_risk=0.2,
-            avg_prosecutor_risk=0.2,
-            l_diversity={},
-            expectations=[],
-        ),
-        retention=RetentionRecord(
-            until=RETAIN_UNTIL.date().isoformat(),
-            locked_until=RETAIN_UNTIL.isoformat(),
-            mode=LOCK_MODE,
-        ),
+        retention_until=RETAIN_UNTIL.date(),
+        locked_until=RETAIN_UNTIL,
         tables={"measurements": PARTS * ROWS_PER_PART},
         files=files,
     )

@@ -10,7 +10,6 @@ import boto3
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-import yaml
 from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
@@ -20,24 +19,19 @@ from sovex.audit_anchoring import AUDIT_BUCKET, anchor_audit_log
 from sovex.cli import main
 from sovex.errors import IntegrityError
 from sovex.manifest import (
-    ConsentRecord,
-    GateRecord,
     Manifest,
     ManifestFile,
-    PolicyRecord,
-    RetentionRecord,
 )
 from sovex.project_access import credentials_path, grant_access, read_credentials
 from sovex.request import load_request
 from sovex.request_lifecycle import RequestStore
 from sovex.retention_sweep import sweep_retention
 from sovex.roles import SYSTEM_ACTOR
-from sovex.settings import PROJECT_ROOT, Settings
+from sovex.settings import Settings
 from sovex.storage_server import LocalStorage
-from tests.helpers import approve_request
+from tests.helpers import approve_request, stand_in_manifest, write_one_off_variant
 from transforms.extract import sha256_of
 from transforms.publish import (
-    LOCK_MODE,
     LocalPart,
     extract_prefix,
     object_versions,
@@ -48,60 +42,19 @@ from transforms.storage_client import reading_client
 pytestmark = pytest.mark.integration
 
 TARGET = "local-seaweedfs"
-EXAMPLE = PROJECT_ROOT / "examples" / "requests" / "diabetes-t2.yaml"
 FAR_FUTURE = datetime(2030, 1, 1, tzinfo=UTC)
 
 
 def manifest_for(project: str, extract_id: str, bucket: str, retain_until: datetime):  # type: ignore[no-untyped-def]
     def build(files: list[ManifestFile]) -> Manifest:
-        return Manifest(
-            extract_id=extract_id,
+        return stand_in_manifest(
             project=project,
+            extract_id=extract_id,
             request_id=extract_id,
             request_sha256="b" * 64,
-            code_version="test",
-            logical_date="2026-11-01T00:00:00+00:00",
-            published_at="2026-11-01T00:00:00+00:00",
             bucket=bucket,
-            prefix=extract_prefix(project, extract_id),
-            key_fingerprint="0" * 16,
-            policy=PolicyRecord(
-                target=TARGET,
-                provider="self-hosted",
-                country="FR",
-                allowed=True,
-                reasons=[],
-                policy_bundle_sha256="0" * 64,
-                params={},
-            ),
-            consent=ConsentRecord(
-                regime="opt_in",
-                purpose="p",
-                as_of="2026-11-01",
-                snapshot_sha256="0" * 64,
-                cohort=1,
-                included=1,
-                excluded_denied=0,
-                excluded_no_consent=0,
-            ),
-            release_gate=GateRecord(
-                success=True,
-                quasi_identifiers=[],
-                generalisation={},
-                k_threshold=5,
-                k_achieved=5,
-                suppressed_records=0,
-                suppression_rate=0.0,
-                max_prosecutor_risk=0.2,
-                avg_prosecutor_risk=0.2,
-                l_diversity={},
-                expectations=[],
-            ),
-            retention=RetentionRecord(
-                until=(retain_until - timedelta(days=1)).date().isoformat(),
-                locked_until=retain_until.isoformat(),
-                mode=LOCK_MODE,
-            ),
+            retention_until=(retain_until - timedelta(days=1)).date(),
+            locked_until=retain_until,
             tables={"values": 3},
             files=files,
         )
@@ -134,11 +87,7 @@ def record_in_life_cycle(
     settings: Settings, tmp_path: Path, request_id: str, project: str, prefix: str
 ) -> None:
     """An approved request whose run published this extract (id = the request's id)."""
-    raw = yaml.safe_load(EXAMPLE.read_text())
-    raw.update(id=request_id, project=project)
-    raw.pop("schedule", None)
-    request_file = tmp_path / f"{request_id}.yaml"
-    request_file.write_text(yaml.safe_dump(raw))
+    request_file = write_one_off_variant(tmp_path, id=request_id, project=project)
     approve_request(settings, request_file)
     store = RequestStore.for_settings(settings)
     sha256 = load_request(request_file, settings.catalogs_dir, settings.targets_dir).sha256()

@@ -15,21 +15,22 @@ from sovex.airflow_runner import run_request
 from sovex.cli import main
 from sovex.errors import UserError
 from sovex.request_lifecycle import RequestStore, periods
-from sovex.settings import PROJECT_ROOT, Settings
-from tests.helpers import STEWARD, approve_request
+from sovex.settings import Settings
+from tests.helpers import STEWARD, approve_request, write_one_off_variant
 
 pytestmark = pytest.mark.integration
 
-EXAMPLE = PROJECT_ROOT / "examples" / "requests" / "diabetes-t2.yaml"
 REQUEST_ID = "trimestriel"
 
 
 @pytest.fixture(scope="module")
 def quarterly(pipeline_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    raw = yaml.safe_load(EXAMPLE.read_text())
-    raw.update(id=REQUEST_ID, project="projet-trimestriel", schedule="@quarterly")
-    path = tmp_path_factory.mktemp("requests") / f"{REQUEST_ID}.yaml"
-    path.write_text(yaml.safe_dump(raw))
+    path = write_one_off_variant(
+        tmp_path_factory.mktemp("requests"),
+        id=REQUEST_ID,
+        project="projet-trimestriel",
+        schedule="@quarterly",
+    )
     approve_request(pipeline_settings, path)
     return path
 

@@ -543,15 +543,6 @@ def test_the_append_only_triggers_refuse_update_and_delete(world: World) -> None
     assert world.state() is State.APPROVED
 
 
-def test_the_store_shares_the_state_database_with_the_consent_registry(world: World) -> None:
-    from transforms.consent_registry import REGISTRY_FILE, registry_status
-
-    submit_and_approve(world)
-    assert world.store.db_path.name == REGISTRY_FILE
-    assert registry_status(world.store.db_path).empty  # its own tables, beside ours
-    assert world.state() is State.APPROVED
-
-
 def test_the_deployment_store_lives_in_the_state_folder_with_the_repository_roles(
     tmp_path: Path,
 ) -> None:
