@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.sovex-installed
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: install demo test test-slow test-all lint format airflow storage-down clean bench-deid bench-consent
+.PHONY: install services demo test test-slow test-scale test-all bench lint format airflow storage-down clean bench-deid bench-consent
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,20 +16,32 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+## make services: PostgreSQL and Redis from Debian's packages when missing (tests start them on loopback)
+services:
+	bash infra/services/install.sh
+
 ## make demo: venv + install + local SeaweedFS + synthetic population + the real DAG
 demo: install
 	$(BIN)/sovex demo
 
 ## make test: everything needed, then the suite (integration included, slow ones excluded)
-test: install
-	$(BIN)/pytest -m "not slow"
+test: install services
+	$(BIN)/pytest -m "not slow and not scale"
 
 ## make test-slow: the slow suites (publish fault injection), also run by .ci/run
-test-slow: install
+test-slow: install services
 	$(BIN)/pytest -m slow
 
-test-all: install
+## make test-scale: past one machine: Celery workers + Redis + PostgreSQL metadata, replicated SeaweedFS
+test-scale: install services
+	$(BIN)/pytest -m scale
+
+test-all: install services
 	$(BIN)/pytest
+
+## make bench: the scale benchmark (floor, sovex, naive peer, publish; 10M rows, about 2 min)
+bench: install
+	$(BIN)/python -m benchmarks
 
 ## make bench-deid: free-text de-identification, sovex vs Presidio's default, same run
 bench-deid: install

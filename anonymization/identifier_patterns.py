@@ -79,6 +79,21 @@ COMPILED_IDENTIFIER_PATTERNS: Final[dict[str, re.Pattern[str]]] = {
 PSEUDONYM_PATTERN: Final = r"\A[0-9a-f]{32}\Z"
 PSEUDONYM_RE: Final = re.compile(PSEUDONYM_PATTERN)
 
+
+def _for_re2(pattern: str) -> str:
+    """The same test for RE2 (Arrow's regex engine), which has no look-arounds: "no
+    letter or digit on that side" becomes "start/end of text or a non-alphanumeric
+    character". A match is found in exactly the same texts; only its span differs."""
+    return pattern.replace(_START, r"(?:^|[^0-9A-Za-z])").replace(_END, r"(?:[^0-9A-Za-z]|$)")
+
+
+# For vectorised scans over Arrow arrays (`pyarrow.compute.match_substring_regex`).
+RE2_IDENTIFIER_PATTERNS: Final[dict[str, str]] = {
+    name: _for_re2(pattern) for name, pattern in RESIDUAL_IDENTIFIER_PATTERNS.items()
+}
+# RE2's `$` matches only at the very end of the text (no multi-line mode is set).
+RE2_PSEUDONYM_PATTERN: Final = r"^[0-9a-f]{32}$"
+
 _NIR_RE: Final = COMPILED_IDENTIFIER_PATTERNS["FR_NIR"]
 _NIR_SEPARATORS: Final = re.compile(r"[ .-]")
 

@@ -6,9 +6,9 @@ patient with a thousand rows costs one HMAC.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -21,7 +21,8 @@ DATE_SHIFT_WINDOW_DAYS = 182
 
 
 def _hmac_digest(key: bytes, context: bytes, value: str) -> bytes:
-    return hmac.new(key, context + value.encode("utf-8"), hashlib.sha256).digest()
+    # hmac.digest: the one-shot C path, several times faster than hmac.new(...).digest().
+    return hmac.digest(key, context + value.encode("utf-8"), "sha256")
 
 
 def pseudonym(key: bytes, identifier: str) -> str:
@@ -62,3 +63,45 @@ def shift_dates(
         dates = dates.combine_chunks()
     days = pc.cast(dates.cast(pa.date32()), pa.int32())
     return pc.cast(pc.add(days, shifts), pa.date32())
+
+
+@dataclass(frozen=True)
+class PatientKeys:
+    """The included patients' pseudonyms and date shifts, computed once (one HMAC each)
+    and looked up by position for every row of every batch."""
+
+    ids: pa.Array  # distinct patient ids, as text
+    pseudonyms: pa.Array  # string, aligned with `ids`
+    shifts: pa.Array  # int32 days, aligned with `ids`
+
+    def positions(self, identifiers: pa.Array | pa.ChunkedArray) -> pa.Array:
+        """Each identifier's position in `ids`; an id outside them is an error, never a
+        silently unpseudonymised row."""
+        if isinstance(identifiers, pa.ChunkedArray):
+            identifiers = identifiers.combine_chunks()
+        positions = pc.index_in(identifiers.cast(pa.string()), value_set=self.ids)
+        if positions.null_count:
+            raise ValueError("rows of patients outside the included cohort reached the writer")
+        return positions
+
+    def shift(self, dates: pa.Array | pa.ChunkedArray, positions: pa.Array) -> pa.Array:
+        """Each date moved by its patient's shift; nulls stay null."""
+        if isinstance(dates, pa.ChunkedArray):
+            dates = dates.combine_chunks()
+        days = pc.cast(dates.cast(pa.date32()), pa.int32())
+        return pc.cast(pc.add(days, self.shifts.take(positions)), pa.date32())
+
+
+def patient_keys(key: bytes, identifiers: pa.Array | pa.ChunkedArray) -> PatientKeys:
+    """Pseudonyms and shifts of the distinct identifiers (nulls are an error)."""
+    if isinstance(identifiers, pa.ChunkedArray):
+        identifiers = identifiers.combine_chunks()
+    if identifiers.null_count:
+        raise ValueError("identifier column contains nulls")
+    ids = pc.unique(identifiers.cast(pa.string()))
+    texts = ids.to_pylist()
+    return PatientKeys(
+        ids=ids,
+        pseudonyms=pa.array([pseudonym(key, text) for text in texts], type=pa.string()),
+        shifts=pa.array([date_shift_days(key, text) for text in texts], type=pa.int32()),
+    )

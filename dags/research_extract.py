@@ -39,6 +39,10 @@ def _settings() -> Settings:
     return settings_from_environ(os.environ)
 
 
+def _partition_concurrency() -> int:
+    return _settings().partition_concurrency
+
+
 def _approved_requests() -> list[ApprovedRequest]:
     from sovex.request_lifecycle import approved_snapshot_path, read_approved_snapshot
 
@@ -60,7 +64,8 @@ def _request_param(choices: list[str]) -> Param:
 
 
 def _wire_tasks() -> None:
-    """prepare → hosting decision → consent gate → disclosure → tables → gate → publish."""
+    """prepare → hosting decision → consent gate → disclosure → partitions of each table
+    (mapped tasks) → aggregates → release gate → publish."""
 
     @task
     def prepare(**context: Any) -> dict[str, Any]:
@@ -90,14 +95,21 @@ def _wire_tasks() -> None:
         return assess_disclosure(_settings(), run)
 
     @task
-    def requested_tables(run: dict[str, Any]) -> list[str]:
-        return list(run["tables"])
+    def plan_partitions(run: dict[str, Any], disclosure: dict[str, Any]) -> list[dict[str, Any]]:
+        from sovex.pipeline import plan_partitions
 
-    @task(max_active_tis_per_dag=2)
-    def extract_table(run: dict[str, Any], disclosure: dict[str, Any], table: str) -> list[dict]:
+        # `disclosure` is only a dependency: tables are sized after the gates ran.
+        return plan_partitions(_settings(), run)
+
+    # One mapped task per partition of each table; the cap keeps a run from taking every
+    # worker slot (SOVEX_PARTITION_CONCURRENCY, read where the DAG is parsed).
+    @task(max_active_tis_per_dag=_partition_concurrency())
+    def extract_partition(run: dict[str, Any], partition: dict[str, Any]) -> list[dict]:
         from sovex.pipeline import extract_table
 
-        return extract_table(_settings(), run, table)
+        return extract_table(
+            _settings(), run, partition["table"], partition["index"], partition["count"]
+        )
 
     @task
     def build_aggregates(run: dict[str, Any], parts_per_table: list[list[dict]]) -> list[dict]:
@@ -132,9 +144,7 @@ def _wire_tasks() -> None:
     policy = decide_hosting(run)
     consent = select_consented_cohort(run, policy)
     disclosure = assess_disclosure(run, consent)
-    parts = extract_table.partial(run=run, disclosure=disclosure).expand(
-        table=requested_tables(run)
-    )
+    parts = extract_partition.partial(run=run).expand(partition=plan_partitions(run, disclosure))
     aggregates = build_aggregates(run, parts)
     gate = check_release(run, parts, aggregates)
     publish(run, parts, aggregates, policy, consent, gate)

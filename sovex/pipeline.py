@@ -263,10 +263,10 @@ def select_consented_cohort(settings: Settings, run: dict[str, Any]) -> dict[str
     from transforms.cohort import select_cohort
     from transforms.consent_regimes import load_regimes, regimes_file
     from transforms.consent_registry import apply_registry_consent
-    from transforms.source import ParquetSource
+    from transforms.source import open_source
 
     request, catalog = _load(settings, run)
-    source = ParquetSource(settings.source_dir)
+    source = open_source(settings.source_dir, settings.source_url)
     cohort = select_cohort(
         source, catalog.person_table, catalog.person_id_column, list(request.cohort)
     )
@@ -300,7 +300,7 @@ def assess_disclosure(settings: Settings, run: dict[str, Any]) -> dict[str, Any]
 
     from anonymization.disclosure import anonymise
     from anonymization.hierarchies import GROUPED_LEVEL, frequent_values, hierarchy_for
-    from transforms.source import ParquetSource
+    from transforms.source import open_source
 
     request, catalog = _load(settings, run)
     directory = run_dir(settings, run["extract_id"])
@@ -324,7 +324,7 @@ def assess_disclosure(settings: Settings, run: dict[str, Any]) -> dict[str, Any]
         "avg_prosecutor_risk": 1 / len(included) if len(included) else 0.0,
     }
     if quasi_identifiers:
-        batches = ParquetSource(settings.source_dir).batches(
+        batches = open_source(settings.source_dir, settings.source_url).batches(
             catalog.person_table,
             [person_id, *quasi_identifiers],
             filter=ds.field(person_id).isin(included),
@@ -415,17 +415,43 @@ def _text_scrubber() -> Callable[[list[str | None], str], list[str | None]]:
     return scrub
 
 
+# A table is never cut into more pieces than this, whatever its size.
+MAX_PARTITIONS = 64
+
+
 @step
-def extract_table(settings: Settings, run: dict[str, Any], table: str) -> list[dict[str, Any]]:
-    """One table: cohort rows, requested columns, pseudonymised, shifted, generalised."""
+def plan_partitions(settings: Settings, run: dict[str, Any]) -> list[dict[str, Any]]:
+    """The pieces the requested tables are extracted in: one per `partition_rows` rows
+    (at least one per table). Each is one mapped task; their union is the table."""
+    from transforms.source import open_source
+
+    source = open_source(settings.source_dir, settings.source_url)
+    plan = []
+    for table in run["tables"]:
+        rows = source.row_count(table)
+        count = min(max(-(-rows // settings.partition_rows), 1), MAX_PARTITIONS)
+        plan += [{"table": table, "index": index, "count": count} for index in range(count)]
+    return plan
+
+
+@step
+def extract_table(
+    settings: Settings,
+    run: dict[str, Any],
+    table: str,
+    partition_index: int = 0,
+    partition_count: int = 1,
+) -> list[dict[str, Any]]:
+    """One table (or one partition of it): cohort rows, requested columns, pseudonymised,
+    shifted, generalised, scanned for residual identifiers."""
     from transforms.extract import extract_table as write_table_parts
-    from transforms.source import ParquetSource
+    from transforms.source import Partition, open_source
 
     request, catalog = _load(settings, run)
     directory = run_dir(settings, run["extract_id"])
     included = pq.read_table(directory / "included.parquet").column("patient_id")
     parts = write_table_parts(
-        source=ParquetSource(settings.source_dir),
+        source=open_source(settings.source_dir, settings.source_url),
         table=catalog.tables[table],
         person_id_column=catalog.person_id_column,
         columns=request.tables[table],
@@ -435,6 +461,7 @@ def extract_table(settings: Settings, run: dict[str, Any], table: str) -> list[d
         out_dir=directory / "parts" / table,
         scrub_text=_text_scrubber(),
         quasi_identifier_levels=_quasi_identifier_levels(settings, run, table),
+        partition=Partition(partition_index, partition_count),
     )
     return [
         {
@@ -443,6 +470,7 @@ def extract_table(settings: Settings, run: dict[str, Any], table: str) -> list[d
             "rows": p.rows,
             "bytes": p.bytes,
             "sha256": p.sha256,
+            "scan": p.scan,
         }
         for p in parts
     ]
@@ -467,12 +495,14 @@ def build_aggregates(
     written = []
     for aggregate in request.aggregates:
         paths = [p["path"] for p in parts if p["table"] == aggregate.table]
-        rows = pa.concat_tables(pq.read_table(path) for path in paths)
         by = list(aggregate.by)
-        labelled = pa.table(
-            {**{c: pc.cast(rows.column(c), pa.string()) for c in by}, person_id: rows[person_id]}
+        # Part by part, only the distinct (group, patient) pairs are kept: memory grows
+        # with the number of pairs, not with the table's rows.
+        pairs = pa.concat_tables(
+            _distinct_rows(pq.read_table(path, columns=[*by, person_id]), by, person_id)
+            for path in paths
         )
-        counts = labelled.group_by(by, use_threads=False).aggregate([(person_id, "count_distinct")])
+        counts = pairs.group_by(by, use_threads=False).aggregate([(person_id, "count_distinct")])
         counts = counts.rename_columns([*by, AGGREGATE_COUNT_COLUMN]).sort_by(
             [(c, "ascending") for c in by]
         )
@@ -495,26 +525,45 @@ def build_aggregates(
     return written
 
 
+def _distinct_rows(rows: pa.Table, labels: list[str], person_id: str) -> pa.Table:
+    """The distinct (labels as text, person) rows of a table."""
+    labelled = pa.table(
+        {**{c: pc.cast(rows.column(c), pa.string()) for c in labels}, person_id: rows[person_id]}
+    )
+    return labelled.group_by([*labels, person_id], use_threads=False).aggregate([])
+
+
 @step
 def check_release(
     settings: Settings, run: dict[str, Any], parts: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """The release gate over every part; any failure stops the run before publishing."""
-    from transforms.release_gate import validate_table
+    from transforms.release_gate import validate_scanned_part, validate_table
 
     request, catalog = _load(settings, run)
     failures: list[str] = []
     expectations: list[dict[str, object]] = []
     for part in parts:
-        data = pq.read_table(part["path"])
         if part["table"].startswith(f"{AGGREGATES_PREFIX}/"):
-            # An aggregate: its own columns, no pseudonyms, still scanned for identifiers.
-            columns, pseudonym_columns = data.column_names, []
+            # An aggregate (small): its own columns, no pseudonyms, validated by GX whole.
+            data = pq.read_table(part["path"])
+            result = validate_table(part["table"], data, data.column_names, [])
         else:
             table = catalog.tables[part["table"]]
             columns = request.tables[part["table"]]
             pseudonym_columns = [c for c in columns if table.columns[c].role is Role.PERSON_ID]
-        result = validate_table(part["table"], data, columns, pseudonym_columns)
+            if part.get("scan") is None:
+                raise GateFailed([f"table {part['table']}: a part was not scanned when written"])
+            # Table parts were scanned row by row as they were written: only the schema
+            # is read here, whatever the extract's size.
+            result = validate_scanned_part(
+                part["table"],
+                pq.read_schema(part["path"]),
+                part["rows"],
+                columns,
+                pseudonym_columns,
+                part["scan"],
+            )
         failures += result.failures()
         expectations += [
             {
@@ -586,6 +635,22 @@ def check_release(
 
 
 DATA_DOCS_DIR = "_gate_docs"
+# The Data Docs show the suite on at most this many rows per table (the first ones); the
+# gate itself scanned every row (`check_release`). Keeps GX's pandas copy bounded.
+DATA_DOCS_MAX_ROWS = 200_000
+
+
+def _first_rows(paths: list[str], limit: int) -> pa.Table:
+    batches: list[pa.RecordBatch] = []
+    schema = pq.read_schema(paths[0])
+    remaining = limit
+    for path in paths:
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=min(remaining, 65_536)):
+            batches.append(batch.slice(0, remaining))
+            remaining -= min(remaining, batch.num_rows)
+            if remaining == 0:
+                return pa.Table.from_batches(batches, schema=schema)
+    return pa.Table.from_batches(batches, schema=schema)
 
 
 def _write_data_docs(
@@ -597,7 +662,7 @@ def _write_data_docs(
     shutil.rmtree(out_dir, ignore_errors=True)
     documented = []
     for name in sorted({p["table"] for p in parts} & set(catalog.tables)):
-        data = pa.concat_tables(pq.read_table(p["path"]) for p in parts if p["table"] == name)
+        data = _first_rows([p["path"] for p in parts if p["table"] == name], DATA_DOCS_MAX_ROWS)
         columns = request.tables[name]
         spec = catalog.tables[name]
         pseudonyms = [c for c in columns if spec.columns[c].role is Role.PERSON_ID]
@@ -642,16 +707,22 @@ def _l_diversity(
     for table_name in sorted({p["table"] for p in parts} & set(catalog.tables)):
         spec = catalog.tables[table_name]
         paths = [p["path"] for p in parts if p["table"] == table_name]
-        published = pa.concat_tables(pq.read_table(path) for path in paths)
+        names = pq.read_schema(paths[0]).names
         sensitive = [
-            c
-            for c in published.column_names
-            if c in spec.columns and spec.columns[c].role is Role.SENSITIVE
+            c for c in names if c in spec.columns and spec.columns[c].role is Role.SENSITIVE
         ]
-        if not sensitive or person_id not in published.column_names:
+        if not sensitive or person_id not in names:
             continue
-        joined = published.select([person_id, *sensitive]).join(classes, person_id)
         for column in sensitive:
+            # Distinct (patient, value) pairs part by part: distinct l-diversity only
+            # counts distinct values per class, and memory stays bounded by the pairs.
+            pairs = pa.concat_tables(
+                pq.read_table(path, columns=[person_id, column])
+                .group_by([person_id, column], use_threads=False)
+                .aggregate([])
+                for path in paths
+            )
+            joined = pairs.join(classes, person_id)
             result[f"{table_name}.{column}"] = l_diversity(joined, quasi_identifiers, column)
     return result
 
@@ -680,12 +751,14 @@ def _person_level_checks(
     if person_id in persons.column_names:
         cohort = pc.unique(persons.column(person_id).combine_chunks())
         for part in parts:
-            table = pq.read_table(part["path"])
-            if part["table"] == catalog.person_table or person_id not in table.column_names:
+            if part["table"] == catalog.person_table:
                 continue
             if part["table"].startswith(f"{AGGREGATES_PREFIX}/"):
                 continue
-            outside = pc.sum(pc.invert(pc.is_in(table.column(person_id), value_set=cohort)))
+            if person_id not in pq.read_schema(part["path"]).names:
+                continue
+            ids = pq.read_table(part["path"], columns=[person_id]).column(person_id)
+            outside = pc.sum(pc.invert(pc.is_in(ids, value_set=cohort)))
             checks.append(
                 (
                     "expect_every_person_in_the_published_cohort",

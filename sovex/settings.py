@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sovex.errors import ConfigurationError
+
 # The repository root: `infra/`, `dags/` and `examples/` live beside the packages
 # (the project is installed in editable mode by `make`).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +32,13 @@ class Settings:
     dags_dir: Path = PROJECT_ROOT / "dags"
     examples_dir: Path = PROJECT_ROOT / "examples"
     consent_inbox: Path | None = None  # default: <source dir>/fhir
+    # A PostgreSQL source (libpq URL without password: libpq reads it from PGPASSFILE);
+    # when unset, the Parquet folder `source_dir` is the source.
+    source_url: str | None = None
+    # A table is split into partitions of about this many rows, each one Airflow mapped
+    # task; at most `partition_concurrency` of them run at once per run's DAG.
+    partition_rows: int = 2_000_000
+    partition_concurrency: int = 2
 
     def as_environ(self) -> dict[str, str]:
         """These settings as the variables `settings_from_environ` reads (no secret), for
@@ -43,6 +52,10 @@ class Settings:
         }
         if self.s3_endpoint_override:
             environ["SOVEX_S3_ENDPOINT"] = self.s3_endpoint_override
+        if self.source_url:
+            environ["SOVEX_SOURCE_URL"] = self.source_url
+        environ["SOVEX_PARTITION_ROWS"] = str(self.partition_rows)
+        environ["SOVEX_PARTITION_CONCURRENCY"] = str(self.partition_concurrency)
         if self.consent_inbox:
             environ["SOVEX_CONSENT_INBOX"] = str(self.consent_inbox)
         if self.user != "unknown":
@@ -129,4 +142,24 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         consent_inbox=Path(environ["SOVEX_CONSENT_INBOX"])
         if environ.get("SOVEX_CONSENT_INBOX")
         else None,
+        # SOVEX_SOURCE_URL: a PostgreSQL warehouse (postgresql://user@host:port/db, no
+        # password: libpq takes it from PGPASSFILE) instead of the Parquet folder.
+        source_url=environ.get("SOVEX_SOURCE_URL") or None,
+        # SOVEX_PARTITION_ROWS / SOVEX_PARTITION_CONCURRENCY: partition size and the cap on
+        # partitions processed at once (mapped tasks of research_extract).
+        partition_rows=_positive_int(environ, "SOVEX_PARTITION_ROWS", 2_000_000),
+        partition_concurrency=_positive_int(environ, "SOVEX_PARTITION_CONCURRENCY", 2),
     )
+
+
+def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
+    text = environ.get(name)
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ConfigurationError(f"environment variable {name}: must be a positive integer")
+    return value

@@ -35,6 +35,10 @@ FHIR_CONSENTS_FILE = "fhir/consents.ndjson"
 FHIR_SEED_STREAM = 7  # its own random stream: the Parquet tables do not change with it
 DEFAULT_REFERENCE_DATE = date(2026, 11, 1)
 
+# Row groups as a warehouse export has them (many per table, here small ones so that
+# even the synthetic tables split into several partitions: see transforms.source).
+SOURCE_ROW_GROUP_ROWS = 2048
+
 SOURCE_TABLES = ("patients", "encounters", "diagnoses", "measurements", "notes", "consents")
 PURPOSES = ("chronic-disease-research", "cancer-research", "public-health-surveillance")
 CONSENT_STATUSES = ("active", "withdrawn", "refused")
@@ -986,7 +990,12 @@ def generate_population(
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
     try:
         for name in SOURCE_TABLES:
-            pq.write_table(tables[name], staging / f"{name}.parquet", compression="zstd")
+            pq.write_table(
+                tables[name],
+                staging / f"{name}.parquet",
+                compression="zstd",
+                row_group_size=SOURCE_ROW_GROUP_ROWS,
+            )
             if progress is not None:
                 progress(name, rows[name])
         # The patients' choices as the consent portal exports them (FHIR Bulk Data

@@ -9,7 +9,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from sovex.request import CohortFilter, FilterOp
-from transforms.source import ParquetSource
+from transforms.source import Source
 
 
 def filter_expression(cohort_filter: CohortFilter) -> ds.Expression:
@@ -42,7 +42,7 @@ def distinct_ids(batches: Iterable[pa.RecordBatch], column: str) -> pa.Array:
 
 
 def select_cohort(
-    source: ParquetSource, person_table: str, person_id_column: str, filters: list[CohortFilter]
+    source: Source, person_table: str, person_id_column: str, filters: list[CohortFilter]
 ) -> pa.Array:
     """Ids of the patients matching every filter (all patients when there is none)."""
     cohort = distinct_ids(source.batches(person_table, [person_id_column]), person_id_column)

@@ -1,28 +1,46 @@
 """One table of an extract: cohort rows only, requested columns only, each column treated
 according to its catalog role, written as Parquet parts.
 
-Rows stream through as record batches; memory stays bounded by the batch size.
+Rows stream through as record batches; memory stays bounded by the batch size, whatever
+the table's size. Each included patient's pseudonym and date shift are computed once per
+table (one HMAC each), then looked up per batch with vectorised Arrow kernels. Every
+written batch is also scanned for residual identifiers (the release gate's regex rules,
+run by Arrow's RE2), so the gate gets counts per part without reading the parts again.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections import defaultdict, deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from anonymization.pseudonyms import pseudonymise, shift_dates
+from anonymization.identifier_patterns import RE2_IDENTIFIER_PATTERNS, RE2_PSEUDONYM_PATTERN
+from anonymization.pseudonyms import PatientKeys, patient_keys
 from sovex.catalog import NEVER_EXTRACTABLE, NOT_YET_EXTRACTABLE, Role, TableSpec
-from transforms.source import ParquetSource
+from transforms.source import WHOLE_TABLE, Partition, Source
 
 # Rows per published Parquet file: bounded so a reader can fetch parts independently.
 ROWS_PER_PART = 1_000_000
+# Batches written or scanned in the background while the next one is transformed.
+IN_FLIGHT_BATCHES = 2
 PARQUET_COMPRESSION = "zstd"
+
+
+# The release gate's per-part counts: "<column>:<rule>" → rows failing the rule.
+ScanCounts = dict[str, int]
+PSEUDONYM_RULE = "PSEUDONYM"
+# One pass first: most columns match no rule at all.
+ANY_IDENTIFIER_PATTERN = "|".join(f"(?:{p})" for p in RE2_IDENTIFIER_PATTERNS.values())
+NULL_RULE = "NOT_NULL"
 
 
 @dataclass(frozen=True)
@@ -32,6 +50,54 @@ class WrittenPart:
     rows: int
     bytes: int
     sha256: str
+    # Residual-identifier and pseudonym-shape counts over this part (all zero to pass).
+    scan: ScanCounts | None = None
+
+
+def scan_batch(batch: pa.RecordBatch, pseudonym_columns: list[str]) -> ScanCounts:
+    """This batch's rows failing a release rule: a pseudonym column null
+    or not shaped like a keyed pseudonym; any text column containing something shaped
+    like a NIR, an e-mail address or a phone number.
+
+    Each rule runs on the column's distinct values (a batch repeats codes, labels and
+    pseudonyms many times); a distinct value's result counts for every row holding it."""
+    counts: ScanCounts = defaultdict(int)
+    for field, column in zip(batch.schema, batch.columns, strict=True):
+        if not pa.types.is_string(field.type):
+            continue
+        encoded = pc.dictionary_encode(column)
+        values, indices = encoded.dictionary, encoded.indices
+
+        def failing_rows(failing_values: pa.Array, indices: pa.Array = indices) -> int:
+            return int(pc.sum(pc.take(failing_values, indices)).as_py() or 0)
+
+        if field.name in pseudonym_columns:
+            counts[f"{field.name}:{NULL_RULE}"] += column.null_count
+            misshaped = pc.invert(pc.match_substring_regex(values, RE2_PSEUDONYM_PATTERN))
+            counts[f"{field.name}:{PSEUDONYM_RULE}"] += failing_rows(misshaped)
+        if not pc.any(pc.match_substring_regex(values, ANY_IDENTIFIER_PATTERN)).as_py():
+            continue
+        for rule, pattern in RE2_IDENTIFIER_PATTERNS.items():
+            counts[f"{field.name}:{rule}"] += failing_rows(
+                pc.match_substring_regex(values, pattern)
+            )
+    return counts
+
+
+def release_scan_failures(parts: list[WrittenPart]) -> list[str]:
+    """One message per (table, column, rule) with failing rows: names and counts only."""
+    totals: dict[tuple[str, str], int] = {}
+    for part in parts:
+        if part.scan is None:
+            raise ValueError(f"table {part.table}: part {part.path.name} was not scanned")
+        for key, count in part.scan.items():
+            totals[(part.table, key)] = totals.get((part.table, key), 0) + count
+    return [
+        f"table {table}, column {key.split(':')[0]}: rule {key.split(':')[1]} failed on "
+        f"{count} row{'s' if count != 1 else ''}"
+        for (table, key), count in sorted(totals.items())
+        if count
+    ]
 
 
 TextScrubber = Callable[[list[str | None], str], list[str | None]]
@@ -50,8 +116,8 @@ def output_type(role: Role, source_type: pa.DataType) -> pa.DataType:
 def _transform_column(
     role: Role,
     values: pa.Array,
-    person_ids: pa.Array,
-    project_key: bytes,
+    keys: PatientKeys,
+    positions: pa.Array,
     language: str,
     scrub_text: TextScrubber | None,
     level: LevelFunction | None,
@@ -60,9 +126,9 @@ def _transform_column(
         # The request validator refuses these; this is the last line of defence.
         raise ValueError(f"role {role.value} must never reach the writer")
     if role is Role.PERSON_ID:
-        return pseudonymise(project_key, values)
+        return keys.pseudonyms.take(positions)
     if role is Role.EVENT_DATE:
-        return shift_dates(project_key, person_ids, values)
+        return keys.shift(values, positions)
     if role is Role.FREE_TEXT:
         if scrub_text is None:
             raise ValueError("free text cannot be released without a scrubber")
@@ -70,8 +136,16 @@ def _transform_column(
     if role is Role.QUASI_IDENTIFIER:
         if level is None:
             raise ValueError("a quasi-identifier cannot be released without its chosen level")
-        return level(values)
+        return _on_distinct_values(level, values)
     return values
+
+
+def _on_distinct_values(level: LevelFunction, values: pa.Array) -> pa.Array:
+    """A level applied once per distinct value (nulls included, as a value of their own:
+    some levels label them), then spread back to the rows: a batch holds few distinct
+    birth dates or postcodes."""
+    encoded = pc.dictionary_encode(values, null_encoding="encode")
+    return level(encoded.dictionary).take(encoded.indices)
 
 
 def first_event_date_column(table: TableSpec) -> str | None:
@@ -104,8 +178,21 @@ def write_table_file(table: pa.Table, name: str, out_dir: Path) -> WrittenPart:
     )
 
 
+def part_name(partition: Partition, number: int) -> str:
+    """`part-00000.parquet` for a whole table; `part-0002-00000.parquet` for partition 2."""
+    if partition.count == 1:
+        return f"part-{number:05d}.parquet"
+    return f"part-{partition.index:04d}-{number:05d}.parquet"
+
+
+def _stale_parts(out_dir: Path, partition: Partition) -> list[Path]:
+    if partition.count == 1:
+        return list(out_dir.glob("part-*.parquet"))
+    return list(out_dir.glob(f"part-{partition.index:04d}-*.parquet"))
+
+
 def extract_table(
-    source: ParquetSource,
+    source: Source,
     table: TableSpec,
     person_id_column: str,
     columns: list[str],
@@ -115,13 +202,19 @@ def extract_table(
     out_dir: Path,
     scrub_text: TextScrubber | None = None,
     quasi_identifier_levels: dict[str, LevelFunction] | None = None,
+    partition: Partition = WHOLE_TABLE,
+    keys: PatientKeys | None = None,
 ) -> list[WrittenPart]:
-    """Write the extract's parts for one table into `out_dir` (replacing what was there)."""
+    """Write the extract's parts for one table (or one partition of it) into `out_dir`,
+    replacing that table's (partition's) earlier parts. `keys` (the included patients'
+    pseudonyms and shifts) may be passed when several tables share them."""
     specs = [table.columns[name] for name in columns]
     source_schema = source.schema(table.name)
     out_schema = pa.schema(
         [pa.field(s.name, output_type(s.role, source_schema.field(s.name).type)) for s in specs]
     )
+    pseudonym_columns = [s.name for s in specs if s.role is Role.PERSON_ID]
+    # The person id first: a PostgreSQL source partitions on the first column.
     read_columns = list(dict.fromkeys([person_id_column, *columns]))
     row_filter = ds.field(person_id_column).isin(included_ids)
     date_column = first_event_date_column(table)
@@ -130,59 +223,127 @@ def extract_table(
             row_filter & (ds.field(date_column) >= period[0]) & (ds.field(date_column) <= period[1])
         )
         read_columns = list(dict.fromkeys([*read_columns, date_column]))
+    if keys is None:
+        keys = patient_keys(project_key, included_ids)
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    for stale in out_dir.glob("part-*.parquet"):
+    for stale in _stale_parts(out_dir, partition):
         stale.unlink()
     parts: list[WrittenPart] = []
     writer: pq.ParquetWriter | None = None
+    sink: _HashingFile | None = None
     part_path: Path | None = None
     part_rows = 0
+    counts: ScanCounts = defaultdict(int)
+    # Writing (compression) and the release scan run on their own threads while the main
+    # thread reads and transforms the next batch: Arrow and zstd release the GIL. At most
+    # IN_FLIGHT_BATCHES batches wait, so memory stays bounded.
+    in_flight: deque[tuple[Future[None], Future[ScanCounts]]] = deque()
+
+    def settle(keep: int) -> None:
+        while len(in_flight) > keep:
+            written, scanned = in_flight.popleft()
+            written.result()
+            for key, count in scanned.result().items():
+                counts[key] += count
 
     def close_part() -> None:
-        nonlocal writer, part_rows
-        if writer is None or part_path is None:
+        nonlocal writer, sink, part_rows, counts
+        settle(0)
+        if writer is None or part_path is None or sink is None:
             return
         writer.close()
+        sink.close()
         parts.append(
             WrittenPart(
                 table=table.name,
                 path=part_path,
                 rows=part_rows,
-                bytes=part_path.stat().st_size,
-                sha256=sha256_of(part_path),
+                bytes=sink.size,
+                sha256=sink.hexdigest(),
+                scan=dict(counts),
             )
         )
-        writer, part_rows = None, 0
+        writer, sink, part_rows, counts = None, None, 0, defaultdict(int)
 
-    for batch in source.batches(table.name, read_columns, filter=row_filter):
-        if batch.num_rows == 0:
-            continue
-        person_ids = batch.column(person_id_column)
-        arrays = [
-            _transform_column(
-                s.role,
-                batch.column(s.name),
-                person_ids,
-                project_key,
-                s.language,
-                scrub_text,
-                (quasi_identifier_levels or {}).get(s.name),
-            )
-            for s in specs
-        ]
-        out_batch = pa.RecordBatch.from_arrays(
-            [a.cast(f.type) for a, f in zip(arrays, out_schema, strict=True)], schema=out_schema
-        )
-        if writer is None:
-            part_path = out_dir / f"part-{len(parts):05d}.parquet"
-            writer = pq.ParquetWriter(part_path, out_schema, compression=PARQUET_COMPRESSION)
-        writer.write_batch(out_batch)
-        part_rows += out_batch.num_rows
-        if part_rows >= ROWS_PER_PART:
+    with (
+        ThreadPoolExecutor(1, thread_name_prefix="parquet-writer") as writing,
+        ThreadPoolExecutor(1, thread_name_prefix="release-scan") as scanning,
+    ):
+        try:
+            for batch in source.batches(
+                table.name, read_columns, filter=row_filter, partition=partition
+            ):
+                if batch.num_rows == 0:
+                    continue
+                positions = keys.positions(batch.column(person_id_column))
+                arrays = [
+                    _transform_column(
+                        s.role,
+                        batch.column(s.name),
+                        keys,
+                        positions,
+                        s.language,
+                        scrub_text,
+                        (quasi_identifier_levels or {}).get(s.name),
+                    )
+                    for s in specs
+                ]
+                out_batch = pa.RecordBatch.from_arrays(
+                    [a.cast(f.type) for a, f in zip(arrays, out_schema, strict=True)],
+                    schema=out_schema,
+                )
+                if writer is None:
+                    part_path = out_dir / part_name(partition, len(parts))
+                    sink = _HashingFile(part_path)
+                    writer = pq.ParquetWriter(sink, out_schema, compression=PARQUET_COMPRESSION)
+                in_flight.append(
+                    (
+                        writing.submit(writer.write_batch, out_batch),
+                        scanning.submit(scan_batch, out_batch, pseudonym_columns),
+                    )
+                )
+                settle(IN_FLIGHT_BATCHES)
+                part_rows += out_batch.num_rows
+                if part_rows >= ROWS_PER_PART:
+                    close_part()
             close_part()
-    close_part()
-    if not parts:
+        except BaseException:
+            settle_quietly = [f for pair in in_flight for f in pair]
+            for future in settle_quietly:
+                future.cancel()
+            if sink is not None:
+                sink.close()
+            raise
+    if not parts and partition.index == 0:
         # An empty table is still published, with its schema, so readers see it exists.
-        parts.append(write_table_file(out_schema.empty_table(), table.name, out_dir))
+        empty = write_table_file(out_schema.empty_table(), table.name, out_dir)
+        parts.append(replace(empty, scan={}))
     return parts
+
+
+class _HashingFile:
+    """A file the Parquet writer writes through, hashing the bytes on their way to disk:
+    the part's SHA-256 without reading it back."""
+
+    def __init__(self, path: Path) -> None:
+        self._file = path.open("wb")
+        self._digest = hashlib.sha256()
+        self.size = 0
+        self.closed = False
+
+    def write(self, data: bytes | memoryview) -> int:
+        self._digest.update(data)
+        self.size += len(data)
+        return self._file.write(data)
+
+    def flush(self) -> None:
+        self._file.flush()
+
+    def close(self) -> None:
+        if not self.closed:
+            self._file.close()
+            self.closed = True
+
+    def hexdigest(self) -> str:
+        return self._digest.hexdigest()

@@ -16,17 +16,20 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
 from sovex.errors import EXIT_INVALID_INPUT, ConfigurationError, IntegrityError, UserError
 from sovex.manifest import MANIFEST_NAME, Manifest, ManifestFile
+
+T = TypeVar("T")
 
 EXTRACTS_ROOT = "extracts"
 # Parts wait here until all are verified; nothing under it is ever an extract.
@@ -244,22 +247,29 @@ def publish_extract(
         return published
     remove_leftovers(s3, bucket, prefix)
     staged = staging_prefix(prefix)
-    files: list[ManifestFile] = []
-    for part in parts:
+
+    def stage(part: LocalPart) -> None:
         upload_part(s3, bucket, f"{staged}/{part.relative_key}", part)
         if progress:
             progress(part.relative_key)
-    for part in parts:
-        _promote(s3, bucket, f"{staged}/{part.relative_key}", f"{prefix}/{part.relative_key}", part)
-        files.append(
-            ManifestFile(
-                key=part.relative_key,
-                table=part.table,
-                rows=part.rows,
-                bytes=part.bytes,
-                sha256=part.sha256,
-            )
+
+    _in_parallel(stage, parts)
+    _in_parallel(
+        lambda part: _promote(
+            s3, bucket, f"{staged}/{part.relative_key}", f"{prefix}/{part.relative_key}", part
+        ),
+        parts,
+    )
+    files = [
+        ManifestFile(
+            key=part.relative_key,
+            table=part.table,
+            rows=part.rows,
+            bytes=part.bytes,
+            sha256=part.sha256,
         )
+        for part in parts
+    ]
     manifest = build_manifest(files)
     body = json.dumps(manifest.model_dump(mode="json"), indent=2, sort_keys=True).encode()
     try:
@@ -287,9 +297,31 @@ def publish_extract(
 
 def _lock_files(s3: Any, bucket: str, prefix: str, manifest: Manifest) -> None:
     retain_until = datetime.fromisoformat(manifest.retention.locked_until)
-    for file in manifest.files:
-        lock_until(s3, bucket, f"{prefix}/{file.key}", retain_until)
+    _in_parallel(
+        lambda file: lock_until(s3, bucket, f"{prefix}/{file.key}", retain_until), manifest.files
+    )
+
+
+# Requests in flight at once: one upload leaves the store's disk and the network idle
+# between requests (benchmarks/ measured 4 against 1, 2 and 8).
+PUBLISH_CONCURRENCY = 4
+
+
+def _in_parallel(action: Callable[[T], None], items: Sequence[T]) -> None:
+    """`action` on every item, PUBLISH_CONCURRENCY at a time; the first error is raised
+    once all started actions ended (none is left running behind the caller's back)."""
+    if len(items) <= 1:
+        for item in items:
+            action(item)
+        return
+    with ThreadPoolExecutor(PUBLISH_CONCURRENCY, thread_name_prefix="publish") as pool:
+        futures = [pool.submit(action, item) for item in items]
+    for future in futures:
+        future.result()
 
 
 def _delete_staging(s3: Any, bucket: str, prefix: str) -> None:
-    delete_versions(s3, bucket, object_versions(s3, bucket, staging_prefix(prefix)))
+    _in_parallel(
+        lambda version: delete_versions(s3, bucket, [version]),
+        object_versions(s3, bucket, staging_prefix(prefix)),
+    )

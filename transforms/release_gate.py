@@ -107,6 +107,69 @@ def validate_table(
     )
 
 
+def validate_scanned_part(
+    table_name: str,
+    schema: pa.Schema,
+    rows: int,
+    expected_columns: Sequence[str],
+    pseudonym_columns: Sequence[str],
+    scan: Mapping[str, int],
+) -> TableGateResult:
+    """The same suite as `validate_table`, for a part whose rows were scanned as they were
+    written (`transforms.extract.scan_batch`: Arrow's RE2 over every batch; counts per
+    "<column>:<rule>"). Only the file's schema is read here: a 10M-row extract is never
+    loaded into pandas. Same labels, same counts, same failure messages."""
+    from transforms.extract import NULL_RULE
+    from transforms.extract import PSEUDONYM_RULE as SCANNED_PSEUDONYM_RULE
+
+    outcomes: list[ExpectationOutcome] = []
+
+    def add(label: str, column: str | None, failing: int, detail: str = "") -> None:
+        outcomes.append(
+            ExpectationOutcome(
+                table=table_name,
+                expectation=label,
+                column=column,
+                success=failing == 0 and not detail,
+                unexpected_count=failing,
+                detail=detail,
+            )
+        )
+
+    found = list(schema.names)
+    schema_detail = (
+        "" if found == list(expected_columns) else f"expected columns {list(expected_columns)}, "
+        f"found {found}"
+    )
+    add(SCHEMA_EXPECTATION, None, 0, schema_detail)
+    for column in pseudonym_columns:
+        if column not in found:
+            add(COLUMN_EXISTS_EXPECTATION, column, 0, "pseudonym column is missing")
+            continue
+        add(COLUMN_EXISTS_EXPECTATION, column, 0)
+        add("expect_column_values_to_not_be_null", column, scan.get(f"{column}:{NULL_RULE}", 0))
+        add(
+            f"expect_column_values_to_match_regex({PSEUDONYM_RULE})",
+            column,
+            scan.get(f"{column}:{SCANNED_PSEUDONYM_RULE}", 0),
+        )
+    for field in schema:
+        if not is_text_type(field.type):
+            continue
+        for rule in RESIDUAL_IDENTIFIER_PATTERNS:
+            add(
+                f"expect_column_values_to_not_match_regex({rule})",
+                field.name,
+                scan.get(f"{field.name}:{rule}", 0),
+            )
+    return TableGateResult(
+        table=table_name,
+        rows=rows,
+        success=all(outcome.success for outcome in outcomes),
+        outcomes=tuple(outcomes),
+    )
+
+
 def is_text_type(data_type: pa.DataType) -> bool:
     """Whether a column holds text the residual-identifier scan must read."""
     if pa.types.is_dictionary(data_type):
