@@ -23,7 +23,7 @@ PERSON_ID = "patient_id"
 ROWS_PER_PATIENT = 100
 # The warehouse's row groups: what a partition (a mapped task) reads independently.
 ROW_GROUP_ROWS = 256 * 1024
-GENERATE_CHUNK_ROWS = 1_000_000
+GENERATE_CHUNK_ROWS = 65_536
 EPOCH = date(1970, 1, 1)
 FIRST_EVENT = (date(2015, 1, 1) - EPOCH).days
 LAST_EVENT = (date(2026, 10, 31) - EPOCH).days
@@ -101,12 +101,23 @@ def write_events(path: Path, rows: int, patients: int, seed: int) -> None:
     """`rows` events of `patients` patients, written in bounded memory. The same seed and
     population give the same first rows whatever `rows` is: a smaller file is a slice
     of a larger one."""
-    rng = np.random.default_rng(seed)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with pq.ParquetWriter(path, _chunk(rng, 0, 1, 1).schema, compression="zstd") as writer:
+    schema = _chunk(np.random.default_rng(seed), 0, 1, 1).schema
+    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+        pending: list[pa.Table] = []
+        pending_rows = 0
         for start in range(0, rows, GENERATE_CHUNK_ROWS):
-            chunk = _chunk(rng, start, min(GENERATE_CHUNK_ROWS, rows - start), patients)
-            writer.write_table(chunk, row_group_size=ROW_GROUP_ROWS)
+            # Each chunk has its own random stream, and is drawn whole then cut: the
+            # rows at a given position never depend on how many rows were asked for.
+            rng = np.random.default_rng([seed, start // GENERATE_CHUNK_ROWS])
+            chunk = _chunk(rng, start, GENERATE_CHUNK_ROWS, patients)
+            pending.append(chunk.slice(0, min(GENERATE_CHUNK_ROWS, rows - start)))
+            pending_rows += pending[-1].num_rows
+            if pending_rows >= ROW_GROUP_ROWS:
+                writer.write_table(pa.concat_tables(pending), row_group_size=ROW_GROUP_ROWS)
+                pending, pending_rows = [], 0
+        if pending:
+            writer.write_table(pa.concat_tables(pending), row_group_size=ROW_GROUP_ROWS)
 
 
 def consent_decisions(patients: int, seed: int) -> ConsentDecisions:
