@@ -16,6 +16,10 @@ from sovex.airflow_runner import configure_airflow_environ
 from sovex.settings import PROJECT_ROOT, Settings, settings_from_environ
 from tests.helpers import approve_request
 
+# The session's throw-away PostgreSQL server and the synthetic warehouse loaded into it
+# (started only by the tests that ask for them).
+pytest_plugins = ["tests.postgres_fixture"]
+
 # One state folder per test session: Airflow's SQLite DB, the local SeaweedFS, keys, runs.
 _SESSION_STATE = Path(tempfile.mkdtemp(prefix="sovex-tests-"))
 for _inherited in [name for name in os.environ if name.startswith(("AIRFLOW", "SOVEX_"))]:
