@@ -53,6 +53,8 @@ access_app = typer.Typer(no_args_is_help=True, help="Projects' read-only access 
 app.add_typer(access_app, name="access")
 consent_app = typer.Typer(no_args_is_help=True, help="The consent and opposition registry.")
 app.add_typer(consent_app, name="consent")
+source_app = typer.Typer(no_args_is_help=True, help="The source: Parquet folder or PostgreSQL.")
+app.add_typer(source_app, name="source")
 
 # Messages are not hard-wrapped: paths and URIs stay copyable.
 console = Console(stderr=True, soft_wrap=True)
@@ -490,6 +492,47 @@ def consent_status() -> None:
             "last_ingested_at": status.last_ingested_at,
         }
     )
+
+
+@source_app.command("load-postgres")
+def source_load_postgres(
+    url: Annotated[
+        str,
+        typer.Argument(help="postgresql://user@host:port/db (no password: PGPASSFILE holds it)"),
+    ],
+) -> None:
+    """Copy the Parquet source folder (`sovex synth` output) into a PostgreSQL database,
+    replacing its tables of the same names, to try the PostgreSQL source."""
+    from transforms.source_postgres import load_parquet_folder
+
+    rows = load_parquet_folder(url, state.settings.source_dir)
+    for table, count in rows.items():
+        console.print(f"{table}: {count:,} rows")
+    console.print(f"run with SOVEX_SOURCE_URL={url} to read the source from there")
+    _emit_json({"tables": rows})
+
+
+@source_app.command("check")
+def source_check() -> None:
+    """The configured source's tables and row counts, against the catalogs (exit 2 when a
+    catalog's table is missing from the source)."""
+    from sovex.catalog import load_catalog
+    from transforms.source import check_columns, open_source
+
+    settings = state.settings
+    source = open_source(settings.source_dir, settings.source_url)
+    where = settings.source_url or str(settings.source_dir)
+    counts: dict[str, int] = {}
+    for catalog_file in sorted(settings.catalogs_dir.glob("*.yaml")):
+        catalog = load_catalog(catalog_file)
+        for name, spec in catalog.tables.items():
+            # ConfigurationError (exit 2) names the missing table or column and the source.
+            check_columns(name, where, source.schema(name), list(spec.columns))
+            counts[name] = source.row_count(name)
+    for name, count in counts.items():
+        console.print(f"{name}: {count:,} rows")
+    console.print(f"source {where}: every catalogued table and column is there")
+    _emit_json({"source": where, "tables": counts})
 
 
 @retention_app.command("sweep")

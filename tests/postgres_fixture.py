@@ -1,7 +1,7 @@
 """One throw-away PostgreSQL server per test session, holding the synthetic source.
 
-Import the fixtures into a test module (`from tests.postgres_fixture import ...`); they
-could move to tests/conftest.py once several modules use them.
+tests/conftest.py loads these fixtures (`pytest_plugins`); the server starts only for
+the tests that ask for it.
 """
 
 from __future__ import annotations

@@ -439,3 +439,37 @@ def test_the_dag_publishes_the_same_extract_from_postgresql_as_from_parquet(
         assert ours[name].num_rows > 0, name
         assert ours[name].schema.equals(theirs[name].schema), name
         assert sorted_table(ours[name]).equals(sorted_table(theirs[name])), name
+
+
+def test_cli_loads_the_parquet_source_into_postgresql_and_checks_it(
+    session_settings: Settings,
+    synthetic_source: Path,
+    postgres_server: PostgresServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from sovex.cli import main
+
+    create_database(postgres_server, "cli_warehouse")
+    url = postgres_server.url("cli_warehouse")
+    monkeypatch.setenv("PGPASSFILE", str(postgres_server.passfile))
+    environ = session_settings.as_environ()
+    assert main(["source", "load-postgres", url], environ=environ) == 0
+    loaded = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["tables"]
+    assert loaded["patients"] == pq.read_metadata(synthetic_source / "patients.parquet").num_rows
+
+    from_postgres = {**environ, "SOVEX_SOURCE_URL": url}
+    assert main(["source", "check"], environ=from_postgres) == 0
+    checked = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert checked["source"] == url
+    assert checked["tables"] == {name: loaded[name] for name in checked["tables"]}
+
+    # A catalogued table missing from the warehouse: exit 2, named, no traceback.
+    with (
+        connect(url, passfile=postgres_server.passfile) as connection,
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DROP TABLE measurements")
+    assert main(["source", "check"], environ=from_postgres) == 2
+    error = capsys.readouterr().err
+    assert "measurements" in error and "Traceback" not in error
