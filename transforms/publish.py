@@ -32,7 +32,8 @@ from sovex.manifest import MANIFEST_NAME, Manifest, ManifestFile
 T = TypeVar("T")
 
 EXTRACTS_ROOT = "extracts"
-# Parts wait here until all are verified; nothing under it is ever an extract.
+# Where earlier versions of sovex staged parts before promoting them; still cleaned up
+# after an interrupted publish. Nothing under it is ever an extract.
 STAGING_ROOT = "_staging"
 # Server-side encryption with keys managed by the store (SSE-S3): required for every object.
 SERVER_SIDE_ENCRYPTION = "AES256"
@@ -143,7 +144,7 @@ def read_published_manifest(s3: Any, bucket: str, prefix: str) -> Manifest | Non
 
 
 def staging_prefix(prefix: str) -> str:
-    """Where parts wait until every one is verified: `_staging/<extract prefix>`."""
+    """Where earlier versions staged an extract's parts: `_staging/<extract prefix>`."""
     return f"{STAGING_ROOT}/{prefix}"
 
 
@@ -208,20 +209,6 @@ def lock_until(s3: Any, bucket: str, key: str, retain_until: datetime) -> None:
     )
 
 
-def _promote(s3: Any, bucket: str, source_key: str, key: str, part: LocalPart) -> None:
-    """Server-side copy from staging to the extract prefix, size checked again."""
-    s3.copy_object(
-        Bucket=bucket,
-        Key=key,
-        CopySource={"Bucket": bucket, "Key": source_key},
-        ServerSideEncryption=SERVER_SIDE_ENCRYPTION,
-        MetadataDirective="COPY",
-    )
-    head = s3.head_object(Bucket=bucket, Key=key)
-    if head["ContentLength"] != part.bytes:
-        raise IntegrityError(f"s3://{bucket}/{key}: promoted size differs from the staged part")
-
-
 def publish_extract(
     s3: Any,
     bucket: str,
@@ -232,11 +219,12 @@ def publish_extract(
     retain_until: datetime,
     progress: Callable[[str], None] | None = None,
 ) -> Manifest:
-    """Publish atomically: parts to staging (each checked by the store's SHA-256 and by
-    size), promoted, then the manifest written last with If-None-Match, then every part
-    locked until `retain_until`. A reader sees the whole extract or nothing; a rerun of
-    the same run after a crash cleans up and completes, and a rerun after success only
-    finishes what a crash may have left (staged copies, missing locks)."""
+    """Publish atomically: every part uploaded (each checked by the store's SHA-256 and by
+    size), then the manifest written last with If-None-Match, then every part locked
+    until `retain_until`. A reader trusts only what a manifest lists, so it sees the
+    whole extract or nothing; a rerun of the same run after a crash deletes what the
+    failed attempt left and completes, and a rerun after success only finishes what a
+    crash may have left (missing locks, an older version's staged copies)."""
     require_object_lock(s3, bucket)
     published = read_published_manifest(s3, bucket, prefix)
     if published is not None:
@@ -246,20 +234,16 @@ def publish_extract(
         _delete_staging(s3, bucket, prefix)
         return published
     remove_leftovers(s3, bucket, prefix)
-    staged = staging_prefix(prefix)
 
-    def stage(part: LocalPart) -> None:
-        upload_part(s3, bucket, f"{staged}/{part.relative_key}", part)
+    def upload(part: LocalPart) -> None:
+        # Straight to the final key: until the manifest exists no reader trusts it, and a
+        # failed attempt's parts are deleted by the next one (remove_leftovers). A staging
+        # copy would only double the bytes the store writes (measured in benchmarks/).
+        upload_part(s3, bucket, f"{prefix}/{part.relative_key}", part)
         if progress:
             progress(part.relative_key)
 
-    _in_parallel(stage, parts)
-    _in_parallel(
-        lambda part: _promote(
-            s3, bucket, f"{staged}/{part.relative_key}", f"{prefix}/{part.relative_key}", part
-        ),
-        parts,
-    )
+    _in_parallel(upload, parts)
     files = [
         ManifestFile(
             key=part.relative_key,
@@ -291,7 +275,6 @@ def publish_extract(
             ) from None
         raise
     _lock_files(s3, bucket, prefix, manifest)
-    _delete_staging(s3, bucket, prefix)
     return manifest
 
 

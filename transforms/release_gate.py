@@ -138,8 +138,9 @@ def validate_scanned_part(
 
     found = list(schema.names)
     schema_detail = (
-        "" if found == list(expected_columns) else f"expected columns {list(expected_columns)}, "
-        f"found {found}"
+        ""
+        if found == list(expected_columns)
+        else f"expected columns {list(expected_columns)}, found {found}"
     )
     add(SCHEMA_EXPECTATION, None, 0, schema_detail)
     for column in pseudonym_columns:
