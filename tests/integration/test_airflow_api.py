@@ -11,67 +11,30 @@ import re
 import signal
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from sovex.airflow_ui import password_file
-from sovex.request_lifecycle import RequestStore, run_id_for
+from sovex.request_lifecycle import RequestStore
 from sovex.settings import Settings
-from tests.helpers import approve_request, write_one_off_variant
+from tests.helpers import (
+    START_TIMEOUT_S,
+    approve_request,
+    call,
+    finished_state,
+    task_log,
+    task_states,
+    trigger,
+    trigger_dag,
+    wait_for,
+    write_one_off_variant,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-START_TIMEOUT_S = 180
-RUN_TIMEOUT_S = 600
-
-
-# SQLite metadata shared by the API server, scheduler and DAG processor is briefly locked
-# now and then (HTTP 500 "Database error"): idempotent calls are simply tried again.
-LOCKED_RETRIES = 10
-
-
-def call(base: str, method: str, path: str, token: str | None, body: Any = None) -> Any:
-    request = urllib.request.Request(
-        f"{base}{path}",
-        method=method,
-        data=None if body is None else json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"}
-        | ({"Authorization": f"Bearer {token}"} if token else {}),
-    )
-    for attempt in range(LOCKED_RETRIES):
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return json.loads(response.read() or b"null")
-        except urllib.error.HTTPError as error:
-            detail = error.read().decode(errors="replace")[:2000]
-            error.close()
-            if error.code >= 500 and method in ("GET", "PATCH") and attempt < LOCKED_RETRIES - 1:
-                time.sleep(1)
-                continue
-            raise AssertionError(f"{method} {path}: HTTP {error.code}: {detail}") from None
-    raise AssertionError("unreachable")
-
-
-def wait_for(what: str, timeout_s: float, probe: Any) -> Any:
-    deadline = time.monotonic() + timeout_s
-    last: object = None
-    while time.monotonic() < deadline:
-        try:
-            value = probe()
-            if value:
-                return value
-        except (urllib.error.URLError, OSError, KeyError, AssertionError) as error:
-            last = error
-        time.sleep(2)
-    raise AssertionError(f"timed out waiting for {what} (last: {last})")
 
 
 @pytest.fixture(scope="module")
@@ -117,54 +80,6 @@ def airflow_api(pipeline_settings: Settings) -> Iterator[tuple[str, str]]:
 
 def _read(path: Path) -> str | None:
     return path.read_text() if path.is_file() and path.stat().st_size else None
-
-
-def trigger_dag(base: str, token: str, dag_id: str, run_id: str, conf: dict[str, Any]) -> str:
-    wait_for(
-        f"the {dag_id} DAG",
-        START_TIMEOUT_S,
-        lambda: call(base, "GET", f"/api/v2/dags/{dag_id}", token)["dag_id"],
-    )
-    call(base, "PATCH", f"/api/v2/dags/{dag_id}", token, {"is_paused": False})
-    body = {"dag_run_id": run_id, "logical_date": datetime.now(UTC).isoformat(), "conf": conf}
-
-    def triggered() -> bool:
-        # SQLite metadata shared by the API server, scheduler and DAG processor can be
-        # briefly locked (HTTP 500): try again, unless the run was created meanwhile.
-        try:
-            call(base, "POST", f"/api/v2/dags/{dag_id}/dagRuns", token, body)
-        except AssertionError:
-            call(base, "GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}", token)
-        return True
-
-    wait_for(f"run {run_id} to be created", START_TIMEOUT_S, triggered)
-    return run_id
-
-
-def trigger(base: str, token: str, request_id: str, logical_date: datetime) -> str:
-    run_id = run_id_for(request_id, logical_date)
-    return trigger_dag(base, token, "research_extract", run_id, {"request_id": request_id})
-
-
-def finished_state(base: str, token: str, run_id: str, dag_id: str = "research_extract") -> str:
-    def probe() -> str | None:
-        state = call(base, "GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}", token)["state"]
-        return state if state in ("success", "failed") else None
-
-    return str(wait_for(f"run {run_id}", RUN_TIMEOUT_S, probe))
-
-
-def task_log(settings: Settings, run_id: str, task_id: str) -> str:
-    """The task's log as the LocalExecutor wrote it (for a failure's message)."""
-    logs = sorted((settings.logs_dir / "airflow").glob(f"**/run_id={run_id}/task_id={task_id}/*"))
-    return logs[-1].read_text()[-3000:] if logs else "(no log)"
-
-
-def task_states(base: str, token: str, run_id: str) -> dict[str, str]:
-    listed = call(
-        base, "GET", f"/api/v2/dags/research_extract/dagRuns/{run_id}/taskInstances", token
-    )
-    return {ti["task_id"]: ti["state"] for ti in listed["task_instances"]}
 
 
 def test_a_triggered_run_of_an_approved_request_is_published(
