@@ -84,6 +84,15 @@ class PatientKeys:
             raise ValueError("rows of patients outside the included cohort reached the writer")
         return positions
 
+    def select(self, rows: pa.RecordBatch, id_column: str) -> tuple[pa.RecordBatch, pa.Array]:
+        """The rows whose patient is among `ids` (the others are dropped), and each kept
+        row's position in `ids`: the cohort filter and the lookup in one hash pass."""
+        found = pc.index_in(rows.column(id_column).cast(pa.string()), value_set=self.ids)
+        if found.null_count == 0:
+            return rows, found
+        kept = pc.is_valid(found)
+        return rows.filter(kept), found.filter(kept)
+
     def shift(self, dates: pa.Array | pa.ChunkedArray, positions: pa.Array) -> pa.Array:
         """Each date moved by its patient's shift; nulls stay null."""
         if isinstance(dates, pa.ChunkedArray):

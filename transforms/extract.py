@@ -33,6 +33,10 @@ ROWS_PER_PART = 1_000_000
 # Batches written or scanned in the background while the next one is transformed.
 IN_FLIGHT_BATCHES = 2
 PARQUET_COMPRESSION = "zstd"
+# Room for a batch's distinct pseudonyms in the column's dictionary page (Arrow's 1 MiB
+# default overflows at ~30k patients per batch and falls back to plain 32-character
+# strings: larger files, more to compress).
+DICTIONARY_PAGE_BYTES = 8 * 1024 * 1024
 
 
 # The release gate's per-part counts: "<column>:<rule>" → rows failing the rule.
@@ -216,12 +220,12 @@ def extract_table(
     pseudonym_columns = [s.name for s in specs if s.role is Role.PERSON_ID]
     # The person id first: a PostgreSQL source partitions on the first column.
     read_columns = list(dict.fromkeys([person_id_column, *columns]))
-    row_filter = ds.field(person_id_column).isin(included_ids)
+    # The cohort is applied below, where each row's patient is looked up anyway (one hash
+    # lookup per row instead of two); the source applies the period.
+    row_filter: ds.Expression | None = None
     date_column = first_event_date_column(table)
     if date_column is not None:
-        row_filter = (
-            row_filter & (ds.field(date_column) >= period[0]) & (ds.field(date_column) <= period[1])
-        )
+        row_filter = (ds.field(date_column) >= period[0]) & (ds.field(date_column) <= period[1])
         read_columns = list(dict.fromkeys([*read_columns, date_column]))
     if keys is None:
         keys = patient_keys(project_key, included_ids)
@@ -274,9 +278,10 @@ def extract_table(
             for batch in source.batches(
                 table.name, read_columns, filter=row_filter, partition=partition
             ):
+                # Only the included patients' rows; each row's position in `keys`.
+                batch, positions = keys.select(batch, person_id_column)
                 if batch.num_rows == 0:
                     continue
-                positions = keys.positions(batch.column(person_id_column))
                 arrays = [
                     _transform_column(
                         s.role,
@@ -296,7 +301,12 @@ def extract_table(
                 if writer is None:
                     part_path = out_dir / part_name(partition, len(parts))
                     sink = _HashingFile(part_path)
-                    writer = pq.ParquetWriter(sink, out_schema, compression=PARQUET_COMPRESSION)
+                    writer = pq.ParquetWriter(
+                        sink,
+                        out_schema,
+                        compression=PARQUET_COMPRESSION,
+                        dictionary_pagesize_limit=DICTIONARY_PAGE_BYTES,
+                    )
                 in_flight.append(
                     (
                         writing.submit(writer.write_batch, out_batch),
