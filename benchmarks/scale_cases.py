@@ -139,13 +139,13 @@ def case_publish(parts_dir: Path, storage_dir: Path, raw: bool) -> dict[str, Any
 
     from sovex.storage_server import LocalStorage
     from transforms.extract import sha256_of
-    from transforms.publish import LocalPart, publish_extract, retention_deadline
+    from transforms.publish import LocalPart, extract_prefix, publish_extract, retention_deadline
 
     files = sorted(parts_dir.rglob("*.parquet"))
     s3 = LocalStorage(storage_dir).endpoint().s3_client()
     bucket = PUBLISH_BUCKET
     extract_id = f"{'raw' if raw else 'sovex'}-{time.time_ns()}"
-    prefix = f"extracts/bench/{extract_id}"
+    prefix = extract_prefix("bench", extract_id)
     started = time.perf_counter()
     if raw:
         for path in files:
@@ -170,9 +170,7 @@ def case_publish(parts_dir: Path, storage_dir: Path, raw: bool) -> dict[str, Any
             bucket,
             prefix,
             parts,
-            lambda manifest_files: _bench_manifest(
-                extract_id, prefix, bucket, until, manifest_files
-            ),
+            lambda manifest_files: _bench_manifest(extract_id, bucket, until, manifest_files),
             BENCH_REQUEST_SHA256,
             retention_deadline(until),
         )
@@ -188,66 +186,21 @@ PUBLISH_BUCKET = "sovex-extracts"
 BENCH_REQUEST_SHA256 = "0" * 64
 
 
-def _bench_manifest(extract_id: str, prefix: str, bucket: str, until: Any, files: list[Any]) -> Any:
-    from sovex.manifest import (
-        ConsentRecord,
-        GateRecord,
-        Manifest,
-        PolicyRecord,
-        RetentionRecord,
-    )
-    from transforms.publish import LOCK_MODE, retention_deadline
+def _bench_manifest(extract_id: str, bucket: str, until: Any, files: list[Any]) -> Any:
+    # The tests' stand-in manifest: valid, with no run behind it (the repository root is
+    # on the path for both the tests and the benchmarks).
+    from tests.helpers import stand_in_manifest
+    from transforms.publish import retention_deadline
 
-    rows = sum(f.rows for f in files)
-    return Manifest(
-        extract_id=extract_id,
+    return stand_in_manifest(
         project="bench",
+        extract_id=extract_id,
         request_id="bench",
         request_sha256=BENCH_REQUEST_SHA256,
-        code_version="benchmark",
-        logical_date=f"{until.isoformat()}T00:00:00+00:00",
-        published_at=f"{until.isoformat()}T00:00:00+00:00",
         bucket=bucket,
-        prefix=prefix,
-        key_fingerprint="0" * 16,
-        policy=PolicyRecord(
-            target="local-seaweedfs",
-            provider="self-hosted",
-            country="FR",
-            allowed=True,
-            reasons=[],
-            policy_bundle_sha256="0" * 64,
-            params={},
-        ),
-        consent=ConsentRecord(
-            regime="opt_out",
-            purpose=data.PURPOSE,
-            as_of=data.AS_OF.isoformat(),
-            snapshot_sha256="0" * 64,
-            cohort=1,
-            included=1,
-            excluded_denied=0,
-            excluded_no_consent=0,
-        ),
-        release_gate=GateRecord(
-            success=True,
-            quasi_identifiers=[],
-            generalisation={},
-            k_threshold=5,
-            k_achieved=5,
-            suppressed_records=0,
-            suppression_rate=0.0,
-            max_prosecutor_risk=0.2,
-            avg_prosecutor_risk=0.2,
-            l_diversity={},
-            expectations=[],
-        ),
-        retention=RetentionRecord(
-            until=until.isoformat(),
-            locked_until=retention_deadline(until).isoformat(),
-            mode=LOCK_MODE,
-        ),
-        tables={data.TABLE: rows},
+        retention_until=until,
+        locked_until=retention_deadline(until),
+        tables={data.TABLE: sum(f.rows for f in files)},
         files=files,
     )
 

@@ -7,7 +7,6 @@ triggerer without their log servers (the API server reads task logs from local f
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import subprocess
@@ -16,6 +15,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from sovex.local_processes import stop_groups
 from sovex.settings import Settings
 
 LOOPBACK = "127.0.0.1"
@@ -91,21 +91,4 @@ def run_airflow_ui(settings: Settings, port: int, base_environ: Mapping[str, str
     except KeyboardInterrupt:
         return 0
     finally:
-        _stop_groups(list(processes.values()))
-
-
-def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signum)
-
-
-def _stop_groups(processes: list[subprocess.Popen[bytes]]) -> None:
-    for process in processes:
-        _signal_group(process, signal.SIGTERM)
-    deadline = time.monotonic() + STOP_TIMEOUT_S
-    for process in processes:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=max(0.1, deadline - time.monotonic()))
-    # Whatever is left in any group (the component or its forked workers) is killed.
-    for process in processes:
-        _signal_group(process, signal.SIGKILL)
+        stop_groups(list(processes.values()), STOP_TIMEOUT_S)

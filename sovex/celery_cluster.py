@@ -37,7 +37,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -50,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from sovex.errors import ConfigurationError
+from sovex.local_processes import exit_status, free_loopback_port, stop_groups
 from sovex.postgres_server import PostgresServer, create_database, start_postgres, stop_postgres
 from sovex.settings import Settings
 
@@ -150,7 +150,7 @@ def start_redis(state_dir: Path, timeout_s: float = 30) -> RedisServer:
     password = password_file.read_text().strip()
     log_file = _private_dir(Path(state_dir).resolve() / "logs") / "redis.log"
     for attempt in range(1, START_ATTEMPTS + 1):
-        port = _free_port()
+        port = free_loopback_port()
         config = directory / "redis.conf"
         config.unlink(missing_ok=True)
         _write_private(config, redis_config(port, directory, password))
@@ -166,7 +166,7 @@ def start_redis(state_dir: Path, timeout_s: float = 30) -> RedisServer:
             )
         server = RedisServer(port, password_file, process, log_file)
         deadline = time.monotonic() + timeout_s
-        while _exit_status(process) is None:
+        while exit_status(process) is None:
             try:
                 client = redis.Redis(host=LOOPBACK, port=port, password=password)
                 with contextlib.closing(client):
@@ -189,7 +189,7 @@ def start_redis(state_dir: Path, timeout_s: float = 30) -> RedisServer:
 
 
 def stop_redis(server: RedisServer, timeout_s: float = STOP_TIMEOUT_S) -> None:
-    _stop_groups([server.process], timeout_s)
+    stop_groups([server.process], timeout_s)
 
 
 # -- the Airflow cluster -------------------------------------------------------------------
@@ -241,7 +241,7 @@ class CeleryCluster:
 
     def check_alive(self) -> None:
         for name, process in self.processes.items():
-            status = _exit_status(process)
+            status = exit_status(process)
             if status is not None:
                 raise ConfigurationError(
                     f"Airflow {name} exited (code {status}); last lines of "
@@ -386,7 +386,7 @@ def start_celery_cluster(
                 replace=True,
             ),
         }
-        api_port = _free_port()
+        api_port = free_loopback_port()
         worker_names = [f"{WORKER_NAME_PREFIX}{number}" for number in range(1, workers + 1)]
         environ = cluster_environ(
             settings,
@@ -422,7 +422,7 @@ def start_celery_cluster(
         return cluster
     except BaseException:
         if cluster is not None:
-            _stop_groups(list(cluster.processes.values()))
+            stop_groups(list(cluster.processes.values()), STOP_TIMEOUT_S)
         if postgres is not None:
             with contextlib.suppress(ConfigurationError):
                 stop_postgres(postgres)
@@ -452,7 +452,7 @@ def stop_celery_cluster(cluster: CeleryCluster, timeout_s: float = STOP_TIMEOUT_
     """Stop the Airflow components (SIGTERM to each group, SIGKILL after `timeout_s`),
     then PostgreSQL and Redis. Every step runs even if an earlier one fails."""
     try:
-        _stop_groups(list(cluster.processes.values()), timeout_s)
+        stop_groups(list(cluster.processes.values()), timeout_s)
     finally:
         try:
             stop_postgres(cluster.postgres)
@@ -523,53 +523,6 @@ _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 def _get_json(url: str) -> Any:
     with _OPENER.open(url, timeout=5) as response:
         return json.loads(response.read())
-
-
-def _exit_status(process: subprocess.Popen[bytes]) -> int | None:
-    """The exit status if the process exited, else None, WITHOUT reaping it: while our
-    exited child stays a zombie its pid, which is also its process group's id, cannot be
-    given to anyone else, so signalling that group can only reach what it started."""
-    if process.returncode is not None:
-        return process.returncode
-    try:
-        info = os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
-    except ChildProcessError:
-        return process.poll()
-    if info is None:
-        return None
-    return -info.si_status if info.si_code in (os.CLD_KILLED, os.CLD_DUMPED) else info.si_status
-
-
-def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
-    """Signal the process group we created for `process` (its pid is the group id), but
-    only while the leader is not reaped (see _exit_status)."""
-    if process.returncode is not None:
-        return
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signum)
-
-
-def _stop_groups(
-    processes: Sequence[subprocess.Popen[bytes]], timeout_s: float = STOP_TIMEOUT_S
-) -> None:
-    for process in processes:
-        _signal_group(process, signal.SIGTERM)
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline and any(_exit_status(p) is None for p in processes):
-        time.sleep(0.1)
-    # Whatever is left in a group (the component, or what it forked and left behind) is
-    # killed before the leader is reaped.
-    for process in processes:
-        _signal_group(process, signal.SIGKILL)
-    for process in processes:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=timeout_s)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((LOOPBACK, 0))
-        return int(probe.getsockname()[1])
 
 
 def _passfile_lines(files: Sequence[Path | str | None]) -> str:

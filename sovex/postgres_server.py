@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sovex.errors import ConfigurationError
+from sovex.local_processes import free_loopback_port
 
 LOOPBACK = "127.0.0.1"
 SUPERUSER = "sovex"
@@ -153,7 +154,7 @@ def start_postgres(state_dir: Path, name: str = "postgres", durable: bool = True
     log_file = root / LOG_FILE_NAME
     _create_owned(log_file, account, append=True)
     for attempt in range(1, START_ATTEMPTS + 1):
-        port = _free_port()
+        port = free_loopback_port()
         _write_server_conf(data_dir, port, durable, account)
         offset = log_file.stat().st_size
         completed = _run_as(
@@ -439,12 +440,6 @@ def _wait_for_connections(server: PostgresServer, log_file: Path) -> None:
                 f"accepts no connection; see {log_file}"
             )
         time.sleep(CONNECT_POLL_INTERVAL_S)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((LOOPBACK, 0))
-        return int(probe.getsockname()[1])
 
 
 def _with_port(server: PostgresServer, port: int) -> PostgresServer:

@@ -26,7 +26,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
@@ -40,6 +39,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from sovex.errors import ConfigurationError
+from sovex.local_processes import free_loopback_ports, signal_group, stop_groups
 from sovex.storage_server import (
     ACCESS_KEY_BYTES,
     LOOPBACK,
@@ -168,7 +168,7 @@ class SeaweedCluster:
     def kill_volume(self, index: int, timeout_s: float = STOP_TIMEOUT_S) -> None:
         """SIGKILL volume server `index` (no goodbye to the master: a crashed host)."""
         component = self.volumes[index]
-        _signal_group(component, signal.SIGKILL)
+        signal_group(component.process, signal.SIGKILL)
         component.process.wait(timeout=timeout_s)
         self.killed.add(index)
 
@@ -288,7 +288,7 @@ def _launch(
 ) -> SeaweedCluster:
     log_dir = state_dir / LOG_DIR_NAME
     log_dir.mkdir(mode=PRIVATE_DIR_MODE, exist_ok=True)
-    ports = iter(free_ports(2 * (3 + len(layout))))
+    ports = iter(free_loopback_ports(2 * (3 + len(layout)), avoid=NEVER_USE_PORTS))
     # HOME inside state_dir keeps weed away from any ~/.seaweedfs/*.toml of the user; the
     # working directory too (security.toml and master.toml are also read from ".").
     environ = {"PATH": os.defpath, "HOME": str(state_dir)}
@@ -408,44 +408,13 @@ def _wait_until_ready(cluster: SeaweedCluster, deadline: float) -> None:
         time.sleep(READY_POLL_INTERVAL_S)
 
 
-def free_ports(count: int) -> list[int]:
-    """`count` distinct free 127.0.0.1 ports, never a well-known SeaweedFS/Airflow one."""
-    with contextlib.ExitStack() as held:
-        ports: list[int] = []
-        while len(ports) < count:
-            # Keep every probe bound until all are chosen, so no two are the same.
-            probe = held.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
-            probe.bind((LOOPBACK, 0))
-            port = int(probe.getsockname()[1])
-            if port not in NEVER_USE_PORTS:
-                ports.append(port)
-        return ports
-
-
 # -- stopping ---------------------------------------------------------------------------
-
-
-def _signal_group(component: Component, signum: int) -> None:
-    """Signal the component's own process group (never anything else)."""
-    if component.process.returncode is not None:
-        return  # reaped: its pid (and group id) may belong to someone else by now
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(component.pid, signum)
 
 
 def _stop_components(components: Sequence[Component], timeout_s: float = STOP_TIMEOUT_S) -> None:
     # Clients first (gateway, filer), then the volume servers, the master last.
     ordered = list(reversed(components))
-    for component in ordered:
-        _signal_group(component, signal.SIGTERM)
-    deadline = time.monotonic() + timeout_s
-    for component in ordered:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            component.process.wait(timeout=max(0.1, deadline - time.monotonic()))
-    for component in ordered:
-        _signal_group(component, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            component.process.wait(timeout=STOP_TIMEOUT_S)
+    stop_groups([component.process for component in ordered], timeout_s)
     for component in ordered:
         _remove_unix_sockets((component.http_port, component.grpc_port))
 
