@@ -10,10 +10,11 @@ run by Arrow's RE2), so the gate gets counts per part without reading the parts 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections import defaultdict, deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -319,11 +320,19 @@ def extract_table(
                     close_part()
             close_part()
         except BaseException:
-            settle_quietly = [f for pair in in_flight for f in pair]
-            for future in settle_quietly:
+            # Nothing partial stays behind: the background work is stopped, then this
+            # call's files are deleted (earlier parts of the table included).
+            pending = [future for pair in in_flight for future in pair]
+            for future in pending:
                 future.cancel()
+            wait(pending)
+            if writer is not None:
+                with contextlib.suppress(Exception):  # the first error is the one to raise
+                    writer.close()
             if sink is not None:
                 sink.close()
+            for path in [*(part.path for part in parts), *([part_path] if part_path else [])]:
+                path.unlink(missing_ok=True)
             raise
     if not parts and partition.index == 0:
         # An empty table is still published, with its schema, so readers see it exists.

@@ -228,3 +228,35 @@ def test_scan_failures_are_summed_over_parts_and_an_unscanned_part_is_refused(
     ]
     with pytest.raises(ValueError, match="not scanned"):
         release_scan_failures([WrittenPart("notes", path, 2, 1, "0")])
+
+
+def test_a_failure_mid_table_leaves_no_part_behind(source: ParquetSource, tmp_path: Path) -> None:
+    spec = TableSpec(
+        "events",
+        {**SPEC.columns, "note": ColumnSpec("note", Role.FREE_TEXT, language="fr")},
+    )
+    calls = 0
+
+    def scrub_then_fail(texts: list[str | None], language: str) -> list[str | None]:
+        nonlocal calls
+        calls += 1
+        if calls == 3:  # after parts were already being written
+            raise RuntimeError("scrubber crashed")
+        return texts
+
+    out_dir = tmp_path / "events"
+    with pytest.raises(RuntimeError, match="scrubber crashed"):
+        extract_table(
+            source=source,
+            table=spec,
+            person_id_column="patient_id",
+            columns=PUBLISHED,
+            included_ids=pa.array([f"P{n:05d}" for n in range(PATIENTS)]),
+            period=PERIOD,
+            project_key=KEY,
+            out_dir=out_dir,
+            scrub_text=scrub_then_fail,
+            partition=Partition(0, 1),
+        )
+    assert calls == 3
+    assert not list(out_dir.glob("*.parquet"))
