@@ -1,13 +1,12 @@
 """Keyed pseudonyms and per-patient date shifts, vectorised over Arrow arrays.
 
-Each distinct identifier is hashed once (dictionary-encode, hash the uniques, take), so a
-patient with a thousand rows costs one HMAC.
+Each distinct identifier is hashed once (`patient_keys`), then rows find their pseudonym
+and shift by position, so a patient with a thousand rows costs one HMAC.
 """
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -36,33 +35,6 @@ def date_shift_days(key: bytes, identifier: str) -> int:
     shift = number % (2 * DATE_SHIFT_WINDOW_DAYS) - DATE_SHIFT_WINDOW_DAYS
     # Zero would leave the true dates: use +window instead (keeps the range symmetric-ish).
     return shift if shift != 0 else DATE_SHIFT_WINDOW_DAYS
-
-
-def _map_uniques(
-    values: pa.Array | pa.ChunkedArray, function: Callable[[str], object], out_type: pa.DataType
-) -> pa.Array:
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
-    if values.null_count:
-        raise ValueError("identifier column contains nulls")
-    encoded = pc.dictionary_encode(values.cast(pa.string()))
-    uniques = pa.array([function(item) for item in encoded.dictionary.to_pylist()], type=out_type)
-    return uniques.take(encoded.indices)
-
-
-def pseudonymise(key: bytes, identifiers: pa.Array | pa.ChunkedArray) -> pa.Array:
-    return _map_uniques(identifiers, lambda value: pseudonym(key, value), pa.string())
-
-
-def shift_dates(
-    key: bytes, identifiers: pa.Array | pa.ChunkedArray, dates: pa.Array | pa.ChunkedArray
-) -> pa.Array:
-    """Shift each date by its patient's offset; nulls stay null."""
-    shifts = _map_uniques(identifiers, lambda value: date_shift_days(key, value), pa.int32())
-    if isinstance(dates, pa.ChunkedArray):
-        dates = dates.combine_chunks()
-    days = pc.cast(dates.cast(pa.date32()), pa.int32())
-    return pc.cast(pc.add(days, shifts), pa.date32())
 
 
 @dataclass(frozen=True)
@@ -114,3 +86,17 @@ def patient_keys(key: bytes, identifiers: pa.Array | pa.ChunkedArray) -> Patient
         pseudonyms=pa.array([pseudonym(key, text) for text in texts], type=pa.string()),
         shifts=pa.array([date_shift_days(key, text) for text in texts], type=pa.int32()),
     )
+
+
+def pseudonymise(key: bytes, identifiers: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Each identifier's pseudonym (one HMAC per distinct identifier)."""
+    keys = patient_keys(key, identifiers)
+    return keys.pseudonyms.take(keys.positions(identifiers))
+
+
+def shift_dates(
+    key: bytes, identifiers: pa.Array | pa.ChunkedArray, dates: pa.Array | pa.ChunkedArray
+) -> pa.Array:
+    """Shift each date by its patient's offset; nulls stay null."""
+    keys = patient_keys(key, identifiers)
+    return keys.shift(dates, keys.positions(identifiers))

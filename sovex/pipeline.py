@@ -465,21 +465,19 @@ def extract_table(
 
     request, catalog = _load(settings, run)
     directory = run_dir(settings, run["extract_id"])
-    included = pq.read_table(directory / "included.parquet").column("patient_id")
+    # The included patients and their keys, as plan_partitions computed them.
     computed = pq.read_table(directory / "parts" / PATIENT_KEYS_FILE)
     keys = PatientKeys(
         ids=computed["id"].combine_chunks(),
         pseudonyms=computed["pseudonym"].combine_chunks(),
         shifts=computed["shift"].combine_chunks(),
     )
-    if not keys.ids.equals(pc.unique(included.combine_chunks().cast(pa.string()))):
-        raise IntegrityError(f"{PATIENT_KEYS_FILE}: not computed for this run's cohort")
     parts = write_table_parts(
         source=open_source(settings.source_dir, settings.source_url),
         table=catalog.tables[table],
         person_id_column=catalog.person_id_column,
         columns=request.tables[table],
-        included_ids=included.combine_chunks(),
+        included_ids=keys.ids,
         period=(request.period.start, request.period.end),
         project_key=_project_key(settings, request.project),
         out_dir=directory / "parts" / table,

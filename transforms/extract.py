@@ -18,6 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -322,7 +323,7 @@ def extract_table(
         except BaseException:
             # Nothing partial stays behind: the background work is stopped, then this
             # call's files are deleted (earlier parts of the table included).
-            pending = [future for pair in in_flight for future in pair]
+            pending: list[Future[Any]] = [future for pair in in_flight for future in pair]
             for future in pending:
                 future.cancel()
             wait(pending)
