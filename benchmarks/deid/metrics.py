@@ -10,11 +10,15 @@ Any system plugs in by returning, per note, its predicted spans as `Prediction`
   overlaps any gold identifier span.
 - Fully redacted: the share of notes whose every gold span is redacted.
 - Trap retention (per trap type and overall): a trap span is kept when no predicted span
-  overlaps it.
+  overlaps it (on the realistic corpus: "medical words kept").
+- Token precision: of the words (runs of letters and digits) that any prediction touches,
+  the share that belong to a gold identifier; a title swept into a name's span ("Dr") or
+  a medical word counts against it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +48,7 @@ class Scores:
     fully_redacted: Ratio
     trap_retention_by_type: dict[str, Ratio]
     trap_retention: Ratio
+    token_precision: Ratio
     notes: int
     seconds: float
 
@@ -67,6 +72,7 @@ class Scores:
             "precision": rounded(self.precision),
             "fully_redacted": rounded(self.fully_redacted),
             "trap_retention": rounded(self.trap_retention),
+            "token_precision": rounded(self.token_precision),
             "recall_by_type": {k: rounded(v) for k, v in sorted(self.recall_by_type.items())},
             "precision_by_type": {k: rounded(v) for k, v in sorted(self.precision_by_type.items())},
             "trap_retention_by_type": {
@@ -102,6 +108,20 @@ def is_kept(trap: Span, predictions: Sequence[Prediction]) -> bool:
     return not any(_overlaps(trap.start, trap.end, start, end) for start, end, _ in predictions)
 
 
+_WORD = re.compile(r"[^\W_]+")
+
+
+def token_hits(text: str, gold: Sequence[Span], predictions: Sequence[Prediction]) -> Ratio:
+    """Words touched by a prediction (total) and, of those, words inside a gold span."""
+    hits = total = 0
+    for word in _WORD.finditer(text):
+        start, end = word.span()
+        if any(_overlaps(start, end, p_start, p_end) for p_start, p_end, _ in predictions):
+            total += 1
+            hits += any(_overlaps(start, end, g.start, g.end) for g in gold)
+    return Ratio(hits, total)
+
+
 def _add(counts: dict[str, list[int]], key: str, hit: bool) -> None:
     entry = counts.setdefault(key, [0, 0])
     entry[0] += int(hit)
@@ -132,7 +152,11 @@ def score(
     precision: dict[str, list[int]] = {}
     retention: dict[str, list[int]] = {}
     fully_redacted = 0
+    token_hit = token_total = 0
     for note, predicted in zip(notes, predictions, strict=True):
+        words = token_hits(note.text, note.entities, predicted)
+        token_hit += words.hits
+        token_total += words.total
         covered = coverage(len(note.text), predicted)
         all_redacted = True
         for span in note.entities:
@@ -156,6 +180,7 @@ def score(
         fully_redacted=Ratio(fully_redacted, len(notes)),
         trap_retention_by_type=retention_by_type,
         trap_retention=_total(retention_by_type),
+        token_precision=Ratio(token_hit, token_total),
         notes=len(notes),
         seconds=seconds,
     )

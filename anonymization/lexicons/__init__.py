@@ -1,0 +1,60 @@
+"""Committed word lists (given names, surnames, places, drugs) read once, at first use.
+
+Their sources, versions and licences are in `SOURCES.md`; `make lexicons` rebuilds them.
+Each list is a `Lexicon`: the names as written, and the lower-case forms of those that
+are *not* common words of the language (a name such as "Rose" or a town such as "Sens"
+needs context before it is taken for an identifier).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Final
+
+LEXICON_DIR: Final = Path(__file__).parent
+LANGUAGES: Final = ("fr", "en")
+FILES: Final = {
+    ("first_names", "fr"): "first_names_fr.tsv",
+    ("first_names", "en"): "first_names_en.tsv",
+    ("surnames", "fr"): "surnames_fr.tsv",
+    ("surnames", "en"): "surnames_en.tsv",
+    ("places", "fr"): "communes_fr.tsv",
+    ("places", "en"): "places_en.tsv",
+}
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    names: tuple[str, ...]  # as written in the source, sorted
+    weights: tuple[int, ...]  # holders or inhabitants (0 when the source gives none)
+    lower: frozenset[str]  # every name, lower case
+    unambiguous: frozenset[str]  # lower-case names that are not common words
+
+
+def _read(file_name: str) -> Lexicon:
+    with (LEXICON_DIR / file_name).open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+    names = tuple(row["name"] for row in rows)
+    count_column = "count" if rows and "count" in rows[0] else "population"
+    weights = tuple(int(row.get(count_column) or 0) for row in rows)
+    lower = frozenset(name.lower() for name in names)
+    unambiguous = frozenset(row["name"].lower() for row in rows if row["common"] == "0")
+    return Lexicon(names, weights, lower, unambiguous)
+
+
+@cache
+def lexicon(kind: str, language: str) -> Lexicon:
+    """One of `first_names`, `surnames`, `places` for "fr" or "en"."""
+    if (kind, language) not in FILES:
+        raise ValueError(f"no lexicon {kind!r} for language {language!r}")
+    return _read(FILES[(kind, language)])
+
+
+@cache
+def drug_names() -> frozenset[str]:
+    """Drug names (brands and molecules), lower case."""
+    lines = (LEXICON_DIR / "drugs.tsv").read_text(encoding="utf-8").splitlines()[1:]
+    return frozenset(line.strip() for line in lines if line.strip())

