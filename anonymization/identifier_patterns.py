@@ -74,6 +74,41 @@ COMPILED_IDENTIFIER_PATTERNS: Final[dict[str, re.Pattern[str]]] = {
     name: re.compile(pattern) for name, pattern in RESIDUAL_IDENTIFIER_PATTERNS.items()
 }
 
+# Free text is also scanned, after scrubbing, for web addresses and full dates (with their
+# day): the scrubber redacts whatever these match, so any match in a published note is a
+# scrubber failure and stops the release. Only unambiguous forms: "12/03/2024",
+# "12-03-24", "2024-03-12", "12 mars 2024", "March 12, 2024", "12th March 2024".
+URL: Final = r"(?i:\b(?:https?|ftp)://[^\s<>\"']+|\bwww\.[A-Za-z0-9-]+\.[^\s<>\"']+)"
+_MONTHS: Final = (
+    r"(?i:janv(?:ier)?|f[ée]vr?(?:ier)?|mars|avr(?:il)?|mai|juin|juil(?:let)?|ao[uû]t|sept(?:embre)?"
+    r"|oct(?:obre)?|nov(?:embre)?|d[ée]c(?:embre)?|jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?"
+    r"|may|june?|july?|aug(?:ust)?|sep(?:tember)?|october|november|december)\.?"
+)
+DATE_WITH_DAY: Final = (
+    r"(?<![0-9])(?:(?:0?[1-9]|[12][0-9]|3[01])[/.-](?:0?[1-9]|1[0-2])[/.-](?:19|20)?[0-9]{2}"
+    r"|(?:19|20)[0-9]{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+    r"|(?:0?[1-9]|[12][0-9]|3[01])(?:er|st|nd|rd|th)?[ ]+(?:of[ ]+)?"
+    + _MONTHS
+    + r"[ ,]+(?:19|20)[0-9]{2}"
+    r"|"
+    + _MONTHS
+    + r"[ ]+(?:0?[1-9]|[12][0-9]|3[01])(?:st|nd|rd|th)?,?[ ]+(?:19|20)[0-9]{2})(?![0-9])"
+)
+FREE_TEXT_RESIDUAL_PATTERNS: Final[dict[str, str]] = {
+    **RESIDUAL_IDENTIFIER_PATTERNS,
+    "URL": URL,
+    "DATE_WITH_DAY": DATE_WITH_DAY,
+}
+COMPILED_FREE_TEXT_PATTERNS: Final[dict[str, re.Pattern[str]]] = {
+    name: re.compile(pattern) for name, pattern in FREE_TEXT_RESIDUAL_PATTERNS.items()
+}
+
+
+def residual_rules(text: str) -> list[str]:
+    """The free-text rules `text` still fails after scrubbing (names only)."""
+    return [name for name, regex in COMPILED_FREE_TEXT_PATTERNS.items() if regex.search(text)]
+
+
 # A keyed pseudonym as `anonymization` writes it. `\A`/`\Z` rather than `^`/`$`: `$` also
 # matches before a trailing newline, which would let "<hex>\n" pass as a pseudonym.
 PSEUDONYM_PATTERN: Final = r"\A[0-9a-f]{32}\Z"

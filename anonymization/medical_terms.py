@@ -15,10 +15,12 @@ and so does a span made only of known eponyms, drugs, medical words and acronyms
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Final
 
+from anonymization.lexicons import drug_names, lexicon
 from anonymization.recognizers.lexicon import ACRONYMS, ROMAN_NUMERALS
 
 # Surnames used as medical eponyms (lowercase, accents kept; compared accent-folded).
@@ -172,7 +174,11 @@ _EPONYM_CONTEXT_BEFORE: Final = re.compile(
     r"|virus|bacille|polypes?|diverticules?|kystes?|n[ée]vralgie|paralysie|chor[ée]e"
     r"|angor|an[ée]vrisme|cellules?|corps|classification|type|loi|point|opération"
     r"|intervention|technique|incision|gangr[èe]ne|hernies?|canal|art[èe]re|ligne|m[ée]thode"
-    r"|membrane|ganglions?|nodules?|nodosit[ée]s?|taches?|stries|vaccin|bacille)"
+    r"|membrane|ganglions?|nodules?|nodosit[ée]s?|taches?|stries|vaccin|bacille|proth[èe]ses?"
+    r"|clous?|plaques?|vis|lames?|sondes?|drains?|canules?|pinces?|attelles?|ballons?"
+    r"|cath[ée]ters?|voies?|incisions?|positions?|greffes?|lambeaux?|anastomoses?|triangles?"
+    r"|espaces?|fosses?|ligaments?|tendons?|muscles?|nerfs?|veines?|plexus|[îi]lots?|faisceaux?"
+    r"|classe|(?:stade|type|grade|classe)[ \t]+[IVX0-9]+[a-c]?|selon|crit[èe]res)"
     r"[ \t]+(?:de[ \t]+|du[ \t]+|des[ \t]+|d['’][ \t]*|von[ \t]+)$"
 )
 _EPONYM_CONTEXT_AFTER: Final = re.compile(
@@ -221,7 +227,12 @@ def _folded_set(*groups: tuple[str, ...]) -> frozenset[str]:
 
 
 _EPONYM_WORDS: Final = _folded_set(EPONYMS)
-_VOCABULARY: Final = _folded_set(EPONYMS, DRUGS, MEDICAL_WORDS)
+# Drug names and brands (edsnlp's ATC list, see anonymization/lexicons/SOURCES.md): one
+# word each, so "Requip LP" or "Levothyrox 75" is still recognised word by word.
+_DRUG_WORDS: Final = _folded_set(
+    tuple(name for name in drug_names() if " " not in name and name.isalpha())
+)
+_VOCABULARY: Final = _folded_set(EPONYMS, DRUGS, MEDICAL_WORDS) | _DRUG_WORDS
 # Acronyms count only when written in capitals: "EVA 3/10" is a pain scale, "Eva" a name.
 _ACRONYMS: Final = frozenset(ACRONYMS | ROMAN_NUMERALS)
 
@@ -256,7 +267,28 @@ def _is_all_vocabulary(span: str, vocabulary: frozenset[str]) -> bool:
     return bool(words) and all(_is_vocabulary(word, vocabulary) for word in words)
 
 
+# An all-capitals word this short that is nobody's surname is an acronym or a gene
+# ("BRAF", "TIMI", "BLSE", "MSH6"); "ROUX" and "PETIT" are surnames and stay names.
+MAX_ACRONYM_LENGTH: Final = 5
+
+
 def _is_vocabulary(word: str, vocabulary: frozenset[str]) -> bool:
     if word.isdigit() or _fold(word) in vocabulary:
         return True
-    return word.isupper() and word.lower() in _ACRONYMS
+    if not word.isupper():
+        return False
+    if word.lower() in _ACRONYMS:
+        return True
+    return len(word) <= MAX_ACRONYM_LENGTH and word.lower() not in _names_and_places()
+
+
+@functools.cache
+def _names_and_places() -> frozenset[str]:
+    """Every name and place the lexicons know, lower case ("ROUX", "REIMS" are not acronyms)."""
+    return frozenset().union(
+        *(
+            lexicon(kind, language).lower
+            for kind in ("first_names", "surnames", "places")
+            for language in ("fr", "en")
+        )
+    )

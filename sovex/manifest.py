@@ -5,7 +5,8 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 MANIFEST_NAME = "_manifest.json"
-MANIFEST_SCHEMA_VERSION = 3  # 2: retention (object-lock deadline); 3: consent regimes
+# 2: retention (object-lock deadline); 3: consent regimes; 4: free-text mode
+MANIFEST_SCHEMA_VERSION = 4
 
 
 class ManifestFile(BaseModel):
@@ -64,6 +65,16 @@ class GateRecord(BaseModel):
     data_docs: str | None = None  # key of the Great Expectations Data Docs index
 
 
+class FreeTextRecord(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    # "tags": identifiers replaced by <TYPE>; "surrogates": fake names per patient, dates
+    # moved by the patient's shift, ages of 90 and over as "90+", other types as tags.
+    mode: str
+    columns: list[str]  # published free-text columns ("table.column")
+    # Published notes still matching a free-text release rule (always 0 when published).
+    residual_rows: int = 0
+
+
 class Manifest(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     schema_version: int = MANIFEST_SCHEMA_VERSION
@@ -81,5 +92,6 @@ class Manifest(BaseModel):
     consent: ConsentRecord
     release_gate: GateRecord
     retention: RetentionRecord
+    free_text: FreeTextRecord
     tables: dict[str, int]
     files: list[ManifestFile]

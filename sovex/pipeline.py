@@ -16,7 +16,7 @@ import subprocess
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -26,6 +26,7 @@ import sovex
 from sovex.catalog import Role, SourceCatalog, load_catalog
 from sovex.errors import GateFailed, IntegrityError, PolicyRefused, SovexError, exit_code_for
 from sovex.manifest import (
+    FreeTextRecord,
     ConsentRecord,
     GateRecord,
     Manifest,
@@ -35,6 +36,9 @@ from sovex.manifest import (
 )
 from sovex.request import ExtractRequest, load_request
 from sovex.settings import PROJECT_ROOT, Settings
+
+if TYPE_CHECKING:
+    from transforms.extract import RowPatients, TextScrubber
 
 OUTCOME_FILE = "outcome.json"
 RESULT_FILE = "result.json"
@@ -399,20 +403,57 @@ def _project_key(settings: Settings, project: str) -> bytes:
     )
 
 
-def _text_scrubber() -> Callable[[list[str | None], str], list[str | None]]:
-    """Scrub free text in this task's process; one model load per language per task."""
+def _text_scrubber(mode: str) -> TextScrubber:
+    """Scrub free text in this task's process (one model load per language per task), as
+    tags or as the patients' surrogates; each result carries the release rules its
+    published text still fails (surrogates masked)."""
+    from anonymization.identifier_patterns import residual_rules
     from anonymization.scrubber import Scrubber
+    from anonymization.surrogates import PatientContext
+    from transforms.extract import SURROGATES, ScrubbedNote
 
     scrubbers: dict[str, Scrubber] = {}
 
-    def scrub(texts: list[str | None], language: str) -> list[str | None]:
+    def scrub(
+        texts: list[str | None], language: str, patients: RowPatients | None
+    ) -> list[ScrubbedNote | None]:
         if language not in scrubbers:
             scrubbers[language] = Scrubber(language)
-        present = [text for text in texts if text is not None]
-        scrubbed = iter(result.text for result in scrubbers[language].scrub(present))
-        return [None if text is None else next(scrubbed) for text in texts]
+        scrubber = scrubbers[language]
+        rows = [i for i, text in enumerate(texts) if text is not None]
+        present = [texts[i] or "" for i in rows]
+        notes: list[ScrubbedNote] = []
+        if mode == SURROGATES:
+            if patients is None:
+                raise ValueError("surrogates need each row's patient")
+            contexts = [
+                PatientContext(patients.secrets[i], patients.shifts[i], patients.references[i])
+                for i in rows
+            ]
+            for text, replacements in scrubber.surrogates(present, contexts):
+                masked = list(text)
+                for r in replacements:
+                    if r.surrogate:
+                        masked[r.start : r.end] = " " * (r.end - r.start)
+                notes.append(ScrubbedNote(text, tuple(residual_rules("".join(masked)))))
+        else:
+            for result in scrubber.scrub(present):
+                notes.append(ScrubbedNote(result.text, tuple(residual_rules(result.text))))
+        out: list[ScrubbedNote | None] = [None] * len(texts)
+        for index, note in zip(rows, notes, strict=True):
+            out[index] = note
+        return out
 
     return scrub
+
+
+def _free_text_columns(request: ExtractRequest, catalog: SourceCatalog) -> list[str]:
+    return [
+        f"{table}.{column}"
+        for table, columns in sorted(request.tables.items())
+        for column in columns
+        if catalog.tables[table].columns[column].role is Role.FREE_TEXT
+    ]
 
 
 # A table is never cut into more pieces than this, whatever its size.
@@ -481,7 +522,8 @@ def extract_table(
         period=(request.period.start, request.period.end),
         project_key=_project_key(settings, request.project),
         out_dir=directory / "parts" / table,
-        scrub_text=_text_scrubber(),
+        scrub_text=_text_scrubber(request.free_text_mode),
+        free_text_mode=request.free_text_mode,
         quasi_identifier_levels=_quasi_identifier_levels(settings, run, table),
         partition=Partition(partition_index, partition_count),
         keys=keys,
@@ -840,7 +882,7 @@ def publish(
     )
     from transforms.storage_client import publishing_client
 
-    request, _ = _load(settings, run)
+    request, catalog = _load(settings, run)
     s3, target, decision = publishing_client(settings, request.target)
     prefix = extract_prefix(request.project, run["extract_id"])
     retain_until = retention_deadline(request.retention_until)
@@ -887,6 +929,10 @@ def publish(
                 until=request.retention_until.isoformat(),
                 locked_until=retain_until.isoformat(),
                 mode=LOCK_MODE,
+            ),
+            free_text=FreeTextRecord(
+                mode=request.free_text_mode,
+                columns=_free_text_columns(request, catalog),
             ),
             tables=tables,
             files=files,

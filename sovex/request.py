@@ -11,7 +11,7 @@ import re
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Literal, Annotated, Any
 
 import yaml
 from pydantic import (
@@ -112,6 +112,9 @@ class ExtractRequest(BaseModel):
     schedule: str | None = None
     # Counts below this are hidden in aggregates, with the cells that would reveal them.
     small_cell_threshold: int = Field(default=DEFAULT_SMALL_CELL_THRESHOLD, ge=1)
+    # Free text: identifiers replaced by `<TYPE>` tags, or by surrogates (names consistent
+    # per patient, dates moved by the patient's shift, great ages as "90+").
+    free_text_mode: Literal["tags", "surrogates"] = "tags"
 
     @field_validator("schedule")
     @classmethod

@@ -1,6 +1,11 @@
 """`sovex scrub`: JSONL in (`{"id","text"}` per line), JSONL out with the entities found.
 
-Input is checked whole before anything is written; the output appears only when complete.
+Input is checked whole before anything is written: a file with no row, a line that is not
+UTF-8 (named by its number), not a JSON object, or without a string `text` and a string or
+integer `id` is refused (exit 2). A UTF-8 byte-order mark is accepted. The output is
+written beside the destination and renamed over it only when complete; a failed run
+removes any earlier output at the destination, so a stale file is never taken for this
+run's result.
 """
 
 from __future__ import annotations
@@ -18,17 +23,31 @@ PROGRESS_CHUNK = 500
 MAX_LISTED_PROBLEMS = 50
 
 
-def read_scrub_input(path: Path) -> list[tuple[Any, str]]:
-    """Every row's id and text; every bad line is reported (by line number, never its text)."""
+BOM = b"\xef\xbb\xbf"
+# A note longer than this is refused, not scrubbed for minutes: split it first.
+MAX_TEXT_CHARS = 1_000_000
+
+
+def _read_lines(path: Path) -> list[bytes]:
+    if not path.is_file():
+        raise InvalidInput(f"{path}: not a readable file")
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        data = path.read_bytes()
     except OSError as error:
         raise InvalidInput(f"{path}: cannot read: {error.strerror}") from None
-    except UnicodeDecodeError:
-        raise InvalidInput(f"{path}: not UTF-8 text") from None
+    return data.removeprefix(BOM).split(b"\n")
+
+
+def read_scrub_input(path: Path) -> list[tuple[Any, str]]:
+    """Every row's id and text; every bad line is reported (by line number, never its text)."""
     rows: list[tuple[Any, str]] = []
     problems: list[str] = []
-    for number, line in enumerate(lines, start=1):
+    for number, raw in enumerate(_read_lines(path), start=1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            problems.append(f"{path}: line {number}: not UTF-8 text")
+            continue
         if not line.strip():
             continue
         try:
@@ -46,6 +65,10 @@ def read_scrub_input(path: Path) -> list[tuple[Any, str]]:
             )
         if not isinstance(row.get("text"), str):
             line_problems.append(f"{path}: line {number}: field 'text' must be a string")
+        elif len(row["text"]) > MAX_TEXT_CHARS:
+            line_problems.append(
+                f"{path}: line {number}: field 'text' is longer than {MAX_TEXT_CHARS:,} characters"
+            )
         problems += line_problems
         if not line_problems:
             rows.append((row["id"], row["text"]))
@@ -54,6 +77,8 @@ def read_scrub_input(path: Path) -> list[tuple[Any, str]]:
         if len(problems) > MAX_LISTED_PROBLEMS:
             shown.append(f"{path}: … and {len(problems) - MAX_LISTED_PROBLEMS} more problem(s)")
         raise InvalidInput(shown)
+    if not rows:
+        raise InvalidInput(f"{path}: no row to scrub (the file is empty)")
     return rows
 
 
@@ -64,10 +89,28 @@ def scrub_file(
     processes: int,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, int]:
-    """Scrub every row of `source` into `destination` (written atomically)."""
+    """Scrub every row of `source` into `destination` (written atomically); on any
+    failure the destination is removed, never left holding an earlier run's output."""
+    if destination.is_dir():
+        raise InvalidInput(f"{destination}: is a folder; --out must be a file path")
+    if not destination.parent.is_dir():
+        raise InvalidInput(f"{destination.parent}: no such folder for --out")
+    try:
+        return _scrub_rows(read_scrub_input(source), destination, language, processes, progress)
+    except BaseException:
+        destination.unlink(missing_ok=True)
+        raise
+
+
+def _scrub_rows(
+    rows: list[tuple[Any, str]],
+    destination: Path,
+    language: str,
+    processes: int,
+    progress: Callable[[int, int], None] | None,
+) -> dict[str, int]:
     from anonymization.scrubber import PARALLEL_MIN_TEXTS, Scrubber, ScrubberPool
 
-    rows = read_scrub_input(source)
     texts = [text for _, text in rows]
     pool = (
         ScrubberPool(language, processes)

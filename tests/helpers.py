@@ -12,6 +12,7 @@ from typing import Any
 
 from sovex.manifest import (
     ConsentRecord,
+    FreeTextRecord,
     GateRecord,
     Manifest,
     ManifestFile,
@@ -91,6 +92,7 @@ def stand_in_manifest(
             policy_bundle_sha256="0" * 64,
             params={},
         ),
+        free_text=FreeTextRecord(mode="tags", columns=[]),
         consent=ConsentRecord(
             regime="opt_in",
             purpose="p",

@@ -106,7 +106,30 @@ def release_scan_failures(parts: list[WrittenPart]) -> list[str]:
     ]
 
 
-TextScrubber = Callable[[list[str | None], str], list[str | None]]
+@dataclass(frozen=True)
+class ScrubbedNote:
+    text: str
+    # Free-text rules (`anonymization.identifier_patterns.residual_rules`) the published
+    # text still fails, surrogates aside: any one stops the release.
+    residual: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RowPatients:
+    """Who each row of a free-text column belongs to, for surrogates: the patient's
+    secret (keyed on the project key), date shift and the row's own unshifted date."""
+
+    secrets: list[bytes]
+    shifts: list[int]
+    references: list[date | None]
+
+
+# (texts, language, patients or None) → one result per text (None stays None).
+TextScrubber = Callable[[list[str | None], str, RowPatients | None], list[ScrubbedNote | None]]
+# Surrogate mode needs each row's patient; tags mode does not.
+SURROGATES = "surrogates"
+TAGS = "tags"
+FREE_TEXT_MODES = (TAGS, SURROGATES)
 # A quasi-identifier's chosen generalisation level (anonymization.hierarchies).
 LevelFunction = Callable[[pa.Array], pa.Array]
 
@@ -119,6 +142,25 @@ def output_type(role: Role, source_type: pa.DataType) -> pa.DataType:
     return source_type
 
 
+def row_patients(
+    keys: PatientKeys, positions: pa.Array, project_key: bytes, references: pa.Array | None
+) -> RowPatients:
+    """Each row's patient secret (one HMAC per distinct patient), shift and date."""
+    from anonymization.surrogates import patient_secret
+
+    position_list = positions.to_pylist()
+    secrets: dict[int, bytes] = {}
+    for position in set(position_list):
+        secrets[position] = patient_secret(project_key, keys.pseudonyms[position].as_py())
+    shifts = keys.shifts.take(positions).to_pylist()
+    dates = references.to_pylist() if references is not None else [None] * len(position_list)
+    return RowPatients(
+        secrets=[secrets[p] for p in position_list],
+        shifts=shifts,
+        references=[d if isinstance(d, date) else None for d in dates],
+    )
+
+
 def _transform_column(
     role: Role,
     values: pa.Array,
@@ -127,6 +169,9 @@ def _transform_column(
     language: str,
     scrub_text: TextScrubber | None,
     level: LevelFunction | None,
+    patients: RowPatients | None = None,
+    residuals: ScanCounts | None = None,
+    column: str = "",
 ) -> pa.Array:
     if role in NEVER_EXTRACTABLE or role in NOT_YET_EXTRACTABLE:
         # The request validator refuses these; this is the last line of defence.
@@ -138,7 +183,12 @@ def _transform_column(
     if role is Role.FREE_TEXT:
         if scrub_text is None:
             raise ValueError("free text cannot be released without a scrubber")
-        return pa.array(scrub_text(values.to_pylist(), language), type=pa.string())
+        notes = scrub_text(values.to_pylist(), language, patients)
+        if residuals is not None:
+            for note in notes:
+                for rule in note.residual if note is not None else ():
+                    residuals[f"{column}:{rule}"] += 1
+        return pa.array([None if n is None else n.text for n in notes], type=pa.string())
     if role is Role.QUASI_IDENTIFIER:
         if level is None:
             raise ValueError("a quasi-identifier cannot be released without its chosen level")
@@ -210,10 +260,15 @@ def extract_table(
     quasi_identifier_levels: dict[str, LevelFunction] | None = None,
     partition: Partition = WHOLE_TABLE,
     keys: PatientKeys | None = None,
+    free_text_mode: str = TAGS,
 ) -> list[WrittenPart]:
     """Write the extract's parts for one table (or one partition of it) into `out_dir`,
     replacing that table's (partition's) earlier parts. `keys` (the included patients'
-    pseudonyms and shifts) may be passed when several tables share them."""
+    pseudonyms and shifts) may be passed when several tables share them. In
+    `free_text_mode` "surrogates" the scrubber is given each row's patient, so names get
+    the patient's surrogates and dates the patient's shift."""
+    if free_text_mode not in FREE_TEXT_MODES:
+        raise ValueError(f"free_text_mode must be one of {FREE_TEXT_MODES}; got {free_text_mode!r}")
     specs = [table.columns[name] for name in columns]
     source_schema = source.schema(table.name)
     out_schema = pa.schema(
@@ -284,6 +339,11 @@ def extract_table(
                 batch, positions = keys.select(batch, person_id_column)
                 if batch.num_rows == 0:
                     continue
+                patients = None
+                if free_text_mode == SURROGATES and any(s.role is Role.FREE_TEXT for s in specs):
+                    references = batch.column(date_column) if date_column else None
+                    patients = row_patients(keys, positions, project_key, references)
+                residuals: ScanCounts = defaultdict(int)
                 arrays = [
                     _transform_column(
                         s.role,
@@ -293,6 +353,9 @@ def extract_table(
                         s.language,
                         scrub_text,
                         (quasi_identifier_levels or {}).get(s.name),
+                        patients,
+                        residuals,
+                        s.name,
                     )
                     for s in specs
                 ]
@@ -316,6 +379,8 @@ def extract_table(
                     )
                 )
                 settle(IN_FLIGHT_BATCHES)
+                for rule, count in residuals.items():
+                    counts[rule] += count
                 part_rows += out_batch.num_rows
                 if part_rows >= ROWS_PER_PART:
                     close_part()

@@ -58,3 +58,34 @@ def drug_names() -> frozenset[str]:
     """Drug names (brands and molecules), lower case."""
     lines = (LEXICON_DIR / "drugs.tsv").read_text(encoding="utf-8").splitlines()[1:]
     return frozenset(line.strip() for line in lines if line.strip())
+
+
+@cache
+def training_text(kind: str, language: str) -> tuple[str, ...]:
+    """Training material for the NER model: `phrases` (medical, from ICD-10 labels) or
+    `words` (common words of the language); see SOURCES.md."""
+    if kind not in ("phrases", "words") or language not in LANGUAGES:
+        raise ValueError(f"no training text {kind!r} for language {language!r}")
+    path = LEXICON_DIR / f"training_{kind}_{language}.tsv"
+    return tuple(line for line in path.read_text(encoding="utf-8").splitlines()[1:] if line)
+
+
+@cache
+def common_words(language: str) -> frozenset[str]:
+    """Frequent lower-case words of the language that are dictionary words, not names."""
+    if language not in LANGUAGES:
+        raise ValueError(f"no common words for language {language!r}")
+    path = LEXICON_DIR / f"common_words_{language}.tsv"
+    return frozenset(line for line in path.read_text(encoding="utf-8").splitlines()[1:] if line)
+
+
+@cache
+def unambiguous_names(kind: str, language: str) -> frozenset[str]:
+    """Lower-case names of `kind` to trust in a text of `language`: the language's own
+    unambiguous names, and the other language's that are not frequent words here (a
+    French hospital treats Kevin and Jessica, a London one Yvonne and Gaëtan)."""
+    own = lexicon(kind, language).unambiguous
+    others = frozenset().union(
+        *(lexicon(kind, other).unambiguous for other in LANGUAGES if other != language)
+    )
+    return own | (others - common_words(language))

@@ -15,6 +15,7 @@ identifier in context.
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 import lzma
 import subprocess
@@ -203,15 +204,62 @@ def build_drugs(edsnlp_drugs: Path) -> None:
     _write("drugs.tsv", "name", sorted((n,) for n in names if len(n) >= 4))
 
 
+# Training material for the NER model (never read at run time): medical phrases and
+# common words, so the model sees a large vocabulary that is *not* identifiers.
+TRAINING_PHRASES = 6_000
+TRAINING_WORDS = 20_000
+TRAINING_SEED = 20261204
+
+
+def build_training_text(edsnlp_resources: Path) -> None:
+    import random
+
+    rng = random.Random(TRAINING_SEED)
+    with gzip.open(edsnlp_resources / "cim10.csv.gz", "rt", encoding="utf-8") as handle:
+        french = sorted(
+            {row["long"].strip() for row in csv.DictReader(handle) if row["long"][:1].isalpha()}
+        )
+    icd = json.loads(gzip.decompress((_package_dir("icd10") / "icd10.json.gz").read_bytes()))
+    english = sorted({entry[1].strip() for entry in icd.values() if entry[1][:1].isalpha()})
+    for language, phrases in (("fr", french), ("en", english)):
+        chosen = sorted(rng.sample(phrases, TRAINING_PHRASES))
+        _write(f"training_phrases_{language}.tsv", "phrase", ((p,) for p in chosen))
+        words = sorted(w for w in common_words(language) if w.isalpha() and len(w) > 2)
+        _write(
+            f"training_words_{language}.tsv",
+            "word",
+            ((w,) for w in sorted(rng.sample(words, TRAINING_WORDS))),
+        )
+
+
+# Frequent words of the language that are dictionary words (lower case in Hunspell), most
+# frequent first: a word the model tags that is one of these needs context to be a name.
+COMMON_WORDS = 40_000
+
+
+def build_common_words() -> None:
+    from wordfreq import top_n_list
+
+    for language in ("fr", "en"):
+        dictionary = common_words(language)
+        frequent = [
+            w for w in top_n_list(language, 4 * COMMON_WORDS) if w.isalpha() and w in dictionary
+        ]
+        _write(f"common_words_{language}.tsv", "word", ((w,) for w in frequent[:COMMON_WORDS]))
+
+
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
-        print("usage: python -m anonymization.lexicons.build EDSNLP_DRUGS_JSON", file=sys.stderr)
+        print("usage: python -m anonymization.lexicons.build EDSNLP_RESOURCES_DIR", file=sys.stderr)
         return 2
+    resources = Path(argv[0])
     build_french_names()
     build_english_names()
     build_french_communes()
     build_english_places()
-    build_drugs(Path(argv[0]))
+    build_drugs(resources / "drugs.json")
+    build_training_text(resources)
+    build_common_words()
     return 0
 
 

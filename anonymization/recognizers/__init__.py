@@ -2,7 +2,10 @@
 
 Every recognizer works with `nlp_artifacts=None`: the context each type needs is in its
 regex. Identifier recognizers (NIR, INS, RPPS…) run for both languages: a French
-hospital's English notes still carry French identifiers.
+hospital's English notes still carry French identifiers. English notes also get
+Presidio's own predefined recognizers for other countries' identifiers (US SSN, UK NHS
+and NI numbers, Medicare MBI, NPI) and both languages those for IBAN, payment cards, IP
+and MAC addresses, each with its checksum where it has one.
 """
 
 from __future__ import annotations
@@ -11,19 +14,39 @@ from typing import Final
 
 from presidio_analyzer import EntityRecognizer
 
+from presidio_analyzer.predefined_recognizers import (
+    CreditCardRecognizer,
+    IbanRecognizer,
+    IpRecognizer,
+    MacAddressRecognizer,
+    NhsRecognizer,
+    UkNinoRecognizer,
+    UsMbiRecognizer,
+    UsNpiRecognizer,
+    UsSsnRecognizer,
+)
+
 from anonymization.recognizers.address_recognizer import AddressRecognizer
+from anonymization.recognizers.age_recognizer import AgeRecognizer
 from anonymization.recognizers.adeli_recognizer import FrAdeliRecognizer
 from anonymization.recognizers.date_recognizer import FrDateRecognizer
 from anonymization.recognizers.email_recognizer import FrEmailRecognizer
+from anonymization.recognizers.establishment_recognizer import EstablishmentRecognizer
 from anonymization.recognizers.finess_recognizer import FrFinessRecognizer
 from anonymization.recognizers.ins_recognizer import FrInsRecognizer
 from anonymization.recognizers.ipp_recognizer import FrIppRecognizer
+from anonymization.recognizers.lexicon_name_recognizer import LexiconNameRecognizer
 from anonymization.recognizers.location_recognizer import LocationRecognizer
 from anonymization.recognizers.nda_recognizer import FrNdaRecognizer
 from anonymization.recognizers.nir_recognizer import FrNirRecognizer
 from anonymization.recognizers.person_recognizer import PersonRecognizer
+from anonymization.recognizers.organization_recognizer import OrganizationRecognizer
 from anonymization.recognizers.phone_recognizer import FrPhoneRecognizer
+from anonymization.recognizers.place_name_recognizer import PlaceNameRecognizer
+from anonymization.recognizers.record_number_recognizer import RecordNumberRecognizer
 from anonymization.recognizers.rpps_recognizer import FrRppsRecognizer
+from anonymization.recognizers.short_date_recognizer import ShortDateRecognizer
+from anonymization.recognizers.url_recognizer import UrlRecognizer
 from sovex.errors import InvalidInput
 
 SUPPORTED_LANGUAGES: Final = ("fr", "en")
@@ -38,13 +61,32 @@ RECOGNIZER_CLASSES: Final = (
     FrIppRecognizer,
     FrNdaRecognizer,
     FrEmailRecognizer,
+    UrlRecognizer,
     FrPhoneRecognizer,
     FrDateRecognizer,
+    ShortDateRecognizer,
+    AgeRecognizer,
+    RecordNumberRecognizer,
     AddressRecognizer,
+    EstablishmentRecognizer,
     LocationRecognizer,
+    PlaceNameRecognizer,
+    OrganizationRecognizer,
     PersonRecognizer,
+    LexiconNameRecognizer,
 )
-ENTITY_TYPES: Final[tuple[str, ...]] = tuple(cls.ENTITY for cls in RECOGNIZER_CLASSES)
+# Presidio's predefined recognizers: every language, then English only.
+PRESIDIO_CLASSES: Final = (IbanRecognizer, CreditCardRecognizer, IpRecognizer, MacAddressRecognizer)
+PRESIDIO_ENGLISH_CLASSES: Final = (
+    UsSsnRecognizer,
+    NhsRecognizer,
+    UkNinoRecognizer,
+    UsMbiRecognizer,
+    UsNpiRecognizer,
+)
+ENTITY_TYPES: Final[tuple[str, ...]] = tuple(
+    dict.fromkeys(cls.ENTITY for cls in RECOGNIZER_CLASSES)
+)
 
 
 def build_recognizers(language: str) -> list[EntityRecognizer]:
@@ -53,7 +95,12 @@ def build_recognizers(language: str) -> list[EntityRecognizer]:
         raise InvalidInput(
             f"Language must be one of {', '.join(SUPPORTED_LANGUAGES)}; provided {language!r}"
         )
-    return [cls(supported_language=language) for cls in RECOGNIZER_CLASSES]
+    recognizers: list[EntityRecognizer] = [
+        cls(supported_language=language) for cls in RECOGNIZER_CLASSES
+    ]
+    presidio = PRESIDIO_CLASSES + (PRESIDIO_ENGLISH_CLASSES if language == "en" else ())
+    recognizers += [cls(supported_language=language) for cls in presidio]
+    return recognizers
 
 
 __all__ = ["ENTITY_TYPES", "RECOGNIZER_CLASSES", "SUPPORTED_LANGUAGES", "build_recognizers"]

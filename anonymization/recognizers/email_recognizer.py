@@ -1,5 +1,7 @@
 """EMAIL_ADDRESS: our own regex (Presidio's FrEmailRecognizer calls tldextract, which
-downloads the public-suffix list: nothing here may touch the network)."""
+downloads the public-suffix list: nothing here may touch the network), and the obfuscated
+forms people use to dodge robots: "jean.dupont(at)gmail(dot)com", "x [at] y [dot] fr",
+"marie point durand arobase orange point fr", "j.doe at nhs dot net"."""
 
 from __future__ import annotations
 
@@ -19,11 +21,25 @@ _EMAIL: Final = (
 )
 
 
+_AT: Final = (
+    r"(?:[ \t]?[(\[{<][ \t]?(?i:at|arobase|@)[ \t]?[)\]}>][ \t]?|[ \t](?i:at|arobase)[ \t])"
+)
+_DOT: Final = (
+    r"(?:[ \t]?[(\[{<][ \t]?(?i:dot|point|\.)[ \t]?[)\]}>][ \t]?|[ \t](?i:dot|point)[ \t]|\.)"
+)
+_TLD: Final = r"(?i:fr|com|net|org|eu|uk|io|de|be|ch|info|re)"
+_OBFUSCATED: Final = (
+    r"(?<![\w.%+-])(?P<value>[A-Za-z0-9._%+-]{1,64}" + _AT + r"[A-Za-z0-9-]+(?:" + _DOT
+    + r"[A-Za-z0-9-]+)*" + _DOT + _TLD + r")(?![\w-])"
+)  # fmt: skip
+
+
 class FrEmailRecognizer(RegexRecognizer):
     ENTITY: ClassVar[str] = "EMAIL_ADDRESS"
     PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
         ValuePattern("email", re.compile(_EMAIL), EMAIL_SCORE),
+        ValuePattern("obfuscated email", re.compile(_OBFUSCATED), EMAIL_SCORE),
     )
     CONTEXT: ClassVar[tuple[str, ...]] = ("courriel", "e-mail", "mail", "email")
-    # Every address has an "@": most notes are skipped without running the regex.
-    REQUIRED_SUBSTRINGS: ClassVar[tuple[str, ...]] = ("@",)
+    # Every address has an "@" or spells it: most notes skip the regexes.
+    REQUIRED_LOWERCASE_SUBSTRINGS: ClassVar[tuple[str, ...]] = ("@", "at", "arobase")

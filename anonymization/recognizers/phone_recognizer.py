@@ -48,6 +48,21 @@ _UK_NATIONAL: Final = (
 )  # fmt: skip
 
 
+# An internal extension or pager after its label: "bip 4417", "poste 52 318", "DECT 4455",
+# "ext. 2231", "pager #3471".
+_EXTENSION: Final = (
+    r"\b(?i:bip|poste|postes|dect|ext\.?|extension|x|pager|pager[ \t]*#|ligne[ \t]+directe)"
+    r"[ \t]*[:#.n°]*[ \t]*(?P<value>\d(?:[ \u00a0]?\d){2,6})(?![\d])"
+)
+EXTENSION_SCORE: Final = 0.6
+# An extension glued to the number before it: "023 9228 6000 ext 4417".
+_EXTENSION_AFTER_NUMBER: Final = (
+    r"(?<=\d)[ \t]*(?P<value>(?i:ext\.?|extension|x|poste|p\.)[ \t]*\d{2,6})(?!\d)"
+)
+# "914 555 0181": a North American number with spaces.
+_SPACED_NORTH_AMERICAN: Final = r"(?<![\w+.-])(?P<value>(?:\+?1[ .-]?)?[2-9]\d{2}[ \u00a0][2-9]\d{2}[ \u00a0]\d{4})(?![\w.-]?\d)"
+
+
 class FrPhoneRecognizer(RegexRecognizer):
     ENTITY: ClassVar[str] = "PHONE_NUMBER"
     PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
@@ -55,5 +70,12 @@ class FrPhoneRecognizer(RegexRecognizer):
         ValuePattern("international", re.compile(_INTERNATIONAL), INTERNATIONAL_SCORE),
         ValuePattern("north american", re.compile(_NORTH_AMERICAN), NORTH_AMERICAN_SCORE),
         ValuePattern("uk national", re.compile(_UK_NATIONAL), UK_NATIONAL_SCORE),
+        ValuePattern(
+            "extension after a number", re.compile(_EXTENSION_AFTER_NUMBER), EXTENSION_SCORE
+        ),
+        ValuePattern("extension after its label", re.compile(_EXTENSION), EXTENSION_SCORE),
+        ValuePattern(
+            "north american, spaced", re.compile(_SPACED_NORTH_AMERICAN), NORTH_AMERICAN_SCORE
+        ),
     )
     CONTEXT: ClassVar[tuple[str, ...]] = ("tél", "téléphone", "portable", "phone", "mobile")

@@ -51,3 +51,41 @@ def test_output_rows_keep_ids_and_report_entities_against_the_input(tmp_path: Pa
     phone = next(e for e in out[0]["entities"] if e["type"] == "PHONE_NUMBER")
     assert rows[0]["text"][phone["start"] : phone["end"]] == "06 12 34 56 78"
     assert out[1]["text"] == "Maladie de Parkinson stable." and out[1]["entities"] == []
+
+
+def test_when_the_input_has_no_row_then_it_is_refused(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n  \n")
+    with pytest.raises(InvalidInput, match="no row"):
+        read_scrub_input(source)
+
+
+def test_a_utf8_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(b"\xef\xbb\xbf" + b'{"id": 1, "text": "Vu ce jour."}\n')
+    assert read_scrub_input(source) == [(1, "Vu ce jour.")]
+
+
+def test_a_line_that_is_not_utf8_is_named_by_its_number(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(b'{"id": 1, "text": "ok"}\n{"id": 2, "text": "caf\xe9"}\n')
+    with pytest.raises(InvalidInput) as raised:
+        read_scrub_input(source)
+    assert raised.value.problems == [f"{source}: line 2: not UTF-8 text"]
+
+
+def test_a_failed_run_removes_the_earlier_output(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": 1}\n')
+    destination = tmp_path / "out.jsonl"
+    destination.write_text('{"id": 0, "text": "an earlier run", "entities": []}\n')
+    with pytest.raises(InvalidInput):
+        scrub_file(source, destination, "fr", processes=1)
+    assert not destination.exists()
+
+
+def test_an_output_path_that_is_a_folder_is_refused(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": 1, "text": "ok"}\n')
+    with pytest.raises(InvalidInput, match="is a folder"):
+        scrub_file(source, tmp_path, "fr", processes=1)

@@ -18,7 +18,14 @@ from anonymization.identifier_patterns import (
 from anonymization.keys import derive_project_key
 from anonymization.pseudonyms import date_shift_days, patient_keys, pseudonym
 from sovex.catalog import ColumnSpec, Role, TableSpec
-from transforms.extract import extract_table, release_scan_failures, scan_batch, sha256_of
+from transforms.extract import (
+    RowPatients,
+    ScrubbedNote,
+    extract_table,
+    release_scan_failures,
+    scan_batch,
+    sha256_of,
+)
 from transforms.release_gate import validate_scanned_part, validate_table
 from transforms.source import BATCH_ROWS, ParquetSource, Partition
 
@@ -237,12 +244,14 @@ def test_a_failure_mid_table_leaves_no_part_behind(source: ParquetSource, tmp_pa
     )
     calls = 0
 
-    def scrub_then_fail(texts: list[str | None], language: str) -> list[str | None]:
+    def scrub_then_fail(
+        texts: list[str | None], language: str, patients: RowPatients | None
+    ) -> list[ScrubbedNote | None]:
         nonlocal calls
         calls += 1
         if calls == 3:  # after parts were already being written
             raise RuntimeError("scrubber crashed")
-        return texts
+        return [None if t is None else ScrubbedNote(t) for t in texts]
 
     out_dir = tmp_path / "events"
     with pytest.raises(RuntimeError, match="scrubber crashed"):

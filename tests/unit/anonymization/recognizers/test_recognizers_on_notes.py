@@ -19,8 +19,10 @@ RPPS = "1000123456" + str(luhn_check_digit("1000123456"))
 
 # Every identifier type once, each value distinct so the test can find it.
 FRENCH_NOTE = (
-    "Compte rendu d'hospitalisation – service de cardiologie\n"
-    "Patiente : Mme Claire DUPONT, née le 12/03/1954. IPP 123456789 – NDA 000123456.\n"
+    "Compte rendu d'hospitalisation – service de cardiologie, CHU de Rennes\n"
+    "Patiente : Mme Claire DUPONT, née le 12/03/1954, âgée de 94 ans. IPP 123456789 – "
+    "NDA 000123456.\nAncienne ouvrière chez Michelin. Scanner n° CT-2024-118406, images sur "
+    "https://pacs.chu-exemple.fr/viewer?acc=77341.\n"
     f"N° de sécurité sociale : {NIR}. Matricule INS {INS}.\n"
     "Adresse : 3 bis avenue Jean Jaurès, 69007 Lyon. Tél. : 06 12 34 56 78.\n"
     "Courriel : claire.dupont54@orange.fr.\n"
@@ -30,6 +32,11 @@ FRENCH_NOTE = (
 EXPECTED_FRENCH = {
     "PERSON": ["Claire DUPONT", "Jean-Pierre Le Gall"],
     "DATE": ["12/03/1954"],
+    "AGE": ["94"],
+    "HOSPITAL": ["CHU de Rennes"],
+    "ORGANIZATION": ["Michelin"],
+    "RECORD_NUMBER": ["CT-2024-118406"],
+    "URL": ["https://pacs.chu-exemple.fr/viewer?acc=77341"],
     "FR_IPP": ["123456789"],
     "FR_NDA": ["000123456"],
     "FR_NIR": [NIR],
@@ -135,10 +142,18 @@ def test_recognizers_never_touch_the_network(monkeypatch: pytest.MonkeyPatch) ->
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
-def test_build_recognizers_gives_one_recognizer_per_entity_type(language: str) -> None:
+def test_build_recognizers_gives_every_entity_type_in_the_language(language: str) -> None:
     recognizers = build_recognizers(language)
-    assert [r.supported_entities for r in recognizers] == [[t] for t in ENTITY_TYPES]
+    own = recognizers[: len(ENTITY_TYPES) + 1]
+    assert {e for r in own for e in r.supported_entities} == set(ENTITY_TYPES)
     assert {r.supported_language for r in recognizers} == {language}
+
+
+def test_english_notes_also_get_presidio_recognizers_for_other_countries() -> None:
+    english = {e for r in build_recognizers("en") for e in r.supported_entities}
+    french = {e for r in build_recognizers("fr") for e in r.supported_entities}
+    assert {"US_SSN", "UK_NHS", "IBAN_CODE", "CREDIT_CARD", "IP_ADDRESS"} <= english
+    assert "US_SSN" not in french and "IBAN_CODE" in french
 
 
 def test_when_language_is_unsupported_then_build_recognizers_refuses_it() -> None:

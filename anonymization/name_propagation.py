@@ -1,0 +1,81 @@
+"""A name found once in a note is looked for again in the whole note.
+
+Notes repeat their names in other frames: "Mme Yvonne LAPIERRE" in the header, then
+"Yvonne" alone, "Mme Lapierre", "LAPIERRE" in a table. Once any recognizer or the model
+has found a name, its words are searched everywhere in the same text. A word that is
+also a common word of the language ("Blanc", "Rose", "Petit") is taken again only where
+it is capitalised, so "un drap blanc" stays; titles, particles, initials and medical
+vocabulary are never propagated.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from functools import cache
+from typing import Final
+
+from anonymization.lexicons import unambiguous_names
+from anonymization.medical_terms import is_medical_term_span
+from anonymization.recognizers.lexicon import ACRONYMS, NAME_STOPWORDS, ROMAN_NUMERALS
+
+PROPAGATED_SCORE: Final = 0.55
+MIN_PROPAGATED_LENGTH: Final = 3
+_NAME_WORD: Final = re.compile(r"[^\W\d_][\w'’-]*[^\W\d_]|[^\W\d_]")
+_SKIP: Final = frozenset(NAME_STOPWORDS | ACRONYMS | ROMAN_NUMERALS) | frozenset(
+    ("dr", "pr", "mme", "mlle", "mr", "mrs", "ms", "miss", "madame", "monsieur", "docteur",
+     "professeur", "de", "du", "des", "le", "la", "les", "van", "von", "der", "den", "di",
+     "da", "dos", "del", "and", "et", "the")
+)  # fmt: skip
+
+
+@cache
+def _unambiguous_names(language: str) -> frozenset[str]:
+    """Names that are never common words: safe to take again in any case."""
+    return unambiguous_names("first_names", language) | unambiguous_names("surnames", language)
+
+
+def name_words(text: str, spans: Iterable[tuple[int, int]]) -> set[str]:
+    """The words of the given name spans that are worth looking for again."""
+    words: set[str] = set()
+    for start, end in spans:
+        for match in _NAME_WORD.finditer(text, start, end):
+            word = match.group()
+            lowered = word.lower()
+            if len(word.strip("'’-")) < MIN_PROPAGATED_LENGTH or lowered in _SKIP:
+                continue
+            if is_medical_term_span(text, match.start(), match.end()):
+                continue
+            words.add(lowered)
+    return words
+
+
+def propagate(
+    text: str, name_spans: Sequence[tuple[int, int]], language: str
+) -> list[tuple[int, int]]:
+    """Every other occurrence, as a whole word, of a word of `name_spans`."""
+    words = name_words(text, name_spans)
+    if not words:
+        return []
+    unambiguous = _unambiguous_names(language)
+    pattern = re.compile(
+        r"(?<![\w'’-])(?:"
+        + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+        + r")(?![\w-]|['’](?!s\b))",
+        re.IGNORECASE,
+    )
+    found = []
+    for match in pattern.finditer(text):
+        start, end = match.span()
+        if any(s <= start and end <= e for s, e in name_spans):
+            continue
+        word = match.group()
+        lowered = word.lower()
+        # Lower case only for names that are never common words; a word no lexicon
+        # knows (a rare surname) only as written with its capital.
+        if not word[:1].isupper() and lowered not in unambiguous:
+            continue
+        if is_medical_term_span(text, start, end):
+            continue
+        found.append((start, end))
+    return found

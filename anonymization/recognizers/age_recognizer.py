@@ -1,0 +1,56 @@
+"""AGE: an age of 90 or more, which identifies on its own (HIPAA's "ages over 89").
+
+"âgée de 94 ans", "94 ans", "AGE : 95 ANS", "(F, 92 a)", "97-year-old", "92 yo",
+"aged 94", "94 y/o", and in words: "quatre-vingt-douze ans", "ninety-two years". Only the
+number is reported; the surrogate mode writes "90+" in its place.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar, Final
+
+from anonymization.recognizers.base import RegexRecognizer, ValuePattern
+
+AGE_SCORE: Final = 0.85
+# 90 to 119.
+_GREAT_AGE: Final = r"(?<![\d,.])(?:9\d|1[01]\d)(?![\d,.]\d)"
+_FR_UNIT: Final = r"(?:[ \t\u00a0]*(?:ans|an|ANS|AN|a)\b|[ \t\u00a0]*ans?\.)"
+_EN_UNIT: Final = (
+    r"(?:[ \t\u00a0-]*(?i:years?[ \t\u00a0-]*old|year-old|yrs?[ \t\u00a0-]*old|yr-old"
+    r"|yo|y/o|y\.o\.|years?|yrs?|ya)\b|(?i:[MF])\b)"
+)
+_AGE_LABEL: Final = r"(?i:\b(?:âg[ée]e?|age|âge|aged)[ \t\u00a0]*(?:de|of)?[ \t\u00a0:]*)"
+_FR_TENS: Final = r"quatre-vingt(?:s|-dix(?:-(?:sept|huit|neuf))?|-onze|-douze|-treize|-quatorze|-quinze|-seize|-et-onze)"
+_FR_WORDS: Final = (
+    rf"(?i:{_FR_TENS}|cent(?:[ -](?:un|deux|trois|quatre|cinq|six|sept|huit|neuf|dix))?)"
+)
+_EN_WORDS: Final = (
+    r"(?i:ninety(?:[ -](?:one|two|three|four|five|six|seven|eight|nine))?"
+    r"|(?:a|one)[ -]hundred(?:[ -](?:and[ -])?(?:one|two|three|four|five|six|seven|eight|nine|ten))?)"
+)
+
+
+class AgeRecognizer(RegexRecognizer):
+    ENTITY: ClassVar[str] = "AGE"
+    PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
+        ValuePattern(
+            "age after its label", re.compile(rf"{_AGE_LABEL}(?P<value>{_GREAT_AGE})"), AGE_SCORE
+        ),
+        ValuePattern(
+            "age in years (fr)", re.compile(rf"(?P<value>{_GREAT_AGE}){_FR_UNIT}"), AGE_SCORE
+        ),
+        ValuePattern(
+            "age in years (en)", re.compile(rf"(?P<value>{_GREAT_AGE}){_EN_UNIT}"), AGE_SCORE
+        ),
+        ValuePattern(
+            "age in words (fr)",
+            re.compile(rf"(?<![\w-])(?P<value>{_FR_WORDS})[ \t\u00a0]+(?i:ans)\b"),
+            AGE_SCORE,
+        ),
+        ValuePattern(
+            "age in words (en)",
+            re.compile(rf"(?<![\w-])(?P<value>{_EN_WORDS})[ \t\u00a0-]+(?i:years?|-year)"),
+            AGE_SCORE,
+        ),
+    )

@@ -1,0 +1,148 @@
+"""HOSPITAL: named care establishments, by their head word and name, in any case.
+
+"CHU de Rennes", "CHU Grenoble Alpes", "CH de Morlaix", "Centre Hospitalier Guillaume
+Régnier", "CENTRE HOSPITALIER UNIVERSITAIRE DE MARTINIQUE", "Hôpital de la Cavale Blanche",
+"Groupe Hospitalier Pellegrin", "Hôpitaux Universitaires de Strasbourg", "Clinique du Parc",
+"Polyclinique de l'Atlantique", "EHPAD Les Jardins de Kercado", "Cabinet de radiologie des
+Arènes", "Centre de Rééducation de Kerpape", "St Thomas' Hospital", "Leeds General
+Infirmary", "Mayo Clinic", "Oakwood Care Home", and the short names everyone uses for
+the large ones ("HEGP", "la Pitié", "Necker", "HCL", "AP-HM"; `KNOWN_ESTABLISHMENTS`).
+
+A head word alone ("le CHU", "l'hôpital", "la clinique", "the hospital") is generic and
+never reported: a name must follow it (or, in English, precede it).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar, Final
+
+from anonymization.recognizers.base import RegexRecognizer, ValuePattern
+
+ESTABLISHMENT_SCORE: Final = 0.8
+KNOWN_SCORE: Final = 0.75
+
+_UP: Final = "A-ZÀ-ÖØ-ÞŒ"
+_LO: Final = "a-zß-öø-ÿœ"
+# French heads, longest first; matched case-insensitively at a word start.
+_FR_HEADS: Final = (
+    r"centre[ \t]+hospitalier(?:[ \t]+(?:universitaire|r[ée]gional(?:[ \t]+universitaire)?"
+    r"|intercommunal|sp[ée]cialis[ée]|g[ée]n[ée]ral|d[ée]partemental))?",
+    r"groupe(?:ment)?[ \t]+hospitalier(?:[ \t]+(?:universitaire|de[ \t]+territoire))?",
+    r"h[ôo]pitaux[ \t]+universitaires", r"hospices[ \t]+civils", r"h[ôo]pital[ \t]+priv[ée]",
+    r"h[ôo]pital[ \t]+d['’]instruction[ \t]+des[ \t]+arm[ée]es", r"h[ôo]pital", r"hop\.",
+    r"polyclinique", r"clinique(?:[ \t]+(?:mutualiste|priv[ée]e))?", r"ehpad(?:[ \t]+public)?",
+    r"r[ée]sidence", r"maison[ \t]+de[ \t]+(?:sant[ée]|retraite)(?:[ \t]+pluriprofessionnelle)?",
+    r"centre[ \t]+(?:m[ée]dical|municipal[ \t]+de[ \t]+sant[ée]|de[ \t]+sant[ée]"
+    r"|de[ \t]+r[ée][ée]ducation(?:[ \t]+fonctionnelle)?|de[ \t]+soins|cardiologique"
+    r"|m[ée]dico-psychologique|de[ \t]+dialyse|de[ \t]+radioth[ée]rapie|de[ \t]+lutte"
+    r"[ \t]+contre[ \t]+le[ \t]+cancer|anticanc[ée]reux|d['’]imagerie)",
+    r"institut", r"fondation", r"(?-i:Centre|CENTRE)(?=[ \t]+[A-Z])", r"cabinet(?:[ \t]+(?:m[ée]dical|de[ \t]+[a-zà-ÿ-]+))?",
+    r"laboratoire(?:[ \t]+d['’]analyses(?:[ \t]+m[ée]dicales)?)?", r"pharmacie",
+    r"p[ôo]le[ \t]+sant[ée]", r"unit[ée][ \t]+de[ \t]+m[ée]decine[ \t]+l[ée]gale",
+)  # fmt: skip
+# Acronyms only in capitals: "ch", "had", "ime" are words too.
+_FR_ACRONYM_HEADS: Final = (
+    "CHRU", "CHU", "CHR", "CHI", "CHS", "CHG", "CHIC", "CHD", "CH", "GHU", "GHT", "GH", "EPSM",
+    "SSR", "USLD", "HAD", "MSP", "CMPP", "CMP", "CRF", "IME", "EHPAD", "Ehpad", "HIA",
+)  # fmt: skip
+_FR_HEAD: Final = "(?:(?i:" + "|".join(_FR_HEADS) + ")|(?:" + "|".join(_FR_ACRONYM_HEADS) + "))"
+# A name: capitalised (or all-capitals) words, with particles, hyphens and apostrophes.
+_NAME_WORD: Final = rf"(?:[dlDL]['’])?[{_UP}][{_UP}{_LO}'’.-]+"
+_NEXT_WORD: Final = _NAME_WORD
+_PARTICLE: Final = r"(?:de|du|des|de[ \t]+la|de[ \t]+l['’]|d['’]|la|le|les|l['’]|et|sur|en|lès|les|à|au|aux|DE|DU|DES|LA|LE|LES|D['’]|L['’]|ET|SUR|EN)"
+_FR_NAME: Final = (
+    rf"(?:[ \t]*[«\"][ \t]*)?(?:{_PARTICLE}[ \t]*)?{_NAME_WORD}"
+    rf"(?:(?:[ \t]+{_PARTICLE})?[ \t]*(?:[ \t]|-|–[ \t]){_NEXT_WORD}){{0,4}}"
+    r"(?:[ \t]*[»\"])?"
+)
+_FR_ESTABLISHMENT: Final = (
+    rf"(?<![\w-])(?P<value>{_FR_HEAD}(?![{_LO}{_UP}])(?:[ \t]+|[ \t]*[-–][ \t]*|(?=\d))"
+    rf"(?:(?i:{_PARTICLE})[ \t]*)?{_FR_NAME})"
+)
+# English: a name then a head ("Leeds General Infirmary", "St Thomas' Hospital"), or a
+# head then "of" and a name ("Royal Infirmary of Edinburgh", "University Hospital of Wales").
+_EN_HEADS: Final = (
+    r"(?:General[ \t]+|Community[ \t]+|Memorial[ \t]+|University[ \t]+|Children['’]s[ \t]+"
+    r"|Women['’]s[ \t]+|Regional[ \t]+|District[ \t]+|Royal[ \t]+|County[ \t]+|Teaching[ \t]+)*"
+    r"(?:Hospital|Infirmary|Medical[ \t]+Cent(?:er|re)|Health[ \t]+Cent(?:er|re)|Clinic"
+    r"|Care[ \t]+Home|Nursing[ \t]+Home|Hospice|Surgery|Medical[ \t]+Practice|Practice"
+    r"|Pharmacy|Health[ \t]+System|Healthcare|Cancer[ \t]+Cent(?:er|re)|Rehabilitation"
+    r"[ \t]+Cent(?:er|re)|Walk-in[ \t]+Cent(?:er|re)|NHS[ \t]+(?:Foundation[ \t]+)?Trust"
+    r"|Health[ \t]+Board|Laborator(?:y|ies)|Imaging[ \t]+Cent(?:er|re))"
+)
+_EN_NAME_WORD: Final = r"(?:St\.?|Saint|Mount|Mt\.?|[A-Z][A-Za-z'’.-]*[a-z'’])"
+_EN_ESTABLISHMENT: Final = (
+    rf"(?<![\w'’-])(?P<value>{_EN_NAME_WORD}(?:[ \t]+(?:and|&|of|the|upon|on)?[ \t]*{_EN_NAME_WORD}){{0,4}}"
+    rf"[ \t]+{_EN_HEADS})(?![\w-])"
+)
+_EN_OF: Final = (
+    rf"(?<![\w'’-])(?P<value>(?:Royal[ \t]+|University[ \t]+|General[ \t]+)*(?:Hospital|Infirmary"
+    rf"|Hospitals)[ \t]+of[ \t]+(?:the[ \t]+)?{_EN_NAME_WORD}(?:[ \t]+{_EN_NAME_WORD}){{0,2}})(?![\w-])"
+)
+
+# Short names and acronyms of establishments everyone names without a head word.
+KNOWN_ESTABLISHMENTS: Final = (
+    "HEGP", "Pitié-Salpêtrière", "Pitié Salpêtrière", "Necker", "Bichat", "Lariboisière",
+    "Cochin", "Avicenne", "Beaujon", "Bicêtre", "Kremlin-Bicêtre", "Hôtel-Dieu", "Rothschild",
+    "Quinze-Vingts", "Gustave Roussy", "Gustave-Roussy", "Institut Curie", "Paoli-Calmettes",
+    "Léon Bérard", "Léon-Bérard", "Oscar Lambret", "Bergonié", "la Timone", "Pellegrin",
+    "Haut-Lévêque", "Purpan", "Rangueil", "Pontchaillou", "Cavale Blanche", "Hautepierre",
+    "Brabois", "Michallon", "Hospices Civils de Lyon", "HCL", "AP-HM", "AP-HP", "APHP", "APHM",
+    "CHUGA", "HFME", "IUCT", "Oncopole", "Foch", "Percy", "Bégin", "Sainte-Anne", "Trousseau",
+    "Robert-Debré", "Robert Debré", "Ambroise-Paré", "Henri-Mondor", "Henri Mondor",
+    "Saint-Antoine", "Tenon", "Lapeyronie", "Guy de Chauliac", "Nouvel Hôpital Civil",
+    "Édouard-Herriot", "Edouard Herriot", "Lyon-Sud", "Croix-Rousse", "Pierre-Wertheimer",
+    "Gabriel-Montpied", "Estaing", "Dupuytren", "Bretonneau", "Morvan", "Charles-Nicolle",
+    "Jean-Minjoz", "Claude-Huriez", "Roger-Salengro", "Kerpape", "Pasteur 2",
+    "Mass General", "MGH", "Brigham", "Mayo Clinic", "Johns Hopkins", "Cleveland Clinic",
+    "Mount Sinai", "Cedars-Sinai", "Kaiser Permanente", "Addenbrooke's", "John Radcliffe",
+    "Royal Free", "Great Ormond Street", "GOSH", "UCLH", "Ninewells", "Southmead",
+    "Alder Hey", "Royal Marsden", "Moorfields", "Papworth", "Maudsley", "MD Anderson",
+    "Dana-Farber", "Sloan Kettering", "Bellevue", "NYU Langone", "Guy's", "St Thomas'",
+)  # fmt: skip
+_KNOWN: Final = (
+    r"(?<![\w'’-])(?P<value>"
+    + "|".join(re.escape(name) for name in sorted(KNOWN_ESTABLISHMENTS, key=len, reverse=True))
+    + r")(?![\w-])"
+)
+_KNOWN_UPPER: Final = (
+    r"(?<![\w'’-])(?P<value>"
+    + "|".join(
+        re.escape(name.upper()) for name in sorted(KNOWN_ESTABLISHMENTS, key=len, reverse=True)
+    )
+    + r")(?![\w-])"
+)
+# Name words that end a French establishment's name: what follows is not part of it.
+_TRAILING_STOP: Final = re.compile(
+    r"(?:[ \t]+(?i:service|pôle|pole|unité|unite|site|département|departement|secteur|bâtiment"
+    r"|batiment|aile|pour|avec|par|dr|pr|mme|mr|tél|tel|fax)\b.*"
+    r"|[ \t]+M\..*"
+    r"|[ \t]+(?i:le|la|les|du|de|des|et|en|sur|à|au|d['’]|l['’])"
+    r"|[ \t]*[–-][ \t]*(?i:service|pôle|unité|site|secteur|département)\b.*)$",
+    re.DOTALL,
+)
+
+
+class EstablishmentRecognizer(RegexRecognizer):
+    ENTITY: ClassVar[str] = "HOSPITAL"
+    PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
+        ValuePattern("french head and name", re.compile(_FR_ESTABLISHMENT), ESTABLISHMENT_SCORE),
+        ValuePattern("english name and head", re.compile(_EN_ESTABLISHMENT), ESTABLISHMENT_SCORE),
+        ValuePattern("english head of a place", re.compile(_EN_OF), ESTABLISHMENT_SCORE),
+        ValuePattern("known establishment", re.compile(_KNOWN), KNOWN_SCORE),
+        ValuePattern("known establishment, capitals", re.compile(_KNOWN_UPPER), KNOWN_SCORE),
+    )
+
+    def analyze(self, text, entities, nlp_artifacts=None):  # type: ignore[no-untyped-def]
+        results = []
+        for result in super().analyze(text, entities, nlp_artifacts):
+            value = text[result.start : result.end]
+            trimmed = value
+            while (shorter := _TRAILING_STOP.sub("", trimmed).rstrip(" \t-–,.;:")) != trimmed:
+                trimmed = shorter
+            if len(trimmed) < 3:
+                continue
+            result.end = result.start + len(trimmed)
+            results.append(result)
+        return results

@@ -1,0 +1,105 @@
+"""PERSON from the name lexicons, where no title or run of names frames it.
+
+- A given name alone, capitalised or in capitals: "sa femme Yvonne", "Julie IDE",
+  "Amitiés, Gaëtan", "Manip radio : Jessica", "| Monique |". Only names that are never
+  common words (`anonymization.lexicons`): "Rose", "Pierre" and "Claude" need a frame.
+- A surname in capitals (4 letters or more), as French notes write them: "NOM DE
+  NAISSANCE : CARON", "| N'GUESSAN |", "MME LARRIEU".
+- Staff initials that a chart defines ("JT = Joanna Trewin"), wherever they appear.
+- A name in lower case after a title, as dictated or typed in a hurry: "m. guillot",
+  "mme lecomte odile", "dr le gall", "monsieur el amrani"; the word after the title is a
+  name unless it is a function word, and a second word is taken when the lexicons know it.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import ClassVar, Final
+
+from presidio_analyzer import RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from anonymization.lexicons import lexicon, unambiguous_names
+from anonymization.recognizers.base import RegexRecognizer, ValuePattern
+from anonymization.recognizers.lexicon import ACRONYMS, NAME_STOPWORDS, ROMAN_NUMERALS
+
+LONE_FIRST_NAME_SCORE: Final = 0.6
+UPPER_SURNAME_SCORE: Final = 0.55
+LOWER_TITLED_SCORE: Final = 0.65
+MIN_UPPER_SURNAME: Final = 4
+
+_WORD: Final = re.compile(r"(?<![\w'’-])[^\W\d_][\w'’-]*(?<![-'’])")
+_LOWER_TITLE: Final = re.compile(
+    r"(?<![\w.])(?:m\.|mme|mlle|mr\.?|mrs\.?|ms\.?|madame|monsieur|dr\.?|docteur|pr\.?"
+    r"|professeur)[ \t]+(?P<particle>(?:le|la|de|du|van|von|el|al|ben|da|di|dos|des)[ \t]+)?"
+    r"(?P<first>[a-zß-ÿœ][a-zß-ÿœ'’-]+)(?:[ \t]+(?P<second>[a-zß-ÿœ][a-zß-ÿœ'’-]+))?"
+)
+# Words after a lower-case title that are not names ("mme est sortie", "dr de garde").
+_NOT_A_NAME: Final = frozenset(
+    ("est", "a", "et", "ou", "qui", "que", "se", "sa", "son", "ses", "ne", "n", "en", "au",
+     "aux", "pour", "par", "sur", "avec", "dans", "de", "du", "des", "le", "la", "les", "l",
+     "un", "une", "y", "il", "elle", "ils", "elles", "on", "nous", "vous", "sans", "plus",
+     "garde", "is", "was", "and", "or", "the", "to", "of", "in", "on", "at", "with", "has",
+     "had", "will", "would", "x", "xx", "xxx")
+)  # fmt: skip
+_SKIP: Final = frozenset(NAME_STOPWORDS | ACRONYMS | ROMAN_NUMERALS)
+# A chart's key of staff initials: "JT = Joanna Trewin", "AK: Anil K." — then every "JT".
+_STAFF_KEY: Final = re.compile(
+    r"(?<![\w'’-])(?P<initials>[A-Z]{2,3})[ \t]*[=:][ \t]*[A-Z][a-zà-ÿ]+(?:[ \t]+[A-Z][\w'’-]+)"
+)
+STAFF_INITIALS_SCORE: Final = 0.6
+
+
+@cache
+def _first_names(language: str) -> frozenset[str]:
+    return unambiguous_names("first_names", language) - _SKIP
+
+
+@cache
+def _surnames(language: str) -> frozenset[str]:
+    return unambiguous_names("surnames", language) - _SKIP
+
+
+@cache
+def _any_names(language: str) -> frozenset[str]:
+    return lexicon("first_names", language).lower | lexicon("surnames", language).lower
+
+
+class LexiconNameRecognizer(RegexRecognizer):
+    ENTITY: ClassVar[str] = "PERSON"
+    PATTERNS: ClassVar[tuple[ValuePattern, ...]] = ()
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        if self.ENTITY not in entities:
+            return []
+        language = self.supported_language
+        first_names, surnames = _first_names(language), _surnames(language)
+        results: list[RecognizerResult] = []
+        for match in _WORD.finditer(text):
+            word = match.group()
+            lowered = word.lower()
+            if not word[:1].isupper():
+                continue
+            if all(part in first_names for part in lowered.split("-")):
+                results.append(self.result(*match.span(), LONE_FIRST_NAME_SCORE))
+            elif word.isupper() and len(word) >= MIN_UPPER_SURNAME and lowered in surnames:
+                results.append(self.result(*match.span(), UPPER_SURNAME_SCORE))
+        for match in _STAFF_KEY.finditer(text):
+            initials = match.group("initials")
+            for use in re.finditer(rf"(?<![\w'’-]){initials}(?![\w'’-])", text):
+                results.append(self.result(*use.span(), STAFF_INITIALS_SCORE))
+        names = _any_names(language)
+        for match in _LOWER_TITLE.finditer(text):
+            first = match.group("first")
+            if first in _NOT_A_NAME or first in _SKIP:
+                continue
+            start = match.start("particle") if match.group("particle") else match.start("first")
+            end = match.end("first")
+            second = match.group("second")
+            if second and second in names and second not in _NOT_A_NAME:
+                end = match.end("second")
+            results.append(self.result(start, end, LOWER_TITLED_SCORE))
+        return results

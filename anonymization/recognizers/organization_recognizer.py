@@ -1,0 +1,91 @@
+"""ORGANIZATION: employers, schools, insurers, associations, courts: where a patient works
+or studies, who pays or protects them.
+
+1. After the words that introduce one: "travaille chez Thales", "employé(e) à la Poste",
+   "agent chez Securitas", "works for Tesco", "employer: Network Rail", "mutuelle :
+   Groupama", "complémentaire : MGEN".
+2. By their head and name: "école élémentaire Jean-Jaurès", "lycée Robert-Schuman",
+   "Université de Bourgogne", "Tribunal judiciaire de Cahors", "CPAM de Paris",
+   "association France Victimes 23", "ADMR du pays des Abers", "St Mary's School".
+3. Names everyone writes without a head (`KNOWN_ORGANIZATIONS`): large employers,
+   insurers and associations of France and the English-speaking countries.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar, Final
+
+from anonymization.recognizers.base import RegexRecognizer, ValuePattern
+
+INTRODUCED_SCORE: Final = 0.7
+HEADED_SCORE: Final = 0.75
+KNOWN_SCORE: Final = 0.6
+
+_UP: Final = "A-ZÀ-ÖØ-ÞŒ"
+_LO: Final = "a-zß-öø-ÿœ"
+_NAME_WORD: Final = rf"(?:(?:[dlDL]['’])?[{_UP}][{_UP}{_LO}0-9'’&.-]*[{_UP}{_LO}0-9]|[{_UP}]{{2,}})"
+_JOIN: Final = r"(?:[ \t]+(?:de|du|des|de[ \t]+la|d['’]|la|le|les|et|&|sur|en|of|the|and)?[ \t]*|-)"
+_NAME: Final = rf"{_NAME_WORD}(?:{_JOIN}(?:{_NAME_WORD}|\d{{1,3}}(?!\d))){{0,4}}"
+_INTRODUCERS: Final = (
+    r"(?:travaill(?:e|ait|é)|employée?|agent|ouvri[eè]re?|cadre|technicien(?:ne)?|salariée?"
+    r"|retraitée?|ancien(?:ne)?[ \t]+\w+|stagiaire|apprentie?|chauffeur|facteur|infirmi[eè]re?"
+    r"|ingénieure?|vendeuse|vendeur|caissi[eè]re|comptable|secr[ée]taire|magasini[eè]re?)"
+    r"[ \t]+(?:\w+[ \t]+)?(?:chez|[àa][ \t]+la|[àa]|au|pour)"
+    r"|(?i:employeur|employer|mutuelle|compl[ée]mentaire|assureur|insurer|insurance|caisse"
+    r"|organisme|prestataire|school|[ée]cole|works?[ \t]+(?:for|at)|worked[ \t]+(?:for|at)"
+    r"|employed[ \t]+(?:by|at)|job[ \t]+at)[ \t]*:?"
+)
+_HEADS: Final = (
+    r"(?i:[ée]cole(?:[ \t]+(?:maternelle|[ée]l[ée]mentaire|primaire|priv[ée]e))?|coll[èe]ge"
+    r"|lyc[ée]e(?:[ \t]+(?:professionnel|agricole|technique))?|universit[ée]|facult[ée]"
+    r"|tribunal(?:[ \t]+(?:judiciaire|de[ \t]+grande[ \t]+instance|de[ \t]+proximit[ée]))?"
+    r"|association|mutuelle|entreprise|soci[ée]t[ée]|groupe|transports|ambulances|garage"
+    r"|boulangerie|cr[èe]che|esat|mairie)"
+    r"|CPAM|CAF|CARSAT|UDAF|ADMR|SARL"
+)
+_HEADED: Final = rf"(?<![\w-])(?P<value>(?:{_HEADS})(?:[ \t]+(?:de|du|des|de[ \t]+la|d['’]|l['’]))?[ \t]*{_NAME})"
+_EN_SCHOOL: Final = (
+    rf"(?<![\w-])(?P<value>(?:{_NAME_WORD}[ \t]+){{1,3}}(?:Primary|Secondary|High|Middle|Elementary"
+    r"|Grammar|Academy|College|University|School|Council|Ltd|Limited|Inc\.?|plc|LLC|Corp\.?"
+    r"|Construction|Logistics)(?:[ \t]+School)?)(?![\w-])"
+)
+KNOWN_ORGANIZATIONS: Final = (
+    "Thales", "Michelin", "Renault", "Peugeot", "Stellantis", "Airbus", "Safran", "Dassault",
+    "SNCF", "RATP", "La Poste", "EDF", "Engie", "TotalEnergies", "Orange SA", "Bouygues",
+    "Vinci", "Eiffage", "Securitas", "Carrefour", "Auchan", "Leclerc", "Intermarché",
+    "Lidl", "Decathlon", "Leroy Merlin", "Castorama", "Lactalis", "Danone", "Sodexo",
+    "Veolia", "Suez", "Alstom", "Naval Group", "ArcelorMittal", "Schneider Electric", "Sanofi",
+    "Servier", "L'Oréal", "Crédit Agricole", "BNP Paribas", "Société Générale", "Groupama",
+    "MGEN", "MAIF", "MACIF", "MAAF", "MMA", "AXA", "Harmonie Mutuelle", "Malakoff Humanis",
+    "AG2R", "Pôle emploi", "France Travail", "Manpower", "Adecco", "Randstad", "ADMR",
+    "Présence Verte", "France Parkinson", "France Alzheimer", "Alcooliques Anonymes",
+    "Emmaüs", "Secours populaire", "Restos du Cœur", "Croix-Rouge", "VitalAire", "Linde",
+    "Air Liquide", "Bastide", "Eurotransplant", "Tesco", "Sainsbury's", "Asda", "Morrisons",
+    "Royal Mail", "Network Rail", "Walmart", "Amazon", "Costco", "Home Depot", "UPS",
+    "FedEx", "Boeing", "General Motors", "Ford", "Starbucks", "McDonald's", "Aldi",
+    "Barclays", "HSBC", "Lloyds", "Deloitte", "Accenture", "Greggs", "Aetna", "Cigna",
+    "Humana", "Kaiser", "Blue Cross", "BlueCross BlueShield", "UnitedHealthcare", "Medicaid",
+    "Medicare", "Alzheimer's Society", "Age UK", "Macmillan",
+)  # fmt: skip
+_KNOWN: Final = (
+    r"(?<![\w'’-])(?P<value>"
+    + "|".join(re.escape(name) for name in sorted(KNOWN_ORGANIZATIONS, key=len, reverse=True))
+    + r")(?![\w-])"
+)
+
+
+class OrganizationRecognizer(RegexRecognizer):
+    ENTITY: ClassVar[str] = "ORGANIZATION"
+    PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
+        ValuePattern(
+            "after an introducing word",
+            re.compile(
+                rf"(?:{_INTRODUCERS})[ \t]*(?:l['’]|la[ \t]+|le[ \t]+|the[ \t]+)?(?P<value>{_NAME})"
+            ),
+            INTRODUCED_SCORE,
+        ),
+        ValuePattern("head and name", re.compile(_HEADED), HEADED_SCORE),
+        ValuePattern("english school or company", re.compile(_EN_SCHOOL), HEADED_SCORE),
+        ValuePattern("known organization", re.compile(_KNOWN), KNOWN_SCORE),
+    )

@@ -1,0 +1,120 @@
+"""LOCATION by name: every French commune (INSEE's official list) or British, Irish and US
+town (GeoNames) written in the text, and French postcodes standing alone.
+
+A capitalised or all-capitals name ("Quimperlé", "SAINT-BRIEUC", "Épagny Metz-Tessy")
+is a place wherever it appears; a lower-case one ("rentre sur lorient") only after a
+preposition that introduces a place. Names that are also common words of the language
+("Sens", "Orange", "Tours") are left out of the list itself (`anonymization.lexicons`).
+
+Postcodes alone: "(75014)", "Code postal : 56000", "CP 29200", "apt 312, 33310".
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import ClassVar, Final
+
+from presidio_analyzer import RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from anonymization.lexicons import lexicon
+from anonymization.recognizers.base import RegexRecognizer, ValuePattern
+
+PLACE_NAME_SCORE: Final = 0.7
+LOWER_CASE_PLACE_SCORE: Final = 0.6
+POSTCODE_SCORE: Final = 0.7
+# The longest place names have this many words ("Saint-Rémy-en-Bouzemont-Saint-Genest-
+# et-Isson" is one word with hyphens; "Le Bourg d'Oisans" three).
+MAX_NAME_WORDS: Final = 6
+# A one-word name this short ("Oz", "Ur", "Gan") needs a preposition before it.
+MIN_BARE_NAME_LENGTH: Final = 4
+FIRST_DEPARTEMENT: Final = 1
+LAST_DEPARTEMENT: Final = 98
+
+_WORD: Final = re.compile(r"[^\W\d_][\w]*")
+# Between the words of a name: a space, a hyphen, an apostrophe.
+_JOINER: Final = re.compile(r"[ \u00a0]|-|['’]|[ ]-[ ]")
+_PLACE_PREPOSITION: Final = re.compile(
+    r"(?i:\b(?:à|a|de|d['’]|sur|vers|depuis|from|in|at|to|near|né\(?e?\)?[ \t]+à|habite|vit[ \t]+à"
+    r"|domicili[ée]e?[ \t]+à|commune[ \t]+de|quartier[ \t]+de)[ \t]*)$"
+)
+
+
+@cache
+def _names(language: str) -> frozenset[str]:
+    return lexicon("places", language).unambiguous
+
+
+def _is_capitalised(word: str) -> bool:
+    return word[:1].isupper()
+
+
+class PlaceNameRecognizer(RegexRecognizer):
+    ENTITY: ClassVar[str] = "LOCATION"
+    PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
+        ValuePattern(
+            "postcode in parentheses",
+            re.compile(r"\([ \t]*(?P<value>\d{5})[ \t]*\)"),
+            POSTCODE_SCORE,
+        ),
+        ValuePattern(
+            "postcode after its label",
+            re.compile(r"(?i:\b(?:code[ \t]+postal|cp)[ \t]*:?[ \t]*)(?P<value>\d{5})(?!\d)"),
+            POSTCODE_SCORE,
+        ),
+        ValuePattern(
+            "postcode ending an address",
+            re.compile(
+                r"(?i:\b(?:rue|avenue|av\.|bd|boulevard|allée|impasse|chemin|place|route|apt|appt"
+                r"|bât\.|étage|résidence|lieu-dit)\b)[^\n]{0,60}?,[ \t]*(?P<value>\d{5})(?=[ \t]*(?:,|$|\n|\)))"
+            ),
+            POSTCODE_SCORE,
+        ),
+    )
+
+    def validate_result(self, pattern_text: str) -> bool | None:
+        if pattern_text.isdigit() and len(pattern_text) == 5:
+            return FIRST_DEPARTEMENT <= int(pattern_text[:2]) <= LAST_DEPARTEMENT
+        return None
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        results = super().analyze(text, entities, nlp_artifacts)
+        names = _names(self.supported_language)
+        words = list(_WORD.finditer(text))
+        index = 0
+        while index < len(words):
+            found = self._longest_name(text, words, index, names)
+            if found is None:
+                index += 1
+                continue
+            end_index, score = found
+            start, end = words[index].start(), words[end_index].end()
+            results.append(self.result(start, end, score))
+            index = end_index + 1
+        return results
+
+    def _longest_name(
+        self, text: str, words: list[re.Match[str]], index: int, names: frozenset[str]
+    ) -> tuple[int, float] | None:
+        first = words[index]
+        start = first.start()
+        for last in range(min(len(words) - 1, index + MAX_NAME_WORDS - 1), index - 1, -1):
+            # Only words joined by a single space, hyphen or apostrophe make one name.
+            if any(
+                not _JOINER.fullmatch(text[words[i].end() : words[i + 1].start()])
+                for i in range(index, last)
+            ):
+                continue
+            candidate = text[start : words[last].end()]
+            if candidate.lower() not in names:
+                continue
+            short = last == index and len(candidate) < MIN_BARE_NAME_LENGTH
+            if _is_capitalised(candidate) and not short:
+                return last, PLACE_NAME_SCORE
+            before = text[max(0, start - 30) : start]
+            if _PLACE_PREPOSITION.search(before):
+                return last, LOWER_CASE_PLACE_SCORE
+        return None

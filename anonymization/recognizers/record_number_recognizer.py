@@ -1,0 +1,87 @@
+"""RECORD_NUMBER: identifying numbers and codes with letters, hyphens or separators that
+the labelled recognizers (IPP, NDA, RPPS…) do not cover.
+
+1. After a label: "N° dossier C-0419-2287", "examen n° PL-24-041877", "prélèvement
+   H23-58117", "Accession: LIL7734190", "patient n° 04-017", "fiche EI-2024-058",
+   "AM 23 1 04517 6", "specimen S24-11873", "member ID XQH884512", "ref. 21/04417".
+2. By its shape alone, where nothing medical looks like it: letters glued to five or more
+   digits ("IPC0271466"), letter groups and digit groups joined by hyphens with at least
+   five digits in all ("CT-2024-118406", "2024-CH-0137", "RCP-DIG-2024-0031"), a year and
+   a serial ("2022-004512"), and any run of seven or more digits.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar, Final
+
+from anonymization.recognizers.base import RegexRecognizer, ValuePattern, word_alternation
+
+LABELLED_SCORE: Final = 0.8
+SHAPE_SCORE: Final = 0.6
+LONG_NUMBER_SCORE: Final = 0.55
+MIN_SHAPE_DIGITS: Final = 5
+
+# Labels in any case, and short ones ("AM", "ID", "CR") only as written.
+_LABELS: Final = (
+    "n°", "nº", "numéro", "numero", "number", "dossier", "séjour", "sejour", "examen",
+    "accession", "prélèvement", "prelevement", "bloc", "lame", "fiche", "inclusion",
+    "identifiant", "ipp", "nda", "nip", "mrn", "nhs", "specimen", "sample", "échantillon",
+    "echantillon", "référence", "reference", "adeli", "rpps", "finess", "siret", "member",
+    "policy", "insurance", "account", "medicare", "medicaid", "claim", "episode", "encounter",
+    "requisition", "barcode", "matricule", "contrat", "immatriculation", "licence", "license",
+    "passport", "passeport", "serial", "série", "study", "subject", "participant", "patient",
+    "hospital", "demande", "rapport", "plaque", "carte", "card", "case", "visit",
+)  # fmt: skip
+_SHORT_LABELS: Final = (
+    "#", "AM", "ID", "Id", "CR", "NO", "No", "SN", "S/N", "FIN", "CHI", "H&C", "HAR", "CSN",
+    "INS", "MBI", "Ref", "Réf", "ref", "réf", "REF", "Acc", "acc", "Lab", "lab", "Exam",
+    "exam", "Code", "code", "num", "Num", "RG", "MR", "Pt", "pt", "EMIS", "CLIA", "group",
+    "Group", "NPI", "DEA",
+)  # fmt: skip
+_LABEL: Final = f"(?:{word_alternation(_LABELS)}|(?<![\\w])(?:{'|'.join(re.escape(x) for x in _SHORT_LABELS)})(?![\\w]))"
+# A value: chunks of letters and digits joined by -, /, ., _ or single spaces, with at
+# least one digit, three characters at least.
+_CHUNK: Final = r"[A-Za-z0-9]+"
+_VALUE: Final = rf"(?=[A-Za-z0-9./_ -]*\d){_CHUNK}(?:(?:[-/._]|[ ](?=\d)){_CHUNK}){{0,6}}"
+_LABEL_GAP: Final = r"[ \t\u00a0]*(?:[:#=]|n°|no\.?|nº)?[ \t\u00a0]*(?:[:#=])?[ \t\u00a0]*"
+_LABELLED: Final = rf"{_LABEL}\.?{_LABEL_GAP}(?P<value>{_VALUE})(?![\w-])"
+_GLUED: Final = r"(?<![\w-])(?P<value>[A-Z]{1,5}\d{5,}[A-Z0-9]*)(?![\w-])"
+_HYPHENATED: Final = (
+    r"(?<![\w./-])(?P<value>[A-Z0-9]{1,10}(?:[-/.][A-Z0-9]{1,10}){1,4})(?![\w-]|[./]\w)"
+)
+_LONG_NUMBER: Final = r"(?<![\w.,/-])(?P<value>\d{7,})(?![\w.,/-]\w|\w)"
+
+
+def _digits(value: str) -> int:
+    return sum(char.isdigit() for char in value)
+
+
+class RecordNumberRecognizer(RegexRecognizer):
+    ENTITY: ClassVar[str] = "RECORD_NUMBER"
+    PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
+        ValuePattern("after a label", re.compile(_LABELLED), LABELLED_SCORE),
+        ValuePattern("letters glued to digits", re.compile(_GLUED), SHAPE_SCORE),
+        ValuePattern("hyphenated code", re.compile(_HYPHENATED), SHAPE_SCORE),
+        ValuePattern("long number", re.compile(_LONG_NUMBER), LONG_NUMBER_SCORE),
+    )
+
+    def _score(self, text: str, value: str, start: int, pattern: ValuePattern) -> float | None:
+        digits = _digits(value)
+        if pattern.name == "after a label":
+            # A dose or a count after "n°"/"lot" is still a number; a short one is not an id.
+            return pattern.score if digits >= 2 and len(value.replace(" ", "")) >= 3 else None
+        if pattern.name == "hyphenated code":
+            if digits < MIN_SHAPE_DIGITS or _is_date_or_range(value):
+                return None
+        return pattern.score
+
+
+_DATE_OR_RANGE: Final = re.compile(
+    r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|(?:19|20)\d\d[-/](?:19|20)?\d\d|\d{1,3}[-/]\d{1,3}"
+)
+
+
+def _is_date_or_range(value: str) -> bool:
+    """Dates, year ranges and small ranges are other things ("2019-2021", "10-12")."""
+    return _DATE_OR_RANGE.fullmatch(value) is not None

@@ -1,0 +1,270 @@
+"""DATE without its year, or without its day: the forms clinicians write most and that the
+full-date patterns of `date_recognizer` do not cover.
+
+- day and month, numeric: "le 3/1", "lundi 11/12", "entrée le 14/02", "du 02/01 au 16/01",
+  "on 2/12", "Tues 6/4", "(19/04)", a cell of a table "| 07/11 |", a line opening with
+  it ("12/07 – Caroline IDE", "13/02 6h"), and any zero-padded pair ("07/11");
+- a day alone where the words around it make it a date: "le 16", "RDV du 19", "avant le
+  23", "nuit du 23 au 24/10", "jusqu'au 28", "dimanche 14", "on the 11th", "the 28th";
+- day, month and a two-digit year with dashes or dots: "21-07-05", "12.02.24";
+- a month with its year, numeric or written: "10/2020", "MARS 2023"; a named month for
+  a specific time: "en septembre", "depuis novembre", "fin décembre", "in March";
+- an abbreviated month with its day: "Aug 14", "Fri Feb 9", "13 Oct", "3rd January";
+- a birth year: "née en 1966", "born in 1975", "DOB: 1952";
+- named days of the year (English): "Boxing Day", "Christmas Day", "Easter Monday".
+
+A fraction is not a date: "EVA 6/10", "MMSE 22/30", "acuité 10/10", "TA 12/8", "3/4 du
+repas" are left alone (the word before says it is a score, a ratio or a measure), and
+a day alone is never taken when a unit follows it ("le 12 mg", "depuis 3 jours").
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar, Final
+
+from anonymization.recognizers.base import RegexRecognizer, ValuePattern, word_alternation
+
+DAY_MONTH_SCORE: Final = 0.7
+DAY_ALONE_SCORE: Final = 0.6
+MONTH_YEAR_SCORE: Final = 0.75
+MONTH_ALONE_SCORE: Final = 0.55
+BIRTH_YEAR_SCORE: Final = 0.8
+MAX_DAY: Final = 31
+MAX_MONTH: Final = 12
+
+_S: Final = r"[ \t\u00a0]"
+_DAY: Final = r"(?:0?[1-9]|[12]\d|3[01])"
+_MONTH_NUM: Final = r"(?:0?[1-9]|1[0-2])"
+_YEAR4: Final = r"(?:19|20)\d\d"
+# Day and month, numeric: "3/1", "14/02", "02.05" (never a third number after it).
+_DAY_MONTH: Final = rf"(?:{_DAY}[/.]{_MONTH_NUM}|{_MONTH_NUM}/{_DAY})(?![\d/]|\.\d|,\d)"
+_PADDED_DAY_MONTH: Final = r"(?:0[1-9]|[12]\d|3[01])[/.](?:0[1-9]|1[0-2])(?![\d/]|\.\d|,\d)"
+_US_MONTH_DAY: Final = rf"{_MONTH_NUM}/{_DAY}(?![\d/]|\.\d)"
+
+# Abbreviations that are also words ("mar", "sat", "mon", "jeu") are left out.
+_WEEKDAYS: Final = (
+    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche", "lun", "ven",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "tue",
+    "tues", "wed", "thu", "thur", "thurs", "fri",
+)  # fmt: skip
+# Words after which a number is a date: "le 16", "du 9 au 10/07", "RDV du 19".
+_FR_DATE_WORDS: Final = (
+    "le", "du", "au", "jusqu['’]au", "dès[ \t]+le", "des[ \t]+le", "depuis[ \t]+le",
+    "avant[ \t]+le", "après[ \t]+le", "apres[ \t]+le", "semaine[ \t]+du", "nuit[ \t]+du",
+    "week-end[ \t]+du", "rdv[ \t]+du", "rdv[ \t]+le", "rendez-vous[ \t]+du", "entre[ \t]+le",
+    "ddn",
+)  # fmt: skip
+_EN_DATE_WORDS: Final = (
+    "dated", "on", "from", "until", "till", "since", "by", "before", "after", "dob", "started",
+    "stopped", "given", "collected", "seen", "visited", "admitted", "discharged", "appt",
+    "appointment", "clinic", "lmp", "screening", "due", "note", "update", "updated",
+    "reviewed", "review", "done", "performed", "scheduled", "booked", "planned", "last",
+    "next", "prévu", "prévue", "fait", "faite", "vu", "vue", "revu", "revue", "entrée",
+    "sortie", "admis", "admise", "opéré", "opérée", "posé", "posée", "réalisé", "réalisée",
+    "programmé", "programmée", "contrôle", "consultation", "hospitalisé", "hospitalisée",
+)  # fmt: skip
+_WEEKDAY: Final = (
+    "(?:"
+    + word_alternation(_WEEKDAYS)
+    + r"|(?<![\w'’-])(?:Mon|MON|Sat|SAT|Sun|SUN|Mar\.|Mer\.|Jeu\.|Sam\.|Dim\.|mar\.|mer\.|jeu\."
+    + r"|sam\.|dim\.)(?![\w'’-]))\.?"
+)
+_CONTEXT_WORD: Final = word_alternation(_FR_DATE_WORDS + _EN_DATE_WORDS)
+_FR_CONTEXT_WORD: Final = word_alternation(_FR_DATE_WORDS)
+# Scores, ratios and measures written like a day and month.
+_MEASURE_BEFORE: Final = re.compile(
+    r"(?:\b(?:EN|ENS|EVS|EN[ \t]+repos)\b|(?i:\b(?:eva|mmse|moca|glasgow|gcs|acuit[ée]|av|va|vision|ta|pa|bp|tension"
+    r"|score|apgar|silverman|stop-bang|nyha|asa|rankin|braden|norton|barthel|adl|iadl|gir"
+    r"|fc|force|testing|mrc|cotation|grade|stade|stage|ratio|sat|spo2|posologie|dose"
+    r"|x|fois|cp|gélules?|comprimés?|plateau|vih|hiv)\b))[ \t:=(]*$"
+)
+_UNIT_AFTER: Final = re.compile(
+    r"(?i:[ \t\u00a0]*(?:%|mg|µg|mcg|g\b|kg|ml|l\b|cm|mm|ans?\b|mois|jours?|j\b|semaines?"
+    r"|sem\b|h\b|heures?|min|fois|cp|comprimés?|gouttes|ui|mmol|µmol|mmhg|bpm|°|x\b|years?"
+    r"|months?|weeks?|days?|hours?|hrs?|units?|doses?|times|mètres?|m\b|km|pas\b|points?"
+    r"|cycles?|cures?|séances?|lits?|patients?|ème|e\b|eme|er\b|ère|/))"
+)
+_MONTHS_FR: Final = (
+    "janvier", "février", "fevrier", "mars", "avril", "mai", "juin", "juillet", "août",
+    "aout", "septembre", "octobre", "novembre", "décembre", "decembre",
+)  # fmt: skip
+_MONTHS_FR_SHORT: Final = (
+    r"janv\.", r"févr\.", r"fevr\.", r"fév\.", r"avr\.", r"juil\.", r"sept\.", r"oct\.",
+    r"nov\.", r"déc\.", r"dec\.",
+)  # fmt: skip
+_MONTHS_EN: Final = (
+    "January", "February", "March", "April", "June", "July", "August", "September",
+    "October", "November", "December",
+)  # fmt: skip
+_MONTHS_EN_SHORT: Final = (
+    "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec",
+)  # fmt: skip
+_FR_MONTH: Final = word_alternation(_MONTHS_FR)
+_EN_MONTH: Final = (
+    rf"(?<![\w'’-])(?:{'|'.join(_MONTHS_EN)}|{'|'.join(m.upper() for m in _MONTHS_EN)})(?![\w'’-])"
+)
+_EN_MONTH_SHORT: Final = (
+    rf"(?<![\w'’-])(?:{'|'.join(_MONTHS_EN_SHORT)}|{'|'.join(m.upper() for m in _MONTHS_EN_SHORT)})"
+    r"\.?(?![\w'’-])"
+)
+# "May" only where it cannot be the verb: "in May", "May 2023", "14 May", "mid-May".
+_MAY: Final = (
+    r"(?:\b(?i:in|of|early|late|mid|end|since|until|by|from|last|next|this)[ \t-])"
+    r"(?P<value>May|MAY)(?![\w'’-])"
+)
+_ORDINAL: Final = r"(?:st|nd|rd|th|ST|ND|RD|TH)"
+# "the 4th floor", "the 5th metatarsal": an ordinal followed by a noun is not a day.
+_NO_NOUN_AFTER: Final = (
+    r"(?![ \t]+(?!(?:of|at|and|to|in|or|when|for|until|till|but|so|as|then|we|she|he|they"
+    r"|i|pm|am|with|by|on|is|was|will)\b)[a-z])"
+)
+_SEASON_YEAR: Final = (
+    r"(?<![\w-])(?i:printemps|été|ete|automne|hiver|spring|summer|autumn|fall|winter)"
+    rf"{_S}+(?:\d\d\d\d)(?!\d)"
+)
+_NAMED_DAYS: Final = (
+    r"(?<![\w-])(?:Boxing Day|Christmas(?: Day| Eve)?|New Year['’]s(?: Day| Eve)"
+    r"|Easter(?: Sunday| Monday)?|Good Friday|Thanksgiving(?: Day)?)(?![\w-])"
+)
+
+
+_NEXT_IN_LIST: Final = re.compile(
+    rf"[ \t]*(?:,|;|&|et|and|au|to|-|–|/)[ \t]*(?P<value>{_DAY_MONTH}|{_DAY}(?=[ \t]*(?:,|et|and|au|to)[ \t]*{_DAY}[/.]))"
+)
+
+
+def _pattern(name: str, body: str, score: float) -> ValuePattern:
+    return ValuePattern(name, re.compile(body), score)
+
+
+class ShortDateRecognizer(RegexRecognizer):
+    ENTITY: ClassVar[str] = "DATE"
+    PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
+        _pattern(
+            "day, abbreviated month and two-digit year",
+            rf"(?<![\w/.,-])(?P<value>{_DAY}[- ](?:{'|'.join(_MONTHS_EN_SHORT)}|{'|'.join(m.upper() for m in _MONTHS_EN_SHORT)})[- ]\d\d)(?![\w/.-]\d|\d)",
+            DAY_MONTH_SCORE,
+        ),
+        _pattern(
+            "day and abbreviated english month",
+            rf"(?<![\w/.,-])(?P<value>{_DAY}{_ORDINAL}?(?:[ \t]+of)?[ \t]+(?:{_EN_MONTH_SHORT}|{_EN_MONTH}))",
+            DAY_MONTH_SCORE,
+        ),
+        _pattern(
+            "abbreviated english month and day",
+            rf"(?P<value>{_EN_MONTH_SHORT}{_S}*{_DAY}{_ORDINAL}?)(?![\w/.,:]\d|\w)",
+            DAY_MONTH_SCORE,
+        ),
+        _pattern(
+            "day, month and two-digit year with dashes or dots",
+            rf"(?<![\w/.,-])(?P<value>{_DAY}(?P<sep>[-.]){_MONTH_NUM}(?P=sep)\d\d)(?![\w/.,-]\d|\d)",
+            DAY_MONTH_SCORE,
+        ),
+        _pattern(
+            "numeric month and year",
+            rf"(?<![\w/.,-])(?P<value>{_MONTH_NUM}[/.-]{_YEAR4})(?![\w/.-]\d|\d)",
+            MONTH_YEAR_SCORE,
+        ),
+        _pattern(
+            "birth year",
+            r"(?i:\b(?:n[ée]e?(?:\(e\))?|born(?:[ \t]+in)?|year[ \t]+of[ \t]+birth|ann[ée]e"
+            r"[ \t]+de[ \t]+naissance|dob)[ \t:]*(?:en[ \t]+)?)"
+            rf"(?P<value>{_YEAR4})(?!\d)",
+            BIRTH_YEAR_SCORE,
+        ),
+        _pattern(
+            "day and month after a date word or a weekday",
+            rf"(?:{_CONTEXT_WORD}|{_WEEKDAY}){_S}*(?:the{_S}+)?(?P<value>{_DAY_MONTH})",
+            DAY_MONTH_SCORE,
+        ),
+        _pattern(
+            "day and month opening a line or in a table cell",
+            rf"(?:(?m:^)[ \t>*•·–-]*|\|[ \t]*|\([ \t]*)(?P<value>{_DAY_MONTH})"
+            rf"(?=[ \t]*(?:$|\||\)|[–—:-]|\d{{1,2}}[h:]|{_S}(?:à|at|au|to|-)\b))",
+            DAY_MONTH_SCORE,
+        ),
+        _pattern(
+            "day and month before a time",
+            rf"(?<![\w/.,-])(?P<value>{_DAY_MONTH})(?=[ \t]+(?:\d{{1,2}}[:h.]\d\d|\d{{4}}(?![/\d])|\d{{1,2}}[ \t]?(?:AM|PM|am|pm|h\b)))",
+            DAY_MONTH_SCORE,
+        ),
+        _pattern(
+            "zero-padded day and month",
+            rf"(?<![\w/.,-])(?P<value>{_PADDED_DAY_MONTH})",
+            DAY_MONTH_SCORE,
+        ),
+        _pattern(
+            "us month and day after a date word",
+            rf"(?:{_WEEKDAY}|\b(?:on|On|ON|dated|from|until|since|by)){_S}+(?P<value>{_US_MONTH_DAY})",
+            DAY_MONTH_SCORE,
+        ),
+        _pattern(
+            "day alone after a date word",
+            rf"(?:{_FR_CONTEXT_WORD}|{_WEEKDAY}){_S}+(?P<value>{_DAY}(?:er)?)(?![\w/.,:-]\d|[\w/]|-\w)",
+            DAY_ALONE_SCORE,
+        ),
+        _pattern(
+            "ordinal day after a date word",
+            rf"(?:{_CONTEXT_WORD}|{_WEEKDAY}){_S}+(?:the{_S}+)?(?P<value>{_DAY}{_ORDINAL})(?!\w){_NO_NOUN_AFTER}",
+            DAY_ALONE_SCORE,
+        ),
+        _pattern(
+            "ordinal day after 'the'",
+            rf"\b(?i:the){_S}+(?P<value>{_DAY}{_ORDINAL})(?![\w]){_NO_NOUN_AFTER}",
+            DAY_ALONE_SCORE,
+        ),
+        _pattern(
+            "day range",
+            rf"(?:{_CONTEXT_WORD}){_S}+(?P<value>{_DAY})(?={_S}*(?:au|à|-|–|to|and|et){_S}*{_DAY}(?:[/.]{_MONTH_NUM}|{_S}+[^\W\d_]))",
+            DAY_ALONE_SCORE,
+        ),
+        _pattern("french month", rf"(?P<value>{_FR_MONTH}(?:{_S}+{_YEAR4})?)", MONTH_ALONE_SCORE),
+        _pattern(
+            "french abbreviated month",
+            rf"(?<![\w-])(?P<value>(?i:{'|'.join(_MONTHS_FR_SHORT)})(?:{_S}*{_YEAR4})?)",
+            MONTH_ALONE_SCORE,
+        ),
+        _pattern(
+            "english month", rf"(?P<value>{_EN_MONTH}(?:,?{_S}+{_YEAR4})?)", MONTH_ALONE_SCORE
+        ),
+        _pattern("may, after a preposition", _MAY, MONTH_ALONE_SCORE),
+        _pattern(
+            "may, before a number", r"(?<![\w'’-])(?P<value>May|MAY)(?=[ \t]+\d)", MONTH_ALONE_SCORE
+        ),
+        _pattern("season and year", rf"(?P<value>{_SEASON_YEAR})", MONTH_YEAR_SCORE),
+        _pattern("named day of the year", rf"(?P<value>{_NAMED_DAYS})", DAY_ALONE_SCORE),
+    )
+
+    def analyze(self, text, entities, nlp_artifacts=None):  # type: ignore[no-untyped-def]
+        results = [
+            result
+            for result in super().analyze(text, entities, nlp_artifacts)
+            if not self._is_measure(text, result.start, result.end)
+        ]
+        return results + self._listed_after(text, results)
+
+    def _listed_after(self, text: str, found: list) -> list:  # type: ignore[type-arg]
+        """Dates listed after a date: "visites le 12/8, 20/8, 2/9 et ce jour"."""
+        extra = []
+        ends = sorted(result.end for result in found)
+        taken = {(result.start, result.end) for result in found}
+        while ends:
+            match = _NEXT_IN_LIST.match(text, ends.pop(0))
+            if match is None or (match.start("value"), match.end("value")) in taken:
+                continue
+            start, end = match.span("value")
+            taken.add((start, end))
+            extra.append(self.result(start, end, DAY_MONTH_SCORE))
+            ends.append(end)
+        return extra
+
+    @staticmethod
+    def _is_measure(text: str, start: int, end: int) -> bool:
+        value = text[start:end]
+        if value.isalpha():
+            return False
+        if _MEASURE_BEFORE.search(text, max(0, start - 25), start):
+            return True
+        # A day alone followed by a unit is a quantity ("le 12 mg", "du 3 au 5 jours").
+        return value.isdigit() and _UNIT_AFTER.match(text, end) is not None
