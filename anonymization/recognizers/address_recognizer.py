@@ -87,6 +87,16 @@ _COMPLEMENT_BEFORE: Final = re.compile(rf"(?<![\w'’-])(?:{_COMPLEMENT}[ \t]*,?
 COMPLEMENT_WINDOW: Final = 60
 
 
+# "Glossop Road", "Mostyn Street", "Main St", "Gunbarrel Rd", "Lower Greenville Ave": a
+# capitalised name and a street type, without a number ("Dr" is a title, never a type).
+_EN_NAMED_STREET: Final = (
+    r"(?<![\w'’-])(?P<value>(?:[A-Z][a-z'’-]+[ \t]+){1,3}(?:Road|Street|Lane|Avenue|Close"
+    r"|Crescent|Terrace|Gardens|Grove|Place|Way|Drive|Boulevard|Court|Row|Walk|Mews|Parade"
+    r"|Rd|St|Ave|Blvd|Ln|Pl|Ct|Hwy|Highway|Pike|Parkway|Pkwy)\.?(?:[ \t]+(?:East|West|North|South))?)"
+    r"(?![\w'’-])"
+)
+
+
 class AddressRecognizer(RegexRecognizer):
     ENTITY: ClassVar[str] = "ADDRESS"
     PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
@@ -95,6 +105,7 @@ class AddressRecognizer(RegexRecognizer):
         ValuePattern("french numbered street", re.compile(_FR_NUMBERED), NUMBERED_SCORE),
         ValuePattern("french street without number", re.compile(_FR_UNNUMBERED), UNNUMBERED_SCORE),
         ValuePattern("post office box", re.compile(_POST_BOX), POST_BOX_SCORE),
+        ValuePattern("english named street", re.compile(_EN_NAMED_STREET), UNNUMBERED_SCORE),
     )
     CONTEXT: ClassVar[tuple[str, ...]] = ("adresse", "domicilié", "demeurant", "address")
 

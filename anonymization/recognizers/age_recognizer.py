@@ -21,7 +21,7 @@ _EN_UNIT: Final = (
     r"|yo|y/o|y\.o\.|years?|yrs?|ya)\b|(?i:[MF])\b)"
 )
 _AGE_LABEL: Final = r"(?i:\b(?:âg[ée]e?|age|âge|aged)[ \t\u00a0]*(?:de|of)?[ \t\u00a0:]*)"
-_FR_TENS: Final = r"quatre-vingt(?:s|-dix(?:-(?:sept|huit|neuf))?|-onze|-douze|-treize|-quatorze|-quinze|-seize|-et-onze)"
+_FR_TENS: Final = r"quatre-vingt(?:-dix(?:-(?:sept|huit|neuf))?|-onze|-douze|-treize|-quatorze|-quinze|-seize|-et-onze)"
 _FR_WORDS: Final = (
     rf"(?i:{_FR_TENS}|cent(?:[ -](?:un|deux|trois|quatre|cinq|six|sept|huit|neuf|dix))?)"
 )
@@ -29,6 +29,35 @@ _EN_WORDS: Final = (
     r"(?i:ninety(?:[ -](?:one|two|three|four|five|six|seven|eight|nine))?"
     r"|(?:a|one)[ -]hundred(?:[ -](?:and[ -])?(?:one|two|three|four|five|six|seven|eight|nine|ten))?)"
 )
+
+
+_AGE_HEADER: Final = re.compile(r"(?i:^(?:âge|age|ans|years|yrs)$)")
+_GREAT_AGE_CELL: Final = re.compile(r"[ \t]*(?:9\d|1[01]\d)[ \t]*(?:ans?|a|y|yo)?[ \t]*")
+
+
+def _table_ages(text: str) -> list[tuple[int, int]]:
+    """Ages of 90 and over in the "Âge" column of a table written with pipes."""
+    found: list[tuple[int, int]] = []
+    column: int | None = None
+    position = 0
+    for line in text.split("\n"):
+        cells = line.split("|")
+        if len(cells) > 2:
+            labels = [cell.strip() for cell in cells]
+            header = [i for i, label in enumerate(labels) if _AGE_HEADER.match(label)]
+            if header:
+                column = header[0]
+            elif column is not None and column < len(cells):
+                cell_start = position + sum(len(c) + 1 for c in cells[:column])
+                cell = cells[column]
+                if _GREAT_AGE_CELL.fullmatch(cell):
+                    digits = re.search(r"\d+", cell)
+                    if digits is not None:
+                        found.append((cell_start + digits.start(), cell_start + digits.end()))
+        else:
+            column = None
+        position += len(line) + 1
+    return found
 
 
 class AgeRecognizer(RegexRecognizer):
@@ -54,3 +83,9 @@ class AgeRecognizer(RegexRecognizer):
             AGE_SCORE,
         ),
     )
+
+    def analyze(self, text, entities, nlp_artifacts=None):  # type: ignore[no-untyped-def]
+        results = super().analyze(text, entities, nlp_artifacts)
+        if "|" in text:
+            results += [self.result(start, end, AGE_SCORE) for start, end in _table_ages(text)]
+        return results

@@ -48,7 +48,8 @@ _FR_ACRONYM_HEADS: Final = (
 )  # fmt: skip
 _FR_HEAD: Final = "(?:(?i:" + "|".join(_FR_HEADS) + ")|(?:" + "|".join(_FR_ACRONYM_HEADS) + "))"
 # A name: capitalised (or all-capitals) words, with particles, hyphens and apostrophes.
-_NAME_WORD: Final = rf"(?:[dlDL]['’])?[{_UP}][{_UP}{_LO}'’.-]+"
+# No full stop inside: "CHU de Rennes. Retour" ends at "Rennes".
+_NAME_WORD: Final = rf"(?:[dlDL]['’])?[{_UP}][{_UP}{_LO}'’-]*[{_UP}{_LO}]"
 _NEXT_WORD: Final = _NAME_WORD
 _PARTICLE: Final = r"(?:de|du|des|de[ \t]+la|de[ \t]+l['’]|d['’]|la|le|les|l['’]|et|sur|en|lès|les|à|au|aux|DE|DU|DES|LA|LE|LES|D['’]|L['’]|ET|SUR|EN)"
 _FR_NAME: Final = (
@@ -69,12 +70,22 @@ _EN_HEADS: Final = (
     r"|Care[ \t]+Home|Nursing[ \t]+Home|Hospice|Surgery|Medical[ \t]+Practice|Practice"
     r"|Pharmacy|Health[ \t]+System|Healthcare|Cancer[ \t]+Cent(?:er|re)|Rehabilitation"
     r"[ \t]+Cent(?:er|re)|Walk-in[ \t]+Cent(?:er|re)|NHS[ \t]+(?:Foundation[ \t]+)?Trust"
-    r"|Health[ \t]+Board|Laborator(?:y|ies)|Imaging[ \t]+Cent(?:er|re))"
+    r"|Health[ \t]+Board|Laborator(?:y|ies)|Imaging[ \t]+Cent(?:er|re)|Family[ \t]+Medicine"
+    r"|Internal[ \t]+Medicine|Pediatrics|Paediatrics|Orthopedics|Orthopaedics|Rheumatology"
+    r"|Cardiology[ \t]+(?:Associates|Group)|Senior[ \t]+Living|Medical[ \t]+Group|Pathology"
+    r"|Diagnostics|Residential[ \t]+Home|Urgent[ \t]+Care|Surgical[ \t]+Cent(?:er|re)"
+    r"|Medical[ \t]+Cent(?:er|re)|Health[ \t]+Partners|Primary[ \t]+Care|Group[ \t]+Practice)"
 )
 _EN_NAME_WORD: Final = r"(?:St\.?|Saint|Mount|Mt\.?|[A-Z][A-Za-z'’.-]*[a-z'’])"
 _EN_ESTABLISHMENT: Final = (
     rf"(?<![\w'’-])(?P<value>{_EN_NAME_WORD}(?:[ \t]+(?:and|&|of|the|upon|on)?[ \t]*{_EN_NAME_WORD}){{0,4}}"
     rf"[ \t]+{_EN_HEADS})(?![\w-])"
+)
+# Welsh "Ysbyty" (hospital) leads its name; "Northern General", "Cheltenham General".
+_EN_LED: Final = (
+    r"(?<![\w'’-])(?P<value>Ysbyty(?:[ \t]+[A-Z][\w'’-]+){1,3}"
+    r"|(?!(?:Surgeon|Attorney|Secretary|Consultant|Department|Medicine|Surgery)\b)[A-Z][a-z]+"
+    r"[ \t]+General(?=[ \t]*(?:[,.;:)\n(]|$|[ \t]+(?:Hospital|Infirmary|on|in|at|for|and|ED|A&E)\b)))"
 )
 _EN_OF: Final = (
     rf"(?<![\w'’-])(?P<value>(?:Royal[ \t]+|University[ \t]+|General[ \t]+)*(?:Hospital|Infirmary"
@@ -83,7 +94,7 @@ _EN_OF: Final = (
 
 # Short names and acronyms of establishments everyone names without a head word.
 KNOWN_ESTABLISHMENTS: Final = (
-    "HEGP", "Pitié-Salpêtrière", "Pitié Salpêtrière", "Necker", "Bichat", "Lariboisière",
+    "HEGP", "Pitié-Salpêtrière", "Pitié Salpêtrière", "la Pitié", "Necker", "Bichat", "Lariboisière",
     "Cochin", "Avicenne", "Beaujon", "Bicêtre", "Kremlin-Bicêtre", "Hôtel-Dieu", "Rothschild",
     "Quinze-Vingts", "Gustave Roussy", "Gustave-Roussy", "Institut Curie", "Paoli-Calmettes",
     "Léon Bérard", "Léon-Bérard", "Oscar Lambret", "Bergonié", "la Timone", "Pellegrin",
@@ -128,8 +139,9 @@ class EstablishmentRecognizer(RegexRecognizer):
     ENTITY: ClassVar[str] = "HOSPITAL"
     PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
         ValuePattern("french head and name", re.compile(_FR_ESTABLISHMENT), ESTABLISHMENT_SCORE),
-        ValuePattern("english name and head", re.compile(_EN_ESTABLISHMENT), ESTABLISHMENT_SCORE),
         ValuePattern("english head of a place", re.compile(_EN_OF), ESTABLISHMENT_SCORE),
+        ValuePattern("english name and head", re.compile(_EN_ESTABLISHMENT), ESTABLISHMENT_SCORE),
+        ValuePattern("english name led by its head", re.compile(_EN_LED), ESTABLISHMENT_SCORE),
         ValuePattern("known establishment", re.compile(_KNOWN), KNOWN_SCORE),
         ValuePattern("known establishment, capitals", re.compile(_KNOWN_UPPER), KNOWN_SCORE),
     )

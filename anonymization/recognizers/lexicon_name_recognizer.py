@@ -46,9 +46,16 @@ _NOT_A_NAME: Final = frozenset(
 _SKIP: Final = frozenset(NAME_STOPWORDS | ACRONYMS | ROMAN_NUMERALS)
 # A chart's key of staff initials: "JT = Joanna Trewin", "AK: Anil K." — then every "JT".
 _STAFF_KEY: Final = re.compile(
-    r"(?<![\w'’-])(?P<initials>[A-Z]{2,3})[ \t]*[=:][ \t]*[A-Z][a-zà-ÿ]+(?:[ \t]+[A-Z][\w'’-]+)"
+    r"(?<![\w'’-])(?P<initials>[A-Z]{2,3})[ \t]*[=:][ \t]*[A-Z][a-zà-ÿ]+(?:[ \t]+[A-Z](?:[\w'’-]+|\.))"
 )
 STAFF_INITIALS_SCORE: Final = 0.6
+# Words before a given name written in lower case ("sa fille murielle", "merci fanny").
+_LOWER_NAME_CONTEXT: Final = re.compile(
+    r"(?i:\b(?:fille|fils|femme|mari|épouse|époux|sœur|soeur|frère|frere|mère|mere|père|pere"
+    r"|petite-fille|petit-fils|neveu|nièce|niece|c['’]est|merci|bcp|salut|bonjour|coucou|avec"
+    r"|interne|ide|as|daughter|son|wife|husband|sister|brother|thanks|thx|hi|hey|dear|with)"
+    r"[ \t]*[:,]?[ \t]*)$"
+)
 
 
 @cache
@@ -68,7 +75,14 @@ def _any_names(language: str) -> frozenset[str]:
 
 class LexiconNameRecognizer(RegexRecognizer):
     ENTITY: ClassVar[str] = "PERSON"
-    PATTERNS: ClassVar[tuple[ValuePattern, ...]] = ()
+    PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
+        # A signature made of initials alone on its line: "V. Q.", "G.", "J.-M. R."
+        ValuePattern(
+            "initials alone on a line",
+            re.compile(r"(?m)^[ \t]*(?P<value>[A-ZÀ-Þ]\.(?:-?[A-ZÀ-Þ]\.)?(?:[ \t]?[A-ZÀ-Þ]\.){0,2})[ \t]*$"),
+            LONE_FIRST_NAME_SCORE,
+        ),
+    )
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
@@ -77,13 +91,17 @@ class LexiconNameRecognizer(RegexRecognizer):
             return []
         language = self.supported_language
         first_names, surnames = _first_names(language), _surnames(language)
-        results: list[RecognizerResult] = []
+        results: list[RecognizerResult] = super().analyze(text, entities, nlp_artifacts)
         for match in _WORD.finditer(text):
             word = match.group()
             lowered = word.lower()
             if not word[:1].isupper():
+                if lowered in first_names and _LOWER_NAME_CONTEXT.search(
+                    text, max(0, match.start() - 20), match.start()
+                ):
+                    results.append(self.result(*match.span(), LONE_FIRST_NAME_SCORE))
                 continue
-            if all(part in first_names for part in lowered.split("-")):
+            if lowered in first_names or all(p in first_names for p in lowered.split("-")):
                 results.append(self.result(*match.span(), LONE_FIRST_NAME_SCORE))
             elif word.isupper() and len(word) >= MIN_UPPER_SURNAME and lowered in surnames:
                 results.append(self.result(*match.span(), UPPER_SURNAME_SCORE))

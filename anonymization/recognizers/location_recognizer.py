@@ -83,6 +83,10 @@ FIRST_DEPARTEMENT: Final = 1
 LAST_DEPARTEMENT: Final = 98
 
 
+# A US town then a ZIP without the state: "Denver 80220", "Kuna, ID 83634".
+_US_TOWN_ZIP: Final = rf"(?P<value>{_EN_TOWN},?[ \t]+\d{{5}}(?:-\d{{4}})?)(?![\d-])"
+
+
 class LocationRecognizer(RegexRecognizer):
     ENTITY: ClassVar[str] = "LOCATION"
     PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
@@ -98,6 +102,7 @@ class LocationRecognizer(RegexRecognizer):
             "us town, state and zip", re.compile(_US_TOWN_STATE_ZIP), TOWN_AND_POSTCODE_SCORE
         ),
         ValuePattern("us zip code", re.compile(_US_ZIP), US_ZIP_SCORE),
+        ValuePattern("us town and zip", re.compile(_US_TOWN_ZIP), US_ZIP_SCORE),
         ValuePattern(
             "city after birth or home", re.compile(_CITY_AFTER_CONTEXT), CONTEXT_CITY_SCORE
         ),

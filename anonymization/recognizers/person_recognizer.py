@@ -16,12 +16,14 @@ uppercase acronyms (HTA, IRM, ECG…) are never surnames.
 from __future__ import annotations
 
 import re
+from functools import cache
 from itertools import pairwise
 from typing import ClassVar, Final
 
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from anonymization.lexicons import unambiguous_names
 from anonymization.recognizers.base import (
     VALUE_GROUP,
     RegexRecognizer,
@@ -114,6 +116,9 @@ _INITIAL_NAME: Final = re.compile(
 # "MARTIN, Claire", "Chen, Harry": a surname, a comma, a given name (registers, lists).
 _SURNAME_COMMA_GIVEN: Final = re.compile(
     rf"(?<![\w'’-])(?P<surname>(?:{_WORD}{_SPACE}){{0,2}}{_WORD}),{_SPACE}(?P<given>{_WORD})"
+    # Middle names, initials and suffixes go with it: "SMITH, JOHN A", "Boudreaux, Claude J Jr".
+    rf"(?P<rest>(?:[ \t]+{_WORD}(?=[ \t]+[A-Z]\.?(?![\w'’-])))?(?:[ \t]+[A-Z]\.?(?![\w'’-])){{0,2}}"
+    r"(?:[ \t]+(?:JR|SR|Jr\.?|Sr\.?|II|III|IV)(?![\w'’-]))?)"
     r"(?![\w'’-])"
 )
 # What may come just before an untitled initial: nothing on the line, punctuation, or a
@@ -136,7 +141,15 @@ def _is_acronym(word: str) -> bool:
 
 
 def _is_first_name(word: str) -> bool:
-    return all(part in FIRST_NAMES for part in word.lower().split("-"))
+    lowered = word.lower()
+    if lowered in _lexicon_first_names():
+        return True
+    return all(part in FIRST_NAMES for part in lowered.split("-"))
+
+
+@cache
+def _lexicon_first_names() -> frozenset[str]:
+    return unambiguous_names("first_names", "fr") | unambiguous_names("first_names", "en")
 
 
 def _is_upper_surname(word: str) -> bool:
@@ -279,8 +292,11 @@ class PersonRecognizer(RegexRecognizer):
 
 
 def _is_surname_comma_given(surname: str, given: str) -> bool:
-    if _is_stopword(given) or _is_edge_noise(surname.split()[0]) or given.isupper():
+    if _is_stopword(given) or _is_edge_noise(surname.split()[0]):
         return False
+    if given.isupper():
+        # "SMITH, JOHN": both in capitals, the second must be a known given name.
+        return surname.isupper() and _is_first_name(given)
     if _is_upper_surname(surname.replace(" ", "")):
         return True
     return _is_first_name(given) and not surname.isupper()

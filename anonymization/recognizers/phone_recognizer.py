@@ -51,13 +51,13 @@ _UK_NATIONAL: Final = (
 # An internal extension or pager after its label: "bip 4417", "poste 52 318", "DECT 4455",
 # "ext. 2231", "pager #3471".
 _EXTENSION: Final = (
-    r"\b(?i:bip|poste|postes|dect|ext\.?|extension|x|pager|pager[ \t]*#|ligne[ \t]+directe)"
+    r"\b(?i:bip|poste|postes|dect|ext\.?|extension|pager|pager[ \t]*#|ligne[ \t]+directe)"
     r"[ \t]*[:#.n°]*[ \t]*(?P<value>\d(?:[ \u00a0]?\d){2,6})(?![\d])"
 )
 EXTENSION_SCORE: Final = 0.6
 # An extension glued to the number before it: "023 9228 6000 ext 4417".
 _EXTENSION_AFTER_NUMBER: Final = (
-    r"(?<=\d)[ \t]*(?P<value>(?i:ext\.?|extension|x|poste|p\.)[ \t]*\d{2,6})(?!\d)"
+    r"(?<=\d)[ \t]*(?P<value>(?i:ext\.?|extension|poste)[ \t]*\d{2,6})(?!\d)"
 )
 # "914 555 0181": a North American number with spaces.
 _SPACED_NORTH_AMERICAN: Final = r"(?<![\w+.-])(?P<value>(?:\+?1[ .-]?)?[2-9]\d{2}[ \u00a0][2-9]\d{2}[ \u00a0]\d{4})(?![\w.-]?\d)"

@@ -12,6 +12,7 @@ Postcodes alone: "(75014)", "Code postal : 56000", "CP 29200", "apt 312, 33310".
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import cache
 from typing import ClassVar, Final
 
@@ -35,15 +36,30 @@ LAST_DEPARTEMENT: Final = 98
 _WORD: Final = re.compile(r"[^\W\d_][\w]*")
 # Between the words of a name: a space, a hyphen, an apostrophe.
 _JOINER: Final = re.compile(r"[ \u00a0]|-|['’]|[ ]-[ ]")
+_SENTENCE_START: Final = re.compile(r"(?:^|[.!?\n:]|^[ \t]*)[ \t]*$")
 _PLACE_PREPOSITION: Final = re.compile(
     r"(?i:\b(?:à|a|de|d['’]|sur|vers|depuis|from|in|at|to|near|né\(?e?\)?[ \t]+à|habite|vit[ \t]+à"
     r"|domicili[ée]e?[ \t]+à|commune[ \t]+de|quartier[ \t]+de)[ \t]*)$"
 )
 
 
+def fold(text: str) -> str:
+    """Lower case without accents: "NERAC" finds "Nérac", "Saint-Etienne" "Saint-Étienne"."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
 @cache
 def _names(language: str) -> frozenset[str]:
-    return lexicon("places", language).unambiguous
+    return frozenset(fold(name) for name in lexicon("places", language).unambiguous)
+
+
+@cache
+def _ambiguous_names(language: str) -> frozenset[str]:
+    """Places spelled like frequent words ("Tours", "Orange"): taken only capitalised
+    inside a sentence, never as a sentence's first word."""
+    places = lexicon("places", language)
+    return frozenset(fold(name) for name in places.lower - places.unambiguous)
 
 
 def _is_capitalised(word: str) -> bool:
@@ -83,10 +99,11 @@ class PlaceNameRecognizer(RegexRecognizer):
     ) -> list[RecognizerResult]:
         results = super().analyze(text, entities, nlp_artifacts)
         names = _names(self.supported_language)
+        ambiguous = _ambiguous_names(self.supported_language)
         words = list(_WORD.finditer(text))
         index = 0
         while index < len(words):
-            found = self._longest_name(text, words, index, names)
+            found = self._longest_name(text, words, index, names, ambiguous)
             if found is None:
                 index += 1
                 continue
@@ -97,7 +114,12 @@ class PlaceNameRecognizer(RegexRecognizer):
         return results
 
     def _longest_name(
-        self, text: str, words: list[re.Match[str]], index: int, names: frozenset[str]
+        self,
+        text: str,
+        words: list[re.Match[str]],
+        index: int,
+        names: frozenset[str],
+        ambiguous: frozenset[str],
     ) -> tuple[int, float] | None:
         first = words[index]
         start = first.start()
@@ -109,7 +131,12 @@ class PlaceNameRecognizer(RegexRecognizer):
             ):
                 continue
             candidate = text[start : words[last].end()]
-            if candidate.lower() not in names:
+            folded = fold(candidate)
+            if folded in ambiguous and _is_capitalised(candidate) and not candidate.isupper():
+                if not _SENTENCE_START.search(text, max(0, start - 3), start):
+                    return last, PLACE_NAME_SCORE
+                continue
+            if folded not in names:
                 continue
             short = last == index and len(candidate) < MIN_BARE_NAME_LENGTH
             if _is_capitalised(candidate) and not short:

@@ -21,6 +21,9 @@ LABELLED_SCORE: Final = 0.8
 SHAPE_SCORE: Final = 0.6
 LONG_NUMBER_SCORE: Final = 0.55
 MIN_SHAPE_DIGITS: Final = 5
+MIN_LABELLED_DIGITS: Final = 2
+# "COVID-19", "PHQ-9", "HER2": a word and a small number are a code, not an id.
+_MEDICAL_CODE: Final = re.compile(r"[A-Za-z]{3,}[- ]?\d{1,2}")
 
 # Labels in any case, and short ones ("AM", "ID", "CR") only as written.
 _LABELS: Final = (
@@ -42,7 +45,8 @@ _SHORT_LABELS: Final = (
 _LABEL: Final = f"(?:{word_alternation(_LABELS)}|(?<![\\w])(?:{'|'.join(re.escape(x) for x in _SHORT_LABELS)})(?![\\w]))"
 # A value: chunks of letters and digits joined by -, /, ., _ or single spaces, with at
 # least one digit, three characters at least.
-_CHUNK: Final = r"[A-Za-z0-9]+"
+# A chunk starts with a capital or a digit, or holds a digit: "dossier", "de" never start one.
+_CHUNK: Final = r"(?:[A-Z0-9][A-Za-z0-9]*|[a-z]+[0-9][A-Za-z0-9]*)"
 _VALUE: Final = rf"(?=[A-Za-z0-9./_ -]*\d){_CHUNK}(?:(?:[-/._]|[ ](?=\d)){_CHUNK}){{0,6}}"
 _LABEL_GAP: Final = r"[ \t\u00a0]*(?:[:#=]|n°|no\.?|nº)?[ \t\u00a0]*(?:[:#=])?[ \t\u00a0]*"
 _LABELLED: Final = rf"{_LABEL}\.?{_LABEL_GAP}(?P<value>{_VALUE})(?![\w-])"
@@ -69,8 +73,14 @@ class RecordNumberRecognizer(RegexRecognizer):
     def _score(self, text: str, value: str, start: int, pattern: ValuePattern) -> float | None:
         digits = _digits(value)
         if pattern.name == "after a label":
-            # A dose or a count after "n°"/"lot" is still a number; a short one is not an id.
-            return pattern.score if digits >= 2 and len(value.replace(" ", "")) >= 3 else None
+            # A short number after a label is a count or a code ("COVID-19"), not an id.
+            if digits < MIN_LABELLED_DIGITS or len(value.replace(" ", "")) < 3:
+                return None
+            if _is_date_or_range(value):
+                return None
+            if _MEDICAL_CODE.fullmatch(value):
+                return None
+            return pattern.score
         if pattern.name == "hyphenated code":
             if digits < MIN_SHAPE_DIGITS or _is_date_or_range(value):
                 return None
@@ -78,7 +88,7 @@ class RecordNumberRecognizer(RegexRecognizer):
 
 
 _DATE_OR_RANGE: Final = re.compile(
-    r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|(?:19|20)\d\d[-/](?:19|20)?\d\d|\d{1,3}[-/]\d{1,3}"
+    r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|(?:19|20)\d\d[-/](?:19|20)?\d\d|\d{1,3}[-/][1-9]\d{0,2}"
 )
 
 

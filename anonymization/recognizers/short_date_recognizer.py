@@ -63,6 +63,7 @@ _EN_DATE_WORDS: Final = (
     "next", "prévu", "prévue", "fait", "faite", "vu", "vue", "revu", "revue", "entrée",
     "sortie", "admis", "admise", "opéré", "opérée", "posé", "posée", "réalisé", "réalisée",
     "programmé", "programmée", "contrôle", "consultation", "hospitalisé", "hospitalisée",
+    "tomorrow", "today", "yesterday", "demain", "hier", "aujourd'hui", "tonight", "ce",
 )  # fmt: skip
 _WEEKDAY: Final = (
     "(?:"
@@ -79,11 +80,12 @@ _MEASURE_BEFORE: Final = re.compile(
     r"|fc|force|testing|mrc|cotation|grade|stade|stage|ratio|sat|spo2|posologie|dose"
     r"|x|fois|cp|gélules?|comprimés?|plateau|vih|hiv)\b))[ \t:=(]*$"
 )
+# Units in lower case only: "le 17   Heure : 05h50" is a date before a label.
 _UNIT_AFTER: Final = re.compile(
-    r"(?i:[ \t\u00a0]*(?:%|mg|µg|mcg|g\b|kg|ml|l\b|cm|mm|ans?\b|mois|jours?|j\b|semaines?"
-    r"|sem\b|h\b|heures?|min|fois|cp|comprimés?|gouttes|ui|mmol|µmol|mmhg|bpm|°|x\b|years?"
+    r"[ \t\u00a0]*(?:%|mg|µg|mcg|g\b|kg|ml|mL|l\b|L\b|cm|mm|ans?\b|mois|jours?|j\b|semaines?"
+    r"|sem\b|h\b|heures?|min|fois|cp|comprimés?|gouttes|UI|ui|mmol|µmol|mmHg|bpm|°|x\b|years?"
     r"|months?|weeks?|days?|hours?|hrs?|units?|doses?|times|mètres?|m\b|km|pas\b|points?"
-    r"|cycles?|cures?|séances?|lits?|patients?|ème|e\b|eme|er\b|ère|/))"
+    r"|cycles?|cures?|séances?|lits?|patients?|ème|e\b|eme|er\b|ère|/[a-zµ%])"
 )
 _MONTHS_FR: Final = (
     "janvier", "février", "fevrier", "mars", "avril", "mai", "juin", "juillet", "août",
@@ -134,6 +136,19 @@ _NEXT_IN_LIST: Final = re.compile(
 )
 
 
+# "du 3 au 5 jours" (not "RDV du 19 à 14h": "à" then a number is a time).
+_RANGE_THEN_UNIT: Final = re.compile(r"[ \t]*(?:au|-|–|to)[ \t]*\d{1,3}")
+_FRACTION: Final = re.compile(r"(\d{1,2})/(\d{1,2})")
+_FRACTION_AFTER: Final = re.compile(
+    r"[ \t]+(?i:du|de|des|d['’]|of|dose|doses|tab|tabs|tablet|cp|comprimés?|gélules?|amp)\b"
+)
+_WEEKDAY_BEFORE: Final = re.compile(rf"{_WEEKDAY}[ \t]+$")
+_NUMERIC_PAIR: Final = re.compile(rf"(?<![\w/.,-])({_DAY}|{_MONTH_NUM})/({_DAY}|{_MONTH_NUM})(?![\w/]|[.,]\d)")
+MIN_DATES_FOR_LIKENESS: Final = 2
+# "6/10", "4/5", "2/3": scores, power grades and fractions, never taken by likeness.
+_SCALE_DENOMINATORS: Final = frozenset({2, 3, 4, 5, 6, 8, 10, 20, 30})
+
+
 def _pattern(name: str, body: str, score: float) -> ValuePattern:
     return ValuePattern(name, re.compile(body), score)
 
@@ -181,12 +196,22 @@ class ShortDateRecognizer(RegexRecognizer):
         _pattern(
             "day and month opening a line or in a table cell",
             rf"(?:(?m:^)[ \t>*•·–-]*|\|[ \t]*|\([ \t]*)(?P<value>{_DAY_MONTH})"
-            rf"(?=[ \t]*(?:$|\||\)|[–—:-]|\d{{1,2}}[h:]|{_S}(?:à|at|au|to|-)\b))",
+            rf"(?=[ \t]*(?:$|\||\)|[–—:-]|\d{{1,2}}[h:]|{_S}(?:à|at|au|to|-)\b)|[ \t]+[a-zà-ÿ])",
             DAY_MONTH_SCORE,
         ),
         _pattern(
             "day and month before a time",
             rf"(?<![\w/.,-])(?P<value>{_DAY_MONTH})(?=[ \t]+(?:\d{{1,2}}[:h.]\d\d|\d{{4}}(?![/\d])|\d{{1,2}}[ \t]?(?:AM|PM|am|pm|h\b)))",
+            DAY_MONTH_SCORE,
+        ),
+        _pattern(
+            "day and month closing a parenthesis or before a colon",
+            rf"(?:,[ \t]*|\b[A-Z]{{2,5}}[ \t]+)(?P<value>{_DAY_MONTH})(?=[ \t]*[):])",
+            DAY_MONTH_SCORE,
+        ),
+        _pattern(
+            "day range across a slash before a month",
+            rf"(?<![\w/.,-])(?P<value>{_DAY}/{_DAY}[ \t]+(?:{_EN_MONTH_SHORT}|{_EN_MONTH}|{_FR_MONTH}))",
             DAY_MONTH_SCORE,
         ),
         _pattern(
@@ -230,7 +255,9 @@ class ShortDateRecognizer(RegexRecognizer):
         ),
         _pattern("may, after a preposition", _MAY, MONTH_ALONE_SCORE),
         _pattern(
-            "may, before a number", r"(?<![\w'’-])(?P<value>May|MAY)(?=[ \t]+\d)", MONTH_ALONE_SCORE
+            "may, before a number",
+            rf"(?<![\w'’-])(?P<value>(?:May|MAY)[ \t]+{_DAY}{_ORDINAL}?(?:,?[ \t]+{_YEAR4})?)(?!\d)",
+            MONTH_ALONE_SCORE,
         ),
         _pattern("season and year", rf"(?P<value>{_SEASON_YEAR})", MONTH_YEAR_SCORE),
         _pattern("named day of the year", rf"(?P<value>{_NAMED_DAYS})", DAY_ALONE_SCORE),
@@ -242,7 +269,34 @@ class ShortDateRecognizer(RegexRecognizer):
             for result in super().analyze(text, entities, nlp_artifacts)
             if not self._is_measure(text, result.start, result.end)
         ]
-        return results + self._listed_after(text, results)
+        results += self._listed_after(text, results)
+        results += self._like_the_others(text, results)
+        for result in results:
+            # "Fri 1/26", "lundi 13/01": the weekday goes with its date.
+            weekday = _WEEKDAY_BEFORE.search(text, max(0, result.start - 12), result.start)
+            if weekday is not None:
+                result.start = weekday.start()
+        return results
+
+    def _like_the_others(self, text: str, found: list) -> list:  # type: ignore[type-arg]
+        """In a note that already wrote two numeric dates, another day/month pair is a date
+        too ("Lovenox 4/9", "warfarin 4/2"), unless it reads as a score or a dose."""
+        numeric = [r for r in found if _NUMERIC_PAIR.fullmatch(text[r.start : r.end])]
+        if len(numeric) < MIN_DATES_FOR_LIKENESS:
+            return []
+        taken = [(r.start, r.end) for r in found]
+        extra = []
+        for match in _NUMERIC_PAIR.finditer(text):
+            start, end = match.span()
+            if any(s < end and start < e for s, e in taken):
+                continue
+            first, second = int(match.group(1)), int(match.group(2))
+            if second in _SCALE_DENOMINATORS and first <= second:
+                continue
+            if self._is_measure(text, start, end) or _UNIT_AFTER.match(text, end):
+                continue
+            extra.append(self.result(start, end, DAY_MONTH_SCORE))
+        return extra
 
     def _listed_after(self, text: str, found: list) -> list:  # type: ignore[type-arg]
         """Dates listed after a date: "visites le 12/8, 20/8, 2/9 et ce jour"."""
@@ -264,7 +318,16 @@ class ShortDateRecognizer(RegexRecognizer):
         value = text[start:end]
         if value.isalpha():
             return False
+        fraction = _FRACTION.fullmatch(value)
+        if fraction and int(fraction.group(1)) < int(fraction.group(2)):
+            if _FRACTION_AFTER.match(text, end):
+                return True  # "3/4 du repas", "1/2 tab"
         if _MEASURE_BEFORE.search(text, max(0, start - 25), start):
             return True
         # A day alone followed by a unit is a quantity ("le 12 mg", "du 3 au 5 jours").
-        return value.isdigit() and _UNIT_AFTER.match(text, end) is not None
+        if not value.isdigit():
+            return False
+        if _UNIT_AFTER.match(text, end) is not None:
+            return True
+        quantity_range = _RANGE_THEN_UNIT.match(text, end)
+        return quantity_range is not None and _UNIT_AFTER.match(text, quantity_range.end()) is not None

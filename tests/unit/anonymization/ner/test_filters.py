@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import pytest
+
+from anonymization.ner.filters import model_span_is_plausible
+
+
+def plausible(text: str, span: str, language: str = "fr") -> bool:
+    start = text.index(span)
+    return model_span_is_plausible(text, start, start + len(span), language)
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("à tester demain", "tester"),
+        ("Entrée le 3", "Entrée"),
+        ("RESPIRATION ample", "RESPIRATION"),
+    ],
+)
+def test_when_the_model_tags_an_ordinary_word_then_the_span_is_dropped(
+    text: str, span: str
+) -> None:
+    assert not plausible(text, span)
+
+
+@pytest.mark.parametrize(
+    ("text", "span"), [("le 12/03", "12/03"), ("TA : ---", "---"), ("EVA 6/10", "6/10")]
+)
+def test_when_the_span_holds_no_letter_then_it_is_dropped(text: str, span: str) -> None:
+    assert not plausible(text, span)
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "language"),
+    [
+        ("Mme Lapierre", "Lapierre", "fr"),
+        ("vu avec Kevin", "Kevin", "fr"),
+        ("tester Lapierre", "tester Lapierre", "fr"),  # one name word is enough
+        ("une rose", "rose", "fr"),  # a word a name lexicon knows is kept
+        ("Mr Baker", "Baker", "en"),
+    ],
+)
+def test_when_a_span_holds_a_name_word_then_it_is_kept(text: str, span: str, language: str) -> None:
+    assert plausible(text, span, language)
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("vu par dr tester", "tester"),
+        ("Dr. Tester", "Tester"),
+        ("Dr: tester", "tester"),
+        ("sa fille entrée", "entrée"),
+        ("Mme Respiration", "Respiration"),
+    ],
+)
+def test_when_a_title_or_role_stands_before_a_common_word_then_it_is_kept_as_a_name(
+    text: str, span: str
+) -> None:
+    assert plausible(text, span)

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import pytest
+
+from anonymization.recognizers.age_recognizer import AgeRecognizer
+from anonymization.recognizers.base import RegexRecognizer
+
+
+def found(recognizer: RegexRecognizer, text: str) -> list[str]:
+    """The matched substrings, in text order (what a reviewer reads in a failure)."""
+    results = recognizer.analyze(text, recognizer.supported_entities, None)
+    return [text[r.start : r.end] for r in sorted(results, key=lambda r: r.start)]
+
+
+AGE = AgeRecognizer()
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("âgée de 94 ans", "94"),
+        ("94 ans.", "94"),
+        ("AGE : 95 ANS", "95"),
+        ("Âge : 91", "91"),
+        ("(F, 92 a)", "92"),
+        ("a 97-year-old man", "97"),
+        ("92 yo", "92"),
+        ("91yo", "91"),
+        ("aged 94", "94"),
+        ("94 y/o", "94"),
+        ("quatre-vingt-douze ans", "quatre-vingt-douze"),
+        ("quatre-vingt-dix ans", "quatre-vingt-dix"),
+        ("cent deux ans", "cent deux"),
+        ("ninety-two years", "ninety-two"),
+        ("one hundred years", "one hundred"),
+    ],
+)
+def test_when_an_age_of_ninety_or_more_is_written_then_only_the_number_is_found(
+    text: str, age: str
+) -> None:
+    assert found(AGE, text) == [age]
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("90 ans", ["90"]),
+        ("aged 90", ["90"]),
+        ("ninety years", ["ninety"]),
+        ("119 ans", ["119"]),
+        ("89 ans", []),
+        ("âgée de 89 ans", []),
+        ("89-year-old", []),
+        ("aged 89", []),
+        ("89 yo", []),
+        ("quatre-vingt-neuf ans", []),
+        ("eighty-nine years", []),
+        ("120 ans", []),
+    ],
+)
+def test_ages_from_ninety_are_found_and_younger_ones_are_not(text: str, age: list[str]) -> None:
+    assert found(AGE, text) == age
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "94 mg",
+        "TA 94/60",
+        "poids 94 kg",
+        "FC 92",
+        "sat 94 %",
+        "depuis 90 jours",
+        "92,5 ans",
+        "1994 ans",
+    ],
+)
+def test_when_a_number_from_ninety_is_not_an_age_then_nothing_is_found(text: str) -> None:
+    assert found(AGE, text) == []

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import pytest
+
+from anonymization.recognizers.base import RegexRecognizer
+from anonymization.recognizers.establishment_recognizer import EstablishmentRecognizer
+
+
+def found(recognizer: RegexRecognizer, text: str) -> list[str]:
+    """The matched substrings, in text order (what a reviewer reads in a failure)."""
+    results = recognizer.analyze(text, recognizer.supported_entities, None)
+    return [text[r.start : r.end] for r in sorted(results, key=lambda r: r.start)]
+
+
+HOSPITAL = EstablishmentRecognizer()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "CHU de Rennes",
+        "CHU Grenoble Alpes",
+        "CH de Morlaix",
+        "Centre Hospitalier Guillaume Régnier",
+        "CENTRE HOSPITALIER UNIVERSITAIRE DE MARTINIQUE",
+        "Hôpital de la Cavale Blanche",
+        "HOPITAL NECKER",
+        "Groupe Hospitalier Pellegrin",
+        "Hôpitaux Universitaires de Strasbourg",
+        "Clinique du Parc",
+        "Polyclinique de l'Atlantique",
+        "EHPAD Les Jardins de Kercado",
+        "Centre de Rééducation de Kerpape",
+    ],
+)
+def test_when_a_french_establishment_is_named_after_its_head_word_then_it_is_found_whole(
+    name: str,
+) -> None:
+    assert found(HOSPITAL, f"Transférée au {name}, retour prévu.") == [name]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "St Thomas' Hospital",
+        "Leeds General Infirmary",
+        "Mayo Clinic",
+        "Oakwood Care Home",
+        "Hospital of St John",
+    ],
+)
+def test_when_an_english_establishment_is_named_then_it_is_found_whole(name: str) -> None:
+    assert found(HOSPITAL, f"Transferred to {name} today.") == [name]
+
+
+@pytest.mark.parametrize(
+    "name", ["HEGP", "Necker", "AP-HM", "Pitié-Salpêtrière", "Hospices Civils de Lyon"]
+)
+def test_when_a_well_known_establishment_is_named_without_head_word_then_it_is_found(
+    name: str,
+) -> None:
+    assert found(HOSPITAL, f"Suivi à {name} depuis 2019.") == [name]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "adressé par le CHU.",
+        "hospitalisé au CHU ce jour",
+        "HDJ du CHU",
+        "au CH",
+        "retour à l'hôpital",
+        "l'hôpital de jour",
+        "Hôpital de jour",
+        "en hôpital de semaine",
+        "un hôpital privé",
+        "la clinique",
+        "clinique psychiatrique",
+        "centre de dialyse",
+        "institut",
+        "the hospital",
+        "the Hospital",
+        "the clinic",
+        "admitted to hospital",
+    ],
+)
+def test_when_a_head_word_stands_alone_then_it_is_generic_and_not_reported(text: str) -> None:
+    assert found(HOSPITAL, text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "CHU de Rennes service de cardiologie",
+        "CHU de Rennes - service de neurologie",
+        "CHU de Rennes, Dr Martin",
+        "CHU de Rennes le 12 mars",
+    ],
+)
+def test_when_a_service_or_a_person_follows_the_name_then_the_name_ends_before_it(
+    text: str,
+) -> None:
+    assert found(HOSPITAL, text) == ["CHU de Rennes"]

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import pytest
+
+from anonymization.recognizers.base import RegexRecognizer
+from anonymization.recognizers.organization_recognizer import OrganizationRecognizer
+
+
+def found(recognizer: RegexRecognizer, text: str) -> list[str]:
+    """The matched substrings, in text order (what a reviewer reads in a failure)."""
+    results = recognizer.analyze(text, recognizer.supported_entities, None)
+    return [text[r.start : r.end] for r in sorted(results, key=lambda r: r.start)]
+
+
+ORGANIZATION = OrganizationRecognizer()
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("travaille chez Thales", "Thales"),
+        ("employée à la Poste", "Poste"),
+        ("agent chez Securitas", "Securitas"),
+        ("works for Tesco", "Tesco"),
+        ("employer: Network Rail", "Network Rail"),
+        ("mutuelle : Groupama", "Groupama"),
+        ("complémentaire : MGEN", "MGEN"),
+    ],
+)
+def test_when_a_word_introduces_an_employer_or_insurer_then_its_name_is_found(
+    text: str, name: str
+) -> None:
+    assert found(ORGANIZATION, text) == [name]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "école élémentaire Jean-Jaurès",
+        "lycée Robert-Schuman",
+        "Université de Bourgogne",
+        "Tribunal judiciaire de Cahors",
+        "CPAM de Paris",
+        "association France Victimes 23",
+        "St Mary's School",
+    ],
+)
+def test_when_an_organization_is_named_after_its_head_word_then_it_is_found_whole(
+    name: str,
+) -> None:
+    assert found(ORGANIZATION, f"Courrier à {name}.") == [name]
+
+
+@pytest.mark.parametrize("name", ["Michelin", "SNCF", "Crédit Agricole", "Royal Mail", "Age UK"])
+def test_when_a_well_known_organization_is_named_then_it_is_found(name: str) -> None:
+    assert found(ORGANIZATION, f"Ancien de {name}, retraité.") == [name]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "travaille",
+        "il travaille à temps partiel",
+        "travaille à domicile",
+        "retraitée",
+        "ancienne infirmière",
+        "pas de mutuelle",
+        "mutuelle : non",
+        "pas d'employeur",
+        "à l'école",
+        "the school",
+        "works for himself",
+    ],
+)
+def test_when_no_name_follows_the_introducing_word_then_nothing_is_found(text: str) -> None:
+    assert found(ORGANIZATION, text) == []

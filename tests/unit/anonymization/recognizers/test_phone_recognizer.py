@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import pytest
+
+from anonymization.recognizers.base import RegexRecognizer
+from anonymization.recognizers.phone_recognizer import EXTENSION_SCORE, FrPhoneRecognizer
+
+
+def found(recognizer: RegexRecognizer, text: str) -> list[str]:
+    """The matched substrings, in text order (what a reviewer reads in a failure)."""
+    results = recognizer.analyze(text, recognizer.supported_entities, None)
+    return [text[r.start : r.end] for r in sorted(results, key=lambda r: r.start)]
+
+
+PHONE = FrPhoneRecognizer()
+
+
+@pytest.mark.parametrize(
+    ("text", "extension"),
+    [
+        ("bip 4417", "4417"),
+        ("Bip: 4417", "4417"),
+        ("BIP 441", "441"),
+        ("poste 52 318", "52 318"),
+        ("DECT 4455", "4455"),
+        ("ext. 2231", "2231"),
+        ("pager #3471", "3471"),
+        ("ligne directe 5566", "5566"),
+    ],
+)
+def test_when_an_extension_follows_its_label_then_the_number_is_found(
+    text: str, extension: str
+) -> None:
+    results = PHONE.analyze(text, ["PHONE_NUMBER"], None)
+    assert [(text[r.start : r.end], r.score) for r in results] == [(extension, EXTENSION_SCORE)]
+
+
+@pytest.mark.parametrize(
+    ("text", "found_numbers"),
+    [
+        ("023 9228 6000 ext 4417", ["023 9228 6000", "ext 4417"]),
+        ("023 9228 6000 ext4417", ["023 9228 6000", "ext4417"]),
+        ("01 23 45 67 89 poste 1234", ["01 23 45 67 89", "poste 1234"]),
+    ],
+)
+def test_when_an_extension_is_glued_to_a_number_then_both_are_found(
+    text: str, found_numbers: list[str]
+) -> None:
+    assert found(PHONE, text) == found_numbers
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "bip 12",  # too short for an extension
+        "BIP 44",
+        "ext 12345678",  # too long
+        "poste de soins",
+        "poste 12",
+        "x 3",
+        "Rx 2 cp",
+        "HTA x 3 ans",
+    ],
+)
+def test_when_a_label_has_no_extension_after_it_then_nothing_is_found(text: str) -> None:
+    assert found(PHONE, text) == []

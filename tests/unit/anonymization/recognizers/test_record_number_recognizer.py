@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import pytest
+
+from anonymization.recognizers.base import RegexRecognizer
+from anonymization.recognizers.record_number_recognizer import (
+    LABELLED_SCORE,
+    RecordNumberRecognizer,
+)
+
+
+def found(recognizer: RegexRecognizer, text: str) -> list[str]:
+    """The matched substrings, in text order (what a reviewer reads in a failure)."""
+    results = recognizer.analyze(text, recognizer.supported_entities, None)
+    return [text[r.start : r.end] for r in sorted(results, key=lambda r: r.start)]
+
+
+RECORD = RecordNumberRecognizer()
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("N° dossier C-0419-2287", "C-0419-2287"),
+        ("examen n° PL-24-041877", "PL-24-041877"),
+        ("prélèvement H23-58117", "H23-58117"),
+        ("Accession: LIL7734190", "LIL7734190"),
+        ("patient n° 04-017", "04-017"),
+        ("fiche EI-2024-058", "EI-2024-058"),
+        ("AM 23 1 04517 6", "23 1 04517 6"),
+        ("specimen S24-11873", "S24-11873"),
+        ("ID 884512", "884512"),
+        ("N° dossier : 123456", "123456"),
+        ("numéro de dossier 123456", "123456"),
+        ("ref. 21/04417", "21/04417"),
+        ("lame 12A", "12A"),
+    ],
+)
+def test_when_a_label_introduces_a_number_then_the_number_is_found_without_the_label(
+    text: str, number: str
+) -> None:
+    assert found(RECORD, text) == [number]
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("IPC0271466", "IPC0271466"),
+        ("CT-2024-118406", "CT-2024-118406"),
+        ("2024-CH-0137", "2024-CH-0137"),
+        ("RCP-DIG-2024-0031", "RCP-DIG-2024-0031"),
+        ("2022-004512", "2022-004512"),
+        ("1234567", "1234567"),
+    ],
+)
+def test_when_a_code_has_the_shape_of_an_identifier_then_it_is_found_without_label(
+    text: str, number: str
+) -> None:
+    results = RECORD.analyze(f"Transmis {text}.", ["RECORD_NUMBER"], None)
+    assert [f"Transmis {text}."[r.start : r.end] for r in results] == [number]
+    assert all(r.score < LABELLED_SCORE for r in results)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "COVID-19",
+        "CHA2DS2-VASc 4",
+        "score CHA2DS2-VASc à 4",
+        "E11.9",
+        "diagnostic E11.9",
+        "L4-L5",
+        "hernie L4-L5",
+        "SARS-CoV-2",
+        "C5-C6",
+        "HLA-B27",
+        "BRCA1",
+        "CYP2D6",
+        "T2N0M0",
+        "HbA1c 7.4",
+        "ICD-10 I10",
+        "Kt/V 1.2",
+    ],
+)
+def test_when_a_medical_code_looks_like_an_identifier_then_it_is_kept(text: str) -> None:
+    assert found(RECORD, text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2019-2021", "de 2019-2021", "10-12", "12/03/2024", "1954-03-12", "COVID-19 en 2020"],
+)
+def test_when_a_year_range_or_a_date_has_digits_in_groups_then_it_is_not_a_record_number(
+    text: str,
+) -> None:
+    assert found(RECORD, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("123456", []),
+        ("1234567", ["1234567"]),
+        ("dossier 12", []),
+        ("dossier 123", ["123"]),
+        ("n° 5", []),
+    ],
+)
+def test_a_bare_number_needs_seven_digits_and_a_labelled_one_three_characters(
+    text: str, number: list[str]
+) -> None:
+    assert found(RECORD, text) == number

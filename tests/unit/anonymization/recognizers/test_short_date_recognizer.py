@@ -1,0 +1,189 @@
+from __future__ import annotations
+
+import pytest
+
+from anonymization.recognizers.base import RegexRecognizer
+from anonymization.recognizers.short_date_recognizer import (
+    BIRTH_YEAR_SCORE,
+    DAY_ALONE_SCORE,
+    ShortDateRecognizer,
+)
+
+
+def found(recognizer: RegexRecognizer, text: str) -> list[str]:
+    """The matched substrings, in text order (what a reviewer reads in a failure)."""
+    results = recognizer.analyze(text, recognizer.supported_entities, None)
+    return [text[r.start : r.end] for r in sorted(results, key=lambda r: r.start)]
+
+
+DATE = ShortDateRecognizer()
+
+
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        ("vu le 3/1.", ["3/1"]),
+        ("entrée le 14/02", ["14/02"]),
+        ("du 02/01 au 16/01", ["02/01", "16/01"]),
+        ("seen on 2/12", ["2/12"]),
+        ("on 12/31", ["12/31"]),  # US order after "on"
+        ("contrôle (19/04)", ["19/04"]),
+        ("| 07/11 | Hb 10 |", ["07/11"]),
+        ("12/07 – Caroline IDE", ["12/07"]),
+        ("13/02 6h", ["13/02"]),
+        ("revu le 07/11", ["07/11"]),
+        ("vu le 31/12", ["31/12"]),
+        ("le 1/1", ["1/1"]),
+        ("visites le 12/8, 20/8, 2/9 et ce jour", ["12/8", "20/8", "2/9"]),
+    ],
+)
+def test_when_a_day_and_month_are_written_in_figures_with_context_then_they_are_a_date(
+    text: str, dates: list[str]
+) -> None:
+    assert found(DATE, text) == dates
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("lundi 11/12 : bilan", "lundi 11/12"),
+        ("Tues 6/4 clinic", "Tues 6/4"),
+        ("dimanche 14", "dimanche 14"),
+    ],
+)
+def test_when_a_weekday_precedes_a_date_then_it_goes_with_the_date(text: str, date: str) -> None:
+    assert found(DATE, text) == [date]
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("RDV le 16", "16"),
+        ("RDV du 19 à 14h", "19"),
+        ("jusqu'au 28", "28"),
+        ("le 1er", "1er"),
+        ("le 31", "31"),
+        ("seen on the 11th", "11th"),
+        ("the 28th", "28th"),
+    ],
+)
+def test_when_a_day_alone_follows_a_date_word_then_it_is_a_date(text: str, day: str) -> None:
+    results = DATE.analyze(text, ["DATE"], None)
+    assert [text[r.start : r.end] for r in results] == [day]
+    assert [r.score for r in results] == [DAY_ALONE_SCORE]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "le 32",
+        "le 0",
+        "le 00",
+        "vu le 32/12",
+        "vu le 13/13",
+        "vu le 0/12",
+        "on 13/31",
+        "le 3/1.5",  # a decimal
+        "le 3/1,5",
+        "revu le 3/1/2024",  # a full date: left to the full-date recognizer
+    ],
+)
+def test_when_the_numbers_cannot_be_a_day_and_month_then_no_short_date_is_found(
+    text: str,
+) -> None:
+    assert found(DATE, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("21-07-05", "21-07-05"),
+        ("12.02.24", "12.02.24"),
+        ("depuis 10/2020", "10/2020"),
+        ("MARS 2023", "MARS 2023"),
+        ("en septembre", "septembre"),
+        ("depuis novembre", "novembre"),
+        ("fin décembre", "décembre"),
+        ("in March", "March"),
+        ("in May", "May"),
+        ("Aug 14", "Aug 14"),
+        ("Fri Feb 9", "Fri Feb 9"),
+        ("13 Oct", "13 Oct"),
+        ("3rd January", "3rd January"),
+        ("printemps 2021", "printemps 2021"),
+        ("Boxing Day", "Boxing Day"),
+        ("Christmas Day", "Christmas Day"),
+        ("Easter Monday", "Easter Monday"),
+    ],
+)
+def test_when_a_date_lacks_its_year_or_its_day_then_it_is_still_found(text: str, date: str) -> None:
+    assert found(DATE, text) == [date]
+
+
+@pytest.mark.parametrize(
+    ("text", "year"),
+    [
+        ("née en 1966", "1966"),
+        ("Né en 1966", "1966"),
+        ("born in 1975", "1975"),
+        ("DOB: 1952", "1952"),
+    ],
+)
+def test_when_a_birth_year_is_written_then_the_year_is_found_with_its_score(
+    text: str, year: str
+) -> None:
+    results = DATE.analyze(text, ["DATE"], None)
+    assert [(text[r.start : r.end], r.score) for r in results] == [(year, BIRTH_YEAR_SCORE)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "EVA 6/10",
+        "EN 4/10",
+        "MMSE 22/30",
+        "MoCA 26/30",
+        "Glasgow 13/15",
+        "acuité 10/10",
+        "TA 12/8",
+        "ta 12/8",
+        "PA 13/7",
+        "TA 135/80",
+        "force 4/5",
+        "score 4/5",
+        "3/4 du repas",
+        "mange 3/4 du plateau",
+        "1/2 cp",
+    ],
+)
+def test_when_a_score_ratio_or_measure_is_written_like_a_date_then_it_is_kept(text: str) -> None:
+    assert found(DATE, text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["le 12 mg", "le 12mg", "le 12 ans", "le 12 %", "le 3 jours", "depuis 3 jours", "Sat 98%"],
+)
+def test_when_a_unit_follows_a_number_then_it_is_not_a_day(text: str) -> None:
+    assert found(DATE, text) == []
+
+
+@pytest.mark.parametrize(
+    "text", ["the 4th floor", "the 5th metatarsal", "May I help", "may be", "né en 1899"]
+)
+def test_when_words_only_look_like_a_date_then_nothing_is_found(text: str) -> None:
+    assert found(DATE, text) == []
+
+
+def test_when_a_note_already_has_two_dates_then_a_bare_pair_is_a_date_but_not_a_score() -> None:
+    text = "vu le 3/1 et le 5/2, Lovenox 4/9, EVA 6/10, 3/4 du repas, 4/5"
+    assert found(DATE, text) == ["3/1", "5/2", "4/9"]
+
+
+def test_when_a_note_has_only_one_date_then_a_bare_pair_is_left_alone() -> None:
+    assert found(DATE, "vu le 3/1, puis 7/9") == ["3/1"]
+    assert found(DATE, "vu le 3/1 et le 5/2, puis 7/9") == ["3/1", "5/2", "7/9"]
+
+
+def test_when_dates_are_not_asked_for_then_nothing_is_found() -> None:
+    assert DATE.analyze("vu le 3/1", ["PERSON"], None) == []
