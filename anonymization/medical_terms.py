@@ -61,7 +61,10 @@ EPONYMS: Final = (
     "heberden", "forestier", "bechterew", "reiter", "fiessinger-leroy-reiter", "tietze",
     "hoffa", "yergason", "finkelstein", "lasegue", "léri", "wassermann", "coombs",
     "schilling", "ziehl-neelsen", "papanicolaou", "guthrie", "mantoux", "hba1c", "koplik",
-    "kérandel", "verneuil", "still", "rockwood", "meld", "nihss", "news2",
+    "kérandel", "verneuil", "still", "rockwood", "meld", "nihss", "news2", "mohs",
+    "lund", "browder", "house-brackmann", "brackmann", "tyrer-cuzick", "cuzick", "sunnybrook",
+    "alvarado", "gartland", "lagrange", "rigault", "pouteau-colles", "pouteau", "colles",
+    "hoehn", "yahr", "epworth", "killip", "cimino", "allen", "pigassou", "timed", "lsvt",
 )  # fmt: skip
 
 # Common INN drug names (French spelling, and the English where it differs).
@@ -142,7 +145,16 @@ DRUGS: Final = (
     "steri-strip", "lacri-lube", "omnipaque", "visipaque", "gadovist", "preservision",
     "glooko", "dexcom", "freestyle", "libre", "compex", "carelink", "genexpert", "ensure",
     "fortisip", "fresubin", "oramorph", "oxynorm", "zomorph", "co-codamol", "co-amoxiclav",
-    "tazocin", "augmentin", "clexane", "fragmin", "sando-k", "sandocal", "kaleidoscope",
+    "tazocin", "augmentin", "clexane", "fragmin", "sando-k", "sandocal",
+    # Recent brands the ATC list above predates (oncology, immunology, diabetes, lungs).
+    "opdivo", "keytruda", "tagrisso", "rybrevant", "imfinzi", "tecentriq", "herceptin",
+    "avastin", "revlimid", "imbruvica", "venclyxto", "xtandi", "zytiga", "ibrance", "kisqali",
+    "verzenios", "lynparza", "mounjaro", "trelegy", "ellipta", "relvar", "anoro", "ultibro",
+    "dupixent", "humira", "stelara", "entyvio", "remicade", "enbrel", "cimzia", "simponi",
+    "cosentyx", "taltz", "skyrizi", "tremfya", "rinvoq", "olumiant", "xeljanz", "ocrevus",
+    "kesimpta", "tysabri", "gilenya", "aubagio", "tecfidera", "vumerity", "mavenclad",
+    "lemtrada", "baqsimi", "glooko", "genexpert", "mammotome", "fibroscan", "medtronic",
+    "biotronik", "abbott", "micro-fine", "freestyle", "dexcom", "omnipod", "carelink",
 )  # fmt: skip
 
 # Heads of eponymous phrases and other medical words that may sit inside a detected span.
@@ -191,6 +203,13 @@ _EPONYM_CONTEXT_BEFORE: Final = re.compile(
     r"|espaces?|fosses?|ligaments?|tendons?|muscles?|nerfs?|veines?|plexus|[îi]lots?|faisceaux?"
     r"|classe|(?:stade|type|grade|classe)[ \t]+[IVX0-9]+[a-c]?|selon|crit[èe]res)"
     r"[ \t]+(?:de[ \t]+|du[ \t]+|des[ \t]+|d['’][ \t]*|von[ \t]+)$"
+)
+# A treatment's name after the words that introduce one: "traité par Opdivo", "sous
+# Coversyl", "relais par Eliquis", "started on Keytruda".
+_TREATMENT_BEFORE: Final = re.compile(
+    r"(?i:\b(?:trait[ée]e?s?|traitement|introduction|relais|switch|passage|mise|sous|started"
+    r"|start|treated|treatment|switched)(?:[ \t]+(?:par|de|du|d['’]|au|à|sous|on|with|to))?"
+    r"[ \t]*(?:l['’]|le[ \t]+|la[ \t]+)?)$"
 )
 _EPONYM_CONTEXT_AFTER: Final = re.compile(
     r"(?:['’]s)?[ \t]+(?i:disease|syndrome|sign|test|score|scale|classification|criteria"
@@ -280,6 +299,8 @@ def is_medical_term_span(text: str, start: int, end: int) -> bool:
         return False
     if _EPONYM_CONTEXT_BEFORE.search(text, window_start, start):
         return True
+    if _TREATMENT_BEFORE.search(text, window_start, start) and len(span.split()) <= 2:
+        return True
     if _PLURAL_POSSESSIVE_END.search(span) or _MEDICAL_HEAD_END.search(span):
         return True
     if _EPONYM_CONTEXT_AFTER.match(text, end) and _is_all_vocabulary(span, _EPONYM_WORDS):
@@ -310,12 +331,16 @@ def _is_vocabulary(word: str, vocabulary: frozenset[str]) -> bool:
 
 def is_unknown_acronym(span: str) -> bool:
     """A span that is one all-capitals word of 2 to 5 letters that no lexicon knows as a
-    name or a place: an acronym or a gene ("BRAF", "TIMI", "BLSE"), not "ROUX" or "REIMS"."""
-    return (
-        span.isalpha()
-        and span.isupper()
-        and 2 <= len(span) <= MAX_ACRONYM_LENGTH
-        and span.lower() not in _names_and_places()
+    name or a place: an acronym or a gene ("BRAF", "TIMI", "BLSE"), not "ROUX" or "REIMS";
+    or such acronyms joined by hyphens ("MDS-UPDRS", "BI-RADS", "TEP-TDM")."""
+    parts = span.split("-")
+    return all(
+        part.isalpha()
+        and part.isupper()
+        and (len(parts) > 1 or 2 <= len(part))
+        and len(part) <= MAX_ACRONYM_LENGTH
+        and part.lower() not in _names_and_places()
+        for part in parts
     )
 
 

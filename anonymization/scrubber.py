@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from anonymization.identifier_patterns import COMPILED_FREE_TEXT_PATTERNS
-from anonymization.medical_terms import is_medical_term_span
+from anonymization.medical_terms import is_medical_term_span, is_unknown_acronym
 from anonymization.name_propagation import PROPAGATED_SCORE, propagate
 from anonymization.ner.model import MODEL_LABELS, load_model
 from anonymization.ner.filters import model_span_is_plausible
@@ -100,6 +100,26 @@ def _with_initials(text: str, entity: Entity) -> Entity:
     return Entity(start, end, entity.type, entity.score)
 
 
+# "Centre Georges-François Leclerc (CGFL)": an acronym defined after an establishment or an
+# organisation names it too, here and everywhere else in the text.
+_ACRONYM_AFTER = re.compile(r"[ \t]*\([ \t]*(?P<acronym>[A-Z][A-Z0-9&-]{1,7})[ \t]*\)")
+ACRONYM_SCORE = 0.6
+
+
+def _defined_acronyms(text: str, entities: Sequence[Entity]) -> list[Entity]:
+    found: list[Entity] = []
+    for entity in entities:
+        if entity.type not in ("HOSPITAL", "ORGANIZATION"):
+            continue
+        defined = _ACRONYM_AFTER.match(text, entity.end)
+        if defined is None:
+            continue
+        acronym = defined.group("acronym")
+        for use in re.finditer(rf"(?<![\w-]){re.escape(acronym)}(?![\w-])", text):
+            found.append(Entity(use.start(), use.end(), entity.type, ACRONYM_SCORE))
+    return found
+
+
 def replace_spans(text: str, entities: Sequence[Entity]) -> str:
     """Each (non-overlapping, sorted) span replaced by its `<TYPE>` placeholder."""
     pieces: list[str] = []
@@ -137,9 +157,14 @@ class Scrubber:
         return found
 
     def _keep(self, text: str, entity: Entity) -> bool:
-        if entity.type in NAME_LIKE_TYPES:
-            return not is_medical_term_span(text, entity.start, entity.end)
-        return True
+        if entity.type not in NAME_LIKE_TYPES:
+            return True
+        span = text[entity.start : entity.end]
+        # "par DIU", "Contrôle IVUS": an unknown acronym of 3 to 5 capitals is not a name
+        # (two capitals may be a person's initials: "JT").
+        if entity.type == PERSON and len(span) > 2 and is_unknown_acronym(span):
+            return False
+        return not is_medical_term_span(text, entity.start, entity.end)
 
     def _add_model_entities(self, texts: Sequence[str], found: list[list[Entity]]) -> None:
         """The model reads only the segments the rules left something to find in
@@ -166,6 +191,7 @@ class Scrubber:
         results = []
         for text, entities in zip(texts, found, strict=True):
             kept = [_with_initials(text, e) for e in entities if self._keep(text, e)]
+            kept += _defined_acronyms(text, kept)
             names = [(e.start, e.end) for e in kept if e.type == PERSON]
             kept += [
                 Entity(start, end, PERSON, PROPAGATED_SCORE)

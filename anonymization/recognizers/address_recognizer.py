@@ -70,6 +70,17 @@ _EN_FLAT_ADDRESS: Final = (
 )  # fmt: skip
 
 
+# What may follow the street and still belong to it: ", escalier B, 6e étage", ", esc. C",
+# ", bât. C, apt 312", ", Unit 12", ", Ste 140", ", 2nd fl".
+_COMPLEMENT_AFTER: Final = re.compile(
+    r"(?:,?[ \t]+|,[ \t]*)(?:(?i:esc(?:alier)?\.?|b[âa]t(?:iment)?\.?|apt|appt|appartement|porte"
+    r"|entr[ée]e|unit|suite|ste\.?|apt\.?|flat|fl\.?|floor|room|rm)[ \t]*[A-Z0-9]{1,4}\b"
+    r"|\d{1,2}(?:e|er|ème|eme|st|nd|rd|th)[ \t]+(?i:étage|etage|fl(?:oor)?\.?)"
+    r"(?:[ \t]+(?:sans|avec|with|without)[ \t]+(?i:ascenseur|lift|elevator))?){1}"
+    r"(?:,?[ \t]*(?:(?i:esc(?:alier)?\.?|b[âa]t(?:iment)?\.?|apt|appt|porte|unit|suite|ste\.?"
+    r"|fl\.?|floor)[ \t]*[A-Z0-9]{1,4}\b|\d{1,2}(?:e|er|ème|eme|st|nd|rd|th)[ \t]+(?i:étage"
+    r"|etage|fl(?:oor)?\.?)(?:[ \t]+(?:sans|avec|with|without)[ \t]+(?i:ascenseur|lift|elevator))?)){0,3}"
+)
 # What may come before the street on the same line and belongs to the address: a flat,
 # building or staircase ("Appt 14", "Bât. C", "Flat 12B") or a named residence or house
 # ("Résidence Les Pins", "Rose Cottage"), each followed by an optional comma.
@@ -125,6 +136,9 @@ class AddressRecognizer(RegexRecognizer):
         ]
 
     def _with_complement(self, text: str, result: RecognizerResult) -> RecognizerResult:
+        after = _COMPLEMENT_AFTER.match(text, result.end)
+        if after is not None:
+            result = self.result(result.start, after.end(), result.score)
         if not text[result.start : result.start + 1].isdigit():
             return result
         line_start = text.rfind("\n", 0, result.start) + 1

@@ -18,7 +18,7 @@ _GREAT_AGE: Final = r"(?<![\d,.])(?:9\d|1[01]\d)(?![\d,.]\d)"
 _FR_UNIT: Final = r"(?:[ \t\u00a0]*(?:ans|an|ANS|AN|a)\b|[ \t\u00a0]*ans?\.)"
 _EN_UNIT: Final = (
     r"(?:[ \t\u00a0-]*(?i:years?[ \t\u00a0-]*old|year-old|yrs?[ \t\u00a0-]*old|yr-old"
-    r"|yo|y/o|y\.o\.|years?|yrs?|ya)\b|(?i:[MF])\b)"
+    r"|yo|y/o|y\.o\.|years?|yrs?|ya|y)\b|(?i:[MF])\b)"
 )
 _AGE_LABEL: Final = r"(?i:\b(?:âg[ée]e?|age|âge|aged)[ \t\u00a0]*(?:de|of)?[ \t\u00a0:]*)"
 _FR_TENS: Final = r"quatre-vingt(?:-dix(?:-(?:sept|huit|neuf))?|-onze|-douze|-treize|-quatorze|-quinze|-seize|-et-onze)"

@@ -113,16 +113,20 @@ KNOWN_ESTABLISHMENTS: Final = (
     "Dana-Farber", "Sloan Kettering", "Bellevue", "NYU Langone", "Guy's", "St Thomas'",
 )  # fmt: skip
 _KNOWN: Final = (
-    r"(?<![\w'’-])(?P<value>"
+    r"(?<![\w-])(?P<value>"
     + "|".join(re.escape(name) for name in sorted(KNOWN_ESTABLISHMENTS, key=len, reverse=True))
     + r")(?![\w-])"
 )
 _KNOWN_UPPER: Final = (
-    r"(?<![\w'’-])(?P<value>"
+    r"(?<![\w-])(?P<value>"
     + "|".join(
         re.escape(name.upper()) for name in sorted(KNOWN_ESTABLISHMENTS, key=len, reverse=True)
     )
     + r")(?![\w-])"
+)
+# "CHBA", "GHBS", "CHRU", "CHIC": the acronyms of French hospitals and hospital groups.
+_HOSPITAL_ACRONYM: Final = (
+    r"(?<![\w-])(?P<value>(?:CHU|CHR|CHI|CHS|CH|GHU|GHT|GH|HIA|HP)[A-Z]{1,4}(?:\d{1,3})?)(?![\w-])"
 )
 # Name words that end a French establishment's name: what follows is not part of it.
 _TRAILING_STOP: Final = re.compile(
@@ -143,6 +147,7 @@ class EstablishmentRecognizer(RegexRecognizer):
         ValuePattern("english name and head", re.compile(_EN_ESTABLISHMENT), ESTABLISHMENT_SCORE),
         ValuePattern("english name led by its head", re.compile(_EN_LED), ESTABLISHMENT_SCORE),
         ValuePattern("known establishment", re.compile(_KNOWN), KNOWN_SCORE),
+        ValuePattern("hospital acronym", re.compile(_HOSPITAL_ACRONYM), KNOWN_SCORE),
         ValuePattern("known establishment, capitals", re.compile(_KNOWN_UPPER), KNOWN_SCORE),
     )
 

@@ -44,7 +44,11 @@ _HEADS: Final = (
     r"|boulangerie|cr[èe]che|esat|mairie)"
     r"|CPAM|CAF|CARSAT|UDAF|ADMR|SARL"
 )
-_HEADED: Final = rf"(?<![\w-])(?P<value>(?:{_HEADS})(?:[ \t]+(?:de|du|des|de[ \t]+la|d['’]|l['’]))?[ \t]*{_NAME})"
+_HEADED: Final = (
+    rf"(?<![\w-])(?P<value>(?:{_HEADS})(?:[ \t]+(?:de|du|des|de[ \t]+la|d['’]|l['’]))?[ \t]*{_NAME})"
+    # "association Rybrevant + lazertinib" is a drug combination.
+    r"(?![ \t]*(?:\+|±))"
+)
 _EN_SCHOOL: Final = (
     rf"(?<![\w-])(?P<value>(?:{_NAME_WORD}[ \t]+){{1,3}}(?:Primary|Secondary|High|Middle|Elementary"
     r"|Grammar|Academy|College|University|School|Council|Ltd|Limited|Inc\.?|plc|LLC|Corp\.?"
@@ -69,7 +73,7 @@ KNOWN_ORGANIZATIONS: Final = (
     "Medicare", "Alzheimer's Society", "Age UK", "Macmillan",
 )  # fmt: skip
 _KNOWN: Final = (
-    r"(?<![\w'’-])(?P<value>"
+    r"(?<![\w-])(?P<value>"
     + "|".join(re.escape(name) for name in sorted(KNOWN_ORGANIZATIONS, key=len, reverse=True))
     + r")(?![\w-])"
 )

@@ -49,6 +49,22 @@ def fold(text: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
+_FOLD_TABLE: dict[int, str] = {}
+
+
+def fold_same_length(text: str) -> str:
+    """`fold`, one character for one, so offsets into the result are offsets into `text`."""
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    for char in set(lowered):
+        code = ord(char)
+        if code > 127 and code not in _FOLD_TABLE:
+            base = unicodedata.normalize("NFKD", char)[:1]
+            _FOLD_TABLE[code] = base if base.isascii() and base.isalpha() else char
+    return lowered.translate(_FOLD_TABLE)
+
+
 @cache
 def _names(language: str) -> frozenset[str]:
     return frozenset(fold(name) for name in lexicon("places", language).unambiguous)
@@ -100,38 +116,54 @@ class PlaceNameRecognizer(RegexRecognizer):
         results = super().analyze(text, entities, nlp_artifacts)
         names = _names(self.supported_language)
         ambiguous = _ambiguous_names(self.supported_language)
-        words = list(_WORD.finditer(text))
+        folded_text = fold_same_length(text)
+        words = [match.span() for match in _WORD.finditer(text)]
+        # Where a name may go on: the gap to the next word is a space, a hyphen or an
+        # apostrophe.
+        joined = [
+            _JOINER.fullmatch(text, words[i][1], words[i + 1][0]) is not None
+            for i in range(len(words) - 1)
+        ]
         index = 0
         while index < len(words):
-            found = self._longest_name(text, words, index, names, ambiguous)
+            start = words[index][0]
+            # A name starts capitalised, or in lower case right after a place preposition.
+            if not text[start].isupper() and not _PLACE_PREPOSITION.search(
+                text, max(0, start - 30), start
+            ):
+                index += 1
+                continue
+            found = self._longest_name(text, folded_text, words, joined, index, names, ambiguous)
             if found is None:
                 index += 1
                 continue
             end_index, score = found
-            start, end = words[index].start(), words[end_index].end()
-            results.append(self.result(start, end, score))
+            results.append(self.result(start, words[end_index][1], score))
             index = end_index + 1
         return results
 
     def _longest_name(
         self,
         text: str,
-        words: list[re.Match[str]],
+        folded_text: str,
+        words: list[tuple[int, int]],
+        joined: list[bool],
         index: int,
         names: frozenset[str],
         ambiguous: frozenset[str],
     ) -> tuple[int, float] | None:
-        first = words[index]
-        start = first.start()
-        for last in range(min(len(words) - 1, index + MAX_NAME_WORDS - 1), index - 1, -1):
-            # Only words joined by a single space, hyphen or apostrophe make one name.
-            if any(
-                not _JOINER.fullmatch(text[words[i].end() : words[i + 1].start()])
-                for i in range(index, last)
-            ):
-                continue
-            candidate = text[start : words[last].end()]
-            folded = fold(candidate)
+        start = words[index][0]
+        last_possible = index
+        while (
+            last_possible + 1 < len(words)
+            and last_possible - index + 1 < MAX_NAME_WORDS
+            and joined[last_possible]
+        ):
+            last_possible += 1
+        for last in range(last_possible, index - 1, -1):
+            end = words[last][1]
+            folded = folded_text[start:end]
+            candidate = text[start:end]
             if folded in ambiguous and _is_capitalised(candidate) and not candidate.isupper():
                 if not _SENTENCE_START.search(text, max(0, start - 3), start):
                     return last, PLACE_NAME_SCORE
@@ -141,7 +173,6 @@ class PlaceNameRecognizer(RegexRecognizer):
             short = last == index and len(candidate) < MIN_BARE_NAME_LENGTH
             if _is_capitalised(candidate) and not short:
                 return last, PLACE_NAME_SCORE
-            before = text[max(0, start - 30) : start]
-            if _PLACE_PREPOSITION.search(before):
+            if _PLACE_PREPOSITION.search(text, max(0, start - 30), start):
                 return last, LOWER_CASE_PLACE_SCORE
         return None
