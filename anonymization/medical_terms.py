@@ -337,7 +337,7 @@ def is_unknown_acronym(span: str) -> bool:
     return all(
         part.isalpha()
         and part.isupper()
-        and (len(parts) > 1 or 2 <= len(part))
+        and (len(parts) > 1 or len(part) >= 2)
         and len(part) <= MAX_ACRONYM_LENGTH
         and part.lower() not in _names_and_places()
         for part in parts

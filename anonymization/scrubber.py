@@ -25,12 +25,11 @@ from typing import Any
 from anonymization.identifier_patterns import COMPILED_FREE_TEXT_PATTERNS
 from anonymization.medical_terms import is_medical_term_span, is_unknown_acronym
 from anonymization.name_propagation import PROPAGATED_SCORE, propagate
+from anonymization.ner.filters import trimmed_model_span
 from anonymization.ner.model import MODEL_LABELS, load_model
-from anonymization.ner.filters import model_span_is_plausible
 from anonymization.ner.segments import model_segments
-from anonymization.surrogates import PatientContext, Replacement, apply_surrogates
 from anonymization.recognizers import build_recognizers
-from anonymization.recognizers.lexicon import ACRONYMS, NAME_STOPWORDS, ROMAN_NUMERALS
+from anonymization.surrogates import PatientContext, Replacement, apply_surrogates
 
 PERSON = "PERSON"
 # Types a model or a lexicon may confuse with medical vocabulary (eponyms, brand names).
@@ -179,9 +178,12 @@ class Scrubber:
         docs = self._nlp.pipe(segments, batch_size=SPACY_BATCH_SIZE)
         for (index, offset), doc in zip(owners, docs, strict=True):
             for span in doc.ents:
-                start, end = offset + span.start_char, offset + span.end_char
-                if not model_span_is_plausible(texts[index], start, end, self.language):
+                trimmed = trimmed_model_span(
+                    texts[index], offset + span.start_char, offset + span.end_char, self.language
+                )
+                if trimmed is None:
                     continue
+                start, end = trimmed
                 found[index].append(Entity(start, end, MODEL_LABELS[span.label_], NER_SCORE))
 
     def analyze(self, texts: Sequence[str]) -> list[tuple[Entity, ...]]:

@@ -5,7 +5,9 @@
   Morvan"), drawn from the lexicons by a keyed hash: without the project key nobody can
   tell which real name a surrogate stands for, and a name the scrubber missed hides
   among surrogates ("hiding in plain sight").
-- A date moves by the patient's own date shift, the one applied to the structured tables,
+- A birth date becomes `<DATE>`: even shifted, a day-precise birth date says more than
+  the age band the release gate allows in the structured tables.
+- Any other date moves by the patient's own date shift, the one applied to the structured tables,
   so the note's timeline still matches its encounters; it keeps its written form ("le
   3/1" stays a day and a month, "12 mars 2024" stays written out). A date the parser
   cannot place, or a year alone, becomes `<DATE>`.
@@ -149,9 +151,21 @@ _FORMS: Final = (
     ("iso", re.compile(r"(?P<year>\d{4})-(?P<b>\d{1,2})-(?P<a>\d{1,2})")),
     ("dm", re.compile(r"(?P<a>\d{1,2})(?P<sep>[/.])(?P<b>\d{1,2})")),
     ("my", re.compile(r"(?P<b>\d{1,2})(?P<sep>[/.-])(?P<year>\d{4})")),
-    ("d-mon-y", re.compile(rf"(?P<a>\d{{1,2}})(?P<sep>[- ]){_MONTH_WORD}(?P=sep)(?P<year>\d{{2}})")),
-    ("d month", re.compile(rf"(?P<a>\d{{1,2}}){_ORD}(?P<of>[ \t]+of)?[ \t]+{_MONTH_WORD}(?:,?[ \t]+(?P<year>\d{{4}}))?")),
-    ("month d", re.compile(rf"{_MONTH_WORD}[ \t]*(?P<a>\d{{1,2}}){_ORD}(?:,?[ \t]+(?P<year>\d{{4}}))?")),
+    (
+        "d-mon-y",
+        re.compile(rf"(?P<a>\d{{1,2}})(?P<sep>[- ]){_MONTH_WORD}(?P=sep)(?P<year>\d{{2}})"),
+    ),
+    (
+        "d month",
+        re.compile(
+            rf"(?P<a>\d{{1,2}}){_ORD}(?P<of>[ \t]+of)?[ \t]+{_MONTH_WORD}"
+            rf"(?:,?[ \t]+(?P<year>\d{{4}}))?"
+        ),
+    ),
+    (
+        "month d",
+        re.compile(rf"{_MONTH_WORD}[ \t]*(?P<a>\d{{1,2}}){_ORD}(?:,?[ \t]+(?P<year>\d{{4}}))?"),
+    ),
     ("month", re.compile(rf"{_MONTH_WORD}(?:,?[ \t]+(?P<year>\d{{4}}))?")),
     ("day", re.compile(rf"(?P<a>\d{{1,2}}){_ORD}")),
 )  # fmt: skip
@@ -216,7 +230,7 @@ def shift_date_text(
                 return None
         elif form in ("dmy", "dm"):
             first, second = int(groups["a"]), int(groups["b"])
-            if month_first and first <= MAX_MONTH or second > MAX_MONTH >= first:
+            if (month_first and first <= MAX_MONTH) or second > MAX_MONTH >= first:
                 groups["a"], groups["b"] = groups["b"], groups["a"]
             month = int(groups["b"])
         elif form in ("iso", "my"):
@@ -226,7 +240,7 @@ def shift_date_text(
         day = int(groups["a"]) if groups.get("a") else 15
         try:
             if groups.get("year"):
-                original = date(_full_year(groups["year"]), month, day)
+                original: date | None = date(_full_year(groups["year"]), month, day)
             else:
                 original = _closest_year(month, day, reference)
         except ValueError:
@@ -318,6 +332,14 @@ def month_first_order(text: str, date_spans: Sequence[tuple[int, int]], language
     return language == "en"
 
 
+# A birth date stays a tag: shifted by a few months it would still say far more than the
+# age band the release gate allows for the structured birth date.
+_BIRTH_BEFORE: Final = re.compile(
+    r"(?i:\bn[ée]e?(?:\(e\))?(?:[ \t]+le)?|\bddn|\bdate[ \t]+de[ \t]+naissance|\bdob|\bd\.o\.b\.?"
+    r"|\bdate[ \t]+of[ \t]+birth|\bborn(?:[ \t]+on)?|\bbirth[ \t]*date)[ \t]*:?[ \t]*(?:le[ \t]+)?$"
+)
+
+
 def apply_surrogates(
     text: str,
     entities: Sequence[tuple[int, int, str]],
@@ -340,7 +362,7 @@ def apply_surrogates(
         surrogate: str | None = None
         if kind == "PERSON":
             surrogate = surrogate_name(original, language, patient.secret)
-        elif kind == "DATE":
+        elif kind == "DATE" and not _BIRTH_BEFORE.search(text, max(0, start - 30), start):
             surrogate = shift_date_text(
                 original, patient.shift_days, patient.reference, language, month_first
             )

@@ -26,8 +26,8 @@ import sovex
 from sovex.catalog import Role, SourceCatalog, load_catalog
 from sovex.errors import GateFailed, IntegrityError, PolicyRefused, SovexError, exit_code_for
 from sovex.manifest import (
-    FreeTextRecord,
     ConsentRecord,
+    FreeTextRecord,
     GateRecord,
     Manifest,
     ManifestFile,

@@ -11,7 +11,7 @@ import re
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal, Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (

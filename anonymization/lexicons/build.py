@@ -8,8 +8,8 @@ installed data files. Nothing is downloaded by this script itself.
 
 Every list is sorted and deterministic for the same source versions. The `common` column
 flags names that are also common words of the language (the lower-case form is a word
-of the language's Hunspell dictionary, as Debian installs it under `HUNSPELL_DIR`): a name ("Rose", "Pierre", "Marchand", "Bar") is only an
-identifier in context.
+of the language's Hunspell dictionary, as Debian installs it under `HUNSPELL_DIR`): a
+name ("Rose", "Pierre", "Marchand", "Bar") is only an identifier in context.
 """
 
 from __future__ import annotations

@@ -133,17 +133,25 @@ def hospital(rng: Random, language: str) -> str:
         f"EPSM {values.surname(rng, 'fr')}", f"CHS {rng.choice(FR_FAMOUS)}",
         f"SSR {rng.choice(FR_GARDEN)}", f"HAD {_elide('de', town)}",
         f"Centre de rééducation {rng.choice(FR_GARDEN)}", f"Maison de santé {_elide('de', town)}",
-        f"MSP {_elide('de', town)}", f"Pharmacie {rng.choice(('du Centre', 'de la Gare', 'du Marché', 'des Halles'))}",
+        f"MSP {_elide('de', town)}",
+        f"Pharmacie {rng.choice(('du Centre', 'de la Gare', 'du Marché', 'des Halles'))}",
         f"Pharmacie {values.surname(rng, 'fr')}", f"Laboratoire {values.surname(rng, 'fr')}",
         f"Cabinet médical {rng.choice(FR_GARDEN)}", f"Centre de santé {rng.choice(SAINTS)}",
         f"CMP {_elide('de', town)}", f"CMPP {_elide('de', town)}", f"IME {rng.choice(FR_GARDEN)}",
         f"Hôpital privé {_elide('de', town)}", f"Clinique mutualiste {_elide('de', town)}",
         f"GHT {_elide('de', town)}", f"USLD {rng.choice(FR_GARDEN)}",
-        f"Hôpital de la {rng.choice(('Cavale', 'Conception', 'Source', 'Croix', 'Miséricorde'))} {rng.choice(('Blanche', 'Rousse', 'Saint-Simon', ''))}".strip(),
-        f"Groupe Hospitalier {rng.choice(FR_FAMOUS)}", f"Hôpitaux Universitaires {_elide('de', big)}",
+        (
+            f"Hôpital de la "
+            f"{rng.choice(('Cavale', 'Conception', 'Source', 'Croix', 'Miséricorde'))} "
+            f"{rng.choice(('Blanche', 'Rousse', 'Saint-Simon', ''))}"
+        ).strip(),
+        f"Groupe Hospitalier {rng.choice(FR_FAMOUS)}",
+        f"Hôpitaux Universitaires {_elide('de', big)}",
         f"Cabinet de radiologie {rng.choice(('des Arènes', 'du Centre', 'de la Gare', 'du Parc'))}",
-        f"Centre de rééducation {_elide('de', town)}", f"CENTRE HOSPITALIER {_elide('de', town).upper()}",
-        f"Groupement Hospitalier {rng.choice(FR_GARDEN)}", f"Centre municipal de santé {rng.choice(FR_FAMOUS)}",
+        f"Centre de rééducation {_elide('de', town)}",
+        f"CENTRE HOSPITALIER {_elide('de', town).upper()}",
+        f"Groupement Hospitalier {rng.choice(FR_GARDEN)}",
+        f"Centre municipal de santé {rng.choice(FR_FAMOUS)}",
         f"Clinique {rng.choice(FR_GARDEN)} {town}", f"CHU {big} – Hôpital {rng.choice(FR_FAMOUS)}",
     )  # fmt: skip
     return rng.choice(forms)
@@ -157,7 +165,8 @@ def organization(rng: Random, language: str) -> str:
         return rng.choice(
             (
                 f"{surname} & Sons", f"{surname} Ltd", f"{surname} Construction",
-                f"{values.place(rng, 'en')} High School", f"{values.place(rng, 'en')} Primary School",
+                f"{values.place(rng, 'en')} High School",
+                f"{values.place(rng, 'en')} Primary School",
                 f"St {rng.choice(EN_SAINTS)}'s School", f"{surname} Elementary",
                 f"{values.place(rng, 'en')} County Council", f"{surname} Logistics",
             )
@@ -172,7 +181,8 @@ def organization(rng: Random, language: str) -> str:
             f"lycée {values.first_name(rng, 'fr')} {surname}", f"crèche {rng.choice(FR_GARDEN)}",
             f"entreprise {surname}", f"{surname} BTP", f"{surname} et Fils", f"SARL {surname}",
             f"Boulangerie {surname}", f"Garage {surname}", f"ESAT {rng.choice(FR_GARDEN)}",
-            f"Transports {surname}", f"Ambulances {surname}", f"lycée agricole {_elide('de', town)}",
+            f"Transports {surname}", f"Ambulances {surname}",
+            f"lycée agricole {_elide('de', town)}",
         )
     )  # fmt: skip
 
@@ -200,9 +210,13 @@ def street_address(rng: Random, language: str) -> str:
     street = rng.choice(FR_STREETS)
     name = rng.choice(
         (
-            f"{values.first_name(rng, 'fr')} {surname}", surname, f"des {rng.choice(('Lilas', 'Tilleuls', 'Peupliers', 'Écoles', 'Vignes', 'Acacias'))}",
+            f"{values.first_name(rng, 'fr')} {surname}", surname,
+            f"des {rng.choice(('Lilas', 'Tilleuls', 'Peupliers', 'Écoles', 'Vignes', 'Acacias'))}",
             f"de la {rng.choice(('Gare', 'République', 'Paix', 'Liberté', 'Fontaine', 'Mairie'))}",
-            f"du {rng.choice(('Général de Gaulle', 'Maréchal Leclerc', '8 Mai 1945', '11 Novembre', 'Moulin', 'Stade'))}",
+            "du " + rng.choice(
+                ("Général de Gaulle", "Maréchal Leclerc", "8 Mai 1945", "11 Novembre", "Moulin",
+                 "Stade")
+            ),
             f"{_elide('de', values.place(rng, 'fr'))}",
         )
     )  # fmt: skip
@@ -218,7 +232,9 @@ def street_address(rng: Random, language: str) -> str:
         )
     )
     if rng.random() < 0.08:
-        return f"lieu-dit {rng.choice(('Kerhuel', 'La Croix Blanche', 'Le Bourg', 'Les Granges', 'La Métairie'))}"
+        return "lieu-dit " + rng.choice(
+            ("Kerhuel", "La Croix Blanche", "Le Bourg", "Les Granges", "La Métairie")
+        )
     return f"{number}{suffix} {street} {name}{extra}"
 
 

@@ -5,7 +5,10 @@ tester", "Entrée", "RESPIRATION", "BRAF"). A span it tags is dropped when it ho
 letter, when it is one all-capitals word of 2 to 5 letters no lexicon knows (an acronym), or
 when every word of it is a frequent dictionary word of the language
 (`anonymization.lexicons.common_words`) that no name lexicon knows, unless a title or a
-role word stands just before it ("dr marchand", "sa fille rose" stay names).
+role word stands just before it ("dr marchand", "sa fille rose" stay names). Given names
+count as names whatever else they mean ("Rose"); a surname that is also a common word
+("Serre", "Genoux") does not, alone. Before that test, a span loses the lower-case common
+words at its edges ("EHPAD qui me semble" → "EHPAD", "le Juge" → "Juge").
 """
 
 from __future__ import annotations
@@ -28,18 +31,52 @@ _TITLE_BEFORE: Final = re.compile(
 
 @cache
 def _name_words(language: str) -> frozenset[str]:
-    """Every name any lexicon knows, whatever the language ("Rose", "Marchand" included)."""
-    return frozenset().union(
-        *(lexicon(kind, lang).lower for kind in ("first_names", "surnames") for lang in LANGUAGES)
-    )
+    """Given names of any lexicon, and the surnames that are not common words."""
+    first = frozenset().union(*(lexicon("first_names", lang).lower for lang in LANGUAGES))
+    surnames = frozenset().union(*(lexicon("surnames", lang).lower for lang in LANGUAGES))
+    return first | (surnames - common_words(language))
+
+
+def trimmed_model_span(text: str, start: int, end: int, language: str) -> tuple[int, int] | None:
+    """The span without the lower-case common words at its edges, or None if the model
+    proposed only common words (`model_span_is_plausible`)."""
+    common = common_words(language)
+    names = _name_words(language)
+    words = list(_WORD.finditer(text, start, end))
+
+    def is_filler(word: str) -> bool:
+        lowered = word.lower()
+        return word.islower() and lowered in common and lowered not in names
+
+    while words and is_filler(words[-1].group()):
+        words.pop()
+    while words and is_filler(words[0].group()):
+        words.pop(0)
+    if not words:
+        return None
+    new_start = start if words[0].start() - start <= 0 else words[0].start()
+    new_end = end if end - words[-1].end() <= 1 else words[-1].end()
+    if not model_span_is_plausible(text, new_start, new_end, language):
+        return None
+    return new_start, new_end
+
+
+_SENTENCE_START: Final = re.compile(r"(?:^|[.!?:;|•\n(«\"–-])[ \t]*$")
 
 
 def model_span_is_plausible(text: str, start: int, end: int, language: str) -> bool:
-    words = _WORD.findall(text[start:end])
+    words = list(_WORD.finditer(text, start, end))
     if not words or is_unknown_acronym(text[start:end]):
         return False
     common = common_words(language)
     names = _name_words(language)
-    if any(w.lower() not in common or w.lower() in names for w in words):
-        return True
+    for word in words:
+        value = word.group()
+        lowered = value.lower()
+        if lowered not in common or lowered in names:
+            return True
+        # A capitalised word inside a sentence ("chez sa sœur à Vitré") reads as a name.
+        if value[:1].isupper() and not value.isupper():
+            if not _SENTENCE_START.search(text, max(0, word.start() - 3), word.start()):
+                return True
     return _TITLE_BEFORE.search(text, max(0, start - 25), start) is not None

@@ -8,8 +8,9 @@ Slot kinds (the key's letters before any digit):
   initial ("D."), `PF`/`PL` the patient's given name and surname, `DR` a doctor's name in
   any form (the title outside the span), `TL` a courtesy title then a name;
 - LOCATION: `T` a town, `CP` a postcode; HOSPITAL: `H`; ORGANIZATION: `O`; ADDRESS: `A`;
-- unlabelled: `PH` a medical phrase (ICD-10 label), `W` a run of common words, `D` a date, `TEL` a phone, `NUM` a record number, `DRUG`, `EPO` an eponym
-  phrase, `SC` a score, `ACR` an acronym, `N` a small number, `AGE` an age, `HH` a time.
+- unlabelled: `PH` a medical phrase (ICD-10 label), `W` a run of common words, `D` a date,
+  `TEL` a phone, `NUM` a record number, `DRUG`, `EPO` an eponym phrase, `SC` a score,
+  `ACR` an acronym, `N` a small number, `AGE` an age, `HH` a time.
 """
 
 from __future__ import annotations

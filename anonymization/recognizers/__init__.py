@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Final
 
 from presidio_analyzer import EntityRecognizer
-
 from presidio_analyzer.predefined_recognizers import (
     CreditCardRecognizer,
     IbanRecognizer,
@@ -27,8 +26,8 @@ from presidio_analyzer.predefined_recognizers import (
 )
 
 from anonymization.recognizers.address_recognizer import AddressRecognizer
-from anonymization.recognizers.age_recognizer import AgeRecognizer
 from anonymization.recognizers.adeli_recognizer import FrAdeliRecognizer
+from anonymization.recognizers.age_recognizer import AgeRecognizer
 from anonymization.recognizers.date_recognizer import FrDateRecognizer
 from anonymization.recognizers.email_recognizer import FrEmailRecognizer
 from anonymization.recognizers.establishment_recognizer import EstablishmentRecognizer
@@ -39,8 +38,8 @@ from anonymization.recognizers.lexicon_name_recognizer import LexiconNameRecogni
 from anonymization.recognizers.location_recognizer import LocationRecognizer
 from anonymization.recognizers.nda_recognizer import FrNdaRecognizer
 from anonymization.recognizers.nir_recognizer import FrNirRecognizer
-from anonymization.recognizers.person_recognizer import PersonRecognizer
 from anonymization.recognizers.organization_recognizer import OrganizationRecognizer
+from anonymization.recognizers.person_recognizer import PersonRecognizer
 from anonymization.recognizers.phone_recognizer import FrPhoneRecognizer
 from anonymization.recognizers.place_name_recognizer import PlaceNameRecognizer
 from anonymization.recognizers.record_number_recognizer import RecordNumberRecognizer

@@ -79,7 +79,8 @@ _COMPLEMENT_AFTER: Final = re.compile(
     r"(?:[ \t]+(?:sans|avec|with|without)[ \t]+(?i:ascenseur|lift|elevator))?){1}"
     r"(?:,?[ \t]*(?:(?i:esc(?:alier)?\.?|b[âa]t(?:iment)?\.?|apt|appt|porte|unit|suite|ste\.?"
     r"|fl\.?|floor)[ \t]*[A-Z0-9]{1,4}\b|\d{1,2}(?:e|er|ème|eme|st|nd|rd|th)[ \t]+(?i:étage"
-    r"|etage|fl(?:oor)?\.?)(?:[ \t]+(?:sans|avec|with|without)[ \t]+(?i:ascenseur|lift|elevator))?)){0,3}"
+    r"|etage|fl(?:oor)?\.?)(?:[ \t]+(?:sans|avec|with|without)[ \t]+"
+    r"(?i:ascenseur|lift|elevator))?)){0,3}"
 )
 # What may come before the street on the same line and belongs to the address: a flat,
 # building or staircase ("Appt 14", "Bât. C", "Flat 12B") or a named residence or house
@@ -103,7 +104,8 @@ COMPLEMENT_WINDOW: Final = 60
 _EN_NAMED_STREET: Final = (
     r"(?<![\w'’-])(?P<value>(?:[A-Z][a-z'’-]+[ \t]+){1,3}(?:Road|Street|Lane|Avenue|Close"
     r"|Crescent|Terrace|Gardens|Grove|Place|Way|Drive|Boulevard|Court|Row|Walk|Mews|Parade"
-    r"|Rd|St|Ave|Blvd|Ln|Pl|Ct|Hwy|Highway|Pike|Parkway|Pkwy)\.?(?:[ \t]+(?:East|West|North|South))?)"
+    r"|Rd|St|Ave|Blvd|Ln|Pl|Ct|Hwy|Highway|Pike|Parkway|Pkwy)\.?"
+    r"(?:[ \t]+(?:East|West|North|South))?)"
     r"(?![\w'’-])"
 )
 

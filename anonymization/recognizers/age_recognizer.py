@@ -21,13 +21,17 @@ _EN_UNIT: Final = (
     r"|yo|y/o|y\.o\.|years?|yrs?|ya|y)\b|(?i:[MF])\b)"
 )
 _AGE_LABEL: Final = r"(?i:\b(?:âg[ée]e?|age|âge|aged)[ \t\u00a0]*(?:de|of)?[ \t\u00a0:]*)"
-_FR_TENS: Final = r"quatre-vingt(?:-dix(?:-(?:sept|huit|neuf))?|-onze|-douze|-treize|-quatorze|-quinze|-seize|-et-onze)"
+_FR_TENS: Final = (
+    r"quatre-vingt(?:-dix(?:-(?:sept|huit|neuf))?"
+    r"|-onze|-douze|-treize|-quatorze|-quinze|-seize|-et-onze)"
+)
 _FR_WORDS: Final = (
     rf"(?i:{_FR_TENS}|cent(?:[ -](?:un|deux|trois|quatre|cinq|six|sept|huit|neuf|dix))?)"
 )
 _EN_WORDS: Final = (
     r"(?i:ninety(?:[ -](?:one|two|three|four|five|six|seven|eight|nine))?"
-    r"|(?:a|one)[ -]hundred(?:[ -](?:and[ -])?(?:one|two|three|four|five|six|seven|eight|nine|ten))?)"
+    r"|(?:a|one)[ -]hundred(?:[ -](?:and[ -])?"
+    r"(?:one|two|three|four|five|six|seven|eight|nine|ten))?)"
 )
 
 
@@ -84,7 +88,7 @@ class AgeRecognizer(RegexRecognizer):
         ),
     )
 
-    def analyze(self, text, entities, nlp_artifacts=None):  # type: ignore[no-untyped-def]
+    def analyze(self, text, entities, nlp_artifacts=None):
         results = super().analyze(text, entities, nlp_artifacts)
         if "|" in text:
             results += [self.result(start, end, AGE_SCORE) for start, end in _table_ages(text)]

@@ -29,7 +29,8 @@ _DOT: Final = (
 )
 _TLD: Final = r"(?i:fr|com|net|org|eu|uk|io|de|be|ch|info|re)"
 _OBFUSCATED: Final = (
-    r"(?<![\w.%+-])(?P<value>[A-Za-z0-9._%+-]{1,64}(?:" + _DOT + r"[A-Za-z0-9_%+-]+)*" + _AT + r"[A-Za-z0-9-]+(?:" + _DOT
+    r"(?<![\w.%+-])(?P<value>[A-Za-z0-9._%+-]{1,64}(?:" + _DOT + r"[A-Za-z0-9_%+-]+)*" + _AT
+    + r"[A-Za-z0-9-]+(?:" + _DOT
     + r"[A-Za-z0-9-]+)*" + _DOT + _TLD + r")(?![\w-])"
 )  # fmt: skip
 

@@ -37,7 +37,8 @@ _FR_HEADS: Final = (
     r"|de[ \t]+r[ée][ée]ducation(?:[ \t]+fonctionnelle)?|de[ \t]+soins|cardiologique"
     r"|m[ée]dico-psychologique|de[ \t]+dialyse|de[ \t]+radioth[ée]rapie|de[ \t]+lutte"
     r"[ \t]+contre[ \t]+le[ \t]+cancer|anticanc[ée]reux|d['’]imagerie)",
-    r"institut", r"fondation", r"(?-i:Centre|CENTRE)(?=[ \t]+[A-Z])", r"cabinet(?:[ \t]+(?:m[ée]dical|de[ \t]+[a-zà-ÿ-]+))?",
+    r"institut", r"fondation", r"(?-i:Centre|CENTRE)(?=[ \t]+[A-Z])",
+    r"cabinet(?:[ \t]+(?:m[ée]dical|de[ \t]+[a-zà-ÿ-]+))?",
     r"laboratoire(?:[ \t]+d['’]analyses(?:[ \t]+m[ée]dicales)?)?", r"pharmacie",
     r"p[ôo]le[ \t]+sant[ée]", r"unit[ée][ \t]+de[ \t]+m[ée]decine[ \t]+l[ée]gale",
 )  # fmt: skip
@@ -51,7 +52,10 @@ _FR_HEAD: Final = "(?:(?i:" + "|".join(_FR_HEADS) + ")|(?:" + "|".join(_FR_ACRON
 # No full stop inside: "CHU de Rennes. Retour" ends at "Rennes".
 _NAME_WORD: Final = rf"(?:[dlDL]['’])?[{_UP}][{_UP}{_LO}'’-]*[{_UP}{_LO}]"
 _NEXT_WORD: Final = _NAME_WORD
-_PARTICLE: Final = r"(?:de|du|des|de[ \t]+la|de[ \t]+l['’]|d['’]|la|le|les|l['’]|et|sur|en|lès|les|à|au|aux|DE|DU|DES|LA|LE|LES|D['’]|L['’]|ET|SUR|EN)"
+_PARTICLE: Final = (
+    r"(?:de|du|des|de[ \t]+la|de[ \t]+l['’]|d['’]|la|le|les|l['’]|et|sur|en|lès|les|à|au|aux"
+    r"|DE|DU|DES|LA|LE|LES|D['’]|L['’]|ET|SUR|EN)"
+)
 _FR_NAME: Final = (
     rf"(?:[ \t]*[«\"][ \t]*)?(?:{_PARTICLE}[ \t]*)?{_NAME_WORD}"
     rf"(?:(?:[ \t]+{_PARTICLE})?[ \t]*(?:[ \t]|-|–[ \t]){_NEXT_WORD}){{0,4}}"
@@ -78,23 +82,27 @@ _EN_HEADS: Final = (
 )
 _EN_NAME_WORD: Final = r"(?:St\.?|Saint|Mount|Mt\.?|[A-Z][A-Za-z'’.-]*[a-z'’])"
 _EN_ESTABLISHMENT: Final = (
-    rf"(?<![\w'’-])(?P<value>{_EN_NAME_WORD}(?:[ \t]+(?:and|&|of|the|upon|on)?[ \t]*{_EN_NAME_WORD}){{0,4}}"
+    rf"(?<![\w'’-])(?P<value>{_EN_NAME_WORD}"
+    rf"(?:[ \t]+(?:and|&|of|the|upon|on)?[ \t]*{_EN_NAME_WORD}){{0,4}}"
     rf"[ \t]+{_EN_HEADS})(?![\w-])"
 )
 # Welsh "Ysbyty" (hospital) leads its name; "Northern General", "Cheltenham General".
 _EN_LED: Final = (
     r"(?<![\w'’-])(?P<value>Ysbyty(?:[ \t]+[A-Z][\w'’-]+){1,3}"
     r"|(?!(?:Surgeon|Attorney|Secretary|Consultant|Department|Medicine|Surgery)\b)[A-Z][a-z]+"
-    r"[ \t]+General(?=[ \t]*(?:[,.;:)\n(]|$|[ \t]+(?:Hospital|Infirmary|on|in|at|for|and|ED|A&E)\b)))"
+    r"[ \t]+General(?=[ \t]*(?:[,.;:)\n(]|$"
+    r"|[ \t]+(?:Hospital|Infirmary|on|in|at|for|and|ED|A&E)\b)))"
 )
 _EN_OF: Final = (
     rf"(?<![\w'’-])(?P<value>(?:Royal[ \t]+|University[ \t]+|General[ \t]+)*(?:Hospital|Infirmary"
-    rf"|Hospitals)[ \t]+of[ \t]+(?:the[ \t]+)?{_EN_NAME_WORD}(?:[ \t]+{_EN_NAME_WORD}){{0,2}})(?![\w-])"
+    rf"|Hospitals)[ \t]+of[ \t]+(?:the[ \t]+)?{_EN_NAME_WORD}"
+    rf"(?:[ \t]+{_EN_NAME_WORD}){{0,2}})(?![\w-])"
 )
 
 # Short names and acronyms of establishments everyone names without a head word.
 KNOWN_ESTABLISHMENTS: Final = (
-    "HEGP", "Pitié-Salpêtrière", "Pitié Salpêtrière", "la Pitié", "Necker", "Bichat", "Lariboisière",
+    "HEGP", "Pitié-Salpêtrière", "Pitié Salpêtrière", "la Pitié", "Necker", "Bichat",
+    "Lariboisière",
     "Cochin", "Avicenne", "Beaujon", "Bicêtre", "Kremlin-Bicêtre", "Hôtel-Dieu", "Rothschild",
     "Quinze-Vingts", "Gustave Roussy", "Gustave-Roussy", "Institut Curie", "Paoli-Calmettes",
     "Léon Bérard", "Léon-Bérard", "Oscar Lambret", "Bergonié", "la Timone", "Pellegrin",
@@ -151,7 +159,7 @@ class EstablishmentRecognizer(RegexRecognizer):
         ValuePattern("known establishment, capitals", re.compile(_KNOWN_UPPER), KNOWN_SCORE),
     )
 
-    def analyze(self, text, entities, nlp_artifacts=None):  # type: ignore[no-untyped-def]
+    def analyze(self, text, entities, nlp_artifacts=None):
         results = []
         for result in super().analyze(text, entities, nlp_artifacts):
             value = text[result.start : result.end]

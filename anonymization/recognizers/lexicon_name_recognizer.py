@@ -46,7 +46,8 @@ _NOT_A_NAME: Final = frozenset(
 _SKIP: Final = frozenset(NAME_STOPWORDS | ACRONYMS | ROMAN_NUMERALS)
 # A chart's key of staff initials: "JT = Joanna Trewin", "AK: Anil K." — then every "JT".
 _STAFF_KEY: Final = re.compile(
-    r"(?<![\w'’-])(?P<initials>[A-Z]{2,3})[ \t]*[=:][ \t]*[A-Z][a-zà-ÿ]+(?:[ \t]+[A-Z](?:[\w'’-]+|\.))"
+    r"(?<![\w'’-])(?P<initials>[A-Z]{2,3})[ \t]*[=:][ \t]*[A-Z][a-zà-ÿ]+"
+    r"(?:[ \t]+[A-Z](?:[\w'’-]+|\.))"
 )
 STAFF_INITIALS_SCORE: Final = 0.6
 # Words before a given name written in lower case ("sa fille murielle", "merci fanny").
@@ -79,7 +80,9 @@ class LexiconNameRecognizer(RegexRecognizer):
         # A signature made of initials alone on its line: "V. Q.", "G.", "J.-M. R."
         ValuePattern(
             "initials alone on a line",
-            re.compile(r"(?m)^[ \t]*(?P<value>[A-ZÀ-Þ]\.(?:-?[A-ZÀ-Þ]\.)?(?:[ \t]?[A-ZÀ-Þ]\.){0,2})[ \t]*$"),
+            re.compile(
+                r"(?m)^[ \t]*(?P<value>[A-ZÀ-Þ]\.(?:-?[A-ZÀ-Þ]\.)?(?:[ \t]?[A-ZÀ-Þ]\.){0,2})[ \t]*$"
+            ),
             LONE_FIRST_NAME_SCORE,
         ),
     )

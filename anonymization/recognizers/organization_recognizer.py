@@ -45,7 +45,8 @@ _HEADS: Final = (
     r"|CPAM|CAF|CARSAT|UDAF|ADMR|SARL"
 )
 _HEADED: Final = (
-    rf"(?<![\w-])(?P<value>(?:{_HEADS})(?:[ \t]+(?:de|du|des|de[ \t]+la|d['’]|l['’]))?[ \t]*{_NAME})"
+    rf"(?<![\w-])(?P<value>(?:{_HEADS})"
+    rf"(?:[ \t]+(?:de|du|des|de[ \t]+la|d['’]|l['’]))?[ \t]*{_NAME})"
     # "association Rybrevant + lazertinib" is a drug combination.
     r"(?![ \t]*(?:\+|±))"
 )

@@ -60,7 +60,10 @@ _EXTENSION_AFTER_NUMBER: Final = (
     r"(?<=\d)[ \t]*(?P<value>(?i:ext\.?|extension|poste)[ \t]*\d{2,6})(?!\d)"
 )
 # "914 555 0181": a North American number with spaces.
-_SPACED_NORTH_AMERICAN: Final = r"(?<![\w+.-])(?P<value>(?:\+?1[ .-]?)?[2-9]\d{2}[ \u00a0][2-9]\d{2}[ \u00a0]\d{4})(?![\w.-]?\d)"
+_SPACED_NORTH_AMERICAN: Final = (
+    r"(?<![\w+.-])(?P<value>(?:\+?1[ .-]?)?[2-9]\d{2}[ \u00a0][2-9]\d{2}[ \u00a0]\d{4})"
+    r"(?![\w.-]?\d)"
+)
 
 
 class FrPhoneRecognizer(RegexRecognizer):

@@ -99,7 +99,8 @@ class PlaceNameRecognizer(RegexRecognizer):
             "postcode ending an address",
             re.compile(
                 r"(?i:\b(?:rue|avenue|av\.|bd|boulevard|allée|impasse|chemin|place|route|apt|appt"
-                r"|bât\.|étage|résidence|lieu-dit)\b)[^\n]{0,60}?,[ \t]*(?P<value>\d{5})(?=[ \t]*(?:,|$|\n|\)))"
+                r"|bât\.|étage|résidence|lieu-dit)\b)[^\n]{0,60}?,[ \t]*"
+                r"(?P<value>\d{5})(?=[ \t]*(?:,|$|\n|\)))"
             ),
             POSTCODE_SCORE,
         ),

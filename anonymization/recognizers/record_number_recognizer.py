@@ -43,7 +43,10 @@ _SHORT_LABELS: Final = (
     "exam", "Code", "code", "num", "Num", "RG", "MR", "Pt", "pt", "EMIS", "CLIA", "group",
     "Group", "NPI", "DEA",
 )  # fmt: skip
-_LABEL: Final = f"(?:{word_alternation(_LABELS)}|(?<![\\w])(?:{'|'.join(re.escape(x) for x in _SHORT_LABELS)})(?![\\w]))"
+_LABEL: Final = (
+    f"(?:{word_alternation(_LABELS)}"
+    f"|(?<![\\w])(?:{'|'.join(re.escape(x) for x in _SHORT_LABELS)})(?![\\w]))"
+)
 # A value: chunks of letters and digits joined by -, /, ., _ or single spaces, with at
 # least one digit, three characters at least.
 # A chunk starts with a capital or a digit, or holds a digit: "dossier", "de" never start one.
@@ -82,9 +85,10 @@ class RecordNumberRecognizer(RegexRecognizer):
             if _MEDICAL_CODE.fullmatch(value):
                 return None
             return pattern.score
-        if pattern.name == "hyphenated code":
-            if digits < MIN_SHAPE_DIGITS or _is_date_or_range(value):
-                return None
+        if pattern.name == "hyphenated code" and (
+            digits < MIN_SHAPE_DIGITS or _is_date_or_range(value)
+        ):
+            return None
         return pattern.score
 
 

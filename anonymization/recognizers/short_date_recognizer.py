@@ -75,7 +75,8 @@ _CONTEXT_WORD: Final = word_alternation(_FR_DATE_WORDS + _EN_DATE_WORDS)
 _FR_CONTEXT_WORD: Final = word_alternation(_FR_DATE_WORDS)
 # Scores, ratios and measures written like a day and month.
 _MEASURE_BEFORE: Final = re.compile(
-    r"(?:\b(?:EN|ENS|EVS|EN[ \t]+repos)\b|(?i:\b(?:eva|mmse|moca|glasgow|gcs|acuit[ée]|av|va|vision|ta|pa|bp|tension"
+    r"(?:\b(?:EN|ENS|EVS|EN[ \t]+repos)\b"
+    r"|(?i:\b(?:eva|mmse|moca|glasgow|gcs|acuit[ée]|av|va|vision|ta|pa|bp|tension"
     r"|score|apgar|silverman|stop-bang|nyha|asa|rankin|braden|norton|barthel|adl|iadl|gir"
     r"|fc|force|testing|mrc|cotation|grade|stade|stage|ratio|sat|spo2|posologie|dose"
     r"|x|fois|cp|gélules?|comprimés?|plateau|vih|hiv)\b))[ \t:=(]*$"
@@ -132,7 +133,8 @@ _NAMED_DAYS: Final = (
 
 
 _NEXT_IN_LIST: Final = re.compile(
-    rf"[ \t]*(?:,|;|&|et|and|au|to|-|–|/)[ \t]*(?P<value>{_DAY_MONTH}|{_DAY}(?=[ \t]*(?:,|et|and|au|to)[ \t]*{_DAY}[/.]))"
+    rf"[ \t]*(?:,|;|&|et|and|au|to|-|–|/)[ \t]*(?P<value>{_DAY_MONTH}"
+    rf"|{_DAY}(?=[ \t]*(?:,|et|and|au|to)[ \t]*{_DAY}[/.]))"
 )
 
 
@@ -143,7 +145,9 @@ _FRACTION_AFTER: Final = re.compile(
     r"[ \t]+(?i:du|de|des|d['’]|of|dose|doses|tab|tabs|tablet|cp|comprimés?|gélules?|amp)\b"
 )
 _WEEKDAY_BEFORE: Final = re.compile(rf"{_WEEKDAY}[ \t]+$")
-_NUMERIC_PAIR: Final = re.compile(rf"(?<![\w/.,-])({_DAY}|{_MONTH_NUM})/({_DAY}|{_MONTH_NUM})(?![\w/]|[.,]\d)")
+_NUMERIC_PAIR: Final = re.compile(
+    rf"(?<![\w/.,-])({_DAY}|{_MONTH_NUM})/({_DAY}|{_MONTH_NUM})(?![\w/]|[.,]\d)"
+)
 MIN_DATES_FOR_LIKENESS: Final = 2
 # "6/10", "4/5", "2/3": scores, power grades and fractions, never taken by likeness.
 _SCALE_DENOMINATORS: Final = frozenset({2, 3, 4, 5, 6, 8, 10, 20, 30})
@@ -158,12 +162,14 @@ class ShortDateRecognizer(RegexRecognizer):
     PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
         _pattern(
             "day, abbreviated month and two-digit year",
-            rf"(?<![\w/.,-])(?P<value>{_DAY}[- ](?:{'|'.join(_MONTHS_EN_SHORT)}|{'|'.join(m.upper() for m in _MONTHS_EN_SHORT)})[- ]\d\d)(?![\w/.-]\d|\d)",
+            rf"(?<![\w/.,-])(?P<value>{_DAY}[- ](?:{'|'.join(_MONTHS_EN_SHORT)}"
+            rf"|{'|'.join(m.upper() for m in _MONTHS_EN_SHORT)})[- ]\d\d)(?![\w/.-]\d|\d)",
             DAY_MONTH_SCORE,
         ),
         _pattern(
             "day and abbreviated english month",
-            rf"(?<![\w/.,-])(?P<value>{_DAY}{_ORDINAL}?(?:[ \t]+of)?[ \t]+(?:{_EN_MONTH_SHORT}|{_EN_MONTH}))",
+            rf"(?<![\w/.,-])(?P<value>{_DAY}{_ORDINAL}?(?:[ \t]+of)?[ \t]+"
+            rf"(?:{_EN_MONTH_SHORT}|{_EN_MONTH}))",
             DAY_MONTH_SCORE,
         ),
         _pattern(
@@ -201,7 +207,8 @@ class ShortDateRecognizer(RegexRecognizer):
         ),
         _pattern(
             "day and month before a time",
-            rf"(?<![\w/.,-])(?P<value>{_DAY_MONTH})(?=[ \t]+(?:\d{{1,2}}[:h.]\d\d|\d{{4}}(?![/\d])|\d{{1,2}}[ \t]?(?:AM|PM|am|pm|h\b)))",
+            rf"(?<![\w/.,-])(?P<value>{_DAY_MONTH})(?=[ \t]+(?:\d{{1,2}}[:h.]\d\d|\d{{4}}(?![/\d])"
+            rf"|\d{{1,2}}[ \t]?(?:AM|PM|am|pm|h\b)))",
             DAY_MONTH_SCORE,
         ),
         _pattern(
@@ -211,7 +218,8 @@ class ShortDateRecognizer(RegexRecognizer):
         ),
         _pattern(
             "day range across a slash before a month",
-            rf"(?<![\w/.,-])(?P<value>{_DAY}/{_DAY}[ \t]+(?:{_EN_MONTH_SHORT}|{_EN_MONTH}|{_FR_MONTH}))",
+            rf"(?<![\w/.,-])(?P<value>{_DAY}/{_DAY}[ \t]+"
+            rf"(?:{_EN_MONTH_SHORT}|{_EN_MONTH}|{_FR_MONTH}))",
             DAY_MONTH_SCORE,
         ),
         _pattern(
@@ -256,14 +264,15 @@ class ShortDateRecognizer(RegexRecognizer):
         _pattern("may, after a preposition", _MAY, MONTH_ALONE_SCORE),
         _pattern(
             "may, before a number",
-            rf"(?<![\w'’-])(?P<value>(?:May|MAY)[ \t]+{_DAY}{_ORDINAL}?(?:,?[ \t]+{_YEAR4})?)(?!\d)",
+            rf"(?<![\w'’-])(?P<value>(?:May|MAY)[ \t]+{_DAY}{_ORDINAL}?"
+            rf"(?:,?[ \t]+{_YEAR4})?)(?!\d)",
             MONTH_ALONE_SCORE,
         ),
         _pattern("season and year", rf"(?P<value>{_SEASON_YEAR})", MONTH_YEAR_SCORE),
         _pattern("named day of the year", rf"(?P<value>{_NAMED_DAYS})", DAY_ALONE_SCORE),
     )
 
-    def analyze(self, text, entities, nlp_artifacts=None):  # type: ignore[no-untyped-def]
+    def analyze(self, text, entities, nlp_artifacts=None):
         results = [
             result
             for result in super().analyze(text, entities, nlp_artifacts)
@@ -278,7 +287,7 @@ class ShortDateRecognizer(RegexRecognizer):
                 result.start = weekday.start()
         return results
 
-    def _like_the_others(self, text: str, found: list) -> list:  # type: ignore[type-arg]
+    def _like_the_others(self, text: str, found: list) -> list:
         """In a note that already wrote two numeric dates, another day/month pair is a date
         too ("Lovenox 4/9", "warfarin 4/2"), unless it reads as a score or a dose."""
         numeric = [r for r in found if _NUMERIC_PAIR.fullmatch(text[r.start : r.end])]
@@ -298,7 +307,7 @@ class ShortDateRecognizer(RegexRecognizer):
             extra.append(self.result(start, end, DAY_MONTH_SCORE))
         return extra
 
-    def _listed_after(self, text: str, found: list) -> list:  # type: ignore[type-arg]
+    def _listed_after(self, text: str, found: list) -> list:
         """Dates listed after a date: "visites le 12/8, 20/8, 2/9 et ce jour"."""
         extra = []
         ends = sorted(result.end for result in found)
@@ -319,9 +328,12 @@ class ShortDateRecognizer(RegexRecognizer):
         if value.isalpha():
             return False
         fraction = _FRACTION.fullmatch(value)
-        if fraction and int(fraction.group(1)) < int(fraction.group(2)):
-            if _FRACTION_AFTER.match(text, end):
-                return True  # "3/4 du repas", "1/2 tab"
+        if (
+            fraction
+            and int(fraction.group(1)) < int(fraction.group(2))
+            and _FRACTION_AFTER.match(text, end)
+        ):
+            return True  # "3/4 du repas", "1/2 tab"
         if _MEASURE_BEFORE.search(text, max(0, start - 25), start):
             return True
         # A day alone followed by a unit is a quantity ("le 12 mg", "du 3 au 5 jours").
@@ -330,4 +342,6 @@ class ShortDateRecognizer(RegexRecognizer):
         if _UNIT_AFTER.match(text, end) is not None:
             return True
         quantity_range = _RANGE_THEN_UNIT.match(text, end)
-        return quantity_range is not None and _UNIT_AFTER.match(text, quantity_range.end()) is not None
+        return (
+            quantity_range is not None and _UNIT_AFTER.match(text, quantity_range.end()) is not None
+        )

@@ -347,7 +347,8 @@ def main(argv: Sequence[str], environ: Mapping[str, str]) -> int:
                 found = leaks(run, "sovex")
                 leak_lines += found
                 print(
-                    f"sovex on the realistic {language} {args.split} split: {len(found)} leaks/losses"
+                    f"sovex on the realistic {language} {args.split} split: "
+                    f"{len(found)} leaks/losses"
                 )
                 print("\n".join(found), end="\n\n", flush=True)
     if args.leaks is not None:

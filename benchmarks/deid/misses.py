@@ -58,19 +58,22 @@ def main(argv: list[str]) -> int:
             if not is_redacted(note.text, gold, covered):
                 missed[gold.type] += 1
                 lines.append(
-                    f"MISS {gold.type:<12} {note.id:<18} {_context(note.text, gold.start, gold.end)}"
+                    f"MISS {gold.type:<12} {note.id:<18} "
+                    f"{_context(note.text, gold.start, gold.end)}"
                 )
         for keep in note.traps:
             hit = {e.type for e in entities if e.start < keep.end and keep.start < e.end}
             if hit:
                 totals["LOST"] += 1
                 lines.append(
-                    f"LOST {','.join(sorted(hit)):<12} {note.id:<18} {_context(note.text, keep.start, keep.end)}"
+                    f"LOST {','.join(sorted(hit)):<12} {note.id:<18} "
+                    f"{_context(note.text, keep.start, keep.end)}"
                 )
         for entity in entities:
             if not any(entity.start < g.end and g.start < entity.end for g in note.entities):
                 lines.append(
-                    f"FP   {entity.type:<12} {note.id:<18} {_context(note.text, entity.start, entity.end)}"
+                    f"FP   {entity.type:<12} {note.id:<18} "
+                    f"{_context(note.text, entity.start, entity.end)}"
                 )
     print("\n".join(sorted(lines)))
     print(f"notes/s {len(notes) / elapsed:.1f}")
