@@ -76,7 +76,10 @@ def model_span_is_plausible(text: str, start: int, end: int, language: str) -> b
         if lowered not in common or lowered in names:
             return True
         # A capitalised word inside a sentence ("chez sa sœur à Vitré") reads as a name.
-        if value[:1].isupper() and not value.isupper():
-            if not _SENTENCE_START.search(text, max(0, word.start() - 3), word.start()):
-                return True
+        if (
+            value[:1].isupper()
+            and not value.isupper()
+            and not _SENTENCE_START.search(text, max(0, word.start() - 3), word.start())
+        ):
+            return True
     return _TITLE_BEFORE.search(text, max(0, start - 25), start) is not None

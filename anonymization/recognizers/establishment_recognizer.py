@@ -134,7 +134,8 @@ _KNOWN_UPPER: Final = (
 )
 # "CHBA", "GHBS", "CHRU", "CHIC": the acronyms of French hospitals and hospital groups.
 _HOSPITAL_ACRONYM: Final = (
-    r"(?<![\w-])(?P<value>(?:CHU|CHR|CHI|CHS|CH|GHU|GHT|GH|HIA|HP)[A-Z]{1,4}(?:\d{1,3})?)(?![\w-])"
+    r"(?<![\w-])(?!(?:CHRU|CHU|CHR|CHI|CHS|CHG|CHD|CHIC|GHU|GHT|HIA|HAD)(?![\w-]))"
+    r"(?P<value>(?:CHU|CHR|CHI|CHS|CH|GHU|GHT|GH|HIA|HP)[A-Z]{1,4}(?:\d{1,3})?)(?![\w-])"
 )
 # Name words that end a French establishment's name: what follows is not part of it.
 _TRAILING_STOP: Final = re.compile(

@@ -31,7 +31,8 @@ LOCATION = LocationRecognizer()
         ("9 av. Victor Hugo; bât. B", "9 av. Victor Hugo"),
         ("2 rte de la Gare", "2 rte de la Gare"),
         ("vit lieu-dit Les Granges", "lieu-dit Les Granges"),
-        ("résidence Les Pins, bât. C", "résidence Les Pins"),
+        # The building and flat that follow a street belong to the address.
+        ("résidence Les Pins, bât. C", "résidence Les Pins, bât. C"),
         ("BP 123", "BP 123"),
         ("221B Baker Street, London", "221B Baker Street"),
         ("lives at 12 Main St.", "12 Main St."),
