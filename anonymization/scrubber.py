@@ -16,6 +16,7 @@ once, and large inputs are spread over worker processes.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -119,6 +120,21 @@ def _defined_acronyms(text: str, entities: Sequence[Entity]) -> list[Entity]:
     return found
 
 
+# "AP-HP – Hôpitaux universitaires…", "BIOGROUP – Laboratoire de Mulhouse": two parts of one
+# name joined by a dash are one span (the dash included).
+_DASH_BETWEEN = re.compile(r"[ \t]*[–—-][ \t]*")
+JOINABLE_TYPES = frozenset({"HOSPITAL", "ORGANIZATION"})
+
+
+def _dash_joins(text: str, entities: Sequence[Entity]) -> list[Entity]:
+    ordered = sorted((e for e in entities if e.type in JOINABLE_TYPES), key=lambda e: e.start)
+    joins = []
+    for left, right in itertools.pairwise(ordered):
+        if right.start > left.end and _DASH_BETWEEN.fullmatch(text, left.end, right.start):
+            joins.append(Entity(left.start, right.end, left.type, ACRONYM_SCORE))
+    return joins
+
+
 def replace_spans(text: str, entities: Sequence[Entity]) -> str:
     """Each (non-overlapping, sorted) span replaced by its `<TYPE>` placeholder."""
     pieces: list[str] = []
@@ -163,6 +179,8 @@ class Scrubber:
         # (two capitals may be a person's initials: "JT").
         if entity.type == PERSON and len(span) > 2 and is_unknown_acronym(span):
             return False
+        if not any(char.isalpha() for char in span):
+            return True  # a postcode, a number: never vocabulary
         return not is_medical_term_span(text, entity.start, entity.end)
 
     def _add_model_entities(self, texts: Sequence[str], found: list[list[Entity]]) -> None:
@@ -194,6 +212,7 @@ class Scrubber:
         for text, entities in zip(texts, found, strict=True):
             kept = [_with_initials(text, e) for e in entities if self._keep(text, e)]
             kept += _defined_acronyms(text, kept)
+            kept += _dash_joins(text, kept)
             names = [(e.start, e.end) for e in kept if e.type == PERSON]
             kept += [
                 Entity(start, end, PERSON, PROPAGATED_SCORE)

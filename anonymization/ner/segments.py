@@ -54,7 +54,7 @@ def _lexicon_words(language: str) -> frozenset[str]:
 
 
 def _covered(start: int, end: int, found: Sequence[tuple[int, int]]) -> bool:
-    return any(s <= start and end <= e for s, e in found)
+    return any(s <= start and end <= e for s, e in found if s < end)
 
 
 def needs_model(

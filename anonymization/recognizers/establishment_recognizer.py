@@ -37,7 +37,11 @@ _FR_HEADS: Final = (
     r"|de[ \t]+r[ée][ée]ducation(?:[ \t]+fonctionnelle)?|de[ \t]+soins|cardiologique"
     r"|m[ée]dico-psychologique|de[ \t]+dialyse|de[ \t]+radioth[ée]rapie|de[ \t]+lutte"
     r"[ \t]+contre[ \t]+le[ \t]+cancer|anticanc[ée]reux|d['’]imagerie)",
-    r"institut", r"fondation", r"(?-i:Centre|CENTRE)(?=[ \t]+[A-Z])",
+    # Heads with lower-case qualifiers before the name: "Institut de réadaptation
+    # Clemenceau", "Centre de lutte contre le cancer Léon Bérard".
+    r"(?:institut|centre|maison|p[ôo]le)(?:[ \t]+(?:de|d['’]|du|des)?[ \t]*[a-zà-ÿ-]{3,}){1,3}"
+    r"(?=[ \t]+[A-ZÀ-Þ])",
+    r"institut", r"fondation", r"(?-i:Centre|CENTRE)(?=[ \t]+[A-Z])", r"iml", r"clat",
     r"cabinet(?:[ \t]+(?:m[ée]dical|de[ \t]+[a-zà-ÿ-]+))?",
     r"laboratoire(?:[ \t]+d['’]analyses(?:[ \t]+m[ée]dicales)?)?", r"pharmacie",
     r"p[ôo]le[ \t]+sant[ée]", r"unit[ée][ \t]+de[ \t]+m[ée]decine[ \t]+l[ée]gale",
@@ -114,6 +118,7 @@ KNOWN_ESTABLISHMENTS: Final = (
     "Édouard-Herriot", "Edouard Herriot", "Lyon-Sud", "Croix-Rousse", "Pierre-Wertheimer",
     "Gabriel-Montpied", "Estaing", "Dupuytren", "Bretonneau", "Morvan", "Charles-Nicolle",
     "Jean-Minjoz", "Claude-Huriez", "Roger-Salengro", "Kerpape", "Pasteur 2",
+    "Assistance Publique", "ASSISTANCE PUBLIQUE", "Hôpitaux de Paris", "Hôpitaux de Marseille",
     "Mass General", "MGH", "Brigham", "Mayo Clinic", "Johns Hopkins", "Cleveland Clinic",
     "Mount Sinai", "Cedars-Sinai", "Kaiser Permanente", "Addenbrooke's", "John Radcliffe",
     "Royal Free", "Great Ormond Street", "GOSH", "UCLH", "Ninewells", "Southmead",
@@ -137,6 +142,7 @@ _HOSPITAL_ACRONYM: Final = (
     r"(?<![\w-])(?!(?:CHRU|CHU|CHR|CHI|CHS|CHG|CHD|CHIC|GHU|GHT|HIA|HAD)(?![\w-]))"
     r"(?P<value>(?:CHU|CHR|CHI|CHS|CH|GHU|GHT|GH|HIA|HP)[A-Z]{1,4}(?:\d{1,3})?)(?![\w-])"
 )
+_KNOWN_RE: Final = re.compile(_KNOWN)
 # Name words that end a French establishment's name: what follows is not part of it.
 _TRAILING_STOP: Final = re.compile(
     r"(?:[ \t]+(?i:service|pôle|pole|unité|unite|site|département|departement|secteur|bâtiment"
@@ -171,4 +177,11 @@ class EstablishmentRecognizer(RegexRecognizer):
                 continue
             result.end = result.start + len(trimmed)
             results.append(result)
+        # A known name overlapping a found one widens it: "Nouvel Hôpital Civil" is found
+        # as "Hôpital Civil" by its head, and whole by the list.
+        for match in _KNOWN_RE.finditer(text):
+            for result in results:
+                if match.start() < result.end and result.start < match.end():
+                    result.start = min(result.start, match.start())
+                    result.end = max(result.end, match.end())
         return results

@@ -20,7 +20,7 @@ from typing import ClassVar, Final
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from anonymization.lexicons import lexicon, unambiguous_names
+from anonymization.lexicons import common_words, lexicon, unambiguous_names
 from anonymization.recognizers.base import RegexRecognizer, ValuePattern
 from anonymization.recognizers.lexicon import ACRONYMS, NAME_STOPWORDS, ROMAN_NUMERALS
 
@@ -78,6 +78,34 @@ class LexiconNameRecognizer(RegexRecognizer):
     ENTITY: ClassVar[str] = "PERSON"
     PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
         # A signature made of initials alone on its line: "V. Q.", "G.", "J.-M. R."
+        # A title and an initial: "Mme V.", "M. F.", "Dr K." (not "Dr K. Martin": the name
+        # goes on, and the person recognizer takes it whole).
+        ValuePattern(
+            "initial after a title",
+            re.compile(
+                r"(?<![\w.])(?:M\.|Mme|Mlle|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Pr\.?|Madame|Monsieur)[ \t]+"
+                r"(?P<value>[A-ZÀ-Þ]\.(?:-?[A-ZÀ-Þ]\.)?)(?![ \t]*[A-ZÀ-Þ][a-zß-ÿ])"
+            ),
+            LONE_FIRST_NAME_SCORE,
+        ),
+        ValuePattern(
+            "initials ending a line after a sentence",
+            re.compile(r"(?m)(?<=[.!?][ \t])(?P<value>[A-ZÀ-Þ]\.(?:[ \t]?[A-ZÀ-Þ]\.)?)[ \t]*$"),
+            LONE_FIRST_NAME_SCORE,
+        ),
+        # After an identity label, "Surname, Given M" is a person whatever the names:
+        # "Pt: Oyelaran, Babatunde", "Patient: Sorensen, Dagny K.", "REQUESTING: HOLLOWAY, GRANT".
+        ValuePattern(
+            "surname, given after a label",
+            re.compile(
+                r"(?i:\b(?:pt(?:[ \t]+name)?|patient(?:[ \t]+name)?|name|nom|resident|requesting"
+                r"|referring|ordering|attending|physician|requested[ \t]+by|surname|concerne|re)"
+                r"[ \t]*:[ \t]*)"
+                r"(?P<value>[A-ZÀ-Þ][\w'’-]+(?:[ \t][A-ZÀ-Þ][\w'’-]+)?,[ \t]*[A-ZÀ-Þ][\w'’-]+"
+                r"(?:[ \t]+[A-ZÀ-Þ][\w'’-]+)?(?:[ \t]+[A-Z]\.?(?![\w'’-]))?)"
+            ),
+            LONE_FIRST_NAME_SCORE,
+        ),
         ValuePattern(
             "initials alone on a line",
             re.compile(
@@ -120,7 +148,11 @@ class LexiconNameRecognizer(RegexRecognizer):
             start = match.start("particle") if match.group("particle") else match.start("first")
             end = match.end("first")
             second = match.group("second")
-            if second and second in names and second not in _NOT_A_NAME:
+            if (
+                second
+                and second not in _NOT_A_NAME
+                and (second in names or second not in common_words(language))
+            ):
                 end = match.end("second")
             results.append(self.result(start, end, LOWER_TITLED_SCORE))
         return results

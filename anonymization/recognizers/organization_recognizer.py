@@ -83,6 +83,7 @@ _KNOWN: Final = (
 class OrganizationRecognizer(RegexRecognizer):
     ENTITY: ClassVar[str] = "ORGANIZATION"
     PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
+        ValuePattern("head and name", re.compile(_HEADED), HEADED_SCORE),
         ValuePattern(
             "after an introducing word",
             re.compile(
@@ -90,7 +91,6 @@ class OrganizationRecognizer(RegexRecognizer):
             ),
             INTRODUCED_SCORE,
         ),
-        ValuePattern("head and name", re.compile(_HEADED), HEADED_SCORE),
         ValuePattern("english school or company", re.compile(_EN_SCHOOL), HEADED_SCORE),
         ValuePattern("known organization", re.compile(_KNOWN), KNOWN_SCORE),
     )

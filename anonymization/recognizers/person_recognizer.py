@@ -54,7 +54,10 @@ _UPPER: Final = "A-ZÀ-ÖØ-ÞŒ"
 _LOWER: Final = "a-zß-öø-ÿœ"
 _SPACE: Final = r"[ \t\u00a0]+"
 # "Martin", "N'Diaye", "d'Estaing", "McDonald"; "DUPONT", "N'DIAYE".
-_CAPITALISED: Final = rf"(?:[DLNOdl]['’])?[{_UPPER}][{_LOWER}]+(?:[{_UPPER}][{_LOWER}]+)?"
+# "Martin", "McDonald", "N'Diaye", "Prud'homme".
+_CAPITALISED: Final = (
+    rf"(?:[DLNOdl]['’])?[{_UPPER}][{_LOWER}]+(?:[{_UPPER}][{_LOWER}]+|['’][{_LOWER}]{{2,}})?"
+)
 _ALL_CAPS: Final = rf"(?:[DLNO]['’])?[{_UPPER}]{{2,}}"
 _PART: Final = rf"(?:{_CAPITALISED}|{_ALL_CAPS})"
 _WORD: Final = rf"{_PART}(?:-{_PART})*(?!\w)"

@@ -39,7 +39,7 @@ _JOINER: Final = re.compile(r"[ \u00a0]|-|['’]|[ ]-[ ]")
 _SENTENCE_START: Final = re.compile(r"(?:^|[.!?\n:]|^[ \t]*)[ \t]*$")
 _PLACE_PREPOSITION: Final = re.compile(
     r"(?i:\b(?:à|a|de|d['’]|sur|vers|depuis|from|in|at|to|near|né\(?e?\)?[ \t]+à|habite|vit[ \t]+à"
-    r"|domicili[ée]e?[ \t]+à|commune[ \t]+de|quartier[ \t]+de)[ \t]*)$"
+    r"|domicili[ée]e?[ \t]+à|commune[ \t]+de|quartier[ \t]+de)[ \t]*|\([ \t]*)$"
 )
 
 
