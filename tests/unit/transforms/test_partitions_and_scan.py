@@ -269,3 +269,89 @@ def test_a_failure_mid_table_leaves_no_part_behind(source: ParquetSource, tmp_pa
         )
     assert calls == 3
     assert not list(out_dir.glob("*.parquet"))
+
+
+def _free_text_spec() -> TableSpec:
+    return TableSpec(
+        "events",
+        {**SPEC.columns, "note": ColumnSpec("note", Role.FREE_TEXT, language="fr")},
+    )
+
+
+def test_a_note_the_scrubber_left_a_url_in_fails_the_release_rules(
+    source: ParquetSource, tmp_path: Path
+) -> None:
+    def scrub_leaving_a_url(
+        texts: list[str | None], language: str, patients: RowPatients | None
+    ) -> list[ScrubbedNote | None]:
+        # As if the scrubber had missed one link in every note holding "texte 3".
+        return [
+            None if t is None else ScrubbedNote(t, ("URL",) if t.endswith("3") else ())
+            for t in texts
+        ]
+
+    parts = extract_table(
+        source=source,
+        table=_free_text_spec(),
+        person_id_column="patient_id",
+        columns=PUBLISHED,
+        included_ids=pa.array([f"P{n:05d}" for n in range(PATIENTS)]),
+        period=PERIOD,
+        project_key=KEY,
+        out_dir=tmp_path / "events",
+        scrub_text=scrub_leaving_a_url,
+        partition=Partition(0, 1),
+    )
+    failures = release_scan_failures(parts)
+    assert len(failures) == 1
+    assert failures[0].startswith("table events, column note: rule URL failed on ")
+
+
+def test_in_surrogate_mode_each_note_gets_its_own_patients_shift_and_secret(
+    source: ParquetSource, tmp_path: Path
+) -> None:
+    seen: list[RowPatients] = []
+
+    def scrub_recording(
+        texts: list[str | None], language: str, patients: RowPatients | None
+    ) -> list[ScrubbedNote | None]:
+        assert patients is not None and len(patients.secrets) == len(texts)
+        seen.append(patients)
+        return [None if t is None else ScrubbedNote(t) for t in texts]
+
+    extract_table(
+        source=source,
+        table=_free_text_spec(),
+        person_id_column="patient_id",
+        columns=PUBLISHED,
+        included_ids=pa.array([f"P{n:05d}" for n in range(PATIENTS)]),
+        period=PERIOD,
+        project_key=KEY,
+        out_dir=tmp_path / "events",
+        scrub_text=scrub_recording,
+        partition=Partition(0, 1),
+        free_text_mode="surrogates",
+    )
+    patients = seen[0]
+    # The rows of one patient share one secret and one shift, the patient's own.
+    secrets_by_shift: dict[bytes, set[int]] = {}
+    for secret, shift in zip(patients.secrets, patients.shifts, strict=True):
+        secrets_by_shift.setdefault(secret, set()).add(shift)
+    assert all(len(shifts) == 1 for shifts in secrets_by_shift.values())
+    assert len(secrets_by_shift) >= 50
+    assert all(isinstance(d, date) for d in patients.references)
+
+
+def test_an_unknown_free_text_mode_is_refused(source: ParquetSource, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="free_text_mode"):
+        extract_table(
+            source=source,
+            table=_free_text_spec(),
+            person_id_column="patient_id",
+            columns=PUBLISHED,
+            included_ids=pa.array([f"P{n:05d}" for n in range(PATIENTS)]),
+            period=PERIOD,
+            project_key=KEY,
+            out_dir=tmp_path / "events",
+            free_text_mode="pseudonyms",
+        )
