@@ -62,7 +62,8 @@ EPONYMS: Final = (
     "hoffa", "yergason", "finkelstein", "lasegue", "léri", "wassermann", "coombs",
     "schilling", "ziehl-neelsen", "papanicolaou", "guthrie", "mantoux", "hba1c", "koplik",
     "kérandel", "verneuil", "still", "rockwood", "meld", "nihss", "news2", "mohs",
-    "lund", "browder", "house-brackmann", "brackmann", "tyrer-cuzick", "cuzick", "sunnybrook",
+    "lund", "browder", "lund-browder", "house-brackmann", "brackmann", "tyrer-cuzick", "cuzick",
+    "sunnybrook",
     "alvarado", "gartland", "lagrange", "rigault", "pouteau-colles", "pouteau", "colles",
     "hoehn", "yahr", "epworth", "killip", "cimino", "allen", "pigassou", "timed", "lsvt",
 )  # fmt: skip
@@ -220,13 +221,14 @@ _EPONYM_CONTEXT_AFTER: Final = re.compile(
 # "Baker's cyst", "Smith's fracture", "Hampton's hump", "Foley catheter", "Gleason score",
 # "Parkland formula", "Bristol stool chart", "Lund and Browder chart".
 _EPONYM_HEAD_AFTER: Final = re.compile(
-    r"(?:['’]s?)?[ \t]+(?:(?:knee|hip|shoulder|stool|coma|depression|anxiety)[ \t]+)?"
+    r"(?:['’]s?)?[ \t]+(?:(?i:knee|hip|shoulder|stool|coma|depression|anxiety|standards)[ \t]+)?"
     r"(?i:cysts?|fractures?|catheters?|formula|chart|hump|phenomenon|palsy|score|scale|grade"
     r"|grading|index|sign|test|procedure|operation|manoeuvre|maneuver|position|incision|nodes?"
     r"|tears?|contracture|disease|syndrome|triad|law|criteria|classification|stage|staging"
     r"|bod(?:y|ies)|cells?|tubes?|drains?|needles?|clamps?|forceps|retractor|splint|airway"
     r"|questionnaire|inventory|rule|rules|method|technique|surgery|repair|flap|diverticulum"
-    r"|oesophagus|esophagus|lymphoma|sarcoma|ulcers?|dementia|ataxia|dystrophy|reflex)\b"
+    r"|oesophagus|esophagus|lymphoma|sarcoma|ulcers?|dementia|ataxia|dystrophy|reflex"
+    r"|calculator|framework|protocol|pathway|tool|band|needles?)\b"
 )
 _ICD10: Final = re.compile(r"[A-TV-Z]\d{2}(?:\.\d{1,2})?")
 _DOSE: Final = re.compile(
@@ -335,13 +337,15 @@ def is_unknown_acronym(span: str) -> bool:
     or such acronyms joined by hyphens ("MDS-UPDRS", "BI-RADS", "TEP-TDM")."""
     parts = span.split("-")
     return all(
-        part.isalpha()
-        and part.isupper()
+        _ACRONYM_PART.fullmatch(part) is not None
         and (len(parts) > 1 or len(part) >= 2)
-        and len(part) <= MAX_ACRONYM_LENGTH
         and part.lower() not in _names_and_places()
         for part in parts
     )
+
+
+# An acronym part: capitals, and maybe a number ("MSH6", "FLAURA2", "L1").
+_ACRONYM_PART: Final = re.compile(r"[A-Z]{1,5}\d{0,2}")
 
 
 @functools.cache

@@ -54,14 +54,16 @@ _POST_BOX: Final = (
 )  # fmt: skip
 _EN_STREET_TYPE: Final = (
     r"(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Boulevard|Blvd|Court|Ct|Place|Pl"
-    r"|Square|Sq|Terrace|Way|Close|Crescent|Gardens|Grove|Row|Mews|Parkway|Highway|Hwy)"
+    r"|Square|Sq|Terrace|Way|Close|Crescent|Gardens|Grove|Row|Mews|Parkway|Highway|Hwy"
+    r"|STREET|ST|ROAD|RD|AVENUE|AVE|LANE|LN|DRIVE|DR|BOULEVARD|BLVD|COURT|CT|PLACE|WAY)"
 )
 # After the first digit of the number: "221B Baker Street", "12 Main St".
 # Street words: "Baker", "St Mary's", "Queen's".
 _EN_STREET: Final = (
-    r"\d{0,4}[A-Za-z]?[ \t]+(?:(?:St\.?|[A-Z][a-z]+(?:['’]s)?)[ \t]+){1,3}"
-    + _EN_STREET_TYPE
-    + r"\b\.?"
+    # An optional direction ("3277 E Lanark St"), then the street's words, capitalised or
+    # in capitals ("45 OVERLOOK RD").
+    r"\d{0,4}[A-Za-z]?[ \t]+(?:[NSEW]\.?[ \t]+)?"
+    r"(?:(?:St\.?|[A-Z][a-z]+(?:['’]s)?|[A-Z]{3,})[ \t]+){1,3}" + _EN_STREET_TYPE + r"\b\.?"
 )
 _EN_ADDRESS: Final = r"(?P<value>" + led_by(r"\d", r"[\w,.]") + _EN_STREET + ")"
 _EN_FLAT_ADDRESS: Final = (
@@ -110,6 +112,13 @@ _EN_NAMED_STREET: Final = (
 )
 
 
+# A house or farm named instead of numbered: "Manor Farm Cottage", "Rose Cottage".
+_EN_HOUSE_NAME: Final = (
+    r"(?<![\w'’-])(?P<value>(?:[A-Z][a-z'’-]+[ \t]+){1,2}(?:Cottage|Farmhouse|Farm|Lodge|Barn"
+    r"|Grange|Bungalow|Manor)(?:[ \t]+(?:Cottage|Farm|House))?)(?![\w'’-])"
+)
+
+
 class AddressRecognizer(RegexRecognizer):
     ENTITY: ClassVar[str] = "ADDRESS"
     PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
@@ -119,6 +128,7 @@ class AddressRecognizer(RegexRecognizer):
         ValuePattern("french street without number", re.compile(_FR_UNNUMBERED), UNNUMBERED_SCORE),
         ValuePattern("post office box", re.compile(_POST_BOX), POST_BOX_SCORE),
         ValuePattern("english named street", re.compile(_EN_NAMED_STREET), UNNUMBERED_SCORE),
+        ValuePattern("english house name", re.compile(_EN_HOUSE_NAME), UNNUMBERED_SCORE),
     )
     CONTEXT: ClassVar[tuple[str, ...]] = ("adresse", "domicilié", "demeurant", "address")
 

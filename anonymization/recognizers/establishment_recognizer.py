@@ -79,6 +79,7 @@ _EN_HEADS: Final = (
     r"|Pharmacy|Health[ \t]+System|Healthcare|Cancer[ \t]+Cent(?:er|re)|Rehabilitation"
     r"[ \t]+Cent(?:er|re)|Walk-in[ \t]+Cent(?:er|re)|NHS[ \t]+(?:Foundation[ \t]+)?Trust"
     r"|Health[ \t]+Board|Laborator(?:y|ies)|Imaging[ \t]+Cent(?:er|re)|Family[ \t]+Medicine"
+    r"|Hospitals(?:[ \t]+NHS(?:[ \t]+(?:Foundation[ \t]+)?(?:Trust|FT))?)?|NHS[ \t]+FT"
     r"|Internal[ \t]+Medicine|Pediatrics|Paediatrics|Orthopedics|Orthopaedics|Rheumatology"
     r"|Cardiology[ \t]+(?:Associates|Group)|Senior[ \t]+Living|Medical[ \t]+Group|Pathology"
     r"|Diagnostics|Residential[ \t]+Home|Urgent[ \t]+Care|Surgical[ \t]+Cent(?:er|re)"
@@ -89,6 +90,18 @@ _EN_ESTABLISHMENT: Final = (
     rf"(?<![\w'’-])(?P<value>{_EN_NAME_WORD}"
     rf"(?:[ \t]+(?:and|&|of|the|upon|on)?[ \t]*{_EN_NAME_WORD}){{0,4}}"
     rf"[ \t]+{_EN_HEADS})(?![\w-])"
+)
+# In capitals: "JOHNS HOPKINS BAYVIEW MEDICAL CENTER", "ROYAL DERBY HOSPITAL".
+_EN_UPPER_ESTABLISHMENT: Final = (
+    r"(?<![\w'’-])(?P<value>(?:[A-Z][A-Z'’.-]+[ \t]+){1,4}"
+    r"(?:HOSPITAL|INFIRMARY|MEDICAL[ \t]+CENT(?:ER|RE)"
+    r"|CLINIC|HEALTH[ \t]+CENT(?:ER|RE)|CARE[ \t]+HOME|NURSING[ \t]+HOME|HOSPICE|PHARMACY"
+    r"|LABORATOR(?:Y|IES)|PATHOLOGY(?:[ \t]+ALLIANCE)?|SURGERY|PRACTICE))(?![\w'’-])"
+)
+# A head then its name: "Children's Hospital Colorado", "Memorial Hospital Jacksonville".
+_EN_HEAD_THEN_NAME: Final = (
+    r"(?<![\w'’-])(?P<value>(?:Children['’]s|Women['’]s|University|General|Memorial|Community"
+    r"|Regional)[ \t]+Hospital[ \t]+(?:of[ \t]+)?[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?)(?![\w'’-])"
 )
 # Welsh "Ysbyty" (hospital) leads its name; "Northern General", "Cheltenham General".
 _EN_LED: Final = (
@@ -161,6 +174,12 @@ class EstablishmentRecognizer(RegexRecognizer):
         ValuePattern("english head of a place", re.compile(_EN_OF), ESTABLISHMENT_SCORE),
         ValuePattern("english name and head", re.compile(_EN_ESTABLISHMENT), ESTABLISHMENT_SCORE),
         ValuePattern("english name led by its head", re.compile(_EN_LED), ESTABLISHMENT_SCORE),
+        ValuePattern(
+            "english establishment in capitals",
+            re.compile(_EN_UPPER_ESTABLISHMENT),
+            ESTABLISHMENT_SCORE,
+        ),
+        ValuePattern("english head then name", re.compile(_EN_HEAD_THEN_NAME), ESTABLISHMENT_SCORE),
         ValuePattern("known establishment", re.compile(_KNOWN), KNOWN_SCORE),
         ValuePattern("hospital acronym", re.compile(_HOSPITAL_ACRONYM), KNOWN_SCORE),
         ValuePattern("known establishment, capitals", re.compile(_KNOWN_UPPER), KNOWN_SCORE),

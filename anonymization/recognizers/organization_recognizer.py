@@ -48,7 +48,7 @@ _HEADED: Final = (
     rf"(?<![\w-])(?P<value>(?:{_HEADS})"
     rf"(?:[ \t]+(?:de|du|des|de[ \t]+la|d['’]|l['’]))?[ \t]*{_NAME})"
     # "association Rybrevant + lazertinib" is a drug combination.
-    r"(?![ \t]*(?:\+|±))"
+    r"(?![\w'’-])(?![ \t]*(?:\+|±))"
 )
 _EN_SCHOOL: Final = (
     rf"(?<![\w-])(?P<value>(?:{_NAME_WORD}[ \t]+){{1,3}}(?:Primary|Secondary|High|Middle|Elementary"

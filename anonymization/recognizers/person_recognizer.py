@@ -23,7 +23,7 @@ from typing import ClassVar, Final
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from anonymization.lexicons import unambiguous_names
+from anonymization.lexicons import drug_names, unambiguous_names
 from anonymization.recognizers.base import (
     VALUE_GROUP,
     RegexRecognizer,
@@ -296,6 +296,11 @@ class PersonRecognizer(RegexRecognizer):
 
 def _is_surname_comma_given(surname: str, given: str) -> bool:
     if _is_stopword(given) or _is_edge_noise(surname.split()[0]):
+        return False
+    # "HCTZ, Fosamax" is a list of drugs, not "SURNAME, Given".
+    from anonymization.medical_terms import is_unknown_acronym  # (imports this package)
+
+    if is_unknown_acronym(surname) or given.lower() in drug_names():
         return False
     if given.isupper():
         # "SMITH, JOHN": both in capitals, the second must be a known given name.

@@ -75,10 +75,10 @@ _CONTEXT_WORD: Final = word_alternation(_FR_DATE_WORDS + _EN_DATE_WORDS)
 _FR_CONTEXT_WORD: Final = word_alternation(_FR_DATE_WORDS)
 # Scores, ratios and measures written like a day and month.
 _MEASURE_BEFORE: Final = re.compile(
-    r"(?:\b(?:EN|ENS|EVS|EN[ \t]+repos)\b"
+    r"(?:\b(?:EN|ENS|EVS|EN[ \t]+repos|sat|SAT|sats|SATS)\b"
     r"|(?i:\b(?:eva|mmse|moca|glasgow|gcs|acuit[ée]|av|va|vision|ta|pa|bp|tension"
     r"|score|apgar|silverman|stop-bang|nyha|asa|rankin|braden|norton|barthel|adl|iadl|gir"
-    r"|fc|force|testing|mrc|cotation|grade|stade|stage|ratio|sat|spo2|posologie|dose"
+    r"|fc|force|testing|mrc|cotation|grade|stade|stage|ratio|spo2|posologie|dose"
     r"|x|fois|cp|gélules?|comprimés?|plateau|vih|hiv)\b))[ \t:=(]*$"
 )
 # Units in lower case only: "le 17   Heure : 05h50" is a date before a label.
@@ -120,7 +120,8 @@ _ORDINAL: Final = r"(?:st|nd|rd|th|ST|ND|RD|TH)"
 # "the 4th floor", "the 5th metatarsal": an ordinal followed by a noun is not a day.
 _NO_NOUN_AFTER: Final = (
     r"(?![ \t]+(?!(?:of|at|and|to|in|or|when|for|until|till|but|so|as|then|we|she|he|they"
-    r"|i|pm|am|with|by|on|is|was|will)\b)[a-z])"
+    r"|i|pm|am|with|by|on|is|was|will|if|unless|after|before|because|whether|then|via|per"
+    r"|re)\b)[a-z])"
 )
 _SEASON_YEAR: Final = (
     r"(?<![\w-])(?i:printemps|été|ete|automne|hiver|spring|summer|autumn|fall|winter)"
