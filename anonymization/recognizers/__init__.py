@@ -47,7 +47,7 @@ from anonymization.recognizers.place_name_recognizer import PlaceNameRecognizer
 from anonymization.recognizers.record_number_recognizer import RecordNumberRecognizer
 from anonymization.recognizers.rpps_recognizer import FrRppsRecognizer
 from anonymization.recognizers.short_date_recognizer import ShortDateRecognizer
-from anonymization.recognizers.url_recognizer import UrlRecognizer
+from anonymization.recognizers.url_recognizer import FrUrlRecognizer
 from sovex.errors import InvalidInput
 
 SUPPORTED_LANGUAGES: Final = ("fr", "en")
@@ -62,7 +62,7 @@ RECOGNIZER_CLASSES: Final = (
     FrIppRecognizer,
     FrNdaRecognizer,
     FrEmailRecognizer,
-    UrlRecognizer,
+    FrUrlRecognizer,
     FrPhoneRecognizer,
     FrDateRecognizer,
     ShortDateRecognizer,

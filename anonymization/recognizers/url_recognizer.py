@@ -2,6 +2,9 @@
 
 "https://monespace.chu-x.fr/p/972004581", "www.doctolib.fr/…", "portail.ght.fr/rdv?id=3".
 Trailing punctuation (".", ",", ")") ends a link, as in running text.
+
+(Named with the Fr prefix like the other recognizers of this package: Presidio finds its own
+predefined recognizers by class name, and a second `UrlRecognizer` would shadow its own.)
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ _TAIL: Final = r"[^\s<>\"'«»]*[^\s<>\"'«».,;:!?)\]]"
 _TLD: Final = r"(?:fr|com|org|net|eu|uk|io|info|gov|edu|de|be|ch|re|gp|mq|nc|pf|us|health|care)"
 
 
-class UrlRecognizer(RegexRecognizer):
+class FrUrlRecognizer(RegexRecognizer):
     ENTITY: ClassVar[str] = "URL"
     PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
         ValuePattern(

@@ -165,3 +165,13 @@ def test_results_cover_only_the_value_not_its_label() -> None:
     found = _found(_analyze("fr", FRENCH_NOTE), FRENCH_NOTE)
     assert all(not value.startswith(("IPP", "NDA", "RPPS")) for values in found.values()
                for value in values)  # fmt: skip
+
+
+def test_no_recognizer_of_ours_shadows_one_of_presidio_by_name() -> None:
+    # Presidio's registry finds its predefined recognizers by class name among every
+    # EntityRecognizer subclass: one of ours with the same name would be taken instead.
+    import presidio_analyzer.predefined_recognizers as predefined
+
+    presidio_names = {name for name in dir(predefined) if name.endswith("Recognizer")}
+    ours = {type(r).__name__ for r in build_recognizers("en")} - presidio_names
+    assert {cls.__name__ for cls in RECOGNIZER_CLASSES} <= ours

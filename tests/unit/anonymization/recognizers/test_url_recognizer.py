@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from anonymization.recognizers.base import RegexRecognizer
-from anonymization.recognizers.url_recognizer import DOMAIN_SCORE, URL_SCORE, UrlRecognizer
+from anonymization.recognizers.url_recognizer import DOMAIN_SCORE, URL_SCORE, FrUrlRecognizer
 
 
 def found(recognizer: RegexRecognizer, text: str) -> list[str]:
@@ -12,7 +12,7 @@ def found(recognizer: RegexRecognizer, text: str) -> list[str]:
     return [text[r.start : r.end] for r in sorted(results, key=lambda r: r.start)]
 
 
-URL = UrlRecognizer()
+URL = FrUrlRecognizer()
 
 
 @pytest.mark.parametrize(
