@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from typing import Final
 
 from anonymization.lexicons import drug_names, lexicon
+from anonymization.lexicons import fold as _fold
 from anonymization.recognizers.lexicon import ACRONYMS, ROMAN_NUMERALS
 
 # Surnames used as medical eponyms (lowercase, accents kept; compared accent-folded).
@@ -253,12 +253,6 @@ _MEDICAL_HEAD_END: Final = re.compile(
     r"[ \t](?i:disease|syndrome|sign|palsy|phenomenon|reflex|maneuver|manoeuvre|test|score"
     r"|scale|criteria|classification)$"
 )
-
-
-def _fold(word: str) -> str:
-    """Lowercase without accents, so "Sjogren" and "Sjögren" compare equal."""
-    decomposed = unicodedata.normalize("NFKD", word.lower())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 def _folded_set(*groups: tuple[str, ...]) -> frozenset[str]:

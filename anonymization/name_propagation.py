@@ -17,12 +17,12 @@ from typing import Final
 
 from anonymization.lexicons import unambiguous_names
 from anonymization.medical_terms import is_medical_term_span
-from anonymization.recognizers.lexicon import ACRONYMS, NAME_STOPWORDS, ROMAN_NUMERALS
+from anonymization.recognizers.lexicon import NEVER_NAMES
 
 PROPAGATED_SCORE: Final = 0.55
 MIN_PROPAGATED_LENGTH: Final = 3
 _NAME_WORD: Final = re.compile(r"[^\W\d_][\w'’-]*[^\W\d_]|[^\W\d_]")
-_SKIP: Final = frozenset(NAME_STOPWORDS | ACRONYMS | ROMAN_NUMERALS) | frozenset(
+_SKIP: Final = NEVER_NAMES | frozenset(
     ("dr", "pr", "mme", "mlle", "mr", "mrs", "ms", "miss", "madame", "monsieur", "docteur",
      "professeur", "de", "du", "des", "le", "la", "les", "van", "von", "der", "den", "di",
      "da", "dos", "del", "and", "et", "the")

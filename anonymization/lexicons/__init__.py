@@ -10,6 +10,7 @@ or "Caron", rarer words too, do not).
 from __future__ import annotations
 
 import csv
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -25,6 +26,12 @@ FILES: Final = {
     ("places", "fr"): "communes_fr.tsv",
     ("places", "en"): "places_en.tsv",
 }
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: "NERAC" finds "Nérac", "Sjogren" equals "Sjögren"."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 @dataclass(frozen=True)

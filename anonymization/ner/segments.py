@@ -20,7 +20,7 @@ from typing import Final
 
 from anonymization.lexicons import common_words, lexicon, unambiguous_names
 from anonymization.medical_terms import is_medical_term_span
-from anonymization.recognizers.lexicon import ACRONYMS, NAME_STOPWORDS, ROMAN_NUMERALS
+from anonymization.recognizers.lexicon import ACRONYMS, NEVER_NAMES
 
 # A line, or a sentence ending with . ! ? ; (not after an initial or a title).
 SEGMENT_BREAK: Final = re.compile(
@@ -28,7 +28,7 @@ SEGMENT_BREAK: Final = re.compile(
     r"(?<!\bMrs\.)(?<!\bM\.)\s+"
 )
 _WORD: Final = re.compile(r"[^\W\d_][\w'’-]*")
-_SKIP: Final = frozenset(NAME_STOPWORDS | ACRONYMS | ROMAN_NUMERALS)
+_SKIP: Final = NEVER_NAMES
 _TRIGGERS: Final = frozenset(
     ("dr", "docteur", "doctor", "pr", "professeur", "mme", "madame", "mlle", "m", "monsieur",
      "mr", "mrs", "ms", "miss", "ide", "as", "interne", "externe", "kiné", "nurse", "sister",

@@ -53,6 +53,7 @@ class DocumentValues:
         self.rng = rng
         self.language = language
         self.values: dict[str, tuple[str, str | None]] = {}
+        self.titled: dict[str, tuple[str, str]] = {}  # "DR1" → ("Dr", "Martin")
         # Per document: are surnames written in capitals (a French habit)?
         self.upper_surnames = rng.random() < (0.55 if language == "fr" else 0.15)
 
@@ -218,9 +219,9 @@ def fill(template: str, doc: DocumentValues, writer: Writer | None = None) -> Wr
         writer.text(template[position : match.start()])
         kind, number = match.group(1), match.group(2)
         if kind == "DR":
-            _doctor(doc, f"DR{number}", writer)
+            _titled(doc, f"DR{number}", writer, _draw_doctor)
         elif kind == "TL":
-            _titled(doc, f"TL{number}", writer)
+            _titled(doc, f"TL{number}", writer, _draw_courtesy)
         else:
             case = None
             if kind[:1] in _CASES and kind[1:] in _KINDS:
@@ -237,34 +238,42 @@ def fill(template: str, doc: DocumentValues, writer: Writer | None = None) -> Wr
     return writer
 
 
-def _doctor(doc: DocumentValues, key: str, writer: Writer) -> None:
-    """A doctor: title (outside the span) and a name form drawn once per key."""
-    if key not in doc.values:
-        titles = FR_DOCTOR_TITLES if doc.language == "fr" else EN_DOCTOR_TITLES
-        roll = doc.rng.random()
-        if roll < 0.45:
-            name = doc._surname()
-        elif roll < 0.8:
-            name = f"{values.first_name(doc.rng, doc.language)} {doc._surname()}"
-        else:
-            name = f"{values.first_name(doc.rng, doc.language)[0]}. {doc._surname()}"
-        if doc.rng.random() < 0.1:
-            name = name.lower()
-        doc.values[key] = (f"{doc.rng.choice(titles)}\x00{name}", PERSON)
-    title, name = doc.values[key][0].split("\x00")
-    writer.text(f"{title} ").ent(name, PERSON)
+def _draw_doctor(doc: DocumentValues) -> tuple[str, str]:
+    """A doctor's title and name form ("Dr", "C. ALBERT")."""
+    roll = doc.rng.random()
+    if roll < 0.45:
+        name = doc._surname()
+    elif roll < 0.8:
+        name = f"{values.first_name(doc.rng, doc.language)} {doc._surname()}"
+    else:
+        name = f"{values.first_name(doc.rng, doc.language)[0]}. {doc._surname()}"
+    if doc.rng.random() < 0.1:
+        name = name.lower()
+    titles = FR_DOCTOR_TITLES if doc.language == "fr" else EN_DOCTOR_TITLES
+    return doc.rng.choice(titles), name
 
 
-def _titled(doc: DocumentValues, key: str, writer: Writer) -> None:
-    if key not in doc.values:
-        titles = FR_TITLES if doc.language == "fr" else EN_TITLES
-        roll = doc.rng.random()
-        if roll < 0.55:
-            name = doc._surname()
-        elif roll < 0.85:
-            name = f"{values.first_name(doc.rng, doc.language)} {doc._surname()}"
-        else:
-            name = f"{doc.rng.choice('ABCDEFGHJKLMNPRSTV')}."
-        doc.values[key] = (f"{doc.rng.choice(titles)}\x00{name}", PERSON)
-    title, name = doc.values[key][0].split("\x00")
+def _draw_courtesy(doc: DocumentValues) -> tuple[str, str]:
+    """A courtesy title and a name form ("Mme", "LAPIERRE")."""
+    roll = doc.rng.random()
+    if roll < 0.55:
+        name = doc._surname()
+    elif roll < 0.85:
+        name = f"{values.first_name(doc.rng, doc.language)} {doc._surname()}"
+    else:
+        name = f"{doc.rng.choice('ABCDEFGHJKLMNPRSTV')}."
+    titles = FR_TITLES if doc.language == "fr" else EN_TITLES
+    return doc.rng.choice(titles), name
+
+
+def _titled(
+    doc: DocumentValues,
+    key: str,
+    writer: Writer,
+    draw: Callable[[DocumentValues], tuple[str, str]],
+) -> None:
+    """A title (outside the span) and a name, drawn once per key."""
+    if key not in doc.titled:
+        doc.titled[key] = draw(doc)
+    title, name = doc.titled[key]
     writer.text(f"{title} ").ent(name, PERSON)

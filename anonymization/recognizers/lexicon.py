@@ -260,3 +260,6 @@ NAME_STOPWORDS: Final[frozenset[str]] = frozenset(
         "oui", "non", "mise", "retour", "sortie", "entrée", "entree", "discharge",
     )
 )  # fmt: skip
+
+# Words that are never a name, whatever their case: stop words, acronyms, roman numerals.
+NEVER_NAMES: Final[frozenset[str]] = frozenset(NAME_STOPWORDS | ACRONYMS | ROMAN_NUMERALS)

@@ -22,7 +22,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from anonymization.lexicons import common_words, lexicon, unambiguous_names
 from anonymization.recognizers.base import RegexRecognizer, ValuePattern
-from anonymization.recognizers.lexicon import ACRONYMS, NAME_STOPWORDS, ROMAN_NUMERALS
+from anonymization.recognizers.lexicon import NEVER_NAMES
 
 LONE_FIRST_NAME_SCORE: Final = 0.6
 UPPER_SURNAME_SCORE: Final = 0.55
@@ -43,7 +43,7 @@ _NOT_A_NAME: Final = frozenset(
      "garde", "is", "was", "and", "or", "the", "to", "of", "in", "on", "at", "with", "has",
      "had", "will", "would", "x", "xx", "xxx")
 )  # fmt: skip
-_SKIP: Final = frozenset(NAME_STOPWORDS | ACRONYMS | ROMAN_NUMERALS)
+_SKIP: Final = NEVER_NAMES
 # A chart's key of staff initials: "JT = Joanna Trewin", "AK: Anil K." — then every "JT".
 _STAFF_KEY: Final = re.compile(
     r"(?<![\w'’-])(?P<initials>[A-Z]{2,3})[ \t]*[=:][ \t]*[A-Z][a-zà-ÿ]+"

@@ -19,7 +19,7 @@ from typing import ClassVar, Final
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from anonymization.lexicons import lexicon
+from anonymization.lexicons import fold, lexicon
 from anonymization.recognizers.base import RegexRecognizer, ValuePattern
 
 PLACE_NAME_SCORE: Final = 0.7
@@ -41,12 +41,6 @@ _PLACE_PREPOSITION: Final = re.compile(
     r"(?i:\b(?:à|a|de|d['’]|sur|vers|depuis|from|in|at|to|near|né\(?e?\)?[ \t]+à|habite|vit[ \t]+à"
     r"|domicili[ée]e?[ \t]+à|commune[ \t]+de|quartier[ \t]+de)[ \t]*|\([ \t]*)$"
 )
-
-
-def fold(text: str) -> str:
-    """Lower case without accents: "NERAC" finds "Nérac", "Saint-Etienne" "Saint-Étienne"."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 _FOLD_TABLE: dict[int, str] = {}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -21,6 +22,7 @@ from sovex.catalog import ColumnSpec, Role, TableSpec
 from transforms.extract import (
     RowPatients,
     ScrubbedNote,
+    WrittenPart,
     extract_table,
     release_scan_failures,
     scan_batch,
@@ -271,10 +273,22 @@ def test_a_failure_mid_table_leaves_no_part_behind(source: ParquetSource, tmp_pa
     assert not list(out_dir.glob("*.parquet"))
 
 
-def _free_text_spec() -> TableSpec:
-    return TableSpec(
-        "events",
-        {**SPEC.columns, "note": ColumnSpec("note", Role.FREE_TEXT, language="fr")},
+def _extract_notes(source: ParquetSource, out_dir: Path, **options: Any) -> list[WrittenPart]:
+    """The events table, its note column as free text, every patient included."""
+    return extract_table(
+        source=source,
+        table=TableSpec(
+            "events",
+            {**SPEC.columns, "note": ColumnSpec("note", Role.FREE_TEXT, language="fr")},
+        ),
+        person_id_column="patient_id",
+        columns=PUBLISHED,
+        included_ids=pa.array([f"P{n:05d}" for n in range(PATIENTS)]),
+        period=PERIOD,
+        project_key=KEY,
+        out_dir=out_dir,
+        partition=Partition(0, 1),
+        **options,
     )
 
 
@@ -290,18 +304,7 @@ def test_a_note_the_scrubber_left_a_url_in_fails_the_release_rules(
             for t in texts
         ]
 
-    parts = extract_table(
-        source=source,
-        table=_free_text_spec(),
-        person_id_column="patient_id",
-        columns=PUBLISHED,
-        included_ids=pa.array([f"P{n:05d}" for n in range(PATIENTS)]),
-        period=PERIOD,
-        project_key=KEY,
-        out_dir=tmp_path / "events",
-        scrub_text=scrub_leaving_a_url,
-        partition=Partition(0, 1),
-    )
+    parts = _extract_notes(source, tmp_path / "events", scrub_text=scrub_leaving_a_url)
     failures = release_scan_failures(parts)
     assert len(failures) == 1
     assert failures[0].startswith("table events, column note: rule URL failed on ")
@@ -319,18 +322,8 @@ def test_in_surrogate_mode_each_note_gets_its_own_patients_shift_and_secret(
         seen.append(patients)
         return [None if t is None else ScrubbedNote(t) for t in texts]
 
-    extract_table(
-        source=source,
-        table=_free_text_spec(),
-        person_id_column="patient_id",
-        columns=PUBLISHED,
-        included_ids=pa.array([f"P{n:05d}" for n in range(PATIENTS)]),
-        period=PERIOD,
-        project_key=KEY,
-        out_dir=tmp_path / "events",
-        scrub_text=scrub_recording,
-        partition=Partition(0, 1),
-        free_text_mode="surrogates",
+    _extract_notes(
+        source, tmp_path / "events", scrub_text=scrub_recording, free_text_mode="surrogates"
     )
     patients = seen[0]
     # The rows of one patient share one secret and one shift, the patient's own.
@@ -344,14 +337,4 @@ def test_in_surrogate_mode_each_note_gets_its_own_patients_shift_and_secret(
 
 def test_an_unknown_free_text_mode_is_refused(source: ParquetSource, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="free_text_mode"):
-        extract_table(
-            source=source,
-            table=_free_text_spec(),
-            person_id_column="patient_id",
-            columns=PUBLISHED,
-            included_ids=pa.array([f"P{n:05d}" for n in range(PATIENTS)]),
-            period=PERIOD,
-            project_key=KEY,
-            out_dir=tmp_path / "events",
-            free_text_mode="pseudonyms",
-        )
+        _extract_notes(source, tmp_path / "events", free_text_mode="pseudonyms")
