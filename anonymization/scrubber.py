@@ -135,6 +135,27 @@ def _dash_joins(text: str, entities: Sequence[Entity]) -> list[Entity]:
     return joins
 
 
+# 'Archibald "Archie" Robson', 'ELLWOOD ("Dot")', 'Jeanne PETIT dite « Jeannette »': a
+# quoted word beside a name is what the person is called, here and wherever it comes back.
+_QUOTED_NICKNAME_AFTER = re.compile(
+    r"[ \t,]*(?:\([ \t]*|(?i:dite?|alias|aka|known[ \t]+as|called)[ \t]+)?"
+    r"(?P<nickname>[\"“‘«][ \t]*[A-ZÀ-Þ][\w’-]{1,15}[ \t]*[\"”’»])"
+)
+NICKNAME_SCORE = 0.6
+
+
+def _quoted_nicknames(text: str, entities: Sequence[Entity]) -> list[Entity]:
+    found = []
+    for entity in entities:
+        if entity.type != PERSON:
+            continue
+        quoted = _QUOTED_NICKNAME_AFTER.match(text, entity.end)
+        if quoted is not None:
+            start, end = quoted.span("nickname")
+            found.append(Entity(start, end, PERSON, NICKNAME_SCORE))
+    return found
+
+
 def replace_spans(text: str, entities: Sequence[Entity]) -> str:
     """Each (non-overlapping, sorted) span replaced by its `<TYPE>` placeholder."""
     pieces: list[str] = []
@@ -213,6 +234,7 @@ class Scrubber:
             kept = [_with_initials(text, e) for e in entities if self._keep(text, e)]
             kept += _defined_acronyms(text, kept)
             kept += _dash_joins(text, kept)
+            kept += _quoted_nicknames(text, kept)
             names = [(e.start, e.end) for e in kept if e.type == PERSON]
             kept += [
                 Entity(start, end, PERSON, PROPAGATED_SCORE)

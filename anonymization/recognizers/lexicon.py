@@ -258,6 +258,12 @@ NAME_STOPWORDS: Final[frozenset[str]] = frozenset(
         "chambre", "bay", "bed", "lit", "box", "salle", "note", "message", "appel",
         "relève", "releve", "handover", "ras", "no", "not", "none", "nil", "yes",
         "oui", "non", "mise", "retour", "sortie", "entrée", "entree", "discharge",
+        # Languages, after "interpreter": "INTERPRETER ROMANIAN", "interprète arabe".
+        "language", "languages", "romanian", "spanish", "portuguese", "polish", "arabic",
+        "mandarin", "cantonese", "urdu", "punjabi", "bengali", "somali", "tigrinya", "farsi",
+        "russian", "turkish", "vietnamese", "italian", "german", "kurdish", "pashto",
+        "gujarati", "hindi", "tamil", "amharic", "albanian", "lithuanian", "ukrainian",
+        "creole", "bsl", "asl",
     )
 )  # fmt: skip
 

@@ -103,7 +103,11 @@ _ROLE_WORDS: Final = (
     r"mother", r"father", r"next[ \t]+of[ \t]+kin", r"gp", r"consultant", r"registrar",
     r"surgeon", r"ana?esthe?tist", r"prescriber", r"physiotherapist", r"radiologist",
     r"caller", r"handover[ \t]+to", r"handed[ \t]+over[ \t]+to", r"by", r"re", r"dear",
-    r"carer",
+    r"carer", r"pharmacist", r"interpreter", r"mum", r"mom", r"dad", r"grandson",
+    r"granddaughter", r"grandmother", r"grandfather", r"nephew", r"niece", r"neighbou?r",
+    r"friend", r"key[ \t-]?worker", r"social[ \t]+worker", r"case[ \t]+worker",
+    r"intake[ \t]+worker", r"midwife",
+    r"chaplain", r"physio", r"sho", r"fy[12]", r"intern", r"health[ \t]+visitor",
 )  # fmt: skip
 _ROLE: Final = word_alternation(_ROLE_WORDS) + r"[ \t]*[:,]?[ \t]*"
 _MAX_RUN_EXTRA_WORDS: Final = MAX_EXTRA_NAME_WORDS + 1
@@ -180,6 +184,34 @@ class PersonRecognizer(RegexRecognizer):
     PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
         ValuePattern("after a title", re.compile(rf"{_TITLE}(?P<value>{_GIVEN})"), TITLE_SCORE),
         ValuePattern("after a role word", re.compile(rf"{_ROLE}(?P<value>{_GIVEN})"), ROLE_SCORE),
+        # A dictated letter's reference: the author's then the typist's initials.
+        ValuePattern(
+            "dictation initials after a reference label",
+            re.compile(
+                r"(?i:\b(?:(?:our|your|n/|v/|notre|votre)[ \t]*)?r[ée]f(?:[ée]rence)?\.?"
+                r"|\bend[ \t]+of[ \t]+dictation\.?|\bdict[ée]{1,2}[ \t]+par)[ \t]*:?[ \t]*"
+                r"(?P<value>[A-Z]{2,3}/[a-z]{2,4})(?![\w])"
+            ),
+            TITLE_SCORE,
+        ),
+        ValuePattern(
+            "dictation initials alone on a line",
+            re.compile(r"(?m:^)[ \t]*(?P<value>[A-Z]{2,3}/[a-z]{2,4})[ \t]*(?=$|/)"),
+            TITLE_SCORE,
+        ),
+        # A note signed with initials: "…sent MyChart msg as well. -MR", or "KM" alone on
+        # the note's last line (an acronym there is not a signature: "RAS", "FIN").
+        ValuePattern(
+            "signature initials after a dash",
+            re.compile(r"(?m)(?:(?<=[ \t])|^)[-–—](?P<value>[A-Z]{2,3})[ \t]*$"),
+            ROLE_SCORE,
+            invalid_score=ROLE_SCORE,  # "-MR" signs a note even if MR is also an acronym
+        ),
+        ValuePattern(
+            "signature initials closing the note",
+            re.compile(r"(?:^|\n)[ \t]*(?P<value>[A-Z]{2,3})[ \t]*\s*\Z"),
+            ROLE_SCORE,
+        ),
     )
     CONTEXT: ClassVar[tuple[str, ...]] = (
         "Dr", "Pr", "Mme", "M.", "Monsieur", "Madame", "patient", "née", "épouse", "Mr", "Mrs",

@@ -98,3 +98,25 @@ def test_the_parallel_path_gives_the_same_result_as_one_process() -> None:
 def test_an_unknown_language_is_refused() -> None:
     with pytest.raises(ValueError, match="unsupported language"):
         Scrubber("de")
+
+
+@pytest.mark.parametrize(
+    ("text", "nickname"),
+    [
+        ('Name: Archibald "Archie" Robson\nArchie lives alone since his wife died.', "Archie"),
+        ('Resident: Dorothy ELLWOOD ("Dot"), room 14.\nDot was tired today.', "Dot"),
+    ],
+)
+def test_a_quoted_nickname_beside_a_name_is_redacted_wherever_it_comes_back(
+    text: str, nickname: str
+) -> None:
+    [result] = scrub_texts([text], "en")
+    assert nickname not in result.text
+
+
+def test_dictation_and_signature_initials_are_redacted() -> None:
+    letter = "Our ref: GA/kt/J2208411\nDear Dr Shaw,\nThank you for seeing him.\n"
+    note = "Called back, no answer. Sent a portal message as well. -MR\n"
+    results = scrub_texts([letter, note], "en")
+    assert "GA/kt" not in results[0].text and "J2208411" in letter
+    assert results[1].text.rstrip().endswith("-<PERSON>")

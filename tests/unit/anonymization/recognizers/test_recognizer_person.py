@@ -131,3 +131,34 @@ def test_untitled_names_in_any_order_are_found(text: str, expected: list[str]) -
 )
 def test_measurements_and_sentence_starts_are_not_names(text: str) -> None:
     assert found(PERSON, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("medication review with the pharmacist Farhana on the ward", ["Farhana"]),
+        ("seen today with mum Tamsin waiting in the car", ["Tamsin"]),
+        ("referred to social worker Deng for a carer assessment", ["Deng"]),
+        ("End of dictation. AD/lmp", ["AD/lmp"]),
+        ("N/Réf : JD/ms", ["JD/ms"]),
+        ("No answer, left a voicemail. -KM", ["KM"]),
+        ("Plan discussed with the family.\nKM\n", ["KM"]),
+    ],
+)
+def test_english_roles_dictation_references_and_signed_initials(
+    text: str, expected: list[str]
+) -> None:
+    assert found(PERSON, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "INTERPRETER ROMANIAN - USE LANGUAGELINE",
+        "Bilan fait, patient stable.\nRAS\n",  # an acronym closing a note is not a signature
+        "IV/po switch tomorrow if afebrile",  # a route change, not dictation initials
+        "LMP 2 weeks ago - pregnancy test negative",
+    ],
+)
+def test_languages_closing_acronyms_and_routes_are_not_names(text: str) -> None:
+    assert found(PERSON, text) == []
