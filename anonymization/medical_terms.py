@@ -266,6 +266,42 @@ def _folded_set(*groups: tuple[str, ...]) -> frozenset[str]:
     return frozenset(words)
 
 
+# Genera of the micro-organisms clinical notes name ("Staphylococcus epidermidis",
+# "Klebsiella pneumoniae BLSE", "Candida spp."): a capitalised Latin word and a lower-case
+# species read like a given name and a surname to a model.
+MICROBE_GENERA: Final = (
+    "staphylococcus", "streptococcus", "enterococcus", "escherichia", "klebsiella",
+    "pseudomonas", "acinetobacter", "enterobacter", "proteus", "serratia", "citrobacter",
+    "morganella", "providencia", "haemophilus", "neisseria", "moraxella", "listeria",
+    "clostridium", "clostridioides", "bacteroides", "salmonella", "shigella",
+    "campylobacter", "helicobacter", "legionella", "mycoplasma", "chlamydia",
+    "chlamydophila", "mycobacterium", "treponema", "borrelia", "candida", "aspergillus",
+    "cryptococcus", "pneumocystis", "toxoplasma", "plasmodium", "giardia", "cutibacterium",
+    "propionibacterium", "corynebacterium", "bordetella", "brucella", "coxiella",
+    "rickettsia", "nocardia", "actinomyces", "fusobacterium", "prevotella", "veillonella",
+    "peptostreptococcus", "stenotrophomonas", "burkholderia", "achromobacter",
+    "gardnerella", "ureaplasma", "trichomonas", "entamoeba", "schistosoma", "leishmania",
+    "trypanosoma", "mucor", "rhizopus", "histoplasma", "tropheryma", "bartonella",
+    "pasteurella", "capnocytophaga", "kingella", "eikenella", "aggregatibacter",
+    "lactobacillus", "bacillus", "vibrio", "yersinia", "francisella", "leptospira",
+    "streptomyces", "micrococcus", "aerococcus", "gemella", "granulicatella",
+    "abiotrophia", "finegoldia", "parvimonas", "sarcoptes", "pediculus", "taenia",
+    "echinococcus", "strongyloides", "ascaris", "enterobius", "toxocara", "trichophyton",
+    "microsporum", "malassezia", "fusarium", "scedosporium", "cyclospora",
+    "cryptosporidium", "blastocystis", "babesia", "hafnia", "raoultella", "pantoea",
+)  # fmt: skip
+_MICROBE_GENERA: Final = frozenset(MICROBE_GENERA)
+# "Staphylococcus aureus", "Candida spp.": a genus and a lower-case species, or "sp(p)."
+_SPECIES: Final = re.compile(r"[a-zé]+\.?")
+# Words built on a medical suffix: "Antibioprophylaxie", "Cholécystectomie", "Colitis".
+# At least this long, and never a word the name and place lexicons hold ("Jérémie").
+_MEDICAL_SUFFIX: Final = re.compile(
+    r"(?i:.*(?:ectomie|otomie|ostomie|plastie|scopie|graphie|pathie|th[ée]rapie|phylaxie"
+    r"|algie|pl[ée]gie|cardie|[ée]mie|ectomy|otomy|ostomy|plasty|scopy|graphy|pathy|therapy"
+    r"|phylaxis|algia|plegia|cardia|aemia|itis))"
+)
+MIN_SUFFIXED_LENGTH: Final = 8
+
 _EPONYM_WORDS: Final = _folded_set(EPONYMS)
 # Drug names and brands (edsnlp's ATC list, see anonymization/lexicons/SOURCES.md): one
 # word each, so "Requip LP" or "Levothyrox 75" is still recognised word by word.
@@ -282,7 +318,7 @@ def is_medical_term_span(text: str, start: int, end: int) -> bool:
     span = text[start:end].strip()
     if not span:
         return False
-    if _ICD10.fullmatch(span) or _DOSE.fullmatch(span):
+    if _ICD10.fullmatch(span) or _DOSE.fullmatch(span) or _is_microbe(span):
         return True
     if _POSTCODE_START.match(span):
         return False
@@ -322,7 +358,21 @@ MAX_ACRONYM_LENGTH: Final = 5
 def _is_vocabulary(word: str, vocabulary: frozenset[str]) -> bool:
     if word.isdigit() or _fold(word) in vocabulary:
         return True
+    if (
+        len(word) >= MIN_SUFFIXED_LENGTH
+        and _MEDICAL_SUFFIX.fullmatch(word)
+        and word.lower() not in _names_and_places()
+    ):
+        return True
     return word.isupper() and word.lower() in _ACRONYMS
+
+
+def _is_microbe(span: str) -> bool:
+    """ "Staphylococcus epidermidis", "Candida albicans", "Klebsiella spp.", "Listeria"."""
+    words = span.split()
+    if not words or words[0].lower() not in _MICROBE_GENERA or not words[0][:1].isupper():
+        return False
+    return all(_SPECIES.fullmatch(word) or word.isupper() for word in words[1:])
 
 
 def is_unknown_acronym(span: str) -> bool:

@@ -8,7 +8,8 @@ when every word of it is a frequent dictionary word of the language
 role word stands just before it ("dr marchand", "sa fille rose" stay names). Given names
 count as names whatever else they mean ("Rose"); a surname that is also a common word
 ("Serre", "Genoux") does not, alone. Before that test, a span loses the lower-case common
-words at its edges ("EHPAD qui me semble" → "EHPAD", "le Juge" → "Juge").
+words at its edges ("EHPAD qui me semble" → "EHPAD", "le Juge" → "Juge") and a protocol's
+day count at its end ("Fludarabine J-6" → "Fludarabine").
 """
 
 from __future__ import annotations
@@ -27,6 +28,11 @@ _TITLE_BEFORE: Final = re.compile(
     r"|frère|frere|mère|mere|père|pere|wife|husband|daughter|son|brother|mother|father)"
     r"\.?[ \t]*[:,]?[ \t]*)$"
 )
+
+
+# "J-6", "J+28", "H-30 min": a day or hour count of a protocol, never part of a name
+# ("Fludarabine J-6 à J-2" must not become "<PERSON>-6").
+_DAY_COUNT: Final = re.compile(r"[JHDS][-+]\d")
 
 
 @cache
@@ -48,7 +54,7 @@ def trimmed_model_span(text: str, start: int, end: int, language: str) -> tuple[
         lowered = word.lower()
         return word.islower() and lowered in common and lowered not in names
 
-    while words and is_filler(words[-1].group()):
+    while words and (is_filler(words[-1].group()) or _DAY_COUNT.match(text, words[-1].start())):
         words.pop()
     while words and is_filler(words[0].group()):
         words.pop(0)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from anonymization.ner.filters import model_span_is_plausible
+from anonymization.ner.filters import model_span_is_plausible, trimmed_model_span
 
 
 def plausible(text: str, span: str, language: str = "fr") -> bool:
@@ -59,3 +59,10 @@ def test_when_a_title_or_role_stands_before_a_common_word_then_it_is_kept_as_a_n
     text: str, span: str
 ) -> None:
     assert plausible(text, span)
+
+
+def test_a_protocol_day_count_at_the_end_of_a_model_span_is_trimmed() -> None:
+    text = "Conditionnement : Fludarabine J-6 à J-2, puis greffe."
+    start = text.index("Fludarabine")
+    trimmed = trimmed_model_span(text, start, start + len("Fludarabine J"), "fr")
+    assert trimmed is not None and text[trimmed[0] : trimmed[1]] == "Fludarabine"

@@ -127,3 +127,34 @@ def test_when_a_span_is_a_place_or_a_titled_person_then_it_is_not_medical(
     text: str, span: str
 ) -> None:
     assert not is_medical_term_span(text, *_span_of(text, span))
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        (
+            "Hémocultures sur KT : Staphylococcus epidermidis, vancomycine.",
+            "Staphylococcus epidermidis",
+        ),
+        ("ECBU : Klebsiella pneumoniae BLSE", "Klebsiella pneumoniae BLSE"),
+        ("Sputum grew Pseudomonas aeruginosa and Candida spp.", "Candida spp."),
+        ("Sérologie Chlamydia négative", "Chlamydia"),
+    ],
+)
+def test_micro_organisms_are_medical(text: str, word: str) -> None:
+    assert is_medical_term_span(text, *_span_of(text, word))
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "medical"),
+    [
+        ("Antibioprophylaxie Céfazoline 2 g à H-30", "Antibioprophylaxie Céfazoline", True),
+        ("Post-op day 2 after Cholecystectomy", "Cholecystectomy", True),
+        ("Vu avec Jérémie, son fils", "Jérémie", False),  # a given name, whatever its ending
+        ("Staphylococcus Martin", "Staphylococcus Martin", False),  # a genus needs a species
+    ],
+)
+def test_words_on_a_medical_suffix_are_vocabulary_but_names_are_not(
+    text: str, word: str, medical: bool
+) -> None:
+    assert is_medical_term_span(text, *_span_of(text, word)) is medical
