@@ -38,7 +38,11 @@ _DAY: Final = r"(?:0?[1-9]|[12]\d|3[01])"
 _MONTH_NUM: Final = r"(?:0?[1-9]|1[0-2])"
 _YEAR4: Final = r"(?:19|20)\d\d"
 # Day and month, numeric: "3/1", "14/02", "02.05" (never a third number after it).
-_DAY_MONTH: Final = rf"(?:{_DAY}[/.]{_MONTH_NUM}|{_MONTH_NUM}/{_DAY})(?![\d/]|\.\d|,\d)"
+# With a dot, only zero-padded: "le 12.02" is a date, "INR 2.6" or "Hgb (10.1)" a value.
+_DAY_MONTH: Final = (
+    rf"(?:{_DAY}/{_MONTH_NUM}|{_MONTH_NUM}/{_DAY}|(?:0[1-9]|[12]\d|3[01])\.(?:0[1-9]|1[0-2]))"
+    r"(?![\d/]|\.\d|,\d)"
+)
 _PADDED_DAY_MONTH: Final = r"(?:0[1-9]|[12]\d|3[01])[/.](?:0[1-9]|1[0-2])(?![\d/]|\.\d|,\d)"
 _US_MONTH_DAY: Final = rf"{_MONTH_NUM}/{_DAY}(?![\d/]|\.\d)"
 
@@ -154,6 +158,29 @@ MIN_DATES_FOR_LIKENESS: Final = 2
 _SCALE_DENOMINATORS: Final = frozenset({2, 3, 4, 5, 6, 8, 10, 20, 30})
 
 
+# British clinical shorthand for durations: "5/7" five days, "3/12" three months, "2/52" two
+# weeks ("Prednisolone 50 mg OD 10/7", "ache 2/7 before onset", "-2 kg in 1/12"); "24/7".
+_DURATION_VALUE: Final = re.compile(r"(?:\d{1,2}/(?:7|12|52)|24/7)")
+_DURATION_BEFORE: Final = re.compile(
+    r"(?i:\b(?:in|for|x|over|past|last|within|od|bd|tds|qds|om|nocte|daily|since)[ \t]*)$"
+)
+_DURATION_AFTER: Final = re.compile(
+    r"[ \t]*(?i:ago|hx|history|hist|post|before|after|prior|duration|of|course)\b"
+)
+
+
+def _is_duration(text: str, start: int, end: int) -> bool:
+    value = text[start:end]
+    if not _DURATION_VALUE.fullmatch(value):
+        return False
+    if value == "24/7" or value.endswith("/52"):
+        return True
+    return (
+        _DURATION_BEFORE.search(text, max(0, start - 12), start) is not None
+        or _DURATION_AFTER.match(text, end) is not None
+    )
+
+
 def _pattern(name: str, body: str, score: float) -> ValuePattern:
     return ValuePattern(name, re.compile(body), score)
 
@@ -198,6 +225,11 @@ class ShortDateRecognizer(RegexRecognizer):
         _pattern(
             "day and month after a date word or a weekday",
             rf"(?:{_CONTEXT_WORD}|{_WEEKDAY}){_S}*(?:the{_S}+)?(?P<value>{_DAY_MONTH})",
+            DAY_MONTH_SCORE,
+        ),
+        _pattern(
+            "day and month with a dot after a weekday",
+            rf"{_WEEKDAY}{_S}*(?P<value>{_DAY}\.{_MONTH_NUM})(?![\d/]|\.\d|,\d)",
             DAY_MONTH_SCORE,
         ),
         _pattern(
@@ -328,6 +360,8 @@ class ShortDateRecognizer(RegexRecognizer):
         value = text[start:end]
         if value.isalpha():
             return False
+        if _is_duration(text, start, end):
+            return True
         fraction = _FRACTION.fullmatch(value)
         if (
             fraction

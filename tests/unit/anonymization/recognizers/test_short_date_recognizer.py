@@ -187,3 +187,29 @@ def test_when_a_note_has_only_one_date_then_a_bare_pair_is_left_alone() -> None:
 
 def test_when_dates_are_not_asked_for_then_nothing_is_found() -> None:
     assert DATE.analyze("vu le 3/1", ["PERSON"], None) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        ("INR today 2.6 (target 2-3)", []),
+        ("Hgb 9.6 (10.1 pre-op), K 4.2", []),
+        ("| 1/3 | 2.4 | 35 | 5 mg daily |", ["1/3"]),
+        ("Prednisolone 50mg OD 10/7 then stop", []),  # ten days
+        ("Ache behind the ear 2/7 before onset", []),  # two days
+        ("Weight 41.0 kg (-2.1 kg in 1/12)", []),  # one month
+        ("Review in 6/52", []),  # six weeks
+        ("Call the nurse line 24/7", []),
+        ("Foley due to be changed on 3/7", ["3/7"]),  # a US date, not a duration
+    ],
+)
+def test_values_and_british_durations_are_not_dates(text: str, dates: list[str]) -> None:
+    assert found(DATE, text) == dates
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [("Mon 15.4 - seen by the GP", "Mon 15.4"), ("revu le 12.02 en consultation", "12.02")],
+)
+def test_a_dotted_date_needs_a_weekday_or_zero_padding(text: str, date: str) -> None:
+    assert found(DATE, text) == [date]
