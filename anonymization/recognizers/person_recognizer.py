@@ -23,7 +23,7 @@ from typing import ClassVar, Final
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from anonymization.lexicons import drug_names, unambiguous_names
+from anonymization.lexicons import LANGUAGES, common_words, drug_names, lexicon, unambiguous_names
 from anonymization.recognizers.base import (
     VALUE_GROUP,
     RegexRecognizer,
@@ -168,8 +168,30 @@ def _is_edge_noise(word: str) -> bool:
     return word in PARTICLES or word.lower() in NAME_STOPWORDS or _is_acronym(word)
 
 
+# Job titles after "Consultant", "GP", "Senior": "Consultant Neurologist", "GP Principal".
+_PROFESSION: Final = re.compile(
+    r"(?i:\w+(?:ologist|iatrist|ician|ographer|therapist|macist|ntist|thetist)s?|surgeon"
+    r"|physician|practitioner|principal|partner|specialist|matron|trainee|midwife|carer"
+    r"|registrar|consultant|coordinator|manager|officer|worker|assistant)"
+)
+
+
 def _is_stopword(word: str) -> bool:
-    return word.lower() in NAME_STOPWORDS
+    return word.lower() in NAME_STOPWORDS or _PROFESSION.fullmatch(word) is not None
+
+
+@cache
+def _dictionary_words_not_names() -> frozenset[str]:
+    """Dictionary words of either language that no name lexicon holds ("rectum",
+    "terminal", "ascending"): after a lone initial they are a list's label, not a name."""
+    names = frozenset().union(
+        *(
+            lexicon(kind, language).lower
+            for kind in ("first_names", "surnames")
+            for language in LANGUAGES
+        )
+    )
+    return (common_words("fr") | common_words("en")) - names
 
 
 def _initial_context_ok(text: str, start: int) -> bool:
@@ -241,6 +263,8 @@ class PersonRecognizer(RegexRecognizer):
             if (
                 not _is_stopword(surname)
                 and not _is_acronym(surname)
+                # "A. Terminal ileum", "E. Rectum x2": a specimen list, not "J. Martin"
+                and surname.lower() not in _dictionary_words_not_names()
                 and _initial_context_ok(text, start)
                 and not overlaps_any(results, start, end)
             ):

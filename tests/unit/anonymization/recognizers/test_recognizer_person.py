@@ -162,3 +162,16 @@ def test_english_roles_dictation_references_and_signed_initials(
 )
 def test_languages_closing_acronyms_and_routes_are_not_names(text: str) -> None:
     assert found(PERSON, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Dr Gareth Ashworth\nConsultant Neurologist\n", ["Gareth Ashworth"]),
+        ("Dr Fionnuala Baird\nGP Principal\n", ["Fionnuala Baird"]),
+        ("Specimens:\nA. Terminal ileum x4\nE. Rectum x2\n", []),  # a specimen list
+        ("Relève :\nJ. Martin, IDE\n", ["J. Martin"]),
+    ],
+)
+def test_job_titles_and_specimen_labels_are_not_names(text: str, expected: list[str]) -> None:
+    assert found(PERSON, text) == expected
