@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from anonymization.hierarchies import Hierarchy, hierarchy_for
-from sovex.errors import InvalidInput
+from sovex.model.errors import InvalidInput
 
 DEFAULT_K = 5
 DEFAULT_MAX_SUPPRESSION = 0.05

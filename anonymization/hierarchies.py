@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from anonymization.generalisation import birth_year, departement
-from sovex.errors import InvalidInput
+from sovex.model.errors import InvalidInput
 
 SUPPRESSED_LABEL = "*"
 SUPPRESSED_LEVEL = "*"

@@ -12,7 +12,7 @@ import os
 import secrets
 from pathlib import Path
 
-from sovex.errors import ConfigurationError
+from sovex.model.errors import ConfigurationError
 
 MASTER_KEY_BYTES = 32
 PROJECT_KEY_CONTEXT = b"sovex/project-key/v1/"

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from sovex.errors import InvalidInput
+from sovex.model.errors import InvalidInput
 
 NIR_MODULUS = 97
 BODY_LENGTH = 13

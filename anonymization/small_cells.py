@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from anonymization.disclosure import class_key
-from sovex.errors import InvalidInput
+from sovex.model.errors import InvalidInput
 
 SMALL_CELL_THRESHOLD = 10
 SUPPRESSED_FLAG_COLUMN = "suppressed"

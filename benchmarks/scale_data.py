@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from sovex.catalog import ColumnSpec, Role, TableSpec
+from sovex.model.catalog import ColumnSpec, Role, TableSpec
 from transforms.consent_registry import DECIDING_VERSION, ConsentDecisions, Decision
 
 TABLE = "events"

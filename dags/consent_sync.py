@@ -38,7 +38,7 @@ def consent_sync() -> None:
         import os
 
         from sovex.consent_sync import sync_consents, synced_json
-        from sovex.settings import settings_from_environ
+        from sovex.model.settings import settings_from_environ
 
         # A task is an entry point: the environment is read here, once, and passed down.
         settings = settings_from_environ(os.environ)

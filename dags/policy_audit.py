@@ -14,7 +14,7 @@ import pendulum
 from airflow.sdk import Param, dag, task
 
 if TYPE_CHECKING:
-    from sovex.settings import Settings
+    from sovex.model.settings import Settings
 
 DEFAULT_ARGS = {
     "owner": "compliance",
@@ -28,7 +28,7 @@ DEFAULT_ARGS = {
 def _settings() -> Settings:
     import os
 
-    from sovex.settings import settings_from_environ
+    from sovex.model.settings import settings_from_environ
 
     # A task is an entry point: the environment is read here, once, and passed down.
     return settings_from_environ(os.environ)

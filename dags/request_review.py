@@ -43,8 +43,8 @@ def request_review() -> None:
         import os
         from datetime import UTC, datetime
 
+        from sovex.model.settings import settings_from_environ
         from sovex.request_review import review_request
-        from sovex.settings import settings_from_environ
 
         params = context["params"]
         return review_request(

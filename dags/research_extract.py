@@ -19,8 +19,8 @@ import pendulum
 from airflow.sdk import Param, dag, task
 
 if TYPE_CHECKING:
+    from sovex.model.settings import Settings
     from sovex.request_lifecycle import ApprovedRequest
-    from sovex.settings import Settings
 
 DEFAULT_ARGS = {
     "owner": "data-steward",
@@ -33,7 +33,7 @@ DEFAULT_ARGS = {
 def _settings() -> Settings:
     import os
 
-    from sovex.settings import settings_from_environ
+    from sovex.model.settings import settings_from_environ
 
     # A task is an entry point: the environment is read here, once, and passed down.
     return settings_from_environ(os.environ)

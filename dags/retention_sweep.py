@@ -15,7 +15,7 @@ from airflow.sdk import Param, dag, task
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from sovex.settings import Settings
+    from sovex.model.settings import Settings
 
 DEFAULT_ARGS = {
     "owner": "data-steward",
@@ -29,7 +29,7 @@ DEFAULT_ARGS = {
 def _settings() -> Settings:
     import os
 
-    from sovex.settings import settings_from_environ
+    from sovex.model.settings import settings_from_environ
 
     # A task is an entry point: the environment is read here, once, and passed down.
     return settings_from_environ(os.environ)
@@ -59,7 +59,7 @@ def _sweep_time(context: dict[str, Any]) -> datetime:
 def retention_sweep() -> None:
     @task
     def sweep_expired_extracts(**context: Any) -> dict[str, Any]:
-        from sovex.errors import IntegrityError
+        from sovex.model.errors import IntegrityError
         from sovex.retention_sweep import sweep_retention
 
         report = sweep_retention(_settings(), context["params"]["target"], _sweep_time(context))

@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 import regopy
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sovex.errors import InvalidInput
-from sovex.target import LOCAL_ENDPOINT, HostingTarget, safe_yaml_load
+from sovex.model.errors import InvalidInput
+from sovex.model.target import LOCAL_ENDPOINT, HostingTarget, safe_yaml_load
 
 POLICIES_DIR = Path(__file__).resolve().parent
 REGISTRY_RELATIVE_PATH = Path("data") / "providers.yaml"

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sovex.errors import (
+from sovex.model.errors import (
     EXIT_INTERNAL,
     ConfigurationError,
     GateFailed,
@@ -26,9 +26,9 @@ from sovex.errors import (
     SovexError,
     UserError,
 )
+from sovex.model.request import load_request
+from sovex.model.settings import Settings
 from sovex.pipeline import OUTCOME_FILE, RESULT_FILE, make_extract_id, run_dir
-from sovex.request import load_request
-from sovex.settings import Settings
 
 DAG_ID = "research_extract"
 MIGRATED_MARKER = ".sovex-db-migrated"

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from sovex.local_processes import stop_groups
-from sovex.settings import Settings
+from sovex.model.settings import Settings
 
 LOOPBACK = "127.0.0.1"
 # Seconds between checks that every component is still alive.

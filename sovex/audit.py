@@ -41,7 +41,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from sovex.errors import IntegrityError, InvalidInput
+from sovex.model.errors import IntegrityError, InvalidInput
 
 # Where the CLI and the DAGs find the log, under the state directory.
 AUDIT_DIR_NAME = "audit"

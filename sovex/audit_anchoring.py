@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sovex.audit import AUDIT_BUCKET, AuditLog, anchor, default_log_path
-from sovex.settings import Settings
+from sovex.model.settings import Settings
 
 # Audit evidence outlives the extracts it describes (CNIL: keep the trail of access and
 # deletion for the time a dispute may arise); 10 years, after which the store may drop it.

@@ -48,10 +48,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sovex.errors import ConfigurationError
 from sovex.local_processes import exit_status, free_loopback_port, stop_groups
+from sovex.model.errors import ConfigurationError
+from sovex.model.settings import Settings
 from sovex.postgres_server import PostgresServer, create_database, start_postgres, stop_postgres
-from sovex.settings import Settings
 
 LOOPBACK = "127.0.0.1"
 DEFAULT_WORKERS = 2

@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Column, Table
 
-from sovex.errors import (
+from sovex.model.errors import (
     EXIT_INTERNAL,
     EXIT_POLICY_REFUSED,
     PolicyRefused,
@@ -27,7 +27,7 @@ from sovex.errors import (
     UserError,
     exit_code_for,
 )
-from sovex.settings import Settings, settings_from_environ
+from sovex.model.settings import Settings, settings_from_environ
 
 TABLE_WIDTH_WHEN_PIPED = 200
 
@@ -131,7 +131,7 @@ def scrub(
     """Replace identifiers in free text by typed placeholders; offsets refer to the input."""
     from rich.progress import Progress
 
-    from sovex.errors import InvalidInput
+    from sovex.model.errors import InvalidInput
     from sovex.scrub_files import scrub_file
 
     if lang not in ("fr", "en"):
@@ -154,7 +154,7 @@ def scrub(
 @request_app.command("validate")
 def request_validate(file: Path) -> None:
     """Check a request file; every problem is listed, each with its file and field."""
-    from sovex.request import load_request
+    from sovex.model.request import load_request
 
     request = load_request(file, state.settings.catalogs_dir, state.settings.targets_dir)
     console.print(f"[green]valid[/green]: {file} (request {request.id}, project {request.project})")
@@ -409,7 +409,7 @@ def policy_check(
 ) -> None:
     """Decide whether a hosting target may receive extracts (exit 0 allowed, 3 refused)."""
     from policies.evaluator import evaluate_target
-    from sovex.target import load_target
+    from sovex.model.target import load_target
 
     target = load_target(target_file)
     decision = evaluate_target(target)
@@ -516,7 +516,7 @@ def source_load_postgres(
 def source_check() -> None:
     """The configured source's tables and row counts, against the catalogs (exit 2 when a
     catalog's table is missing from the source)."""
-    from sovex.catalog import load_catalog
+    from sovex.model.catalog import load_catalog
     from transforms.source import check_columns, open_source
 
     settings = state.settings
@@ -542,7 +542,7 @@ def retention_sweep(
 ) -> None:
     """Delete every extract whose retention date has passed; each deletion is audited.
     Exit 5 if any expired extract could not be deleted (the others still are)."""
-    from sovex.errors import IntegrityError
+    from sovex.model.errors import IntegrityError
     from sovex.retention_sweep import sweep_retention
 
     report = sweep_retention(state.settings, target, datetime.now(UTC), dry_run=dry_run)
@@ -626,8 +626,8 @@ def access_policy(
 ) -> None:
     """The same read-only grant as an S3 bucket policy (JSON), for stores other than the
     local one."""
+    from sovex.model.target import load_target
     from sovex.project_access import bucket_policy
-    from sovex.target import load_target
     from transforms.storage_client import target_path
 
     hosting = load_target(target_path(state.settings, target))
@@ -648,7 +648,7 @@ def audit_anchor(
 
 def _audit_log_path(log: Path | None) -> Path:
     from sovex.audit import default_log_path
-    from sovex.errors import InvalidInput
+    from sovex.model.errors import InvalidInput
 
     path = log or default_log_path(state.settings.state_dir)
     if not path.is_file():

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from sovex.audit import AuditAction, AuditLog, default_log_path
-from sovex.errors import InvalidInput
-from sovex.settings import Settings
+from sovex.model.errors import InvalidInput
+from sovex.model.settings import Settings
 
 CONSENT_FILE_PATTERNS = ("*.ndjson", "*.ndjson.gz", "*.json")
 SYNC_ACTOR = "sovex-consent-sync"

@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
-from sovex.errors import PolicyRefused
-from sovex.settings import Settings
+from sovex.model.errors import PolicyRefused
+from sovex.model.settings import Settings
 
 DEMO_PATIENTS = 2_000
 EXAMPLE_REQUEST = "requests/diabetes-t2.yaml"
@@ -55,7 +55,7 @@ DEMO_STEWARD = "paul.bernard@chu-exemple.fr"
 def _submitted_and_approved(settings: Settings, request_file: Path) -> str:
     """Submit as the request's requester, approve as the demo steward (unless the same
     content is already approved); returns what happened, for the report."""
-    from sovex.request import load_request
+    from sovex.model.request import load_request
     from sovex.request_lifecycle import RequestStore
 
     store = RequestStore.for_settings(settings)

@@ -23,9 +23,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 import sovex
-from sovex.catalog import Role, SourceCatalog, load_catalog
-from sovex.errors import GateFailed, IntegrityError, PolicyRefused, SovexError, exit_code_for
-from sovex.manifest import (
+from sovex.model.catalog import Role, SourceCatalog, load_catalog
+from sovex.model.errors import GateFailed, IntegrityError, PolicyRefused, SovexError, exit_code_for
+from sovex.model.manifest import (
     ConsentRecord,
     FreeTextRecord,
     GateRecord,
@@ -34,8 +34,8 @@ from sovex.manifest import (
     PolicyRecord,
     RetentionRecord,
 )
-from sovex.request import ExtractRequest, load_request
-from sovex.settings import PROJECT_ROOT, Settings
+from sovex.model.request import ExtractRequest, load_request
+from sovex.model.settings import PROJECT_ROOT, Settings
 
 if TYPE_CHECKING:
     from transforms.extract import RowPatients, TextScrubber

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from policies.evaluator import effective_params, policy_bundle_sha256
-from sovex.errors import EXIT_POLICY_REFUSED, InvalidInput, UserError
+from sovex.model.errors import EXIT_POLICY_REFUSED, InvalidInput, UserError
+from sovex.model.settings import Settings
 from sovex.policy_report import VERDICT_ALLOWED, TargetReview, review_targets, write_policy_report
-from sovex.settings import Settings
 
 AUDIT_DIR_NAME = "policy-audit"
 

@@ -23,8 +23,8 @@ from policies.evaluator import (
     load_registry,
     policy_bundle_sha256,
 )
-from sovex.errors import InvalidInput
-from sovex.target import HostingTarget, list_targets, load_target
+from sovex.model.errors import InvalidInput
+from sovex.model.target import HostingTarget, list_targets, load_target
 
 HTML_REPORT_NAME = "policy-report.html"
 MARKDOWN_REPORT_NAME = "policy-report.md"

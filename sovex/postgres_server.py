@@ -33,8 +33,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sovex.errors import ConfigurationError
 from sovex.local_processes import free_loopback_port
+from sovex.model.errors import ConfigurationError
 
 LOOPBACK = "127.0.0.1"
 SUPERUSER = "sovex"

@@ -23,8 +23,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from sovex.errors import ConfigurationError, InvalidInput
-from sovex.settings import Settings
+from sovex.model.errors import ConfigurationError, InvalidInput
+from sovex.model.settings import Settings
 from sovex.storage_server import LocalStorage, add_identity, remove_identity
 from transforms.publish import EXTRACTS_ROOT
 

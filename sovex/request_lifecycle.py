@@ -58,13 +58,14 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sovex.append_only_db import connect_append_only
-from sovex.errors import EXIT_INVALID_INPUT, InvalidInput, UserError
+from sovex.model.append_only_db import connect_append_only
+from sovex.model.errors import EXIT_INVALID_INPUT, InvalidInput, UserError
+from sovex.model.schedule import require_aware, validate_schedule
 from sovex.roles import (
     SYSTEM_ACTOR,
     PermissionRefused,
@@ -78,8 +79,8 @@ from sovex.roles import (
 )
 
 if TYPE_CHECKING:
-    from sovex.request import ExtractRequest
-    from sovex.settings import Settings
+    from sovex.model.request import ExtractRequest
+    from sovex.model.settings import Settings
 
 SNAPSHOT_FILE = "approved-requests.json"
 SNAPSHOT_FORMAT = "sovex-approved-requests/1"
@@ -91,25 +92,6 @@ SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 SHORT_HASH_CHARS = 12
 CHANGED_AFTER_APPROVAL = "changed after approval"
 MAX_KNOWN_IDS_SHOWN = 20
-
-RUN_ID_PREFIX = "req"
-RUN_ID_TIME_FORMAT = "%Y%m%dT%H%M%SZ"
-# Airflow's cron presets (airflow.utils.dates.cron_presets), copied because importing
-# Airflow here would configure it; a unit test keeps the two equal.
-CRON_PRESETS = {
-    "@hourly": "0 * * * *",
-    "@daily": "0 0 * * *",
-    "@weekly": "0 0 * * 0",
-    "@monthly": "0 0 1 * *",
-    "@quarterly": "0 0 1 */3 *",
-    "@yearly": "0 0 1 1 *",
-}
-# Airflow presets that name no period: a refresh needs one.
-NOT_PERIODIC = ("@once", "@continuous")
-CRON_FIELDS = 5
-# Where "does this expression ever fire?" is asked from (any fixed instant would do).
-CRON_PROBE_START = datetime(2000, 1, 1, tzinfo=UTC)
-MAX_PERIODS = 10_000
 
 
 class State(StrEnum):
@@ -548,83 +530,6 @@ def _holds(condition: Condition, status: RequestStatus, sha256: str | None) -> b
     return sha256 is not None and sha256 != status.submission.request_sha256
 
 
-# --- Schedules and run ids --------------------------------------------------------------
-
-
-def validate_schedule(value: object, where: str = "field 'schedule'") -> str:
-    """The schedule, normalised: an Airflow preset (`@quarterly`, …) or 5-field cron.
-
-    `where` starts the error message (e.g. "request.yaml: field 'schedule'").
-    """
-    from croniter import CroniterBadDateError, croniter
-
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(f"{where}: a schedule is text, e.g. '@quarterly' or '0 6 1 * *'")
-    schedule = " ".join(value.split())
-    if schedule.startswith("@"):
-        if schedule in CRON_PRESETS:
-            return schedule
-        if schedule in NOT_PERIODIC:
-            raise InvalidInput(
-                f"{where}: {schedule} names no period; leave 'schedule' out for a one-off "
-                "extract, or use one of: " + ", ".join(CRON_PRESETS)
-            )
-        raise InvalidInput(
-            f"{where}: unknown preset {schedule!r}; use one of: " + ", ".join(CRON_PRESETS)
-        )
-    fields = schedule.split()
-    if len(fields) != CRON_FIELDS:
-        raise InvalidInput(
-            f"{where}: a cron expression has {CRON_FIELDS} fields (minute hour "
-            f"day-of-month month day-of-week), {schedule!r} has {len(fields)}"
-        )
-    if not croniter.is_valid(schedule):
-        raise InvalidInput(f"{where}: {schedule!r} is not a valid cron expression")
-    try:
-        croniter(schedule, CRON_PROBE_START).get_next(datetime)
-    except CroniterBadDateError:
-        raise InvalidInput(f"{where}: {schedule!r} never fires (no such date)") from None
-    return schedule
-
-
-def cron_expression(schedule: str) -> str:
-    """The 5-field cron expression of a validated schedule (presets expanded)."""
-    return CRON_PRESETS.get(schedule, schedule)
-
-
-def _require_aware(at: datetime, what: str) -> datetime:
-    if at.tzinfo is None or at.utcoffset() is None:
-        # A naive time is ambiguous: the history must say which instant it means.
-        raise InvalidInput(f"{what}: the time must be timezone-aware, got a naive datetime")
-    return at.astimezone(UTC)
-
-
-def periods(schedule: str, start: datetime, end: datetime) -> list[datetime]:
-    """The times (UTC) a schedule fires at in [start, end): one run per period."""
-    from croniter import croniter
-
-    start, end = _require_aware(start, "periods start"), _require_aware(end, "periods end")
-    # croniter yields times strictly after its start: begin a second earlier so a firing
-    # exactly at `start` counts (cron has minute precision).
-    times = croniter(cron_expression(validate_schedule(schedule)), start - timedelta(seconds=1))
-    found: list[datetime] = []
-    while (when := times.get_next(datetime)) < end:
-        if when >= start:
-            found.append(when.astimezone(UTC))
-        if len(found) > MAX_PERIODS:
-            raise InvalidInput(
-                f"schedule {schedule!r} fires more than {MAX_PERIODS} times between "
-                f"{start.isoformat()} and {end.isoformat()}"
-            )
-    return found
-
-
-def run_id_for(request_id: str, logical_date: datetime) -> str:
-    """The Airflow run id of one period's run: distinct per request and period."""
-    when = _require_aware(logical_date, "run id logical date")
-    return f"{RUN_ID_PREFIX}__{request_id}__{when.strftime(RUN_ID_TIME_FORMAT)}"
-
-
 # --- Approved-requests snapshot ---------------------------------------------------------
 
 
@@ -1008,7 +913,7 @@ class RequestStore:
         require_role(self.roles, actor, OPERATION_ROLES[operation], OPERATION_ACTIONS[operation])
 
     def _load(self, path: Path) -> ExtractRequest:
-        from sovex.request import load_request
+        from sovex.model.request import load_request
 
         return load_request(path, self.catalogs_dir, self.targets_dir)
 
@@ -1043,7 +948,7 @@ class RequestStore:
 
     def submit(self, request_file: Path, actor: str, at: datetime) -> Outcome:
         """Submit (or resubmit) a request file; the file is validated first."""
-        _require_aware(at, "submission")
+        require_aware(at, "submission")
         self._require(actor, Operation.SUBMIT)
         path = request_file.resolve()
         request = self._load(path)
@@ -1090,7 +995,7 @@ class RequestStore:
 
     def approve(self, request_id: str, actor: str, at: datetime) -> Outcome:
         """A steward approves the submitted content (its sha256); never its author."""
-        _require_aware(at, "approval")
+        require_aware(at, "approval")
         self._require(actor, Operation.APPROVE)
         with self._transaction() as transaction:
             status = transaction.require(request_id, Operation.APPROVE)
@@ -1159,7 +1064,7 @@ class RequestStore:
 
     def reject(self, request_id: str, actor: str, at: datetime, reason: str) -> Outcome:
         """A steward or compliance officer rejects the submitted request, saying why."""
-        _require_aware(at, "rejection")
+        require_aware(at, "rejection")
         self._require(actor, Operation.REJECT)
         checked = _check_reason(reason, required=True)
         with self._transaction() as transaction:
@@ -1231,7 +1136,7 @@ class RequestStore:
         content differs from the approved one, the request goes back to submitted (actor
         `sovex`) and RequestChanged is raised.
         """
-        _require_aware(at, "run check")
+        require_aware(at, "run check")
         _check_sha256(current_sha256)
         self._require(actor, Operation.START_RUN)
         with self._transaction() as transaction:
@@ -1256,7 +1161,7 @@ class RequestStore:
 
         Idempotent for the extract already running (a retried task changes nothing).
         """
-        _require_aware(at, "run start")
+        require_aware(at, "run start")
         _check_sha256(request_sha256)
         _check_extract_id(extract_id)
         self._require(actor, Operation.START_RUN)
@@ -1294,7 +1199,7 @@ class RequestStore:
 
         Idempotent when the same outcome is already recorded for this extract.
         """
-        _require_aware(at, "run outcome")
+        require_aware(at, "run outcome")
         _check_extract_id(extract_id)
         operation = Operation.PUBLISH if published else Operation.FAIL
         self._require(actor, operation)
@@ -1334,7 +1239,7 @@ class RequestStore:
         self, request_id: str, actor: str, at: datetime, reason: str | None = None
     ) -> Outcome:
         """End a request's life (retention over, approval withdrawn); it is final."""
-        _require_aware(at, "expiry")
+        require_aware(at, "expiry")
         self._require(actor, Operation.EXPIRE)
         checked = _check_reason(reason, required=False)
         with self._transaction() as transaction:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sovex.errors import InvalidInput
-from sovex.settings import Settings
+from sovex.model.errors import InvalidInput
+from sovex.model.settings import Settings
 
 DECISIONS = ("approve", "reject")
 

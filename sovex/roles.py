@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from sovex.errors import EXIT_INVALID_INPUT, ConfigurationError, InvalidInput, UserError
+from sovex.model.errors import EXIT_INVALID_INPUT, ConfigurationError, InvalidInput, UserError
 
 ROLES_FILE = "roles.yaml"  # in the infra folder, beside targets and catalogs
 FIELDS = ("users",)

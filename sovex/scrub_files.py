@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sovex.errors import InvalidInput
+from sovex.model.errors import InvalidInput
 
 # Texts per progress step (and per batch handed to the scrubber).
 PROGRESS_CHUNK = 500

@@ -38,8 +38,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from sovex.errors import ConfigurationError
 from sovex.local_processes import free_loopback_ports, signal_group, stop_groups
+from sovex.model.errors import ConfigurationError
 from sovex.storage_server import (
     ACCESS_KEY_BYTES,
     LOOPBACK,

@@ -38,7 +38,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from sovex.audit import AUDIT_BUCKET
-from sovex.errors import ConfigurationError
+from sovex.model.errors import ConfigurationError
 from transforms.publish import object_lock_enabled
 
 DEFAULT_BUCKETS = ("sovex-extracts", AUDIT_BUCKET)

@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from anonymization.nir import CORSICA_KEY_DIGITS, NIR_MODULUS, format_nir
-from sovex.errors import InvalidInput
+from sovex.model.errors import InvalidInput
 from sovex.synth_fhir import write_consents_ndjson
 
 DEFAULT_SEED = 20261129

@@ -25,7 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sovex.errors import InvalidInput
+from sovex.model.errors import InvalidInput
 from transforms.fhir_consent import PURPOSE_SYSTEM, RESEARCH_SCOPE, SCOPE_SYSTEM
 
 MALFORMED_RATE = 0.001

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from sovex.airflow_runner import configure_airflow_environ
-from sovex.settings import PROJECT_ROOT, Settings, settings_from_environ
+from sovex.model.settings import PROJECT_ROOT, Settings, settings_from_environ
 from tests.helpers import approve_request
 
 # The session's throw-away PostgreSQL server and the synthetic warehouse loaded into it

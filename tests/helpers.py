@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sovex.manifest import (
+from sovex.model.manifest import (
     ConsentRecord,
     FreeTextRecord,
     GateRecord,
@@ -19,8 +19,8 @@ from sovex.manifest import (
     PolicyRecord,
     RetentionRecord,
 )
-from sovex.request_lifecycle import run_id_for
-from sovex.settings import PROJECT_ROOT, Settings
+from sovex.model.schedule import run_id_for
+from sovex.model.settings import PROJECT_ROOT, Settings
 from transforms.publish import LOCK_MODE, extract_prefix
 
 EXAMPLE_REQUEST = PROJECT_ROOT / "examples" / "requests" / "diabetes-t2.yaml"
@@ -47,7 +47,7 @@ def approve_request(settings: Settings, request_file: Path) -> None:
     content is already approved)."""
     from datetime import UTC, datetime
 
-    from sovex.request import load_request
+    from sovex.model.request import load_request
     from sovex.request_lifecycle import RequestStore
 
     store = RequestStore.for_settings(settings)

@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
-from sovex.request import CohortFilter, FilterOp
+from sovex.model.request import CohortFilter, FilterOp
 from transforms.source import Source
 
 

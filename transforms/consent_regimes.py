@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from sovex.errors import ConfigurationError, InvalidInput
+from sovex.model.errors import ConfigurationError, InvalidInput
 
 REGIMES_FILE = Path("consent") / "regimes.yaml"  # relative to the infra folder
 

@@ -52,8 +52,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sovex.append_only_db import connect_append_only
-from sovex.errors import ConfigurationError, IntegrityError
+from sovex.model.append_only_db import connect_append_only
+from sovex.model.errors import ConfigurationError, IntegrityError
 from transforms.consent_regimes import ConsentRegimes, Regime
 from transforms.fhir_consent import (
     ConsentEvent,

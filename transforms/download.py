@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sovex.errors import IntegrityError, InvalidInput
-from sovex.manifest import MANIFEST_NAME, Manifest
+from sovex.model.errors import IntegrityError, InvalidInput
+from sovex.model.manifest import MANIFEST_NAME, Manifest
 from transforms.publish import extract_prefix, manifest_keys, read_manifest_at
 
 CHUNK_BYTES = 1 << 20

@@ -46,7 +46,7 @@ from typing import IO, Any, Protocol
 from fhir.resources.R4B.consent import Consent
 from pydantic import ValidationError
 
-from sovex.errors import InvalidInput
+from sovex.model.errors import InvalidInput
 
 PURPOSE_SYSTEM = "urn:sovex:purpose"
 SCOPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/consentscope"

@@ -32,7 +32,7 @@ from typing import Any, Final
 
 import pyarrow as pa
 
-from sovex.errors import InvalidInput, SovexError
+from sovex.model.errors import InvalidInput, SovexError
 from transforms.release_gate import _RESULT_FORMAT, _build_expectations, _to_pandas
 
 _SITE_NAME: Final = "sovex_release_gate"

@@ -26,8 +26,8 @@ from typing import Any, TypeVar
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
-from sovex.errors import EXIT_INVALID_INPUT, ConfigurationError, IntegrityError, UserError
-from sovex.manifest import MANIFEST_NAME, Manifest, ManifestFile
+from sovex.model.errors import EXIT_INVALID_INPUT, ConfigurationError, IntegrityError, UserError
+from sovex.model.manifest import MANIFEST_NAME, Manifest, ManifestFile
 
 T = TypeVar("T")
 

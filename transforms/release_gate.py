@@ -25,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 
 from anonymization.identifier_patterns import PSEUDONYM_PATTERN, RESIDUAL_IDENTIFIER_PATTERNS
-from sovex.errors import GateFailed
+from sovex.model.errors import GateFailed
 
 if TYPE_CHECKING:
     from great_expectations.core.batch_definition import BatchDefinition

@@ -17,8 +17,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from sovex.errors import IntegrityError
-from sovex.manifest import MANIFEST_NAME, Manifest
+from sovex.model.errors import IntegrityError
+from sovex.model.manifest import MANIFEST_NAME, Manifest
 from transforms.publish import (
     delete_versions,
     manifest_keys,

@@ -16,7 +16,7 @@ from typing import Protocol
 import pyarrow as pa
 import pyarrow.dataset as ds
 
-from sovex.errors import ConfigurationError
+from sovex.model.errors import ConfigurationError
 
 # Rows per record batch: large enough to amortise per-batch overhead, small enough to
 # keep memory bounded whatever the table size (benchmarks/ measured the choice).

@@ -22,7 +22,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from adbc_driver_manager import dbapi
 
-from sovex.errors import ConfigurationError
+from sovex.model.errors import ConfigurationError
 from transforms.source import BATCH_ROWS, WHOLE_TABLE, Partition, check_columns
 
 URL_SCHEMES = ("postgresql", "postgres")

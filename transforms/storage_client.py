@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from policies.evaluator import Decision, evaluate_target
-from sovex.errors import ConfigurationError, PolicyRefused
+from sovex.model.errors import ConfigurationError, PolicyRefused
+from sovex.model.settings import Settings
+from sovex.model.target import LOCAL_ENDPOINT, HostingTarget, load_target
 from sovex.project_access import ProjectCredentials
-from sovex.settings import Settings
 from sovex.storage_server import LocalStorage
-from sovex.target import LOCAL_ENDPOINT, HostingTarget, load_target
 
 
 def target_path(settings: Settings, name: str) -> Path:

@@ -48,7 +48,7 @@ from anonymization.recognizers.record_number_recognizer import RecordNumberRecog
 from anonymization.recognizers.rpps_recognizer import FrRppsRecognizer
 from anonymization.recognizers.short_date_recognizer import ShortDateRecognizer
 from anonymization.recognizers.url_recognizer import FrUrlRecognizer
-from sovex.errors import InvalidInput
+from sovex.model.errors import InvalidInput
 
 SUPPORTED_LANGUAGES: Final = ("fr", "en")
 

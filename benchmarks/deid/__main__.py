@@ -42,7 +42,7 @@ from typing import Any
 from benchmarks.deid import realistic
 from benchmarks.deid.corpus import IDENTIFIER_TYPES, TRAP_TYPES, LabelledNote, generate_notes
 from benchmarks.deid.metrics import Prediction, Ratio, Scores, coverage, is_redacted, score
-from sovex.settings import settings_from_environ
+from sovex.model.settings import settings_from_environ
 
 DEFAULT_NOTES = 2000
 DEFAULT_SEED = 20261129

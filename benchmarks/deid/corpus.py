@@ -30,7 +30,7 @@ from random import Random
 
 from anonymization.nir import format_nir
 from benchmarks.deid import templates_en, templates_fr
-from sovex.errors import InvalidInput
+from sovex.model.errors import InvalidInput
 
 LANGUAGES = ("fr", "en")
 SPLITS = ("train", "test")

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from sovex.settings import PROJECT_ROOT
+from sovex.model.settings import PROJECT_ROOT
 
 DAG_FILES = sorted((PROJECT_ROOT / "dags").glob("*.py"))
 # Parsing a DAG file must not pull these in: they belong inside task bodies.

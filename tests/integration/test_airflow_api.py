@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from sovex.airflow_ui import password_file
+from sovex.model.settings import Settings
 from sovex.request_lifecycle import RequestStore
-from sovex.settings import Settings
 from tests.helpers import (
     START_TIMEOUT_S,
     approve_request,

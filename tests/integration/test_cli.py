@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from sovex.cli import main
-from sovex.settings import PROJECT_ROOT, Settings
+from sovex.model.settings import PROJECT_ROOT, Settings
 from tests.helpers import approve_request
 
 pytestmark = pytest.mark.integration

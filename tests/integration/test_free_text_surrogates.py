@@ -23,8 +23,8 @@ from anonymization.keys import derive_project_key, load_master_key
 from anonymization.pseudonyms import pseudonym
 from anonymization.surrogates import patient_secret, surrogate_name
 from sovex.airflow_runner import RunResult, run_request
-from sovex.manifest import Manifest
-from sovex.settings import Settings
+from sovex.model.manifest import Manifest
+from sovex.model.settings import Settings
 from tests.integration.test_research_extract import RUN_TIME, request_variant
 from transforms.download import download_extract
 from transforms.storage_client import reading_client

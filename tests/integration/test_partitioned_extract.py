@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from sovex.airflow_runner import run_request
-from sovex.settings import Settings
+from sovex.model.settings import Settings
 from tests.integration.test_research_extract import RUN_TIME, request_variant
 from transforms.download import download_extract
 from transforms.storage_client import reading_client

@@ -20,9 +20,9 @@ import pytest
 
 import transforms.storage_client as storage_client
 from policies.evaluator import Decision, Reason
-from sovex.errors import PolicyRefused
-from sovex.settings import PROJECT_ROOT, Settings, settings_from_environ
-from sovex.target import load_target
+from sovex.model.errors import PolicyRefused
+from sovex.model.settings import PROJECT_ROOT, Settings, settings_from_environ
+from sovex.model.target import load_target
 
 pytestmark = pytest.mark.integration
 

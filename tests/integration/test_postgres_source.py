@@ -22,14 +22,14 @@ import pytest
 import yaml
 
 import transforms.source_postgres as source_postgres
-from sovex.errors import ConfigurationError
+from sovex.model.errors import ConfigurationError
+from sovex.model.settings import PROJECT_ROOT, Settings
 from sovex.postgres_server import (
     PostgresServer,
     create_database,
     start_postgres,
     stop_postgres,
 )
-from sovex.settings import PROJECT_ROOT, Settings
 from sovex.synth import SOURCE_TABLES
 from tests.helpers import approve_request
 from transforms.source import ParquetSource, Partition

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from sovex.manifest import (
+from sovex.model.manifest import (
     Manifest,
     ManifestFile,
 )

@@ -18,8 +18,8 @@ import yaml
 from anonymization.keys import derive_project_key, load_master_key
 from anonymization.pseudonyms import pseudonym
 from sovex.airflow_runner import RunResult, run_request
-from sovex.errors import GateFailed, IntegrityError, PolicyRefused, UserError
-from sovex.settings import PROJECT_ROOT, Settings
+from sovex.model.errors import GateFailed, IntegrityError, PolicyRefused, UserError
+from sovex.model.settings import PROJECT_ROOT, Settings
 from tests.helpers import approve_request
 from transforms.download import download_extract
 from transforms.storage_client import reading_client

@@ -17,17 +17,17 @@ from botocore.exceptions import ClientError
 from sovex.audit import AuditLog, check_against_anchor, default_log_path, latest_anchor, verify
 from sovex.audit_anchoring import AUDIT_BUCKET, anchor_audit_log
 from sovex.cli import main
-from sovex.errors import IntegrityError
-from sovex.manifest import (
+from sovex.model.errors import IntegrityError
+from sovex.model.manifest import (
     Manifest,
     ManifestFile,
 )
+from sovex.model.request import load_request
+from sovex.model.settings import Settings
 from sovex.project_access import credentials_path, grant_access, read_credentials
-from sovex.request import load_request
 from sovex.request_lifecycle import RequestStore
 from sovex.retention_sweep import sweep_retention
 from sovex.roles import SYSTEM_ACTOR
-from sovex.settings import Settings
 from sovex.storage_server import LocalStorage
 from tests.helpers import approve_request, stand_in_manifest, write_one_off_variant
 from transforms.extract import sha256_of

@@ -16,7 +16,7 @@ import psutil
 import pytest
 from botocore.exceptions import ClientError
 
-from sovex.errors import ConfigurationError
+from sovex.model.errors import ConfigurationError
 from sovex.storage_server import DEFAULT_BUCKETS, LocalStorage, StorageEndpoint
 
 pytestmark = pytest.mark.integration

@@ -16,9 +16,9 @@ import psutil
 import pytest
 
 from sovex.celery_cluster import CeleryCluster, start_celery_cluster, stop_celery_cluster
-from sovex.request import load_request
+from sovex.model.request import load_request
+from sovex.model.settings import Settings
 from sovex.request_lifecycle import RequestStore
-from sovex.settings import Settings
 from sovex.storage_server import NEVER_USE_PORTS
 from tests.helpers import (
     EXAMPLE_REQUEST,

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
+from sovex.model.settings import PROJECT_ROOT
 from sovex.seaweed_cluster import placements
-from sovex.settings import PROJECT_ROOT
 
 DEPLOY = PROJECT_ROOT / "infra" / "deploy"
 AIRFLOW_COMPOSE = DEPLOY / "airflow.compose.yaml"

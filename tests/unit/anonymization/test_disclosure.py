@@ -19,7 +19,7 @@ from anonymization.disclosure import (
     prosecutor_risk,
 )
 from anonymization.hierarchies import hierarchy_for
-from sovex.errors import InvalidInput
+from sovex.model.errors import InvalidInput
 
 K = DEFAULT_K
 QIS = {"birth_date": "birth_date", "sex": "sex", "postcode": "postcode"}

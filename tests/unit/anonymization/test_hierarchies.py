@@ -14,7 +14,7 @@ from anonymization.hierarchies import (
     SUPPRESSED_LABEL,
     hierarchy_for,
 )
-from sovex.errors import InvalidInput
+from sovex.model.errors import InvalidInput
 
 METROPOLITAN_DEPARTEMENTS = 96
 OVERSEAS_DEPARTEMENTS = ("971", "972", "973", "974", "976")

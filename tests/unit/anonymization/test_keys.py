@@ -12,7 +12,7 @@ from anonymization.keys import (
     key_fingerprint,
     load_master_key,
 )
-from sovex.errors import ConfigurationError
+from sovex.model.errors import ConfigurationError
 
 MASTER = bytes(range(MASTER_KEY_BYTES))
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from anonymization.nir import compact_nir, format_nir, is_valid_nir, nir_key
-from sovex.errors import InvalidInput
+from sovex.model.errors import InvalidInput
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from anonymization.small_cells import (
     suppress_small_cells,
     with_total_row,
 )
-from sovex.errors import InvalidInput
+from sovex.model.errors import InvalidInput
 
 T = SMALL_CELL_THRESHOLD
 SEED = 20260512

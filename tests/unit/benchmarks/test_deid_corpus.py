@@ -21,7 +21,7 @@ from benchmarks.deid.corpus import (
     templates,
     templates_for_split,
 )
-from sovex.errors import InvalidInput
+from sovex.model.errors import InvalidInput
 
 NOTES_PER_CHECK = 400
 SEED = 7

@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from benchmarks import scale_data
-from sovex.settings import PROJECT_ROOT
+from sovex.model.settings import PROJECT_ROOT
 
 REQUIRED = {
     "floor_rows_per_s",

@@ -17,9 +17,9 @@ from policies.evaluator import (
     load_registry,
     policy_bundle_sha256,
 )
-from sovex.errors import InvalidInput
-from sovex.settings import PROJECT_ROOT
-from sovex.target import load_target
+from sovex.model.errors import InvalidInput
+from sovex.model.settings import PROJECT_ROOT
+from sovex.model.target import load_target
 
 TARGETS_DIR = PROJECT_ROOT / "infra" / "targets"
 REGO_TEST_FILE = POLICIES_DIR / "hosting_test.rego"

@@ -21,7 +21,7 @@ from sovex.audit import (
     record_hash,
     verify,
 )
-from sovex.errors import IntegrityError, InvalidInput
+from sovex.model.errors import IntegrityError, InvalidInput
 
 LOGICAL_DATE = datetime(2026, 5, 1, 9, 30, tzinfo=UTC)
 RECORDS_IN_LOG = 10

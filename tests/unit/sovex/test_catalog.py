@@ -5,9 +5,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from sovex.catalog import Role, load_catalog
-from sovex.errors import InvalidInput
-from sovex.settings import PROJECT_ROOT
+from sovex.model.catalog import Role, load_catalog
+from sovex.model.errors import InvalidInput
+from sovex.model.settings import PROJECT_ROOT
 from sovex.synth import generate_population
 
 SYNTHETIC_CATALOG = PROJECT_ROOT / "infra" / "catalogs" / "synthetic.yaml"

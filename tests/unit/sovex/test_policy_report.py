@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from policies.evaluator import policy_bundle_sha256
-from sovex.errors import EXIT_POLICY_REFUSED, InvalidInput
+from sovex.model.errors import EXIT_POLICY_REFUSED, InvalidInput
+from sovex.model.settings import PROJECT_ROOT, Settings, settings_from_environ
+from sovex.model.target import list_targets, load_target
 from sovex.policy_audit import InUseTargetRefused, audit_dir, audit_targets
 from sovex.policy_report import (
     HTML_REPORT_NAME,
@@ -19,8 +21,6 @@ from sovex.policy_report import (
     review_targets,
     write_policy_report,
 )
-from sovex.settings import PROJECT_ROOT, Settings, settings_from_environ
-from sovex.target import list_targets, load_target
 
 TARGETS_DIR = PROJECT_ROOT / "infra" / "targets"
 REPORT_DAY = date(2026, 11, 30)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sovex.errors import InvalidInput
+from sovex.model.errors import InvalidInput
 from sovex.project_access import (
     CREDENTIALS_FORMAT,
     bucket_policy,

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sovex.errors import InvalidInput
-from sovex.request import load_request
-from sovex.settings import PROJECT_ROOT
+from sovex.model.errors import InvalidInput
+from sovex.model.request import load_request
+from sovex.model.settings import PROJECT_ROOT
 
 CATALOGS = PROJECT_ROOT / "infra" / "catalogs"
 EXAMPLE = PROJECT_ROOT / "examples" / "requests" / "diabetes-t2.yaml"

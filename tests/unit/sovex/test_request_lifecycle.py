@@ -11,10 +11,11 @@ import pytest
 import yaml
 
 from sovex.audit import AuditAction, AuditLog, verify
-from sovex.errors import EXIT_INVALID_INPUT, InvalidInput, exit_code_for
-from sovex.request import ExtractRequest, load_request
+from sovex.model.errors import EXIT_INVALID_INPUT, InvalidInput, exit_code_for
+from sovex.model.request import ExtractRequest, load_request
+from sovex.model.schedule import CRON_PRESETS, periods, run_id_for, validate_schedule
+from sovex.model.settings import PROJECT_ROOT, settings_from_environ
 from sovex.request_lifecycle import (
-    CRON_PRESETS,
     OPERATION_AUDIT_ACTIONS,
     TRANSITIONS,
     Condition,
@@ -26,14 +27,10 @@ from sovex.request_lifecycle import (
     TransitionRefused,
     UnknownRequest,
     format_status,
-    periods,
     read_approved_snapshot,
     rules_for,
-    run_id_for,
-    validate_schedule,
 )
 from sovex.roles import SYSTEM_ACTOR, PermissionRefused, Refusal, load_roles
-from sovex.settings import PROJECT_ROOT, settings_from_environ
 
 CATALOGS = PROJECT_ROOT / "infra" / "catalogs"
 TARGETS = PROJECT_ROOT / "infra" / "targets"

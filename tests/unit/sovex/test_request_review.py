@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sovex.errors import InvalidInput
+from sovex.model.errors import InvalidInput
+from sovex.model.settings import PROJECT_ROOT, Settings, settings_from_environ
 from sovex.request_lifecycle import RequestStore
 from sovex.request_review import review_request
 from sovex.roles import PermissionRefused
-from sovex.settings import PROJECT_ROOT, Settings, settings_from_environ
 
 EXAMPLE = PROJECT_ROOT / "examples" / "requests" / "diabetes-t2.yaml"
 CLAIRE = "claire.moreau@chu-exemple.fr"

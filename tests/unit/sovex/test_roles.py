@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from sovex.errors import EXIT_INVALID_INPUT, ConfigurationError, InvalidInput, exit_code_for
+from sovex.model.errors import EXIT_INVALID_INPUT, ConfigurationError, InvalidInput, exit_code_for
+from sovex.model.settings import PROJECT_ROOT
 from sovex.roles import (
     PermissionRefused,
     Refusal,
@@ -14,7 +15,6 @@ from sovex.roles import (
     require_role,
     roles_path,
 )
-from sovex.settings import PROJECT_ROOT
 
 CLAIRE = "claire.moreau@chu-exemple.fr"
 PAUL = "paul.bernard@chu-exemple.fr"

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from sovex.errors import InvalidInput
+from sovex.model.errors import InvalidInput
 from sovex.scrub_files import read_scrub_input, scrub_file
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from anonymization.nir import is_valid_nir
 from sovex import synth
-from sovex.errors import InvalidInput
+from sovex.model.errors import InvalidInput
 from sovex.synth import PURPOSES, SOURCE_TABLES, generate_population
 
 REFERENCE_DATE = date(2026, 11, 1)

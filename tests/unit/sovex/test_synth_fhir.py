@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from sovex.errors import InvalidInput
+from sovex.model.errors import InvalidInput
 from sovex.synth import DEFAULT_REFERENCE_DATE, PURPOSES, build_tables
 from sovex.synth_fhir import MALFORMED_KINDS, FhirWriteStats, write_consents_ndjson
 from transforms.consent_registry import LoadResult, decisions_as_of, load_file

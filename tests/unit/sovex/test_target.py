@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from sovex.errors import InvalidInput
-from sovex.settings import PROJECT_ROOT
-from sovex.target import HostingTarget, list_targets, load_target
+from sovex.model.errors import InvalidInput
+from sovex.model.settings import PROJECT_ROOT
+from sovex.model.target import HostingTarget, list_targets, load_target
 
 TARGETS_DIR = PROJECT_ROOT / "infra" / "targets"
 

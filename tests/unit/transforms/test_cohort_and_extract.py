@@ -11,9 +11,9 @@ import pytest
 from anonymization.hierarchies import hierarchy_for
 from anonymization.keys import derive_project_key
 from anonymization.pseudonyms import pseudonym
-from sovex.catalog import load_catalog
-from sovex.request import CohortFilter
-from sovex.settings import PROJECT_ROOT
+from sovex.model.catalog import load_catalog
+from sovex.model.request import CohortFilter
+from sovex.model.settings import PROJECT_ROOT
 from sovex.synth import generate_population
 from transforms.cohort import select_cohort
 from transforms.consent_regimes import load_regimes, regimes_file

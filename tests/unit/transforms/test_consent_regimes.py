@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from sovex.errors import ConfigurationError, InvalidInput
-from sovex.settings import PROJECT_ROOT
+from sovex.model.errors import ConfigurationError, InvalidInput
+from sovex.model.settings import PROJECT_ROOT
 from sovex.synth import PURPOSES
 from transforms.consent_regimes import Regime, UnknownPurpose, load_regimes, regimes_file
 

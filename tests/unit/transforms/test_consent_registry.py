@@ -9,7 +9,7 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from sovex.errors import InvalidInput
+from sovex.model.errors import InvalidInput
 from transforms.consent_regimes import ConsentRegimes, Regime, UnknownPurpose
 from transforms.consent_registry import (
     Basis,

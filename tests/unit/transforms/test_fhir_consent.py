@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from sovex.errors import InvalidInput
+from sovex.model.errors import InvalidInput
 from transforms.fhir_consent import (
     PURPOSE_SYSTEM,
     SCOPE_SYSTEM,

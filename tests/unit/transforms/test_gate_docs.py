@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 
 from anonymization.nir import format_nir
-from sovex.errors import InvalidInput
+from sovex.model.errors import InvalidInput
 from transforms.gate_docs import _scrub_exception_info, write_data_docs
 
 NIR = format_nir("2540775123456")

@@ -18,7 +18,7 @@ from anonymization.identifier_patterns import (
 )
 from anonymization.keys import derive_project_key
 from anonymization.pseudonyms import date_shift_days, patient_keys, pseudonym
-from sovex.catalog import ColumnSpec, Role, TableSpec
+from sovex.model.catalog import ColumnSpec, Role, TableSpec
 from transforms.extract import (
     RowPatients,
     ScrubbedNote,

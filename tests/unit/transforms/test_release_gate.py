@@ -13,7 +13,7 @@ import pytest
 
 from anonymization.identifier_patterns import COMPILED_IDENTIFIER_PATTERNS
 from anonymization.nir import format_nir
-from sovex.errors import GateFailed
+from sovex.model.errors import GateFailed
 from transforms.release_gate import (
     ExpectationOutcome,
     TableGateResult,

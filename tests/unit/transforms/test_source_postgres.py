@@ -12,7 +12,7 @@ import pyarrow.dataset as ds
 import pytest
 
 import sovex.postgres_server as postgres_server
-from sovex.errors import ConfigurationError
+from sovex.model.errors import ConfigurationError
 from sovex.postgres_server import PostgresServer, find_postgres_bin
 from transforms.source import Partition
 from transforms.source_postgres import (

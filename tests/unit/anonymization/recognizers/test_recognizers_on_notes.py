@@ -11,7 +11,7 @@ from anonymization.medical_terms import is_medical_term_span
 from anonymization.nir import format_nir
 from anonymization.recognizers import ENTITY_TYPES, RECOGNIZER_CLASSES, build_recognizers
 from anonymization.recognizers.checksums import luhn_check_digit
-from sovex.errors import InvalidInput
+from sovex.model.errors import InvalidInput
 
 NIR = format_nir("2850797123456", spaced=True)
 INS = format_nir("1840375123456")

@@ -26,7 +26,7 @@ from pydantic import (
     field_validator,
 )
 
-from sovex.errors import InvalidInput
+from sovex.model.errors import InvalidInput
 
 # `endpoint: local` means "the local SeaweedFS server started by `sovex storage up`";
 # its real URL (a loopback port) is only known at run time.

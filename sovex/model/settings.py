@@ -11,11 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sovex.errors import ConfigurationError
+from sovex.model.errors import ConfigurationError
 
 # The repository root: `infra/`, `dags/` and `examples/` live beside the packages
 # (the project is installed in editable mode by `make`).
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,15 @@ from pydantic import (
     model_validator,
 )
 
-from sovex.catalog import NEVER_EXTRACTABLE, NOT_YET_EXTRACTABLE, Role, SourceCatalog, load_catalog
-from sovex.errors import InvalidInput
+from sovex.model.catalog import (
+    NEVER_EXTRACTABLE,
+    NOT_YET_EXTRACTABLE,
+    Role,
+    SourceCatalog,
+    load_catalog,
+)
+from sovex.model.errors import InvalidInput
+from sovex.model.schedule import validate_schedule
 
 DEFAULT_K_THRESHOLD = 5
 MIN_K_THRESHOLD = 2
@@ -119,8 +126,6 @@ class ExtractRequest(BaseModel):
     @field_validator("schedule")
     @classmethod
     def _schedule(cls, value: str | None) -> str | None:
-        from sovex.request_lifecycle import validate_schedule
-
         if value is None:
             return None
         try:

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from sovex.errors import InvalidInput
+from sovex.model.errors import InvalidInput
 
 
 class Role(StrEnum):
