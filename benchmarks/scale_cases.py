@@ -53,7 +53,8 @@ def case_sovex(source: Path, out: Path, patients: int, partitions: int) -> dict[
     from transforms.consent_regimes import Regime
     from transforms.consent_registry import apply_regime
     from transforms.extract import extract_table, release_scan_failures
-    from transforms.source import ParquetSource, Partition
+    from transforms.source import ParquetSource
+    from transforms.source_base import Partition
 
     started = time.perf_counter()
     parquet = ParquetSource(source.parent)

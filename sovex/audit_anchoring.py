@@ -16,8 +16,8 @@ ANCHOR_RETENTION = timedelta(days=3653)
 def anchor_audit_log(settings: Settings, target_name: str, now: datetime) -> str:
     """Write the verified head of the deployment's audit log to `s3://sovex-audit/...`,
     locked in COMPLIANCE mode; returns the object's key."""
+    from sovex.storage_access import publishing_client
     from transforms.publish import require_object_lock
-    from transforms.storage_client import publishing_client
 
     s3, _, _ = publishing_client(settings, target_name)
     require_object_lock(s3, AUDIT_BUCKET)

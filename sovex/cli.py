@@ -275,8 +275,8 @@ def extract_list(
 ) -> None:
     """Extracts published on a target (those with a manifest). With --project, listed
     with that project's own read-only credentials."""
+    from sovex.storage_access import reading_client
     from transforms.download import list_extracts
-    from transforms.storage_client import reading_client
 
     credentials = _project_credentials(project, None) if project else None
     s3, hosting = reading_client(state.settings, target, credentials)
@@ -319,8 +319,8 @@ def extract_download(
 ) -> None:
     """Download an extract with the project's read-only credentials; every file's sha256
     and size are checked against the manifest."""
+    from sovex.storage_access import reading_client
     from transforms.download import download_extract
-    from transforms.storage_client import reading_client
 
     s3, hosting = reading_client(state.settings, target, _project_credentials(project, credentials))
     destination = to or state.settings.downloads_dir
@@ -517,7 +517,8 @@ def source_check() -> None:
     """The configured source's tables and row counts, against the catalogs (exit 2 when a
     catalog's table is missing from the source)."""
     from sovex.model.catalog import load_catalog
-    from transforms.source import check_columns, open_source
+    from transforms.source import open_source
+    from transforms.source_base import check_columns
 
     settings = state.settings
     source = open_source(settings.source_dir, settings.source_url)
@@ -579,7 +580,7 @@ def access_grant(
         project_prefix,
         require_local_storage_credentials,
     )
-    from transforms.storage_client import decide_for_target
+    from sovex.storage_access import decide_for_target
 
     # The policy is decided first: no identity is created on a refused store.
     decision, hosting, _ = decide_for_target(state.settings, target)
@@ -628,7 +629,7 @@ def access_policy(
     local one."""
     from sovex.model.target import load_target
     from sovex.project_access import bucket_policy
-    from transforms.storage_client import target_path
+    from sovex.storage_access import target_path
 
     hosting = load_target(target_path(state.settings, target))
     _emit_json(bucket_policy(hosting.bucket, project, principal))
@@ -677,7 +678,7 @@ def audit_verify(
     anchor = None
     if anchored is not None and result.ok:
         from sovex.audit_anchoring import AUDIT_BUCKET
-        from transforms.storage_client import reading_client
+        from sovex.storage_access import reading_client
 
         s3, _ = reading_client(state.settings, anchored)
         anchor = latest_anchor(s3, AUDIT_BUCKET)

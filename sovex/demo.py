@@ -73,10 +73,10 @@ def run_demo(settings: Settings, patients: int, report: DemoStep) -> dict[str, A
     from sovex.airflow_runner import run_request
     from sovex.consent_sync import sync_consents
     from sovex.project_access import credentials_path, read_credentials
+    from sovex.storage_access import reading_client
     from sovex.storage_server import LocalStorage
     from sovex.synth import generate_population
     from transforms.download import download_extract
-    from transforms.storage_client import reading_client
 
     report.step("demo key")
     if not settings.master_key_hex and create_demo_master_key(settings.master_key_file):

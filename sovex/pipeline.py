@@ -229,7 +229,7 @@ def _finish_in_life_cycle(
 @step
 def decide_hosting(settings: Settings, run: dict[str, Any]) -> dict[str, Any]:
     """The hosting policy decision, before any source row is read; refusal stops the run."""
-    from transforms.storage_client import decide_for_target
+    from sovex.storage_access import decide_for_target
 
     request, _ = _load(settings, run)
     decision, target, _ = decide_for_target(settings, request.target)
@@ -502,7 +502,8 @@ def extract_table(
     shifted, generalised, scanned for residual identifiers."""
     from anonymization.pseudonyms import PatientKeys
     from transforms.extract import extract_table as write_table_parts
-    from transforms.source import Partition, open_source
+    from transforms.source import open_source
+    from transforms.source_base import Partition
 
     request, catalog = _load(settings, run)
     directory = run_dir(settings, run["extract_id"])
@@ -873,6 +874,7 @@ def publish(
 ) -> dict[str, Any]:
     """Upload the parts and the manifest, last. The policy is decided again right here."""
     from anonymization.keys import key_fingerprint
+    from sovex.storage_access import publishing_client
     from transforms.publish import (
         LOCK_MODE,
         LocalPart,
@@ -880,7 +882,6 @@ def publish(
         publish_extract,
         retention_deadline,
     )
-    from transforms.storage_client import publishing_client
 
     request, catalog = _load(settings, run)
     s3, target, decision = publishing_client(settings, request.target)

@@ -36,7 +36,7 @@ def sweep_retention(
     settings: Settings, target_name: str, now: datetime, *, dry_run: bool = False
 ) -> SweepReport:
     """Sweep the target's bucket (the hosting policy is decided first, as for a publish)."""
-    from transforms.storage_client import publishing_client
+    from sovex.storage_access import publishing_client
 
     s3, target, _ = publishing_client(settings, target_name)
     log = AuditLog(default_log_path(settings.state_dir))

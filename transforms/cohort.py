@@ -9,7 +9,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from sovex.model.request import CohortFilter, FilterOp
-from transforms.source import Source
+from transforms.source_base import Source
 
 
 def filter_expression(cohort_filter: CohortFilter) -> ds.Expression:

@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 from anonymization.identifier_patterns import RE2_IDENTIFIER_PATTERNS, RE2_PSEUDONYM_PATTERN
 from anonymization.pseudonyms import PatientKeys, patient_keys
 from sovex.model.catalog import NEVER_EXTRACTABLE, NOT_YET_EXTRACTABLE, Role, TableSpec
-from transforms.source import WHOLE_TABLE, Partition, Source
+from transforms.source_base import WHOLE_TABLE, Partition, Source
 
 # Rows per published Parquet file: bounded so a reader can fetch parts independently.
 ROWS_PER_PART = 1_000_000

@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 from adbc_driver_manager import dbapi
 
 from sovex.model.errors import ConfigurationError
-from transforms.source import BATCH_ROWS, WHOLE_TABLE, Partition, check_columns
+from transforms.source_base import BATCH_ROWS, WHOLE_TABLE, Partition, check_columns
 
 URL_SCHEMES = ("postgresql", "postgres")
 DEFAULT_PORT = 5432

@@ -11,6 +11,16 @@ import yaml
 
 from sovex.model.errors import InvalidInput
 
+# The generalisation hierarchies a quasi-identifier may name, and their levels from finest
+# to suppressed ("*"). `anonymization.hierarchies` implements them; a unit test keeps the
+# two equal.
+HIERARCHY_LEVELS: dict[str, tuple[str, ...]] = {
+    "birth_date": ("year", "5y_band", "10y_band", "20y_band", "*"),
+    "postcode": ("departement", "region", "*"),
+    "sex": ("sex", "*"),
+    "category": ("category", "grouped", "*"),
+}
+
 
 class Role(StrEnum):
     PERSON_ID = "person_id"
@@ -80,15 +90,13 @@ def _parse_column(where: str, name: str, raw: Any, problems: list[str]) -> Colum
     hierarchy = spec.get("hierarchy")
     max_level = spec.get("max_level")
     if role is Role.QUASI_IDENTIFIER:
-        from anonymization.hierarchies import HIERARCHIES
-
-        if hierarchy not in HIERARCHIES:
+        if hierarchy not in HIERARCHY_LEVELS:
             problems.append(
                 f"{where}: column {name!r}: a quasi_identifier needs a 'hierarchy' "
-                f"(one of {', '.join(sorted(HIERARCHIES))})"
+                f"(one of {', '.join(sorted(HIERARCHY_LEVELS))})"
             )
             return None
-        levels = HIERARCHIES[str(hierarchy)].level_names()
+        levels = HIERARCHY_LEVELS[str(hierarchy)]
         if max_level not in levels:
             problems.append(
                 f"{where}: column {name!r}: 'max_level' must be one of {', '.join(levels)}"

@@ -25,9 +25,9 @@ from anonymization.surrogates import patient_secret, surrogate_name
 from sovex.airflow_runner import RunResult, run_request
 from sovex.model.manifest import Manifest
 from sovex.model.settings import Settings
+from sovex.storage_access import reading_client
 from tests.integration.test_research_extract import RUN_TIME, request_variant
 from transforms.download import download_extract
-from transforms.storage_client import reading_client
 
 pytestmark = pytest.mark.integration
 

@@ -14,9 +14,9 @@ import pytest
 
 from sovex.airflow_runner import run_request
 from sovex.model.settings import Settings
+from sovex.storage_access import reading_client
 from tests.integration.test_research_extract import RUN_TIME, request_variant
 from transforms.download import download_extract
-from transforms.storage_client import reading_client
 
 pytestmark = pytest.mark.integration
 

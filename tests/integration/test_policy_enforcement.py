@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-import transforms.storage_client as storage_client
+import sovex.storage_access as storage_client
 from policies.evaluator import Decision, Reason
 from sovex.model.errors import PolicyRefused
 from sovex.model.settings import PROJECT_ROOT, Settings, settings_from_environ

@@ -32,7 +32,8 @@ from sovex.postgres_server import (
 )
 from sovex.synth import SOURCE_TABLES
 from tests.helpers import approve_request
-from transforms.source import ParquetSource, Partition
+from transforms.source import ParquetSource
+from transforms.source_base import Partition
 from transforms.source_postgres import PostgresSource, connect, load_parquet_folder
 
 pytestmark = pytest.mark.integration
@@ -381,8 +382,8 @@ def test_without_a_password_file_the_error_says_where_the_password_comes_from(
 
 
 def downloaded_tables(settings: Settings, extract_id: str, into: Path) -> dict[str, pa.Table]:
+    from sovex.storage_access import reading_client
     from transforms.download import download_extract
-    from transforms.storage_client import reading_client
 
     s3, target = reading_client(settings, "local-seaweedfs")
     result = download_extract(s3, target.bucket, "parcours-diabete", extract_id, into)

@@ -20,9 +20,9 @@ from anonymization.pseudonyms import pseudonym
 from sovex.airflow_runner import RunResult, run_request
 from sovex.model.errors import GateFailed, IntegrityError, PolicyRefused, UserError
 from sovex.model.settings import PROJECT_ROOT, Settings
+from sovex.storage_access import reading_client
 from tests.helpers import approve_request
 from transforms.download import download_extract
-from transforms.storage_client import reading_client
 
 pytestmark = pytest.mark.integration
 

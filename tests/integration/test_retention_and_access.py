@@ -28,6 +28,7 @@ from sovex.project_access import credentials_path, grant_access, read_credential
 from sovex.request_lifecycle import RequestStore
 from sovex.retention_sweep import sweep_retention
 from sovex.roles import SYSTEM_ACTOR
+from sovex.storage_access import reading_client
 from sovex.storage_server import LocalStorage
 from tests.helpers import approve_request, stand_in_manifest, write_one_off_variant
 from transforms.extract import sha256_of
@@ -37,7 +38,6 @@ from transforms.publish import (
     object_versions,
     publish_extract,
 )
-from transforms.storage_client import reading_client
 
 pytestmark = pytest.mark.integration
 

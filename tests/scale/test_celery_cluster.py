@@ -19,6 +19,7 @@ from sovex.celery_cluster import CeleryCluster, start_celery_cluster, stop_celer
 from sovex.model.request import load_request
 from sovex.model.settings import Settings
 from sovex.request_lifecycle import RequestStore
+from sovex.storage_access import reading_client
 from sovex.storage_server import NEVER_USE_PORTS
 from tests.helpers import (
     EXAMPLE_REQUEST,
@@ -30,7 +31,6 @@ from tests.helpers import (
     wait_for,
 )
 from transforms.download import download_extract
-from transforms.storage_client import reading_client
 
 pytestmark = [pytest.mark.integration, pytest.mark.scale]
 

@@ -151,3 +151,9 @@ def test_rare_categories_are_grouped_and_the_grouping_replays_on_any_batch() -> 
     # A later batch holding one rare value is grouped the same way, by the view's decision.
     batch = pa.array(["G20", "E11"], type=pa.string())
     assert group_rare(batch, frequent_values(view)).to_pylist() == [RARE_CATEGORY_LABEL, "E11"]
+
+
+def test_the_catalog_knows_exactly_the_hierarchies_and_levels_implemented_here() -> None:
+    from sovex.model.catalog import HIERARCHY_LEVELS
+
+    assert {name: h.level_names() for name, h in HIERARCHIES.items()} == HIERARCHY_LEVELS

@@ -29,7 +29,8 @@ from transforms.extract import (
     sha256_of,
 )
 from transforms.release_gate import validate_scanned_part, validate_table
-from transforms.source import BATCH_ROWS, ParquetSource, Partition
+from transforms.source import ParquetSource
+from transforms.source_base import BATCH_ROWS, Partition
 
 KEY = derive_project_key(b"p" * 32, "partitions")
 ROWS = 20_000

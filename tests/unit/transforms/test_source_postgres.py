@@ -14,7 +14,7 @@ import pytest
 import sovex.postgres_server as postgres_server
 from sovex.model.errors import ConfigurationError
 from sovex.postgres_server import PostgresServer, find_postgres_bin
-from transforms.source import Partition
+from transforms.source_base import Partition
 from transforms.source_postgres import (
     PostgresSource,
     arrow_type,
