@@ -17,15 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sovex.model.errors import (
-    EXIT_INTERNAL,
-    ConfigurationError,
-    GateFailed,
-    InvalidInput,
-    PolicyRefused,
-    SovexError,
-    UserError,
-)
+from sovex.model.errors import ConfigurationError, InvalidInput, SovexError, error_from_record
 from sovex.model.request import load_request
 from sovex.model.settings import Settings
 from sovex.pipeline import OUTCOME_FILE, RESULT_FILE, make_extract_id, run_dir
@@ -161,25 +153,12 @@ class RunResult:
     result: dict[str, Any]
 
 
-class StepFailed(UserError):
-    """A run step failed for a reason the user can act on; keeps that step's exit code."""
-
-    def __init__(self, message: str, exit_code: int) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-
-
 def _raise_from_outcome(outcome: dict[str, Any], log_file: Path) -> None:
-    error = outcome.get("error")
-    message = str(outcome.get("message", ""))
-    exit_code = int(outcome.get("exit_code", EXIT_INTERNAL))
-    if error == "PolicyRefused":
-        raise PolicyRefused(outcome.get("target", "?"), outcome.get("reasons", []))
-    if error == "GateFailed":
-        raise GateFailed(outcome.get("failures", []))
-    if exit_code != EXIT_INTERNAL:
-        raise StepFailed(message, exit_code)
-    raise SovexError(f"run failed in step {outcome.get('step')}: {message} (log: {log_file})")
+    """The failed step's own error, rebuilt from its record (`error_from_record`)."""
+    error = error_from_record(outcome)
+    if type(error) is SovexError:  # an internal error: its details are in the log
+        raise SovexError(f"run failed in step {outcome.get('step')}: {error} (log: {log_file})")
+    raise error
 
 
 def request_id_of(settings: Settings, request: Path | str) -> str:

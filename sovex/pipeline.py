@@ -8,9 +8,9 @@ nothing.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
+import logging
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -24,7 +24,13 @@ import pyarrow.parquet as pq
 
 import sovex
 from sovex.model.catalog import Role, SourceCatalog, load_catalog
-from sovex.model.errors import GateFailed, IntegrityError, PolicyRefused, SovexError, exit_code_for
+from sovex.model.errors import (
+    GateFailed,
+    IntegrityError,
+    PolicyRefused,
+    error_record,
+    exit_code_for,
+)
 from sovex.model.manifest import (
     ConsentRecord,
     FreeTextRecord,
@@ -40,6 +46,7 @@ from sovex.model.settings import PROJECT_ROOT, Settings
 if TYPE_CHECKING:
     from transforms.extract import RowPatients, TextScrubber
 
+LOG = logging.getLogger(__name__)
 OUTCOME_FILE = "outcome.json"
 RESULT_FILE = "result.json"
 EXTRACT_ID_TIME_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -74,23 +81,12 @@ def run_dir(settings: Settings, extract_id: str) -> Path:
 
 
 def record_outcome(directory: Path, step: str, error: BaseException | None) -> None:
+    """The run's outcome for `sovex run`: ok, or the failed step and its error's record
+    (`error_record`: class, message, exit code; no patient data)."""
     directory.mkdir(parents=True, exist_ok=True)
-    if error is None:
-        outcome: dict[str, Any] = {"ok": True}
-    else:
-        outcome = {
-            "ok": False,
-            "step": step,
-            "error": type(error).__name__,
-            "exit_code": exit_code_for(error),
-            # SovexError messages are written to name files, fields and rules, never data.
-            "message": str(error) if isinstance(error, SovexError) else "internal error",
-        }
-        if isinstance(error, PolicyRefused):
-            outcome["target"] = error.target
-            outcome["reasons"] = error.reasons
-        if isinstance(error, GateFailed):
-            outcome["failures"] = error.failures
+    outcome: dict[str, Any] = (
+        {"ok": True} if error is None else {"ok": False, "step": step, **error_record(error)}
+    )
     (directory / OUTCOME_FILE).write_text(json.dumps(outcome, indent=2), encoding="utf-8")
 
 
@@ -108,19 +104,26 @@ def step(function: Callable[P, R]) -> Callable[P, R]:
         except BaseException as error:
             record_outcome(directory, function.__name__, error)
             shutil.rmtree(directory / "parts", ignore_errors=True)
-            with contextlib.suppress(Exception):  # the failure itself must surface
-                audit(
-                    settings,
-                    run,
-                    "run_failed",
-                    {"step": function.__name__, "exit_code": exit_code_for(error)},
+            # The step's own failure must surface: a failure to record it is logged (its
+            # kind only, never its text) and does not replace it.
+            name, code = function.__name__, exit_code_for(error)
+            try:
+                audit(settings, run, "run_failed", {"step": name, "exit_code": code})
+            except Exception as secondary:
+                LOG.warning(
+                    "step %s failed; appending its audit record failed too (%s)",
+                    name,
+                    type(secondary).__name__,
                 )
-            with contextlib.suppress(Exception):
+            try:
                 _finish_in_life_cycle(
-                    settings,
-                    run,
-                    False,
-                    reason=f"step {function.__name__} failed (exit {exit_code_for(error)})",
+                    settings, run, False, reason=f"step {name} failed (exit {code})"
+                )
+            except Exception as secondary:
+                LOG.warning(
+                    "step %s failed; recording it in the request life cycle failed too (%s)",
+                    name,
+                    type(secondary).__name__,
                 )
             raise
 

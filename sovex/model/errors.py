@@ -5,7 +5,8 @@ Messages name the file, field and rule, never a secret or a patient's value.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -75,3 +76,68 @@ def exit_code_for(error: BaseException) -> int:
     if isinstance(error, SovexError):
         return error.exit_code
     return EXIT_INTERNAL
+
+
+class ReportedError(UserError):
+    """A `SovexError` of a kind the codec does not rebuild (raised by a run step in another
+    process or thread): its class name, message and exit code, as reported."""
+
+    def __init__(self, kind: str, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.exit_code = exit_code
+
+
+INTERNAL_ERROR_MESSAGE = "internal error"
+# The errors a run step may raise that are rebuilt whole on the other side, with the
+# fields their constructors take.
+_REBUILT = {
+    "PolicyRefused": lambda fields, _message: PolicyRefused(fields["target"], fields["reasons"]),
+    "GateFailed": lambda fields, _message: GateFailed(fields["failures"]),
+    "InvalidInput": lambda fields, _message: InvalidInput(fields["problems"]),
+    "ConfigurationError": lambda _fields, message: ConfigurationError(message),
+    "IntegrityError": lambda _fields, message: IntegrityError(message),
+}
+
+
+def error_record(error: BaseException) -> dict[str, Any]:
+    """What crosses from a run step to `sovex run`: the error's class, message, exit code and
+    the fields it was built from. Anything but a `SovexError` is an "internal error": its
+    text may hold data, so it stays in the task's log."""
+    if not isinstance(error, SovexError):
+        return {
+            "error": "InternalError",
+            "exit_code": EXIT_INTERNAL,
+            "message": INTERNAL_ERROR_MESSAGE,
+        }
+    fields: dict[str, Any] = {}
+    if isinstance(error, PolicyRefused):
+        fields = {"target": error.target, "reasons": error.reasons}
+    elif isinstance(error, GateFailed):
+        fields = {"failures": error.failures}
+    elif isinstance(error, InvalidInput):
+        fields = {"problems": error.problems}
+    return {
+        "error": type(error).__name__,
+        "exit_code": exit_code_for(error),
+        # SovexError messages name files, fields and rules, never data.
+        "message": str(error),
+        "fields": fields,
+    }
+
+
+def error_from_record(record: Mapping[str, Any]) -> SovexError:
+    """The error `error_record` described: the same class where the codec knows it, else a
+    `ReportedError` with the same message and exit code."""
+    kind = str(record.get("error", "InternalError"))
+    message = str(record.get("message", INTERNAL_ERROR_MESSAGE))
+    exit_code = int(record.get("exit_code", EXIT_INTERNAL))
+    rebuild = _REBUILT.get(kind)
+    if rebuild is not None:
+        try:
+            return rebuild(record.get("fields", {}), message)
+        except (KeyError, TypeError):
+            pass  # a record from an older version: keep its message and code
+    if exit_code == EXIT_INTERNAL:
+        return SovexError(message)
+    return ReportedError(kind, message, exit_code)
