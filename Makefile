@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.sovex-installed
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: install services demo test test-slow test-scale test-all bench lint format airflow storage-down clean bench-deid bench-consent train-deid lexicons
+.PHONY: install services demo test test-slow test-scale test-all bench lint format airflow storage-down clean bench-deid bench-consent train-deid lexicons docs
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ bench: install
 ## notes, sovex vs Presidio's default in the same run, every leak listed (.sovex/bench-deid-leaks.txt)
 bench-deid: install
 	mkdir -p .sovex && $(BIN)/python -m benchmarks.deid --corpus both --notes 2000 --lang both --leaks .sovex/bench-deid-leaks.txt
+
+## make docs: regenerate docs/cli.md and docs/request-file.md from the code (a test checks them)
+docs: install
+	$(BIN)/python -m sovex.reference_docs
 
 ## make train-deid: retrain the de-identification NER models (seeded; about 15 min on 2 cores)
 train-deid: install

@@ -61,10 +61,17 @@ class CohortFilter(BaseModel):
     """Patients having at least one row of `table` where `column op values` holds."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    table: str
-    column: str
-    op: FilterOp
-    values: list[str | int | float | date] = Field(min_length=1)
+    table: str = Field(description="a table of the source catalog")
+    column: str = Field(
+        description="a column of that table whose role is quasi_identifier, sensitive, "
+        "attribute or event_date (never a direct identifier nor free text)"
+    )
+    op: FilterOp = Field(description="eq, in, starts_with, gte, lte or between")
+    values: list[str | int | float | date] = Field(
+        min_length=1,
+        description="the values compared with: one for eq, gte and lte, two for between, "
+        "one or more for in and starts_with",
+    )
 
     @model_validator(mode="after")
     def _arity(self) -> CohortFilter:
@@ -78,15 +85,15 @@ class Aggregate(BaseModel):
     """Counts of distinct patients by group, from a requested table (small cells hidden)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    name: Slug
-    table: str
-    by: list[str] = Field(min_length=1)
+    name: Slug = Field(description="the aggregate's file name in the extract")
+    table: str = Field(description="a requested table")
+    by: list[str] = Field(min_length=1, description="the columns to count patients by")
 
 
 class Period(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    start: date
-    end: date
+    start: date = Field(description="first day (YYYY-MM-DD)")
+    end: date = Field(description="last day, not before start")
 
     @model_validator(mode="after")
     def _ordered(self) -> Period:
@@ -100,28 +107,67 @@ SCHEDULE_MARK = "schedule"
 
 class ExtractRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    id: Slug
-    project: Slug
-    requester: str = Field(min_length=1)
-    purpose: str = Field(min_length=1)
+    id: Slug = Field(description="the request's id, unique among submitted requests")
+    project: Slug = Field(
+        description="the research project: its pseudonymisation key, storage prefix and "
+        "read-only credentials"
+    )
+    requester: str = Field(min_length=1, description="who asks (a person of infra/roles.yaml)")
+    purpose: str = Field(
+        min_length=1,
+        description="the research purpose; its consent regime (infra/consent/regimes.yaml) "
+        "decides which patients may be included",
+    )
     legal_basis: str = Field(min_length=1, description="reference of the legal basis")
-    source: Slug
-    cohort: list[CohortFilter] = Field(default_factory=list)
-    period: Period
-    tables: dict[str, list[str]] = Field(min_length=1)
-    retention_until: date
-    target: Slug
-    k_threshold: int = Field(default=DEFAULT_K_THRESHOLD, ge=MIN_K_THRESHOLD)
-    # Share of patients the release gate may suppress to reach k (never above the cap).
-    max_suppression: float = Field(default=DEFAULT_MAX_SUPPRESSION, ge=0, le=MAX_SUPPRESSION_CAP)
-    aggregates: list[Aggregate] = Field(default_factory=list)
-    # A periodic refresh (`@quarterly`, `@monthly`, … or 5-field cron); none = one-off.
-    schedule: str | None = None
-    # Counts below this are hidden in aggregates, with the cells that would reveal them.
-    small_cell_threshold: int = Field(default=DEFAULT_SMALL_CELL_THRESHOLD, ge=1)
-    # Free text: identifiers replaced by `<TYPE>` tags, or by surrogates (names consistent
-    # per patient, dates moved by the patient's shift, great ages as "90+").
-    free_text_mode: Literal["tags", "surrogates"] = "tags"
+    source: Slug = Field(description="the source catalog (infra/catalogs/<source>.yaml)")
+    cohort: list[CohortFilter] = Field(
+        default_factory=list,
+        description="filters that all hold for an included patient (none: every consenting "
+        "patient)",
+    )
+    period: Period = Field(description="the care period extracted")
+    tables: dict[str, list[str]] = Field(
+        min_length=1,
+        description="for each table of the catalog, the columns to extract; a column the "
+        "catalog does not classify as extractable is refused",
+    )
+    retention_until: date = Field(
+        description="the published files are locked (COMPLIANCE) until this date, then deleted"
+    )
+    target: Slug = Field(
+        description="the hosting target (infra/targets/<target>.yaml); the hosting policy "
+        "must allow it before anything is read"
+    )
+    k_threshold: int = Field(
+        default=DEFAULT_K_THRESHOLD,
+        ge=MIN_K_THRESHOLD,
+        description="k of k-anonymity on the quasi-identifiers of the published patients",
+    )
+    max_suppression: float = Field(
+        default=DEFAULT_MAX_SUPPRESSION,
+        ge=0,
+        le=MAX_SUPPRESSION_CAP,
+        description="share of patients the release gate may suppress to reach k",
+    )
+    aggregates: list[Aggregate] = Field(
+        default_factory=list, description="patient counts published beside the tables"
+    )
+    schedule: str | None = Field(
+        default=None,
+        description="a periodic refresh: an Airflow preset (@monthly, @quarterly…) or a "
+        "5-field cron expression; none for a one-off extract",
+    )
+    small_cell_threshold: int = Field(
+        default=DEFAULT_SMALL_CELL_THRESHOLD,
+        ge=1,
+        description="counts below this are hidden in aggregates, with the cells that would "
+        "reveal them",
+    )
+    free_text_mode: Literal["tags", "surrogates"] = Field(
+        default="tags",
+        description="free text: identifiers replaced by <TYPE> tags, or by surrogates (names "
+        "consistent per patient, dates moved by the patient's shift, great ages as 90+)",
+    )
 
     @field_validator("schedule")
     @classmethod
