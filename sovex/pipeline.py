@@ -55,7 +55,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-# Who acts in the audit log when the DAG runs (a steward's identity arrives with issue 8).
+# Who acts in the audit log when the DAG runs (no person: the pipeline itself).
 AUDIT_ACTOR = "research_extract"
 
 

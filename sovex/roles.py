@@ -45,8 +45,8 @@ class Refusal(StrEnum):
 class PermissionRefused(UserError):
     """The acting user may not do this: nothing was changed.
 
-    Exit code 2 like other input the user must correct (here: who acts), not 3, which
-    DESIGN.md reserves for the hosting policy.
+    Exit code 2 like other input the user must correct (here: who acts), not 3, which is
+    the hosting policy's.
     """
 
     exit_code = EXIT_INVALID_INPUT

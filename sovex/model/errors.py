@@ -72,7 +72,7 @@ class IntegrityError(UserError):
 
 
 def exit_code_for(error: BaseException) -> int:
-    """The process exit code for an error (DESIGN.md: 1 internal … 5 integrity)."""
+    """The process exit code for an error: 1 internal … 5 integrity (docs/cli.md)."""
     if isinstance(error, SovexError):
         return error.exit_code
     return EXIT_INTERNAL
