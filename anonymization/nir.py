@@ -16,15 +16,18 @@ from __future__ import annotations
 
 import re
 
+from stdnum.fr import nir as stdnum_nir
+
 from sovex.model.errors import InvalidInput
 
+# The key rule, for code that computes keys of whole arrays at once (`sovex.synth`); a
+# single key comes from python-stdnum. Corsica's départements are letters in the NIR but
+# digits for the key.
 NIR_MODULUS = 97
+CORSICA_KEY_DIGITS = {"2A": "19", "2B": "18"}
 BODY_LENGTH = 13
 KEY_LENGTH = 2
 NIR_LENGTH = BODY_LENGTH + KEY_LENGTH
-
-# Corsica's départements are letters in the NIR but digits for the key computation.
-CORSICA_KEY_DIGITS = {"2A": "19", "2B": "18"}
 
 # First digit: 1 man, 2 woman; 3/4 (older provisional numbers for people born abroad)
 # and 7/8 (NIA, provisional registration) keep the odd = man, even = woman convention.
@@ -50,13 +53,6 @@ _GROUPS_OVERSEAS = (1, 2, 2, 3, 2, 3, 2)
 _OVERSEAS_PREFIXES = ("97", "98")
 
 
-def _numeric_body(first13: str) -> int:
-    """The 13 characters as the integer the key is computed from (2A→19, 2B→18)."""
-    place = first13[5:7]
-    digits = first13[:5] + CORSICA_KEY_DIGITS.get(place, place) + first13[7:]
-    return int(digits)
-
-
 def _check_body(first13: str) -> None:
     if len(first13) != BODY_LENGTH:
         raise InvalidInput(
@@ -72,7 +68,9 @@ def _check_body(first13: str) -> None:
 def nir_key(first13: str) -> int:
     """The control key (1-97) for the first 13 characters of a NIR."""
     _check_body(first13)
-    return NIR_MODULUS - _numeric_body(first13) % NIR_MODULUS
+    # python-stdnum computes it (Corsica's 2A/2B read as 19/18); the structure is ours,
+    # stricter than its format check (birth month codes, sex digits of provisional numbers).
+    return int(stdnum_nir.calc_check_digits(first13))
 
 
 def compact_nir(value: str) -> str | None:
@@ -92,8 +90,7 @@ def is_valid_nir(value: str) -> bool:
     match = _NIR_PATTERN.fullmatch(compact)
     if match is None:
         return False
-    expected = NIR_MODULUS - _numeric_body(match["body"]) % NIR_MODULUS
-    return int(match["key"]) == expected
+    return match["key"] == stdnum_nir.calc_check_digits(match["body"])
 
 
 def _split(text: str, groups: tuple[int, ...]) -> list[str]:

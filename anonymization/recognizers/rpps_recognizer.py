@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from typing import ClassVar, Final
 
+from stdnum import luhn
+
 from anonymization.recognizers.base import CONTEXT_GAP, RegexRecognizer, ValuePattern, led_by
-from anonymization.recognizers.checksums import luhn_is_valid
 
 RPPS_SCORE: Final = 1.0
 RPPS_BAD_KEY_SCORE: Final = 0.85
@@ -40,4 +41,4 @@ class FrRppsRecognizer(RegexRecognizer):
     CONTEXT: ClassVar[tuple[str, ...]] = ("RPPS", "n° RPPS")
 
     def validate_result(self, pattern_text: str) -> bool | None:
-        return luhn_is_valid(pattern_text)
+        return bool(luhn.is_valid(pattern_text))

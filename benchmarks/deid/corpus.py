@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from random import Random
 
+from stdnum import luhn
+
 from anonymization.nir import format_nir
 from benchmarks.deid import templates_en, templates_fr
 from sovex.model.errors import InvalidInput
@@ -369,23 +371,6 @@ RECENT_DAYS = 3 * 365  # event dates fall in the three years before the referenc
 
 
 # --- Small value generators ---------------------------------------------------------------
-
-
-def luhn_check_digit(payload: str) -> str:
-    """The digit that makes `payload + digit` pass the Luhn check."""
-    total = 0
-    for position, char in enumerate(reversed(payload)):
-        digit = int(char)
-        if position % 2 == 0:  # doubled: these sit at odd positions once the key is added
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        total += digit
-    return str((10 - total % 10) % 10)
-
-
-def luhn_is_valid(number: str) -> bool:
-    return number.isdigit() and luhn_check_digit(number[:-1]) == number[-1]
 
 
 def _digits(rng: Random, count: int) -> str:
@@ -803,19 +788,19 @@ def _nda(note: _Note, slot: str) -> list[_Piece]:
 
 def _rpps(note: _Note, slot: str) -> list[_Piece]:
     payload = RPPS_PREFIX + _digits(note.rng, RPPS_LENGTH - len(RPPS_PREFIX) - 1)
-    return _identifier(payload + luhn_check_digit(payload), FR_RPPS)
+    return _identifier(payload + luhn.calc_check_digit(payload), FR_RPPS)
 
 
 def _adeli(note: _Note, slot: str) -> list[_Piece]:
     departement = f"{note.rng.randint(1, 95):02d}"
     payload = departement + note.rng.choice(ADELI_PROFESSION_CODES) + _digits(note.rng, 4)
-    return _identifier(payload + luhn_check_digit(payload), FR_ADELI)
+    return _identifier(payload + luhn.calc_check_digit(payload), FR_ADELI)
 
 
 def _finess(note: _Note, slot: str) -> list[_Piece]:
     departement = f"{note.rng.randint(1, 95):02d}"
     payload = departement + _digits(note.rng, FINESS_LENGTH - 3)
-    return _identifier(payload + luhn_check_digit(payload), FR_FINESS)
+    return _identifier(payload + luhn.calc_check_digit(payload), FR_FINESS)
 
 
 def _address(note: _Note, slot: str) -> list[_Piece]:

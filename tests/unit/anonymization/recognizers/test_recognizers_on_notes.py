@@ -6,16 +6,16 @@ import socket
 
 import pytest
 from presidio_analyzer import RecognizerResult
+from stdnum import luhn
 
 from anonymization.medical_terms import is_medical_term_span
 from anonymization.nir import format_nir
 from anonymization.recognizers import ENTITY_TYPES, RECOGNIZER_CLASSES, build_recognizers
-from anonymization.recognizers.checksums import luhn_check_digit
 from sovex.model.errors import InvalidInput
 
 NIR = format_nir("2850797123456", spaced=True)
 INS = format_nir("1840375123456")
-RPPS = "1000123456" + str(luhn_check_digit("1000123456"))
+RPPS = "1000123456" + luhn.calc_check_digit("1000123456")
 
 # Every identifier type once, each value distinct so the test can find it.
 FRENCH_NOTE = (
