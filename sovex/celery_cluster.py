@@ -40,7 +40,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping, Sequence
@@ -52,6 +51,7 @@ from sovex.local_processes import exit_status, free_loopback_port, stop_groups
 from sovex.model.errors import ConfigurationError
 from sovex.model.settings import Settings
 from sovex.postgres_server import PostgresServer, create_database, start_postgres, stop_postgres
+from sovex.readiness import deadline_in, wait_until
 
 LOOPBACK = "127.0.0.1"
 DEFAULT_WORKERS = 2
@@ -83,6 +83,7 @@ START_ATTEMPTS = 3  # a free port chosen for Redis may be taken before it binds 
 START_TIMEOUT_S = 180.0
 MIGRATE_TIMEOUT_S = 300.0
 POLL_INTERVAL_S = 0.5
+REDIS_POLL_INTERVAL_S = 0.1
 STOP_TIMEOUT_S = 30.0
 LOG_TAIL_LINES = 20
 
@@ -165,21 +166,23 @@ def start_redis(state_dir: Path, timeout_s: float = 30) -> RedisServer:
                 start_new_session=True,
             )
         server = RedisServer(port, password_file, process, log_file)
-        deadline = time.monotonic() + timeout_s
-        while exit_status(process) is None:
+
+        def answers(process: subprocess.Popen[bytes] = process, port: int = port) -> str | None:
+            if exit_status(process) is not None:
+                return None  # exited: no use waiting (told apart below)
             try:
                 client = redis.Redis(host=LOOPBACK, port=port, password=password)
                 with contextlib.closing(client):
-                    if client.ping():
-                        return server
-            except redis.RedisError:
-                pass
-            if time.monotonic() >= deadline:
-                stop_redis(server)
-                raise ConfigurationError(
-                    f"Redis on {LOOPBACK}:{port} did not answer; see {log_file}"
-                )
-            time.sleep(0.1)
+                    return None if client.ping() else "no PONG"
+            except redis.RedisError as error:
+                return type(error).__name__
+
+        not_answering = wait_until(answers, deadline_in(timeout_s), REDIS_POLL_INTERVAL_S)
+        if exit_status(process) is None:
+            if not_answering is None:
+                return server
+            stop_redis(server)
+            raise ConfigurationError(f"Redis on {LOOPBACK}:{port} did not answer; see {log_file}")
         stop_redis(server)  # reaps it
         if attempt == START_ATTEMPTS:
             raise ConfigurationError(
@@ -409,7 +412,7 @@ def start_celery_cluster(
             environ=environ,
         )
         _migrate(environ, log_dir)
-        deadline = time.monotonic() + timeout_s
+        deadline = deadline_in(timeout_s)
         commands = component_commands(api_port, worker_names, concurrency, pid_dir)
         # The scheduler last, once the API answers: a task it queues earlier would find
         # no Execution API to talk to.
@@ -487,8 +490,8 @@ def _wait_until_ready(
     cluster: CeleryCluster, deadline: float, components: Sequence[str] = HEALTH_COMPONENTS
 ) -> None:
     """Until the API answers, `components` report healthy and every worker answers."""
-    waiting_for = "the API server"
-    while True:
+
+    def ready() -> str | None:
         cluster.check_alive()
         try:
             health = _get_json(f"{cluster.api_url}/api/v2/monitor/health")
@@ -498,21 +501,19 @@ def _wait_until_ready(
                 if (health.get(component) or {}).get("status") != "healthy"
             ]
             if unhealthy:
-                waiting_for = ", ".join(unhealthy)
-            else:
-                answered = set(cluster.ping_workers(timeout_s=1))
-                missing = sorted(set(cluster.celery_hostnames()) - answered)
-                if not missing:
-                    return
-                waiting_for = "Celery worker(s) " + ", ".join(missing)
+                return ", ".join(unhealthy)
+            answered = set(cluster.ping_workers(timeout_s=1))
+            missing = sorted(set(cluster.celery_hostnames()) - answered)
         except (OSError, ValueError) as error:
-            waiting_for = f"the API server ({type(error).__name__})"
-        if time.monotonic() >= deadline:
-            raise ConfigurationError(
-                f"Airflow Celery cluster not ready in time: waiting for {waiting_for}; "
-                f"logs in {cluster.log_dir}"
-            )
-        time.sleep(POLL_INTERVAL_S)
+            return f"the API server ({type(error).__name__})"
+        return "Celery worker(s) " + ", ".join(missing) if missing else None
+
+    waiting_for = wait_until(ready, deadline, POLL_INTERVAL_S)
+    if waiting_for is not None:
+        raise ConfigurationError(
+            f"Airflow Celery cluster not ready in time: waiting for {waiting_for}; "
+            f"logs in {cluster.log_dir}"
+        )
 
 
 # -- helpers -----------------------------------------------------------------------------

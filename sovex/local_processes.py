@@ -15,8 +15,9 @@ import os
 import signal
 import socket
 import subprocess
-import time
 from collections.abc import Collection, Sequence
+
+from sovex.readiness import deadline_in, wait_until
 
 LOOPBACK = "127.0.0.1"
 POLL_INTERVAL_S = 0.1
@@ -68,9 +69,11 @@ def stop_groups(processes: Sequence[subprocess.Popen[bytes]], timeout_s: float) 
     left in each group (a leader, or what it forked and left behind) and reap."""
     for process in processes:
         signal_group(process, signal.SIGTERM)
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline and any(exit_status(p) is None for p in processes):
-        time.sleep(POLL_INTERVAL_S)
+
+    def all_exited() -> str | None:
+        return "running" if any(exit_status(p) is None for p in processes) else None
+
+    wait_until(all_exited, deadline_in(timeout_s), POLL_INTERVAL_S)
     for process in processes:
         signal_group(process, signal.SIGKILL)
     for process in processes:

@@ -17,7 +17,6 @@ OS user (created by Debian's package), who owns the data directory.
 
 from __future__ import annotations
 
-import contextlib
 import grp
 import logging
 import os
@@ -27,7 +26,6 @@ import secrets
 import socket
 import stat
 import subprocess
-import time
 import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,6 +33,7 @@ from pathlib import Path
 
 from sovex.local_processes import free_loopback_port
 from sovex.model.errors import ConfigurationError
+from sovex.readiness import deadline_in, wait_until
 
 LOOPBACK = "127.0.0.1"
 SUPERUSER = "sovex"
@@ -427,19 +426,19 @@ def _running_port(bin_dir: Path, data_dir: Path, account: pwd.struct_passwd | No
 
 def _wait_for_connections(server: PostgresServer, log_file: Path) -> None:
     """pg_ctl waited for the server to say ready; check its TCP port answers too."""
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while True:
-        with (
-            contextlib.suppress(OSError),
-            socket.create_connection((server.host, server.port), timeout=1),
-        ):
-            return
-        if time.monotonic() >= deadline:
-            raise ConfigurationError(
-                f"PostgreSQL started from {server.data_dir} but {server.host}:{server.port} "
-                f"accepts no connection; see {log_file}"
-            )
-        time.sleep(CONNECT_POLL_INTERVAL_S)
+
+    def accepts() -> str | None:
+        try:
+            socket.create_connection((server.host, server.port), timeout=1).close()
+        except OSError as error:
+            return type(error).__name__
+        return None
+
+    if wait_until(accepts, deadline_in(START_TIMEOUT_S), CONNECT_POLL_INTERVAL_S) is not None:
+        raise ConfigurationError(
+            f"PostgreSQL started from {server.data_dir} but {server.host}:{server.port} "
+            f"accepts no connection; see {log_file}"
+        )
 
 
 def _with_port(server: PostgresServer, port: int) -> PostgresServer:

@@ -16,7 +16,6 @@ import json
 import os
 import re
 import secrets
-import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from botocore.exceptions import ClientError
 
 from sovex.model.errors import ConfigurationError, InvalidInput
 from sovex.model.settings import Settings
+from sovex.readiness import deadline_in, wait_until
 from sovex.storage_server import LocalStorage, add_identity, remove_identity
 from transforms.publish import EXTRACTS_ROOT
 
@@ -185,19 +185,26 @@ def _wait_until_active(storage: LocalStorage, credentials: ProjectCredentials, b
         access_key=credentials.access_key,
         secret_key=credentials.secret_key,
     ).s3_client(max_attempts=1)
-    deadline = time.monotonic() + ACTIVATION_TIMEOUT_S
-    while True:
+
+    def refused(code: str) -> ConfigurationError:
+        return ConfigurationError(
+            f"local storage: identity {identity_name(credentials.project)!r} was not "
+            f"accepted by the S3 gateway ({code})"
+        )
+
+    def accepted() -> str | None:
         try:
             client.list_objects_v2(Bucket=bucket, Prefix=project_prefix(credentials.project))
-            return
         except ClientError as error:
-            code = error.response.get("Error", {}).get("Code", "")
-            if code not in ("InvalidAccessKeyId", "AccessDenied") or time.monotonic() > deadline:
-                raise ConfigurationError(
-                    f"local storage: identity {identity_name(credentials.project)!r} was not "
-                    f"accepted by the S3 gateway ({code})"
-                ) from None
-        time.sleep(ACTIVATION_POLL_S)
+            code = str(error.response.get("Error", {}).get("Code", ""))
+            if code not in ("InvalidAccessKeyId", "AccessDenied"):
+                raise refused(code) from None
+            return code  # not yet known to the gateway: wait
+        return None
+
+    code = wait_until(accepted, deadline_in(ACTIVATION_TIMEOUT_S), ACTIVATION_POLL_S)
+    if code is not None:
+        raise refused(code)
 
 
 def revoke_access(settings: Settings, project: str) -> bool:

@@ -27,7 +27,6 @@ import os
 import secrets
 import signal
 import subprocess
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -40,6 +39,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from sovex.local_processes import free_loopback_ports, signal_group, stop_groups
 from sovex.model.errors import ConfigurationError
+from sovex.readiness import deadline_in, wait_until
 from sovex.storage_server import (
     ACCESS_KEY_BYTES,
     LOOPBACK,
@@ -210,19 +210,20 @@ class SeaweedCluster:
     def wait_for_data_nodes(self, count: int, timeout_s: float = START_TIMEOUT_S) -> None:
         """Until the master sees exactly `count` volume servers (after a kill: the dead
         one dropped, its volumes no longer offered for writes)."""
-        deadline = time.monotonic() + timeout_s
         seen: dict[str, Placement] = {}
-        while time.monotonic() < deadline:
+
+        def counted() -> str | None:
+            nonlocal seen
             self._check_alive()
             with contextlib.suppress(OSError, ValueError, KeyError):
                 seen = self.data_nodes()
-                if len(seen) == count:
-                    return
-            time.sleep(READY_POLL_INTERVAL_S)
-        raise ConfigurationError(
-            f"SeaweedFS master at {self.master_url} sees {len(seen)} volume server(s), "
-            f"expected {count}: {sorted(seen)}"
-        )
+            return None if len(seen) == count else f"{len(seen)}"
+
+        if wait_until(counted, deadline_in(timeout_s), READY_POLL_INTERVAL_S) is not None:
+            raise ConfigurationError(
+                f"SeaweedFS master at {self.master_url} sees {len(seen)} volume server(s), "
+                f"expected {count}: {sorted(seen)}"
+            )
 
     def _check_alive(self) -> None:
         killed = {self.volumes[index].name for index in self.killed}
@@ -256,7 +257,7 @@ def start_cluster(
         started: list[Component] = []
         try:
             cluster = _launch(state_dir, binary, layout, replication, endpoint_keys, started)
-            _wait_until_ready(cluster, time.monotonic() + timeout_s)
+            _wait_until_ready(cluster, deadline_in(timeout_s))
             return cluster
         except ComponentExited:
             # A free port chosen before weed bound it can be taken meanwhile (by anyone on
@@ -387,25 +388,26 @@ def _launch(
 
 def _wait_until_ready(cluster: SeaweedCluster, deadline: float) -> None:
     client = cluster.endpoint.s3_client(connect_timeout_s=1, read_timeout_s=3, max_attempts=1)
-    last_error = "no answer yet"
-    while True:
+
+    def ready() -> str | None:
         cluster._check_alive()
         try:
             nodes = cluster.data_nodes()
-            if len(nodes) == len(cluster.volumes):
-                client.list_buckets()
-                return
-            last_error = f"master sees {len(nodes)} of {len(cluster.volumes)} volume servers"
+            if len(nodes) != len(cluster.volumes):
+                return f"master sees {len(nodes)} of {len(cluster.volumes)} volume servers"
+            client.list_buckets()
         except (OSError, ValueError, KeyError) as error:
-            last_error = f"master: {type(error).__name__}"
+            return f"master: {type(error).__name__}"
         except (BotoCoreError, ClientError) as error:
-            last_error = f"S3: {type(error).__name__}"
-        if time.monotonic() >= deadline:
-            raise ConfigurationError(
-                f"SeaweedFS cluster in {cluster.state_dir} not ready in time ({last_error}); "
-                f"logs in {cluster.state_dir / LOG_DIR_NAME}"
-            )
-        time.sleep(READY_POLL_INTERVAL_S)
+            return f"S3: {type(error).__name__}"
+        return None
+
+    last_error = wait_until(ready, deadline, READY_POLL_INTERVAL_S)
+    if last_error is not None:
+        raise ConfigurationError(
+            f"SeaweedFS cluster in {cluster.state_dir} not ready in time ({last_error}); "
+            f"logs in {cluster.state_dir / LOG_DIR_NAME}"
+        )
 
 
 # -- stopping ---------------------------------------------------------------------------

@@ -27,7 +27,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +38,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from sovex.audit import AUDIT_BUCKET
 from sovex.model.errors import ConfigurationError
+from sovex.readiness import deadline_in, wait_until
 from transforms.publish import object_lock_enabled
 
 DEFAULT_BUCKETS = ("sovex-extracts", AUDIT_BUCKET)
@@ -216,7 +216,7 @@ class LocalStorage:
         self, buckets: Sequence[str] = DEFAULT_BUCKETS, timeout_s: float = 60
     ) -> StorageEndpoint:
         """Start the server unless it runs already, wait until S3 answers, create buckets."""
-        deadline = time.monotonic() + timeout_s
+        deadline = deadline_in(timeout_s)
         server = self._running_server()
         started_here = server is None
         for attempt in range(1, START_ATTEMPTS + 1):
@@ -342,8 +342,8 @@ class LocalStorage:
         self, endpoint: StorageEndpoint, server: dict[str, Any], deadline: float
     ) -> None:
         client = endpoint.s3_client(connect_timeout_s=1, read_timeout_s=2, max_attempts=1)
-        last_error = "no answer yet"
-        while True:
+
+        def answers() -> str | None:
             # Alive is enough here: right after the launch the process may still be the
             # shell's fork, not yet weed (its command line does not name our data dir).
             if not _is_alive(server["pid"]):
@@ -353,16 +353,17 @@ class LocalStorage:
                 )
             try:
                 client.list_buckets()
-                return
             except (BotoCoreError, ClientError) as error:
-                last_error = type(error).__name__
-            if time.monotonic() >= deadline:
-                raise ConfigurationError(
-                    f"SeaweedFS S3 at {endpoint.endpoint_url} did not answer a signed "
-                    f"list_buckets in time (last error: {last_error}); see {self.log_file}:\n"
-                    f"{self._log_tail()}"
-                )
-            time.sleep(READY_POLL_INTERVAL_S)
+                return type(error).__name__
+            return None
+
+        last_error = wait_until(answers, deadline, READY_POLL_INTERVAL_S)
+        if last_error is not None:
+            raise ConfigurationError(
+                f"SeaweedFS S3 at {endpoint.endpoint_url} did not answer a signed "
+                f"list_buckets in time (last error: {last_error}); see {self.log_file}:\n"
+                f"{self._log_tail()}"
+            )
 
     def _log_tail(self) -> str:
         """The fatal lines of the log if any (a goroutine dump follows them), else its end."""
@@ -443,12 +444,10 @@ class LocalStorage:
         return True
 
     def _wait_until_gone(self, pid: int, timeout_s: float) -> bool:
-        deadline = time.monotonic() + timeout_s
-        while self._is_our_server(pid):
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(STOP_POLL_INTERVAL_S)
-        return True
+        def gone() -> str | None:
+            return "running" if self._is_our_server(pid) else None
+
+        return wait_until(gone, deadline_in(timeout_s), STOP_POLL_INTERVAL_S) is None
 
 
 # -- pure helpers -------------------------------------------------------------------
