@@ -8,11 +8,14 @@ verdict "invalid file" and its problems: it is never left out.
 
 from __future__ import annotations
 
-import html
+import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+
+import jinja2
+import markupsafe
 
 from policies.evaluator import (
     POLICY_PARAMETERS,
@@ -366,43 +369,35 @@ def _certifications_text(entry: dict[str, Any]) -> str:
 # ---------------------------------------------------------------------- rendering --
 
 
+# Every value is escaped (autoescape): no text of a target or a registry entry is read as
+# HTML. Blocks are told apart by their `kind`.
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+
+@functools.cache
+def _html_template() -> jinja2.Template:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True, keep_trailing_newline=True
+    )
+    return environment.get_template("policy_report.html")
+
+
+def _block_kind(block: Block) -> str:
+    if isinstance(block, Heading):
+        return "heading"
+    if isinstance(block, Paragraph):
+        return "paragraph"
+    return "list" if isinstance(block, BulletList) else "table"
+
+
 def render_html(blocks: list[Block]) -> str:
     title = next((b.text for b in blocks if isinstance(b, Heading)), REPORT_TITLE)
-    body = "\n".join(_html_block(block) for block in blocks)
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{html.escape(title)}</title>\n<style>{CSS}</style>\n</head>\n"
-        f"<body>\n{body}\n</body>\n</html>\n"
+    return _html_template().render(
+        title=title,
+        css=markupsafe.Markup(CSS),
+        blocks=[{"kind": _block_kind(block), **vars(block)} for block in blocks],
+        verdicts=(VERDICT_ALLOWED, VERDICT_REFUSED, VERDICT_INVALID),
     )
-
-
-def _html_block(block: Block) -> str:
-    if isinstance(block, Heading):
-        anchor = f' id="target-{html.escape(block.anchor)}"' if block.anchor else ""
-        return f"<h{block.level}{anchor}>{html.escape(block.text)}</h{block.level}>"
-    if isinstance(block, Paragraph):
-        return f"<p>{html.escape(block.text)}</p>"
-    if isinstance(block, BulletList):
-        items = "".join(f"<li>{html.escape(item)}</li>" for item in block.items)
-        return f"<ul>{items}</ul>"
-    head = ""
-    if any(block.headers):
-        head = "<thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in block.headers)
-        head += "</tr></thead>"
-    rows = "".join(
-        "<tr>" + "".join(_html_cell(i, cell, block) for i, cell in enumerate(row)) + "</tr>"
-        for row in block.rows
-    )
-    return f"<table>{head}<tbody>{rows}</tbody></table>"
-
-
-def _html_cell(index: int, cell: str, table: Table) -> str:
-    verdicts = (VERDICT_ALLOWED, VERDICT_REFUSED, VERDICT_INVALID)
-    if index == table.verdict_column and cell in verdicts:
-        css_class = cell.replace(" ", "-")
-        return f'<td class="{css_class}">{html.escape(cell)}</td>'
-    return f"<td>{html.escape(cell)}</td>"
 
 
 def render_markdown(blocks: list[Block]) -> str:
