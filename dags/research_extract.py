@@ -19,8 +19,8 @@ import pendulum
 from airflow.sdk import Param, dag, task
 
 if TYPE_CHECKING:
+    from sovex.governance.snapshot import ApprovedRequest
     from sovex.model.settings import Settings
-    from sovex.request_lifecycle import ApprovedRequest
 
 DEFAULT_ARGS = {
     "owner": "data-steward",
@@ -44,7 +44,7 @@ def _partition_concurrency() -> int:
 
 
 def _approved_requests() -> list[ApprovedRequest]:
-    from sovex.request_lifecycle import approved_snapshot_path, read_approved_snapshot
+    from sovex.governance.snapshot import approved_snapshot_path, read_approved_snapshot
 
     return read_approved_snapshot(approved_snapshot_path(_settings().state_dir))
 

@@ -164,7 +164,7 @@ def _raise_from_outcome(outcome: dict[str, Any], log_file: Path) -> None:
 def request_id_of(settings: Settings, request: Path | str) -> str:
     """A request id, or the id of a request file, which must be the file that was
     submitted (running another file under an approved id is refused)."""
-    from sovex.request_lifecycle import RequestStore
+    from sovex.governance.store import RequestStore
 
     path = Path(request)
     if not (path.suffix in (".yaml", ".yml") or path.is_file()):

@@ -82,7 +82,7 @@ class AuditAction(StrEnum):
     REQUEST_SUBMITTED = "request_submitted"
     REQUEST_APPROVED = "request_approved"
     REQUEST_REJECTED = "request_rejected"
-    # The rest of the request life cycle (sovex.request_lifecycle), one per operation.
+    # The rest of the request life cycle (sovex.governance), one per operation.
     REQUEST_SCHEDULED = "request_scheduled"
     REQUEST_CHANGED = "request_changed"
     REQUEST_RUN_STARTED = "request_run_started"

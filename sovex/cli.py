@@ -168,7 +168,7 @@ def _table_console() -> Console:
 
 
 def _request_store() -> Any:
-    from sovex.request_lifecycle import RequestStore
+    from sovex.governance.store import RequestStore
 
     return RequestStore.for_settings(state.settings)
 
@@ -242,7 +242,7 @@ def request_status(
 ) -> None:
     """A request's full history: every transition with who and when, its last run, its
     published extract and retention date."""
-    from sovex.request_lifecycle import format_status
+    from sovex.governance.formatting import format_status
 
     status = _request_store().get(request_id)
     if as_json:

@@ -55,8 +55,8 @@ DEMO_STEWARD = "paul.bernard@chu-exemple.fr"
 def _submitted_and_approved(settings: Settings, request_file: Path) -> str:
     """Submit as the request's requester, approve as the demo steward (unless the same
     content is already approved); returns what happened, for the report."""
+    from sovex.governance.store import RequestStore
     from sovex.model.request import load_request
-    from sovex.request_lifecycle import RequestStore
 
     store = RequestStore.for_settings(settings)
     request = load_request(request_file, settings.catalogs_dir, settings.targets_dir)

@@ -160,7 +160,8 @@ def code_version() -> str:
 def prepare_run(settings: Settings, request_id: str, logical_date: datetime) -> dict[str, Any]:
     """Name the run and check, before anything is read, that the request's current file is
     exactly what a steward approved; the request life cycle records the run's start."""
-    from sovex.request_lifecycle import RequestStore, State
+    from sovex.governance.store import RequestStore
+    from sovex.governance.transitions import State
     from sovex.roles import SYSTEM_ACTOR
 
     store = RequestStore.for_settings(settings)
@@ -214,7 +215,7 @@ def _finish_in_life_cycle(
     retention_until: date | None = None,
     reason: str | None = None,
 ) -> None:
-    from sovex.request_lifecycle import RequestStore
+    from sovex.governance.store import RequestStore
     from sovex.roles import SYSTEM_ACTOR
 
     RequestStore.for_settings(settings).finish_run(

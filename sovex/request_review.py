@@ -21,7 +21,7 @@ def review_request(
     at: datetime,
 ) -> str:
     """Apply the decision as `actor`; returns the sentence the reviewer reads."""
-    from sovex.request_lifecycle import RequestStore
+    from sovex.governance.store import RequestStore
 
     if not actor:
         raise InvalidInput("request review: no logged-in user; reviews are never anonymous")

@@ -8,9 +8,10 @@ import contextlib
 from datetime import datetime
 
 from sovex.audit import AuditAction, AuditLog, default_log_path
+from sovex.governance.errors import TransitionRefused, UnknownRequest
+from sovex.governance.store import RequestStore
 from sovex.model.settings import Settings
 from sovex.project_access import credentials_path, identity_name, revoke_access
-from sovex.request_lifecycle import RequestStore, TransitionRefused, UnknownRequest
 from sovex.roles import SYSTEM_ACTOR
 from transforms.publish import manifest_keys
 from transforms.retention import DeletedExtract, SweepReport, sweep_expired

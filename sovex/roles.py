@@ -1,7 +1,7 @@
 """Who may do what: users and their roles, from `infra/roles.yaml`.
 
 The file is owned by the compliance officer (see its comments). Roles are checked by the
-request life cycle (`sovex.request_lifecycle`) before each transition; a refusal is a
+request life cycle (`sovex.governance.store`) before each transition; a refusal is a
 `PermissionRefused` naming the user, the action, the role it takes and the roles the user
 has. Identities compare case-insensitively (e-mail addresses are written both ways).
 """

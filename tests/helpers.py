@@ -47,8 +47,8 @@ def approve_request(settings: Settings, request_file: Path) -> None:
     content is already approved)."""
     from datetime import UTC, datetime
 
+    from sovex.governance.store import RequestStore
     from sovex.model.request import load_request
-    from sovex.request_lifecycle import RequestStore
 
     store = RequestStore.for_settings(settings)
     request = load_request(request_file, settings.catalogs_dir, settings.targets_dir)

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from sovex.airflow_ui import password_file
+from sovex.governance.store import RequestStore
 from sovex.model.settings import Settings
-from sovex.request_lifecycle import RequestStore
 from tests.helpers import (
     START_TIMEOUT_S,
     approve_request,

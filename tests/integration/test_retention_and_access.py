@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 from sovex.audit import AuditLog, check_against_anchor, default_log_path, latest_anchor, verify
 from sovex.audit_anchoring import AUDIT_BUCKET, anchor_audit_log
 from sovex.cli import main
+from sovex.governance.store import RequestStore
 from sovex.model.errors import IntegrityError
 from sovex.model.manifest import (
     Manifest,
@@ -25,7 +26,6 @@ from sovex.model.manifest import (
 from sovex.model.request import load_request
 from sovex.model.settings import Settings
 from sovex.project_access import credentials_path, grant_access, read_credentials
-from sovex.request_lifecycle import RequestStore
 from sovex.retention_sweep import sweep_retention
 from sovex.roles import SYSTEM_ACTOR
 from sovex.storage_access import reading_client

@@ -13,10 +13,10 @@ import yaml
 
 from sovex.airflow_runner import run_request
 from sovex.cli import main
+from sovex.governance.store import RequestStore
 from sovex.model.errors import UserError
 from sovex.model.schedule import periods
 from sovex.model.settings import Settings
-from sovex.request_lifecycle import RequestStore
 from tests.helpers import STEWARD, approve_request, write_one_off_variant
 
 pytestmark = pytest.mark.integration

@@ -16,9 +16,9 @@ import psutil
 import pytest
 
 from sovex.celery_cluster import CeleryCluster, start_celery_cluster, stop_celery_cluster
+from sovex.governance.store import RequestStore
 from sovex.model.request import load_request
 from sovex.model.settings import Settings
-from sovex.request_lifecycle import RequestStore
 from sovex.storage_access import reading_client
 from sovex.storage_server import NEVER_USE_PORTS
 from tests.helpers import (

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from sovex.governance.store import RequestStore
 from sovex.model.errors import InvalidInput
 from sovex.model.settings import PROJECT_ROOT, Settings, settings_from_environ
-from sovex.request_lifecycle import RequestStore
 from sovex.request_review import review_request
 from sovex.roles import PermissionRefused
 

@@ -11,25 +11,23 @@ import pytest
 import yaml
 
 from sovex.audit import AuditAction, AuditLog, verify
-from sovex.model.errors import EXIT_INVALID_INPUT, InvalidInput, exit_code_for
-from sovex.model.request import ExtractRequest, load_request
-from sovex.model.schedule import CRON_PRESETS, periods, run_id_for, validate_schedule
-from sovex.model.settings import PROJECT_ROOT, settings_from_environ
-from sovex.request_lifecycle import (
+from sovex.governance.errors import RequestChanged, TransitionRefused, UnknownRequest
+from sovex.governance.formatting import format_status
+from sovex.governance.snapshot import read_approved_snapshot
+from sovex.governance.status import Outcome
+from sovex.governance.store import RequestStore
+from sovex.governance.transitions import (
     OPERATION_AUDIT_ACTIONS,
     TRANSITIONS,
     Condition,
     Operation,
-    Outcome,
-    RequestChanged,
-    RequestStore,
     State,
-    TransitionRefused,
-    UnknownRequest,
-    format_status,
-    read_approved_snapshot,
     rules_for,
 )
+from sovex.model.errors import EXIT_INVALID_INPUT, InvalidInput, exit_code_for
+from sovex.model.request import ExtractRequest, load_request
+from sovex.model.schedule import CRON_PRESETS, periods, run_id_for, validate_schedule
+from sovex.model.settings import PROJECT_ROOT, settings_from_environ
 from sovex.roles import SYSTEM_ACTOR, PermissionRefused, Refusal, load_roles
 
 CATALOGS = PROJECT_ROOT / "infra" / "catalogs"
