@@ -8,13 +8,12 @@ wires the task; its body is one call into `sovex.policy_audit`.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pendulum
 from airflow.sdk import Param, dag, task
 
-if TYPE_CHECKING:
-    from sovex.model.settings import Settings
+from sovex.model.settings import task_settings
 
 DEFAULT_ARGS = {
     "owner": "compliance",
@@ -23,15 +22,6 @@ DEFAULT_ARGS = {
     "retry_delay": timedelta(minutes=5),
     "execution_timeout": timedelta(minutes=15),
 }
-
-
-def _settings() -> Settings:
-    import os
-
-    from sovex.model.settings import settings_from_environ
-
-    # A task is an entry point: the environment is read here, once, and passed down.
-    return settings_from_environ(os.environ)
 
 
 @dag(
@@ -57,7 +47,7 @@ def policy_audit() -> None:
     def audit_targets(**context: Any) -> dict[str, Any]:
         from sovex.policy_audit import audit_dir, audit_targets
 
-        settings = _settings()
+        settings = task_settings()
         logical_date = (context.get("logical_date") or context["dag_run"].run_after).date()
         params = {name: context["params"][name] for name in ("allow_eea_adequacy", "require_hds")}
         return audit_targets(

@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 import pendulum
 from airflow.sdk import Param, dag, task
 
+from sovex.model.settings import task_settings
+
 if TYPE_CHECKING:
     from sovex.governance.snapshot import ApprovedRequest
-    from sovex.model.settings import Settings
 
 DEFAULT_ARGS = {
     "owner": "data-steward",
@@ -30,23 +31,14 @@ DEFAULT_ARGS = {
 }
 
 
-def _settings() -> Settings:
-    import os
-
-    from sovex.model.settings import settings_from_environ
-
-    # A task is an entry point: the environment is read here, once, and passed down.
-    return settings_from_environ(os.environ)
-
-
 def _partition_concurrency() -> int:
-    return _settings().partition_concurrency
+    return task_settings().partition_concurrency
 
 
 def _approved_requests() -> list[ApprovedRequest]:
     from sovex.governance.snapshot import approved_snapshot_path, read_approved_snapshot
 
-    return read_approved_snapshot(approved_snapshot_path(_settings().state_dir))
+    return read_approved_snapshot(approved_snapshot_path(task_settings().state_dir))
 
 
 def _request_param(choices: list[str]) -> Param:
@@ -72,34 +64,34 @@ def _wire_tasks() -> None:
         from sovex.pipeline import prepare_run
 
         logical_date = context.get("logical_date") or context["dag_run"].run_after
-        return prepare_run(_settings(), context["params"]["request_id"], logical_date)
+        return prepare_run(task_settings(), context["params"]["request_id"], logical_date)
 
     @task
     def decide_hosting(run: dict[str, Any]) -> dict[str, Any]:
         from sovex.pipeline import decide_hosting
 
-        return decide_hosting(_settings(), run)
+        return decide_hosting(task_settings(), run)
 
     @task
     def select_consented_cohort(run: dict[str, Any], policy: dict[str, Any]) -> dict[str, Any]:
         from sovex.pipeline import select_consented_cohort
 
         # `policy` is only a dependency: no source row is read before an allowed decision.
-        return select_consented_cohort(_settings(), run)
+        return select_consented_cohort(task_settings(), run)
 
     @task
     def assess_disclosure(run: dict[str, Any], consent: dict[str, Any]) -> dict[str, Any]:
         from sovex.pipeline import assess_disclosure
 
         # `consent` is only a dependency: k is assessed on the consented cohort.
-        return assess_disclosure(_settings(), run)
+        return assess_disclosure(task_settings(), run)
 
     @task
     def plan_partitions(run: dict[str, Any], disclosure: dict[str, Any]) -> list[dict[str, Any]]:
         from sovex.pipeline import plan_partitions
 
         # `disclosure` is only a dependency: tables are sized after the gates ran.
-        return plan_partitions(_settings(), run)
+        return plan_partitions(task_settings(), run)
 
     # One mapped task per partition of each table; the cap keeps a run from taking every
     # worker slot (SOVEX_PARTITION_CONCURRENCY, read where the DAG is parsed).
@@ -108,14 +100,16 @@ def _wire_tasks() -> None:
         from sovex.pipeline import extract_table
 
         return extract_table(
-            _settings(), run, partition["table"], partition["index"], partition["count"]
+            task_settings(), run, partition["table"], partition["index"], partition["count"]
         )
 
     @task
     def build_aggregates(run: dict[str, Any], parts_per_table: list[list[dict]]) -> list[dict]:
         from sovex.pipeline import build_aggregates
 
-        return build_aggregates(_settings(), run, [p for parts in parts_per_table for p in parts])
+        return build_aggregates(
+            task_settings(), run, [p for parts in parts_per_table for p in parts]
+        )
 
     @task
     def check_release(
@@ -124,7 +118,7 @@ def _wire_tasks() -> None:
         from sovex.pipeline import check_release
 
         parts = [p for parts in parts_per_table for p in parts]
-        return check_release(_settings(), run, [*parts, *aggregates])
+        return check_release(task_settings(), run, [*parts, *aggregates])
 
     @task
     def publish(
@@ -138,7 +132,7 @@ def _wire_tasks() -> None:
         from sovex.pipeline import publish
 
         parts = [p for parts in parts_per_table for p in parts]
-        return publish(_settings(), run, [*parts, *aggregates], policy, consent, gate)
+        return publish(task_settings(), run, [*parts, *aggregates], policy, consent, gate)
 
     run = prepare()
     policy = decide_hosting(run)

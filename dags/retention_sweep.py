@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any
 import pendulum
 from airflow.sdk import Param, dag, task
 
+from sovex.model.settings import task_settings
+
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from sovex.model.settings import Settings
 
 DEFAULT_ARGS = {
     "owner": "data-steward",
@@ -24,15 +25,6 @@ DEFAULT_ARGS = {
     "retry_delay": timedelta(minutes=10),
     "execution_timeout": timedelta(hours=2),
 }
-
-
-def _settings() -> Settings:
-    import os
-
-    from sovex.model.settings import settings_from_environ
-
-    # A task is an entry point: the environment is read here, once, and passed down.
-    return settings_from_environ(os.environ)
 
 
 def _sweep_time(context: dict[str, Any]) -> datetime:
@@ -62,7 +54,7 @@ def retention_sweep() -> None:
         from sovex.model.errors import IntegrityError
         from sovex.retention_sweep import sweep_retention
 
-        report = sweep_retention(_settings(), context["params"]["target"], _sweep_time(context))
+        report = sweep_retention(task_settings(), context["params"]["target"], _sweep_time(context))
         if report.failures:
             raise IntegrityError(
                 "retention sweep incomplete: "
@@ -74,7 +66,7 @@ def retention_sweep() -> None:
     def anchor_audit_log(**context: Any) -> str:
         from sovex.audit_anchoring import anchor_audit_log
 
-        return anchor_audit_log(_settings(), context["params"]["target"], _sweep_time(context))
+        return anchor_audit_log(task_settings(), context["params"]["target"], _sweep_time(context))
 
     sweep_expired_extracts() >> anchor_audit_log()
 

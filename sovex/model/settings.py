@@ -7,6 +7,7 @@ plain dict; nothing below the CLI reads `os.environ` itself.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,3 +164,9 @@ def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
     if value < 1:
         raise ConfigurationError(f"environment variable {name}: must be a positive integer")
     return value
+
+
+def task_settings() -> Settings:
+    """The settings of an Airflow task: a task is an entry point, so the environment is
+    read there, once, and passed down."""
+    return settings_from_environ(os.environ)
