@@ -20,7 +20,7 @@ from stdnum.fr import nir as stdnum_nir
 
 from sovex.model.errors import InvalidInput
 
-# The key rule, for code that computes keys of whole arrays at once (`sovex.synth`); a
+# The key rule, for code that computes keys of whole arrays at once (`sovex.synth.population`); a
 # single key comes from python-stdnum. Corsica's départements are letters in the NIR but
 # digits for the key.
 NIR_MODULUS = 97

@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _publish_cases(work: Path, parts: Path, repeat: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """Both uploads against one local SeaweedFS started for the benchmark, alternating."""
-    from sovex.storage_server import DEFAULT_BUCKETS, LocalStorage
+    from sovex.services.storage_server import DEFAULT_BUCKETS, LocalStorage
 
     storage_dir = work / "storage"
     # A server of the benchmark's own, emptied first: what it publishes is locked (that

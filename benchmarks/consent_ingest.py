@@ -3,7 +3,7 @@
     python -m benchmarks.consent_ingest [--resources 1000000] [--workers N] [--seed N]
 
 Generates a seeded consents table of N rows (one per patient and purpose, statuses and
-dates shaped like sovex.synth's), writes it as NDJSON with sovex.synth_fhir (withdrawals
+dates shaped like sovex.synth.population's), writes it as NDJSON with sovex.synth.fhir (withdrawals
 add versions; entered-in-error and malformed lines are mixed in), loads it into a fresh
 registry, loads it again (must be a no-op), then computes the decisions for one purpose
 as of the reference date and applies both regimes to the whole population. Prints the
@@ -29,8 +29,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sovex.synth import PURPOSES
-from sovex.synth_fhir import write_consents_ndjson
+from sovex.synth.fhir import write_consents_ndjson
+from sovex.synth.population import PURPOSES
 from transforms.consent_regimes import Regime
 from transforms.consent_registry import apply_regime, decisions_as_of, load_file
 
@@ -55,7 +55,7 @@ def _ids(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
 
 
 def synthetic_consents(rows: int, seed: int) -> pa.Table:
-    """`rows` consents shaped like sovex.synth's table: patient i // 3, purpose i % 3."""
+    """`rows` consents shaped like sovex.synth.population's table: patient i // 3, purpose i % 3."""
     rng = np.random.default_rng(seed)
     index = np.arange(rows)
     kind_index = rng.choice(len(KINDS), rows, p=KIND_SHARES)

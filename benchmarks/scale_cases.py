@@ -138,7 +138,7 @@ def case_publish(parts_dir: Path, storage_dir: Path, raw: bool) -> dict[str, Any
     uploaded with boto3's own transfer manager: same bytes, same server, same bucket."""
     from datetime import UTC, date, datetime
 
-    from sovex.storage_server import LocalStorage
+    from sovex.services.storage_server import LocalStorage
     from transforms.extract import sha256_of
     from transforms.publish import LocalPart, extract_prefix, publish_extract, retention_deadline
 

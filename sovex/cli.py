@@ -110,7 +110,7 @@ def synth(
     out: Annotated[Path | None, typer.Option(help="Output folder (default: state source)")] = None,
 ) -> None:
     """Write the synthetic French population (one Parquet file per table)."""
-    from sovex.synth import generate_population
+    from sovex.synth.population import generate_population
 
     destination = out or state.settings.source_dir
     with console.status(f"generating {patients} patients…"):
@@ -357,7 +357,7 @@ def _project_credentials(project: str, path: Path | None) -> Any:
 def airflow_ui() -> None:
     """Airflow's UI and scheduler on 127.0.0.1 (port 8081 when free); Ctrl-C stops them."""
     from sovex.airflow_runner import free_api_port, migrate_metadata_db
-    from sovex.airflow_ui import password_file, run_airflow_ui
+    from sovex.services.airflow_ui import password_file, run_airflow_ui
 
     _prepare_airflow()
     migrate_metadata_db(state.settings)
@@ -372,7 +372,7 @@ def airflow_ui() -> None:
 @storage_app.command("up")
 def storage_up() -> None:
     """Start the local SeaweedFS S3 server on 127.0.0.1 (idempotent)."""
-    from sovex.storage_server import LocalStorage
+    from sovex.services.storage_server import LocalStorage
 
     with console.status("starting SeaweedFS…"):
         endpoint = LocalStorage(state.settings.storage_dir).up()
@@ -383,7 +383,7 @@ def storage_up() -> None:
 @storage_app.command("down")
 def storage_down() -> None:
     """Stop the local SeaweedFS server."""
-    from sovex.storage_server import LocalStorage
+    from sovex.services.storage_server import LocalStorage
 
     stopped = LocalStorage(state.settings.storage_dir).down()
     console.print("stopped" if stopped else "was not running")
@@ -393,7 +393,7 @@ def storage_down() -> None:
 @storage_app.command("status")
 def storage_status() -> None:
     """Is the local SeaweedFS server running, and where."""
-    from sovex.storage_server import LocalStorage
+    from sovex.services.storage_server import LocalStorage
 
     status = LocalStorage(state.settings.storage_dir).status()
     console.print(

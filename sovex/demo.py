@@ -73,9 +73,9 @@ def run_demo(settings: Settings, patients: int, report: DemoStep) -> dict[str, A
     from sovex.airflow_runner import run_request
     from sovex.consent_sync import sync_consents
     from sovex.project_access import credentials_path, read_credentials
+    from sovex.services.storage_server import LocalStorage
     from sovex.storage_access import reading_client
-    from sovex.storage_server import LocalStorage
-    from sovex.synth import generate_population
+    from sovex.synth.population import generate_population
     from transforms.download import download_extract
 
     report.step("demo key")

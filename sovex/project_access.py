@@ -24,8 +24,8 @@ from botocore.exceptions import ClientError
 
 from sovex.model.errors import ConfigurationError, InvalidInput
 from sovex.model.settings import Settings
-from sovex.readiness import deadline_in, wait_until
-from sovex.storage_server import LocalStorage, add_identity, remove_identity
+from sovex.services.readiness import deadline_in, wait_until
+from sovex.services.storage_server import LocalStorage, add_identity, remove_identity
 from transforms.publish import EXTRACTS_ROOT
 
 IDENTITY_PREFIX = "project-"

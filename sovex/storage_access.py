@@ -15,7 +15,7 @@ from sovex.model.errors import ConfigurationError, PolicyRefused
 from sovex.model.settings import Settings
 from sovex.model.target import LOCAL_ENDPOINT, HostingTarget, load_target
 from sovex.project_access import ProjectCredentials
-from sovex.storage_server import LocalStorage
+from sovex.services.storage_server import LocalStorage
 
 
 def target_path(settings: Settings, name: str) -> Path:

@@ -68,7 +68,7 @@ def master_key(session_settings: Settings) -> Path:
 @pytest.fixture(scope="session")
 def local_storage(session_settings: Settings):  # type: ignore[no-untyped-def]
     """A real SeaweedFS server on 127.0.0.1 for the whole session."""
-    from sovex.storage_server import LocalStorage
+    from sovex.services.storage_server import LocalStorage
 
     storage = LocalStorage(session_settings.storage_dir)
     try:
@@ -79,7 +79,7 @@ def local_storage(session_settings: Settings):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="session")
 def synthetic_source(session_settings: Settings) -> Path:
-    from sovex.synth import generate_population
+    from sovex.synth.population import generate_population
 
     generate_population(session_settings.source_dir, patients=TEST_PATIENTS)
     return session_settings.source_dir

@@ -12,7 +12,12 @@ from pathlib import Path
 import pytest
 
 from sovex.model.settings import Settings
-from sovex.postgres_server import PostgresServer, create_database, start_postgres, stop_postgres
+from sovex.services.postgres_server import (
+    PostgresServer,
+    create_database,
+    start_postgres,
+    stop_postgres,
+)
 
 WAREHOUSE = "warehouse"
 

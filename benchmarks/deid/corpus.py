@@ -106,7 +106,7 @@ def _check_language(language: str) -> None:
         raise InvalidInput(f"language must be one of {', '.join(LANGUAGES)}; provided {language!r}")
 
 
-# --- Value lists (invented for this benchmark; independent of sovex.synth) ---------------
+# --- Value lists (invented for this benchmark; independent of sovex.synth) -----------------------
 
 FR_FEMALE_FIRST = (
     "Claire", "Anne", "Mathilde", "Juliette", "Bérénice", "Solène", "Maëlys", "Ophélie",

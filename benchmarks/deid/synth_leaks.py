@@ -17,7 +17,7 @@ import time
 from collections import Counter
 
 from anonymization.scrubber import Scrubber
-from sovex.synth import build_tables
+from sovex.synth.population import build_tables
 
 EXACT_COLUMNS = ("nir", "phone", "email", "address", "city", "postcode")
 NAME_COLUMNS = ("last_name", "first_name")

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from sovex.airflow_ui import password_file
 from sovex.governance.store import RequestStore
 from sovex.model.settings import Settings
+from sovex.services.airflow_ui import password_file
 from tests.helpers import (
     START_TIMEOUT_S,
     approve_request,

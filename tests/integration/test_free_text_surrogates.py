@@ -38,7 +38,7 @@ TABLES = {
     "encounters": ["patient_id", "admission_date", "discharge_date", "unit"],
     "notes": ["patient_id", "written_on", "text"],
 }
-# A numeric date as the synthetic templates write them (sovex.synth `_written_date`,
+# A numeric date as the synthetic templates write them (sovex.synth.population `_written_date`,
 # "%d/%m/%Y"), found loosely: a moved date is checked for its value first, its form apart.
 NUMERIC_DATE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{4})(?![\d/])")
 # The birth date follows "né le" / "née le"; every other numeric date of a template is

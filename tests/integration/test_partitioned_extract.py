@@ -21,7 +21,7 @@ from transforms.download import download_extract
 pytestmark = pytest.mark.integration
 
 PROJECT = "partitions"
-# The synthetic tables have 2,048-row row groups (sovex.synth): 3,000-row partitions cut
+# The synthetic tables have 2,048-row row groups (sovex.synth.population): 3,000-row partitions cut
 # every table but the smallest into several pieces, some of them empty.
 SMALL_PARTITION_ROWS = 3_000
 

@@ -24,13 +24,13 @@ import yaml
 import transforms.source_postgres as source_postgres
 from sovex.model.errors import ConfigurationError
 from sovex.model.settings import PROJECT_ROOT, Settings
-from sovex.postgres_server import (
+from sovex.services.postgres_server import (
     PostgresServer,
     create_database,
     start_postgres,
     stop_postgres,
 )
-from sovex.synth import SOURCE_TABLES
+from sovex.synth.population import SOURCE_TABLES
 from tests.helpers import approve_request
 from transforms.source import ParquetSource
 from transforms.source_base import Partition

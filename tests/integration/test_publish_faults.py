@@ -21,7 +21,7 @@ from sovex.model.manifest import (
     Manifest,
     ManifestFile,
 )
-from sovex.storage_server import LocalStorage
+from sovex.services.storage_server import LocalStorage
 from tests.helpers import stand_in_manifest
 from transforms.download import download_extract
 from transforms.extract import sha256_of

@@ -28,8 +28,8 @@ from sovex.model.settings import Settings
 from sovex.project_access import credentials_path, grant_access, read_credentials
 from sovex.retention_sweep import sweep_retention
 from sovex.roles import SYSTEM_ACTOR
+from sovex.services.storage_server import LocalStorage
 from sovex.storage_access import reading_client
-from sovex.storage_server import LocalStorage
 from tests.helpers import approve_request, stand_in_manifest, write_one_off_variant
 from transforms.extract import sha256_of
 from transforms.publish import (

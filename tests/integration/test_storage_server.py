@@ -17,7 +17,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from sovex.model.errors import ConfigurationError
-from sovex.storage_server import DEFAULT_BUCKETS, LocalStorage, StorageEndpoint
+from sovex.services.storage_server import DEFAULT_BUCKETS, LocalStorage, StorageEndpoint
 
 pytestmark = pytest.mark.integration
 

@@ -1,5 +1,5 @@
 """The same research_extract DAG on CeleryExecutor: Redis broker, PostgreSQL metadata, two
-Celery workers, all on 127.0.0.1 (sovex.celery_cluster). A run of the approved example
+Celery workers, all on 127.0.0.1 (sovex.services.celery_cluster). A run of the approved example
 request triggered through the REST API succeeds, its tasks are spread over both workers,
 and the extract is published to the local SeaweedFS with every checksum verified."""
 
@@ -15,12 +15,12 @@ from pathlib import Path
 import psutil
 import pytest
 
-from sovex.celery_cluster import CeleryCluster, start_celery_cluster, stop_celery_cluster
 from sovex.governance.store import RequestStore
 from sovex.model.request import load_request
 from sovex.model.settings import Settings
+from sovex.services.celery_cluster import CeleryCluster, start_celery_cluster, stop_celery_cluster
+from sovex.services.storage_server import NEVER_USE_PORTS
 from sovex.storage_access import reading_client
-from sovex.storage_server import NEVER_USE_PORTS
 from tests.helpers import (
     EXAMPLE_REQUEST,
     START_TIMEOUT_S,

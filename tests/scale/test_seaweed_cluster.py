@@ -16,8 +16,8 @@ import psutil
 import pytest
 from boto3.s3.transfer import TransferConfig
 
-from sovex.seaweed_cluster import Placement, SeaweedCluster, start_cluster, stop_cluster
-from sovex.storage_server import NEVER_USE_PORTS, ensure_buckets
+from sovex.services.seaweed_cluster import Placement, SeaweedCluster, start_cluster, stop_cluster
+from sovex.services.storage_server import NEVER_USE_PORTS, ensure_buckets
 
 pytestmark = [pytest.mark.integration, pytest.mark.scale]
 

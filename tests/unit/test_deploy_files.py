@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from sovex.model.settings import PROJECT_ROOT
-from sovex.seaweed_cluster import placements
+from sovex.services.seaweed_cluster import placements
 
 DEPLOY = PROJECT_ROOT / "infra" / "deploy"
 AIRFLOW_COMPOSE = DEPLOY / "airflow.compose.yaml"

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sovex.airflow_ui import component_commands, ui_environ
 from sovex.model.settings import settings_from_environ
+from sovex.services.airflow_ui import component_commands, ui_environ
 
 
 def test_api_server_binds_loopback_and_no_component_starts_a_public_log_server() -> None:

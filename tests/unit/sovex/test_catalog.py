@@ -8,7 +8,7 @@ import pytest
 from sovex.model.catalog import Role, load_catalog
 from sovex.model.errors import InvalidInput
 from sovex.model.settings import PROJECT_ROOT
-from sovex.synth import generate_population
+from sovex.synth.population import generate_population
 
 SYNTHETIC_CATALOG = PROJECT_ROOT / "infra" / "catalogs" / "synthetic.yaml"
 

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from sovex.local_processes import exit_status, free_loopback_ports, stop_groups
+from sovex.services.local_processes import exit_status, free_loopback_ports, stop_groups
 
 # A parent that forks a child ignoring SIGTERM, writes the child's pid, then waits.
 PARENT = """

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from sovex.readiness import deadline_in, wait_until
+from sovex.services.readiness import deadline_in, wait_until
 
 
 def test_the_wait_ends_as_soon_as_the_check_holds() -> None:

@@ -10,9 +10,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from anonymization.nir import is_valid_nir
-from sovex import synth
 from sovex.model.errors import InvalidInput
-from sovex.synth import PURPOSES, SOURCE_TABLES, generate_population
+from sovex.synth import population as synth
+from sovex.synth.population import PURPOSES, SOURCE_TABLES, generate_population
 
 REFERENCE_DATE = date(2026, 11, 1)
 LARGE_POPULATION = 10_000

@@ -10,8 +10,8 @@ import pyarrow as pa
 import pytest
 
 from sovex.model.errors import InvalidInput
-from sovex.synth import DEFAULT_REFERENCE_DATE, PURPOSES, build_tables
-from sovex.synth_fhir import MALFORMED_KINDS, FhirWriteStats, write_consents_ndjson
+from sovex.synth.fhir import MALFORMED_KINDS, FhirWriteStats, write_consents_ndjson
+from sovex.synth.population import DEFAULT_REFERENCE_DATE, PURPOSES, build_tables
 from transforms.consent_registry import LoadResult, decisions_as_of, load_file
 
 PATIENTS = 400

@@ -14,7 +14,7 @@ from anonymization.pseudonyms import pseudonym
 from sovex.model.catalog import load_catalog
 from sovex.model.request import CohortFilter
 from sovex.model.settings import PROJECT_ROOT
-from sovex.synth import generate_population
+from sovex.synth.population import generate_population
 from transforms.cohort import select_cohort
 from transforms.consent_regimes import load_regimes, regimes_file
 from transforms.consent_registry import apply_registry_consent, load_file

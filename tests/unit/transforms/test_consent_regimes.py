@@ -6,7 +6,7 @@ import pytest
 
 from sovex.model.errors import ConfigurationError, InvalidInput
 from sovex.model.settings import PROJECT_ROOT
-from sovex.synth import PURPOSES
+from sovex.synth.population import PURPOSES
 from transforms.consent_regimes import Regime, UnknownPurpose, load_regimes, regimes_file
 
 SHIPPED = regimes_file(PROJECT_ROOT / "infra")

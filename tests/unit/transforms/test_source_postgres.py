@@ -11,9 +11,9 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pytest
 
-import sovex.postgres_server as postgres_server
+import sovex.services.postgres_server as postgres_server
 from sovex.model.errors import ConfigurationError
-from sovex.postgres_server import PostgresServer, find_postgres_bin
+from sovex.services.postgres_server import PostgresServer, find_postgres_bin
 from transforms.source_base import Partition
 from transforms.source_postgres import (
     PostgresSource,

@@ -5,7 +5,7 @@ started here on one, for the scale tests and for trying it out:
 
     redis-server          Celery's broker, loopback only, no persistence, a password
     PostgreSQL            Airflow's metadata database and Celery's result backend
-                          (sovex.postgres_server: loopback, SCRAM, password in a pgpass file)
+                          (services.postgres_server: loopback, SCRAM, password in pgpass)
     airflow api-server    REST API, UI and the Execution API the workers' tasks talk to
     airflow scheduler     queues task instances on the broker
     airflow dag-processor parses dags/
@@ -47,11 +47,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sovex.local_processes import exit_status, free_loopback_port, stop_groups
 from sovex.model.errors import ConfigurationError
 from sovex.model.settings import Settings
-from sovex.postgres_server import PostgresServer, create_database, start_postgres, stop_postgres
-from sovex.readiness import deadline_in, wait_until
+from sovex.services.local_processes import exit_status, free_loopback_port, stop_groups
+from sovex.services.postgres_server import (
+    PostgresServer,
+    create_database,
+    start_postgres,
+    stop_postgres,
+)
+from sovex.services.readiness import deadline_in, wait_until
 
 LOOPBACK = "127.0.0.1"
 DEFAULT_WORKERS = 2

@@ -1,6 +1,6 @@
 """The synthetic consents as FHIR R4 `Consent` NDJSON, shaped like a Bulk Data export.
 
-Each row of the `consents` table (sovex.synth) becomes Consent resource versions with the
+Each row of the `consents` table (sovex.synth.population) becomes Consent resource versions with the
 row's consent_id as resource id:
 - active: an active permit recorded on given_on, period given_on … valid_until (an
   "expired" row is one whose valid_until is in the past);
@@ -111,7 +111,7 @@ def _check_columns(consents: pa.Table) -> None:
 def write_consents_ndjson(
     consents: pa.Table, path: Path, rng: np.random.Generator
 ) -> FhirWriteStats:
-    """Write `consents` (sovex.synth's table) to `path` as Consent NDJSON; what was written.
+    """Write `consents` (the population's table) to `path` as Consent NDJSON; what was written.
 
     Lines are streamed to a temporary sibling renamed into place, so memory stays flat
     and a failure leaves no partial file.

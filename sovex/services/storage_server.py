@@ -38,7 +38,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from sovex.audit import AUDIT_BUCKET
 from sovex.model.errors import ConfigurationError
-from sovex.readiness import deadline_in, wait_until
+from sovex.services.readiness import deadline_in, wait_until
 from transforms.publish import object_lock_enabled
 
 DEFAULT_BUCKETS = ("sovex-extracts", AUDIT_BUCKET)

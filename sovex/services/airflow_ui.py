@@ -15,8 +15,8 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from sovex.local_processes import stop_groups
 from sovex.model.settings import Settings
+from sovex.services.local_processes import stop_groups
 
 LOOPBACK = "127.0.0.1"
 # Seconds between checks that every component is still alive.

@@ -1,6 +1,6 @@
 """A replicated SeaweedFS cluster on 127.0.0.1: the store past one machine, rehearsed.
 
-`weed mini` (sovex.storage_server) runs every SeaweedFS component in one process. Here
+`weed mini` (sovex.services.storage_server) runs every SeaweedFS component in one process. Here
 each component is its own process, as in production (infra/deploy/seaweedfs.compose.yaml):
 one master, N volume servers, one filer and one S3 gateway. Every volume server gets its
 own rack (or data center) so the replica placement is honoured as it would be on
@@ -37,10 +37,10 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from sovex.local_processes import free_loopback_ports, signal_group, stop_groups
 from sovex.model.errors import ConfigurationError
-from sovex.readiness import deadline_in, wait_until
-from sovex.storage_server import (
+from sovex.services.local_processes import free_loopback_ports, signal_group, stop_groups
+from sovex.services.readiness import deadline_in, wait_until
+from sovex.services.storage_server import (
     ACCESS_KEY_BYTES,
     LOOPBACK,
     NEVER_USE_PORTS,

@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 
 from anonymization.nir import CORSICA_KEY_DIGITS, NIR_MODULUS, format_nir
 from sovex.model.errors import InvalidInput
-from sovex.synth_fhir import write_consents_ndjson
+from sovex.synth.fhir import write_consents_ndjson
 
 DEFAULT_SEED = 20261129
 # The consents as FHIR NDJSON, inside the source folder (the default consent inbox).
@@ -1008,7 +1008,7 @@ def generate_population(
         if progress is not None:
             progress(FHIR_CONSENTS_FILE, fhir.lines)
         marker = {
-            "generator": "sovex.synth",
+            "generator": "sovex.synth.population",
             "patients": patients,
             "seed": seed,
             "reference_date": reference_date.isoformat(),

@@ -17,7 +17,7 @@ import socket
 import subprocess
 from collections.abc import Collection, Sequence
 
-from sovex.readiness import deadline_in, wait_until
+from sovex.services.readiness import deadline_in, wait_until
 
 LOOPBACK = "127.0.0.1"
 POLL_INTERVAL_S = 0.1

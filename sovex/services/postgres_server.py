@@ -31,9 +31,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sovex.local_processes import free_loopback_port
 from sovex.model.errors import ConfigurationError
-from sovex.readiness import deadline_in, wait_until
+from sovex.services.local_processes import free_loopback_port
+from sovex.services.readiness import deadline_in, wait_until
 
 LOOPBACK = "127.0.0.1"
 SUPERUSER = "sovex"
