@@ -35,10 +35,10 @@ from sovex.model.manifest import (
     ConsentRecord,
     FreeTextRecord,
     GateRecord,
-    Manifest,
-    ManifestFile,
+    ManifestDraft,
     PolicyRecord,
     RetentionRecord,
+    row_counts,
 )
 from sovex.model.request import ExtractRequest, load_request
 from sovex.model.settings import PROJECT_ROOT, Settings
@@ -546,42 +546,27 @@ def extract_table(
     ]
 
 
-AGGREGATES_PREFIX = "aggregates"
-AGGREGATE_COUNT_COLUMN = "patients"
-
-
 @step
 def build_aggregates(
     settings: Settings, run: dict[str, Any], parts: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    """Counts of distinct patients by group, computed from the published (generalised,
-    shifted) tables, with a total row and small cells hidden so none can be recovered."""
-    from anonymization.small_cells import suppress_small_cells, with_total_row
+    """Counts of distinct patients by group, from the published (generalised, shifted)
+    tables, with a total row and small cells hidden (`transforms.release_checks`)."""
     from transforms.extract import write_table_file
+    from transforms.release_checks import AGGREGATES_PREFIX, patient_counts
 
     request, catalog = _load(settings, run)
-    person_id = catalog.person_id_column
     directory = run_dir(settings, run["extract_id"]) / "parts" / AGGREGATES_PREFIX
     written = []
     for aggregate in request.aggregates:
-        paths = [p["path"] for p in parts if p["table"] == aggregate.table]
-        by = list(aggregate.by)
-        # Part by part, only the distinct (group, patient) pairs are kept: memory grows
-        # with the number of pairs, not with the table's rows.
-        pairs = pa.concat_tables(
-            _distinct_rows(pq.read_table(path, columns=[*by, person_id]), by, person_id)
-            for path in paths
-        )
-        counts = pairs.group_by(by, use_threads=False).aggregate([(person_id, "count_distinct")])
-        counts = counts.rename_columns([*by, AGGREGATE_COUNT_COLUMN]).sort_by(
-            [(c, "ascending") for c in by]
-        )
-        counts = with_total_row(counts, by, AGGREGATE_COUNT_COLUMN, over=by[0])
-        protected = suppress_small_cells(
-            counts, by, AGGREGATE_COUNT_COLUMN, threshold=request.small_cell_threshold
+        counts = patient_counts(
+            [p["path"] for p in parts if p["table"] == aggregate.table],
+            aggregate.by,
+            catalog.person_id_column,
+            request.small_cell_threshold,
         )
         part = write_table_file(
-            protected, f"{AGGREGATES_PREFIX}/{aggregate.name}", directory / aggregate.name
+            counts, f"{AGGREGATES_PREFIX}/{aggregate.name}", directory / aggregate.name
         )
         written.append(
             {
@@ -595,149 +580,51 @@ def build_aggregates(
     return written
 
 
-def _distinct_rows(rows: pa.Table, labels: list[str], person_id: str) -> pa.Table:
-    """The distinct (labels as text, person) rows of a table."""
-    labelled = pa.table(
-        {**{c: pc.cast(rows.column(c), pa.string()) for c in labels}, person_id: rows[person_id]}
-    )
-    return labelled.group_by([*labels, person_id], use_threads=False).aggregate([])
-
-
 @step
 def check_release(
     settings: Settings, run: dict[str, Any], parts: list[dict[str, Any]]
 ) -> dict[str, Any]:
-    """The release gate over every part; any failure stops the run before publishing."""
-    from transforms.release_gate import validate_scanned_part, validate_table
+    """The release gate over every part (`transforms.release_checks`); any failure stops
+    the run before publishing."""
+    from transforms.gate_docs import write_gate_docs
+    from transforms.release_checks import check_parts, sensitive_l_diversity
 
     request, catalog = _load(settings, run)
-    failures: list[str] = []
-    expectations: list[dict[str, object]] = []
-    for part in parts:
-        if part["table"].startswith(f"{AGGREGATES_PREFIX}/"):
-            # An aggregate (small): its own columns, no pseudonyms, validated by GX whole.
-            data = pq.read_table(part["path"])
-            result = validate_table(part["table"], data, data.column_names, [])
-        else:
-            table = catalog.tables[part["table"]]
-            columns = request.tables[part["table"]]
-            pseudonym_columns = [c for c in columns if table.columns[c].role is Role.PERSON_ID]
-            if part.get("scan") is None:
-                raise GateFailed([f"table {part['table']}: a part was not scanned when written"])
-            # Table parts were scanned row by row as they were written: only the schema
-            # is read here, whatever the extract's size.
-            result = validate_scanned_part(
-                part["table"],
-                pq.read_schema(part["path"]),
-                part["rows"],
-                columns,
-                pseudonym_columns,
-                part["scan"],
-            )
-        failures += result.failures()
-        expectations += [
-            {
-                "table": o.table,
-                "file": Path(part["path"]).name,
-                "expectation": o.expectation,
-                "column": o.column,
-                "success": o.success,
-                "unexpected_count": o.unexpected_count,
-            }
-            for o in result.outcomes
-        ]
     directory = run_dir(settings, run["extract_id"])
     disclosure = json.loads((directory / DISCLOSURE_FILE).read_text())
-    # The published person table, read once for the person-level checks below.
-    person_paths = [p["path"] for p in parts if p["table"] == catalog.person_table]
-    persons = (
-        pa.concat_tables(pq.read_table(path) for path in person_paths) if person_paths else None
-    )
-    checks = _person_level_checks(catalog, request.k_threshold, disclosure, persons, parts)
-    published_persons = sum(p["rows"] for p in parts if p["table"] == catalog.person_table)
-    if any(p["table"] == catalog.person_table for p in parts):
-        # Reconciliation: consented cohort − suppressed records = published persons.
-        expected = pq.read_metadata(directory / "included.parquet").num_rows
-        checks.append(
-            (
-                "expect_published_persons_to_equal_cohort_minus_exclusions",
-                catalog.person_table,
-                abs(published_persons - expected),
-            )
-        )
-    for name, column, unexpected in checks:
-        expectations.append(
-            {
-                "table": catalog.person_table,
-                "file": None,
-                "expectation": name,
-                "column": column,
-                "success": unexpected == 0,
-                "unexpected_count": unexpected,
-            }
-        )
-        if unexpected:
-            failures.append(f"{name} failed ({column}): {unexpected}")
+    # The included cohort is the consented one less the suppressed records.
+    cohort_size = pq.read_metadata(directory / "included.parquet").num_rows
+    checked = check_parts(request, catalog, parts, disclosure["quasi_identifiers"], cohort_size)
     audit(
         settings,
         run,
         "gate_result",
         {
-            "success": not failures,
-            "failures": len(failures),
+            "success": not checked.failures,
+            "failures": len(checked.failures),
             "k_threshold": request.k_threshold,
             "k_achieved": disclosure["k_achieved"],
             "suppressed_records": disclosure["suppressed_records"],
         },
     )
-    if failures:
-        raise GateFailed(failures)
-    _write_data_docs(request, catalog, parts, directory / "parts" / DATA_DOCS_DIR)
+    if checked.failures:
+        raise GateFailed(checked.failures)
+    write_gate_docs(request, catalog, parts, directory / "parts" / DATA_DOCS_DIR)
     # Kept category labels are an internal replay detail, not part of the gate record.
     gate = {name: value for name, value in disclosure.items() if name != "kept_categories"}
+    l_diversity = sensitive_l_diversity(
+        catalog, disclosure["quasi_identifiers"], checked.persons, parts
+    )
     return {
         **gate,
-        "l_diversity": _l_diversity(catalog, disclosure, persons, parts),
+        "l_diversity": l_diversity,
         "success": True,
-        "expectations": expectations,
+        "expectations": checked.expectations,
         "data_docs": f"{DATA_DOCS_DIR}/index.html",
     }
 
 
 DATA_DOCS_DIR = "_gate_docs"
-# The Data Docs show the suite on at most this many rows per table (the first ones); the
-# gate itself scanned every row (`check_release`). Keeps GX's pandas copy bounded.
-DATA_DOCS_MAX_ROWS = 200_000
-
-
-def _first_rows(paths: list[str], limit: int) -> pa.Table:
-    batches: list[pa.RecordBatch] = []
-    schema = pq.read_schema(paths[0])
-    remaining = limit
-    for path in paths:
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=min(remaining, 65_536)):
-            batches.append(batch.slice(0, remaining))
-            remaining -= min(remaining, batch.num_rows)
-            if remaining == 0:
-                return pa.Table.from_batches(batches, schema=schema)
-    return pa.Table.from_batches(batches, schema=schema)
-
-
-def _write_data_docs(
-    request: ExtractRequest, catalog: SourceCatalog, parts: list[dict], out_dir: Path
-) -> None:
-    """The gate's Great Expectations Data Docs, published beside the extract (no values)."""
-    from transforms.gate_docs import write_data_docs
-
-    shutil.rmtree(out_dir, ignore_errors=True)
-    documented = []
-    for name in sorted({p["table"] for p in parts} & set(catalog.tables)):
-        data = _first_rows([p["path"] for p in parts if p["table"] == name], DATA_DOCS_MAX_ROWS)
-        columns = request.tables[name]
-        spec = catalog.tables[name]
-        pseudonyms = [c for c in columns if spec.columns[c].role is Role.PERSON_ID]
-        documented.append((name, data, columns, pseudonyms))
-    write_data_docs(documented, out_dir)
 
 
 def _data_docs_parts(parts_dir: Path) -> list[dict[str, Any]]:
@@ -756,87 +643,6 @@ def _data_docs_parts(parts_dir: Path) -> list[dict[str, Any]]:
         for path in sorted(docs.rglob("*"))
         if path.is_file()
     ]
-
-
-def _l_diversity(
-    catalog: SourceCatalog,
-    disclosure: dict[str, Any],
-    persons: pa.Table | None,
-    parts: list[dict],
-) -> dict[str, int]:
-    """Distinct l-diversity of each published `sensitive` column over the person-level
-    equivalence classes: the fewest distinct values any class of patients shares."""
-    from anonymization.disclosure import l_diversity
-
-    quasi_identifiers = disclosure["quasi_identifiers"]
-    person_id = catalog.person_id_column
-    if not quasi_identifiers or persons is None or person_id not in persons.column_names:
-        return {}
-    classes = persons.select([person_id, *quasi_identifiers])
-    result: dict[str, int] = {}
-    for table_name in sorted({p["table"] for p in parts} & set(catalog.tables)):
-        spec = catalog.tables[table_name]
-        paths = [p["path"] for p in parts if p["table"] == table_name]
-        names = pq.read_schema(paths[0]).names
-        sensitive = [
-            c for c in names if c in spec.columns and spec.columns[c].role is Role.SENSITIVE
-        ]
-        if not sensitive or person_id not in names:
-            continue
-        for column in sensitive:
-            # Distinct (patient, value) pairs part by part: distinct l-diversity only
-            # counts distinct values per class, and memory stays bounded by the pairs.
-            pairs = pa.concat_tables(
-                pq.read_table(path, columns=[person_id, column])
-                .group_by([person_id, column], use_threads=False)
-                .aggregate([])
-                for path in paths
-            )
-            joined = pairs.join(classes, person_id)
-            result[f"{table_name}.{column}"] = l_diversity(joined, quasi_identifiers, column)
-    return result
-
-
-def _person_level_checks(
-    catalog: SourceCatalog,
-    k_threshold: int,
-    disclosure: dict[str, Any],
-    persons: pa.Table | None,
-    parts: list[dict],
-) -> list[tuple[str, str, int]]:
-    """Checks over the published files themselves, independent of how they were made:
-    k recomputed on the person table, and every person in every table is in it."""
-    from transforms.release_gate import validate_k_anonymity
-
-    if persons is None:
-        return []
-    checks: list[tuple[str, str, int]] = []
-    quasi_identifiers = disclosure["quasi_identifiers"]
-    if quasi_identifiers:
-        outcome = validate_k_anonymity(
-            catalog.person_table, persons, quasi_identifiers, k_threshold
-        )
-        checks.append((outcome.expectation, str(outcome.column), outcome.unexpected_count))
-    person_id = catalog.person_id_column
-    if person_id in persons.column_names:
-        cohort = pc.unique(persons.column(person_id).combine_chunks())
-        for part in parts:
-            if part["table"] == catalog.person_table:
-                continue
-            if part["table"].startswith(f"{AGGREGATES_PREFIX}/"):
-                continue
-            if person_id not in pq.read_schema(part["path"]).names:
-                continue
-            ids = pq.read_table(part["path"], columns=[person_id]).column(person_id)
-            outside = pc.sum(pc.invert(pc.is_in(ids, value_set=cohort)))
-            checks.append(
-                (
-                    "expect_every_person_in_the_published_cohort",
-                    f"{part['table']}.{person_id}",
-                    int(outside.as_py() or 0),
-                )
-            )
-    return checks
 
 
 def _grant_project_access(
@@ -886,6 +692,7 @@ def publish(
         publish_extract,
         retention_deadline,
     )
+    from transforms.release_checks import AGGREGATES_PREFIX
 
     request, catalog = _load(settings, run)
     s3, target, decision = publishing_client(settings, request.target)
@@ -903,48 +710,48 @@ def publish(
         )
         for p in [*parts, *_data_docs_parts(parts_dir)]
     ]
-    tables: dict[str, int] = {name: 0 for name in request.tables}
-    tables.update({f"{AGGREGATES_PREFIX}/{a.name}": 0 for a in request.aggregates})
-    for part in local_parts:
-        if part.table in tables:
-            tables[part.table] += part.rows
-
-    def build_manifest(files: list[ManifestFile]) -> Manifest:
-        return Manifest(
-            extract_id=run["extract_id"],
-            project=request.project,
-            request_id=request.id,
-            request_sha256=run["request_sha256"],
-            code_version=code_version(),
-            logical_date=run["logical_date"],
-            published_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            bucket=target.bucket,
-            prefix=prefix,
-            key_fingerprint=key_fingerprint(_project_key(settings, request.project)),
-            policy=PolicyRecord(
-                **{
-                    **policy,
-                    "policy_bundle_sha256": decision.policy_bundle_sha256,
-                    "params": dict(decision.params),
-                }
-            ),
-            consent=ConsentRecord(**consent),
-            release_gate=GateRecord(**gate),
-            retention=RetentionRecord(
-                until=request.retention_until.isoformat(),
-                locked_until=retain_until.isoformat(),
-                mode=LOCK_MODE,
-            ),
-            free_text=FreeTextRecord(
-                mode=request.free_text_mode,
-                columns=_free_text_columns(request, catalog),
-            ),
-            tables=tables,
-            files=files,
-        )
-
+    tables = row_counts(
+        [*request.tables, *(f"{AGGREGATES_PREFIX}/{a.name}" for a in request.aggregates)],
+        [(part.table, part.rows) for part in local_parts],
+    )
+    draft = ManifestDraft(
+        extract_id=run["extract_id"],
+        project=request.project,
+        request_id=request.id,
+        request_sha256=run["request_sha256"],
+        code_version=code_version(),
+        logical_date=run["logical_date"],
+        published_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        bucket=target.bucket,
+        prefix=prefix,
+        key_fingerprint=key_fingerprint(_project_key(settings, request.project)),
+        policy=PolicyRecord(
+            **{
+                **policy,
+                "policy_bundle_sha256": decision.policy_bundle_sha256,
+                "params": dict(decision.params),
+            }
+        ),
+        consent=ConsentRecord(**consent),
+        release_gate=GateRecord(**gate),
+        retention=RetentionRecord(
+            until=request.retention_until.isoformat(),
+            locked_until=retain_until.isoformat(),
+            mode=LOCK_MODE,
+        ),
+        free_text=FreeTextRecord(
+            mode=request.free_text_mode, columns=_free_text_columns(request, catalog)
+        ),
+        tables=tables,
+    )
     manifest = publish_extract(
-        s3, target.bucket, prefix, local_parts, build_manifest, run["request_sha256"], retain_until
+        s3,
+        target.bucket,
+        prefix,
+        local_parts,
+        draft.with_files,
+        run["request_sha256"],
+        retain_until,
     )
     directory = run_dir(settings, run["extract_id"])
     result = {

@@ -31,8 +31,11 @@ from pathlib import Path
 from typing import Any, Final
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
+from sovex.model.catalog import Role, SourceCatalog
 from sovex.model.errors import InvalidInput, SovexError
+from sovex.model.request import ExtractRequest
 from transforms.release_gate import _RESULT_FORMAT, _build_expectations, _to_pandas
 
 _SITE_NAME: Final = "sovex_release_gate"
@@ -60,6 +63,42 @@ _VALUE_KEYS: Final = frozenset(
 _WITHHELD: Final = "GX could not evaluate this expectation (message withheld: it may quote a value)"
 
 Table = tuple[str, pa.Table, Sequence[str], Sequence[str]]
+# The Data Docs show the suite on at most this many rows per table (the first ones); the
+# gate itself scanned every row (`release_checks`). Keeps GX's pandas copy bounded.
+DATA_DOCS_MAX_ROWS = 200_000
+
+
+def write_gate_docs(
+    request: ExtractRequest,
+    catalog: SourceCatalog,
+    parts: Sequence[Mapping[str, Any]],
+    out_dir: Path,
+) -> None:
+    """The gate's Data Docs for an extract's table parts (no values), replacing any in
+    `out_dir`."""
+    shutil.rmtree(out_dir, ignore_errors=True)
+    documented = []
+    for name in sorted({p["table"] for p in parts} & set(catalog.tables)):
+        data = first_rows([p["path"] for p in parts if p["table"] == name], DATA_DOCS_MAX_ROWS)
+        columns = request.tables[name]
+        spec = catalog.tables[name]
+        pseudonyms = [c for c in columns if spec.columns[c].role is Role.PERSON_ID]
+        documented.append((name, data, columns, pseudonyms))
+    write_data_docs(documented, out_dir)
+
+
+def first_rows(paths: Sequence[str], limit: int) -> pa.Table:
+    """The first `limit` rows of the Parquet files at `paths`, read batch by batch."""
+    batches: list[pa.RecordBatch] = []
+    schema = pq.read_schema(paths[0])
+    remaining = limit
+    for path in paths:
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=min(remaining, 65_536)):
+            batches.append(batch.slice(0, remaining))
+            remaining -= min(remaining, batch.num_rows)
+            if remaining == 0:
+                return pa.Table.from_batches(batches, schema=schema)
+    return pa.Table.from_batches(batches, schema=schema)
 
 
 def write_data_docs(tables: Sequence[Table], out_dir: Path) -> Path:

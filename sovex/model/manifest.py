@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from pydantic import BaseModel, ConfigDict, Field
 
 MANIFEST_NAME = "_manifest.json"
@@ -95,3 +97,39 @@ class Manifest(BaseModel):
     free_text: FreeTextRecord
     tables: dict[str, int]
     files: list[ManifestFile]
+
+
+class ManifestDraft(BaseModel):
+    """Everything a manifest says but its files, known before the upload; the files are
+    added once they are stored (`with_files`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    extract_id: str
+    project: str
+    request_id: str
+    request_sha256: str
+    code_version: str
+    logical_date: str
+    published_at: str
+    bucket: str
+    prefix: str
+    key_fingerprint: str
+    policy: PolicyRecord
+    consent: ConsentRecord
+    release_gate: GateRecord
+    retention: RetentionRecord
+    free_text: FreeTextRecord
+    tables: dict[str, int]
+
+    def with_files(self, files: list[ManifestFile]) -> Manifest:
+        return Manifest(**dict(self), files=files)
+
+
+def row_counts(tables: Iterable[str], parts: Iterable[tuple[str, int]]) -> dict[str, int]:
+    """Rows per published table (0 for a table with no row), from (table, rows) of each
+    part; parts of other tables (the gate's docs) are not counted."""
+    counts = dict.fromkeys(tables, 0)
+    for table, rows in parts:
+        if table in counts:
+            counts[table] += rows
+    return counts
