@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 import sovex
@@ -302,12 +301,12 @@ DISCLOSURE_FILE = "disclosure.json"
 
 @step
 def assess_disclosure(settings: Settings, run: dict[str, Any]) -> dict[str, Any]:
-    """k-anonymity on the person-level view of the extract: generalise within the
-    steward's hierarchies, suppress small classes up to the request's cap, or stop."""
+    """k-anonymity on the person-level view of the extract (`anonymization.assessment`):
+    generalise within the steward's hierarchies, suppress small classes up to the
+    request's cap, or stop."""
     import pyarrow.dataset as ds
 
-    from anonymization.disclosure import anonymise
-    from anonymization.hierarchies import GROUPED_LEVEL, frequent_values, hierarchy_for
+    from anonymization.assessment import assess, unassessed_record
     from transforms.source import open_source
 
     request, catalog = _load(settings, run)
@@ -320,60 +319,26 @@ def assess_disclosure(settings: Settings, run: dict[str, Any]) -> dict[str, Any]
         if person.columns[name].role is Role.QUASI_IDENTIFIER
     }
     included = pq.read_table(directory / "included.parquet").column("patient_id").combine_chunks()
-    record: dict[str, Any] = {
-        "quasi_identifiers": list(quasi_identifiers),
-        "generalisation": {},
-        "kept_categories": {},
-        "k_threshold": request.k_threshold,
-        "k_achieved": len(included),
-        "suppressed_records": 0,
-        "suppression_rate": 0.0,
-        "max_prosecutor_risk": 1 / len(included) if len(included) else 0.0,
-        "avg_prosecutor_risk": 1 / len(included) if len(included) else 0.0,
-    }
+    record = unassessed_record(list(quasi_identifiers), request.k_threshold, len(included))
     if quasi_identifiers:
         batches = open_source(settings.source_dir, settings.source_url).batches(
             catalog.person_table,
             [person_id, *quasi_identifiers],
             filter=ds.field(person_id).isin(included),
         )
-        view = pa.Table.from_batches(list(batches))
-        max_levels = {
-            name: hierarchy_for(kind).level_names().index(str(person.columns[name].max_level))
-            for name, kind in quasi_identifiers.items()
-        }
-        result = anonymise(
-            view,
+        assessment = assess(
+            pa.Table.from_batches(list(batches)),
+            included,
             person_id,
             quasi_identifiers,
-            k=request.k_threshold,
-            max_suppression=request.max_suppression,
-            max_levels=max_levels,
+            {name: str(person.columns[name].max_level) for name in quasi_identifiers},
+            request.k_threshold,
+            request.max_suppression,
         )
-        if not result.success:
-            summary = (
-                f"k-anonymity: k={request.k_threshold} cannot be reached within the "
-                f"allowed generalisation and {request.max_suppression:.0%} suppression"
-            )
-            raise GateFailed([summary, *result.report])
-        suppressed = result.suppressed_ids.cast(pa.string())
-        kept = included.filter(pc.invert(pc.is_in(included, value_set=suppressed)))
-        pq.write_table(pa.table({"patient_id": kept}), directory / "included.parquet")
-        # A data-dependent level (rare categories grouped) is replayed in every batch
-        # with the groups decided here, on the whole person-level view.
-        record["kept_categories"] = {
-            name: frequent_values(view.column(name).combine_chunks()).to_pylist()
-            for name, level in result.levels.items()
-            if level == GROUPED_LEVEL
-        }
-        record.update(
-            generalisation=dict(result.levels),
-            k_achieved=result.k_achieved,
-            suppressed_records=len(suppressed),
-            suppression_rate=result.suppression_rate,
-            max_prosecutor_risk=result.max_risk,
-            avg_prosecutor_risk=result.avg_risk,
+        pq.write_table(
+            pa.table({"patient_id": assessment.kept_ids}), directory / "included.parquet"
         )
+        record = assessment.record
     (directory / DISCLOSURE_FILE).write_text(json.dumps(record, indent=2), encoding="utf-8")
     return record
 
@@ -382,21 +347,19 @@ def _quasi_identifier_levels(
     settings: Settings, run: dict[str, Any], table: str
 ) -> dict[str, Callable[[pa.Array], pa.Array]]:
     """The level functions the disclosure step chose, for this table's quasi-identifiers."""
-    from anonymization.hierarchies import GROUPED_LEVEL, group_rare, hierarchy_for
+    from anonymization.assessment import level_functions
 
     _, catalog = _load(settings, run)
+    if table != catalog.person_table:
+        return {}
     disclosure = json.loads((run_dir(settings, run["extract_id"]) / DISCLOSURE_FILE).read_text())
     spec = catalog.tables[table]
-    levels: dict[str, Callable[[pa.Array], pa.Array]] = {}
-    for name, level_name in disclosure["generalisation"].items():
-        if name in spec.columns and table == catalog.person_table:
-            if level_name == GROUPED_LEVEL:
-                kept = pa.array(disclosure["kept_categories"][name], type=pa.string())
-                levels[name] = functools.partial(group_rare, kept=kept)
-                continue
-            hierarchy = hierarchy_for(str(spec.columns[name].hierarchy))
-            levels[name] = hierarchy.levels[hierarchy.level_names().index(level_name)].apply
-    return levels
+    kinds = {
+        name: str(column.hierarchy)
+        for name, column in spec.columns.items()
+        if column.role is Role.QUASI_IDENTIFIER
+    }
+    return level_functions(disclosure, kinds)
 
 
 def _project_key(settings: Settings, project: str) -> bytes:
