@@ -16,7 +16,7 @@ import subprocess
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -41,9 +41,6 @@ from sovex.model.manifest import (
 )
 from sovex.model.request import ExtractRequest, load_request
 from sovex.model.settings import PROJECT_ROOT, Settings
-
-if TYPE_CHECKING:
-    from transforms.extract import RowPatients, TextScrubber
 
 LOG = logging.getLogger(__name__)
 OUTCOME_FILE = "outcome.json"
@@ -370,50 +367,6 @@ def _project_key(settings: Settings, project: str) -> bytes:
     )
 
 
-def _text_scrubber(mode: str) -> TextScrubber:
-    """Scrub free text in this task's process (one model load per language per task), as
-    tags or as the patients' surrogates; each result carries the release rules its
-    published text still fails (surrogates masked)."""
-    from anonymization.identifier_patterns import residual_rules
-    from anonymization.scrubber import Scrubber
-    from anonymization.surrogates import PatientContext
-    from transforms.extract import SURROGATES, ScrubbedNote
-
-    scrubbers: dict[str, Scrubber] = {}
-
-    def scrub(
-        texts: list[str | None], language: str, patients: RowPatients | None
-    ) -> list[ScrubbedNote | None]:
-        if language not in scrubbers:
-            scrubbers[language] = Scrubber(language)
-        scrubber = scrubbers[language]
-        rows = [i for i, text in enumerate(texts) if text is not None]
-        present = [texts[i] or "" for i in rows]
-        notes: list[ScrubbedNote] = []
-        if mode == SURROGATES:
-            if patients is None:
-                raise ValueError("surrogates need each row's patient")
-            contexts = [
-                PatientContext(patients.secrets[i], patients.shifts[i], patients.references[i])
-                for i in rows
-            ]
-            for text, replacements in scrubber.surrogates(present, contexts):
-                masked = list(text)
-                for r in replacements:
-                    if r.surrogate:
-                        masked[r.start : r.end] = " " * (r.end - r.start)
-                notes.append(ScrubbedNote(text, tuple(residual_rules("".join(masked)))))
-        else:
-            for result in scrubber.scrub(present):
-                notes.append(ScrubbedNote(result.text, tuple(residual_rules(result.text))))
-        out: list[ScrubbedNote | None] = [None] * len(texts)
-        for index, note in zip(rows, notes, strict=True):
-            out[index] = note
-        return out
-
-    return scrub
-
-
 def _free_text_columns(request: ExtractRequest, catalog: SourceCatalog) -> list[str]:
     return [
         f"{table}.{column}"
@@ -469,6 +422,7 @@ def extract_table(
     shifted, generalised, scanned for residual identifiers."""
     from anonymization.pseudonyms import PatientKeys
     from transforms.extract import extract_table as write_table_parts
+    from transforms.free_text import text_scrubber
     from transforms.source import open_source
     from transforms.source_base import Partition
 
@@ -490,7 +444,7 @@ def extract_table(
         period=(request.period.start, request.period.end),
         project_key=_project_key(settings, request.project),
         out_dir=directory / "parts" / table,
-        scrub_text=_text_scrubber(request.free_text_mode),
+        scrub_text=text_scrubber(request.free_text_mode),
         free_text_mode=request.free_text_mode,
         quasi_identifier_levels=_quasi_identifier_levels(settings, run, table),
         partition=Partition(partition_index, partition_count),
