@@ -341,12 +341,11 @@ def assess_disclosure(settings: Settings, run: dict[str, Any]) -> dict[str, Any]
 
 
 def _quasi_identifier_levels(
-    settings: Settings, run: dict[str, Any], table: str
+    settings: Settings, run: dict[str, Any], catalog: SourceCatalog, table: str
 ) -> dict[str, Callable[[pa.Array], pa.Array]]:
     """The level functions the disclosure step chose, for this table's quasi-identifiers."""
     from anonymization.assessment import level_functions
 
-    _, catalog = _load(settings, run)
     if table != catalog.person_table:
         return {}
     disclosure = json.loads((run_dir(settings, run["extract_id"]) / DISCLOSURE_FILE).read_text())
@@ -446,7 +445,7 @@ def extract_table(
         out_dir=directory / "parts" / table,
         scrub_text=text_scrubber(request.free_text_mode),
         free_text_mode=request.free_text_mode,
-        quasi_identifier_levels=_quasi_identifier_levels(settings, run, table),
+        quasi_identifier_levels=_quasi_identifier_levels(settings, run, catalog, table),
         partition=Partition(partition_index, partition_count),
         keys=keys,
     )

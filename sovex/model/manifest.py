@@ -77,28 +77,6 @@ class FreeTextRecord(BaseModel):
     residual_rows: int = 0
 
 
-class Manifest(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    schema_version: int = MANIFEST_SCHEMA_VERSION
-    extract_id: str
-    project: str
-    request_id: str
-    request_sha256: str
-    code_version: str
-    logical_date: str
-    published_at: str
-    bucket: str
-    prefix: str
-    key_fingerprint: str
-    policy: PolicyRecord
-    consent: ConsentRecord
-    release_gate: GateRecord
-    retention: RetentionRecord
-    free_text: FreeTextRecord
-    tables: dict[str, int]
-    files: list[ManifestFile]
-
-
 class ManifestDraft(BaseModel):
     """Everything a manifest says but its files, known before the upload; the files are
     added once they are stored (`with_files`)."""
@@ -123,6 +101,11 @@ class ManifestDraft(BaseModel):
 
     def with_files(self, files: list[ManifestFile]) -> Manifest:
         return Manifest(**dict(self), files=files)
+
+
+class Manifest(ManifestDraft):
+    schema_version: int = MANIFEST_SCHEMA_VERSION
+    files: list[ManifestFile]
 
 
 def row_counts(tables: Iterable[str], parts: Iterable[tuple[str, int]]) -> dict[str, int]:
