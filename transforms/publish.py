@@ -98,10 +98,11 @@ def _b64_sha256(hex_digest: str) -> str:
     return base64.b64encode(bytes.fromhex(hex_digest)).decode()
 
 
-def upload_part(s3: Any, bucket: str, key: str, part: LocalPart) -> None:
-    """Upload one part; the store checks the SHA-256 we send, then we check its size."""
+def upload_part(s3: Any, bucket: str, key: str, part: LocalPart) -> str | None:
+    """Upload one part; the store checks the SHA-256 we send, then we check its size.
+    Returns the stored version's id (None on a store without versioning)."""
     with part.path.open("rb") as body:
-        s3.put_object(
+        stored = s3.put_object(
             Bucket=bucket,
             Key=key,
             Body=body,
@@ -117,6 +118,8 @@ def upload_part(s3: Any, bucket: str, key: str, part: LocalPart) -> None:
         )
     if head.get("ServerSideEncryption") != SERVER_SIDE_ENCRYPTION:
         raise IntegrityError(f"s3://{bucket}/{key}: the store did not encrypt it (SSE-S3)")
+    version_id: str | None = stored.get("VersionId")
+    return version_id
 
 
 def _missing(error: ClientError) -> bool:
@@ -177,6 +180,41 @@ def delete_versions(s3: Any, bucket: str, versions: list[tuple[str, str | None]]
             s3.delete_object(Bucket=bucket, Key=key, VersionId=version_id)
 
 
+def remove_other_versions(s3: Any, bucket: str, prefix: str, keep: dict[str, str | None]) -> int:
+    """Delete every unlocked version under the prefix except the one `keep` names for its
+    key (the version this publish wrote or locked). An upload cut short by a crash can
+    leave a version the store lists only after its restart: it would otherwise stay
+    beside the published file as an unlocked copy. A locked version is left alone: no
+    one can delete it before its date. Returns the count deleted."""
+    wanted = {key: _version_or_null(version) for key, version in keep.items()}
+    removed = 0
+    for key, version_id in object_versions(s3, bucket, prefix):
+        if wanted.get(key, "") == _version_or_null(version_id):
+            continue
+        if _locked(s3, bucket, key, version_id):
+            continue
+        delete_versions(s3, bucket, [(key, version_id)])
+        removed += 1
+    return removed
+
+
+def _locked(s3: Any, bucket: str, key: str, version_id: str | None) -> bool:
+    """Whether this version is under a retention lock now (a delete marker never is)."""
+    try:
+        head = s3.head_object(
+            Bucket=bucket, Key=key, **({"VersionId": version_id} if version_id else {})
+        )
+    except ClientError:
+        return False  # a delete marker has no head: it is never locked
+    until = head.get("ObjectLockRetainUntilDate")
+    return bool(head.get("ObjectLockMode")) and until is not None and until > datetime.now(UTC)
+
+
+def _version_or_null(version_id: str | None) -> str:
+    # An unversioned object is listed with the version id "null".
+    return version_id or "null"
+
+
 def remove_leftovers(s3: Any, bucket: str, prefix: str) -> int:
     """Delete what an interrupted attempt left: staged parts, parts promoted without a
     manifest (never visible to readers, never locked), unfinished multipart uploads.
@@ -196,17 +234,25 @@ def remove_leftovers(s3: Any, bucket: str, prefix: str) -> int:
     return removed
 
 
-def lock_until(s3: Any, bucket: str, key: str, retain_until: datetime) -> None:
-    """COMPLIANCE retention on the current version, unless it is already locked as long."""
-    head = s3.head_object(Bucket=bucket, Key=key)
+def lock_until(
+    s3: Any, bucket: str, key: str, retain_until: datetime, version_id: str | None = None
+) -> str | None:
+    """COMPLIANCE retention on this version (default: the current one), unless it is
+    already locked as long. Returns the id of the version locked."""
+    head = s3.head_object(
+        Bucket=bucket, Key=key, **({"VersionId": version_id} if version_id else {})
+    )
+    version_id = head.get("VersionId", version_id)
     current = head.get("ObjectLockRetainUntilDate")
     if head.get("ObjectLockMode") == LOCK_MODE and current is not None and current >= retain_until:
-        return
+        return version_id
     s3.put_object_retention(
         Bucket=bucket,
         Key=key,
         Retention={"Mode": LOCK_MODE, "RetainUntilDate": retain_until},
+        **({"VersionId": version_id} if version_id else {}),
     )
+    return version_id
 
 
 def publish_extract(
@@ -230,20 +276,27 @@ def publish_extract(
     if published is not None:
         if published.request_sha256 != request_sha256:
             raise AlreadyPublished(f"s3://{bucket}/{prefix}: already published (manifest exists)")
-        _lock_files(s3, bucket, prefix, published)
+        locked = _lock_files(s3, bucket, prefix, published)
+        manifest_version = s3.head_object(Bucket=bucket, Key=f"{prefix}/{MANIFEST_NAME}")
+        locked[f"{prefix}/{MANIFEST_NAME}"] = manifest_version.get("VersionId")
+        remove_other_versions(s3, bucket, prefix, keep=locked)
         _delete_staging(s3, bucket, prefix)
         return published
     remove_leftovers(s3, bucket, prefix)
+
+    uploaded: dict[str, str | None] = {}
 
     def upload(part: LocalPart) -> None:
         # Straight to the final key: until the manifest exists no reader trusts it, and a
         # failed attempt's parts are deleted by the next one (remove_leftovers). A staging
         # copy would only double the bytes the store writes (measured in benchmarks/).
-        upload_part(s3, bucket, f"{prefix}/{part.relative_key}", part)
+        key = f"{prefix}/{part.relative_key}"
+        uploaded[key] = upload_part(s3, bucket, key, part)
         if progress:
             progress(part.relative_key)
 
     _in_parallel(upload, parts)
+    remove_other_versions(s3, bucket, prefix, keep=uploaded)
     files = [
         ManifestFile(
             key=part.relative_key,
@@ -274,15 +327,28 @@ def publish_extract(
                 f"s3://{bucket}/{prefix}: another run published this extract first"
             ) from None
         raise
-    _lock_files(s3, bucket, prefix, manifest)
+    _lock_files(s3, bucket, prefix, manifest, versions=uploaded)
     return manifest
 
 
-def _lock_files(s3: Any, bucket: str, prefix: str, manifest: Manifest) -> None:
+def _lock_files(
+    s3: Any,
+    bucket: str,
+    prefix: str,
+    manifest: Manifest,
+    versions: dict[str, str | None] | None = None,
+) -> dict[str, str | None]:
+    """Lock every listed file (the version `versions` names for it, else the current
+    one); returns each key's locked version id."""
     retain_until = datetime.fromisoformat(manifest.retention.locked_until)
-    _in_parallel(
-        lambda file: lock_until(s3, bucket, f"{prefix}/{file.key}", retain_until), manifest.files
-    )
+    locked: dict[str, str | None] = {}
+
+    def lock(file: ManifestFile) -> None:
+        key = f"{prefix}/{file.key}"
+        locked[key] = lock_until(s3, bucket, key, retain_until, (versions or {}).get(key))
+
+    _in_parallel(lock, manifest.files)
+    return locked
 
 
 # Requests in flight at once: one upload leaves the store's disk and the network idle

@@ -37,6 +37,7 @@ from transforms.publish import (
     extract_prefix,
     object_versions,
     publish_extract,
+    remove_other_versions,
 )
 
 pytestmark = pytest.mark.integration
@@ -225,6 +226,38 @@ def test_no_secret_key_is_written_to_logs_audit_or_manifests(
     s3, target = reading_client(pipeline_settings, TARGET)
     body = s3.get_object(Bucket=target.bucket, Key=f"{two_projects['projet-a']}/_manifest.json")
     assert secret.encode() not in body["Body"].read()
+
+
+def test_only_the_version_a_publish_wrote_is_kept_under_the_extract(
+    pipeline_settings: Settings,
+) -> None:
+    # What a crash can leave: another version of a part (here older, the way a killed
+    # upload reappears after the store restarts) and a delete marker on a stray key.
+    # A version under lock stays whatever happens: nobody can delete it before its date.
+    s3, target = reading_client(pipeline_settings, TARGET)
+    prefix = extract_prefix("projet-versions", "versions-x1")
+    key, stray_key = f"{prefix}/values/part-00000.parquet", f"{prefix}/values/stray.parquet"
+    locked_key = f"{prefix}/values/locked.parquet"
+    locked = s3.put_object(
+        Bucket=target.bucket,
+        Key=locked_key,
+        Body=b"locked",
+        ObjectLockMode="COMPLIANCE",
+        ObjectLockRetainUntilDate=datetime.now(UTC) + timedelta(minutes=5),
+    )["VersionId"]
+    s3.put_object(Bucket=target.bucket, Key=key, Body=b"interrupted")
+    kept = s3.put_object(Bucket=target.bucket, Key=key, Body=b"published")["VersionId"]
+    s3.put_object(Bucket=target.bucket, Key=stray_key, Body=b"stray")
+    s3.delete_object(Bucket=target.bucket, Key=stray_key)
+    assert len(object_versions(s3, target.bucket, prefix)) == 5
+
+    removed = remove_other_versions(s3, target.bucket, prefix, keep={key: kept})
+
+    assert removed == 3
+    assert sorted(object_versions(s3, target.bucket, prefix)) == sorted(
+        [(key, kept), (locked_key, locked)]
+    )
+    assert s3.get_object(Bucket=target.bucket, Key=key)["Body"].read() == b"published"
 
 
 def test_a_locked_extract_cannot_be_deleted_before_its_date_and_the_sweep_removes_it_after(
