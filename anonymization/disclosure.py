@@ -14,6 +14,9 @@ records in classes smaller than k are suppressed, suppressing at most a given sh
 Everything is pure, vectorised Arrow compute and deterministic: the same records in any
 row order give the same levels and the same suppressed set. Messages name columns,
 levels and counts, never a patient's value.
+
+One module, long on purpose: the measures and the lattice search share the
+equivalence-class computation they are both built on.
 """
 
 from __future__ import annotations

@@ -11,6 +11,9 @@ Then two rules, in order: a courtesy title just before the span ("Mme Parkinson"
 person whatever the word; otherwise an eponym context just before ("maladie de",
 "syndrome d'", "score de") or just after ("'s disease", " syndrome") means vocabulary,
 and so does a span made only of known eponyms, drugs, medical words and acronyms.
+
+One module, long on purpose: most of it is the vocabulary itself; the few functions that
+read it sit beside it.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pendulum
 from airflow.sdk import Param, dag, task
 
+from sovex.model.run import PartRecord, RunContext
 from sovex.model.settings import task_settings
 
 if TYPE_CHECKING:
@@ -64,67 +65,75 @@ def _wire_tasks() -> None:
         from sovex.pipeline import prepare_run
 
         logical_date = context.get("logical_date") or context["dag_run"].run_after
-        return prepare_run(task_settings(), context["params"]["request_id"], logical_date)
+        run = prepare_run(task_settings(), context["params"]["request_id"], logical_date)
+        return run.to_xcom()
 
     @task
     def decide_hosting(run: dict[str, Any]) -> dict[str, Any]:
         from sovex.pipeline import decide_hosting
 
-        return decide_hosting(task_settings(), run)
+        return decide_hosting(task_settings(), RunContext.from_xcom(run))
 
     @task
     def select_consented_cohort(run: dict[str, Any], policy: dict[str, Any]) -> dict[str, Any]:
         from sovex.pipeline import select_consented_cohort
 
         # `policy` is only a dependency: no source row is read before an allowed decision.
-        return select_consented_cohort(task_settings(), run)
+        return select_consented_cohort(task_settings(), RunContext.from_xcom(run))
 
     @task
     def assess_disclosure(run: dict[str, Any], consent: dict[str, Any]) -> dict[str, Any]:
         from sovex.pipeline import assess_disclosure
 
         # `consent` is only a dependency: k is assessed on the consented cohort.
-        return assess_disclosure(task_settings(), run)
+        return assess_disclosure(task_settings(), RunContext.from_xcom(run))
 
     @task
     def plan_partitions(run: dict[str, Any], disclosure: dict[str, Any]) -> list[dict[str, Any]]:
         from sovex.pipeline import plan_partitions
 
         # `disclosure` is only a dependency: tables are sized after the gates ran.
-        return plan_partitions(task_settings(), run)
+        return plan_partitions(task_settings(), RunContext.from_xcom(run))
 
     # One mapped task per partition of each table; the cap keeps a run from taking every
     # worker slot (SOVEX_PARTITION_CONCURRENCY, read where the DAG is parsed).
     @task(max_active_tis_per_dag=_partition_concurrency())
-    def extract_partition(run: dict[str, Any], partition: dict[str, Any]) -> list[dict]:
+    def extract_partition(run: dict[str, Any], partition: dict[str, Any]) -> list[PartRecord]:
         from sovex.pipeline import extract_table
 
         return extract_table(
-            task_settings(), run, partition["table"], partition["index"], partition["count"]
+            task_settings(),
+            RunContext.from_xcom(run),
+            partition["table"],
+            partition["index"],
+            partition["count"],
         )
 
     @task
-    def build_aggregates(run: dict[str, Any], parts_per_table: list[list[dict]]) -> list[dict]:
+    def build_aggregates(
+        run: dict[str, Any], parts_per_table: list[list[PartRecord]]
+    ) -> list[PartRecord]:
         from sovex.pipeline import build_aggregates
 
-        return build_aggregates(
-            task_settings(), run, [p for parts in parts_per_table for p in parts]
-        )
+        parts = [p for parts in parts_per_table for p in parts]
+        return build_aggregates(task_settings(), RunContext.from_xcom(run), parts)
 
     @task
     def check_release(
-        run: dict[str, Any], parts_per_table: list[list[dict]], aggregates: list[dict]
+        run: dict[str, Any],
+        parts_per_table: list[list[PartRecord]],
+        aggregates: list[PartRecord],
     ) -> dict[str, Any]:
         from sovex.pipeline import check_release
 
         parts = [p for parts in parts_per_table for p in parts]
-        return check_release(task_settings(), run, [*parts, *aggregates])
+        return check_release(task_settings(), RunContext.from_xcom(run), [*parts, *aggregates])
 
     @task
     def publish(
         run: dict[str, Any],
-        parts_per_table: list[list[dict]],
-        aggregates: list[dict],
+        parts_per_table: list[list[PartRecord]],
+        aggregates: list[PartRecord],
         policy: dict[str, Any],
         consent: dict[str, Any],
         gate: dict[str, Any],
@@ -132,7 +141,9 @@ def _wire_tasks() -> None:
         from sovex.pipeline import publish
 
         parts = [p for parts in parts_per_table for p in parts]
-        return publish(task_settings(), run, [*parts, *aggregates], policy, consent, gate)
+        return publish(
+            task_settings(), RunContext.from_xcom(run), [*parts, *aggregates], policy, consent, gate
+        )
 
     run = prepare()
     policy = decide_hosting(run)

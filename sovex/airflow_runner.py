@@ -7,7 +7,6 @@ entry point calls `configure_airflow_environ` before anything imports airflow.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import subprocess
 import sys
@@ -19,8 +18,8 @@ from typing import Any
 
 from sovex.model.errors import ConfigurationError, InvalidInput, SovexError, error_from_record
 from sovex.model.request import load_request
+from sovex.model.run import RunFolder, make_extract_id
 from sovex.model.settings import Settings
-from sovex.pipeline import OUTCOME_FILE, RESULT_FILE, make_extract_id, run_dir
 
 DAG_ID = "research_extract"
 MIGRATED_MARKER = ".sovex-db-migrated"
@@ -186,21 +185,19 @@ def run_request(
     if it failed. The approval is checked by the DAG's first task, before any read."""
     request_id = request_id_of(settings, request)
     extract_id = make_extract_id(request_id, logical_date)
-    directory = run_dir(settings, extract_id)
+    folder = RunFolder.under(settings.runs_dir, extract_id)
     log_file = settings.logs_dir / "runs" / f"{extract_id}.log"
     migrate_metadata_db(settings)
     with settings_exported(settings), output_to(log_file):
         dag = load_dag(settings, dag_id)
         dag_run = dag.test(run_conf={"request_id": request_id}, logical_date=logical_date)
-    outcome_path = directory / OUTCOME_FILE
-    outcome = json.loads(outcome_path.read_text()) if outcome_path.is_file() else None
+    outcome = folder.read_record(folder.outcome_file) if folder.outcome_file.is_file() else None
     if outcome and not outcome.get("ok"):
         _raise_from_outcome(outcome, log_file)
-    result_path = directory / RESULT_FILE
-    if dag_run.state != "success" or not result_path.is_file():
+    if dag_run.state != "success" or not folder.result_file.is_file():
         raise SovexError(
             f"run {extract_id} did not finish (state {dag_run.state}); log: {log_file}"
         )
     return RunResult(
-        extract_id=extract_id, log_file=log_file, result=json.loads(result_path.read_text())
+        extract_id=extract_id, log_file=log_file, result=folder.read_record(folder.result_file)
     )

@@ -20,6 +20,9 @@ retention date; comparing the log with its anchors covers that case.
 counts only (a request id, a key *fingerprint*, a manifest sha256, row counts). `detail`
 must be a small dict of JSON values (str, int, float, bool, None, list, dict with str keys);
 anything else is refused, and error messages name the field, never its value.
+
+One module, long on purpose: the writer, the verifier and the anchor checks share the
+canonical encoding and the chain rule; apart, a verifier could drift from the writer.
 """
 
 from __future__ import annotations

@@ -1,6 +1,10 @@
 """The `sovex` command. Reads the environment once, here, and maps errors to exit codes.
 
 Human-readable output goes to stderr; machine-readable results (JSON) go to stdout.
+
+One module, long on purpose: every command is a thin wrapper over the module that does
+the work, and keeping them together shows the whole command surface, its options and
+its one mapping of errors to exit codes in one place (`docs/cli.md` is generated from it).
 """
 
 from __future__ import annotations

@@ -1,17 +1,20 @@
 """The steps of one `research_extract` run. Each DAG task is one call into this module.
 
-Steps pass small JSON-able dicts (XCom); data stays in the run's folder under the state
-dir. A step that fails records why in `outcome.json` (no patient data), so `sovex run`
-can report the right exit code, and removes any local parts: a failed run publishes
-nothing.
+Every step takes the run's typed context (`RunContext`; the DAG converts it to and from
+XCom at its edges) and returns a small JSON-able record; data stays in the run's folder
+(`RunFolder`). A step that fails records why in the folder's outcome (no patient data), so
+`sovex run` can report the right exit code, and removes any local parts: a failed run
+publishes nothing.
+
+One module, long on purpose: the steps, in DAG order, each a short call into the library
+that owns its logic; the run's bookkeeping they share (outcome, audit, life cycle) sits
+above them, so the flow reads top to bottom.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import logging
-import shutil
 import subprocess
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -32,20 +35,17 @@ from sovex.model.errors import (
 )
 from sovex.model.manifest import (
     ConsentRecord,
-    FreeTextRecord,
     GateRecord,
-    ManifestDraft,
+    Manifest,
     PolicyRecord,
     RetentionRecord,
-    row_counts,
+    draft_manifest,
 )
 from sovex.model.request import ExtractRequest, load_request
+from sovex.model.run import PartRecord, RunContext, RunFolder, make_extract_id
 from sovex.model.settings import PROJECT_ROOT, Settings
 
 LOG = logging.getLogger(__name__)
-OUTCOME_FILE = "outcome.json"
-RESULT_FILE = "result.json"
-EXTRACT_ID_TIME_FORMAT = "%Y%m%dT%H%M%SZ"
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -55,35 +55,30 @@ R = TypeVar("R")
 AUDIT_ACTOR = "research_extract"
 
 
-def audit(settings: Settings, run: dict[str, Any], action: str, detail: dict[str, Any]) -> None:
+def audit(settings: Settings, run: RunContext, action: str, detail: dict[str, Any]) -> None:
     """Append one record (ids, hashes and counts only: never patient data)."""
     from sovex.audit import AuditLog, default_log_path
 
     AuditLog(default_log_path(settings.state_dir)).append(
         AUDIT_ACTOR,
         action,
-        run["extract_id"],
-        {"request_id": run.get("request_id"), **detail},
-        at=datetime.fromisoformat(run["logical_date"]) if run.get("logical_date") else None,
+        run.extract_id,
+        {"request_id": run.request_id, **detail},
+        at=run.logical_date,
     )
 
 
-def make_extract_id(request_id: str, logical_date: datetime) -> str:
-    return f"{request_id}-{logical_date.astimezone(UTC).strftime(EXTRACT_ID_TIME_FORMAT)}"
+def run_folder(settings: Settings, extract_id: str) -> RunFolder:
+    return RunFolder.under(settings.runs_dir, extract_id)
 
 
-def run_dir(settings: Settings, extract_id: str) -> Path:
-    return settings.runs_dir / extract_id
-
-
-def record_outcome(directory: Path, step: str, error: BaseException | None) -> None:
+def record_outcome(folder: RunFolder, step: str, error: BaseException | None) -> None:
     """The run's outcome for `sovex run`: ok, or the failed step and its error's record
     (`error_record`: class, message, exit code; no patient data)."""
-    directory.mkdir(parents=True, exist_ok=True)
     outcome: dict[str, Any] = (
         {"ok": True} if error is None else {"ok": False, "step": step, **error_record(error)}
     )
-    (directory / OUTCOME_FILE).write_text(json.dumps(outcome, indent=2), encoding="utf-8")
+    folder.write_record(folder.outcome_file, outcome)
 
 
 def step(function: Callable[P, R]) -> Callable[P, R]:
@@ -93,13 +88,13 @@ def step(function: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         settings = args[0]
         run = args[1]
-        assert isinstance(settings, Settings) and isinstance(run, dict)
-        directory = run_dir(settings, run["extract_id"])
+        assert isinstance(settings, Settings) and isinstance(run, RunContext)
+        folder = run_folder(settings, run.extract_id)
         try:
             return function(*args, **kwargs)
         except BaseException as error:
-            record_outcome(directory, function.__name__, error)
-            shutil.rmtree(directory / "parts", ignore_errors=True)
+            record_outcome(folder, function.__name__, error)
+            folder.drop_parts()
             # The step's own failure must surface: a failure to record it is logged (its
             # kind only, never its text) and does not replace it.
             name, code = function.__name__, exit_code_for(error)
@@ -126,11 +121,13 @@ def step(function: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def _load(settings: Settings, run: dict[str, Any]) -> tuple[ExtractRequest, SourceCatalog]:
-    request = load_request(Path(run["request_file"]), settings.catalogs_dir, settings.targets_dir)
-    if request.sha256() != run["request_sha256"]:
+def _load(settings: Settings, run: RunContext) -> tuple[ExtractRequest, SourceCatalog]:
+    """The request as approved (its file is re-checked against the run's hash) and its
+    source's catalog."""
+    request = load_request(run.request_file, settings.catalogs_dir, settings.targets_dir)
+    if request.sha256() != run.request_sha256:
         raise IntegrityError(
-            f"{run['request_file']}: the request changed during the run (hash differs)"
+            f"{run.request_file}: the request changed during the run (hash differs)"
         )
     return request, load_catalog(settings.catalogs_dir / f"{request.source}.yaml")
 
@@ -153,7 +150,7 @@ def code_version() -> str:
 # --- the steps --------------------------------------------------------------------------
 
 
-def prepare_run(settings: Settings, request_id: str, logical_date: datetime) -> dict[str, Any]:
+def prepare_run(settings: Settings, request_id: str, logical_date: datetime) -> RunContext:
     """Name the run and check, before anything is read, that the request's current file is
     exactly what a steward approved; the request life cycle records the run's start."""
     from sovex.governance.store import RequestStore
@@ -164,47 +161,45 @@ def prepare_run(settings: Settings, request_id: str, logical_date: datetime) -> 
     status = store.get(request_id)  # UnknownRequest lists the submitted ids
     request_file = status.submission.request_file
     request = load_request(request_file, settings.catalogs_dir, settings.targets_dir)
-    extract_id = make_extract_id(request.id, logical_date)
-    directory = run_dir(settings, extract_id)
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / OUTCOME_FILE).unlink(missing_ok=True)
-    run: dict[str, Any] = {
-        "request_file": str(request_file.resolve()),
-        "request_id": request.id,
-        "request_sha256": request.sha256(),
-        "project": request.project,
-        "extract_id": extract_id,
-        "logical_date": logical_date.astimezone(UTC).isoformat(),
-        "as_of": logical_date.astimezone(UTC).date().isoformat(),
-        "tables": list(request.tables),
-    }
+    run = RunContext(
+        request_file=request_file.resolve(),
+        request_id=request.id,
+        request_sha256=request.sha256(),
+        project=request.project,
+        extract_id=make_extract_id(request.id, logical_date),
+        logical_date=logical_date.astimezone(UTC),
+        tables=tuple(request.tables),
+    )
+    folder = run_folder(settings, run.extract_id)
+    folder.create()
+    folder.outcome_file.unlink(missing_ok=True)
     last, approval = status.last_run, status.approval
     rerun_of_published = (
         status.state is State.PUBLISHED
         and last is not None
-        and last.extract_id == extract_id
+        and last.extract_id == run.extract_id
         and approval is not None
-        and approval.request_sha256 == run["request_sha256"]
+        and approval.request_sha256 == run.request_sha256
     )
     try:
         if not rerun_of_published:  # a rerun of a published run only re-checks, idempotently
             store.start_run(
                 request.id,
-                extract_id,
-                request_sha256=run["request_sha256"],
+                run.extract_id,
+                request_sha256=run.request_sha256,
                 actor=SYSTEM_ACTOR,
                 at=datetime.now(UTC),
             )
     except BaseException as error:
-        record_outcome(directory, "prepare", error)
+        record_outcome(folder, "prepare", error)
         raise
-    audit(settings, run, "run_started", {"request_sha256": run["request_sha256"]})
+    audit(settings, run, "run_started", {"request_sha256": run.request_sha256})
     return run
 
 
 def _finish_in_life_cycle(
     settings: Settings,
-    run: dict[str, Any],
+    run: RunContext,
     published: bool,
     *,
     manifest: str | None = None,
@@ -215,8 +210,8 @@ def _finish_in_life_cycle(
     from sovex.roles import SYSTEM_ACTOR
 
     RequestStore.for_settings(settings).finish_run(
-        run["request_id"],
-        run["extract_id"],
+        run.request_id,
+        run.extract_id,
         published,
         SYSTEM_ACTOR,
         datetime.now(UTC),
@@ -227,7 +222,7 @@ def _finish_in_life_cycle(
 
 
 @step
-def decide_hosting(settings: Settings, run: dict[str, Any]) -> dict[str, Any]:
+def decide_hosting(settings: Settings, run: RunContext) -> dict[str, Any]:
     """The hosting policy decision, before any source row is read; refusal stops the run."""
     from sovex.storage_access import decide_for_target
 
@@ -242,8 +237,8 @@ def decide_hosting(settings: Settings, run: dict[str, Any]) -> dict[str, Any]:
         "policy_bundle_sha256": decision.policy_bundle_sha256,
         "params": dict(decision.params),
     }
-    directory = run_dir(settings, run["extract_id"])
-    (directory / "policy.json").write_text(json.dumps(record, indent=2), encoding="utf-8")
+    folder = run_folder(settings, run.extract_id)
+    folder.write_record(folder.policy_file, record)
     audit(
         settings,
         run,
@@ -261,7 +256,7 @@ def decide_hosting(settings: Settings, run: dict[str, Any]) -> dict[str, Any]:
 
 
 @step
-def select_consented_cohort(settings: Settings, run: dict[str, Any]) -> dict[str, Any]:
+def select_consented_cohort(settings: Settings, run: RunContext) -> dict[str, Any]:
     """Cohort filters, then the consent gate on the consent registry as of the run date,
     in the regime the steward declared for the purpose. Writes the included ids."""
     from transforms.cohort import select_cohort
@@ -280,24 +275,21 @@ def select_consented_cohort(settings: Settings, run: dict[str, Any]) -> dict[str
         regimes,
         cohort,
         request.purpose,
-        date.fromisoformat(run["as_of"]),
+        run.as_of,
     )
-    directory = run_dir(settings, run["extract_id"])
-    pq.write_table(pa.table({"patient_id": outcome.included}), directory / "included.parquet")
+    folder = run_folder(settings, run.extract_id)
+    pq.write_table(pa.table({"patient_id": outcome.included}), folder.included_file)
     return {
         "regime": str(regimes.regime_for(request.purpose)),
         "purpose": request.purpose,
-        "as_of": run["as_of"],
+        "as_of": run.as_of.isoformat(),
         "snapshot_sha256": outcome.snapshot_sha256,
         **outcome.counts(),
     }
 
 
-DISCLOSURE_FILE = "disclosure.json"
-
-
 @step
-def assess_disclosure(settings: Settings, run: dict[str, Any]) -> dict[str, Any]:
+def assess_disclosure(settings: Settings, run: RunContext) -> dict[str, Any]:
     """k-anonymity on the person-level view of the extract (`anonymization.assessment`):
     generalise within the steward's hierarchies, suppress small classes up to the
     request's cap, or stop."""
@@ -307,7 +299,7 @@ def assess_disclosure(settings: Settings, run: dict[str, Any]) -> dict[str, Any]
     from transforms.source import open_source
 
     request, catalog = _load(settings, run)
-    directory = run_dir(settings, run["extract_id"])
+    folder = run_folder(settings, run.extract_id)
     person = catalog.tables[catalog.person_table]
     person_id = catalog.person_id_column
     quasi_identifiers = {
@@ -315,7 +307,7 @@ def assess_disclosure(settings: Settings, run: dict[str, Any]) -> dict[str, Any]
         for name in request.tables.get(catalog.person_table, [])
         if person.columns[name].role is Role.QUASI_IDENTIFIER
     }
-    included = pq.read_table(directory / "included.parquet").column("patient_id").combine_chunks()
+    included = pq.read_table(folder.included_file).column("patient_id").combine_chunks()
     record = unassessed_record(list(quasi_identifiers), request.k_threshold, len(included))
     if quasi_identifiers:
         batches = open_source(settings.source_dir, settings.source_url).batches(
@@ -332,23 +324,21 @@ def assess_disclosure(settings: Settings, run: dict[str, Any]) -> dict[str, Any]
             request.k_threshold,
             request.max_suppression,
         )
-        pq.write_table(
-            pa.table({"patient_id": assessment.kept_ids}), directory / "included.parquet"
-        )
+        pq.write_table(pa.table({"patient_id": assessment.kept_ids}), folder.included_file)
         record = assessment.record
-    (directory / DISCLOSURE_FILE).write_text(json.dumps(record, indent=2), encoding="utf-8")
+    folder.write_record(folder.disclosure_file, record)
     return record
 
 
 def _quasi_identifier_levels(
-    settings: Settings, run: dict[str, Any], catalog: SourceCatalog, table: str
+    folder: RunFolder, catalog: SourceCatalog, table: str
 ) -> dict[str, Callable[[pa.Array], pa.Array]]:
     """The level functions the disclosure step chose, for this table's quasi-identifiers."""
     from anonymization.assessment import level_functions
 
     if table != catalog.person_table:
         return {}
-    disclosure = json.loads((run_dir(settings, run["extract_id"]) / DISCLOSURE_FILE).read_text())
+    disclosure = folder.read_record(folder.disclosure_file)
     spec = catalog.tables[table]
     kinds = {
         name: str(column.hierarchy)
@@ -377,11 +367,10 @@ def _free_text_columns(request: ExtractRequest, catalog: SourceCatalog) -> list[
 
 # A table is never cut into more pieces than this, whatever its size.
 MAX_PARTITIONS = 64
-PATIENT_KEYS_FILE = "_patient_keys.parquet"
 
 
 @step
-def plan_partitions(settings: Settings, run: dict[str, Any]) -> list[dict[str, Any]]:
+def plan_partitions(settings: Settings, run: RunContext) -> list[dict[str, Any]]:
     """The pieces the requested tables are extracted in: one per `partition_rows` rows
     (at least one per table). Each is one mapped task; their union is the table.
 
@@ -391,18 +380,18 @@ def plan_partitions(settings: Settings, run: dict[str, Any]) -> list[dict[str, A
     from transforms.source import open_source
 
     request, _ = _load(settings, run)
-    directory = run_dir(settings, run["extract_id"])
-    included = pq.read_table(directory / "included.parquet").column("patient_id")
+    folder = run_folder(settings, run.extract_id)
+    included = pq.read_table(folder.included_file).column("patient_id")
     keys = patient_keys(_project_key(settings, request.project), included)
     # Under parts/: removed with them when the run publishes or fails.
-    keys_file = directory / "parts" / PATIENT_KEYS_FILE
-    keys_file.parent.mkdir(parents=True, exist_ok=True)
+    folder.patient_keys_file.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(
-        pa.table({"id": keys.ids, "pseudonym": keys.pseudonyms, "shift": keys.shifts}), keys_file
+        pa.table({"id": keys.ids, "pseudonym": keys.pseudonyms, "shift": keys.shifts}),
+        folder.patient_keys_file,
     )
     source = open_source(settings.source_dir, settings.source_url)
     plan = []
-    for table in run["tables"]:
+    for table in run.tables:
         rows = source.row_count(table)
         count = min(max(-(-rows // settings.partition_rows), 1), MAX_PARTITIONS)
         plan += [{"table": table, "index": index, "count": count} for index in range(count)]
@@ -412,11 +401,11 @@ def plan_partitions(settings: Settings, run: dict[str, Any]) -> list[dict[str, A
 @step
 def extract_table(
     settings: Settings,
-    run: dict[str, Any],
+    run: RunContext,
     table: str,
     partition_index: int = 0,
     partition_count: int = 1,
-) -> list[dict[str, Any]]:
+) -> list[PartRecord]:
     """One table (or one partition of it): cohort rows, requested columns, pseudonymised,
     shifted, generalised, scanned for residual identifiers."""
     from anonymization.pseudonyms import PatientKeys
@@ -426,9 +415,9 @@ def extract_table(
     from transforms.source_base import Partition
 
     request, catalog = _load(settings, run)
-    directory = run_dir(settings, run["extract_id"])
+    folder = run_folder(settings, run.extract_id)
     # The included patients and their keys, as plan_partitions computed them.
-    computed = pq.read_table(directory / "parts" / PATIENT_KEYS_FILE)
+    computed = pq.read_table(folder.patient_keys_file)
     keys = PatientKeys(
         ids=computed["id"].combine_chunks(),
         pseudonyms=computed["pseudonym"].combine_chunks(),
@@ -442,37 +431,37 @@ def extract_table(
         included_ids=keys.ids,
         period=(request.period.start, request.period.end),
         project_key=_project_key(settings, request.project),
-        out_dir=directory / "parts" / table,
+        out_dir=folder.table_dir(table),
         scrub_text=text_scrubber(request.free_text_mode),
         free_text_mode=request.free_text_mode,
-        quasi_identifier_levels=_quasi_identifier_levels(settings, run, catalog, table),
+        quasi_identifier_levels=_quasi_identifier_levels(folder, catalog, table),
         partition=Partition(partition_index, partition_count),
         keys=keys,
     )
     return [
-        {
-            "table": p.table,
-            "path": str(p.path),
-            "rows": p.rows,
-            "bytes": p.bytes,
-            "sha256": p.sha256,
-            "scan": p.scan,
-        }
+        PartRecord(
+            table=p.table,
+            path=str(p.path),
+            rows=p.rows,
+            bytes=p.bytes,
+            sha256=p.sha256,
+            scan=p.scan,
+        )
         for p in parts
     ]
 
 
 @step
 def build_aggregates(
-    settings: Settings, run: dict[str, Any], parts: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
+    settings: Settings, run: RunContext, parts: list[PartRecord]
+) -> list[PartRecord]:
     """Counts of distinct patients by group, from the published (generalised, shifted)
     tables, with a total row and small cells hidden (`transforms.release_checks`)."""
     from transforms.extract import write_table_file
     from transforms.release_checks import AGGREGATES_PREFIX, patient_counts
 
     request, catalog = _load(settings, run)
-    directory = run_dir(settings, run["extract_id"]) / "parts" / AGGREGATES_PREFIX
+    directory = run_folder(settings, run.extract_id).table_dir(AGGREGATES_PREFIX)
     written = []
     for aggregate in request.aggregates:
         counts = patient_counts(
@@ -485,31 +474,29 @@ def build_aggregates(
             counts, f"{AGGREGATES_PREFIX}/{aggregate.name}", directory / aggregate.name
         )
         written.append(
-            {
-                "table": part.table,
-                "path": str(part.path),
-                "rows": part.rows,
-                "bytes": part.bytes,
-                "sha256": part.sha256,
-            }
+            PartRecord(
+                table=part.table,
+                path=str(part.path),
+                rows=part.rows,
+                bytes=part.bytes,
+                sha256=part.sha256,
+            )
         )
     return written
 
 
 @step
-def check_release(
-    settings: Settings, run: dict[str, Any], parts: list[dict[str, Any]]
-) -> dict[str, Any]:
+def check_release(settings: Settings, run: RunContext, parts: list[PartRecord]) -> dict[str, Any]:
     """The release gate over every part (`transforms.release_checks`); any failure stops
     the run before publishing."""
     from transforms.gate_docs import write_gate_docs
     from transforms.release_checks import check_parts, sensitive_l_diversity
 
     request, catalog = _load(settings, run)
-    directory = run_dir(settings, run["extract_id"])
-    disclosure = json.loads((directory / DISCLOSURE_FILE).read_text())
+    folder = run_folder(settings, run.extract_id)
+    disclosure = folder.read_record(folder.disclosure_file)
     # The included cohort is the consented one less the suppressed records.
-    cohort_size = pq.read_metadata(directory / "included.parquet").num_rows
+    cohort_size = pq.read_metadata(folder.included_file).num_rows
     checked = check_parts(request, catalog, parts, disclosure["quasi_identifiers"], cohort_size)
     audit(
         settings,
@@ -525,7 +512,7 @@ def check_release(
     )
     if checked.failures:
         raise GateFailed(checked.failures)
-    write_gate_docs(request, catalog, parts, directory / "parts" / DATA_DOCS_DIR)
+    write_gate_docs(request, catalog, parts, folder.table_dir(DATA_DOCS_DIR))
     # Kept category labels are an internal replay detail, not part of the gate record.
     gate = {name: value for name, value in disclosure.items() if name != "kept_categories"}
     l_diversity = sensitive_l_diversity(
@@ -543,27 +530,24 @@ def check_release(
 DATA_DOCS_DIR = "_gate_docs"
 
 
-def _data_docs_parts(parts_dir: Path) -> list[dict[str, Any]]:
+def _data_docs_parts(folder: RunFolder) -> list[PartRecord]:
     from transforms.extract import sha256_of
 
-    docs = parts_dir / DATA_DOCS_DIR
     return [
-        {
-            "table": DATA_DOCS_DIR,
-            "path": str(path),
-            "rows": 0,
-            "bytes": path.stat().st_size,
-            "sha256": sha256_of(path),
-            "key": path.relative_to(parts_dir).as_posix(),
-        }
-        for path in sorted(docs.rglob("*"))
+        PartRecord(
+            table=DATA_DOCS_DIR,
+            path=str(path),
+            rows=0,
+            bytes=path.stat().st_size,
+            sha256=sha256_of(path),
+            key=path.relative_to(folder.parts_dir).as_posix(),
+        )
+        for path in sorted(folder.table_dir(DATA_DOCS_DIR).rglob("*"))
         if path.is_file()
     ]
 
 
-def _grant_project_access(
-    settings: Settings, run: dict[str, Any], target: Any, project: str
-) -> None:
+def _grant_project_access(settings: Settings, run: RunContext, target: Any, project: str) -> None:
     """The project's read-only identity, so its researchers can fetch what was published.
     Other stores get the same grant as a bucket policy, applied by their operator."""
     from sovex.project_access import (
@@ -592,8 +576,8 @@ def _grant_project_access(
 @step
 def publish(
     settings: Settings,
-    run: dict[str, Any],
-    parts: list[dict[str, Any]],
+    run: RunContext,
+    parts: list[PartRecord],
     policy: dict[str, Any],
     consent: dict[str, Any],
     gate: dict[str, Any],
@@ -601,43 +585,19 @@ def publish(
     """Upload the parts and the manifest, last. The policy is decided again right here."""
     from anonymization.keys import key_fingerprint
     from sovex.storage_access import publishing_client
-    from transforms.publish import (
-        LOCK_MODE,
-        LocalPart,
-        extract_prefix,
-        publish_extract,
-        retention_deadline,
-    )
+    from transforms.publish import LOCK_MODE, extract_prefix, publish_extract, retention_deadline
     from transforms.release_checks import AGGREGATES_PREFIX
 
     request, catalog = _load(settings, run)
     s3, target, decision = publishing_client(settings, request.target)
-    prefix = extract_prefix(request.project, run["extract_id"])
+    folder = run_folder(settings, run.extract_id)
+    prefix = extract_prefix(request.project, run.extract_id)
     retain_until = retention_deadline(request.retention_until)
-    parts_dir = run_dir(settings, run["extract_id"]) / "parts"
-    local_parts = [
-        LocalPart(
-            table=p["table"],
-            path=Path(p["path"]),
-            rows=p["rows"],
-            bytes=p["bytes"],
-            sha256=p["sha256"],
-            key=p.get("key"),
-        )
-        for p in [*parts, *_data_docs_parts(parts_dir)]
-    ]
-    tables = row_counts(
-        [*request.tables, *(f"{AGGREGATES_PREFIX}/{a.name}" for a in request.aggregates)],
-        [(part.table, part.rows) for part in local_parts],
-    )
-    draft = ManifestDraft(
-        extract_id=run["extract_id"],
-        project=request.project,
-        request_id=request.id,
-        request_sha256=run["request_sha256"],
+    local_parts = _local_parts([*parts, *_data_docs_parts(folder)])
+    draft = draft_manifest(
+        run,
+        request,
         code_version=code_version(),
-        logical_date=run["logical_date"],
-        published_at=datetime.now(UTC).isoformat(timespec="seconds"),
         bucket=target.bucket,
         prefix=prefix,
         key_fingerprint=key_fingerprint(_project_key(settings, request.project)),
@@ -649,53 +609,31 @@ def publish(
             }
         ),
         consent=ConsentRecord(**consent),
-        release_gate=GateRecord(**gate),
+        gate=GateRecord(**gate),
         retention=RetentionRecord(
             until=request.retention_until.isoformat(),
             locked_until=retain_until.isoformat(),
             mode=LOCK_MODE,
         ),
-        free_text=FreeTextRecord(
-            mode=request.free_text_mode, columns=_free_text_columns(request, catalog)
-        ),
-        tables=tables,
+        free_text_columns=_free_text_columns(request, catalog),
+        published_tables=[
+            *request.tables,
+            *(f"{AGGREGATES_PREFIX}/{a.name}" for a in request.aggregates),
+        ],
+        parts=[(part.table, part.rows) for part in local_parts],
     )
     manifest = publish_extract(
-        s3,
-        target.bucket,
-        prefix,
-        local_parts,
-        draft.with_files,
-        run["request_sha256"],
-        retain_until,
+        s3, target.bucket, prefix, local_parts, draft.with_files, run.request_sha256, retain_until
     )
-    directory = run_dir(settings, run["extract_id"])
-    result = {
-        "extract_id": manifest.extract_id,
-        "manifest": f"s3://{target.bucket}/{prefix}/_manifest.json",
-        "bucket": target.bucket,
-        "prefix": prefix,
-        "tables": manifest.tables,
-        "consent": consent,
-        "retention": manifest.retention.model_dump(),
-        "release_gate": {
-            name: gate[name]
-            for name in (
-                "quasi_identifiers",
-                "generalisation",
-                "k_threshold",
-                "k_achieved",
-                "suppressed_records",
-            )
-        },
-    }
-    (directory / RESULT_FILE).write_text(json.dumps(result, indent=2), encoding="utf-8")
+    manifest_url = f"s3://{target.bucket}/{prefix}/_manifest.json"
+    result = _published_result(manifest, manifest_url, consent, gate)
+    folder.write_record(folder.result_file, result)
     audit(
         settings,
         run,
         "extract_published",
         {
-            "manifest": result["manifest"],
+            "manifest": manifest_url,
             "files": len(manifest.files),
             "request_sha256": manifest.request_sha256,
             "key_fingerprint": manifest.key_fingerprint,
@@ -704,12 +642,50 @@ def publish(
     )
     _grant_project_access(settings, run, target, request.project)
     _finish_in_life_cycle(
-        settings,
-        run,
-        True,
-        manifest=str(result["manifest"]),
-        retention_until=request.retention_until,
+        settings, run, True, manifest=manifest_url, retention_until=request.retention_until
     )
-    record_outcome(directory, "publish", None)
-    shutil.rmtree(directory / "parts", ignore_errors=True)
+    record_outcome(folder, "publish", None)
+    folder.drop_parts()
     return result
+
+
+def _local_parts(parts: list[PartRecord]) -> list[Any]:
+    from transforms.publish import LocalPart
+
+    return [
+        LocalPart(
+            table=p["table"],
+            path=Path(p["path"]),
+            rows=p["rows"],
+            bytes=p["bytes"],
+            sha256=p["sha256"],
+            key=p.get("key"),
+        )
+        for p in parts
+    ]
+
+
+# What `sovex run` reports of the release gate.
+REPORTED_GATE_FIELDS = (
+    "quasi_identifiers",
+    "generalisation",
+    "k_threshold",
+    "k_achieved",
+    "suppressed_records",
+)
+
+
+def _published_result(
+    manifest: Manifest, manifest_url: str, consent: dict[str, Any], gate: dict[str, Any]
+) -> dict[str, Any]:
+    """The run's result for `sovex run` (ids, counts and decisions; no patient data)."""
+    return {
+        "extract_id": manifest.extract_id,
+        "manifest": manifest_url,
+        "bucket": manifest.bucket,
+        "prefix": manifest.prefix,
+        "tables": manifest.tables,
+        "consent": consent,
+        "retention": manifest.retention.model_dump(),
+        "release_gate": {name: gate[name] for name in REPORTED_GATE_FIELDS},
+    }

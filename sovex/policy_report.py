@@ -4,6 +4,9 @@ Both files are rendered from the same list of blocks (headings, paragraphs, tabl
 lists), so they say the same thing. The HTML is standalone (inline CSS, no external
 asset) and every value is escaped. A target file that cannot be read appears with the
 verdict "invalid file" and its problems: it is never left out.
+
+One module, long on purpose: the review of each target and both renderings (HTML through
+`templates/policy_report.html`, Markdown) use the same blocks, so they say the same thing.
 """
 
 from __future__ import annotations

@@ -33,6 +33,9 @@ excluded_no_consent); opt_out includes everyone but DENY (excluded_no_consent is
 
 An empty registry (no version ever accepted) is refused by `decisions_as_of`
 (`ConsentRegistryEmpty`): under opt_out it would silently include everyone.
+
+One module, long on purpose: the registry's tables, its triggers, loading and the replay
+rules above are one contract; each rule is checked where the rows are read.
 """
 
 from __future__ import annotations

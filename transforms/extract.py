@@ -6,6 +6,9 @@ the table's size. Each included patient's pseudonym and date shift are computed 
 table (one HMAC each), then looked up per batch with vectorised Arrow kernels. Every
 written batch is also scanned for residual identifiers (the release gate's regex rules,
 run by Arrow's RE2), so the gate gets counts per part without reading the parts again.
+
+One module, long on purpose: the batch loop runs the transform, the writer and the
+release scan on their own threads; they share its queue and its failure handling.
 """
 
 from __future__ import annotations

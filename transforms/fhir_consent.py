@@ -23,6 +23,9 @@ Rules beyond the FHIR model:
   security labels, data period) is rejected: sovex cannot apply a partial permit, and
   reading it as a whole-record permit would include data the patient did not release. A
   restricted deny is kept as a whole-record deny (fail closed).
+
+One module, long on purpose: every rule listed here is checked in this file, so the list
+and the code can be read side by side.
 """
 
 from __future__ import annotations

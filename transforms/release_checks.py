@@ -9,16 +9,15 @@
   shifted) tables, with a total row and small cells hidden so none can be recovered.
 - Distinct l-diversity of each published sensitive column is reported.
 
-Parts are the run's part records: table, path, rows, bytes, sha256 and, for table parts,
-the scan.
+Parts are the run's part records (`PartRecord`): table, path, rows, bytes, sha256 and,
+for table parts, the scan.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -29,6 +28,7 @@ from anonymization.small_cells import suppress_small_cells, with_total_row
 from sovex.model.catalog import Role, SourceCatalog
 from sovex.model.errors import GateFailed
 from sovex.model.request import ExtractRequest
+from sovex.model.run import PartRecord
 from transforms.release_gate import (
     TableGateResult,
     validate_k_anonymity,
@@ -41,7 +41,7 @@ AGGREGATE_COUNT_COLUMN = "patients"
 RECONCILIATION_EXPECTATION = "expect_published_persons_to_equal_cohort_minus_exclusions"
 EVERY_PERSON_EXPECTATION = "expect_every_person_in_the_published_cohort"
 
-Part = Mapping[str, Any]
+Part = PartRecord
 
 
 def is_aggregate(table: str) -> bool:
@@ -117,7 +117,8 @@ def _validate_part(request: ExtractRequest, catalog: SourceCatalog, part: Part) 
     table = catalog.tables[part["table"]]
     columns = request.tables[part["table"]]
     pseudonym_columns = [c for c in columns if table.columns[c].role is Role.PERSON_ID]
-    if part.get("scan") is None:
+    scan = part.get("scan")
+    if scan is None:
         raise GateFailed([f"table {part['table']}: a part was not scanned when written"])
     # Table parts were scanned row by row as they were written: only the schema is read
     # here, whatever the extract's size.
@@ -127,7 +128,7 @@ def _validate_part(request: ExtractRequest, catalog: SourceCatalog, part: Part) 
         part["rows"],
         columns,
         pseudonym_columns,
-        part["scan"],
+        scan,
     )
 
 

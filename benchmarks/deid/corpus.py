@@ -16,6 +16,9 @@ scores `test` notes, written from templates the tuning never saw.
 
 Every value is drawn from a `random.Random` seeded from (seed, language, split): the same
 arguments give the same notes, byte for byte.
+
+One module, long on purpose: the renderer records each gold span while it draws the
+value, so the value generators and the span bookkeeping cannot drift apart.
 """
 
 from __future__ import annotations

@@ -24,6 +24,9 @@ a request's history is its sequence number, not its times.
 
 Over 400 lines: `RequestStore` alone is about 425, and its operations share one
 transaction and refusal discipline that reads best in one class.
+
+One module, long on purpose: every operation is a transition checked against the same
+table and written in the same transaction as its audit record and snapshot refresh.
 """
 
 from __future__ import annotations

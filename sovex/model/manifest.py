@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from sovex.model.request import ExtractRequest
+from sovex.model.run import RunContext
 
 MANIFEST_NAME = "_manifest.json"
 # 2: retention (object-lock deadline); 3: consent regimes; 4: free-text mode
@@ -116,3 +120,41 @@ def row_counts(tables: Iterable[str], parts: Iterable[tuple[str, int]]) -> dict[
         if table in counts:
             counts[table] += rows
     return counts
+
+
+def draft_manifest(
+    run: RunContext,
+    request: ExtractRequest,
+    *,
+    code_version: str,
+    bucket: str,
+    prefix: str,
+    key_fingerprint: str,
+    policy: PolicyRecord,
+    consent: ConsentRecord,
+    gate: GateRecord,
+    retention: RetentionRecord,
+    free_text_columns: list[str],
+    published_tables: Iterable[str],
+    parts: Iterable[tuple[str, int]],
+) -> ManifestDraft:
+    """The manifest of a run's extract, but its files: the request's identity and hash,
+    what each gate decided, the retention and the rows of every published table."""
+    return ManifestDraft(
+        extract_id=run.extract_id,
+        project=request.project,
+        request_id=request.id,
+        request_sha256=run.request_sha256,
+        code_version=code_version,
+        logical_date=run.logical_date.astimezone(UTC).isoformat(),
+        published_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        bucket=bucket,
+        prefix=prefix,
+        key_fingerprint=key_fingerprint,
+        policy=policy,
+        consent=consent,
+        release_gate=gate,
+        retention=retention,
+        free_text=FreeTextRecord(mode=request.free_text_mode, columns=free_text_columns),
+        tables=row_counts(published_tables, parts),
+    )

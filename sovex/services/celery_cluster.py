@@ -27,6 +27,9 @@ No secret in use appears in a command line or an environment variable: Redis rea
 password from its config file, Airflow reads each secret from its file through an
 `AIRFLOW__..._CMD` variable (as a deployment reads them from a mounted secret store), and
 libpq reads the database passwords from PGPASSFILE.
+
+One module, long on purpose: the processes above are started, waited for and stopped as
+one cluster, in an order that matters (broker and database first, workers last).
 """
 
 from __future__ import annotations

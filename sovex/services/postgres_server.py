@@ -13,6 +13,9 @@ start; its Unix socket sits inside the data directory.
 
 PostgreSQL refuses to run as root: as root, initdb and the server run as the `postgres`
 OS user (created by Debian's package), who owns the data directory.
+
+One module, long on purpose: initdb, start, the password file and stop of one server
+share its data directory and its secret handling.
 """
 
 from __future__ import annotations

@@ -17,6 +17,9 @@ one volume server dies.
 
 Every port is chosen free on 127.0.0.1 at start and given explicitly; every component
 binds 127.0.0.1 only; telemetry is off; anonymous S3 access is refused.
+
+One module, long on purpose: the components are started, waited for and stopped as one
+cluster, in the order SeaweedFS needs (master, volumes, filer, gateway).
 """
 
 from __future__ import annotations

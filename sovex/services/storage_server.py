@@ -13,6 +13,10 @@ access with generated credentials, and keep everything under one storage directo
 
 Credentials and the SSE key are generated on the first `up` and reused afterwards, so
 data written earlier stays reachable and decryptable.
+
+One module, long on purpose: start, readiness, credentials, buckets and stop of one
+server share its state file and its secret handling; split, a stop could miss what a
+start wrote.
 """
 
 from __future__ import annotations

@@ -8,6 +8,10 @@ consent, k-anonymity) on data shaped like a hospital's, never on real patients.
 Generation is seeded (same seed and size → byte-identical Parquet files), vectorised
 with numpy, and written atomically: the tables are written to a temporary sibling
 folder that is renamed into place, so a failure never leaves a half-written source.
+
+One module, long on purpose: every table is drawn from one seeded random stream in a
+fixed order, so byte-identical output for a seed depends on the draws staying together;
+most of its length is the invented vocabularies (names, streets, note phrases).
 """
 
 from __future__ import annotations

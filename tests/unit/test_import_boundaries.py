@@ -150,3 +150,21 @@ def test_the_checker_sees_imports_inside_functions(tmp_path: Path) -> None:
     module = tmp_path / "lazy.py"
     module.write_text("def f():\n    from transforms.publish import EXTRACTS_ROOT\n")
     assert set(imported_modules(module, set(MODULES))) == {"transforms.publish"}
+
+
+# Past this many lines a module says at its top why it stays one module.
+LONG_MODULE_LINES = 400
+LONG_MODULE_REASON = "long on purpose"
+
+
+def test_every_long_module_says_why_it_is_one_module() -> None:
+    benchmarks = sorted((PROJECT_ROOT / "benchmarks").rglob("*.py"))
+    unexplained = []
+    for path in [*MODULES.values(), *benchmarks]:
+        text = path.read_text(encoding="utf-8")
+        if text.count("\n") <= LONG_MODULE_LINES:
+            continue
+        docstring = ast.get_docstring(ast.parse(text)) or ""
+        if LONG_MODULE_REASON not in " ".join(docstring.split()):
+            unexplained.append(str(path.relative_to(PROJECT_ROOT)))
+    assert unexplained == [], f"over {LONG_MODULE_LINES} lines with no reason at the top"
