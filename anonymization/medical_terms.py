@@ -193,6 +193,10 @@ MEDICAL_TRAP_TERMS: Final = (
 _PERSON_TITLE_BEFORE: Final = re.compile(
     r"(?:\b(?:Dr|Dre|Pr|Prof|Mme|Mlle|Mr|Mrs|Ms|Miss|M)\.?|\b(?i:docteur|professeur|monsieur"
     r"|madame|mademoiselle)|\b(?i:patiente?|n[ée]e|[ée]pouse))[ \t]+$"
+    # Family: "fille Sylviane", "sa femme Yvonne", "wife Carla" (a brand may share the name).
+    r"|\b(?i:fille|fils|[ée]poux|mari|femme|s(?:œ|oe)ur|fr[èe]re|m[èe]re|p[èe]re|petite?-fille"
+    r"|petit-fils|niece|nièce|neveu|daughter|son|wife|husband|sister|brother|mother|father"
+    r"|mum|mom|dad|grandson|granddaughter)[ \t]+$"
 )
 _EPONYM_CONTEXT_BEFORE: Final = re.compile(
     r"\b(?i:maladies?|syndromes?|signes?|scores?|classifications?|tests?|man(?:œ|oe)uvres?"

@@ -82,8 +82,11 @@ def _merge(entities: Iterable[Entity]) -> tuple[Entity, ...]:
     return tuple(merged)
 
 
-# Initials written beside a name belong to it: "Aurore B.", "KEVIN D.", "Th. Bourgeois".
+# Initials written beside a name belong to it: "Aurore B.", "KEVIN D.", "Th. Bourgeois",
+# and a bare initial after a surname in capitals: "Dr PATEL R", "SMITH J".
 _INITIALS_AFTER = re.compile(r"(?:[ \t]+[A-ZÀ-Þ]\.(?:-?[A-ZÀ-Þ]\.)?){1,3}")
+_BARE_INITIAL_AFTER = re.compile(r"[ \t]+[A-ZÀ-Þ](?![\w.'’-])(?![ \t]*[a-zà-ÿ])")
+_DOTTED_INITIALS = re.compile(r"(?:[A-ZÀ-Þ]\.-?){1,3}")
 _INITIALS_BEFORE = re.compile(r"(?<![\w.])(?:[A-ZÀ-Þ][a-z]?\.-?){1,3}[ \t]*$")
 
 
@@ -94,6 +97,10 @@ def _with_initials(text: str, entity: Entity) -> Entity:
     after = _INITIALS_AFTER.match(text, end)
     if after is not None:
         end = after.end()
+    elif text[start:end].isupper() and end - start > 1:
+        bare = _BARE_INITIAL_AFTER.match(text, end)
+        if bare is not None:
+            end = bare.end()
     before = _INITIALS_BEFORE.search(text, max(0, start - 10), start)
     if before is not None:
         start = before.start()
@@ -117,6 +124,54 @@ def _defined_acronyms(text: str, entities: Sequence[Entity]) -> list[Entity]:
         acronym = defined.group("acronym")
         for use in re.finditer(rf"(?<![\w-]){re.escape(acronym)}(?![\w-])", text):
             found.append(Entity(use.start(), use.end(), entity.type, ACRONYM_SCORE))
+    return found
+
+
+# "NB = Nicola Braund", "Joanna Trewin (JT)": initials defined for a name stand for the
+# person wherever else they appear (a chart's staff key, then its cells).
+_INITIALS_DEFINED_BEFORE = re.compile(r"(?<![\w-])(?P<initials>[A-Z]{2,3})[ \t]*(?:=|:|–|—)[ \t]*$")
+_INITIALS_DEFINED_AFTER = re.compile(r"[ \t]*\([ \t]*(?P<initials>[A-Z]{2,3})[ \t]*[),]")
+INITIALS_SCORE = 0.6
+
+
+def _defined_initials(text: str, entities: Sequence[Entity]) -> list[Entity]:
+    found: list[Entity] = []
+    for entity in entities:
+        if entity.type != PERSON:
+            continue
+        # Only initials that spell the name's words: "BP = …" defines nothing here.
+        words = [w for w in re.findall(r"[^\W\d_][\w'’]*", text[entity.start : entity.end])]
+        spelled = "".join(word[0] for word in words if word[0].isupper()).upper()
+        candidates = (
+            _INITIALS_DEFINED_BEFORE.search(text, max(0, entity.start - 8), entity.start),
+            _INITIALS_DEFINED_AFTER.match(text, entity.end),
+        )
+        for defined in candidates:
+            if defined is None or len(spelled) < 2:
+                continue
+            initials = defined.group("initials")
+            if initials != spelled[: len(initials)] and initials != spelled[-len(initials) :]:
+                continue
+            for use in re.finditer(rf"(?<![\w-]){initials}(?![\w-])", text):
+                found.append(Entity(use.start(), use.end(), PERSON, INITIALS_SCORE))
+    return found
+
+
+# "Mme Martin (92)", "Joan Smith (94)": an age of 90 or more in brackets after a name.
+_GREAT_AGE_IN_BRACKETS_AFTER = re.compile(
+    r"[ \t]*\([ \t]*(?P<age>9\d|1[01]\d)[ \t]*(?:ans?|a|y|yo|y/o|yrs?)?[ \t]*[),]"
+)
+AGE_AFTER_NAME_SCORE = 0.6
+
+
+def _ages_after_names(text: str, entities: Sequence[Entity]) -> list[Entity]:
+    found = []
+    for entity in entities:
+        if entity.type != PERSON:
+            continue
+        age = _GREAT_AGE_IN_BRACKETS_AFTER.match(text, entity.end)
+        if age is not None:
+            found.append(Entity(*age.span("age"), "AGE", AGE_AFTER_NAME_SCORE))
     return found
 
 
@@ -202,6 +257,8 @@ class Scrubber:
             return False
         if not any(char.isalpha() for char in span):
             return True  # a postcode, a number: never vocabulary
+        if entity.type == PERSON and _DOTTED_INITIALS.fullmatch(span):
+            return True  # "G.", "J.-M.": a signature's initials, never vocabulary
         return not is_medical_term_span(text, entity.start, entity.end)
 
     def _add_model_entities(self, texts: Sequence[str], found: list[list[Entity]]) -> None:
@@ -235,6 +292,8 @@ class Scrubber:
             kept += _defined_acronyms(text, kept)
             kept += _dash_joins(text, kept)
             kept += _quoted_nicknames(text, kept)
+            kept += _defined_initials(text, kept)
+            kept += _ages_after_names(text, kept)
             names = [(e.start, e.end) for e in kept if e.type == PERSON]
             kept += [
                 Entity(start, end, PERSON, PROPAGATED_SCORE)

@@ -1,8 +1,8 @@
 """AGE: an age of 90 or more, which identifies on its own (HIPAA's "ages over 89").
 
 "âgée de 94 ans", "94 ans", "AGE : 95 ANS", "(F, 92 a)", "97-year-old", "92 yo",
-"aged 94", "94 y/o", and in words: "quatre-vingt-douze ans", "ninety-two years". Only the
-number is reported; the surrogate mode writes "90+" in its place.
+"aged 94", "94 y/o", "Mum (92)", and in words: "quatre-vingt-douze ans", "ninety-two
+years". Only the number is reported; the surrogate mode writes "90+" in its place.
 """
 
 from __future__ import annotations
@@ -34,6 +34,17 @@ _EN_WORDS: Final = (
     r"(?:one|two|three|four|five|six|seven|eight|nine|ten))?)"
 )
 
+
+# "Mum (92)", "sa mère (94)", "Mme X (91)": an age in brackets after a person.
+_PERSON_WORD: Final = (
+    r"(?i:\b(?:mum|mom|mother|dad|father|wife|husband|partner|sister|brother|daughter|son"
+    r"|grandmother|grandfather|gran|granny|nan|grandma|grandpa|aunt|uncle|patient|pt|resident"
+    r"|m[èe]re|p[èe]re|[ée]pouse|[ée]poux|mari|femme|s(?:œ|oe)ur|fr[èe]re|fille|fils"
+    r"|grand-m[èe]re|grand-p[èe]re|tante|oncle|patiente|r[ée]sidente?))"
+)
+_AGE_IN_BRACKETS: Final = (
+    rf"{_PERSON_WORD}[ \t\u00a0]*\([ \t\u00a0]*(?P<value>{_GREAT_AGE})[ \t\u00a0]*\)"
+)
 
 _AGE_HEADER: Final = re.compile(r"(?i:^(?:âge|age|ans|years|yrs)$)")
 _GREAT_AGE_CELL: Final = re.compile(r"[ \t]*(?:9\d|1[01]\d)[ \t]*(?:ans?|a|y|yo)?[ \t]*")
@@ -76,6 +87,7 @@ class AgeRecognizer(RegexRecognizer):
         ValuePattern(
             "age in years (en)", re.compile(rf"(?P<value>{_GREAT_AGE}){_EN_UNIT}"), AGE_SCORE
         ),
+        ValuePattern("age in brackets after a person", re.compile(_AGE_IN_BRACKETS), AGE_SCORE),
         ValuePattern(
             "age in words (fr)",
             re.compile(rf"(?<![\w-])(?P<value>{_FR_WORDS})[ \t\u00a0]+(?i:ans)\b"),

@@ -89,7 +89,8 @@ _EN_NAME_WORD: Final = r"(?:St\.?|Saint|Mount|Mt\.?|[A-Z][A-Za-z'’.-]*[a-z'’
 _EN_ESTABLISHMENT: Final = (
     rf"(?<![\w'’-])(?P<value>{_EN_NAME_WORD}"
     rf"(?:[ \t]+(?:and|&|of|the|upon|on)?[ \t]*{_EN_NAME_WORD}){{0,4}}"
-    rf"[ \t]+{_EN_HEADS})(?![\w-])"
+    # A chain's branch number goes with it: "Albertsons Pharmacy #187".
+    rf"[ \t]+{_EN_HEADS}(?:[ \t]+#\d{{1,5}})?)(?![\w-])"
 )
 # In capitals: "JOHNS HOPKINS BAYVIEW MEDICAL CENTER", "ROYAL DERBY HOSPITAL".
 _EN_UPPER_ESTABLISHMENT: Final = (
@@ -106,9 +107,12 @@ _EN_HEAD_THEN_NAME: Final = (
 # Welsh "Ysbyty" (hospital) leads its name; "Northern General", "Cheltenham General".
 _EN_LED: Final = (
     r"(?<![\w'’-])(?P<value>Ysbyty(?:[ \t]+[A-Z][\w'’-]+){1,3}"
-    r"|(?!(?:Surgeon|Attorney|Secretary|Consultant|Department|Medicine|Surgery)\b)[A-Z][a-z]+"
-    r"[ \t]+General(?=[ \t]*(?:[,.;:)\n(]|$"
-    r"|[ \t]+(?:Hospital|Infirmary|on|in|at|for|and|ED|A&E)\b)))"
+    r"|(?!(?:Surgeon|Attorney|Secretary|Consultant|Department|Medicine|Surgery|Overall|Good"
+    r"|Poor|Past|Review|Patient|Nursing|Senior|Junior|Acute|Adult|Paediatric|Pediatric)\b)"
+    r"[A-Z][a-z]+[ \t]+General(?=[ \t]*(?:[,.;:)\n(]|$"
+    r"|[ \t]+(?:Hospital|Infirmary|on|in|at|for|and|ED|A&E)\b"
+    # "Cheltenham General Ambulatory Emergency Care": a unit of it follows.
+    r"|[ \t]+(?:Ambulatory|Emergency|Outpatients?|Maternity|Ward|Site|Campus)\b)))"
 )
 _EN_OF: Final = (
     rf"(?<![\w'’-])(?P<value>(?:Royal[ \t]+|University[ \t]+|General[ \t]+)*(?:Hospital|Infirmary"
@@ -137,6 +141,8 @@ KNOWN_ESTABLISHMENTS: Final = (
     "Royal Free", "Great Ormond Street", "GOSH", "UCLH", "Ninewells", "Southmead",
     "Alder Hey", "Royal Marsden", "Moorfields", "Papworth", "Maudsley", "MD Anderson",
     "Dana-Farber", "Sloan Kettering", "Bellevue", "NYU Langone", "Guy's", "St Thomas'",
+    "LabCorp", "Labcorp", "Quest Diagnostics", "Cerballiance", "Biogroup", "BIOGROUP", "Synlab",
+    "Eurofins", "Unilabs",
 )  # fmt: skip
 _KNOWN: Final = (
     r"(?<![\w-])(?P<value>"

@@ -6,7 +6,8 @@ or studies, who pays or protects them.
    Groupama", "complémentaire : MGEN".
 2. By their head and name: "école élémentaire Jean-Jaurès", "lycée Robert-Schuman",
    "Université de Bourgogne", "Tribunal judiciaire de Cahors", "CPAM de Paris",
-   "association France Victimes 23", "ADMR du pays des Abers", "St Mary's School".
+   "association France Victimes 23", "ADMR du pays des Abers", "St Mary's School",
+   "Little Acorns Day Nursery", "Tyne Valley Home Care", "Northumberland Telecare".
 3. Names everyone writes without a head (`KNOWN_ORGANIZATIONS`): large employers,
    insurers and associations of France and the English-speaking countries.
 """
@@ -53,7 +54,8 @@ _HEADED: Final = (
 _EN_SCHOOL: Final = (
     rf"(?<![\w-])(?P<value>(?:{_NAME_WORD}[ \t]+){{1,3}}(?:Primary|Secondary|High|Middle|Elementary"
     r"|Grammar|Academy|College|University|School|Council|Ltd|Limited|Inc\.?|plc|LLC|Corp\.?"
-    r"|Construction|Logistics)(?:[ \t]+School)?)(?![\w-])"
+    r"|Construction|Logistics|Nursery|Club|Home[ \t]+Care|Homecare|Telecare|Care[ \t]+Services"
+    r"|Housing(?:[ \t]+Association)?)(?:[ \t]+School)?)(?![\w-])"
 )
 KNOWN_ORGANIZATIONS: Final = (
     "Thales", "Michelin", "Renault", "Peugeot", "Stellantis", "Airbus", "Safran", "Dassault",
@@ -71,7 +73,7 @@ KNOWN_ORGANIZATIONS: Final = (
     "FedEx", "Boeing", "General Motors", "Ford", "Starbucks", "McDonald's", "Aldi",
     "Barclays", "HSBC", "Lloyds", "Deloitte", "Accenture", "Greggs", "Aetna", "Cigna",
     "Humana", "Kaiser", "Blue Cross", "BlueCross BlueShield", "UnitedHealthcare", "Medicaid",
-    "Medicare", "Alzheimer's Society", "Age UK", "Macmillan",
+    "Medicare", "Alzheimer's Society", "Age UK", "Macmillan", "BCBS", "Blue Shield", "Anthem",
 )  # fmt: skip
 _KNOWN: Final = (
     r"(?<![\w-])(?P<value>"

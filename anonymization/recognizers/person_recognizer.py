@@ -75,8 +75,9 @@ _TITLE_WORD: Final = (
     r"|MR|MRS)\.?|MM?\.)"
 )
 _TITLE: Final = rf"(?<![\w.]){_TITLE_WORD}(?:{_SPACE}(?:le|la){_SPACE}{_TITLE_WORD})?{_SPACE}"
-# "J. Martin", "J.-M. Rey", "A.-L. O'Connor": initials before a surname.
-_INITIAL: Final = rf"[{_UPPER}]\.(?:-?[{_UPPER}]\.)?"
+# "J. Martin", "J.-M. Rey", "A.-L. O'Connor": initials before a surname;
+# "Th. Bourgeois", "Ch. Martin", "J.-Ph. Rey": French given names shortened to two letters.
+_INITIAL: Final = rf"[{_UPPER}]h?\.(?:-?[{_UPPER}]h?\.)?"
 _GIVEN: Final = rf"(?:{_INITIAL}{_SPACE})?(?:{_PARTICLE}{_SPACE})*{_NAME}"
 # Words after which a capitalised word is a person: the patient's identity fields, the
 # family, the care team (French and English), and "par"/"by" (a message taken by X).
@@ -137,6 +138,22 @@ _INITIAL_LEFT: Final = re.compile(
 # Words of a name found once that are looked for again in the same note ("Salomé Martin
 # (Salomé)"); shorter words are too ambiguous.
 MIN_PROPAGATED_LENGTH: Final = 3
+# A message log's speaker: "Ife 01:17", "Julie (IDE) 14h02", a name alone on its line
+# before the time.
+_CHAT_SPEAKER: Final = re.compile(
+    rf"(?m)^[ \t]*(?P<value>[{_UPPER}][{_LOWER}'’-]{{1,15}})(?:[ \t]*\([^()\n]{{1,15}}\))?"
+    r"[ \t]*[-–:]?[ \t]*\d{1,2}[:h]\d\d(?:[ \t]*(?:AM|PM|am|pm))?[ \t]*$"
+)
+# A name, in any case, just before a care role's abbreviation: "ollie fy1", "Julie IDE",
+# "mo (NIC)"; and a given name signing a message line after a dash: "… - tracy".
+_NAME_BEFORE_ROLE: Final = re.compile(
+    rf"(?<![\w'’-])(?P<value>[{_UPPER}{_LOWER}][{_LOWER}'’-]{{1,15}})(?:[ \t]+\(?|\()[ \t]*"
+    r"(?:fy[12]|FY[12]|SHO|sho|[Rr]eg|REG|SpR|IDE|ide|IDEL|NIC|nic|ASH|ash|HCA|hca|RN"
+    r"|IAO|iao|CCA|cca|interne|externe)[ \t]*\)?(?![\w'’-])"
+)
+_SIGNING_DASH: Final = re.compile(
+    rf"(?m)[ \t][-–—][ \t]*(?P<value>[{_UPPER}{_LOWER}][{_LOWER}'’-]{{2,15}})[ \t]*$"
+)
 _M_BEFORE: Final = re.compile(r"(?<![\w.])M\.[ \t\u00a0]+$")
 _LAB_VALUE_NEXT: Final = re.compile(r"[ \t\u00a0]*[<>=:]?[ \t\u00a0]*\d")
 _NAME_PART: Final = re.compile(led_by(f"[{_UPPER}]", r"[\w'’-]") + r"\w+(?:['’-]\w+)*(?![\w'’-])")
@@ -206,6 +223,12 @@ class PersonRecognizer(RegexRecognizer):
     PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
         ValuePattern("after a title", re.compile(rf"{_TITLE}(?P<value>{_GIVEN})"), TITLE_SCORE),
         ValuePattern("after a role word", re.compile(rf"{_ROLE}(?P<value>{_GIVEN})"), ROLE_SCORE),
+        # "Dr W", "per Dr W.": a title and the initial alone.
+        ValuePattern(
+            "initial alone after a title",
+            re.compile(rf"{_TITLE}(?P<value>[{_UPPER}])(?![\w'’-])"),
+            INITIAL_SCORE,
+        ),
         # A dictated letter's reference: the author's then the typist's initials.
         ValuePattern(
             "dictation initials after a reference label",
@@ -233,6 +256,17 @@ class PersonRecognizer(RegexRecognizer):
             "signature initials closing the note",
             re.compile(r"(?:^|\n)[ \t]*(?P<value>[A-Z]{2,3})[ \t]*\s*\Z"),
             ROLE_SCORE,
+        ),
+        # "Clôture 03:31. G.": one initial with its dot on the last line, alone or after
+        # the time the note was closed.
+        ValuePattern(
+            "signature initial closing the note",
+            re.compile(
+                r"(?:(?:^|\n)[ \t]*|\d{1,2}[:h]\d\d\.?[ \t]+)"
+                r"(?P<value>[A-Z]\.(?:-?[A-Z]\.)?)[ \t]*\s*\Z"
+            ),
+            ROLE_SCORE,
+            invalid_score=ROLE_SCORE,
         ),
     )
     CONTEXT: ClassVar[tuple[str, ...]] = (
@@ -269,6 +303,15 @@ class PersonRecognizer(RegexRecognizer):
                 and not overlaps_any(results, start, end)
             ):
                 results.append(self.result(start, end, INITIAL_SCORE))
+        for match in _CHAT_SPEAKER.finditer(text):
+            start, end = match.span(VALUE_GROUP)
+            if _is_chat_speaker(match.group(VALUE_GROUP)) and not overlaps_any(results, start, end):
+                results.append(self.result(start, end, ROLE_SCORE))
+        for regex, accept in ((_NAME_BEFORE_ROLE, _is_chat_speaker), (_SIGNING_DASH, _is_given)):
+            for match in regex.finditer(text):
+                start, end = match.span(VALUE_GROUP)
+                if accept(match.group(VALUE_GROUP)) and not overlaps_any(results, start, end):
+                    results.append(self.result(start, end, ROLE_SCORE))
         for match in _SURNAME_COMMA_GIVEN.finditer(text):
             if _is_surname_comma_given(match.group("surname"), match.group("given")):
                 self._add_or_widen(results, *match.span(), SURNAME_COMMA_GIVEN_SCORE)
@@ -348,6 +391,33 @@ class PersonRecognizer(RegexRecognizer):
             # "Contrôle FC 72/min", "Douleur MELD 18": an unknown acronym and its value.
             return None
         return words[0][0], words[-1][1], score
+
+
+def _is_given(word: str) -> bool:
+    """A known given name that is not also a common word ("Tracy", not "Rose")."""
+    lowered = word.lower()
+    return (
+        lowered in _lexicon_first_names()
+        and lowered not in common_words("fr")
+        and lowered not in common_words("en")
+        and not _is_stopword(word)
+    )
+
+
+def _is_chat_speaker(word: str) -> bool:
+    """A word opening a message line is a name unless it is a dictionary word, a drug or
+    an acronym ("Admission 14:00", "Repas 12h00", "Doliprane 08:00" are not speakers)."""
+    if _is_first_name(word):
+        return True
+    lowered = word.lower()
+    return not (
+        _is_stopword(word)
+        or _is_acronym(word)
+        or lowered in _dictionary_words_not_names()
+        or lowered in common_words("fr")
+        or lowered in common_words("en")
+        or lowered in drug_names()
+    )
 
 
 def _is_surname_comma_given(surname: str, given: str) -> bool:

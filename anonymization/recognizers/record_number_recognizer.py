@@ -97,6 +97,21 @@ _DATE_OR_RANGE: Final = re.compile(
 )
 
 
+_THREE_NUMBERS: Final = re.compile(r"(\d{1,4})[-/.](\d{1,2})[-/.](\d{1,4})")
+MAX_DAY: Final = 31
+MAX_MONTH: Final = 12
+
+
 def _is_date_or_range(value: str) -> bool:
-    """Dates, year ranges and small ranges are other things ("2019-2021", "10-12")."""
-    return _DATE_OR_RANGE.fullmatch(value) is not None
+    """Dates, year ranges and small ranges are other things ("2019-2021", "10-12"). Three
+    numbers are a date only when a day and a month can be read in them: "30-94-57" (a
+    bank sort code) is not one."""
+    if _DATE_OR_RANGE.fullmatch(value) is None:
+        return False
+    three = _THREE_NUMBERS.fullmatch(value)
+    if three is None or len(three.group(1)) == 4:
+        return True
+    first, second = int(three.group(1)), int(three.group(2))
+    return (first <= MAX_DAY and 1 <= second <= MAX_MONTH) or (
+        1 <= first <= MAX_MONTH and second <= MAX_DAY
+    )

@@ -120,3 +120,22 @@ def test_dictation_and_signature_initials_are_redacted() -> None:
     results = scrub_texts([letter, note], "en")
     assert "GA/kt" not in results[0].text and "J2208411" in letter
     assert results[1].text.rstrip().endswith("-<PERSON>")
+
+
+def test_initials_defined_for_a_name_are_redacted_wherever_they_are_used() -> None:
+    chart = (
+        "Staff key: JT = Joanna Trewin (RN), NB = Nicola Braund (senior carer)\n"
+        "| Bisoprolol 2.5mg | 1 | PO | 08:00 | JT | NB |\n"
+        "BP 118/70 checked."
+    )
+    [result] = scrub_texts([chart], "en")
+    assert "JT" not in result.text and "NB" not in result.text
+    assert "BP 118/70" in result.text  # initials nobody defined stay
+
+
+def test_an_initial_after_a_surname_in_capitals_and_a_great_age_after_a_name_are_redacted() -> None:
+    [requested, visit] = scrub_texts(
+        ["REQUESTED BY: Dr PATEL R\nLAB NO: 24.77", "Seen with Joan Smith (92) today."], "en"
+    )
+    assert "PATEL" not in requested.text and " R\n" not in requested.text
+    assert "92" not in visit.text and "<AGE>" in visit.text

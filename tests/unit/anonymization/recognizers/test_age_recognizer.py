@@ -56,6 +56,9 @@ def test_when_an_age_of_ninety_or_more_is_written_then_only_the_number_is_found(
         ("quatre-vingt-neuf ans", []),
         ("eighty-nine years", []),
         ("120 ans", []),
+        ("Message: Mum (92) has been more breathless", ["92"]),  # after a relative
+        ("sa mère (94) vit seule", ["94"]),
+        ("bed (92), son (45)", []),  # a bed number, a younger relative
     ],
 )
 def test_ages_from_ninety_are_found_and_younger_ones_are_not(text: str, age: list[str]) -> None:

@@ -47,6 +47,7 @@ def test_when_a_french_establishment_is_named_after_its_head_word_then_it_is_fou
         "Mayo Clinic",
         "Oakwood Care Home",
         "Hospital of St John",
+        "Albertsons Pharmacy #187",
     ],
 )
 def test_when_an_english_establishment_is_named_then_it_is_found_whole(name: str) -> None:
@@ -101,3 +102,17 @@ def test_when_a_service_or_a_person_follows_the_name_then_the_name_ends_before_i
     text: str,
 ) -> None:
     assert found(HOSPITAL, text) == ["CHU de Rennes"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Requesting loc: Cheltenham General Ambulatory Emergency Care", ["Cheltenham General"]),
+        ("Seen by the Consultant General Surgeon", []),
+        ("Overall General Appearance: well", []),
+    ],
+)
+def test_a_town_and_general_name_a_hospital_before_one_of_its_units(
+    text: str, expected: list[str]
+) -> None:
+    assert found(HOSPITAL, text) == expected

@@ -84,6 +84,8 @@ def test_drugs_doses_codes_and_acronyms_are_medical(text: str, word: str) -> Non
         ("vu par Fournier", "Fournier"),  # an ambiguous eponym is not in the deny-list
         ("Je vous adresse Eva Martin", "Eva"),  # "EVA" is an acronym, "Eva" is a name
         ("75012 Paris", "75012 Paris"),
+        ("confort, fille Sylviane à prévenir", "Sylviane"),  # also a brand's name
+        ("lives with his wife Carla", "Carla"),
     ],
 )
 def test_people_and_places_are_not_medical(text: str, word: str) -> None:

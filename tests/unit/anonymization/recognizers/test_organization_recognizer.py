@@ -43,6 +43,10 @@ def test_when_a_word_introduces_an_employer_or_insurer_then_its_name_is_found(
         "CPAM de Paris",
         "association France Victimes 23",
         "St Mary's School",
+        "Little Acorns Day Nursery",
+        "Tyne Valley Home Care",
+        "Northumberland Telecare",
+        "Front Range Volleyball Club",
     ],
 )
 def test_when_an_organization_is_named_after_its_head_word_then_it_is_found_whole(

@@ -175,3 +175,22 @@ def test_languages_closing_acronyms_and_routes_are_not_names(text: str) -> None:
 )
 def test_job_titles_and_specimen_labels_are_not_names(text: str, expected: list[str]) -> None:
     assert found(PERSON, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('Plan as discussed. Dr W".\n', ["W"]),  # a title and the initial alone
+        ("Dr Th. Bourgeois – MG – Vesoul", ["Th. Bourgeois"]),  # a two-letter abbreviation
+        ("[Gen Med]\n\nIfe 01:17\nbit dry yes\n", ["Ife"]),  # a message log's speaker
+        ("Tom (SHO) 01:14\nhi\n", ["Tom"]),
+        ("Admission 14:00\nRepas 12h00\nDoliprane 08:00\n", []),  # words, not speakers
+        ("Obs faites, Julie IDE\n", ["Julie"]),  # a name before a role's abbreviation
+        ("Drépanocytose hétérozygote AS\n", []),  # a genotype, not a role
+        ("fluids needed, not urgent - tracy\n21:30 ward 308", ["tracy"]),  # a dash signature
+        ("bolus given - repeat\n", []),
+        ("temps au sol ~ 7 h).\nClôture 03:31. G.\n", ["G."]),  # the closing initial
+    ],
+)
+def test_initials_message_speakers_and_role_abbreviations(text: str, expected: list[str]) -> None:
+    assert found(PERSON, text) == expected

@@ -88,7 +88,15 @@ def test_when_a_medical_code_looks_like_an_identifier_then_it_is_kept(text: str)
 
 @pytest.mark.parametrize(
     "text",
-    ["2019-2021", "de 2019-2021", "10-12", "12/03/2024", "1954-03-12", "COVID-19 en 2020"],
+    [
+        "2019-2021",
+        "de 2019-2021",
+        "10-12",
+        "12/03/2024",
+        "1954-03-12",
+        "COVID-19 en 2020",
+        "ref 12-05-24",
+    ],
 )
 def test_when_a_year_range_or_a_date_has_digits_in_groups_then_it_is_not_a_record_number(
     text: str,
@@ -104,6 +112,7 @@ def test_when_a_year_range_or_a_date_has_digits_in_groups_then_it_is_not_a_recor
         ("dossier 12", []),
         ("dossier 123", ["123"]),
         ("n° 5", []),
+        ("Lloyds account (sort code 30-94-57)", ["30-94-57"]),  # no day and month in it
     ],
 )
 def test_a_bare_number_needs_seven_digits_and_a_labelled_one_three_characters(
