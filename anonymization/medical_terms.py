@@ -22,7 +22,7 @@ import functools
 import re
 from typing import Final
 
-from anonymization.lexicons import drug_names, lexicon
+from anonymization.lexicons import LANGUAGES, common_words, drug_names, lexicon
 from anonymization.lexicons import fold as _fold
 from anonymization.recognizers.lexicon import ACRONYMS, ROMAN_NUMERALS
 
@@ -219,6 +219,22 @@ _TREATMENT_BEFORE: Final = re.compile(
     r"|start|treated|treatment|switched)(?:[ \t]+(?:par|de|du|d['’]|au|à|sous|on|with|to))?"
     r"[ \t]*(?:l['’]|le[ \t]+|la[ \t]+)?)$"
 )
+# A drug's dose or form right after it: "Movicol sachet", "Xarelto 15 mg", "Dermovate cream".
+_DRUG_FORM_AFTER: Final = re.compile(
+    r"[ \t]*(?:\d+(?:[.,]\d+)?[ \t]*(?i:mg|mcg|µg|g|ml|%|units?|iu|ui)\b"
+    r"|(?i:sachets?|tabs?|tablets?|capsules?|caps|cream|ointment|gel|drops|inhaler|patch(?:es)?"
+    r"|injection|spray|suppositor(?:y|ies)|comprim[ée]s?|g[ée]lules?|cr[èe]me|pommade|collyre"
+    r"|ampoules?|sirop|syrup|suspension|pessar(?:y|ies)|lotion|shampoo)\b)"
+)
+# A dose or volume just before: "100 mL Omnipaque", "2 cp de Doliprane".
+_DOSE_BEFORE: Final = re.compile(
+    r"\d+(?:[.,]\d+)?[ \t]*(?i:mg|mcg|µg|g|ml|cp|comprim[ée]s?|g[ée]lules?)\b"
+    r"(?:[ \t]+(?:de|d['’]|of))?[ \t]*$"
+)
+# A brand with its generic in brackets: "Xarelto (rivaroxaban)", "Cordarone (amiodarone)".
+_GENERIC_IN_BRACKETS_AFTER: Final = re.compile(r"[ \t]*\([ \t]*(?P<generic>[a-zA-Z-]{4,})")
+# A score or a grade is followed by its value: "Grade Group 2", "MDS-UPDRS Part III".
+_VALUE_AFTER: Final = re.compile(r"[ \t]+(?:\d{1,3}\b|[IVX]{1,4}\b)")
 _EPONYM_CONTEXT_AFTER: Final = re.compile(
     r"(?:['’]s)?[ \t]+(?i:disease|syndrome|sign|test|score|scale|classification|criteria"
     r"|lymphoma|sarcoma|palsy|reflex|maneuver|manoeuvre|phenomenon|triad|ulcer|index"
@@ -253,6 +269,7 @@ _MEASUREMENT_END: Final = re.compile(
 _POSTCODE_START: Final = re.compile(r"\d{5}[ \t\u00a0]")
 # "Graves' disease": a plural possessive is an eponym, not a person.
 _PLURAL_POSSESSIVE_END: Final = re.compile(r"[sS]['’]$")
+_POSSESSIVE_S: Final = re.compile(r"['’]s$")
 # "Baker's cyst" found whole: a possessive, then a head.
 _POSSESSIVE_HEAD_END: Final = re.compile(r"['’]s?[ \t]+[^\W\d_]+$")
 # A span that ends with its own eponym head: "Graves' disease", "Tinel sign".
@@ -342,6 +359,12 @@ def is_medical_term_span(text: str, start: int, end: int) -> bool:
         return True
     if _PLURAL_POSSESSIVE_END.search(span) or _MEDICAL_HEAD_END.search(span):
         return True
+    if _is_drug_in_context(text, span, start, end):
+        return True
+    if _is_possessive_eponym(span):
+        return True  # "ruptured Baker's", "Ongoing Parkinson's": the head is implied
+    if len(span.split()) > 1 and _VALUE_AFTER.match(text, end) and _is_all_common(span):
+        return True  # "Grade Group 2"; one word before a number is left to the others
     if _EPONYM_CONTEXT_AFTER.match(text, end) and _is_all_vocabulary(span, _EPONYM_WORDS):
         return True
     if _EPONYM_HEAD_AFTER.match(text, end) and not span.isupper() and len(span.split()) <= 3:
@@ -349,7 +372,71 @@ def is_medical_term_span(text: str, start: int, end: int) -> bool:
     head = _POSSESSIVE_HEAD_END.search(span)
     if head is not None and _EPONYM_HEAD_AFTER.fullmatch(head.group()):
         return True
-    return _is_all_vocabulary(span, _VOCABULARY)
+    if _is_all_vocabulary(span, _VOCABULARY):
+        return True
+    return _is_vocabulary_with_common_words(span)
+
+
+def _is_vocabulary_with_common_words(span: str) -> bool:
+    """ "Ongoing Parkinson": a word of vocabulary beside a dictionary word that no name
+    lexicon holds is still vocabulary."""
+    words = _WORDS.findall(span)
+    if len(words) != 2:  # longer spans are names built on vocabulary: "Cabinet de radiologie"
+        return False
+    common = _common_not_names()
+    vocabulary = [word for word in words if _is_vocabulary(word, _VOCABULARY)]
+    return bool(vocabulary) and all(word in vocabulary or word.lower() in common for word in words)
+
+
+def _is_drug_in_context(text: str, span: str, start: int, end: int) -> bool:
+    """A one- or two-word span written as a drug is: a dose or a form after it, a dose
+    before it, or its generic name in brackets after it."""
+    words = span.split()
+    if len(words) > 2:
+        return False
+    if _DRUG_FORM_AFTER.match(text, end) or _DOSE_BEFORE.search(text, max(0, start - 20), start):
+        return True
+    if len(words) == 2 and _DRUG_FORM_AFTER.fullmatch(" " + words[1]):
+        return True  # the form inside the span: "Movicol sachet"
+    generic = _GENERIC_IN_BRACKETS_AFTER.match(text, end)
+    return generic is not None and generic.group("generic").lower() in drug_names()
+
+
+# Eponyms written as a possessive whose head clinicians leave out ("ruptured Baker's",
+# "?Bell's", "Colles'"): kept apart from EPONYMS, which the NER generator draws from.
+POSSESSIVE_EPONYMS: Final = frozenset(
+    ("baker", "bell", "colles", "barrett", "bowen", "dupuytren", "hashimoto", "meckel",
+     "perthes", "sjogren", "sjögren", "tourette", "hirschsprung", "kaposi", "wernicke",
+     "korsakoff", "alzheimer", "huntington", "parkinson", "crohn", "hodgkin", "addison",
+     "cushing", "graves", "raynaud", "paget", "osgood", "bright")
+)  # fmt: skip
+
+
+def _is_possessive_eponym(span: str) -> bool:
+    words = span.split()
+    if len(words) != 1 or not _POSSESSIVE_S.search(span):
+        return False
+    word = _fold(_POSSESSIVE_S.sub("", span))
+    return word in _EPONYM_WORDS or word in POSSESSIVE_EPONYMS
+
+
+def _is_all_common(span: str) -> bool:
+    """Every word of the span is a dictionary word no name lexicon holds."""
+    words = _WORDS.findall(span)
+    common = _common_not_names()
+    return bool(words) and all(word.lower() in common for word in words)
+
+
+@functools.cache
+def _common_not_names() -> frozenset[str]:
+    names = frozenset().union(
+        *(
+            lexicon(kind, language).lower
+            for kind in ("first_names", "surnames", "places")
+            for language in LANGUAGES
+        )
+    )
+    return (common_words("fr") | common_words("en")) - names
 
 
 def _is_all_vocabulary(span: str, vocabulary: frozenset[str]) -> bool:

@@ -111,6 +111,13 @@ def test_every_trap_term_is_medical_as_a_whole(term: str) -> None:
         ("consistent with early Graves' disease (I48.0)", "Graves' disease"),
         ("PMH: Crohn's disease, Graves'. pain score", "Graves'"),
         ("potassium 4.1 mmol/L. Critical result phoned", "L. Critical"),
+        ("| Movicol sachet | 1 | PO |", "Movicol"),  # a form after it
+        ("| Movicol sachet | 1 | PO |", "Movicol sachet"),  # the form inside the span
+        ("Complete course. Ongoing Parkinson's - on Sinemet", "Ongoing Parkinson"),
+        ("portal phases after 100 mL Omnipaque 350 IV", "Omnipaque"),  # a dose before it
+        ("- Take Xarelto (rivaroxaban) 15 mg twice a day", "Xarelto"),  # its generic after it
+        ("clinically consider ruptured Baker's vs DVT", "Baker's"),  # the head implied
+        ("Gleason score 3+4=7 (Grade Group 2), 1 of 2 cores", "Grade Group"),  # and its value
     ],
 )
 def test_when_a_span_is_a_measurement_or_an_eponym_then_it_is_medical(text: str, span: str) -> None:
@@ -123,6 +130,9 @@ def test_when_a_span_is_a_measurement_or_an_eponym_then_it_is_medical(text: str,
         ("(109 ter, allée Schœlcher, 06300 NICE).", "06300 NICE"),
         ("Birmingham B15 9NQ", "Birmingham B15 9NQ"),
         ("Mr Graves' wife called", "Graves'"),
+        ("Mrs Baker's daughter phoned", "Baker's"),
+        ("Kinésithérapie : Cabinet de radiologie de l'Esplanade", "Cabinet de radiologie"),
+        ("Dictated 07/08/2024 Typed 13/08/2024 jh", "Typed"),  # one word before a number
     ],
 )
 def test_when_a_span_is_a_place_or_a_titled_person_then_it_is_not_medical(
