@@ -16,14 +16,12 @@ uppercase acronyms (HTA, IRM, ECG…) are never surnames.
 from __future__ import annotations
 
 import re
-from functools import cache
 from itertools import pairwise
 from typing import ClassVar, Final
 
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from anonymization.lexicons import LANGUAGES, common_words, drug_names, lexicon, unambiguous_names
 from anonymization.recognizers.base import (
     VALUE_GROUP,
     RegexRecognizer,
@@ -32,11 +30,17 @@ from anonymization.recognizers.base import (
     overlaps_any,
     word_alternation,
 )
-from anonymization.recognizers.lexicon import (
-    ACRONYMS,
-    FIRST_NAMES,
-    NAME_STOPWORDS,
-    ROMAN_NUMERALS,
+from anonymization.recognizers.person_words import (
+    PARTICLES,
+    dictionary_words_not_names,
+    is_acronym,
+    is_chat_speaker,
+    is_edge_noise,
+    is_first_name,
+    is_given,
+    is_stopword,
+    is_surname_comma_given,
+    is_upper_surname,
 )
 
 TITLE_SCORE: Final = 0.85
@@ -61,10 +65,6 @@ _CAPITALISED: Final = (
 _ALL_CAPS: Final = rf"(?:[DLNO]['’])?[{_UPPER}]{{2,}}"
 _PART: Final = rf"(?:{_CAPITALISED}|{_ALL_CAPS})"
 _WORD: Final = rf"{_PART}(?:-{_PART})*(?!\w)"
-PARTICLES: Final = frozenset(
-    ("de", "du", "des", "le", "la", "les", "da", "das", "do", "dos", "di", "del", "della",
-     "van", "von", "der", "den", "ten", "ter", "ben", "bin", "el", "al")
-)  # fmt: skip
 _PARTICLE: Final = "(?:" + "|".join(sorted(PARTICLES, key=len, reverse=True)) + ")"
 _NAME: Final = rf"{_WORD}(?:{_SPACE}(?:{_PARTICLE}{_SPACE})*{_WORD}){{0,{MAX_EXTRA_NAME_WORDS}}}"
 
@@ -159,58 +159,6 @@ _LAB_VALUE_NEXT: Final = re.compile(r"[ \t\u00a0]*[<>=:]?[ \t\u00a0]*\d")
 _NAME_PART: Final = re.compile(led_by(f"[{_UPPER}]", r"[\w'’-]") + r"\w+(?:['’-]\w+)*(?![\w'’-])")
 
 
-def _is_acronym(word: str) -> bool:
-    lowered = word.lower()
-    return any(part in ACRONYMS or part in ROMAN_NUMERALS for part in lowered.split("-"))
-
-
-def _is_first_name(word: str) -> bool:
-    lowered = word.lower()
-    if lowered in _lexicon_first_names():
-        return True
-    return all(part in FIRST_NAMES for part in lowered.split("-"))
-
-
-@cache
-def _lexicon_first_names() -> frozenset[str]:
-    return unambiguous_names("first_names", "fr") | unambiguous_names("first_names", "en")
-
-
-def _is_upper_surname(word: str) -> bool:
-    return word.isupper() and not _is_acronym(word)
-
-
-def _is_edge_noise(word: str) -> bool:
-    """Words that may border a run of capitalised words without being part of the name."""
-    return word in PARTICLES or word.lower() in NAME_STOPWORDS or _is_acronym(word)
-
-
-# Job titles after "Consultant", "GP", "Senior": "Consultant Neurologist", "GP Principal".
-_PROFESSION: Final = re.compile(
-    r"(?i:\w+(?:ologist|iatrist|ician|ographer|therapist|macist|ntist|thetist)s?|surgeon"
-    r"|physician|practitioner|principal|partner|specialist|matron|trainee|midwife|carer"
-    r"|registrar|consultant|coordinator|manager|officer|worker|assistant)"
-)
-
-
-def _is_stopword(word: str) -> bool:
-    return word.lower() in NAME_STOPWORDS or _PROFESSION.fullmatch(word) is not None
-
-
-@cache
-def _dictionary_words_not_names() -> frozenset[str]:
-    """Dictionary words of either language that no name lexicon holds ("rectum",
-    "terminal", "ascending"): after a lone initial they are a list's label, not a name."""
-    names = frozenset().union(
-        *(
-            lexicon(kind, language).lower
-            for kind in ("first_names", "surnames")
-            for language in LANGUAGES
-        )
-    )
-    return (common_words("fr") | common_words("en")) - names
-
-
 def _initial_context_ok(text: str, start: int) -> bool:
     line_start = text.rfind("\n", 0, start) + 1
     return _INITIAL_LEFT.search(text, max(line_start, start - 12), start) is not None or (
@@ -278,9 +226,9 @@ class PersonRecognizer(RegexRecognizer):
         # "Dr IRM", "patient HTA", "IDE : Pas de douleur": an acronym or a common word
         # right after a title or role word is not a name.
         words = [word for word in pattern_text.split() if not word.endswith(".")]
-        if not words or _is_stopword(words[0]):
+        if not words or is_stopword(words[0]):
             return False
-        return False if all(_is_acronym(word) for word in words) else None
+        return False if all(is_acronym(word) for word in words) else None
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
@@ -295,25 +243,25 @@ class PersonRecognizer(RegexRecognizer):
             start, end = match.span(VALUE_GROUP)
             surname = match.group(VALUE_GROUP).split()[1]
             if (
-                not _is_stopword(surname)
-                and not _is_acronym(surname)
+                not is_stopword(surname)
+                and not is_acronym(surname)
                 # "A. Terminal ileum", "E. Rectum x2": a specimen list, not "J. Martin"
-                and surname.lower() not in _dictionary_words_not_names()
+                and surname.lower() not in dictionary_words_not_names()
                 and _initial_context_ok(text, start)
                 and not overlaps_any(results, start, end)
             ):
                 results.append(self.result(start, end, INITIAL_SCORE))
         for match in _CHAT_SPEAKER.finditer(text):
             start, end = match.span(VALUE_GROUP)
-            if _is_chat_speaker(match.group(VALUE_GROUP)) and not overlaps_any(results, start, end):
+            if is_chat_speaker(match.group(VALUE_GROUP)) and not overlaps_any(results, start, end):
                 results.append(self.result(start, end, ROLE_SCORE))
-        for regex, accept in ((_NAME_BEFORE_ROLE, _is_chat_speaker), (_SIGNING_DASH, _is_given)):
+        for regex, accept in ((_NAME_BEFORE_ROLE, is_chat_speaker), (_SIGNING_DASH, is_given)):
             for match in regex.finditer(text):
                 start, end = match.span(VALUE_GROUP)
                 if accept(match.group(VALUE_GROUP)) and not overlaps_any(results, start, end):
                     results.append(self.result(start, end, ROLE_SCORE))
         for match in _SURNAME_COMMA_GIVEN.finditer(text):
-            if _is_surname_comma_given(match.group("surname"), match.group("given")):
+            if is_surname_comma_given(match.group("surname"), match.group("given")):
                 self._add_or_widen(results, *match.span(), SURNAME_COMMA_GIVEN_SCORE)
         for run in _RUN.finditer(text):
             found = self._name_in_run(text, run.start(), run.end())
@@ -340,7 +288,7 @@ class PersonRecognizer(RegexRecognizer):
         start = result.start
         before = _M_BEFORE.search(text, max(0, start - len("M. ") - 1), start)
         first_word = text[start : result.end].split()[0]
-        if before is None or _is_first_name(first_word):
+        if before is None or is_first_name(first_word):
             return result
         return self.result(before.start(), result.end, result.score)
 
@@ -352,7 +300,7 @@ class PersonRecognizer(RegexRecognizer):
             for part in _NAME_PART.findall(text, found.start, found.end)
             if len(part) >= MIN_PROPAGATED_LENGTH
             and part not in PARTICLES
-            and not _is_edge_noise(part)
+            and not is_edge_noise(part)
         }
         if not parts:
             return
@@ -362,24 +310,24 @@ class PersonRecognizer(RegexRecognizer):
 
     def _name_in_run(self, text: str, start: int, end: int) -> tuple[int, int, float] | None:
         words = [(m.start(), m.end(), m.group()) for m in _RUN_WORD.finditer(text, start, end)]
-        while words and _is_edge_noise(words[0][2]):
+        while words and is_edge_noise(words[0][2]):
             words.pop(0)
-        while words and _is_edge_noise(words[-1][2]):
+        while words and is_edge_noise(words[-1][2]):
             words.pop()
         names = [word for _, _, word in words if word not in PARTICLES]
         if len(names) < 2:
             return None
         score = None
         for first, second in pairwise(names):
-            if _is_first_name(first) and _is_upper_surname(second):
+            if is_first_name(first) and is_upper_surname(second):
                 score = FIRST_NAME_AND_UPPER_SURNAME_SCORE
                 break
-            if _is_first_name(first) or _is_first_name(second):
+            if is_first_name(first) or is_first_name(second):
                 score = KNOWN_FIRST_NAME_SCORE
-            elif score is None and _is_upper_surname(first) != _is_upper_surname(second):
+            elif score is None and is_upper_surname(first) != is_upper_surname(second):
                 # "Claire DUPONT" or "DUPONT Claire": one word in capitals, one not.
                 other = second if first.isupper() else first
-                if not other.isupper() and not _is_stopword(other):
+                if not other.isupper() and not is_stopword(other):
                     score = UPPER_SURNAME_SCORE
         if score is None:
             return None
@@ -391,46 +339,3 @@ class PersonRecognizer(RegexRecognizer):
             # "Contrôle FC 72/min", "Douleur MELD 18": an unknown acronym and its value.
             return None
         return words[0][0], words[-1][1], score
-
-
-def _is_given(word: str) -> bool:
-    """A known given name that is not also a common word ("Tracy", not "Rose")."""
-    lowered = word.lower()
-    return (
-        lowered in _lexicon_first_names()
-        and lowered not in common_words("fr")
-        and lowered not in common_words("en")
-        and not _is_stopword(word)
-    )
-
-
-def _is_chat_speaker(word: str) -> bool:
-    """A word opening a message line is a name unless it is a dictionary word, a drug or
-    an acronym ("Admission 14:00", "Repas 12h00", "Doliprane 08:00" are not speakers)."""
-    if _is_first_name(word):
-        return True
-    lowered = word.lower()
-    return not (
-        _is_stopword(word)
-        or _is_acronym(word)
-        or lowered in _dictionary_words_not_names()
-        or lowered in common_words("fr")
-        or lowered in common_words("en")
-        or lowered in drug_names()
-    )
-
-
-def _is_surname_comma_given(surname: str, given: str) -> bool:
-    if _is_stopword(given) or _is_edge_noise(surname.split()[0]):
-        return False
-    # "HCTZ, Fosamax" is a list of drugs, not "SURNAME, Given".
-    from anonymization.medical_terms import is_unknown_acronym  # (imports this package)
-
-    if is_unknown_acronym(surname) or given.lower() in drug_names():
-        return False
-    if given.isupper():
-        # "SMITH, JOHN": both in capitals, the second must be a known given name.
-        return surname.isupper() and _is_first_name(given)
-    if _is_upper_surname(surname.replace(" ", "")):
-        return True
-    return _is_first_name(given) and not surname.isupper()

@@ -1,0 +1,117 @@
+"""Which words may be a person's name, for the person recognizer: given names the lexicons
+know, surname particles, acronyms, job titles and dictionary words that are never names.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Final
+
+from anonymization.lexicons import LANGUAGES, common_words, drug_names, lexicon, unambiguous_names
+from anonymization.recognizers.lexicon import (
+    ACRONYMS,
+    FIRST_NAMES,
+    NAME_STOPWORDS,
+    ROMAN_NUMERALS,
+)
+
+PARTICLES: Final = frozenset(
+    ("de", "du", "des", "le", "la", "les", "da", "das", "do", "dos", "di", "del", "della",
+     "van", "von", "der", "den", "ten", "ter", "ben", "bin", "el", "al")
+)  # fmt: skip
+
+
+def is_acronym(word: str) -> bool:
+    lowered = word.lower()
+    return any(part in ACRONYMS or part in ROMAN_NUMERALS for part in lowered.split("-"))
+
+
+def is_first_name(word: str) -> bool:
+    lowered = word.lower()
+    if lowered in lexicon_first_names():
+        return True
+    return all(part in FIRST_NAMES for part in lowered.split("-"))
+
+
+@cache
+def lexicon_first_names() -> frozenset[str]:
+    return unambiguous_names("first_names", "fr") | unambiguous_names("first_names", "en")
+
+
+def is_upper_surname(word: str) -> bool:
+    return word.isupper() and not is_acronym(word)
+
+
+def is_edge_noise(word: str) -> bool:
+    """Words that may border a run of capitalised words without being part of the name."""
+    return word in PARTICLES or word.lower() in NAME_STOPWORDS or is_acronym(word)
+
+
+# Job titles after "Consultant", "GP", "Senior": "Consultant Neurologist", "GP Principal".
+_PROFESSION: Final = re.compile(
+    r"(?i:\w+(?:ologist|iatrist|ician|ographer|therapist|macist|ntist|thetist)s?|surgeon"
+    r"|physician|practitioner|principal|partner|specialist|matron|trainee|midwife|carer"
+    r"|registrar|consultant|coordinator|manager|officer|worker|assistant)"
+)
+
+
+def is_stopword(word: str) -> bool:
+    return word.lower() in NAME_STOPWORDS or _PROFESSION.fullmatch(word) is not None
+
+
+@cache
+def dictionary_words_not_names() -> frozenset[str]:
+    """Dictionary words of either language that no name lexicon holds ("rectum",
+    "terminal", "ascending"): after a lone initial they are a list's label, not a name."""
+    names = frozenset().union(
+        *(
+            lexicon(kind, language).lower
+            for kind in ("first_names", "surnames")
+            for language in LANGUAGES
+        )
+    )
+    return (common_words("fr") | common_words("en")) - names
+
+
+def is_given(word: str) -> bool:
+    """A known given name that is not also a common word ("Tracy", not "Rose")."""
+    lowered = word.lower()
+    return (
+        lowered in lexicon_first_names()
+        and lowered not in common_words("fr")
+        and lowered not in common_words("en")
+        and not is_stopword(word)
+    )
+
+
+def is_chat_speaker(word: str) -> bool:
+    """A word opening a message line is a name unless it is a dictionary word, a drug or
+    an acronym ("Admission 14:00", "Repas 12h00", "Doliprane 08:00" are not speakers)."""
+    if is_first_name(word):
+        return True
+    lowered = word.lower()
+    return not (
+        is_stopword(word)
+        or is_acronym(word)
+        or lowered in dictionary_words_not_names()
+        or lowered in common_words("fr")
+        or lowered in common_words("en")
+        or lowered in drug_names()
+    )
+
+
+def is_surname_comma_given(surname: str, given: str) -> bool:
+    if is_stopword(given) or is_edge_noise(surname.split()[0]):
+        return False
+    # "HCTZ, Fosamax" is a list of drugs, not "SURNAME, Given".
+    from anonymization.medical_terms import is_unknown_acronym  # (imports this package)
+
+    if is_unknown_acronym(surname) or given.lower() in drug_names():
+        return False
+    if given.isupper():
+        # "SMITH, JOHN": both in capitals, the second must be a known given name.
+        return surname.isupper() and is_first_name(given)
+    if is_upper_surname(surname.replace(" ", "")):
+        return True
+    return is_first_name(given) and not surname.isupper()
