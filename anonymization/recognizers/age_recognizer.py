@@ -42,9 +42,8 @@ _PERSON_WORD: Final = (
     r"|m[èe]re|p[èe]re|[ée]pouse|[ée]poux|mari|femme|s(?:œ|oe)ur|fr[èe]re|fille|fils"
     r"|grand-m[èe]re|grand-p[èe]re|tante|oncle|patiente|r[ée]sidente?))"
 )
-_AGE_IN_BRACKETS: Final = (
-    rf"{_PERSON_WORD}[ \t\u00a0]*\([ \t\u00a0]*(?P<value>{_GREAT_AGE})[ \t\u00a0]*\)"
-)
+_AGE_IN_BRACKETS: Final = r"\([ \t\u00a0]*(?P<value>9\d|1[01]\d)[ \t\u00a0]*\)"
+_PERSON_BEFORE: Final = rf"{_PERSON_WORD}[ \t\u00a0]*$"
 
 _AGE_HEADER: Final = re.compile(r"(?i:^(?:âge|age|ans|years|yrs)$)")
 _GREAT_AGE_CELL: Final = re.compile(r"[ \t]*(?:9\d|1[01]\d)[ \t]*(?:ans?|a|y|yo)?[ \t]*")
@@ -87,7 +86,12 @@ class AgeRecognizer(RegexRecognizer):
         ValuePattern(
             "age in years (en)", re.compile(rf"(?P<value>{_GREAT_AGE}){_EN_UNIT}"), AGE_SCORE
         ),
-        ValuePattern("age in brackets after a person", re.compile(_AGE_IN_BRACKETS), AGE_SCORE),
+        ValuePattern(
+            "age in brackets after a person",
+            re.compile(_AGE_IN_BRACKETS),
+            AGE_SCORE,
+            before=re.compile(_PERSON_BEFORE),
+        ),
         ValuePattern(
             "age in words (fr)",
             re.compile(rf"(?<![\w-])(?P<value>{_FR_WORDS})[ \t\u00a0]+(?i:ans)\b"),

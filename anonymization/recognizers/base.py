@@ -21,6 +21,8 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 VALUE_GROUP = "value"
 # How far before a value `CONTEXT_BEFORE` looks (characters).
 DEFAULT_CONTEXT_WINDOW = 40
+# How far before a match a pattern's `before` context looks (characters).
+BEFORE_WINDOW = 60
 
 # Between a context word and its value: "IPP 123", "IPP : 123", "IPP n° 123", "RPPS: 10…".
 CONTEXT_GAP = (
@@ -65,13 +67,18 @@ class ValuePattern:
     """A compiled regex with a `value` group, and the scores of what it finds.
 
     `score` applies when `validate_result` says True or None; `invalid_score` when it
-    says False (None drops the match).
+    says False (None drops the match). With `before`, a match counts only when the text
+    just before it (`BEFORE_WINDOW` characters) ends with that context.
     """
 
     name: str
     regex: re.Pattern[str]
     score: float
     invalid_score: float | None = None
+    # Context the match needs just before it (its `$` is the match's start). Why not in
+    # the regex: a pattern led by its value (a digit) is scanned in C, while one led by a
+    # word alternation is tried at every letter of the text (4-5x slower on a note).
+    before: re.Pattern[str] | None = None
 
 
 class RegexRecognizer(EntityRecognizer):
@@ -136,6 +143,8 @@ class RegexRecognizer(EntityRecognizer):
                 start, end = match.span(VALUE_GROUP)
                 if overlaps_any(results, start, end):
                     continue
+                if pattern.before is not None and not _preceded_by(text, match.start(), pattern):
+                    continue
                 score = self._score(text, match.group(VALUE_GROUP), start, pattern)
                 if score is not None:
                     results.append(self.result(start, end, score))
@@ -156,6 +165,11 @@ class RegexRecognizer(EntityRecognizer):
         if pattern.score < self.CONTEXT_SCORE and self.has_context_before(text, start):
             return self.CONTEXT_SCORE
         return pattern.score
+
+
+def _preceded_by(text: str, position: int, pattern: ValuePattern) -> bool:
+    assert pattern.before is not None
+    return pattern.before.search(text, max(0, position - BEFORE_WINDOW), position) is not None
 
 
 def overlaps_any(results: list[RecognizerResult], start: int, end: int) -> bool:

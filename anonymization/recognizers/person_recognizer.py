@@ -180,12 +180,12 @@ class PersonRecognizer(RegexRecognizer):
         # A dictated letter's reference: the author's then the typist's initials.
         ValuePattern(
             "dictation initials after a reference label",
-            re.compile(
-                r"(?i:\b(?:(?:our|your|n/|v/|notre|votre)[ \t]*)?r[ée]f(?:[ée]rence)?\.?"
-                r"|\bend[ \t]+of[ \t]+dictation\.?|\bdict[ée]{1,2}[ \t]+par)[ \t]*:?[ \t]*"
-                r"(?P<value>[A-Z]{2,3}/[a-z]{2,4})(?![\w])"
-            ),
+            re.compile(r"(?P<value>[A-Z]{2,3}/[a-z]{2,4})(?![\w])"),
             TITLE_SCORE,
+            before=re.compile(
+                r"(?i:\b(?:(?:our|your|n/|v/|notre|votre)[ \t]*)?r[ée]f(?:[ée]rence)?\.?"
+                r"|\bend[ \t]+of[ \t]+dictation\.?|\bdict[ée]{1,2}[ \t]+par)[ \t]*:?[ \t]*$"
+            ),
         ),
         ValuePattern(
             "dictation initials alone on a line",
@@ -209,12 +209,10 @@ class PersonRecognizer(RegexRecognizer):
         # the time the note was closed.
         ValuePattern(
             "signature initial closing the note",
-            re.compile(
-                r"(?:(?:^|\n)[ \t]*|\d{1,2}[:h]\d\d\.?[ \t]+)"
-                r"(?P<value>[A-Z]\.(?:-?[A-Z]\.)?)[ \t]*\s*\Z"
-            ),
+            re.compile(r"(?P<value>[A-Z]\.(?:-?[A-Z]\.)?)[ \t]*\s*\Z"),
             ROLE_SCORE,
             invalid_score=ROLE_SCORE,
+            before=re.compile(r"(?:(?:^|\n)[ \t]*|\d{1,2}[:h]\d\d\.?[ \t]+)$"),
         ),
     )
     CONTEXT: ClassVar[tuple[str, ...]] = (

@@ -115,11 +115,6 @@ _EN_MONTH_SHORT: Final = (
     rf"(?<![\w'’-])(?:{'|'.join(_MONTHS_EN_SHORT)}|{'|'.join(m.upper() for m in _MONTHS_EN_SHORT)})"
     r"\.?(?![\w'’-])"
 )
-# "May" only where it cannot be the verb: "in May", "May 2023", "14 May", "mid-May".
-_MAY: Final = (
-    r"(?:\b(?i:in|of|early|late|mid|end|since|until|by|from|last|next|this)[ \t-])"
-    r"(?P<value>May|MAY)(?![\w'’-])"
-)
 _ORDINAL: Final = r"(?:st|nd|rd|th|ST|ND|RD|TH)"
 # "the 4th floor", "the 5th metatarsal": an ordinal followed by a noun is not a day.
 _NO_NOUN_AFTER: Final = (
@@ -185,6 +180,12 @@ def _pattern(name: str, body: str, score: float) -> ValuePattern:
     return ValuePattern(name, re.compile(body), score)
 
 
+def _after(name: str, body: str, before: str, score: float) -> ValuePattern:
+    """A pattern led by its value, kept only after the context `before` (see
+    `ValuePattern.before`: the same matches, several times faster)."""
+    return ValuePattern(name, re.compile(body), score, before=re.compile(before))
+
+
 class ShortDateRecognizer(RegexRecognizer):
     ENTITY: ClassVar[str] = "DATE"
     PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
@@ -222,14 +223,16 @@ class ShortDateRecognizer(RegexRecognizer):
             rf"(?P<value>{_YEAR4})(?!\d)",
             BIRTH_YEAR_SCORE,
         ),
-        _pattern(
+        _after(
             "day and month after a date word or a weekday",
-            rf"(?:{_CONTEXT_WORD}|{_WEEKDAY}){_S}*(?:the{_S}+)?(?P<value>{_DAY_MONTH})",
+            rf"(?<=[ \t\u00a0.])(?P<value>{_DAY_MONTH})",
+            rf"(?:{_CONTEXT_WORD}|{_WEEKDAY}){_S}*(?:the{_S}+)?$",
             DAY_MONTH_SCORE,
         ),
-        _pattern(
+        _after(
             "day and month with a dot after a weekday",
-            rf"{_WEEKDAY}{_S}*(?P<value>{_DAY}\.{_MONTH_NUM})(?![\d/]|\.\d|,\d)",
+            rf"(?<=[ \t\u00a0.])(?P<value>{_DAY}\.{_MONTH_NUM})(?![\d/]|\.\d|,\d)",
+            rf"{_WEEKDAY}{_S}*$",
             DAY_MONTH_SCORE,
         ),
         _pattern(
@@ -260,29 +263,35 @@ class ShortDateRecognizer(RegexRecognizer):
             rf"(?<![\w/.,-])(?P<value>{_PADDED_DAY_MONTH})",
             DAY_MONTH_SCORE,
         ),
-        _pattern(
+        _after(
             "us month and day after a date word",
-            rf"(?:{_WEEKDAY}|\b(?:on|On|ON|dated|from|until|since|by)){_S}+(?P<value>{_US_MONTH_DAY})",
+            rf"(?<=[ \t\u00a0])(?P<value>{_US_MONTH_DAY})",
+            rf"(?:{_WEEKDAY}|\b(?:on|On|ON|dated|from|until|since|by)){_S}+$",
             DAY_MONTH_SCORE,
         ),
-        _pattern(
+        _after(
             "day alone after a date word",
-            rf"(?:{_FR_CONTEXT_WORD}|{_WEEKDAY}){_S}+(?P<value>{_DAY}(?:er)?)(?![\w/.,:-]\d|[\w/]|-\w)",
+            rf"(?<=[ \t\u00a0])(?P<value>{_DAY}(?:er)?)(?![\w/.,:-]\d|[\w/]|-\w)",
+            rf"(?:{_FR_CONTEXT_WORD}|{_WEEKDAY}){_S}+$",
             DAY_ALONE_SCORE,
         ),
-        _pattern(
+        _after(
             "ordinal day after a date word",
-            rf"(?:{_CONTEXT_WORD}|{_WEEKDAY}){_S}+(?:the{_S}+)?(?P<value>{_DAY}{_ORDINAL})(?!\w){_NO_NOUN_AFTER}",
+            rf"(?<=[ \t\u00a0])(?P<value>{_DAY}{_ORDINAL})(?!\w){_NO_NOUN_AFTER}",
+            rf"(?:{_CONTEXT_WORD}|{_WEEKDAY}){_S}+(?:the{_S}+)?$",
             DAY_ALONE_SCORE,
         ),
-        _pattern(
+        _after(
             "ordinal day after 'the'",
-            rf"\b(?i:the){_S}+(?P<value>{_DAY}{_ORDINAL})(?![\w]){_NO_NOUN_AFTER}",
+            rf"(?<=[ \t\u00a0])(?P<value>{_DAY}{_ORDINAL})(?![\w]){_NO_NOUN_AFTER}",
+            rf"\b(?i:the){_S}+$",
             DAY_ALONE_SCORE,
         ),
-        _pattern(
+        _after(
             "day range",
-            rf"(?:{_CONTEXT_WORD}){_S}+(?P<value>{_DAY})(?={_S}*(?:au|à|-|–|to|and|et){_S}*{_DAY}(?:[/.]{_MONTH_NUM}|{_S}+[^\W\d_]))",
+            rf"(?<=[ \t\u00a0])(?P<value>{_DAY})"
+            rf"(?={_S}*(?:au|à|-|–|to|and|et){_S}*{_DAY}(?:[/.]{_MONTH_NUM}|{_S}+[^\W\d_]))",
+            rf"(?:{_CONTEXT_WORD}){_S}+$",
             DAY_ALONE_SCORE,
         ),
         _pattern("french month", rf"(?P<value>{_FR_MONTH}(?:{_S}+{_YEAR4})?)", MONTH_ALONE_SCORE),
@@ -294,7 +303,13 @@ class ShortDateRecognizer(RegexRecognizer):
         _pattern(
             "english month", rf"(?P<value>{_EN_MONTH}(?:,?{_S}+{_YEAR4})?)", MONTH_ALONE_SCORE
         ),
-        _pattern("may, after a preposition", _MAY, MONTH_ALONE_SCORE),
+        # "May" only where it cannot be the verb: "in May", "May 2023", "14 May", "mid-May".
+        _after(
+            "may, after a preposition",
+            r"(?P<value>May|MAY)(?![\w'’-])",
+            r"\b(?i:in|of|early|late|mid|end|since|until|by|from|last|next|this)[ \t-]$",
+            MONTH_ALONE_SCORE,
+        ),
         _pattern(
             "may, before a number",
             rf"(?<![\w'’-])(?P<value>(?:May|MAY)[ \t]+{_DAY}{_ORDINAL}?"
