@@ -51,14 +51,30 @@ _UK_NATIONAL: Final = (
 # An internal extension or pager after its label: "bip 4417", "poste 52 318", "DECT 4455",
 # "ext. 2231", "pager #3471".
 _EXTENSION: Final = (
-    r"\b(?i:bip|poste|postes|dect|ext\.?|extension|pager|pager[ \t]*#|ligne[ \t]+directe)"
-    r"[ \t]*[:#.n°]*[ \t]*(?P<value>\d(?:[ \u00a0]?\d){2,6})(?![\d])"
+    r"\b(?i:bip|poste|postes|dect|ext\.?|extension|pager|pager[ \t]*#|ligne[ \t]+directe"
+    r"|bleep|bleeper|vocera|spectralink|page)"
+    r"[ \t]*[:#.n°]*[ \t]*(?:[xX](?=\d))?(?P<value>\d(?:[ \u00a0]?\d){2,6})(?![\d])"
+)
+# "call mo (NIC) on 85540", "ring the ward on 4417": an internal number after "on", in a
+# sentence asking to call.
+_CALL_ON_VALUE: Final = (
+    r"(?<=[ \t])(?!(?:19|20)\d\d(?!\d))(?P<value>\d{4,6})(?![\d/.,:-]\d|\d|[./-]?\w)"
+    # A count of things is not a number to call: "on 1000 sheets" (but "on 4417 asap").
+    r"(?![ \t]+(?!(?:asap|when|please|thanks|tonight|today|tomorrow|urgently|after|before|until"
+    r"|later|now|anytime|again|about|regarding|overnight)\b)"
+    r"[a-z]{4,})"
+)
+_CALL_ON_BEFORE: Final = (
+    r"\b(?i:call|ring|phone|bleep|page|contact|reach|appeler|joindre)\b[^\n]{0,30}"
+    r"\b(?i:on|au|at)[ \t]+$"
 )
 EXTENSION_SCORE: Final = 0.6
-# An extension glued to the number before it: "023 9228 6000 ext 4417".
+# An extension glued to the number before it: "023 9228 6000 ext 4417", "555-0134 x2231".
 _EXTENSION_AFTER_NUMBER: Final = (
     r"(?<=\d)[ \t]*(?P<value>(?i:ext\.?|extension|poste)[ \t]*\d{2,6})(?!\d)"
 )
+# "x2231" only after a number's last group of four: "100 x10^6/L" is a multiplication.
+_X_EXTENSION_AFTER_NUMBER: Final = r"(?<=\d{4})[ \t]*(?P<value>[xX]\d{3,6})(?![\d^])"
 # "914 555 0181": a North American number with spaces.
 _SPACED_NORTH_AMERICAN: Final = (
     r"(?<![\w+.-])(?P<value>(?:\+?1[ .-]?)?[2-9]\d{2}[ \u00a0][2-9]\d{2}[ \u00a0]\d{4})"
@@ -76,7 +92,16 @@ class FrPhoneRecognizer(RegexRecognizer):
         ValuePattern(
             "extension after a number", re.compile(_EXTENSION_AFTER_NUMBER), EXTENSION_SCORE
         ),
+        ValuePattern(
+            "x extension after a number", re.compile(_X_EXTENSION_AFTER_NUMBER), EXTENSION_SCORE
+        ),
         ValuePattern("extension after its label", re.compile(_EXTENSION), EXTENSION_SCORE),
+        ValuePattern(
+            "internal number to call",
+            re.compile(_CALL_ON_VALUE),
+            EXTENSION_SCORE,
+            before=re.compile(_CALL_ON_BEFORE),
+        ),
         ValuePattern(
             "north american, spaced", re.compile(_SPACED_NORTH_AMERICAN), NORTH_AMERICAN_SCORE
         ),

@@ -26,6 +26,9 @@ PHONE = FrPhoneRecognizer()
         ("ext. 2231", "2231"),
         ("pager #3471", "3471"),
         ("ligne directe 5566", "5566"),
+        ("bleep 2231 if concerned", "2231"),
+        ("vocera x4417", "4417"),
+        ("call mo (NIC) on 85540", "85540"),  # an internal number to call
     ],
 )
 def test_when_an_extension_follows_its_label_then_the_number_is_found(
@@ -41,6 +44,7 @@ def test_when_an_extension_follows_its_label_then_the_number_is_found(
         ("023 9228 6000 ext 4417", ["023 9228 6000", "ext 4417"]),
         ("023 9228 6000 ext4417", ["023 9228 6000", "ext4417"]),
         ("01 23 45 67 89 poste 1234", ["01 23 45 67 89", "poste 1234"]),
+        ("Call (617) 555-0134 x2231 for results", ["(617) 555-0134", "x2231"]),
     ],
 )
 def test_when_an_extension_is_glued_to_a_number_then_both_are_found(
@@ -60,6 +64,9 @@ def test_when_an_extension_is_glued_to_a_number_then_both_are_found(
         "x 3",
         "Rx 2 cp",
         "HTA x 3 ans",
+        "WBC >100 x10^6/L, SLR x3x10",  # multiplications
+        "started on 2024 guidance",  # nobody is called
+        "ring binder on 1000 sheets",
     ],
 )
 def test_when_a_label_has_no_extension_after_it_then_nothing_is_found(text: str) -> None:
