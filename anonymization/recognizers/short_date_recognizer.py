@@ -68,6 +68,8 @@ _EN_DATE_WORDS: Final = (
     "sortie", "admis", "admise", "opéré", "opérée", "posé", "posée", "réalisé", "réalisée",
     "programmé", "programmée", "contrôle", "consultation", "hospitalisé", "hospitalisée",
     "tomorrow", "today", "yesterday", "demain", "hier", "aujourd'hui", "tonight", "ce",
+    "week[ \t]+of", "weekend[ \t]+of", "morning[ \t]+of", "afternoon[ \t]+of",
+    "evening[ \t]+of", "night[ \t]+of",
 )  # fmt: skip
 _WEEKDAY: Final = (
     "(?:"
@@ -127,7 +129,8 @@ _SEASON_YEAR: Final = (
     rf"{_S}+(?:\d\d\d\d)(?!\d)"
 )
 _NAMED_DAYS: Final = (
-    r"(?<![\w-])(?:Boxing Day|Christmas(?: Day| Eve)?|New Year['’]s(?: Day| Eve)"
+    r"(?<![\w-])(?:Boxing Day|Christmas(?: Day| Eve)?|Xmas(?: [Dd]ay| [Ee]ve)?"
+    r"|New Year['’]s(?: Day| Eve)"
     r"|Easter(?: Sunday| Monday)?|Good Friday|Thanksgiving(?: Day)?)(?![\w-])"
 )
 
@@ -144,6 +147,8 @@ _FRACTION: Final = re.compile(r"(\d{1,2})/(\d{1,2})")
 _FRACTION_AFTER: Final = re.compile(
     r"[ \t]+(?i:du|de|des|d['’]|of|dose|doses|tab|tabs|tablet|cp|comprimés?|gélules?|amp)\b"
 )
+_TIME_OF_DAY_AFTER: Final = re.compile(r"[ \t]+(?:AM|PM|am|pm)\b")
+MAX_DOSE_DENOMINATOR: Final = 4
 _WEEKDAY_BEFORE: Final = re.compile(rf"{_WEEKDAY}[ \t]+$")
 _NUMERIC_PAIR: Final = re.compile(
     rf"(?<![\w/.,-])({_DAY}|{_MONTH_NUM})/({_DAY}|{_MONTH_NUM})(?![\w/]|[.,]\d)"
@@ -243,8 +248,10 @@ class ShortDateRecognizer(RegexRecognizer):
         ),
         _pattern(
             "day and month before a time",
-            rf"(?<![\w/.,-])(?P<value>{_DAY_MONTH})(?=[ \t]+(?:\d{{1,2}}[:h.]\d\d|\d{{4}}(?![/\d])"
-            rf"|\d{{1,2}}[ \t]?(?:AM|PM|am|pm|h\b)))",
+            rf"(?<![\w/.,-])(?P<value>{_DAY_MONTH})(?=[ \t]+(?:(?:at|@|à)[ \t]*)?"
+            rf"(?:\d{{1,2}}[:h.]\d\d|\d{{4}}(?![/\d])"
+            # "Lovenox 4/4 AM": the morning of that day.
+            rf"|\d{{1,2}}[ \t]?(?:AM|PM|am|pm|h\b)|(?:AM|PM)\b))",
             DAY_MONTH_SCORE,
         ),
         _pattern(
@@ -317,6 +324,11 @@ class ShortDateRecognizer(RegexRecognizer):
             MONTH_ALONE_SCORE,
         ),
         _pattern("season and year", rf"(?P<value>{_SEASON_YEAR})", MONTH_YEAR_SCORE),
+        _pattern(
+            "english month and short year",
+            rf"(?P<value>(?:{_EN_MONTH_SHORT}|{_EN_MONTH})[ \t]*['’]\d\d)(?!\d)",
+            MONTH_YEAR_SCORE,
+        ),
         _pattern("named day of the year", rf"(?P<value>{_NAMED_DAYS})", DAY_ALONE_SCORE),
     )
 
@@ -384,6 +396,12 @@ class ShortDateRecognizer(RegexRecognizer):
             and _FRACTION_AFTER.match(text, end)
         ):
             return True  # "3/4 du repas", "1/2 tab"
+        if (
+            fraction
+            and int(fraction.group(1)) < int(fraction.group(2)) <= MAX_DOSE_DENOMINATOR
+            and _TIME_OF_DAY_AFTER.match(text, end)
+        ):
+            return True  # "1/2 AM": half a tablet in the morning
         if _MEASURE_BEFORE.search(text, max(0, start - 25), start):
             return True
         # A day alone followed by a unit is a quantity ("le 12 mg", "du 3 au 5 jours").

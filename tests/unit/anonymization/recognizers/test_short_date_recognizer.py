@@ -213,3 +213,21 @@ def test_values_and_british_durations_are_not_dates(text: str, dates: list[str])
 )
 def test_a_dotted_date_needs_a_weekday_or_zero_padding(text: str, date: str) -> None:
     assert found(DATE, text) == [date]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("start Lovenox 4/4 AM, last dose at noon", ["4/4"]),  # the morning of that day
+        ("Take 1/2 AM and 1/2 PM", []),  # half a tablet, morning and evening
+        ("resume warfarin evening of 4/8 if no bleed", ["4/8"]),
+        ("repeat bloods week of 7/15", ["7/15"]),
+        ("Letter dated Aug '23", ["Aug '23"]),
+        ("Xmas day fall at home", ["Xmas day"]),
+        ("F/u 11/20 at 1030 in clinic", ["11/20"]),
+    ],
+)
+def test_time_of_day_periods_of_a_day_short_years_and_xmas_make_a_date(
+    text: str, expected: list[str]
+) -> None:
+    assert found(DATE, text) == expected
