@@ -157,9 +157,11 @@ def _defined_initials(text: str, entities: Sequence[Entity]) -> list[Entity]:
     return found
 
 
-# "Mme Martin (92)", "Joan Smith (94)": an age of 90 or more in brackets after a name.
+# "Mme Martin (92)", "Joan Smith (94)", "Mr Smith, 91,": an age of 90 or more after a name.
 _GREAT_AGE_IN_BRACKETS_AFTER = re.compile(
     r"[ \t]*\([ \t]*(?P<age>9\d|1[01]\d)[ \t]*(?:ans?|a|y|yo|y/o|yrs?)?[ \t]*[),]"
+    # "Mr Smith, 91, lives alone": between commas after the name.
+    r"|,[ \t]*(?P<bare>9\d|1[01]\d)(?=[ \t]*[,;)]|\.(?!\d))"
 )
 AGE_AFTER_NAME_SCORE = 0.6
 
@@ -171,7 +173,8 @@ def _ages_after_names(text: str, entities: Sequence[Entity]) -> list[Entity]:
             continue
         age = _GREAT_AGE_IN_BRACKETS_AFTER.match(text, entity.end)
         if age is not None:
-            found.append(Entity(*age.span("age"), "AGE", AGE_AFTER_NAME_SCORE))
+            group = "age" if age.group("age") else "bare"
+            found.append(Entity(*age.span(group), "AGE", AGE_AFTER_NAME_SCORE))
     return found
 
 

@@ -87,6 +87,29 @@ class AgeRecognizer(RegexRecognizer):
             "age in years (en)", re.compile(rf"(?P<value>{_GREAT_AGE}){_EN_UNIT}"), AGE_SCORE
         ),
         ValuePattern(
+            "age in words after its label",
+            re.compile(rf"{_AGE_LABEL}(?P<value>{_EN_WORDS}|{_FR_WORDS})(?![\w-])"),
+            AGE_SCORE,
+        ),
+        # "She turned 100", "a fêté ses 95 ans" (the unit is optional after the verb).
+        ValuePattern(
+            "age reached",
+            re.compile(
+                rf"(?i:\b(?:turned|turns|turning|f[êe]t[ée]?[ \t]+ses|a[ \t]+eu))[ \t]+"
+                rf"(?P<value>{_GREAT_AGE})(?![\w])"
+            ),
+            AGE_SCORE,
+        ),
+        # "F 93 admitted", "M, 91": a sex then an age, as triage lines write them.
+        ValuePattern(
+            "age after a sex",
+            re.compile(
+                rf"(?<![\w/-])[MF][ \t]*[,:]?[ \t]+(?P<value>{_GREAT_AGE})"
+                r"(?![\w/.,-]?\d|[ \t]*(?:mg|ml|mmHg|%|kg|cm|bpm))"
+            ),
+            AGE_SCORE,
+        ),
+        ValuePattern(
             "age in brackets after a person",
             re.compile(_AGE_IN_BRACKETS),
             AGE_SCORE,

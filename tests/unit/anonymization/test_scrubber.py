@@ -139,3 +139,5 @@ def test_an_initial_after_a_surname_in_capitals_and_a_great_age_after_a_name_are
     )
     assert "PATEL" not in requested.text and " R\n" not in requested.text
     assert "92" not in visit.text and "<AGE>" in visit.text
+    [between_commas] = scrub_texts(["Mr Arthur Smith, 91, lives alone."], "en")
+    assert "91" not in between_commas.text

@@ -59,6 +59,11 @@ def test_when_an_age_of_ninety_or_more_is_written_then_only_the_number_is_found(
         ("Message: Mum (92) has been more breathless", ["92"]),  # after a relative
         ("sa mère (94) vit seule", ["94"]),
         ("bed (92), son (45)", []),  # a bed number, a younger relative
+        ("nonagenarian, aged ninety-three", ["ninety-three"]),
+        ("She turned 100 last week", ["100"]),
+        ("F 93 admitted from home", ["93"]),  # a sex then an age
+        ("Dose M 90 mg", []),
+        ("Sats 92% on RA, HR 96", []),
     ],
 )
 def test_ages_from_ninety_are_found_and_younger_ones_are_not(text: str, age: list[str]) -> None:
