@@ -16,6 +16,9 @@ full-date patterns of `date_recognizer` do not cover.
 A fraction is not a date: "EVA 6/10", "MMSE 22/30", "acuité 10/10", "TA 12/8", "3/4 du
 repas" are left alone (the word before says it is a score, a ratio or a measure), and
 a day alone is never taken when a unit follows it ("le 12 mg", "depuis 3 jours").
+
+One module, long on purpose: the date forms, the words that make a number a date and the
+measures that unmake it are read together; split, a form could lose its exceptions.
 """
 
 from __future__ import annotations
