@@ -22,7 +22,7 @@ import functools
 import re
 from typing import Final
 
-from anonymization.lexicons import LANGUAGES, common_words, drug_names, lexicon
+from anonymization.lexicons import drug_names, lexicon, words_not_names
 from anonymization.lexicons import fold as _fold
 from anonymization.recognizers.lexicon import ACRONYMS, ROMAN_NUMERALS
 
@@ -427,16 +427,8 @@ def _is_all_common(span: str) -> bool:
     return bool(words) and all(word.lower() in common for word in words)
 
 
-@functools.cache
 def _common_not_names() -> frozenset[str]:
-    names = frozenset().union(
-        *(
-            lexicon(kind, language).lower
-            for kind in ("first_names", "surnames", "places")
-            for language in LANGUAGES
-        )
-    )
-    return (common_words("fr") | common_words("en")) - names
+    return words_not_names(("first_names", "surnames", "places"))
 
 
 def _is_all_vocabulary(span: str, vocabulary: frozenset[str]) -> bool:

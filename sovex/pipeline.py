@@ -19,7 +19,7 @@ import subprocess
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -44,6 +44,10 @@ from sovex.model.manifest import (
 from sovex.model.request import ExtractRequest, load_request
 from sovex.model.run import PartRecord, RunContext, RunFolder, make_extract_id
 from sovex.model.settings import PROJECT_ROOT, Settings
+
+if TYPE_CHECKING:
+    from transforms.extract import WrittenPart
+    from transforms.publish import LocalPart
 
 LOG = logging.getLogger(__name__)
 
@@ -438,17 +442,19 @@ def extract_table(
         partition=Partition(partition_index, partition_count),
         keys=keys,
     )
-    return [
-        PartRecord(
-            table=p.table,
-            path=str(p.path),
-            rows=p.rows,
-            bytes=p.bytes,
-            sha256=p.sha256,
-            scan=p.scan,
-        )
-        for p in parts
-    ]
+    return [_part_record(part) for part in parts]
+
+
+def _part_record(part: WrittenPart) -> PartRecord:
+    """A written file as the steps hand it on (its scan, for a table part, included)."""
+    return PartRecord(
+        table=part.table,
+        path=str(part.path),
+        rows=part.rows,
+        bytes=part.bytes,
+        sha256=part.sha256,
+        scan=part.scan,
+    )
 
 
 @step
@@ -473,15 +479,7 @@ def build_aggregates(
         part = write_table_file(
             counts, f"{AGGREGATES_PREFIX}/{aggregate.name}", directory / aggregate.name
         )
-        written.append(
-            PartRecord(
-                table=part.table,
-                path=str(part.path),
-                rows=part.rows,
-                bytes=part.bytes,
-                sha256=part.sha256,
-            )
-        )
+        written.append(_part_record(part))
     return written
 
 
@@ -649,7 +647,7 @@ def publish(
     return result
 
 
-def _local_parts(parts: list[PartRecord]) -> list[Any]:
+def _local_parts(parts: list[PartRecord]) -> list[LocalPart]:
     from transforms.publish import LocalPart
 
     return [

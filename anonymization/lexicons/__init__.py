@@ -87,6 +87,16 @@ def common_words(language: str) -> frozenset[str]:
 
 
 @cache
+def words_not_names(kinds: tuple[str, ...] = ("first_names", "surnames")) -> frozenset[str]:
+    """Common words of either language that none of these lexicons (of either language)
+    holds: "rectum", "terminal", "ongoing" are never anyone's name."""
+    names = frozenset().union(
+        *(lexicon(kind, language).lower for kind in kinds for language in LANGUAGES)
+    )
+    return frozenset().union(*(common_words(language) for language in LANGUAGES)) - names
+
+
+@cache
 def unambiguous_names(kind: str, language: str) -> frozenset[str]:
     """Lower-case names of `kind` to trust in a text of `language`: the language's own
     unambiguous names, and the other language's that are not ambiguous words here (a

@@ -8,7 +8,7 @@ import re
 from functools import cache
 from typing import Final
 
-from anonymization.lexicons import LANGUAGES, common_words, drug_names, lexicon, unambiguous_names
+from anonymization.lexicons import common_words, drug_names, unambiguous_names, words_not_names
 from anonymization.recognizers.lexicon import (
     ACRONYMS,
     FIRST_NAMES,
@@ -60,18 +60,10 @@ def is_stopword(word: str) -> bool:
     return word.lower() in NAME_STOPWORDS or _PROFESSION.fullmatch(word) is not None
 
 
-@cache
 def dictionary_words_not_names() -> frozenset[str]:
-    """Dictionary words of either language that no name lexicon holds ("rectum",
-    "terminal", "ascending"): after a lone initial they are a list's label, not a name."""
-    names = frozenset().union(
-        *(
-            lexicon(kind, language).lower
-            for kind in ("first_names", "surnames")
-            for language in LANGUAGES
-        )
-    )
-    return (common_words("fr") | common_words("en")) - names
+    """Dictionary words no name lexicon holds: after a lone initial they are a list's
+    label ("A. Terminal ileum"), not a name."""
+    return words_not_names()
 
 
 def is_given(word: str) -> bool:
@@ -94,7 +86,6 @@ def is_chat_speaker(word: str) -> bool:
     return not (
         is_stopword(word)
         or is_acronym(word)
-        or lowered in dictionary_words_not_names()
         or lowered in common_words("fr")
         or lowered in common_words("en")
         or lowered in drug_names()
