@@ -172,3 +172,24 @@ def with_total_row(
             columns[name] = pa.nulls(sums.num_rows, body.schema.field(name).type)
     totals = pa.table(columns, schema=body.schema)
     return pa.concat_tables([body, totals])
+
+
+def round_counts(counts: pa.Table, count_column: str, multiple: int) -> pa.Table:
+    """Every shown count rounded to the nearest multiple of `multiple` (halves up), after
+    suppression: rounding blurs what subtracting published counts could still tell."""
+    if multiple < 2:
+        raise InvalidInput(f"rounding multiple must be at least 2, got {multiple}")
+    values = _check_rounded(counts, count_column)
+    half = multiple // 2
+    rounded = pc.multiply(pc.divide(pc.add(values, half), multiple), multiple)
+    position = counts.column_names.index(count_column)
+    return counts.set_column(position, count_column, rounded.cast(values.type))
+
+
+def _check_rounded(counts: pa.Table, count_column: str) -> pa.Array:
+    if count_column not in counts.column_names:
+        raise InvalidInput(f"column {count_column!r} is not in the table")
+    values = _combined(counts[count_column])
+    if not pa.types.is_integer(values.type):
+        raise InvalidInput(f"count column {count_column!r} must hold whole numbers")
+    return values

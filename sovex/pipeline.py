@@ -330,20 +330,102 @@ def assess_disclosure(settings: Settings, run: RunContext) -> dict[str, Any]:
         )
         pq.write_table(pa.table({"patient_id": assessment.kept_ids}), folder.included_file)
         record = assessment.record
+    record["events"] = _assess_events(settings, run, request, catalog, folder, record)
+    if (
+        record["events"] is not None
+        and record["events"]["date_granularity"] != "day"
+        and request.free_text_mode == "surrogates"
+        and _free_text_columns(request, catalog)
+    ):
+        # Surrogate dates in notes are exact shifted dates: they would give back what the
+        # event gate just coarsened.
+        raise GateFailed(
+            [
+                "event risk: dates are published at "
+                f"{record['events']['date_granularity']} granularity, but free_text_mode "
+                "surrogates writes exact shifted dates in the notes; use free_text_mode tags"
+            ]
+        )
+    if record["events"] is not None:
+        # The release's risk is the larger of the person-level and the event-level one.
+        for name in ("max_prosecutor_risk", "avg_prosecutor_risk"):
+            record[name] = max(record[name], record["events"][name])
     folder.write_record(folder.disclosure_file, record)
     return record
+
+
+def _assess_events(
+    settings: Settings,
+    run: RunContext,
+    request: ExtractRequest,
+    catalog: SourceCatalog,
+    folder: RunFolder,
+    person_record: dict[str, Any],
+) -> dict[str, Any] | None:
+    """LKC-privacy over the requested event tables the adversary may know rows of
+    (`transforms.event_release`), searched jointly with coarser person levels when the
+    person step's own are too fine for the events. Updates `person_record` with the
+    person levels chosen; None when the request publishes no such table."""
+    import pyarrow.dataset as ds
+
+    from anonymization.pseudonyms import patient_keys
+    from transforms import event_release
+    from transforms.source import open_source
+
+    tables = event_release.event_tables(catalog, request.tables)
+    if not tables:
+        return None
+    source = open_source(settings.source_dir, settings.source_url)
+    person_id = catalog.person_id_column
+    kept = pq.read_table(folder.included_file).column("patient_id").combine_chunks()
+    keys = patient_keys(_project_key(settings, request.project), kept)
+    quasi_identifiers = list(person_record["quasi_identifiers"])
+    columns = [person_id, *quasi_identifiers]
+    view = pa.Table.from_batches(
+        list(source.batches(catalog.person_table, columns, filter=ds.field(person_id).isin(kept))),
+        schema=pa.schema([source.schema(catalog.person_table).field(c) for c in columns]),
+    )
+    known = [
+        event_release.read_known_events(
+            source,
+            catalog,
+            table,
+            request.tables[table],
+            keys,
+            (request.period.start, request.period.end),
+        )
+        for table in tables
+    ]
+    person = catalog.tables[catalog.person_table]
+    return event_release.assess_with_person_levels(
+        known,
+        view,
+        person_id,
+        {name: str(person.columns[name].hierarchy) for name in quasi_identifiers},
+        {name: str(person.columns[name].max_level) for name in quasi_identifiers},
+        person_record,
+        catalog.events_known,
+        request.k_threshold,
+        request.max_event_suppression,
+        folder.suppressed_events_file,
+    )
 
 
 def _quasi_identifier_levels(
     folder: RunFolder, catalog: SourceCatalog, table: str
 ) -> dict[str, Callable[[pa.Array], pa.Array]]:
     """The level functions the disclosure step chose, for this table's quasi-identifiers."""
-    from anonymization.assessment import level_functions
-
     if table != catalog.person_table:
         return {}
-    disclosure = folder.read_record(folder.disclosure_file)
-    spec = catalog.tables[table]
+    return _quasi_identifier_levels_from(folder.read_record(folder.disclosure_file), catalog)
+
+
+def _quasi_identifier_levels_from(
+    disclosure: dict[str, Any], catalog: SourceCatalog
+) -> dict[str, Callable[[pa.Array], pa.Array]]:
+    from anonymization.assessment import level_functions
+
+    spec = catalog.tables[catalog.person_table]
     kinds = {
         name: str(column.hierarchy)
         for name, column in spec.columns.items()
@@ -427,6 +509,17 @@ def extract_table(
         pseudonyms=computed["pseudonym"].combine_chunks(),
         shifts=computed["shift"].combine_chunks(),
     )
+    release = None
+    disclosure = folder.read_record(folder.disclosure_file)
+    if disclosure.get("events") and table in disclosure["events"]["tables"]:
+        from transforms.event_release import EventRelease
+
+        release = EventRelease.from_record(
+            disclosure["events"],
+            catalog.tables[table],
+            request.tables[table],
+            folder.suppressed_events_file,
+        )
     parts = write_table_parts(
         source=open_source(settings.source_dir, settings.source_url),
         table=catalog.tables[table],
@@ -441,6 +534,7 @@ def extract_table(
         quasi_identifier_levels=_quasi_identifier_levels(folder, catalog, table),
         partition=Partition(partition_index, partition_count),
         keys=keys,
+        event_release=release,
     )
     return [_part_record(part) for part in parts]
 
@@ -475,6 +569,7 @@ def build_aggregates(
             aggregate.by,
             catalog.person_id_column,
             request.small_cell_threshold,
+            request.small_cell_rounding,
         )
         part = write_table_file(
             counts, f"{AGGREGATES_PREFIX}/{aggregate.name}", directory / aggregate.name
@@ -496,6 +591,15 @@ def check_release(settings: Settings, run: RunContext, parts: list[PartRecord]) 
     # The included cohort is the consented one less the suppressed records.
     cohort_size = pq.read_metadata(folder.included_file).num_rows
     checked = check_parts(request, catalog, parts, disclosure["quasi_identifiers"], cohort_size)
+    if disclosure.get("events"):
+        disclosure["events"]["published"] = _verify_events(request, catalog, parts, disclosure)
+        if disclosure["events"]["published"]["patients_below_k"]:
+            checked.failures.append(
+                "event risk on the published files: "
+                f"{disclosure['events']['published']['patients_below_k']} patient(s) share "
+                f"what an adversary knowing {catalog.events_known} of their events sees with "
+                f"fewer than {request.k_threshold - 1} others"
+            )
     audit(
         settings,
         run,
@@ -526,6 +630,42 @@ def check_release(settings: Settings, run: RunContext, parts: list[PartRecord]) 
 
 
 DATA_DOCS_DIR = "_gate_docs"
+
+
+def _verify_events(
+    request: ExtractRequest,
+    catalog: SourceCatalog,
+    parts: list[PartRecord],
+    disclosure: dict[str, Any],
+) -> dict[str, Any]:
+    """The event risk recomputed on the published parts (what leaves, not the plan)."""
+    from transforms.event_release import known_columns, verify_published
+
+    pseudonym = catalog.person_id_column
+    linked = [
+        table
+        for table in disclosure["events"]["tables"]
+        if pseudonym in request.tables.get(table, [])
+    ]
+    person_columns = request.tables.get(catalog.person_table, [])
+    return verify_published(
+        [p["path"] for p in parts if p["table"] == catalog.person_table]
+        if pseudonym in person_columns
+        else [],
+        disclosure["quasi_identifiers"],
+        {table: [p["path"] for p in parts if p["table"] == table] for table in linked},
+        {
+            table: [
+                name
+                for group in known_columns(catalog.tables[table], request.tables[table])
+                for name in group
+            ]
+            for table in linked
+        },
+        pseudonym,
+        catalog.events_known,
+        request.k_threshold,
+    )
 
 
 def _data_docs_parts(folder: RunFolder) -> list[PartRecord]:

@@ -6,6 +6,7 @@ import json
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -219,3 +220,29 @@ def task_states(base: str, token: str, run_id: str) -> dict[str, str]:
         base, "GET", f"/api/v2/dags/research_extract/dagRuns/{run_id}/taskInstances", token
     )
     return {ti["task_id"]: ti["state"] for ti in listed["task_instances"]}
+
+
+def settings_with_catalog(
+    settings: Settings, folder: Path, change: Callable[[dict[str, Any]], None]
+) -> Settings:
+    """The same deployment with the synthetic catalog changed by `change` (a copy of the
+    infra folder under `folder`)."""
+    import shutil
+    from dataclasses import replace
+
+    import yaml
+
+    infra = folder / "infra"
+    shutil.copytree(settings.infra_dir, infra)
+    catalog_file = infra / "catalogs" / "synthetic.yaml"
+    catalog = yaml.safe_load(catalog_file.read_text())
+    change(catalog)
+    catalog_file.write_text(yaml.safe_dump(catalog, sort_keys=False))
+    return replace(settings, infra_dir=infra)
+
+
+def without_event_knowledge(catalog: dict[str, Any]) -> None:
+    """A steward's declaration that no adversary knows any event row (tests of features
+    other than the event gate, on the small test population)."""
+    for table in catalog["tables"].values():
+        table.pop("adversary_knows", None)

@@ -21,7 +21,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -30,8 +30,17 @@ import pyarrow.parquet as pq
 
 from anonymization.identifier_patterns import RE2_IDENTIFIER_PATTERNS, RE2_PSEUDONYM_PATTERN
 from anonymization.pseudonyms import PatientKeys, patient_keys
-from sovex.model.catalog import NEVER_EXTRACTABLE, NOT_YET_EXTRACTABLE, Role, TableSpec
+from sovex.model.catalog import (
+    NEVER_EXTRACTABLE,
+    NOT_YET_EXTRACTABLE,
+    ColumnSpec,
+    Role,
+    TableSpec,
+)
 from transforms.source_base import WHOLE_TABLE, Partition, Source
+
+if TYPE_CHECKING:
+    from transforms.event_release import EventRelease
 
 # Rows per published Parquet file: bounded so a reader can fetch parts independently.
 ROWS_PER_PART = 1_000_000
@@ -209,10 +218,7 @@ def _on_distinct_values(level: LevelFunction, values: pa.Array) -> pa.Array:
 
 def first_event_date_column(table: TableSpec) -> str | None:
     """The column a request's period applies to (the table's first event date)."""
-    for column in table.columns.values():
-        if column.role is Role.EVENT_DATE:
-            return column.name
-    return None
+    return table.period_column()
 
 
 def sha256_of(path: Path) -> str:
@@ -264,18 +270,30 @@ def extract_table(
     partition: Partition = WHOLE_TABLE,
     keys: PatientKeys | None = None,
     free_text_mode: str = TAGS,
+    event_release: EventRelease | None = None,
 ) -> list[WrittenPart]:
     """Write the extract's parts for one table (or one partition of it) into `out_dir`,
     replacing that table's (partition's) earlier parts. `keys` (the included patients'
     pseudonyms and shifts) may be passed when several tables share them. In
     `free_text_mode` "surrogates" the scrubber is given each row's patient, so names get
-    the patient's surrogates and dates the patient's shift."""
+    the patient's surrogates and dates the patient's shift. `event_release` (an event table
+    the adversary may know rows of) truncates its dates, generalises its known attributes
+    and drops the events the release gate suppressed."""
     if free_text_mode not in FREE_TEXT_MODES:
         raise ValueError(f"free_text_mode must be one of {FREE_TEXT_MODES}; got {free_text_mode!r}")
     specs = [table.columns[name] for name in columns]
     source_schema = source.schema(table.name)
+    event_levels = event_release.column_levels() if event_release else {}
     out_schema = pa.schema(
-        [pa.field(s.name, output_type(s.role, source_schema.field(s.name).type)) for s in specs]
+        [
+            pa.field(
+                s.name,
+                pa.string()
+                if s.name in event_levels and s.role is not Role.EVENT_DATE
+                else output_type(s.role, source_schema.field(s.name).type),
+            )
+            for s in specs
+        ]
     )
     pseudonym_columns = [s.name for s in specs if s.role is Role.PERSON_ID]
     # The person id first: a PostgreSQL source partitions on the first column.
@@ -362,10 +380,18 @@ def extract_table(
                     )
                     for s in specs
                 ]
+                if event_release is not None:
+                    arrays, kept = _released_events(
+                        event_release, event_levels, specs, arrays, batch.column(person_id_column)
+                    )
+                    if not pc.all(kept).as_py():
+                        arrays = [array.filter(kept) for array in arrays]
                 out_batch = pa.RecordBatch.from_arrays(
                     [a.cast(f.type) for a, f in zip(arrays, out_schema, strict=True)],
                     schema=out_schema,
                 )
+                if out_batch.num_rows == 0:
+                    continue
                 if writer is None:
                     part_path = out_dir / part_name(partition, len(parts))
                     sink = _HashingFile(part_path)
@@ -408,6 +434,27 @@ def extract_table(
         empty = write_table_file(out_schema.empty_table(), table.name, out_dir)
         parts.append(replace(empty, scan={}))
     return parts
+
+
+def _released_events(
+    release: EventRelease,
+    levels: dict[str, LevelFunction],
+    specs: list[ColumnSpec],
+    arrays: list[pa.Array],
+    patient_ids: pa.Array | pa.ChunkedArray,
+) -> tuple[list[pa.Array], pa.Array]:
+    """The known columns at their chosen levels, and a mask of the events kept."""
+    leveled = [
+        levels[spec.name](array) if spec.name in levels else array
+        for spec, array in zip(specs, arrays, strict=True)
+    ]
+    # Suppressed events are named as recorded: dates shifted but not truncated.
+    recorded = {
+        spec.name: array for spec, array in zip(specs, arrays, strict=True) if spec.name in levels
+    }
+    if isinstance(patient_ids, pa.ChunkedArray):
+        patient_ids = patient_ids.combine_chunks()
+    return leveled, release.kept_rows(patient_ids, recorded)
 
 
 class _HashingFile:

@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from anonymization.disclosure import l_diversity
-from anonymization.small_cells import suppress_small_cells, with_total_row
+from anonymization.small_cells import round_counts, suppress_small_cells, with_total_row
 from sovex.model.catalog import Role, SourceCatalog
 from sovex.model.errors import GateFailed
 from sovex.model.request import ExtractRequest
@@ -207,10 +207,15 @@ def sensitive_l_diversity(
 
 
 def patient_counts(
-    paths: Sequence[str], by: Sequence[str], person_id: str, small_cell_threshold: int
+    paths: Sequence[str],
+    by: Sequence[str],
+    person_id: str,
+    small_cell_threshold: int,
+    rounding: int | None = None,
 ) -> pa.Table:
     """Distinct patients by group over the parts at `paths`, sorted, with a total row and
-    small cells hidden (with the cells that would reveal them)."""
+    small cells hidden (with the cells that would reveal them), then, if asked, every
+    shown count rounded to a multiple of `rounding`."""
     labels = list(by)
     # Part by part, only the distinct (group, patient) pairs are kept: memory grows with
     # the number of pairs, not with the table's rows.
@@ -223,9 +228,10 @@ def patient_counts(
         [(c, "ascending") for c in labels]
     )
     counts = with_total_row(counts, labels, AGGREGATE_COUNT_COLUMN, over=labels[0])
-    return suppress_small_cells(
+    counts = suppress_small_cells(
         counts, labels, AGGREGATE_COUNT_COLUMN, threshold=small_cell_threshold
     )
+    return round_counts(counts, AGGREGATE_COUNT_COLUMN, rounding) if rounding else counts
 
 
 def _distinct_rows(rows: pa.Table, labels: list[str], person_id: str) -> pa.Table:

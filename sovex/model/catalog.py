@@ -52,10 +52,28 @@ class ColumnSpec:
     language: str = DEFAULT_TEXT_LANGUAGE  # free_text only: the scrubber's language
 
 
+# Roles of the columns an adversary may know of an event (`adversary_knows`).
+KNOWABLE_ROLES = frozenset({Role.EVENT_DATE, Role.ATTRIBUTE, Role.SENSITIVE})
+# The adversary's bound L when the catalog does not set one, and the largest accepted:
+# the gate enumerates every subset of up to L events of each patient.
+DEFAULT_EVENTS_KNOWN = 2
+MAX_EVENTS_KNOWN = 3
+
+
 @dataclass(frozen=True)
 class TableSpec:
     name: str
     columns: dict[str, ColumnSpec]
+    # An event table: the columns an adversary may know of each of a patient's rows
+    # (e.g. a stay's unit and dates). Empty: the steward declares nobody knows its rows.
+    adversary_knows: tuple[str, ...] = ()
+
+    def period_column(self) -> str | None:
+        """The column a request's period applies to (the table's first event date)."""
+        for column in self.columns.values():
+            if column.role is Role.EVENT_DATE:
+                return column.name
+        return None
 
     def extractable_columns(self) -> list[str]:
         return [
@@ -73,6 +91,8 @@ class SourceCatalog:
     person_table: str
     consent_table: str
     tables: dict[str, TableSpec]
+    # The release gate's adversary knows up to this many events of a patient (LKC-privacy).
+    events_known: int = DEFAULT_EVENTS_KNOWN
 
 
 def _parse_column(where: str, name: str, raw: Any, problems: list[str]) -> ColumnSpec | None:
@@ -149,9 +169,22 @@ def load_catalog(path: Path) -> SourceCatalog:
             column = _parse_column(where, column_name, column_raw, problems)
             if column is not None:
                 columns[column_name] = column
-        tables[table_name] = TableSpec(name=table_name, columns=columns)
+        known = _parse_adversary_knows(where, table_raw, columns, problems)
+        tables[table_name] = TableSpec(name=table_name, columns=columns, adversary_knows=known)
     if raw.get("person_table") and raw.get("person_table") not in tables:
         problems.append(f"{path}: field 'person_table': {raw['person_table']!r} is not a table")
+    adversary = raw.get("adversary") or {}
+    events_known = (
+        adversary.get("events_known", DEFAULT_EVENTS_KNOWN) if isinstance(adversary, dict) else None
+    )
+    if (
+        not isinstance(events_known, int)
+        or isinstance(events_known, bool)
+        or not 1 <= events_known <= MAX_EVENTS_KNOWN
+    ):
+        problems.append(
+            f"{path}: field 'adversary.events_known': a whole number from 1 to {MAX_EVENTS_KNOWN}"
+        )
     if problems:
         raise InvalidInput(problems)
     return SourceCatalog(
@@ -161,4 +194,22 @@ def load_catalog(path: Path) -> SourceCatalog:
         person_table=str(raw["person_table"]),
         consent_table=str(raw["consent_table"]),
         tables=tables,
+        events_known=int(events_known or DEFAULT_EVENTS_KNOWN),
     )
+
+
+def _parse_adversary_knows(
+    where: str, table_raw: dict[str, Any], columns: dict[str, ColumnSpec], problems: list[str]
+) -> tuple[str, ...]:
+    raw = table_raw.get("adversary_knows", [])
+    if not isinstance(raw, list) or not all(isinstance(name, str) for name in raw):
+        problems.append(f"{where}: 'adversary_knows' must list column names")
+        return ()
+    for name in raw:
+        spec = columns.get(name)
+        if spec is None or spec.role not in KNOWABLE_ROLES:
+            problems.append(
+                f"{where}: 'adversary_knows': {name!r} must be a column with role "
+                + ", ".join(sorted(role.value for role in KNOWABLE_ROLES))
+            )
+    return tuple(dict.fromkeys(raw))

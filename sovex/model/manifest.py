@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -69,6 +70,10 @@ class GateRecord(BaseModel):
     l_diversity: dict[str, int]
     expectations: list[dict[str, object]]
     data_docs: str | None = None  # key of the Great Expectations Data Docs index
+    # LKC-privacy over the event tables an adversary may know (anonymization.event_risk):
+    # levels chosen, events suppressed, risk planned and measured on the published files,
+    # and the full-knowledge figure (information, not a guarantee). None: no event table.
+    events: dict[str, Any] | None = None
 
 
 class FreeTextRecord(BaseModel):

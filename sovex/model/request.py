@@ -38,6 +38,9 @@ MIN_K_THRESHOLD = 2
 DEFAULT_MAX_SUPPRESSION = 0.05
 MAX_SUPPRESSION_CAP = 0.2
 DEFAULT_SMALL_CELL_THRESHOLD = 10
+# Below 5 a published count is too close to a person (ehrQL and the SNDS use 5 or more).
+MIN_SMALL_CELL_THRESHOLD = 5
+DEFAULT_MAX_EVENT_SUPPRESSION = 0.1
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
 # Cohort filters may look at these roles only: filtering on a name or a NIR would be a
 # look-up of a known person, and free text is not searchable by requesters.
@@ -149,6 +152,14 @@ class ExtractRequest(BaseModel):
         le=MAX_SUPPRESSION_CAP,
         description="share of patients the release gate may suppress to reach k",
     )
+    max_event_suppression: float = Field(
+        default=DEFAULT_MAX_EVENT_SUPPRESSION,
+        ge=0,
+        le=MAX_SUPPRESSION_CAP,
+        description="share of the events (rows of the tables an adversary may know) the "
+        "release gate may suppress to keep every patient among k for an adversary knowing "
+        "some of their events",
+    )
     aggregates: list[Aggregate] = Field(
         default_factory=list, description="patient counts published beside the tables"
     )
@@ -159,9 +170,17 @@ class ExtractRequest(BaseModel):
     )
     small_cell_threshold: int = Field(
         default=DEFAULT_SMALL_CELL_THRESHOLD,
-        ge=1,
+        ge=MIN_SMALL_CELL_THRESHOLD,
         description="counts below this are hidden in aggregates, with the cells that would "
-        "reveal them",
+        "reveal them (at least 5)",
+    )
+    small_cell_rounding: int | None = Field(
+        default=None,
+        ge=2,
+        le=100,
+        description="round every shown count to the nearest multiple of this, after small "
+        "cells are hidden (ehrQL's rule: 5, with small_cell_threshold 8); none publishes "
+        "exact counts",
     )
     free_text_mode: Literal["tags", "surrogates"] = Field(
         default="tags",

@@ -131,6 +131,11 @@ class RunFolder:
         """The included patients' pseudonyms and date shifts, computed once per run."""
         return self.parts_dir / "_patient_keys.parquet"
 
+    @property
+    def suppressed_events_file(self) -> Path:
+        """The events the release gate suppresses (patient id and event label)."""
+        return self.parts_dir / "_suppressed_events.parquet"
+
     def table_dir(self, table: str) -> Path:
         return self.parts_dir / table
 

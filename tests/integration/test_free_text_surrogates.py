@@ -26,6 +26,7 @@ from sovex.airflow_runner import RunResult, run_request
 from sovex.model.manifest import Manifest
 from sovex.model.settings import Settings
 from sovex.storage_access import reading_client
+from tests.helpers import settings_with_catalog, without_event_knowledge
 from tests.integration.test_research_extract import RUN_TIME, request_variant
 from transforms.download import download_extract
 
@@ -66,17 +67,20 @@ def _download(
 @pytest.fixture(scope="module")
 def surrogates_run(pipeline_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Run:
     directory = tmp_path_factory.mktemp("surrogates")
+    # Surrogate dates are exact (shifted) dates: the event gate would refuse them on the
+    # small test population, so this deployment declares no event knowledge.
+    settings = settings_with_catalog(pipeline_settings, directory, without_event_knowledge)
     request = request_variant(
         directory,
-        pipeline_settings,
+        settings,
         id="free-text-surrogates",
         project=PROJECT,
         free_text_mode="surrogates",
         tables=TABLES,
         aggregates=[],
     )
-    result = run_request(pipeline_settings, request, RUN_TIME)
-    tables, manifest = _download(pipeline_settings, result.extract_id, directory / "dl")
+    result = run_request(settings, request, RUN_TIME)
+    tables, manifest = _download(settings, result.extract_id, directory / "dl")
     return result, tables, manifest
 
 
@@ -304,16 +308,17 @@ def test_numeric_dates_keep_their_written_form(surrogates_run: Run) -> None:
 def test_the_same_request_in_tags_mode_writes_tags_instead(
     pipeline_settings: Settings, tmp_path: Path
 ) -> None:
+    settings = settings_with_catalog(pipeline_settings, tmp_path, without_event_knowledge)
     request = request_variant(
         tmp_path,
-        pipeline_settings,
+        settings,
         id="free-text-tags",
         project=PROJECT,
         tables=TABLES,
         aggregates=[],
     )
-    result = run_request(pipeline_settings, request, RUN_TIME)
-    tables, manifest = _download(pipeline_settings, result.extract_id, tmp_path / "dl")
+    result = run_request(settings, request, RUN_TIME)
+    tables, manifest = _download(settings, result.extract_id, tmp_path / "dl")
     assert manifest.free_text.mode == "tags"
     texts = "\n".join(tables["notes"]["text"].to_pylist())
     assert "<PERSON>" in texts and "<DATE>" in texts

@@ -134,6 +134,20 @@ def test_aggregate_counts_hide_small_cells_and_cannot_be_recovered_from_the_tota
     assert total["suppressed"] or len(hidden) != 1
 
 
+def test_aggregates_count_the_released_rows_only(downloaded: dict[str, pa.Table]) -> None:
+    """An aggregate beside the rows it counts is computed on the released rows (after the
+    gate's suppressions), so it tells nothing the rows do not."""
+    diagnoses = downloaded["diagnoses"].to_pylist()
+    patients_by_code: dict[str, set[str]] = {}
+    for row in diagnoses:
+        patients_by_code.setdefault(row["icd10_code"], set()).add(row["patient_id"])
+    counts = downloaded["aggregates/patients-by-diagnosis"].to_pylist()
+    shown = {r["icd10_code"]: r["patients"] for r in counts if r["icd10_code"] != "Total"}
+    assert set(shown) == set(patients_by_code)
+    for code, count in shown.items():
+        assert count is None or count == len(patients_by_code[code])
+
+
 def test_published_notes_keep_no_identifier_of_their_patient(
     pipeline_settings: Settings, downloaded: dict[str, pa.Table]
 ) -> None:

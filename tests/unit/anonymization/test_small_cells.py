@@ -219,3 +219,12 @@ def test_malformed_counts_are_refused(counts: pa.Array, message: str) -> None:
 def test_a_missing_column_is_named() -> None:
     with pytest.raises(InvalidInput, match="column 'sex' is not in the table"):
         suppress_small_cells(_one_way([1, 2]), ["sex"], "n")
+
+
+def test_rounding_moves_every_shown_count_to_the_nearest_multiple() -> None:
+    from anonymization.small_cells import round_counts
+
+    counts = pa.table({"n": pa.array([None, 8, 12, 13, 0], type=pa.int64())})
+    assert round_counts(counts, "n", 5)["n"].to_pylist() == [None, 10, 10, 15, 0]
+    with pytest.raises(InvalidInput):
+        round_counts(counts, "n", 1)

@@ -43,3 +43,30 @@ def test_a_catalog_with_an_unknown_role_lists_every_problem(tmp_path: Path) -> N
         load_catalog(path)
     assert len(raised.value.problems) == 2
     assert all(str(path) in problem for problem in raised.value.problems)
+
+
+def test_the_synthetic_catalog_declares_what_the_adversary_knows() -> None:
+    catalog = load_catalog(SYNTHETIC_CATALOG)
+    assert catalog.events_known == 2
+    assert catalog.tables["encounters"].adversary_knows == (
+        "admission_date",
+        "discharge_date",
+        "unit",
+    )
+    assert catalog.tables["patients"].adversary_knows == ()
+
+
+def test_adversary_knowledge_must_name_event_columns_and_a_small_bound(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        "source: x\nperson_id_column: id\nperson_table: t\nconsent_table: c\n"
+        "adversary: {events_known: 7}\n"
+        "tables:\n  t:\n    adversary_knows: [id, missing]\n    columns:\n"
+        "      id: person_id\n      day: event_date\n"
+    )
+    with pytest.raises(InvalidInput) as raised:
+        load_catalog(path)
+    problems = raised.value.problems
+    assert any("'id' must be a column with role" in p for p in problems)
+    assert any("'missing' must be a column with role" in p for p in problems)
+    assert any("adversary.events_known" in p for p in problems)

@@ -143,3 +143,16 @@ def test_aggregates_must_count_patients_from_requested_columns(
     assert "aggregates.0.by" in problems and "encounter_id" in problems
     assert "aggregates.1.name" in problems
     assert "aggregates.1.table" in problems
+
+
+def test_small_cell_threshold_has_a_floor_of_five(tmp_path: Path, targets_dir: Path) -> None:
+    problems = problems_of(write_request(tmp_path, small_cell_threshold=1), targets_dir)
+    assert any("small_cell_threshold" in p and "5" in p for p in problems)
+    load_request(write_request(tmp_path, small_cell_threshold=5), CATALOGS, targets_dir)
+
+
+def test_event_suppression_is_capped_like_patient_suppression(
+    tmp_path: Path, targets_dir: Path
+) -> None:
+    problems = problems_of(write_request(tmp_path, max_event_suppression=0.5), targets_dir)
+    assert any("max_event_suppression" in p for p in problems)

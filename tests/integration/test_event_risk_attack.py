@@ -1,0 +1,194 @@
+"""The release gate against its declared adversary (issue 16): someone who knows the
+target is in the extract, their birth year and sex, and L of their real stays (unit,
+exact dates), but not the date shift. Played on the demo request's published extract for
+a catalog declaring L = 1, 2 and 3 (`benchmarks.linkage_attack`, which reads only the
+published files, the source and the manifest)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from anonymization.keys import derive_project_key, load_master_key
+from anonymization.pseudonyms import pseudonym
+from benchmarks.linkage_attack import Stay, Target, attack, published_patients
+from sovex.airflow_runner import run_request
+from sovex.model.errors import GateFailed
+from sovex.model.settings import PROJECT_ROOT, Settings
+from sovex.storage_access import reading_client
+from tests.helpers import approve_request, settings_with_catalog
+from tests.integration.test_research_extract import RUN_TIME, request_variant
+from transforms.download import download_extract
+
+pytestmark = pytest.mark.integration
+
+PROJECT = "parcours-diabete"
+
+
+def settings_declaring(settings: Settings, tmp_path: Path, events_known: int) -> Settings:
+    """The same deployment with a catalog whose adversary knows `events_known` events."""
+
+    def declare(catalog: dict) -> None:
+        catalog["adversary"] = {"events_known": events_known}
+
+    return settings_with_catalog(settings, tmp_path, declare)
+
+
+def published_extract(settings: Settings, extract_id: str) -> Path:
+    s3, target = reading_client(settings, "local-seaweedfs")
+    return download_extract(
+        s3, target.bucket, PROJECT, extract_id, settings.downloads_dir
+    ).directory
+
+
+def rows(directory: Path, table: str) -> list[dict]:
+    return [
+        row
+        for part in sorted((directory / table).glob("part-*.parquet"))
+        for row in pq.read_table(part).to_pylist()
+    ]
+
+
+def real_targets(settings: Settings, published: set[str], period: dict) -> list[Target]:
+    """Every published patient as the attacker knows them, from the source."""
+    key = derive_project_key(load_master_key(settings.master_key_file, None), PROJECT)
+    people = pq.read_table(settings.source_dir / "patients.parquet").to_pylist()
+    by_pseudonym = {pseudonym(key, p["patient_id"]): p for p in people}
+    encounters = pq.read_table(settings.source_dir / "encounters.parquet")
+    in_period = pc.and_(
+        pc.greater_equal(encounters["admission_date"], period["start"]),
+        pc.less_equal(encounters["admission_date"], period["end"]),
+    )
+    stays: dict[str, list[Stay]] = {}
+    for row in encounters.filter(in_period).to_pylist():
+        stays.setdefault(row["patient_id"], []).append(
+            Stay(row["unit"], row["admission_date"], row["discharge_date"])
+        )
+    targets = []
+    for name in sorted(published):
+        person = by_pseudonym[name]
+        targets.append(
+            Target(
+                name,
+                person["birth_date"].year,
+                str(person["sex"]),
+                tuple(stays.get(person["patient_id"], ())),
+            )
+        )
+    return targets
+
+
+@pytest.mark.parametrize("events_known", [1, 2, 3])
+def test_after_the_gate_the_declared_adversary_cannot_single_anyone_out(
+    pipeline_settings: Settings, tmp_path: Path, events_known: int
+) -> None:
+    settings = settings_declaring(pipeline_settings, tmp_path, events_known)
+    request = request_variant(tmp_path, id=f"event-attack-l{events_known}")
+    approve_request(settings, request)
+    result = run_request(settings, request, RUN_TIME)
+    directory = published_extract(settings, result.extract_id)
+    manifest = json.loads((directory / "_manifest.json").read_text())
+    gate = manifest["release_gate"]
+    events = gate["events"]
+    assert events["events_known"] == events_known
+
+    published = published_patients(rows(directory, "patients"), rows(directory, "encounters"))
+    raw = yaml.safe_load(request.read_text())
+    targets = real_targets(settings, set(published), raw["period"])
+    k = raw["k_threshold"]
+    outcome = attack(
+        targets,
+        published,
+        events_known,
+        k,
+        events["date_granularity"],
+        events["kept_categories"].get("encounters.unit"),
+    )
+
+    assert outcome.targets == len(published) > 0
+    # The gate's bound, played by an adversary who does not know the shift.
+    assert outcome.share_singled_out() <= 1 / k
+    assert outcome.share_below_k() <= 1 / k
+    assert outcome.below_k == 0
+    # What the manifest reports is never below what the attack measures.
+    assert gate["max_prosecutor_risk"] >= outcome.max_risk
+    assert events["published"]["max_prosecutor_risk"] >= outcome.max_risk
+    assert events["published"]["patients_below_k"] == 0
+    # The full-knowledge figure is there for the steward, with the bounded guarantee.
+    assert 0 <= events["full_knowledge_unique_share"] <= 1
+
+
+def test_without_the_event_gate_the_same_adversary_singles_out_most_patients(
+    pipeline_settings: Settings, tmp_path: Path
+) -> None:
+    """The attack is not toothless: on the source's own stays, shifted exactly as the
+    extract shifts them but not generalised, two known stays single out most patients."""
+    from anonymization.pseudonyms import date_shift_days
+
+    key = derive_project_key(load_master_key(pipeline_settings.master_key_file, None), PROJECT)
+    raw = yaml.safe_load((PROJECT_ROOT / "examples" / "requests" / "diabetes-t2.yaml").read_text())
+    people = pq.read_table(pipeline_settings.source_dir / "patients.parquet").to_pylist()[:300]
+    encounters = pq.read_table(pipeline_settings.source_dir / "encounters.parquet").to_pylist()
+    ids = {p["patient_id"] for p in people}
+    stays: dict[str, list[dict]] = {}
+    for row in encounters:
+        if row["patient_id"] in ids and raw["period"]["start"] <= row["admission_date"]:
+            stays.setdefault(row["patient_id"], []).append(row)
+    naive_persons, naive_stays = [], []
+    from datetime import timedelta
+
+    for person in people:
+        name = pseudonym(key, person["patient_id"])
+        shift = timedelta(days=date_shift_days(key, person["patient_id"]))
+        naive_persons.append(
+            {"patient_id": name, "birth_date": str(person["birth_date"].year), "sex": person["sex"]}
+        )
+        for stay in stays.get(person["patient_id"], []):
+            naive_stays.append(
+                {
+                    "patient_id": name,
+                    "unit": stay["unit"],
+                    "admission_date": stay["admission_date"] + shift,
+                    "discharge_date": stay["discharge_date"] + shift,
+                }
+            )
+    published = published_patients(naive_persons, naive_stays)
+    targets = [
+        Target(
+            pseudonym(key, p["patient_id"]),
+            p["birth_date"].year,
+            str(p["sex"]),
+            tuple(
+                Stay(s["unit"], s["admission_date"], s["discharge_date"])
+                for s in stays.get(p["patient_id"], [])
+            ),
+        )
+        for p in people
+        if len(stays.get(p["patient_id"], [])) >= 2
+    ]
+    outcome = attack(targets, published, 2, 5, "day")
+    assert outcome.not_found == 0
+    assert outcome.share_singled_out() > 0.5
+
+
+def test_a_bound_no_transformation_can_meet_stops_the_run(
+    pipeline_settings: Settings, tmp_path: Path
+) -> None:
+    """k above what even removing every date and unit allows: exit 4, nothing published."""
+    request = request_variant(
+        tmp_path,
+        pipeline_settings,
+        id="event-attack-impossible",
+        k_threshold=60,
+        max_suppression=0.2,
+        max_event_suppression=0.0,
+    )
+    with pytest.raises(GateFailed) as refused:
+        run_request(pipeline_settings, request, RUN_TIME)
+    assert refused.value.exit_code == 4
+    assert any("risk" in failure or "k-anonymity" in failure for failure in refused.value.failures)

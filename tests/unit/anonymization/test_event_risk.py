@@ -1,0 +1,112 @@
+"""LKC-privacy over event tables (`anonymization.event_risk`)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pyarrow as pa
+import pytest
+
+from anonymization.event_risk import (
+    EventLevels,
+    KnownEvents,
+    assess_events,
+    lattice,
+    patient_supports,
+    truncate_dates,
+)
+
+
+def stays(rows: list[tuple[str, date, str]]) -> KnownEvents:
+    return KnownEvents(
+        "stays",
+        pa.table(
+            {
+                "patient": [r[0] for r in rows],
+                "admitted": pa.array([r[1] for r in rows], type=pa.date32()),
+                "unit": [r[2] for r in rows],
+            }
+        ),
+        ("admitted",),
+        ("unit",),
+    )
+
+
+def test_truncated_dates_start_their_week_month_quarter_or_year() -> None:
+    dates = pa.array([date(2024, 5, 15), None], type=pa.date32())
+    assert truncate_dates(dates, "day") == dates
+    assert truncate_dates(dates, "week").to_pylist() == [date(2024, 5, 13), None]
+    assert truncate_dates(dates, "month").to_pylist() == [date(2024, 5, 1), None]
+    assert truncate_dates(dates, "quarter").to_pylist() == [date(2024, 4, 1), None]
+    assert truncate_dates(dates, "year").to_pylist() == [date(2024, 1, 1), None]
+    assert truncate_dates(dates, "*").to_pylist() == [None, None]
+    with pytest.raises(ValueError, match="unknown date level"):
+        truncate_dates(dates, "decade")
+
+
+def test_support_is_the_patients_of_the_class_holding_the_known_events() -> None:
+    classes = {"p1": "F", "p2": "F", "p3": "F", "p4": "M"}
+    events = {"p1": ["a", "b"], "p2": ["a", "b", "c"], "p3": ["a"], "p4": ["a", "b"]}
+    supports = patient_supports(classes, events, events_known=2)
+    # p1 and p2 share {a, b} in class F; p4 is alone in class M.
+    assert supports.smallest == {"p1": 2, "p2": 1, "p3": 3, "p4": 1}
+    # With one known event, c still singles p2 out, b narrows p1 down to two.
+    assert patient_supports(classes, events, events_known=1).smallest["p1"] == 2
+
+
+def test_a_repeated_event_is_known_as_many_times_as_it_happened() -> None:
+    classes = dict.fromkeys(["p1", "p2", "p3"], "all")
+    events = {"p1": ["a", "a"], "p2": ["a"], "p3": ["a"]}
+    supports = patient_supports(classes, events, events_known=2)
+    # Knowing two stays "a" singles p1 out; knowing one leaves three.
+    assert supports.smallest == {"p1": 1, "p2": 3, "p3": 3}
+    assert supports.full_knowledge_unique == 1
+
+
+def test_a_patient_without_events_is_protected_by_their_class() -> None:
+    supports = patient_supports({"p1": "x", "p2": "x"}, {}, events_known=2)
+    assert supports.smallest == {"p1": 2, "p2": 2}
+
+
+def test_the_lattice_starts_with_what_loses_least() -> None:
+    nodes = lattice([stays([("p", date(2024, 1, 1), "u")])])
+    assert (nodes[0].date_level, dict(nodes[0].attribute_levels)) == (
+        "day",
+        {"stays.unit": "value"},
+    )
+    assert (nodes[-1].date_level, dict(nodes[-1].attribute_levels)) == ("*", {"stays.unit": "*"})
+    losses = [node.information_loss() for node in nodes]
+    assert losses == sorted(losses)
+    assert EventLevels("*", {"stays.unit": "*"}).information_loss() == 1.0
+
+
+def test_dates_are_coarsened_until_every_patient_hides_among_k() -> None:
+    # Ten patients, one stay each in the same unit, on ten different days of March.
+    rows = [(f"p{i}", date(2024, 3, 1) + timedelta(days=2 * i), "cardio") for i in range(10)]
+    classes = {f"p{i}": "all" for i in range(10)}
+    assessment = assess_events([stays(rows)], classes, "patient", 1, 5, 0.0)
+    assert assessment is not None
+    # Day and week single people out; the month holds all ten.
+    assert assessment.record["date_granularity"] == "month"
+    assert assessment.record["attribute_levels"] == {"stays.unit": "value"}
+    assert assessment.record["patients_below_k"] == 0
+    assert assessment.record["max_prosecutor_risk"] == pytest.approx(1 / 10)
+    assert assessment.suppressed == frozenset()
+
+
+def test_a_rare_event_is_suppressed_rather_than_coarsening_everyone() -> None:
+    rows = [(f"p{i}", date(2024, 3, 4), "cardio") for i in range(9)]
+    rows.append(("p9", date(2024, 3, 4), "oncology"))  # the only oncology stay
+    classes = {f"p{i}": "all" for i in range(10)}
+    assessment = assess_events([stays(rows)], classes, "patient", 1, 5, 0.1)
+    assert assessment is not None
+    assert assessment.record["date_granularity"] == "day"
+    assert assessment.record["suppressed_events"] == 1
+    assert [patient for patient, _ in assessment.suppressed] == ["p9"]
+    assert assessment.record["events_kept_share"] == pytest.approx(0.9)
+
+
+def test_no_transformation_within_the_cap_is_a_refusal() -> None:
+    rows = [(f"p{i}", date(2024, 3, 4), "cardio") for i in range(3)]
+    # k larger than the class: nothing but the person step could help.
+    assert assess_events([stays(rows)], {"p0": "a", "p1": "a", "p2": "a"}, "patient", 1, 5) is None

@@ -1,0 +1,326 @@
+"""The event tables' side of the release gate (`anonymization.event_risk`), wired to the
+source, the extract writer and the published parts.
+
+- `assess`: before extraction, reads what the adversary may know of the included
+  patients' events (the catalog's `adversary_knows`, as far as the request publishes it),
+  searches the transformation, and returns the record and the events to suppress;
+- `EventRelease`: what the writer applies to one table's batches (dates truncated,
+  attributes generalised, suppressed events dropped);
+- `verify_published`: after extraction, recomputes the risk on the published parts
+  themselves (pseudonyms, published values), so the gate checks what leaves, not the plan.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Final
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from anonymization.event_risk import (
+    EventAssessment,
+    EventLevels,
+    KnownEvents,
+    assess_events,
+    event_labels,
+    generalise_attribute,
+    patient_supports,
+    risk_summary,
+    truncate_dates,
+)
+from anonymization.hierarchies import GROUPED_LEVEL, as_label, hierarchy_for
+from anonymization.pseudonyms import PatientKeys
+from sovex.model.catalog import Role, SourceCatalog, TableSpec
+from sovex.model.errors import GateFailed
+from transforms.source_base import Source
+
+# Joins a patient id and an event label in the suppression file.
+_PAIR_SEPARATOR: Final = "\x1e"
+_ONE_CLASS: Final = ""
+
+
+def known_columns(table: TableSpec, requested: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The known columns the request publishes: (dates, attributes)."""
+    known = [name for name in table.adversary_knows if name in requested]
+    dates = [name for name in known if table.columns[name].role is Role.EVENT_DATE]
+    return dates, [name for name in known if name not in dates]
+
+
+def event_tables(catalog: SourceCatalog, tables: Mapping[str, Sequence[str]]) -> list[str]:
+    """The requested tables the adversary may know rows of."""
+    return [name for name in sorted(tables) if catalog.tables[name].adversary_knows]
+
+
+def person_classes(view: pa.Table, person_id: str, columns: Sequence[str]) -> dict[Any, str]:
+    """Each patient's class: their published quasi-identifier labels, joined."""
+    ids = view.column(person_id).to_pylist()
+    if not columns:
+        return dict.fromkeys(ids, _ONE_CLASS)
+    labels = pc.binary_join_element_wise(
+        *[pc.fill_null(pc.cast(view.column(c), pa.string()), "\x00") for c in columns], "\x1f"
+    )
+    return dict(zip(ids, labels.to_pylist(), strict=True))
+
+
+def read_known_events(
+    source: Source,
+    catalog: SourceCatalog,
+    table_name: str,
+    requested: Sequence[str],
+    keys: PatientKeys,
+    period: tuple[date, date],
+) -> KnownEvents:
+    """The included patients' rows of one event table within the period, their known
+    columns with dates shifted as they will be published."""
+    table = catalog.tables[table_name]
+    dates, attributes = known_columns(table, requested)
+    person_id = catalog.person_id_column
+    read = list(dict.fromkeys([person_id, *dates, *attributes]))
+    row_filter = None
+    first_date = table.period_column()
+    if first_date is not None:
+        row_filter = (ds.field(first_date) >= period[0]) & (ds.field(first_date) <= period[1])
+        read = list(dict.fromkeys([*read, first_date]))
+    columns: dict[str, list[pa.Array]] = {name: [] for name in [person_id, *dates, *attributes]}
+    for batch in source.batches(table_name, read, filter=row_filter):
+        batch, positions = keys.select(batch, person_id)
+        if batch.num_rows == 0:
+            continue
+        columns[person_id].append(batch.column(person_id).cast(pa.string()))
+        for name in dates:
+            columns[name].append(keys.shift(batch.column(name), positions))
+        for name in attributes:
+            columns[name].append(batch.column(name))
+    schema_types = source.schema(table_name)
+    rows = pa.table(
+        {
+            name: pa.concat_arrays(chunks)
+            if chunks
+            else pa.array([], type=_empty_type(name, person_id, dates, schema_types))
+            for name, chunks in columns.items()
+        }
+    )
+    return KnownEvents(table_name, rows, tuple(dates), tuple(attributes))
+
+
+def _empty_type(name: str, person_id: str, dates: Sequence[str], schema: pa.Schema) -> pa.DataType:
+    if name == person_id:
+        return pa.string()
+    if name in dates:
+        return pa.date32()
+    return schema.field(name).type
+
+
+def assess_with_person_levels(
+    tables: Sequence[KnownEvents],
+    view: pa.Table,
+    person_id: str,
+    hierarchies: Mapping[str, str],
+    max_levels: Mapping[str, str],
+    person_record: dict[str, Any],
+    events_known: int,
+    k: int,
+    max_event_suppression: float,
+    suppressed_file: Path,
+) -> dict[str, Any]:
+    """The event transformation searched with the person levels the person step chose and
+    every coarser one the catalog allows (`view`: the kept patients' source quasi-
+    identifiers). The least combined information loss wins; `person_record` gets the
+    person levels and risk it implies. Writes the events to suppress (patient id and event
+    label, kept with the run's other id files). GateFailed when nothing reaches k."""
+    renamed = [_renamed(events, person_id) for events in tables]
+    best: tuple[float, dict[str, str], EventAssessment] | None = None
+    for levels in _coarser_person_levels(person_record["generalisation"], hierarchies, max_levels):
+        person_loss = _person_loss(levels, hierarchies)
+        if best is not None and person_loss / 2 >= best[0]:
+            break  # sorted by person loss: even a lossless event release cannot do better
+        classes = person_classes(
+            _generalised(view, person_id, hierarchies, levels), person_id, [*hierarchies]
+        )
+        assessment = assess_events(
+            renamed,
+            classes,
+            "patient",
+            events_known,
+            k,
+            max_event_suppression,
+            loss_below=2 * best[0] - person_loss if best is not None else float("inf"),
+        )
+        if assessment is None:
+            continue
+        loss = (person_loss + assessment.record["information_loss"]) / 2
+        if best is None or loss < best[0]:
+            best = (loss, levels, assessment)
+    if best is None:
+        raise GateFailed(
+            [
+                "event risk: no date granularity, attribute level, person generalisation "
+                f"and suppression of at most {max_event_suppression:.0%} of the events of "
+                + ", ".join(t.table for t in tables)
+                + f" keeps every patient among {k} or more for an adversary knowing "
+                f"{events_known} of their events and their quasi-identifiers"
+            ]
+        )
+    _, levels, assessment = best
+    coarsened = levels != dict(person_record["generalisation"])
+    if coarsened:
+        sizes = Counter(
+            person_classes(
+                _generalised(view, person_id, hierarchies, levels), person_id, [*hierarchies]
+            ).values()
+        )
+        per_patient = [size for size in sizes.values() for _ in range(size)]
+        person_record.update(
+            generalisation=dict(levels),
+            k_achieved=min(sizes.values(), default=0),
+            max_prosecutor_risk=1 / min(sizes.values()) if sizes else 0.0,
+            avg_prosecutor_risk=(
+                sum(1 / size for size in per_patient) / len(per_patient) if per_patient else 0.0
+            ),
+        )
+    pairs = sorted(f"{patient}{_PAIR_SEPARATOR}{label}" for patient, label in assessment.suppressed)
+    suppressed_file.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.table({"pair": pa.array(pairs, type=pa.string())}), suppressed_file)
+    return {**assessment.record, "person_levels_coarsened": coarsened}
+
+
+def _coarser_person_levels(
+    chosen: Mapping[str, str], hierarchies: Mapping[str, str], max_levels: Mapping[str, str]
+) -> list[dict[str, str]]:
+    """Every combination of person levels from the chosen ones up to the catalog's caps,
+    finest first. A level that groups rare categories is only kept where already chosen
+    (its groups were decided on the whole view)."""
+    options: list[list[str]] = []
+    for name, kind in hierarchies.items():
+        names = hierarchy_for(kind).level_names()
+        low, high = names.index(chosen[name]), names.index(max_levels[name])
+        options.append(
+            [
+                level
+                for level in names[low : max(high, low) + 1]
+                if level != GROUPED_LEVEL or level == chosen[name]
+            ]
+        )
+    combos = [
+        dict(zip(hierarchies, combination, strict=True))
+        for combination in itertools.product(*options)
+    ]
+    return sorted(combos, key=lambda levels: _person_loss(levels, hierarchies))
+
+
+def _person_loss(levels: Mapping[str, str], hierarchies: Mapping[str, str]) -> float:
+    if not hierarchies:
+        return 0.0
+    shares = [
+        hierarchy_for(kind).level_names().index(levels[name]) / hierarchy_for(kind).top
+        for name, kind in hierarchies.items()
+    ]
+    return sum(shares) / len(shares)
+
+
+def _generalised(
+    view: pa.Table, person_id: str, hierarchies: Mapping[str, str], levels: Mapping[str, str]
+) -> pa.Table:
+    columns = {person_id: view.column(person_id).combine_chunks().cast(pa.string())}
+    for name, kind in hierarchies.items():
+        hierarchy = hierarchy_for(kind)
+        level = hierarchy.levels[hierarchy.level_names().index(levels[name])]
+        columns[name] = level.apply(view.column(name).combine_chunks())
+    return pa.table(columns)
+
+
+def _renamed(events: KnownEvents, person_id: str) -> KnownEvents:
+    rows = events.rows.rename_columns(
+        ["patient" if name == person_id else name for name in events.rows.column_names]
+    )
+    return KnownEvents(events.table, rows, events.date_columns, events.attribute_columns)
+
+
+@dataclass(frozen=True)
+class EventRelease:
+    """What the writer does to one event table's batches, as the assessment decided."""
+
+    table: str
+    levels: EventLevels
+    date_columns: tuple[str, ...]
+    attribute_columns: tuple[str, ...]
+    suppressed_pairs: pa.Array  # "patient id␞label" of the events to drop
+
+    @classmethod
+    def from_record(
+        cls, record: Mapping[str, Any], table: TableSpec, requested: Sequence[str], file: Path
+    ) -> EventRelease:
+        dates, attributes = known_columns(table, requested)
+        levels = EventLevels(
+            record["date_granularity"],
+            dict(record["attribute_levels"]),
+            {key: list(value) for key, value in record["kept_categories"].items()},
+        )
+        pairs = pq.read_table(file).column("pair").combine_chunks()
+        return cls(table.name, levels, tuple(dates), tuple(attributes), pairs)
+
+    def column_levels(self) -> dict[str, Callable[[pa.Array], pa.Array]]:
+        """Functions applied to the known columns after the shift."""
+        functions: dict[str, Callable[[pa.Array], pa.Array]] = {}
+        for name in self.date_columns:
+            functions[name] = functools.partial(truncate_dates, level=self.levels.date_level)
+        for name in self.attribute_columns:
+            key = f"{self.table}.{name}"
+            functions[name] = functools.partial(
+                generalise_attribute,
+                level=self.levels.attribute_levels[key],
+                kept=self.levels.kept_categories.get(key, ()),
+            )
+        return functions
+
+    def kept_rows(self, patient_ids: pa.Array, recorded: Mapping[str, pa.Array]) -> pa.Array:
+        """A mask of the rows to publish: the suppressed events go (`recorded`: the known
+        columns with dates shifted, values as in the source)."""
+        if len(self.suppressed_pairs) == 0:
+            return pa.array([True] * len(patient_ids))
+        finest = {
+            name: values if name in self.date_columns else as_label(values)
+            for name, values in recorded.items()
+        }
+        labels = event_labels(self.table, finest, len(patient_ids))
+        pairs = pc.binary_join_element_wise(
+            pc.cast(patient_ids, pa.string()), labels, _PAIR_SEPARATOR
+        )
+        return pc.invert(pc.is_in(pairs, value_set=self.suppressed_pairs))
+
+
+def verify_published(
+    person_parts: Sequence[str],
+    quasi_identifiers: Sequence[str],
+    event_parts: Mapping[str, Sequence[str]],
+    known: Mapping[str, Sequence[str]],
+    pseudonym: str,
+    events_known: int,
+    k: int,
+) -> dict[str, Any]:
+    """The risk as the published files show it: person classes from the person table's
+    parts, events from each event table's parts, both by pseudonym."""
+    classes: dict[Any, str] = {}
+    for path in person_parts:
+        view = pq.read_table(path, columns=[pseudonym, *quasi_identifiers])
+        classes.update(person_classes(view, pseudonym, quasi_identifiers))
+    events: dict[Any, list[str]] = {}
+    for table, paths in sorted(event_parts.items()):
+        for path in paths:
+            rows = pq.read_table(path, columns=[pseudonym, *known[table]])
+            published = {name: rows.column(name).combine_chunks() for name in known[table]}
+            labels = event_labels(table, published, rows.num_rows).to_pylist()
+            for patient, label in zip(rows.column(pseudonym).to_pylist(), labels, strict=True):
+                events.setdefault(patient, []).append(label)
+                if not person_parts:
+                    classes.setdefault(patient, _ONE_CLASS)
+    return risk_summary(patient_supports(classes, events, events_known), k)
