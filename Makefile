@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.sovex-installed
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: install services demo test test-slow test-scale test-all bench lint format airflow storage-down clean bench-deid bench-consent train-deid lexicons docs
+.PHONY: install services demo test test-slow test-scale test-all bench lint format airflow storage-down clean bench-deid bench-consent bench-risk train-deid lexicons docs
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -59,6 +59,11 @@ train-deid: install
 ## make lexicons: rebuild anonymization/lexicons from their pinned sources (maintainers only)
 lexicons:
 	bash anonymization/lexicons/build.sh
+
+## make bench-risk: the event-level release gate on 2k, 20k and 100k-patient sources (what the
+## chosen transformation keeps; the whole 100k assessed beside the extraction of the same tables)
+bench-risk: install
+	$(BIN)/python -m benchmarks.release_risk
 
 ## make bench-consent: 1M FHIR Consent resources into the registry (time, peak memory)
 bench-consent: install

@@ -24,121 +24,34 @@ holds counts, levels and shares only.
 
 from __future__ import annotations
 
-import itertools
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from anonymization.event_levels import (
+    EventLevels,
+    KnownEvents,
+    column_array,
+    event_labels,
+    finest_levels,
+    lattice,
+    published_values,
+    with_kept_categories,
+)
 from anonymization.event_supports import (
     EventArrays,
     SubsetCounts,
+    dense_codes,
     subset_counts,
     suppression_round,
 )
-from anonymization.hierarchies import (
-    GROUPED_LEVEL,
-    SUPPRESSED_LEVEL,
-    as_label,
-    frequent_values,
-    group_rare,
-    suppressed,
-)
 
-# Date granularities, finest first; "*" removes the date.
-DATE_LEVELS: Final = ("day", "week", "month", "quarter", "year", SUPPRESSED_LEVEL)
-# Known attributes: as recorded, rare values grouped, removed.
-ATTRIBUTE_LEVELS: Final = ("value", GROUPED_LEVEL, SUPPRESSED_LEVEL)
 DEFAULT_MAX_EVENT_SUPPRESSION: Final = 0.1
-# Separates the parts of an event's label (table, then each published known value).
-_SEPARATOR: Final = "\x1f"
-_MISSING: Final = "\x00"
-
-
-@dataclass(frozen=True)
-class KnownEvents:
-    """One event table as the adversary may know it: each row's person id and the known
-    columns the request publishes, with dates already shifted (values as in the source
-    otherwise)."""
-
-    table: str
-    rows: pa.Table
-    date_columns: tuple[str, ...]
-    attribute_columns: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class EventLevels:
-    """One point of the lattice: the date granularity and each attribute's level
-    (keys "table.column"), with the categories kept where a level groups rare ones."""
-
-    date_level: str
-    attribute_levels: Mapping[str, str]
-    kept_categories: Mapping[str, list[str]] = field(default_factory=dict)
-
-    def information_loss(self) -> float:
-        """Generalisation intensity (Sweeney's precision loss): the mean, over the known
-        columns, of level / top level; 0 publishes as recorded, 1 removes everything."""
-        shares = [DATE_LEVELS.index(self.date_level) / (len(DATE_LEVELS) - 1)]
-        shares += [
-            ATTRIBUTE_LEVELS.index(level) / (len(ATTRIBUTE_LEVELS) - 1)
-            for level in self.attribute_levels.values()
-        ]
-        return sum(shares) / len(shares)
-
-
-def truncate_dates(dates: pa.Array, level: str) -> pa.Array:
-    """Dates at a granularity: the first day of their week (Monday), month, quarter or
-    year; "*" leaves only nulls."""
-    if level == "day":
-        return dates
-    if level == SUPPRESSED_LEVEL:
-        return pa.nulls(len(dates), type=pa.date32())
-    if level not in DATE_LEVELS:
-        raise ValueError(f"unknown date level {level!r} (one of {', '.join(DATE_LEVELS)})")
-    return pc.floor_temporal(dates, unit=level, week_starts_monday=True)
-
-
-def generalise_attribute(values: pa.Array, level: str, kept: Sequence[str] = ()) -> pa.Array:
-    """A known attribute at its level, as labels."""
-    if level == "value":
-        return as_label(values)
-    if level == GROUPED_LEVEL:
-        return group_rare(values, pa.array(list(kept), type=pa.string()))
-    if level == SUPPRESSED_LEVEL:
-        return suppressed(values)
-    raise ValueError(f"unknown attribute level {level!r} (one of {', '.join(ATTRIBUTE_LEVELS)})")
-
-
-def published_values(events: KnownEvents, levels: EventLevels) -> dict[str, pa.Array]:
-    """The known columns of one table as they are published at `levels`."""
-    published: dict[str, pa.Array] = {}
-    for name in events.date_columns:
-        published[name] = truncate_dates(_column(events.rows, name), levels.date_level)
-    for name in events.attribute_columns:
-        key = f"{events.table}.{name}"
-        published[name] = generalise_attribute(
-            _column(events.rows, name),
-            levels.attribute_levels[key],
-            levels.kept_categories.get(key, ()),
-        )
-    return published
-
-
-def event_labels(table: str, published: Mapping[str, pa.Array], rows: int) -> pa.Array:
-    """One label per row naming the event as published: the table, then each known value
-    (a missing one has its own mark). Two rows with the same label look alike."""
-    parts = [pa.array([table] * rows, type=pa.string())]
-    for name in sorted(published):
-        text = pc.cast(published[name], pa.string())
-        parts.append(pc.fill_null(text, _MISSING))
-    if rows == 0:
-        return pa.array([], type=pa.string())
-    return pc.binary_join_element_wise(*parts, _SEPARATOR)
 
 
 @dataclass(frozen=True)
@@ -206,97 +119,116 @@ class _Candidate:
     events_suppressed: int
 
 
-def finest_levels(tables: Sequence[KnownEvents]) -> EventLevels:
-    """Dates to the day, attributes as recorded: how a suppressed event is named."""
-    keys = [f"{events.table}.{name}" for events in tables for name in events.attribute_columns]
-    return EventLevels("day", dict.fromkeys(keys, "value"))
+@dataclass(frozen=True)
+class _Events:
+    """What does not change from one lattice point to the next: which rows belong to a
+    published patient, whose they are, and how each is recorded."""
+
+    known: list[np.ndarray]  # per table: rows of a published patient
+    owner: np.ndarray  # per kept row (tables concatenated): the patient's index
+    name: np.ndarray  # per kept row: code of the recorded label
+    names: pa.Array  # the recorded labels, by code
 
 
-def _event_arrays(
-    tables: Sequence[KnownEvents],
-    levels: EventLevels,
-    person_id: str,
-    patients: pa.Array,
-    class_codes: np.ndarray,
-) -> tuple[EventArrays, pa.Array]:
-    """The events of the patients in `patients` as codes; and the recorded labels, which
-    the `name` codes index."""
-    owners, labels, names = [], [], []
+def _prepare(tables: Sequence[KnownEvents], person_id: str, patients: pa.Array) -> _Events:
+    known, owners, names = [], [], []
     finest = finest_levels(tables)
     for events in tables:
-        rows = events.rows.num_rows
-        owner = pc.index_in(_column(events.rows, person_id).cast(pa.string()), value_set=patients)
-        known = pc.is_valid(owner)
-        owners.append(owner.filter(known))
-        labels.append(
-            event_labels(events.table, published_values(events, levels), rows).filter(known)
+        owner = pc.index_in(
+            column_array(events.rows, person_id).cast(pa.string()), value_set=patients
         )
-        names.append(
-            event_labels(events.table, published_values(events, finest), rows).filter(known)
-        )
-    name_array = pa.concat_arrays(names) if names else pa.array([], type=pa.string())
-    encoded_names = pc.dictionary_encode(name_array)
-    arrays = EventArrays.sorted(
-        np.asarray(pa.concat_arrays(owners).to_numpy(zero_copy_only=False), dtype=np.int64)
-        if owners
-        else np.zeros(0, dtype=np.int64),
-        _codes(pa.concat_arrays(labels) if labels else pa.array([], type=pa.string())),
-        np.asarray(encoded_names.indices.to_numpy(zero_copy_only=False), dtype=np.int64),
-        class_codes,
+        mask = pc.is_valid(owner)
+        known.append(np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool))
+        owners.append(np.asarray(owner.filter(mask).to_numpy(zero_copy_only=False), np.int64))
+        recorded = event_labels(events.table, published_values(events, finest), len(owner))
+        names.append(recorded.filter(mask))
+    encoded = pc.dictionary_encode(
+        pa.concat_arrays(names) if names else pa.array([], type=pa.string())
     )
-    return arrays, encoded_names.dictionary
+    return _Events(
+        known=known,
+        owner=np.concatenate(owners) if owners else np.zeros(0, dtype=np.int64),
+        name=np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64),
+        names=encoded.dictionary,
+    )
+
+
+def _value_codes(values: pa.Array) -> np.ndarray:
+    """Codes of a column's values (dates as days, labels by dictionary); null is 0."""
+    if pa.types.is_date(values.type):
+        present = np.asarray(pc.is_valid(values).to_numpy(zero_copy_only=False), dtype=bool)
+        days = pc.fill_null(pc.cast(values, pa.int32()), 0).to_numpy(zero_copy_only=False)
+        days = np.asarray(days, dtype=np.int64)
+        lowest = int(days[present].min()) if present.any() else 0
+        return np.where(present, days - lowest + 1, 0)
+    indices = pc.fill_null(pc.dictionary_encode(values).indices, -1)
+    return np.asarray(indices.to_numpy(zero_copy_only=False), dtype=np.int64) + 1
+
+
+def _label_codes(
+    tables: Sequence[KnownEvents], levels: EventLevels, prepared: _Events
+) -> np.ndarray:
+    """One code per kept row naming its event as published at `levels` (codes of
+    different tables never meet)."""
+    codes, offset = [], 0
+    for events, mask in zip(tables, prepared.known, strict=True):
+        published = published_values(events, levels)
+        columns = [_value_codes(published[name])[mask] for name in sorted(published)]
+        table_codes = (
+            dense_codes(*columns) if columns else np.zeros(int(mask.sum()), dtype=np.int64)
+        )
+        codes.append(table_codes + offset)
+        offset += int(table_codes.max(initial=-1)) + 1
+    return np.concatenate(codes) if codes else np.zeros(0, dtype=np.int64)
+
+
+def _drop_named(
+    arrays: EventArrays, patients: np.ndarray, names: np.ndarray
+) -> tuple[EventArrays, int]:
+    """`arrays` without the events of each (patient, recorded label) pair given: every
+    event of theirs recorded alike goes (the writer can tell them apart no better)."""
+    width = int(arrays.name.max(initial=0)) + 1
+    drop = np.isin(arrays.patient * width + arrays.name, patients * width + names)
+    return arrays.without(~drop), int(drop.sum())
 
 
 def _suppress_until_k(
-    arrays: EventArrays, events_known: int, k: int, budget: int, counts: SubsetCounts
-) -> tuple[EventArrays, set[tuple[int, int]], SubsetCounts]:
-    """Greedy event suppression: while a patient is below k, remove from them one event
-    whose label is found in most of their subsets below k (the label fewest patients
-    hold on a tie), with every event of theirs recorded alike (the writer can tell them
-    apart no better). Stops when every patient reaches k, when nothing can help, or when
-    more than `budget` events would go. Returns what is left, the (patient, recorded
-    label code) pairs removed, and the last counts (`counts`: those of `arrays`)."""
+    arrays: EventArrays, events_known: int, k: int, budget: int
+) -> tuple[EventArrays, set[tuple[int, int]], SubsetCounts | None]:
+    """Event suppression until every patient is among k. First every event that alone
+    narrows its patient below k (it has to go whatever else does); then, greedily, while
+    a patient is below k, one event of theirs whose label is found in most of their
+    subsets below k (the label fewest patients hold on a tie). Stops when every patient
+    reaches k, when nothing can help, or as soon as more than `budget` events would go
+    (then the counts are None). Returns what is left, the (patient, recorded label code)
+    pairs removed, and the last counts."""
     removed: set[tuple[int, int]] = set()
+    singles = subset_counts(arrays, 1)
+    lone = singles.support[: len(arrays.patient)] < k
+    if int(lone.sum()) > budget:
+        return arrays, removed, None
     removed_events = 0
+    if lone.any():
+        patients, names = arrays.patient[lone], arrays.name[lone]
+        removed.update(zip(patients.tolist(), names.tolist(), strict=True))
+        arrays, removed_events = _drop_named(arrays, patients, names)
+    counts = subset_counts(arrays, events_known)
     while True:
         below = int((counts.smallest < k).sum())
         # Each patient below k loses one of their own events at least (removing events
         # never raises a support): when that alone overruns the budget, stop.
-        if below == 0 or removed_events + below > budget:
+        if removed_events + below > budget:
+            return arrays, removed, None
+        if below == 0:
             return arrays, removed, counts
         chosen_patient, chosen_event = suppression_round(arrays, counts, k)
         if len(chosen_patient) == 0:
             return arrays, removed, counts
         chosen_name = arrays.name[chosen_event]
-        width = int(arrays.name.max(initial=0)) + 1
-        drop = np.isin(arrays.patient * width + arrays.name, chosen_patient * width + chosen_name)
-        removed_events += int(drop.sum())
         removed.update(zip(chosen_patient.tolist(), chosen_name.tolist(), strict=True))
-        arrays = arrays.without(~drop)
+        arrays, dropped = _drop_named(arrays, chosen_patient, chosen_name)
+        removed_events += dropped
         counts = subset_counts(arrays, events_known)
-
-
-def lattice(tables: Sequence[KnownEvents]) -> list[EventLevels]:
-    """Every combination of date and attribute levels, least information lost first
-    (ties: finer dates first). Grouped levels get their kept categories later."""
-    keys = [f"{events.table}.{name}" for events in tables for name in events.attribute_columns]
-    nodes = [
-        EventLevels(date_level, dict(zip(keys, combination, strict=True)))
-        for date_level in DATE_LEVELS
-        for combination in itertools.product(ATTRIBUTE_LEVELS, repeat=len(keys))
-    ]
-    return sorted(nodes, key=lambda n: (n.information_loss(), DATE_LEVELS.index(n.date_level)))
-
-
-def _with_kept_categories(levels: EventLevels, tables: Sequence[KnownEvents]) -> EventLevels:
-    kept: dict[str, list[str]] = {}
-    for events in tables:
-        for name in events.attribute_columns:
-            key = f"{events.table}.{name}"
-            if levels.attribute_levels[key] == GROUPED_LEVEL:
-                values = frequent_values(_column(events.rows, name))
-                kept[key] = sorted(str(value) for value in values.to_pylist())
-    return EventLevels(levels.date_level, levels.attribute_levels, kept)
 
 
 @dataclass(frozen=True)
@@ -326,21 +258,22 @@ def assess_events(
     below_from_class = np.bincount(class_codes)[class_codes] < k if len(class_codes) else []
     if np.any(below_from_class):
         return None  # the person-level step must first put everyone among k
+    prepared = _prepare(tables, person_id, patients)
     tried = 0
     for node in lattice(tables):
         if node.information_loss() >= loss_below:
             break  # the lattice is sorted: nothing further can do better
-        levels = _with_kept_categories(node, tables)
-        arrays, names = _event_arrays(tables, levels, person_id, patients, class_codes)
+        levels = with_kept_categories(node, tables)
+        arrays = EventArrays.sorted(
+            prepared.owner, _label_codes(tables, levels, prepared), prepared.name, class_codes
+        )
+        names = prepared.names
         total = len(arrays.patient)
         budget = int(max_event_suppression * total)
         tried += 1
-        first = subset_counts(arrays, events_known)
-        if int((first.smallest < k).sum()) > budget:
-            continue  # each patient below k would lose an event at least
-        arrays, removed, counts = _suppress_until_k(arrays, events_known, k, budget, first)
+        arrays, removed, counts = _suppress_until_k(arrays, events_known, k, budget)
         removed_events = total - len(arrays.patient)
-        if removed_events > budget or int((counts.smallest < k).sum()):
+        if counts is None or removed_events > budget or int((counts.smallest < k).sum()):
             continue
         suppressed = {(originals[p], names[n].as_py()) for p, n in removed}
         candidate = _Candidate(
@@ -399,8 +332,3 @@ def _record(
 def _known_columns(events: KnownEvents) -> Iterable[str]:
     yield from events.date_columns
     yield from events.attribute_columns
-
-
-def _column(table: pa.Table, name: str) -> pa.Array:
-    column = table.column(name)
-    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column

@@ -73,7 +73,7 @@ def _extend(last: np.ndarray, later: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return source, np.repeat(last, counts) + 1 + offset
 
 
-def _dense(*columns: np.ndarray) -> np.ndarray:
+def dense_codes(*columns: np.ndarray) -> np.ndarray:
     """One dense integer per distinct tuple of the columns' values (hash-based)."""
     if len(columns[0]) == 0:
         return np.zeros(0, dtype=np.int64)
@@ -91,7 +91,7 @@ def _subset_key(classes: np.ndarray, labels: list[np.ndarray]) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     widths = [int(classes.max()) + 1, *[int(column.max()) + 1 for column in labels]]
     if np.prod([float(width) for width in widths]) >= 2.0**62:
-        return _dense(classes, *labels)
+        return dense_codes(classes, *labels)
     combined = classes.astype(np.int64)
     for column, width in zip(labels, widths[1:], strict=True):
         combined = combined * width + column
@@ -102,7 +102,6 @@ def subset_counts(events: EventArrays, events_known: int) -> SubsetCounts:
     """Supports of every sub-multiset of up to `events_known` labels of every patient."""
     if not 1 <= events_known <= MAX_SUBSET_SIZE:
         raise ValueError(f"events known must be from 1 to {MAX_SUBSET_SIZE}")
-    patients = len(events.classes)
     class_sizes = np.bincount(events.classes, minlength=int(events.classes.max(initial=0)) + 1)
     smallest = class_sizes[events.classes].astype(np.int64)
     later = _later_rows(events.patient)
@@ -115,7 +114,7 @@ def subset_counts(events: EventArrays, events_known: int) -> SubsetCounts:
     row_patient: list[np.ndarray] = []
     row_support: list[np.ndarray] = []
     row_members: list[list[np.ndarray]] = []
-    for size, members in enumerate(combinations, start=1):
+    for members in combinations:
         owner = events.patient[members[0]]
         key = _subset_key(events.classes[owner], [events.label[m] for m in members])
         # Counted once per patient, however many times their events repeat it.
@@ -126,7 +125,6 @@ def subset_counts(events: EventArrays, events_known: int) -> SubsetCounts:
         row_patient.append(owner)
         row_support.append(support)
         row_members.append(members)
-    del patients
     return SubsetCounts(
         patient=np.concatenate(row_patient),
         members=_padded_members(row_members),
@@ -159,7 +157,7 @@ def suppression_round(
     member = np.concatenate([position[weak] for position in counts.members])
     patient = events.patient[member]
     label = events.label[member]
-    pair = _dense(patient, label)
+    pair = dense_codes(patient, label)
     times = np.bincount(pair)
     # Codes follow first appearance: the k-th first occurrence has code k.
     first_of_pair = pd.Series(pair).drop_duplicates().index.to_numpy()

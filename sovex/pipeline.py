@@ -810,6 +810,15 @@ REPORTED_GATE_FIELDS = (
     "k_threshold",
     "k_achieved",
     "suppressed_records",
+    "max_prosecutor_risk",
+)
+# What the run's result says of the event gate (the manifest has the whole record).
+REPORTED_EVENT_FIELDS = (
+    "events_known",
+    "date_granularity",
+    "attribute_levels",
+    "events_kept_share",
+    "full_knowledge_unique_share",
 )
 
 
@@ -825,5 +834,10 @@ def _published_result(
         "tables": manifest.tables,
         "consent": consent,
         "retention": manifest.retention.model_dump(),
-        "release_gate": {name: gate[name] for name in REPORTED_GATE_FIELDS},
+        "release_gate": {
+            **{name: gate[name] for name in REPORTED_GATE_FIELDS},
+            "events": {name: gate["events"][name] for name in REPORTED_EVENT_FIELDS}
+            if gate.get("events")
+            else None,
+        },
     }

@@ -26,16 +26,18 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from anonymization.event_risk import (
-    EventAssessment,
+from anonymization.event_levels import (
     EventLevels,
     KnownEvents,
-    assess_events,
     event_labels,
     generalise_attribute,
+    truncate_dates,
+)
+from anonymization.event_risk import (
+    EventAssessment,
+    assess_events,
     patient_supports,
     risk_summary,
-    truncate_dates,
 )
 from anonymization.hierarchies import GROUPED_LEVEL, as_label, hierarchy_for
 from anonymization.pseudonyms import PatientKeys

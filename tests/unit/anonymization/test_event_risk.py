@@ -7,14 +7,8 @@ from datetime import date, timedelta
 import pyarrow as pa
 import pytest
 
-from anonymization.event_risk import (
-    EventLevels,
-    KnownEvents,
-    assess_events,
-    lattice,
-    patient_supports,
-    truncate_dates,
-)
+from anonymization.event_levels import EventLevels, KnownEvents, lattice, truncate_dates
+from anonymization.event_risk import assess_events, patient_supports
 
 
 def stays(rows: list[tuple[str, date, str]]) -> KnownEvents:
@@ -110,3 +104,38 @@ def test_no_transformation_within_the_cap_is_a_refusal() -> None:
     rows = [(f"p{i}", date(2024, 3, 4), "cardio") for i in range(3)]
     # k larger than the class: nothing but the person step could help.
     assert assess_events([stays(rows)], {"p0": "a", "p1": "a", "p2": "a"}, "patient", 1, 5) is None
+
+
+def brute_force_smallest(classes: dict, events: dict, events_known: int) -> dict:
+    """The definition, written plainly: for each patient and each sub-multiset of up to
+    L of their labels, the patients of their class holding it; the smallest."""
+    from collections import Counter
+    from itertools import combinations
+
+    def holds(patient: str, subset: tuple[str, ...]) -> bool:
+        have = Counter(events.get(patient, ()))
+        return all(have[label] >= count for label, count in Counter(subset).items())
+
+    smallest = {}
+    for patient, person_class in classes.items():
+        peers = [p for p, c in classes.items() if c == person_class]
+        labels = sorted(events.get(patient, ()))
+        sizes = [len(peers)]
+        for size in range(1, min(events_known, len(labels)) + 1):
+            for subset in set(combinations(labels, size)):
+                sizes.append(sum(holds(p, subset) for p in peers))
+        smallest[patient] = min(sizes)
+    return smallest
+
+
+@pytest.mark.parametrize("events_known", [1, 2, 3])
+def test_the_vectorised_supports_match_the_definition(events_known: int) -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(events_known)
+    classes = {f"p{i}": f"c{rng.integers(3)}" for i in range(40)}
+    events = {
+        patient: [f"l{rng.integers(5)}" for _ in range(rng.integers(0, 6))] for patient in classes
+    }
+    supports = patient_supports(classes, events, events_known)
+    assert supports.smallest == brute_force_smallest(classes, events, events_known)

@@ -1,0 +1,206 @@
+"""Utility and cost of the event-level release gate (`anonymization.event_risk`).
+
+    python -m benchmarks.release_risk [--populations 2000,20000,100000] [--seed N]
+
+For each synthetic source population, the demo's cohort (patients with a type 2 diabetes
+diagnosis, E11) is assessed as a run would: the person step (k = 5, up to 10 % of the
+patients suppressed) then the event gate at L = 2 over the tables the demo catalog
+declares (stays with unit and dates, and the dates of diagnoses, measurements and notes),
+with at most 10 % of the events suppressed. Reported: the transformation chosen and what
+it keeps (share of events, date granularity, information loss), the full-knowledge
+figure, and the assessment's time.
+
+On the largest population the whole population is then assessed too (every patient,
+every event), beside the extraction of the same tables and columns (pseudonymised,
+shifted, written as Parquet by `transforms.extract`), timed in the same process; peak
+RSS is the process's (ru_maxrss), so the extraction runs first. Prints the figures, then
+a final JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from anonymization.disclosure import anonymise
+from anonymization.hierarchies import hierarchy_for
+from anonymization.pseudonyms import patient_keys
+from sovex.model.catalog import load_catalog
+from sovex.model.request import CohortFilter
+from sovex.model.settings import PROJECT_ROOT
+from sovex.synth.population import generate_population
+from transforms.cohort import select_cohort
+from transforms.event_release import assess_with_person_levels, read_known_events
+from transforms.extract import extract_table
+from transforms.source import ParquetSource
+
+DEFAULT_POPULATIONS = (2_000, 20_000, 100_000)
+DEFAULT_SEED = 20261205
+CATALOG = PROJECT_ROOT / "infra" / "catalogs" / "synthetic.yaml"
+PERIOD = (date(2018, 1, 1), date(2026, 10, 31))
+K = 5
+MAX_SUPPRESSION = 0.1
+MAX_EVENT_SUPPRESSION = 0.1
+KEY = bytes(range(32))  # a fixed benchmark key (synthetic data only)
+COHORT = [CohortFilter(table="diagnoses", column="icd10_code", op="starts_with", values=["E11"])]
+KIB = 1024
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / KIB
+
+
+def assess_cohort(source: ParquetSource, ids: pa.Array) -> dict[str, Any]:
+    """The person step then the event gate on the patients `ids`, as a run does."""
+    catalog = load_catalog(CATALOG)
+    person = catalog.tables[catalog.person_table]
+    quasi = {
+        name: str(person.columns[name].hierarchy) for name in ("birth_date", "sex", "postcode")
+    }
+    caps = {name: str(person.columns[name].max_level) for name in quasi}
+    started = time.perf_counter()
+    view = pa.Table.from_batches(
+        source.batches(
+            catalog.person_table, ["patient_id", *quasi], filter=ds.field("patient_id").isin(ids)
+        )
+    )
+    person_result = anonymise(
+        view,
+        "patient_id",
+        quasi,
+        k=K,
+        max_suppression=MAX_SUPPRESSION,
+        max_levels={
+            name: hierarchy_for(kind).level_names().index(caps[name])
+            for name, kind in quasi.items()
+        },
+    )
+    if not person_result.success:
+        return {"patients": len(ids), "person_step": "refused"}
+    kept = ds.field("patient_id").isin(person_result.suppressed_ids)
+    view = view.filter(~kept) if len(person_result.suppressed_ids) else view
+    kept_ids = view.column("patient_id").combine_chunks()
+    keys = patient_keys(KEY, kept_ids)
+    tables = [name for name in sorted(catalog.tables) if catalog.tables[name].adversary_knows]
+    known = [
+        read_known_events(
+            source,
+            catalog,
+            table,
+            ["patient_id", *catalog.tables[table].adversary_knows],
+            keys,
+            PERIOD,
+        )
+        for table in tables
+    ]
+    record = {"generalisation": dict(person_result.levels)}
+    with tempfile.TemporaryDirectory() as scratch:
+        try:
+            events = assess_with_person_levels(
+                known,
+                view,
+                "patient_id",
+                quasi,
+                caps,
+                record,
+                catalog.events_known,
+                K,
+                MAX_EVENT_SUPPRESSION,
+                Path(scratch) / "suppressed.parquet",
+            )
+        except Exception as error:  # a refusal is a result here
+            return {"patients": len(kept_ids), "event_gate": type(error).__name__}
+    return {
+        "patients": len(kept_ids),
+        "events": events["events"],
+        "person_levels": record["generalisation"],
+        "date_granularity": events["date_granularity"],
+        "attribute_levels": events["attribute_levels"],
+        "events_kept_share": round(events["events_kept_share"], 4),
+        "information_loss": round(events["information_loss"], 4),
+        "max_prosecutor_risk": events["max_prosecutor_risk"],
+        "full_knowledge_unique_share": round(events["full_knowledge_unique_share"], 4),
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+
+
+def extraction_seconds(source: ParquetSource, ids: pa.Array, out: Path) -> tuple[float, int]:
+    """The same tables and columns extracted as a run does (no free text)."""
+    catalog = load_catalog(CATALOG)
+    keys = patient_keys(KEY, ids)
+    started = time.perf_counter()
+    rows = 0
+    for name in sorted(catalog.tables):
+        table = catalog.tables[name]
+        if not table.adversary_knows:
+            continue
+        parts = extract_table(
+            source=source,
+            table=table,
+            person_id_column="patient_id",
+            columns=["patient_id", *table.adversary_knows],
+            included_ids=ids,
+            period=PERIOD,
+            project_key=KEY,
+            out_dir=out / name,
+            keys=keys,
+        )
+        rows += sum(part.rows for part in parts)
+    return time.perf_counter() - started, rows
+
+
+def run(populations: Sequence[int], seed: int) -> dict[str, Any]:
+    results: dict[str, Any] = {"cohorts": {}}
+    with tempfile.TemporaryDirectory() as scratch:
+        for size in populations:
+            directory = Path(scratch) / f"population-{size}"
+            generate_population(directory, patients=size, seed=seed)
+            source = ParquetSource(directory)
+            cohort = select_cohort(source, "patients", "patient_id", COHORT)
+            figures = assess_cohort(source, cohort)
+            results["cohorts"][str(size)] = figures
+            print(f"population {size:>7}: E11 cohort {json.dumps(figures)}", flush=True)
+        largest = max(populations)
+        source = ParquetSource(Path(scratch) / f"population-{largest}")
+        everyone = pq.read_table(source.table_path("patients"), columns=["patient_id"])
+        ids = everyone.column("patient_id").combine_chunks()
+        seconds, rows = extraction_seconds(source, ids, Path(scratch) / "extract")
+        after_extraction = _peak_mib()
+        whole = assess_cohort(source, ids)
+        results["whole_population"] = {
+            "patients": largest,
+            "event_rows": rows,
+            "extraction_seconds": round(seconds, 2),
+            "extraction_peak_rss_mib": round(after_extraction),
+            "assessment": whole,
+            "assessment_peak_rss_mib": round(_peak_mib()),
+            "assessment_to_extraction": round(whole.get("seconds", 0) / seconds, 2),
+        }
+        print(f"whole population: {json.dumps(results['whole_population'])}", flush=True)
+    return results
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--populations", default=",".join(str(p) for p in DEFAULT_POPULATIONS))
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    arguments = parser.parse_args(argv)
+    populations = [int(value) for value in arguments.populations.split(",")]
+    print(json.dumps(run(populations, arguments.seed)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
