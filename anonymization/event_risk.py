@@ -60,7 +60,20 @@ class Supports:
     up to L of their events (and their class) sees; and the totals the record reports."""
 
     smallest: dict[Any, int]
-    full_knowledge_unique: int  # patients alone in their class with all their events
+    alone_with_all_events: set[Any]  # alone in their class with all their events
+
+    @property
+    def full_knowledge_unique(self) -> int:
+        return len(self.alone_with_all_events)
+
+    def restricted_to(self, patients: Iterable[Any]) -> Supports:
+        """The same figures for some of the patients (their supports still count every
+        published patient)."""
+        kept = set(patients)
+        return Supports(
+            {p: s for p, s in self.smallest.items() if p in kept},
+            self.alone_with_all_events & kept,
+        )
 
 
 def patient_supports(
@@ -105,7 +118,9 @@ def _supports(patients: Sequence[Any], arrays: EventArrays, counts: SubsetCounts
     whole.update(signature)
     return Supports(
         smallest=dict(zip(patients, counts.smallest.tolist(), strict=True)),
-        full_knowledge_unique=sum(whole[item] == 1 for item in signature),
+        alone_with_all_events={
+            patient for patient, item in zip(patients, signature, strict=True) if whole[item] == 1
+        },
     )
 
 

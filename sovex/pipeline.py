@@ -397,7 +397,7 @@ def _assess_events(
         for table in tables
     ]
     person = catalog.tables[catalog.person_table]
-    return event_release.assess_with_person_levels(
+    record = event_release.assess_with_person_levels(
         known,
         view,
         person_id,
@@ -409,6 +409,9 @@ def _assess_events(
         request.max_event_suppression,
         folder.suppressed_events_file,
     )
+    # Later extracts of the same cohort are assessed together with this one (check_release).
+    period = [request.period.start.isoformat(), request.period.end.isoformat()]
+    return {**record, "cohort_sha256": request.cohort_sha256(), "period": period}
 
 
 def _quasi_identifier_levels(
@@ -592,13 +595,21 @@ def check_release(settings: Settings, run: RunContext, parts: list[PartRecord]) 
     cohort_size = pq.read_metadata(folder.included_file).num_rows
     checked = check_parts(request, catalog, parts, disclosure["quasi_identifiers"], cohort_size)
     if disclosure.get("events"):
-        disclosure["events"]["published"] = _verify_events(request, catalog, parts, disclosure)
-        if disclosure["events"]["published"]["patients_below_k"]:
+        published = _verify_events(settings, request, catalog, parts, disclosure, folder)
+        disclosure["events"]["published"] = published
+        if published["patients_below_k"]:
             checked.failures.append(
-                "event risk on the published files: "
-                f"{disclosure['events']['published']['patients_below_k']} patient(s) share "
-                f"what an adversary knowing {catalog.events_known} of their events sees with "
-                f"fewer than {request.k_threshold - 1} others"
+                f"event risk on the published files: {published['patients_below_k']} "
+                f"patient(s) share what an adversary knowing {catalog.events_known} of their "
+                f"events sees with fewer than {request.k_threshold - 1} others"
+            )
+        union = published["across_extracts"]
+        if union["patients_below_k"]:
+            checked.failures.append(
+                f"event risk across extracts: with the project's {union['earlier_extracts']} "
+                f"earlier extract(s), which share its pseudonyms, {union['patients_below_k']} "
+                f"patient(s) share what an adversary knowing {catalog.events_known} of their "
+                f"events sees with fewer than {request.k_threshold - 1} others"
             )
     audit(
         settings,
@@ -633,39 +644,92 @@ DATA_DOCS_DIR = "_gate_docs"
 
 
 def _verify_events(
+    settings: Settings,
     request: ExtractRequest,
     catalog: SourceCatalog,
     parts: list[PartRecord],
     disclosure: dict[str, Any],
+    folder: RunFolder,
 ) -> dict[str, Any]:
-    """The event risk recomputed on the published parts (what leaves, not the plan)."""
-    from transforms.event_release import known_columns, verify_published
+    """The event risk recomputed on the published parts (what leaves, not the plan), and
+    with the project's earlier extracts of the same cohort (`across_extracts`), which
+    share its pseudonyms."""
+    from anonymization.keys import key_fingerprint
+    from sovex.storage_access import publishing_client
+    from transforms.download import download_tables, list_extracts
+    from transforms.event_release import known_columns
+    from transforms.published_event_risk import (
+        PublishedFiles,
+        verify_published,
+        verify_with_earlier,
+    )
 
     pseudonym = catalog.person_id_column
-    linked = [
-        table
-        for table in disclosure["events"]["tables"]
-        if pseudonym in request.tables.get(table, [])
-    ]
-    person_columns = request.tables.get(catalog.person_table, [])
-    return verify_published(
-        [p["path"] for p in parts if p["table"] == catalog.person_table]
-        if pseudonym in person_columns
-        else [],
-        disclosure["quasi_identifiers"],
-        {table: [p["path"] for p in parts if p["table"] == table] for table in linked},
-        {
-            table: [
-                name
-                for group in known_columns(catalog.tables[table], request.tables[table])
-                for name in group
-            ]
-            for table in linked
-        },
-        pseudonym,
-        catalog.events_known,
-        request.k_threshold,
+    tables = list(disclosure["events"]["tables"])
+
+    def files(
+        columns: dict[str, list[str]],
+        paths: dict[str, list[str]],
+        quasi: list[str],
+        period: list[str] | None,
+        person_levels: dict[str, str],
+    ) -> PublishedFiles:
+        linked = [t for t in tables if pseudonym in columns.get(t, [])]
+        return PublishedFiles(
+            person_parts=paths.get(catalog.person_table, [])
+            if pseudonym in columns.get(catalog.person_table, [])
+            else [],
+            quasi_identifiers=quasi,
+            event_parts={table: paths.get(table, []) for table in linked},
+            known={
+                table: [
+                    name
+                    for group in known_columns(catalog.tables[table], columns[table])
+                    for name in group
+                ]
+                for table in linked
+            },
+            period=(period[0], period[1]) if period else None,
+            person_levels=person_levels,
+        )
+
+    paths: dict[str, list[str]] = {}
+    for part in parts:
+        paths.setdefault(part["table"], []).append(part["path"])
+    current = files(
+        dict(request.tables),
+        paths,
+        list(disclosure["quasi_identifiers"]),
+        disclosure["events"]["period"],
+        dict(disclosure["generalisation"]),
     )
+    record = verify_published(current, pseudonym, catalog.events_known, request.k_threshold)
+
+    s3, target, _ = publishing_client(settings, request.target)
+    fingerprint = key_fingerprint(_project_key(settings, request.project))
+    earlier = []
+    for manifest in list_extracts(s3, target.bucket, request.project):
+        events = manifest.release_gate.events
+        if not events or events.get("cohort_sha256") != disclosure["events"]["cohort_sha256"]:
+            continue  # another cohort, or published before the event gate (docs/release-risk.md)
+        if manifest.key_fingerprint != fingerprint:
+            continue  # another project key: no pseudonym in common
+        wanted = {catalog.person_table, *tables} & set(manifest.tables)
+        downloaded = download_tables(
+            s3, target.bucket, manifest, wanted, folder.parts_dir / "_earlier" / manifest.extract_id
+        )
+        columns = {
+            table: list(pq.read_schema(table_paths[0]).names)
+            for table, table_paths in downloaded.items()
+        }
+        earlier_paths = {t: [str(p) for p in table_paths] for t, table_paths in downloaded.items()}
+        quasi = list(manifest.release_gate.quasi_identifiers)
+        levels = dict(manifest.release_gate.generalisation)
+        earlier.append(files(columns, earlier_paths, quasi, events.get("period"), levels))
+    record["across_extracts"] = verify_with_earlier(
+        current, earlier, pseudonym, catalog.events_known, request.k_threshold
+    )
+    return record
 
 
 def _data_docs_parts(folder: RunFolder) -> list[PartRecord]:

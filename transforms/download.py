@@ -90,3 +90,21 @@ def download_extract(
         bytes=sum(f.bytes for f in manifest.files),
         manifest=manifest,
     )
+
+
+def download_tables(
+    s3: Any, bucket: str, manifest: Manifest, tables: set[str], destination: Path
+) -> dict[str, list[Path]]:
+    """Only the parts of `tables` of one published extract, verified against its manifest,
+    into `destination`; their paths by table."""
+    prefix = extract_prefix(manifest.project, manifest.extract_id)
+    paths: dict[str, list[Path]] = {}
+    for file in manifest.files:
+        if file.table not in tables:
+            continue
+        if ".." in Path(file.key).parts or Path(file.key).is_absolute():
+            raise IntegrityError(f"{prefix}/{MANIFEST_NAME}: unsafe file key {file.key!r}")
+        path = destination / file.key
+        _download_verified(s3, bucket, f"{prefix}/{file.key}", path, file.bytes, file.sha256)
+        paths.setdefault(file.table, []).append(path)
+    return paths

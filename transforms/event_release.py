@@ -5,9 +5,9 @@ source, the extract writer and the published parts.
   patients' events (the catalog's `adversary_knows`, as far as the request publishes it),
   searches the transformation, and returns the record and the events to suppress;
 - `EventRelease`: what the writer applies to one table's batches (dates truncated,
-  attributes generalised, suppressed events dropped);
-- `verify_published`: after extraction, recomputes the risk on the published parts
-  themselves (pseudonyms, published values), so the gate checks what leaves, not the plan.
+  attributes generalised, suppressed events dropped).
+
+`transforms.published_event_risk` recomputes the risk on what is published.
 """
 
 from __future__ import annotations
@@ -36,8 +36,6 @@ from anonymization.event_levels import (
 from anonymization.event_risk import (
     EventAssessment,
     assess_events,
-    patient_supports,
-    risk_summary,
 )
 from anonymization.hierarchies import GROUPED_LEVEL, as_label, hierarchy_for
 from anonymization.pseudonyms import PatientKeys
@@ -47,7 +45,7 @@ from transforms.source_base import Source
 
 # Joins a patient id and an event label in the suppression file.
 _PAIR_SEPARATOR: Final = "\x1e"
-_ONE_CLASS: Final = ""
+ONE_CLASS: Final = ""  # the class of every patient when no quasi-identifier is published
 
 
 def known_columns(table: TableSpec, requested: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -66,7 +64,7 @@ def person_classes(view: pa.Table, person_id: str, columns: Sequence[str]) -> di
     """Each patient's class: their published quasi-identifier labels, joined."""
     ids = view.column(person_id).to_pylist()
     if not columns:
-        return dict.fromkeys(ids, _ONE_CLASS)
+        return dict.fromkeys(ids, ONE_CLASS)
     labels = pc.binary_join_element_wise(
         *[pc.fill_null(pc.cast(view.column(c), pa.string()), "\x00") for c in columns], "\x1f"
     )
@@ -298,31 +296,3 @@ class EventRelease:
             pc.cast(patient_ids, pa.string()), labels, _PAIR_SEPARATOR
         )
         return pc.invert(pc.is_in(pairs, value_set=self.suppressed_pairs))
-
-
-def verify_published(
-    person_parts: Sequence[str],
-    quasi_identifiers: Sequence[str],
-    event_parts: Mapping[str, Sequence[str]],
-    known: Mapping[str, Sequence[str]],
-    pseudonym: str,
-    events_known: int,
-    k: int,
-) -> dict[str, Any]:
-    """The risk as the published files show it: person classes from the person table's
-    parts, events from each event table's parts, both by pseudonym."""
-    classes: dict[Any, str] = {}
-    for path in person_parts:
-        view = pq.read_table(path, columns=[pseudonym, *quasi_identifiers])
-        classes.update(person_classes(view, pseudonym, quasi_identifiers))
-    events: dict[Any, list[str]] = {}
-    for table, paths in sorted(event_parts.items()):
-        for path in paths:
-            rows = pq.read_table(path, columns=[pseudonym, *known[table]])
-            published = {name: rows.column(name).combine_chunks() for name in known[table]}
-            labels = event_labels(table, published, rows.num_rows).to_pylist()
-            for patient, label in zip(rows.column(pseudonym).to_pylist(), labels, strict=True):
-                events.setdefault(patient, []).append(label)
-                if not person_parts:
-                    classes.setdefault(patient, _ONE_CLASS)
-    return risk_summary(patient_supports(classes, events, events_known), k)

@@ -204,6 +204,18 @@ class ExtractRequest(BaseModel):
         canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
+    def cohort_sha256(self) -> str:
+        """Hash of who the request selects (source, purpose and cohort filters), whatever
+        it publishes of them: extracts of one project with the same hash release the same
+        patients, so the release gate assesses them together."""
+        selection = {
+            "source": self.source,
+            "purpose": self.purpose,
+            "cohort": [filter_.model_dump(mode="json") for filter_ in self.cohort],
+        }
+        canonical = json.dumps(selection, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
 
 def _field_path(location: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in location) or "(document)"

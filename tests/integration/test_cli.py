@@ -157,8 +157,12 @@ def test_demo_prints_its_summary_as_the_last_stdout_line(
 ) -> None:
     from dataclasses import replace
 
-    # Its own source folder: the session's shared population stays as other tests expect.
-    demo_settings = replace(pipeline_settings, source_dir=tmp_path / "source")
+    # Its own source folder: the session's shared population stays as other tests expect;
+    # its own master key: its people are not the session's, whose pseudonyms they would
+    # share (and so be assessed with) under one project key.
+    demo_settings = replace(
+        pipeline_settings, source_dir=tmp_path / "source", master_key_file=tmp_path / "demo.key"
+    )
     assert run_cli(demo_settings, "demo", "--patients", "1500") == 0
     summary = last_json_line(capsys.readouterr().out)
     for key in (

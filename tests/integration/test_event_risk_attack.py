@@ -39,10 +39,10 @@ def settings_declaring(settings: Settings, tmp_path: Path, events_known: int) ->
     return settings_with_catalog(settings, tmp_path, declare)
 
 
-def published_extract(settings: Settings, extract_id: str) -> Path:
+def published_extract(settings: Settings, project: str, extract_id: str) -> Path:
     s3, target = reading_client(settings, "local-seaweedfs")
     return download_extract(
-        s3, target.bucket, PROJECT, extract_id, settings.downloads_dir
+        s3, target.bucket, project, extract_id, settings.downloads_dir
     ).directory
 
 
@@ -54,9 +54,11 @@ def rows(directory: Path, table: str) -> list[dict]:
     ]
 
 
-def real_targets(settings: Settings, published: set[str], period: dict) -> list[Target]:
+def real_targets(
+    settings: Settings, project: str, published: set[str], period: dict
+) -> list[Target]:
     """Every published patient as the attacker knows them, from the source."""
-    key = derive_project_key(load_master_key(settings.master_key_file, None), PROJECT)
+    key = derive_project_key(load_master_key(settings.master_key_file, None), project)
     people = pq.read_table(settings.source_dir / "patients.parquet").to_pylist()
     by_pseudonym = {pseudonym(key, p["patient_id"]): p for p in people}
     encounters = pq.read_table(settings.source_dir / "encounters.parquet")
@@ -88,10 +90,13 @@ def test_after_the_gate_the_declared_adversary_cannot_single_anyone_out(
     pipeline_settings: Settings, tmp_path: Path, events_known: int
 ) -> None:
     settings = settings_declaring(pipeline_settings, tmp_path, events_known)
-    request = request_variant(tmp_path, id=f"event-attack-l{events_known}")
+    # A project per L: one project's extracts of one cohort are assessed together, and
+    # each L is its own release here.
+    project = f"event-attack-l{events_known}"
+    request = request_variant(tmp_path, id=project, project=project)
     approve_request(settings, request)
     result = run_request(settings, request, RUN_TIME)
-    directory = published_extract(settings, result.extract_id)
+    directory = published_extract(settings, project, result.extract_id)
     manifest = json.loads((directory / "_manifest.json").read_text())
     gate = manifest["release_gate"]
     events = gate["events"]
@@ -99,7 +104,7 @@ def test_after_the_gate_the_declared_adversary_cannot_single_anyone_out(
 
     published = published_patients(rows(directory, "patients"), rows(directory, "encounters"))
     raw = yaml.safe_load(request.read_text())
-    targets = real_targets(settings, set(published), raw["period"])
+    targets = real_targets(settings, project, set(published), raw["period"])
     k = raw["k_threshold"]
     outcome = attack(
         targets,

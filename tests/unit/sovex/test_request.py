@@ -120,6 +120,34 @@ def test_request_hash_changes_with_content_only(tmp_path: Path, targets_dir: Pat
     assert original.sha256() == same.sha256() != other.sha256()
 
 
+def test_cohort_hash_names_who_is_selected_not_what_is_published(
+    tmp_path: Path, targets_dir: Path
+) -> None:
+    # Extracts of one cohort are assessed together by the release gate, whatever their
+    # tables or period; another filter or purpose is another cohort.
+    original = load_request(EXAMPLE, CATALOGS, targets_dir)
+    raw = yaml.safe_load(EXAMPLE.read_text())
+    later = load_request(
+        write_request(
+            tmp_path,
+            period={"start": "2024-01-01", "end": "2024-06-30"},
+            tables={"patients": ["patient_id", "sex"]},
+        ),
+        CATALOGS,
+        targets_dir,
+    )
+    narrower = load_request(
+        write_request(tmp_path, cohort=[*raw["cohort"][:1], dict(raw["cohort"][0], op="in")]),
+        CATALOGS,
+        targets_dir,
+    )
+    other_purpose = load_request(write_request(tmp_path, purpose="other"), CATALOGS, targets_dir)
+    assert original.cohort_sha256() == later.cohort_sha256()
+    assert original.sha256() != later.sha256()
+    assert narrower.cohort_sha256() != original.cohort_sha256()
+    assert other_purpose.cohort_sha256() != original.cohort_sha256()
+
+
 def test_unreadable_yaml_is_reported_not_raised(tmp_path: Path, targets_dir: Path) -> None:
     path = tmp_path / "broken.yaml"
     path.write_text("id: [unclosed\n")

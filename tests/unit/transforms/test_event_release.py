@@ -13,7 +13,12 @@ import pytest
 from anonymization.event_levels import KnownEvents
 from sovex.model.catalog import ColumnSpec, Role, TableSpec
 from sovex.model.errors import GateFailed
-from transforms.event_release import EventRelease, assess_with_person_levels, verify_published
+from transforms.event_release import EventRelease, assess_with_person_levels
+from transforms.published_event_risk import (
+    PublishedFiles,
+    verify_published,
+    verify_with_earlier,
+)
 
 STAYS = TableSpec(
     "stays",
@@ -97,15 +102,13 @@ def test_the_writer_drops_exactly_the_events_the_assessment_suppressed(tmp_path:
     )
     pq.write_table(published, tmp_path / "stays.parquet")
     pq.write_table(persons, tmp_path / "persons.parquet")
-    measured = verify_published(
-        [str(tmp_path / "persons.parquet")],
-        ["birth_date"],
-        {"stays": [str(tmp_path / "stays.parquet")]},
-        {"stays": ["admitted", "unit"]},
-        "pid",
-        events_known=2,
-        k=5,
+    files = PublishedFiles(
+        person_parts=[tmp_path / "persons.parquet"],
+        quasi_identifiers=["birth_date"],
+        event_parts={"stays": [tmp_path / "stays.parquet"]},
+        known={"stays": ["admitted", "unit"]},
     )
+    measured = verify_published(files, "pid", events_known=2, k=5)
     assert measured["patients_below_k"] == 0
     assert measured["max_prosecutor_risk"] <= events["max_prosecutor_risk"]
 
@@ -126,3 +129,97 @@ def test_a_bound_nothing_can_meet_is_a_gate_failure(tmp_path: Path) -> None:
             suppressed_file=tmp_path / "suppressed.parquet",
         )
     assert not (tmp_path / "suppressed.parquet").exists()
+
+
+def test_earlier_extracts_of_the_project_are_assessed_with_this_one(tmp_path: Path) -> None:
+    """Two extracts of one project share pseudonyms: each is safe alone, but stays in two
+    periods together single people out."""
+    ids = [f"p{i}" for i in range(10)]
+    persons = pa.table({"pid": ids, "sex": ["F"] * 10})
+    pq.write_table(persons, tmp_path / "persons.parquet")
+    # Period 1: five in cardiology, five in neurology; period 2: the same split, shifted
+    # by one patient, so each (period-1 unit, period-2 unit) pair is rare.
+    first = pa.table({"pid": ids, "unit": ["cardio"] * 5 + ["neuro"] * 5})
+    second = pa.table({"pid": ids, "unit": ["cardio"] * 4 + ["neuro"] * 5 + ["cardio"]})
+    pq.write_table(first, tmp_path / "first.parquet")
+    pq.write_table(second, tmp_path / "second.parquet")
+
+    def files(stays: str, period: tuple[str, str]) -> PublishedFiles:
+        return PublishedFiles(
+            [tmp_path / "persons.parquet"],
+            ["sex"],
+            {"stays": [tmp_path / stays]},
+            {"stays": ["unit"]},
+            period,
+        )
+
+    second = files("second.parquet", ("2025-01-01", "2025-12-31"))
+    first = files("first.parquet", ("2024-01-01", "2024-12-31"))
+    assert verify_published(second, "pid", 2, 5)["patients_below_k"] == 0
+    union = verify_with_earlier(second, [first], "pid", 2, 5)
+    assert union["earlier_extracts"] == 1
+    assert union["patients_below_k"] > 0
+    alone = verify_with_earlier(second, [], "pid", 2, 5)
+    assert alone["patients_below_k"] == 0
+
+
+def test_a_rerun_of_the_same_period_adds_no_risk_and_the_departed_are_not_its_risk(
+    tmp_path: Path,
+) -> None:
+    """The same stays published again (a rerun after one withdrawal and one newcomer)
+    count once, not twice; the patient who left is in the earlier extract only and not
+    this run's risk; at the same person levels the newcomer is not singled out by being
+    absent from the earlier extract."""
+    first_ids = [f"p{i}" for i in range(11)]
+    second_ids = [*first_ids[:10], "p11"]
+    # Five pairs of patients with the same stay; p10's stay is their own; p11 joins p0's.
+    units = {f"p{i}": f"unit-{i // 2}" for i in range(10)} | {"p10": "alone", "p11": "unit-0"}
+    for run, ids in ((1, first_ids), (2, second_ids)):
+        persons = pa.table({"pid": ids, "sex": ["F"] * len(ids)})
+        pq.write_table(persons, tmp_path / f"persons-{run}.parquet")
+        stays = pa.table({"pid": ids, "unit": [units[i] for i in ids]})
+        pq.write_table(stays, tmp_path / f"stays-{run}.parquet")
+
+    def files(run: int, levels: dict[str, str]) -> PublishedFiles:
+        return PublishedFiles(
+            [tmp_path / f"persons-{run}.parquet"],
+            ["sex"],
+            {"stays": [tmp_path / f"stays-{run}.parquet"]},
+            {"stays": ["unit"]},
+            ("2024-01-01", "2024-12-31"),
+            levels,
+        )
+
+    same = {"sex": "sex"}
+    alone = verify_with_earlier(files(2, same), [], "pid", 1, 2)
+    union = verify_with_earlier(files(2, same), [files(1, same)], "pid", 1, 2)
+    assert union["patients"] == alone["patients"] == 11
+    assert union["patients_below_k"] == alone["patients_below_k"] == 0
+    assert union["max_prosecutor_risk"] == alone["max_prosecutor_risk"] == 0.5
+    # Levels unknown: the classes are split by extract, and the newcomer stands alone.
+    unknown = verify_with_earlier(files(2, {}), [files(1, {})], "pid", 1, 2)
+    assert unknown["patients_singled_out"] == 1
+
+
+def test_extracts_of_disjoint_periods_add_their_events_up(tmp_path: Path) -> None:
+    """Six patients in cardiology in one year, one of them again the next: two stays in
+    cardiology are that patient's alone, unless the two extracts cover the same time."""
+    ids = [f"p{i}" for i in range(6)]
+    pq.write_table(pa.table({"pid": ids, "sex": ["F"] * 6}), tmp_path / "persons.parquet")
+    pq.write_table(pa.table({"pid": ids, "unit": ["cardio"] * 6}), tmp_path / "year-1.parquet")
+    pq.write_table(pa.table({"pid": ["p0"], "unit": ["cardio"]}), tmp_path / "year-2.parquet")
+
+    def files(name: str, period: tuple[str, str]) -> PublishedFiles:
+        return PublishedFiles(
+            [tmp_path / "persons.parquet"],
+            ["sex"],
+            {"stays": [tmp_path / name]},
+            {"stays": ["unit"]},
+            period,
+        )
+
+    year_1 = files("year-1.parquet", ("2024-01-01", "2024-12-31"))
+    year_2 = files("year-2.parquet", ("2025-01-01", "2025-12-31"))
+    assert verify_with_earlier(year_2, [year_1], "pid", 2, 2)["patients_singled_out"] == 1
+    rerun = files("year-2.parquet", ("2024-06-01", "2025-05-31"))
+    assert verify_with_earlier(rerun, [year_1], "pid", 2, 2)["patients_singled_out"] == 0
