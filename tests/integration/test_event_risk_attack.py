@@ -28,6 +28,10 @@ from transforms.download import download_extract
 pytestmark = pytest.mark.integration
 
 PROJECT = "parcours-diabete"
+STAYS_ONLY = {
+    "patients": ["patient_id", "birth_date", "sex", "postcode"],
+    "encounters": ["patient_id", "admission_date", "discharge_date", "unit"],
+}
 
 
 def settings_declaring(settings: Settings, tmp_path: Path, events_known: int) -> Settings:
@@ -197,3 +201,60 @@ def test_a_bound_no_transformation_can_meet_stops_the_run(
         run_request(pipeline_settings, request, RUN_TIME)
     assert refused.value.exit_code == 4
     assert any("risk" in failure or "k-anonymity" in failure for failure in refused.value.failures)
+
+
+def test_a_later_extract_of_the_same_cohort_is_assessed_with_the_earlier_ones(
+    pipeline_settings: Settings, tmp_path: Path
+) -> None:
+    """One project, one cohort: an early period released at k = 3 (and rerun, which adds
+    nothing), then a late period at k = 5. The late extract alone meets k = 5, but it
+    shares pseudonyms with the early ones, which already show some of its patients among
+    3 or 4: it is refused, and nothing of it is published."""
+    settings = settings_declaring(pipeline_settings, tmp_path, 2)
+    periods = {
+        "early": ({"start": "2018-01-01", "end": "2021-12-31"}, 3),
+        "late": ({"start": "2022-01-01", "end": "2026-10-31"}, 5),
+    }
+
+    def request(project: str, name: str) -> Path:
+        period, k = periods[name]
+        path = request_variant(
+            tmp_path,
+            id=f"{project}-{name}",
+            project=project,
+            period=period,
+            tables=STAYS_ONLY,
+            aggregates=[],
+            k_threshold=k,
+            max_event_suppression=0.2,
+        )
+        approve_request(settings, path)
+        return path
+
+    def across_extracts(project: str, extract_id: str) -> dict:
+        directory = published_extract(settings, project, extract_id)
+        manifest = json.loads((directory / "_manifest.json").read_text())
+        return manifest["release_gate"]["events"]["published"]["across_extracts"]
+
+    project = "event-attack-periods"
+    early = request(project, "early")
+    first = run_request(settings, early, RUN_TIME)
+    rerun = run_request(settings, early, RUN_TIME.replace(hour=10))
+    assert first.extract_id != rerun.extract_id
+    assert across_extracts(project, rerun.extract_id)["earlier_extracts"] == 1
+    assert across_extracts(project, rerun.extract_id)["patients_below_k"] == 0
+
+    alone = run_request(settings, request("event-attack-late-alone", "late"), RUN_TIME)
+    assert across_extracts("event-attack-late-alone", alone.extract_id)["earlier_extracts"] == 0
+
+    s3, target = reading_client(settings, "local-seaweedfs")
+    before = {o["Key"] for o in s3.list_objects_v2(Bucket=target.bucket).get("Contents", [])}
+    with pytest.raises(GateFailed) as refused:
+        run_request(settings, request(project, "late"), RUN_TIME.replace(hour=11))
+    assert refused.value.exit_code == 4
+    assert any(
+        "across extracts" in failure and "2 earlier extract(s)" in failure
+        for failure in refused.value.failures
+    )
+    after = {o["Key"] for o in s3.list_objects_v2(Bucket=target.bucket).get("Contents", [])}
+    assert after == before  # nothing of the refused extract was published
