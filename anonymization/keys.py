@@ -18,6 +18,7 @@ MASTER_KEY_BYTES = 32
 PROJECT_KEY_CONTEXT = b"sovex/project-key/v1/"
 FINGERPRINT_CONTEXT = b"sovex/key-fingerprint/v1"
 FINGERPRINT_HEX_CHARS = 16
+MIN_DISTINCT_KEY_BYTES = 16
 
 
 def parse_master_key(hex_text: str, origin: str) -> bytes:
@@ -30,6 +31,13 @@ def parse_master_key(hex_text: str, origin: str) -> bytes:
         raise ConfigurationError(
             f"{origin}: the master key must be at least {MASTER_KEY_BYTES} bytes; "
             f"provided key is {len(key)} bytes"
+        )
+    if len(set(key)) < MIN_DISTINCT_KEY_BYTES:
+        # All zeros, one repeated byte, a short pattern: a placeholder, not a secret. A
+        # random 32-byte key has fewer than 16 distinct bytes with odds below 1e-9.
+        raise ConfigurationError(
+            f"{origin}: the master key is not random (too few distinct bytes); "
+            "generate one with a secret store or `openssl rand -hex 32`"
         )
     return key
 

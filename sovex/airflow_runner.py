@@ -20,6 +20,8 @@ from sovex.model.errors import ConfigurationError, InvalidInput, SovexError, err
 from sovex.model.request import load_request
 from sovex.model.run import RunFolder, make_extract_id
 from sovex.model.settings import Settings
+from sovex.roles import SYSTEM_ACTOR
+from sovex.run_hygiene import HOLDER_CLI, make_state_private, recover_dead_runs, run_lease
 
 DAG_ID = "research_extract"
 MIGRATED_MARKER = ".sovex-db-migrated"
@@ -187,8 +189,15 @@ def run_request(
     extract_id = make_extract_id(request_id, logical_date)
     folder = RunFolder.under(settings.runs_dir, extract_id)
     log_file = settings.logs_dir / "runs" / f"{extract_id}.log"
+    make_state_private(settings)
+    # What a killed run left (a request stuck running, patient keys on disk) goes first.
+    recover_dead_runs(settings, SYSTEM_ACTOR)
     migrate_metadata_db(settings)
-    with settings_exported(settings), output_to(log_file):
+    with (
+        run_lease(settings, extract_id, HOLDER_CLI),
+        settings_exported(settings),
+        output_to(log_file),
+    ):
         dag = load_dag(settings, dag_id)
         dag_run = dag.test(run_conf={"request_id": request_id}, logical_date=logical_date)
     outcome = folder.read_record(folder.outcome_file) if folder.outcome_file.is_file() else None

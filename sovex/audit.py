@@ -104,6 +104,7 @@ class AuditAction(StrEnum):
     ACCESS_REVOKED = "access_revoked"
     RETENTION_SWEEP = "retention_sweep"
     ANCHOR_WRITTEN = "anchor_written"
+    RUN_RECOVERED = "run_recovered"
 
 
 def default_log_path(state_dir: Path) -> Path:

@@ -32,6 +32,7 @@ from sovex.model.errors import (
     exit_code_for,
 )
 from sovex.model.settings import Settings, settings_from_environ
+from sovex.run_hygiene import make_state_private
 
 TABLE_WIDTH_WHEN_PIPED = 200
 
@@ -257,10 +258,34 @@ def request_status(
 
 @app.command()
 def run(
-    request: Annotated[str, typer.Argument(help="An approved request's id or its file")],
+    request: Annotated[
+        str | None, typer.Argument(help="An approved request's id or its file")
+    ] = None,
+    recover: Annotated[
+        bool,
+        typer.Option(
+            "--recover",
+            help="Only recover: move requests whose run died to failed and remove the "
+            "patient-level files dead runs left (every run does this first)",
+        ),
+    ] = False,
 ) -> None:
     """Run the research_extract DAG for one approved request (in-process, with
     dag.test()); refused before any read unless the current file is what was approved."""
+    if recover:
+        from sovex.run_hygiene import recover_dead_runs
+
+        recovery = recover_dead_runs(state.settings, state.settings.user)
+        console.print(
+            f"{len(recovery.failed)} dead run(s) marked failed, "
+            f"{len(recovery.cleaned)} run folder(s) cleaned"
+        )
+        _emit_json({"failed": recovery.failed, "cleaned": recovery.cleaned})
+        return
+    if request is None:
+        from sovex.model.errors import InvalidInput
+
+        raise InvalidInput("sovex run: name an approved request (id or file), or --recover")
     _prepare_airflow()
     from sovex.airflow_runner import run_request
 
@@ -735,6 +760,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     try:
         settings = settings_from_environ(os.environ if environ is None else environ)
         state.settings = settings
+        make_state_private(settings)
         # Standalone mode: typer prints usage errors itself and exits with code 2.
         app(args=list(sys.argv[1:] if argv is None else argv), prog_name="sovex")
         return 0

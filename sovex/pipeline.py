@@ -44,6 +44,7 @@ from sovex.model.manifest import (
 from sovex.model.request import ExtractRequest, load_request
 from sovex.model.run import PartRecord, RunContext, RunFolder, make_extract_id
 from sovex.model.settings import PROJECT_ROOT, Settings
+from sovex.run_hygiene import HOLDER_DAG, make_state_private, run_lease
 
 if TYPE_CHECKING:
     from transforms.extract import WrittenPart
@@ -94,8 +95,10 @@ def step(function: Callable[P, R]) -> Callable[P, R]:
         run = args[1]
         assert isinstance(settings, Settings) and isinstance(run, RunContext)
         folder = run_folder(settings, run.extract_id)
+        make_state_private(settings)
         try:
-            return function(*args, **kwargs)
+            with run_lease(settings, run.extract_id, HOLDER_DAG):
+                return function(*args, **kwargs)
         except BaseException as error:
             record_outcome(folder, function.__name__, error)
             folder.drop_parts()
@@ -177,6 +180,13 @@ def prepare_run(settings: Settings, request_id: str, logical_date: datetime) -> 
     folder = run_folder(settings, run.extract_id)
     folder.create()
     folder.outcome_file.unlink(missing_ok=True)
+    try:
+        # The key is checked before anything is read: a run that cannot pseudonymise
+        # must not read the source or the consent registry first.
+        _project_key(settings, request.project)
+    except BaseException as error:
+        record_outcome(folder, "prepare", error)
+        raise
     last, approval = status.last_run, status.approval
     rerun_of_published = (
         status.state is State.PUBLISHED
@@ -282,6 +292,7 @@ def select_consented_cohort(settings: Settings, run: RunContext) -> dict[str, An
         run.as_of,
     )
     folder = run_folder(settings, run.extract_id)
+    folder.included_file.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(pa.table({"patient_id": outcome.included}), folder.included_file)
     return {
         "regime": str(regimes.regime_for(request.purpose)),

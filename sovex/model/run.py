@@ -116,15 +116,16 @@ class RunFolder:
     def disclosure_file(self) -> Path:
         return self.path / "disclosure.json"
 
-    @property
-    def included_file(self) -> Path:
-        """The ids of the patients in the extract (consented, then less the suppressed)."""
-        return self.path / "included.parquet"
-
     # Everything under parts/ is removed with them.
     @property
     def parts_dir(self) -> Path:
         return self.path / "parts"
+
+    @property
+    def included_file(self) -> Path:
+        """The ids of the patients in the extract (consented, then less the suppressed):
+        they reveal who has the cohort's diagnosis, so they go with the parts."""
+        return self.parts_dir / "_included.parquet"
 
     @property
     def patient_keys_file(self) -> Path:

@@ -56,3 +56,15 @@ def test_fingerprint_is_short_and_does_not_reveal_the_key() -> None:
     fingerprint = key_fingerprint(project_key)
     assert len(fingerprint) == 16
     assert fingerprint not in project_key.hex()
+
+
+@pytest.mark.parametrize(
+    "placeholder",
+    ["00" * MASTER_KEY_BYTES, "ff" * MASTER_KEY_BYTES, "deadbeef" * 8, "0123456789abcdef" * 4],
+)
+def test_a_placeholder_key_of_the_right_length_is_refused_without_being_echoed(
+    placeholder: str,
+) -> None:
+    with pytest.raises(ConfigurationError, match="not random") as raised:
+        load_master_key(Path("/nonexistent"), placeholder)
+    assert placeholder not in str(raised.value)
