@@ -351,10 +351,11 @@ def extract_download(
     from sovex.storage_access import reading_client
     from transforms.download import download_extract
 
+    pin = _publication_pin(extract_id)
     s3, hosting = reading_client(state.settings, target, _project_credentials(project, credentials))
     destination = to or state.settings.downloads_dir
     with console.status(f"downloading {extract_id}…"):
-        downloaded = download_extract(s3, hosting.bucket, project, extract_id, destination)
+        downloaded = download_extract(s3, hosting.bucket, project, extract_id, destination, pin)
     from sovex.audit import AuditAction, AuditLog, default_log_path
 
     AuditLog(default_log_path(state.settings.state_dir)).append(
@@ -373,6 +374,30 @@ def extract_download(
             "directory": str(downloaded.directory),
             "files": downloaded.files,
         }
+    )
+
+
+def _publication_pin(extract_id: str) -> Any:
+    """The manifest version and SHA-256 the extract's publication recorded in the audit
+    log (its chain verified first): a download reads that version only."""
+    from sovex.audit import AuditAction, AuditLog, default_log_path, verify
+    from sovex.model.errors import IntegrityError
+    from transforms.download import ManifestPin
+
+    path = default_log_path(state.settings.state_dir)
+    if path.is_file():
+        verify(path).raise_if_bad()
+    for record in reversed(list(AuditLog(path).records())):
+        detail = record.get("detail") or {}
+        if (
+            record.get("action") == AuditAction.EXTRACT_PUBLISHED
+            and record.get("subject") == extract_id
+            and "manifest_version_id" in detail
+        ):
+            return ManifestPin(str(detail["manifest_version_id"]), str(detail["manifest_sha256"]))
+    raise IntegrityError(
+        f"extract {extract_id}: the audit log {path} holds no publication record naming its "
+        "manifest version, so what is stored cannot be checked against what was published"
     )
 
 

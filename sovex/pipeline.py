@@ -798,6 +798,7 @@ def publish(
     """Upload the parts and the manifest, last. The policy is decided again right here."""
     from anonymization.keys import key_fingerprint
     from sovex.storage_access import publishing_client
+    from transforms.download import manifest_pin
     from transforms.publish import LOCK_MODE, extract_prefix, publish_extract, retention_deadline
     from transforms.release_checks import AGGREGATES_PREFIX
 
@@ -839,6 +840,8 @@ def publish(
         s3, target.bucket, prefix, local_parts, draft.with_files, run.request_sha256, retain_until
     )
     manifest_url = f"s3://{target.bucket}/{prefix}/_manifest.json"
+    # The version written is the publication: readers check they read that one.
+    pin = manifest_pin(s3, target.bucket, prefix)
     result = _published_result(manifest, manifest_url, consent, gate)
     folder.write_record(folder.result_file, result)
     audit(
@@ -847,6 +850,8 @@ def publish(
         "extract_published",
         {
             "manifest": manifest_url,
+            "manifest_version_id": pin.version_id,
+            "manifest_sha256": pin.sha256,
             "files": len(manifest.files),
             "request_sha256": manifest.request_sha256,
             "key_fingerprint": manifest.key_fingerprint,

@@ -6,12 +6,15 @@ import hashlib
 import json
 import shutil
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from sovex.model.errors import IntegrityError, InvalidInput
 from sovex.model.manifest import MANIFEST_NAME, Manifest
-from transforms.publish import extract_prefix, manifest_keys, read_manifest_at
+from transforms.publish import LOCK_MODE, extract_prefix, manifest_keys, read_manifest_at
 
 CHUNK_BYTES = 1 << 20
 
@@ -38,12 +41,20 @@ def list_extracts(s3: Any, bucket: str, project: str | None = None) -> list[Mani
     return sorted(manifests, key=lambda m: (m.project, m.extract_id))
 
 
-def _download_verified(s3: Any, bucket: str, key: str, path: Path, size: int, sha256: str) -> None:
+def _download_verified(
+    s3: Any,
+    bucket: str,
+    key: str,
+    path: Path,
+    size: int,
+    sha256: str,
+    version_id: str | None = None,
+) -> None:
     digest = hashlib.sha256()
     written = 0
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:
-        body = s3.get_object(Bucket=bucket, Key=key)["Body"]
+        body = s3.get_object(Bucket=bucket, Key=key, **_version(version_id))["Body"]
         for chunk in iter(lambda: body.read(CHUNK_BYTES), b""):
             digest.update(chunk)
             handle.write(chunk)
@@ -56,15 +67,27 @@ def _download_verified(s3: Any, bucket: str, key: str, path: Path, size: int, sh
 
 
 def download_extract(
-    s3: Any, bucket: str, project: str, extract_id: str, destination: Path
+    s3: Any,
+    bucket: str,
+    project: str,
+    extract_id: str,
+    destination: Path,
+    pin: ManifestPin | None = None,
 ) -> DownloadedExtract:
     """Download every file the manifest lists into destination/<extract_id>, verified.
 
+    With a `pin` (the publication's audit record), only the pinned manifest version is
+    read, its SHA-256 checked, and each file is read at the version the manifest names,
+    checked locked in COMPLIANCE mode until the manifest's date and still current: a
+    newer version planted over a part or the manifest is an integrity failure naming it.
     Files land in a temporary folder renamed into place only when all checks pass, so a
     failed download leaves nothing that looks like an extract.
     """
     prefix = extract_prefix(project, extract_id)
-    manifest = read_manifest(s3, bucket, f"{prefix}/{MANIFEST_NAME}")
+    if pin is None:
+        manifest = read_manifest(s3, bucket, f"{prefix}/{MANIFEST_NAME}")
+    else:
+        manifest = _pinned_manifest(s3, bucket, f"{prefix}/{MANIFEST_NAME}", pin)
     final = destination / extract_id
     partial = destination / f".partial-{extract_id}"
     shutil.rmtree(partial, ignore_errors=True)
@@ -72,8 +95,13 @@ def download_extract(
         for file in manifest.files:
             if ".." in Path(file.key).parts or Path(file.key).is_absolute():
                 raise IntegrityError(f"{prefix}/{MANIFEST_NAME}: unsafe file key {file.key!r}")
+            key = f"{prefix}/{file.key}"
+            if pin is not None:
+                if file.version_id is None:
+                    raise IntegrityError(f"s3://{bucket}/{key}: the manifest pins no version")
+                _require_locked(s3, bucket, key, file.version_id, manifest)
             _download_verified(
-                s3, bucket, f"{prefix}/{file.key}", partial / file.key, file.bytes, file.sha256
+                s3, bucket, key, partial / file.key, file.bytes, file.sha256, file.version_id
             )
         (partial / MANIFEST_NAME).write_text(
             json.dumps(manifest.model_dump(mode="json"), indent=2, sort_keys=True)
@@ -105,6 +133,71 @@ def download_tables(
         if ".." in Path(file.key).parts or Path(file.key).is_absolute():
             raise IntegrityError(f"{prefix}/{MANIFEST_NAME}: unsafe file key {file.key!r}")
         path = destination / file.key
-        _download_verified(s3, bucket, f"{prefix}/{file.key}", path, file.bytes, file.sha256)
+        _download_verified(
+            s3, bucket, f"{prefix}/{file.key}", path, file.bytes, file.sha256, file.version_id
+        )
         paths.setdefault(file.table, []).append(path)
     return paths
+
+
+@dataclass(frozen=True)
+class ManifestPin:
+    """The manifest version a publication wrote, as its audit record names it: a reader
+    trusts that version only, never a newer one."""
+
+    version_id: str
+    sha256: str
+
+
+def manifest_pin(s3: Any, bucket: str, prefix: str) -> ManifestPin:
+    """The first version of the extract's manifest (written with If-None-Match, so no
+    version can precede it; a later one is not the publication's) and its SHA-256."""
+    key = f"{prefix}/{MANIFEST_NAME}"
+    first: dict[str, Any] | None = None
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=key):
+        for item in page.get("Versions", []):
+            if item["Key"] == key and (
+                first is None or item["LastModified"] < first["LastModified"]
+            ):
+                first = item
+    if first is None or first.get("VersionId") in (None, "null"):
+        raise IntegrityError(f"s3://{bucket}/{key}: no versioned manifest to pin")
+    body = s3.get_object(Bucket=bucket, Key=key, VersionId=first["VersionId"])["Body"].read()
+    return ManifestPin(first["VersionId"], hashlib.sha256(body).hexdigest())
+
+
+def _pinned_manifest(s3: Any, bucket: str, key: str, pin: ManifestPin) -> Manifest:
+    try:
+        body = s3.get_object(Bucket=bucket, Key=key, VersionId=pin.version_id)["Body"].read()
+    except ClientError:
+        raise IntegrityError(
+            f"s3://{bucket}/{key}: the published manifest version is not readable"
+        ) from None
+    if hashlib.sha256(body).hexdigest() != pin.sha256:
+        raise IntegrityError(f"s3://{bucket}/{key}: not the manifest the publication recorded")
+    manifest = Manifest.model_validate(json.loads(body))
+    _require_locked(s3, bucket, key, pin.version_id, manifest)
+    return manifest
+
+
+def _require_locked(s3: Any, bucket: str, key: str, version_id: str, manifest: Manifest) -> None:
+    """This version is the object's current one (nothing was written over it) and is
+    locked in COMPLIANCE mode until the manifest's date at least."""
+    current = s3.head_object(Bucket=bucket, Key=key).get("VersionId")
+    if current != version_id:
+        raise IntegrityError(
+            f"s3://{bucket}/{key}: a version written after the publication hides the "
+            "published one; not trusted (the published version is still locked in the store)"
+        )
+    head = s3.head_object(Bucket=bucket, Key=key, VersionId=version_id)
+    until = head.get("ObjectLockRetainUntilDate")
+    wanted = datetime.fromisoformat(manifest.retention.locked_until)
+    if head.get("ObjectLockMode") != LOCK_MODE or until is None or until < wanted:
+        raise IntegrityError(
+            f"s3://{bucket}/{key}: version {version_id} is not locked in {LOCK_MODE} "
+            f"mode until {manifest.retention.locked_until}"
+        )
+
+
+def _version(version_id: str | None) -> dict[str, str]:
+    return {"VersionId": version_id} if version_id else {}

@@ -305,6 +305,7 @@ def publish_extract(
             rows=part.rows,
             bytes=part.bytes,
             sha256=part.sha256,
+            version_id=uploaded[f"{prefix}/{part.relative_key}"],
         )
         for part in parts
     ]

@@ -23,6 +23,9 @@ class ManifestFile(BaseModel):
     rows: int = Field(ge=0)
     bytes: int = Field(ge=0)
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    # The object version published (and locked); a reader reads this version only. None
+    # in manifests written before versions were pinned.
+    version_id: str | None = None
 
 
 class PolicyRecord(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -18,11 +19,12 @@ import yaml
 from anonymization.keys import derive_project_key, load_master_key
 from anonymization.pseudonyms import pseudonym
 from sovex.airflow_runner import RunResult, run_request
-from sovex.model.errors import GateFailed, IntegrityError, PolicyRefused, UserError
+from sovex.cli import main
+from sovex.model.errors import GateFailed, PolicyRefused, UserError
 from sovex.model.settings import PROJECT_ROOT, Settings
 from sovex.storage_access import reading_client
 from tests.helpers import approve_request
-from transforms.download import download_extract
+from transforms.download import download_extract, read_manifest
 
 pytestmark = pytest.mark.integration
 
@@ -349,21 +351,61 @@ def test_k_computed_independently_on_the_downloaded_extract_meets_the_threshold(
     assert "expect_every_person_in_the_published_cohort" in names
 
 
-def test_a_tampered_file_fails_the_download_and_leaves_no_extract(
-    pipeline_settings: Settings, published: RunResult, tmp_path: Path
+def test_a_forged_newer_version_of_a_part_or_the_manifest_fails_the_download(
+    pipeline_settings: Settings,
+    published: RunResult,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    s3, target = reading_client(pipeline_settings, "local-seaweedfs")
+    """Someone with write access plants an unlocked newer version over a part and over
+    `_manifest.json` (its sha256 matching the forged part): `extract download` checks the
+    versions the publication recorded, so either forgery is exit 5 naming the object,
+    and nothing is left that looks like an extract."""
+    s3, target = reading_client(pipeline_settings, "local-seaweedfs")  # the admin identity
     prefix = f"extracts/parcours-diabete/{published.extract_id}"
-    # Tamper with one published part; it is restored afterwards for the other tests.
+    original = read_manifest(s3, target.bucket, f"{prefix}/_manifest.json")
     key = f"{prefix}/diagnoses/part-00000.parquet"
-    original = s3.get_object(Bucket=target.bucket, Key=key)["Body"].read()
-    s3.put_object(Bucket=target.bucket, Key=key, Body=original + b"tampered")
+    forged_part = s3.get_object(Bucket=target.bucket, Key=key)["Body"].read() + b"tampered"
+    planted = [(key, s3.put_object(Bucket=target.bucket, Key=key, Body=forged_part))]
+    environ = pipeline_settings.as_environ()
+
+    def download(to: Path) -> int:
+        arguments = ["extract", "download", published.extract_id, "--project", "parcours-diabete"]
+        return main([*arguments, "--to", str(to)], environ=environ)
+
     try:
-        with pytest.raises(IntegrityError, match=r"diagnoses/part-00000\.parquet"):
-            download_extract(s3, target.bucket, "parcours-diabete", published.extract_id, tmp_path)
-        assert not (tmp_path / published.extract_id).exists()
+        assert download(tmp_path / "part-forged") == 5
+        assert "diagnoses/part-00000.parquet" in capsys.readouterr().err
+        assert not (tmp_path / "part-forged" / published.extract_id).exists()
+
+        manifest_key = f"{prefix}/_manifest.json"
+        manifest = json.loads(s3.get_object(Bucket=target.bucket, Key=manifest_key)["Body"].read())
+        for file in manifest["files"]:
+            if f"{prefix}/{file['key']}" == key:
+                file.update(
+                    sha256=hashlib.sha256(forged_part).hexdigest(),
+                    bytes=len(forged_part),
+                    version_id=planted[0][1]["VersionId"],
+                )
+        forged_manifest = json.dumps(manifest).encode()
+        planted.append(
+            (
+                manifest_key,
+                s3.put_object(Bucket=target.bucket, Key=manifest_key, Body=forged_manifest),
+            )
+        )
+        assert download(tmp_path / "both-forged") == 5
+        assert "_manifest.json" in capsys.readouterr().err
+        assert not (tmp_path / "both-forged" / published.extract_id).exists()
+        # Without the publication's record, a reader of the newest manifest is fooled:
+        # that is why `extract download` pins the version.
+        fooled = download_extract(
+            s3, target.bucket, "parcours-diabete", published.extract_id, tmp_path / "unpinned"
+        )
+        assert fooled.manifest.files != original.files
     finally:
-        s3.put_object(Bucket=target.bucket, Key=key, Body=original)
+        for planted_key, stored in planted:  # unlocked: they can go, and the rest stays
+            s3.delete_object(Bucket=target.bucket, Key=planted_key, VersionId=stored["VersionId"])
 
 
 def test_a_rerun_of_the_same_run_changes_nothing_and_another_request_cannot_take_its_id(

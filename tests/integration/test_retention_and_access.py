@@ -31,6 +31,7 @@ from sovex.roles import SYSTEM_ACTOR
 from sovex.services.storage_server import LocalStorage
 from sovex.storage_access import reading_client
 from tests.helpers import approve_request, stand_in_manifest, write_one_off_variant
+from transforms.download import manifest_pin
 from transforms.extract import sha256_of
 from transforms.publish import (
     LocalPart,
@@ -80,6 +81,14 @@ def publish_small_extract(
         manifest_for(project, extract_id, target.bucket, retain_until),
         "b" * 64,
         retain_until,
+    )
+    # As `publish` records it: the manifest version downloads trust.
+    pin = manifest_pin(s3, target.bucket, prefix)
+    AuditLog(default_log_path(settings.state_dir)).append(
+        SYSTEM_ACTOR,
+        "extract_published",
+        extract_id,
+        {"manifest_version_id": pin.version_id, "manifest_sha256": pin.sha256},
     )
     return prefix
 
