@@ -553,7 +553,11 @@ def latest_anchor(
         keys += [item["Key"] for item in page.get("Contents", [])]
     if not keys:
         return None
-    key = max(keys)
+    return read_anchor(s3, bucket, max(keys))
+
+
+def read_anchor(s3: Any, bucket: str, key: str) -> dict[str, Any]:
+    """One anchor's attested record: its key, head hash and seq."""
     try:
         body = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
         if body.get("format") != ANCHOR_FORMAT:

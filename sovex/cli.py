@@ -724,22 +724,23 @@ def audit_verify(
         ),
     ] = None,
 ) -> None:
-    """Recompute every hash, link and seq (exit 0 intact, 5 tampered: names the first bad)."""
-    from sovex.audit import check_against_anchor, latest_anchor, verify
+    """Recompute every hash, link and seq (exit 0 intact, 5 tampered: names the first bad).
+    With --anchored-on, also check the log against every anchor there (exit 5 when none
+    exists, one is unlocked or does not match, or one the log wrote is missing)."""
+    from sovex.audit import verify
 
     path = _audit_log_path(log)
     result = verify(path)
-    anchor = None
-    if anchored is not None and result.ok:
-        from sovex.audit_anchoring import AUDIT_BUCKET
+    _emit_json(result.to_json())
+    result.raise_if_bad()  # IntegrityError: exit 5, naming the first bad record
+    if anchored is not None:
+        from sovex.audit_anchoring import verify_anchors
         from sovex.storage_access import reading_client
 
         s3, _ = reading_client(state.settings, anchored)
-        anchor = latest_anchor(s3, AUDIT_BUCKET)
-    _emit_json({**result.to_json(), "anchor": anchor})
-    result.raise_if_bad()  # IntegrityError: exit 5, naming the first bad record
-    if anchor is not None:
-        check_against_anchor(result, path, anchor)
+        anchors = verify_anchors(result, path, s3)
+        console.print(f"{anchors['anchors']} anchor(s) match, newest {anchors['newest']}")
+        _emit_json(anchors)
     console.print(f"[green]intact[/green]: {escape(str(result.path))} ({result.records} records)")
 
 

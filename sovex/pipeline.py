@@ -61,15 +61,20 @@ AUDIT_ACTOR = "research_extract"
 
 
 def audit(settings: Settings, run: RunContext, action: str, detail: dict[str, Any]) -> None:
-    """Append one record (ids, hashes and counts only: never patient data)."""
+    """Append one record (ids, hashes and counts only: never patient data). It carries
+    the time it is written, so the log stays in order; the run's logical date (a
+    backfill's may be long past) is a field of its own."""
     from sovex.audit import AuditLog, default_log_path
 
     AuditLog(default_log_path(settings.state_dir)).append(
         AUDIT_ACTOR,
         action,
         run.extract_id,
-        {"request_id": run.request_id, **detail},
-        at=run.logical_date,
+        {
+            "request_id": run.request_id,
+            "logical_date": run.logical_date.isoformat(),
+            **detail,
+        },
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -365,3 +367,63 @@ def test_the_audit_head_is_anchored_under_lock_and_a_cut_log_is_detected(
         main(["audit", "verify", "--log", str(cut), "--anchored-on", TARGET], environ=environ) == 5
     )
     assert main(["audit", "verify", "--anchored-on", TARGET], environ=environ) == 0
+
+
+def test_a_rewritten_log_a_planted_anchor_and_a_missing_anchor_all_fail_verification(
+    pipeline_settings: Settings, two_projects: dict[str, str], tmp_path: Path
+) -> None:
+    """Whoever can write the state folder rewrites the log with a recomputed chain and
+    plants a newer anchor for it: the older, locked anchors still disagree, and the
+    planted one is not locked. A log naming an anchor the store does not hold fails too."""
+    log_path = default_log_path(pipeline_settings.state_dir)
+    anchor_audit_log(pipeline_settings, TARGET, datetime.now(UTC))
+    environ = pipeline_settings.as_environ()
+    assert main(["audit", "verify", "--anchored-on", TARGET], environ=environ) == 0
+
+    # The same records with one detail changed, the chain recomputed: a valid chain.
+    rewritten = AuditLog(tmp_path / "rewritten.jsonl")
+    for record in AuditLog(log_path).records():
+        detail = dict(record["detail"])
+        if record["seq"] == 1:
+            detail["rewritten"] = True
+        at = datetime.fromisoformat(record["at"])
+        rewritten.append(record["actor"], record["action"], record["subject"], detail, at=at)
+    assert verify(rewritten.path).ok
+    last = list(rewritten.records())[-1]
+    s3, _ = reading_client(pipeline_settings, TARGET)
+    planted_key = f"audit-anchors/29991231T000000Z-{last['seq']}.json"
+    planted = s3.put_object(
+        Bucket=AUDIT_BUCKET,
+        Key=planted_key,
+        Body=json.dumps(
+            {
+                "format": "sovex-audit-anchor/1",
+                "log": "audit.jsonl",
+                "head": last["hash"],
+                "seq": last["seq"],
+                "records": last["seq"],
+                "anchored_at": "2999-12-31T00:00:00+00:00",
+            }
+        ).encode(),
+    )
+    try:
+        verify_rewritten = ["audit", "verify", "--log", str(rewritten.path), "--anchored-on"]
+        assert main([*verify_rewritten, TARGET], environ=environ) == 5
+        # Even the true log is not trusted while an unlocked anchor sits beside it.
+        assert main(["audit", "verify", "--anchored-on", TARGET], environ=environ) == 5
+    finally:
+        s3.delete_object(Bucket=AUDIT_BUCKET, Key=planted_key, VersionId=planted["VersionId"])
+    assert main(["audit", "verify", "--anchored-on", TARGET], environ=environ) == 0
+
+    # A copy of the true log that says it wrote an anchor the store does not hold.
+    claims = AuditLog(tmp_path / "claims.jsonl")
+    shutil.copyfile(log_path, claims.path)
+    claims.append(
+        "sovex", "anchor_written", f"s3://{AUDIT_BUCKET}/audit-anchors/20260101T000000Z-1.json"
+    )
+    assert (
+        main(
+            ["audit", "verify", "--log", str(claims.path), "--anchored-on", TARGET], environ=environ
+        )
+        == 5
+    )

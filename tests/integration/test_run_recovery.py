@@ -10,11 +10,13 @@ import stat
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from sovex.airflow_runner import run_request
+from sovex.audit import AuditLog, default_log_path
 from sovex.governance.store import RequestStore
 from sovex.governance.transitions import State
 from sovex.model.settings import Settings
@@ -78,3 +80,13 @@ def test_a_run_killed_mid_extract_is_recovered_and_leaves_no_key_table(
     done = run_request(pipeline_settings, request, RUN_TIME)
     assert store.get("killed-mid-extract").state is State.PUBLISHED
     assert not list((runs / done.extract_id).rglob("*.parquet"))
+
+    # The runs' records carry the time they were written, so they are in order; the run's
+    # logical date is a field of its own.
+    records = list(AuditLog(default_log_path(pipeline_settings.state_dir)).records())
+    times = [datetime.fromisoformat(r["at"]) for r in records if r["actor"] == "research_extract"]
+    assert times == sorted(times)
+    started = [
+        r for r in records if r["action"] == "run_started" and r["subject"] == done.extract_id
+    ]
+    assert started[0]["detail"]["logical_date"] == RUN_TIME.isoformat()
