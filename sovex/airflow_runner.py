@@ -21,7 +21,13 @@ from sovex.model.request import load_request
 from sovex.model.run import RunFolder, make_extract_id
 from sovex.model.settings import Settings
 from sovex.roles import SYSTEM_ACTOR
-from sovex.run_hygiene import HOLDER_CLI, make_state_private, recover_dead_runs, run_lease
+from sovex.run_hygiene import (
+    HOLDER_CLI,
+    committed_run_date,
+    make_state_private,
+    recover_dead_runs,
+    run_lease,
+)
 
 DAG_ID = "research_extract"
 MIGRATED_MARKER = ".sovex-db-migrated"
@@ -186,12 +192,14 @@ def run_request(
     """Run the DAG for one approved request (its id or its file); raise the step's error
     if it failed. The approval is checked by the DAG's first task, before any read."""
     request_id = request_id_of(settings, request)
-    extract_id = make_extract_id(request_id, logical_date)
-    folder = RunFolder.under(settings.runs_dir, extract_id)
-    log_file = settings.logs_dir / "runs" / f"{extract_id}.log"
     make_state_private(settings)
     # What a killed run left (a request stuck running, patient keys on disk) goes first.
     recover_dead_runs(settings, SYSTEM_ACTOR)
+    # A run that failed after its manifest was written is finished, not published again.
+    logical_date = committed_run_date(settings, request_id) or logical_date
+    extract_id = make_extract_id(request_id, logical_date)
+    folder = RunFolder.under(settings.runs_dir, extract_id)
+    log_file = settings.logs_dir / "runs" / f"{extract_id}.log"
     migrate_metadata_db(settings)
     with (
         run_lease(settings, extract_id, HOLDER_CLI),

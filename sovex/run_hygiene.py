@@ -174,3 +174,33 @@ def recover_dead_runs(
     if failed or cleaned:
         LOG.info("recovered %d dead run(s), cleaned %d run folder(s)", len(failed), len(cleaned))
     return Recovery(failed, cleaned)
+
+
+def committed_run_date(settings: Settings, request_id: str) -> datetime | None:
+    """The logical date of the request's last run when it is recorded failed although its
+    manifest was written (the commit point: storage failed after it, during the locks or
+    the access grant) for the approved content; None otherwise. Rerun at that date, the
+    run finishes that extract (locks, access, state `published`) instead of publishing a
+    second one."""
+    from sovex.governance.store import RequestStore
+    from sovex.governance.transitions import State
+    from sovex.model.request import load_request
+    from sovex.model.run import EXTRACT_ID_TIME_FORMAT
+    from sovex.storage_access import publishing_client
+    from transforms.publish import extract_prefix, read_published_manifest
+
+    status = RequestStore.for_settings(settings).get(request_id)
+    last, approval = status.last_run, status.approval
+    if status.state is not State.FAILED or last is None or approval is None:
+        return None
+    request = load_request(
+        status.submission.request_file, settings.catalogs_dir, settings.targets_dir
+    )
+    s3, target, _ = publishing_client(settings, request.target)
+    manifest = read_published_manifest(
+        s3, target.bucket, extract_prefix(request.project, last.extract_id)
+    )
+    if manifest is None or manifest.request_sha256 != approval.request_sha256:
+        return None
+    stamp = last.extract_id.removeprefix(f"{request_id}-")
+    return datetime.strptime(stamp, EXTRACT_ID_TIME_FORMAT).replace(tzinfo=UTC)

@@ -90,3 +90,40 @@ def test_a_run_killed_mid_extract_is_recovered_and_leaves_no_key_table(
         r for r in records if r["action"] == "run_started" and r["subject"] == done.extract_id
     ]
     assert started[0]["detail"]["logical_date"] == RUN_TIME.isoformat()
+
+
+def test_a_run_that_fails_after_its_manifest_is_finished_by_the_rerun_not_published_twice(
+    pipeline_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The manifest write is the commit point. A failure after it (here the project's
+    access grant: storage going away at that moment cannot be timed in a test) leaves the
+    request `failed` with its extract stored; the next `sovex run` finishes that extract
+    (same id, state `published`) instead of publishing a second one."""
+    import sovex.pipeline
+    from sovex.model.errors import SovexError
+    from sovex.storage_access import reading_client
+    from transforms.download import list_extracts
+
+    project = "projet-commit"
+    request = request_variant(tmp_path, id="fails-after-commit", project=project)
+    approve_request(pipeline_settings, request)
+
+    def storage_gone(*_: object) -> None:
+        raise ConnectionError("storage went away after the manifest write")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(sovex.pipeline, "_grant_project_access", storage_gone)
+        with pytest.raises(SovexError):
+            run_request(pipeline_settings, request, RUN_TIME)
+    store = RequestStore.for_settings(pipeline_settings)
+    failed = store.get("fails-after-commit")
+    assert failed.state is State.FAILED
+    s3, target = reading_client(pipeline_settings, "local-seaweedfs")
+    assert [m.extract_id for m in list_extracts(s3, target.bucket, project)] == [
+        failed.last_run.extract_id
+    ]
+
+    again = run_request(pipeline_settings, request, RUN_TIME.replace(hour=12))
+    assert again.extract_id == failed.last_run.extract_id
+    assert store.get("fails-after-commit").state is State.PUBLISHED
+    assert [m.extract_id for m in list_extracts(s3, target.bucket, project)] == [again.extract_id]
