@@ -289,12 +289,14 @@ def select_consented_cohort(settings: Settings, run: RunContext) -> dict[str, An
         source, catalog.person_table, catalog.person_id_column, list(request.cohort)
     )
     regimes = load_regimes(regimes_file(settings.infra_dir))
+    known_by = datetime.now(UTC)
     outcome = apply_registry_consent(
         settings.consent_registry_db,
         regimes,
         cohort,
         request.purpose,
         run.as_of,
+        known_by,
     )
     folder = run_folder(settings, run.extract_id)
     folder.included_file.parent.mkdir(parents=True, exist_ok=True)
@@ -303,6 +305,7 @@ def select_consented_cohort(settings: Settings, run: RunContext) -> dict[str, An
         "regime": str(regimes.regime_for(request.purpose)),
         "purpose": request.purpose,
         "as_of": run.as_of.isoformat(),
+        "known_by": known_by.isoformat(),
         "snapshot_sha256": outcome.snapshot_sha256,
         **outcome.counts(),
     }

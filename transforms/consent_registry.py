@@ -45,7 +45,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from itertools import islice
 from pathlib import Path
@@ -56,7 +56,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sovex.model.append_only_db import connect_append_only
-from sovex.model.errors import ConfigurationError, IntegrityError
+from sovex.model.errors import ConfigurationError, IntegrityError, InvalidInput
 from transforms.consent_regimes import ConsentRegimes, Regime
 from transforms.fhir_consent import (
     ConsentEvent,
@@ -278,7 +278,7 @@ def load_file(
                     file_sha256,
                     str(path),
                     str(reject_path),
-                    ingested_at.isoformat(),
+                    _utc_text(ingested_at),
                     accepted,
                     rejected,
                     new_versions,
@@ -418,10 +418,18 @@ def _record_batch(rows: list[tuple[object, ...]]) -> pa.RecordBatch:
     )
 
 
-def decisions_as_of(db_path: Path, purpose: str, as_of: date) -> ConsentDecisions:
-    """Each patient's decision for `purpose` on `as_of` (rules in the module docstring)."""
+def decisions_as_of(
+    db_path: Path, purpose: str, as_of: date, known_by: datetime | None = None
+) -> ConsentDecisions:
+    """Each patient's decision for `purpose` on `as_of` (rules in the module docstring).
+
+    `as_of` is valid time (what the versions say held on that day); `known_by` is
+    transaction time: only files sovex had loaded by then count. A run records the
+    moment it read the registry, so replaying it gives the same answer even after a
+    backdated export is loaded later (that export changes later runs only)."""
     require_loaded(db_path)
     on = as_of.isoformat()
+    known = "" if known_by is None else _utc_text(known_by)
     with closing(_connect(db_path)) as connection:
         # One snapshot for both queries (WAL: a concurrent load does not show half-way).
         connection.execute("BEGIN")
@@ -431,8 +439,10 @@ def decisions_as_of(db_path: Path, purpose: str, as_of: date) -> ConsentDecision
             f"SELECT {', '.join(VERSION_SCHEMA.names)} FROM consent_versions "
             f"WHERE recorded_on <= ? AND status NOT IN ({', '.join('?' * len(IGNORED_STATUSES))}) "
             "AND resource_id IN (SELECT v.resource_id FROM consent_version_purposes p "
-            "JOIN consent_versions v ON v.seq = p.seq WHERE p.purpose = ?)",
-            (on, *IGNORED_STATUSES, purpose),
+            "JOIN consent_versions v ON v.seq = p.seq WHERE p.purpose = ?) "
+            "AND (? = '' OR file_sha256 IN "
+            "(SELECT file_sha256 FROM consent_files WHERE ingested_at <= ?))",
+            (on, *IGNORED_STATUSES, purpose, known, known),
         )
         # Fetched in batches: a million rows as Python tuples at once would cost ~1 GB.
         batches = [_record_batch(rows) for rows in iter(lambda: cursor.fetchmany(FETCH_BATCH), [])]
@@ -443,6 +453,13 @@ def decisions_as_of(db_path: Path, purpose: str, as_of: date) -> ConsentDecision
     versions = pa.Table.from_batches(batches, schema=VERSION_SCHEMA)
     purpose_seqs = pa.array([seq for (seq,) in listing], type=pa.int64())
     return ConsentDecisions(purpose, as_of, _decide(versions, purpose_seqs, on))
+
+
+def _utc_text(moment: datetime) -> str:
+    """A time as UTC ISO text, so load times compare in time order as text."""
+    if moment.tzinfo is None:
+        raise InvalidInput("consent registry: times must carry a time zone")
+    return moment.astimezone(UTC).isoformat()
 
 
 def _latest(table: pa.Table, key: str) -> pa.Table:
@@ -588,9 +605,10 @@ def apply_registry_consent(
     cohort: pa.Array | pa.ChunkedArray,
     purpose: str,
     as_of: date,
+    known_by: datetime | None = None,
 ) -> RegimeOutcome:
     """The consent gate on the registry: the purpose's regime (UnknownPurpose when the
-    steward declared none), then the decisions as of the date (ConsentRegistryEmpty when
-    nothing was ever loaded)."""
+    steward declared none), then the decisions as of the date with what was loaded by
+    `known_by` (ConsentRegistryEmpty when nothing was ever loaded)."""
     regime = regimes.regime_for(purpose)
-    return apply_regime(decisions_as_of(db_path, purpose, as_of), cohort, regime)
+    return apply_regime(decisions_as_of(db_path, purpose, as_of, known_by), cohort, regime)

@@ -44,6 +44,9 @@ class ConsentRecord(BaseModel):
     regime: str
     purpose: str
     as_of: str
+    # Transaction time: the registry as loaded by then (UTC ISO); replaying the decisions
+    # as of `as_of` with it gives `snapshot_sha256` again, whatever was loaded since.
+    known_by: str | None = None
     snapshot_sha256: str
     cohort: int
     included: int

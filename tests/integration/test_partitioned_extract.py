@@ -71,7 +71,11 @@ def test_partitioned_and_single_runs_publish_the_same_extract(
     for name in one:
         assert _sorted(one[name]) == _sorted(many[name]), name  # same rows, same pseudonyms
     assert one_manifest.tables == many_manifest.tables
-    assert one_manifest.consent.model_dump() == many_manifest.consent.model_dump()
+    # The same decisions; each run read the registry at its own moment (`known_by`).
+    unread = {"known_by"}
+    assert one_manifest.consent.model_dump(exclude=unread) == many_manifest.consent.model_dump(
+        exclude=unread
+    )
     for field in ("k_achieved", "suppressed_records", "generalisation", "l_diversity"):
         assert getattr(one_manifest.release_gate, field) == getattr(
             many_manifest.release_gate, field

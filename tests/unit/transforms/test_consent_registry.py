@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -396,3 +396,28 @@ def test_the_gate_applies_the_regime_the_steward_declared(registry: Registry) ->
     assert (outcome.regime, outcome.included.to_pylist()) == (Regime.OPT_IN, ["P1"])
     with pytest.raises(UnknownPurpose, match=OTHER_PURPOSE):
         apply_registry_consent(registry.db, regimes, pa.array(["P1"]), OTHER_PURPOSE, ON)
+
+
+def test_a_backdated_export_loaded_later_does_not_change_a_replay_of_an_earlier_run(
+    registry: Registry,
+) -> None:
+    """Valid time and transaction time: an opposition dated before the run date but
+    loaded after the run changes later runs, never the replay of the run that did not
+    know it (the run records when it read the registry)."""
+    registry.load(resource("C1", "P1", "2025-01-01"))
+    run_read_at = INGESTED_AT + timedelta(hours=1)
+    run = decisions_as_of(registry.db, PURPOSE, ON, run_read_at)
+    assert run.decision_for("P1") is Decision.PERMIT
+
+    later = INGESTED_AT + timedelta(days=3)
+    backdated = registry.folder / "backdated.ndjson"
+    backdated.write_text(
+        json.dumps(resource("C1", "P1", "2025-05-01", status="inactive")) + "\n",
+        encoding="utf-8",
+    )
+    load_file(registry.db, backdated, registry.rejects(backdated), later, workers=1)
+
+    replay = decisions_as_of(registry.db, PURPOSE, ON, run_read_at)
+    assert replay.table.equals(run.table)
+    assert decisions_as_of(registry.db, PURPOSE, ON).decision_for("P1") is Decision.DENY
+    assert decisions_as_of(registry.db, PURPOSE, ON, later).decision_for("P1") is Decision.DENY
