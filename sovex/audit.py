@@ -587,6 +587,36 @@ def check_against_anchor(result: VerifyResult, path: Path, anchor: Mapping[str, 
             return
 
 
+def matching(
+    records: Iterable[dict[str, Any]],
+    *,
+    actor: str | None = None,
+    action: str | None = None,
+    project: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Iterator[dict[str, Any]]:
+    """The records of this actor (case-insensitive), action, project (named in the
+    detail, or an extract of it as the subject) and time window (both ends included)."""
+    for name, moment in (("since", since), ("until", until)):
+        if moment is not None and moment.tzinfo is None:
+            raise InvalidInput(f"option '--{name}': give a time zone (e.g. 2026-12-01T00:00Z)")
+    for record in records:
+        if actor is not None and str(record.get("actor", "")).casefold() != actor.casefold():
+            continue
+        if action is not None and record.get("action") != action:
+            continue
+        if project is not None:
+            detail = record.get("detail") or {}
+            subject = str(record.get("subject", ""))
+            if detail.get("project") != project and f"extracts/{project}/" not in subject:
+                continue
+        at = datetime.fromisoformat(str(record["at"]))
+        if (since is not None and at < since) or (until is not None and at > until):
+            continue
+        yield record
+
+
 def last_records(records: Iterable[dict[str, Any]], limit: int | None) -> list[dict[str, Any]]:
     """The newest `limit` records (all when None), oldest first, reading the log once."""
     if limit is not None and limit < 1:

@@ -750,12 +750,31 @@ def audit_show(
         Path | None, typer.Option(help="Audit log (default: <state dir>/audit/audit.jsonl)")
     ] = None,
     limit: Annotated[int, typer.Option(min=1, help="Newest records to show")] = 20,
+    actor: Annotated[str | None, typer.Option(help="Only this actor's records")] = None,
+    action: Annotated[str | None, typer.Option(help="Only this action (e.g. run_started)")] = None,
+    project: Annotated[str | None, typer.Option(help="Only records about this project")] = None,
+    since: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d%z"], help="From (with zone)"),
+    ] = None,
+    until: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d%z"], help="Until (with zone)"),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
 ) -> None:
-    """The newest audit records (does not verify the chain: run `sovex audit verify`)."""
-    from sovex.audit import AuditLog, format_records, last_records
+    """The newest audit records, optionally filtered (does not verify the chain: run
+    `sovex audit verify`)."""
+    from sovex.audit import AuditLog, format_records, last_records, matching
 
-    records = AuditLog(_audit_log_path(log)).records()
+    records = matching(
+        AuditLog(_audit_log_path(log)).records(),
+        actor=actor,
+        action=action,
+        project=project,
+        since=since,
+        until=until,
+    )
     if as_json:
         _emit_json(last_records(records, limit))
         return

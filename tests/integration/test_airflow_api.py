@@ -9,6 +9,7 @@ import json
 import os
 import re
 import signal
+import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -153,3 +154,11 @@ def test_a_steward_logged_into_the_ui_reviews_requests_as_themselves(
     )
     assert finished_state(base, token, run_id, "request_review") == "failed"
     assert store.get("api-own").state.value == "submitted"
+
+
+def test_the_generated_password_file_is_readable_by_its_owner_only(
+    pipeline_settings: Settings, airflow_api: tuple[str, str]
+) -> None:
+    """Any local user who read it could log in as the steward and approve requests."""
+    mode = stat.S_IMODE(password_file(pipeline_settings).stat().st_mode)
+    assert mode & 0o077 == 0, oct(mode)

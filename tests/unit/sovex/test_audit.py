@@ -357,3 +357,24 @@ def test_show_lists_the_newest_records_with_short_hashes(tmp_path: Path) -> None
     assert lines[1].startswith(str(RECORDS_IN_LOG))
     assert "\x1b" not in table
     assert "run:\\x1b[2Jx" in table
+
+
+def test_records_are_filtered_by_actor_action_project_and_time(tmp_path: Path) -> None:
+    from sovex.audit import matching
+
+    log = AuditLog(default_log_path(tmp_path))
+    t0 = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    log.append("Paul", "request_approved", "r-1", {"project": "alpha"}, at=t0)
+    log.append("sovex", "extract_published", "s3://b/extracts/alpha/e-1/_manifest.json", at=t0)
+    log.append("claire", "extract_downloaded", "e-2", {"project": "beta"}, at=t0 + timedelta(1))
+
+    def subjects(**criteria: Any) -> list[str]:
+        return [r["subject"] for r in matching(log.records(), **criteria)]
+
+    assert subjects(actor="paul") == ["r-1"]
+    assert subjects(action="extract_downloaded") == ["e-2"]
+    assert subjects(project="alpha") == ["r-1", "s3://b/extracts/alpha/e-1/_manifest.json"]
+    assert subjects(since=t0 + timedelta(hours=1)) == ["e-2"]
+    assert subjects(until=t0, project="beta") == []
+    with pytest.raises(InvalidInput, match="--since"):
+        subjects(since=datetime(2026, 12, 1))
