@@ -8,7 +8,8 @@ that links a pseudonym to a person once the run is over, even when it was killed
 - `recover_dead_runs`: a request left `running` by a run whose lease nobody holds is
   moved to `failed` (audited), and every run folder's patient-level files (`parts/`:
   the included ids, the patients' keys and date shifts, the written parts) are removed
-  unless a live run holds its lease. Called by `sovex run` before it starts, and by
+  unless a live run holds its lease; what a failed run uploaded without its manifest
+  is deleted from the store. Called by `sovex run` before it starts, and by
   `sovex run --recover`.
 """
 
@@ -25,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from sovex.model.settings import Settings
 
@@ -114,6 +115,52 @@ def _is_dead(settings: Settings, extract_id: str, now: float) -> bool:
     return not touched or now - max(touched) > SCHEDULED_RUN_GRACE_SECONDS
 
 
+SWEPT_MARK = "unpublished-attempt-swept"
+
+
+def _sweep_unpublished_attempts(settings: Settings, store: Any) -> dict[str, int]:
+    """Objects a failed run uploaded without writing its manifest (never locked, never
+    listed, but under a prefix the project can read) are deleted, once per failed run;
+    a run whose manifest exists is left for its rerun to finish. Storage out of reach
+    is a warning: the next start tries again."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from sovex.governance.transitions import State
+    from sovex.model.errors import SovexError
+    from sovex.model.request import load_request
+    from sovex.storage_access import publishing_client
+    from transforms.publish import extract_prefix, read_published_manifest, remove_leftovers
+
+    swept: dict[str, int] = {}
+    for status in store.list_requests():
+        last = status.last_run
+        if status.state is not State.FAILED or last is None:
+            continue
+        mark = settings.runs_dir / last.extract_id / SWEPT_MARK
+        if mark.exists():
+            continue
+        try:
+            request = load_request(
+                status.submission.request_file, settings.catalogs_dir, settings.targets_dir
+            )
+            s3, target, _ = publishing_client(settings, request.target)
+            prefix = extract_prefix(request.project, last.extract_id)
+            if read_published_manifest(s3, target.bucket, prefix) is None:
+                removed = remove_leftovers(s3, target.bucket, prefix)
+                if removed:
+                    swept[last.extract_id] = removed
+        except (SovexError, ClientError, BotoCoreError, OSError) as error:
+            LOG.warning(
+                "could not sweep the unpublished attempt %s (%s)",
+                last.extract_id,
+                type(error).__name__,
+            )
+            continue
+        mark.parent.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+        mark.touch()
+    return swept
+
+
 @dataclass(frozen=True)
 class Recovery:
     failed: list[str]  # extract ids of dead runs moved from running to failed
@@ -159,7 +206,15 @@ def recover_dead_runs(
             continue  # a rerun of a finished run, under way
         shutil.rmtree(folder / "parts", ignore_errors=True)
         cleaned.append(folder.name)
+    swept = _sweep_unpublished_attempts(settings, store)
     log = AuditLog(default_log_path(settings.state_dir))
+    for extract_id, objects in sorted(swept.items()):
+        log.append(
+            SYSTEM_ACTOR,
+            AuditAction.RUN_RECOVERED,
+            extract_id,
+            {"unpublished_objects_removed": objects, "requested_by": requested_by},
+        )
     for extract_id in sorted(set(failed) | set(cleaned)):
         log.append(
             SYSTEM_ACTOR,

@@ -127,3 +127,54 @@ def test_a_run_that_fails_after_its_manifest_is_finished_by_the_rerun_not_publis
     assert again.extract_id == failed.last_run.extract_id
     assert store.get("fails-after-commit").state is State.PUBLISHED
     assert [m.extract_id for m in list_extracts(s3, target.bucket, project)] == [again.extract_id]
+
+
+def test_what_a_failed_publish_uploaded_without_its_manifest_is_swept(
+    pipeline_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parts uploaded by a publish that failed before its manifest are never listed nor
+    locked, but they sit under a prefix the project can read: the next start deletes
+    them (audited), once."""
+    import transforms.publish
+    from sovex.model.errors import SovexError
+    from sovex.run_hygiene import recover_dead_runs
+    from sovex.storage_access import reading_client
+    from transforms.publish import extract_prefix, object_versions
+
+    project = "projet-sans-manifeste"
+    request = request_variant(tmp_path, id="fails-before-commit", project=project)
+    approve_request(pipeline_settings, request)
+
+    def storage_gone(*_: object, **__: object) -> int:
+        raise ConnectionError("storage went away between the parts and the manifest")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(transforms.publish, "remove_other_versions", storage_gone)
+        with pytest.raises(SovexError):
+            run_request(pipeline_settings, request, RUN_TIME)
+    failed = RequestStore.for_settings(pipeline_settings).get("fails-before-commit")
+    assert failed.state is State.FAILED and failed.last_run is not None
+    s3, target = reading_client(pipeline_settings, "local-seaweedfs")
+    prefix = extract_prefix(project, failed.last_run.extract_id)
+    assert object_versions(s3, target.bucket, prefix)  # parts uploaded, no manifest
+
+    recovery = recover_dead_runs(pipeline_settings, "paul.bernard@chu-exemple.fr")
+    assert recovery.failed == []
+    assert object_versions(s3, target.bucket, prefix) == []
+    records = list(AuditLog(default_log_path(pipeline_settings.state_dir)).records())
+    swept = [
+        r
+        for r in records
+        if r["action"] == "run_recovered" and r["subject"] == failed.last_run.extract_id
+    ]
+    assert len(swept) == 1 and swept[0]["detail"]["unpublished_objects_removed"] > 0
+    recover_dead_runs(pipeline_settings, "sovex")  # once: nothing more to record
+    records = list(AuditLog(default_log_path(pipeline_settings.state_dir)).records())
+    assert (
+        sum(
+            r["subject"] == failed.last_run.extract_id
+            for r in records
+            if r["action"] == "run_recovered"
+        )
+        == 1
+    )
