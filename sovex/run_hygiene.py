@@ -26,9 +26,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Final
 
 from sovex.model.settings import Settings
+
+if TYPE_CHECKING:
+    from sovex.governance.store import RequestStore
 
 LOG = logging.getLogger(__name__)
 
@@ -118,7 +121,7 @@ def _is_dead(settings: Settings, extract_id: str, now: float) -> bool:
 SWEPT_MARK = "unpublished-attempt-swept"
 
 
-def _sweep_unpublished_attempts(settings: Settings, store: Any) -> dict[str, int]:
+def _sweep_unpublished_attempts(settings: Settings, store: RequestStore) -> dict[str, int]:
     """Objects a failed run uploaded without writing its manifest (never locked, never
     listed, but under a prefix the project can read) are deleted, once per failed run;
     a run whose manifest exists is left for its rerun to finish. Storage out of reach

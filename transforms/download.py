@@ -14,7 +14,13 @@ from botocore.exceptions import ClientError
 
 from sovex.model.errors import IntegrityError, InvalidInput
 from sovex.model.manifest import MANIFEST_NAME, Manifest
-from transforms.publish import LOCK_MODE, extract_prefix, manifest_keys, read_manifest_at
+from transforms.publish import (
+    LOCK_MODE,
+    extract_prefix,
+    manifest_keys,
+    read_manifest_at,
+    version_argument,
+)
 
 CHUNK_BYTES = 1 << 20
 
@@ -54,7 +60,7 @@ def _download_verified(
     written = 0
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:
-        body = s3.get_object(Bucket=bucket, Key=key, **_version(version_id))["Body"]
+        body = s3.get_object(Bucket=bucket, Key=key, **version_argument(version_id))["Body"]
         for chunk in iter(lambda: body.read(CHUNK_BYTES), b""):
             digest.update(chunk)
             handle.write(chunk)
@@ -183,13 +189,12 @@ def _pinned_manifest(s3: Any, bucket: str, key: str, pin: ManifestPin) -> Manife
 def _require_locked(s3: Any, bucket: str, key: str, version_id: str, manifest: Manifest) -> None:
     """This version is the object's current one (nothing was written over it) and is
     locked in COMPLIANCE mode until the manifest's date at least."""
-    current = s3.head_object(Bucket=bucket, Key=key).get("VersionId")
-    if current != version_id:
+    head = s3.head_object(Bucket=bucket, Key=key)  # the current version: it must be ours
+    if head.get("VersionId") != version_id:
         raise IntegrityError(
             f"s3://{bucket}/{key}: a version written after the publication hides the "
             "published one; not trusted (the published version is still locked in the store)"
         )
-    head = s3.head_object(Bucket=bucket, Key=key, VersionId=version_id)
     until = head.get("ObjectLockRetainUntilDate")
     wanted = datetime.fromisoformat(manifest.retention.locked_until)
     if head.get("ObjectLockMode") != LOCK_MODE or until is None or until < wanted:
@@ -197,7 +202,3 @@ def _require_locked(s3: Any, bucket: str, key: str, version_id: str, manifest: M
             f"s3://{bucket}/{key}: version {version_id} is not locked in {LOCK_MODE} "
             f"mode until {manifest.retention.locked_until}"
         )
-
-
-def _version(version_id: str | None) -> dict[str, str]:
-    return {"VersionId": version_id} if version_id else {}

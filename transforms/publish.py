@@ -201,14 +201,14 @@ def remove_other_versions(s3: Any, bucket: str, prefix: str, keep: dict[str, str
 def _locked(s3: Any, bucket: str, key: str, version_id: str | None) -> bool:
     """Whether this version is under a retention lock now (a delete marker never is)."""
     try:
-        head = s3.head_object(Bucket=bucket, Key=key, **_version_argument(version_id))
+        head = s3.head_object(Bucket=bucket, Key=key, **version_argument(version_id))
     except ClientError:
         return False  # a delete marker has no head: it is never locked
     until = head.get("ObjectLockRetainUntilDate")
     return bool(head.get("ObjectLockMode")) and until is not None and until > datetime.now(UTC)
 
 
-def _version_argument(version_id: str | None) -> dict[str, str]:
+def version_argument(version_id: str | None) -> dict[str, str]:
     """The S3 `VersionId` argument naming this version; none names the current one."""
     return {"VersionId": version_id} if version_id else {}
 
@@ -242,7 +242,7 @@ def lock_until(
 ) -> str | None:
     """COMPLIANCE retention on this version (default: the current one), unless it is
     already locked as long. Returns the id of the version locked."""
-    head = s3.head_object(Bucket=bucket, Key=key, **_version_argument(version_id))
+    head = s3.head_object(Bucket=bucket, Key=key, **version_argument(version_id))
     version_id = head.get("VersionId", version_id)
     current = head.get("ObjectLockRetainUntilDate")
     if head.get("ObjectLockMode") == LOCK_MODE and current is not None and current >= retain_until:
@@ -251,7 +251,7 @@ def lock_until(
         Bucket=bucket,
         Key=key,
         Retention={"Mode": LOCK_MODE, "RetainUntilDate": retain_until},
-        **_version_argument(version_id),
+        **version_argument(version_id),
     )
     return version_id
 
