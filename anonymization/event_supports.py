@@ -5,8 +5,10 @@ hold it (its support).
 Events are integer-coded arrays sorted by (patient, label), so the sub-multisets of a
 patient are the combinations of positions inside their run of rows: pairs are built by
 repeating each row once per later row of the same patient, triples likewise from pairs.
-A sub-multiset is keyed by (class, labels) as one dense integer; duplicates inside a
-patient (two stays alike give the pair twice) are counted once.
+A sub-multiset is keyed by (class, labels) as one dense integer; a patient's events that
+repeat a label (two stays alike) give each sub-multiset once.
+
+`suppress_until_k` is the greedy event suppression built on these counts.
 """
 
 from __future__ import annotations
@@ -49,6 +51,19 @@ class SubsetCounts:
     support: np.ndarray  # support of each row's sub-multiset within the patient's class
     smallest: np.ndarray  # per patient: the smallest support (class size if no event)
 
+    def restricted(self, kept_events: np.ndarray) -> SubsetCounts:
+        """The rows of the patients whose events are kept (`kept_events`: a mask over the
+        events, keeping whole classes, so every row's support is unchanged), members
+        renumbered as in `EventArrays.without(kept_events)`."""
+        renumbered = np.cumsum(kept_events) - 1
+        rows = kept_events[self.members[0]]
+        return SubsetCounts(
+            patient=self.patient[rows],
+            members=[renumbered[position[rows]] for position in self.members],
+            support=self.support[rows],
+            smallest=self.smallest,
+        )
+
 
 def _later_rows(patient: np.ndarray) -> np.ndarray:
     """For each row of a sorted patient array, how many later rows share its patient."""
@@ -84,7 +99,7 @@ def dense_codes(*columns: np.ndarray) -> np.ndarray:
     return key
 
 
-def _subset_key(classes: np.ndarray, labels: list[np.ndarray]) -> np.ndarray:
+def subset_key(classes: np.ndarray, labels: list[np.ndarray]) -> np.ndarray:
     """A dense key per (class, labels…) tuple: one hash pass when the tuple fits in 62
     bits as a mixed-radix number, one per column otherwise."""
     if len(classes) == 0:
@@ -98,30 +113,65 @@ def _subset_key(classes: np.ndarray, labels: list[np.ndarray]) -> np.ndarray:
     return pd.factorize(combined)[0].astype(np.int64)
 
 
+def _label_ranks(events: EventArrays) -> np.ndarray:
+    """Each event's rank among its patient's events with the same label (0 for the first)."""
+    count = len(events.patient)
+    if count == 0:
+        return np.zeros(0, dtype=np.int64)
+    new_run = np.r_[
+        True, (events.patient[1:] != events.patient[:-1]) | (events.label[1:] != events.label[:-1])
+    ]
+    starts = np.flatnonzero(new_run)
+    return np.arange(count) - starts[np.cumsum(new_run) - 1]
+
+
+def single_supports(events: EventArrays) -> np.ndarray:
+    """Per event: how many patients of its patient's class hold its label."""
+    first = _label_ranks(events) == 0
+    key = subset_key(events.classes[events.patient[first]], [events.label[first]])
+    support = np.bincount(key)[key] if len(key) else np.zeros(0, dtype=np.int64)
+    # Every event of a (patient, label) run shares the run's first event's support.
+    return support[np.cumsum(first) - 1]
+
+
 def subset_counts(events: EventArrays, events_known: int) -> SubsetCounts:
-    """Supports of every sub-multiset of up to `events_known` labels of every patient."""
+    """Supports of every sub-multiset of up to `events_known` labels of every patient.
+
+    A patient's sub-multisets are enumerated once each, however often their events
+    repeat a label: a label's j-th event (rank j - 1) only joins a combination right after
+    its (j - 1)-th, and only the first L events of a label are ever needed."""
     if not 1 <= events_known <= MAX_SUBSET_SIZE:
         raise ValueError(f"events known must be from 1 to {MAX_SUBSET_SIZE}")
     class_sizes = np.bincount(events.classes, minlength=int(events.classes.max(initial=0)) + 1)
     smallest = class_sizes[events.classes].astype(np.int64)
-    later = _later_rows(events.patient)
-    rows = np.arange(len(events.patient))
-    combinations = [[rows]]
+    rank_of_event = _label_ranks(events)
+    copies = np.flatnonzero(rank_of_event < events_known)  # event indices, still sorted
+    rank = rank_of_event[copies]
+    label = events.label[copies]
+    later = _later_rows(events.patient[copies])
+    first = np.flatnonzero(rank == 0)
+    combinations = [[first]]
     for _ in range(1, events_known):
         previous = combinations[-1]
         source, nxt = _extend(previous[-1], later)
+        # Canonical: a repeated label's copies are taken in rank order, without a gap.
+        last = previous[-1][source]
+        canonical = (rank[nxt] == 0) | ((label[nxt] == label[last]) & (rank[nxt] == rank[last] + 1))
+        source, nxt = source[canonical], nxt[canonical]
         combinations.append([member[source] for member in previous] + [nxt])
     row_patient: list[np.ndarray] = []
     row_support: list[np.ndarray] = []
     row_members: list[list[np.ndarray]] = []
-    for members in combinations:
+    for positions in combinations:
+        members = [copies[position] for position in positions]
         owner = events.patient[members[0]]
-        key = _subset_key(events.classes[owner], [events.label[m] for m in members])
-        # Counted once per patient, however many times their events repeat it.
-        width = int(key.max(initial=0)) + 1
-        distinct = pd.unique(owner * width + key)
-        support = np.bincount(distinct % width, minlength=width)[key]
-        np.minimum.at(smallest, owner, support)
+        key = subset_key(events.classes[owner], [events.label[m] for m in members])
+        support = np.bincount(key)[key] if len(key) else np.zeros(0, dtype=np.int64)
+        if len(owner):
+            # Rows come grouped by patient: the smallest support of each group.
+            starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+            group_smallest = np.minimum.reduceat(support, starts)
+            np.minimum.at(smallest, owner[starts], group_smallest)
         row_patient.append(owner)
         row_support.append(support)
         row_members.append(members)
@@ -142,12 +192,19 @@ def _padded_members(by_size: list[list[np.ndarray]]) -> list[np.ndarray]:
     ]
 
 
+def label_holders(events: EventArrays) -> np.ndarray:
+    """How many patients hold each label code."""
+    width = int(events.label.max(initial=0)) + 1
+    return np.bincount(pd.unique(events.patient * width + events.label) % width, minlength=width)
+
+
 def suppression_round(
-    events: EventArrays, counts: SubsetCounts, k: int
+    events: EventArrays, counts: SubsetCounts, k: int, holders: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """One greedy round: for each patient below k who has events, the label found most
-    often among their subsets below k (the label fewest patients hold on a tie), and the
-    first of their events with it. Returns (patients, event index) chosen."""
+    often among their subsets below k (the label fewest patients hold on a tie: `holders`,
+    counted over the whole release), and the first of their events with it. Returns
+    (patients, event index) chosen."""
     weak = counts.support < k
     below = counts.smallest < k
     weak &= below[counts.patient]
@@ -161,9 +218,6 @@ def suppression_round(
     times = np.bincount(pair)
     # Codes follow first appearance: the k-th first occurrence has code k.
     first_of_pair = pd.Series(pair).drop_duplicates().index.to_numpy()
-    # How many patients hold each label (fewest first on a tie: the rarer label goes).
-    width = int(events.label.max(initial=0)) + 1
-    holders = np.bincount(pd.unique(events.patient * width + events.label) % width, minlength=width)
     candidate_patient = patient[first_of_pair]
     candidate_label = label[first_of_pair]
     order = np.lexsort((candidate_label, holders[candidate_label], -times, candidate_patient))
@@ -172,6 +226,79 @@ def suppression_round(
     chosen_patient = chosen_patient[first]
     chosen_label = candidate_label[order][first]
     # The first event of that patient with that label (events are sorted by both).
+    width = int(events.label.max(initial=0)) + 1
     keys = events.patient * width + events.label
     index = np.searchsorted(keys, chosen_patient * width + chosen_label)
     return chosen_patient, index
+
+
+def drop_named(
+    arrays: EventArrays, patients: np.ndarray, names: np.ndarray
+) -> tuple[EventArrays, int]:
+    """`arrays` without the events of each (patient, recorded label) pair given: every
+    event of theirs recorded alike goes (the writer can tell them apart no better). Only
+    the given patients' rows are looked at (events are sorted by patient)."""
+    if len(patients) == 0:
+        return arrays, 0
+    starts = np.searchsorted(arrays.patient, patients, side="left")
+    ends = np.searchsorted(arrays.patient, patients, side="right")
+    lengths = ends - starts
+    pair = np.repeat(np.arange(len(patients)), lengths)
+    offsets = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    rows = np.repeat(starts, lengths) + offsets
+    drop_rows = rows[arrays.name[rows] == names[pair]]
+    keep = np.ones(len(arrays.patient), dtype=bool)
+    keep[drop_rows] = False
+    return arrays.without(keep), len(np.unique(drop_rows))
+
+
+def suppress_until_k(
+    arrays: EventArrays, events_known: int, k: int, budget: int
+) -> tuple[EventArrays, set[tuple[int, int]], np.ndarray | None]:
+    """Event suppression until every patient is among k. First every event that alone
+    narrows its patient below k (it has to go whatever else does); then, greedily, while
+    a patient is below k, one event of theirs whose label is found in most of their
+    subsets below k (the label fewest patients hold on a tie). Stops when every patient
+    reaches k, when nothing can help, or as soon as more than `budget` events would go
+    (then the supports are None). Returns what is left, the (patient, recorded label code)
+    pairs removed, and each patient's smallest support.
+
+    Supports are counted within a person class, so removing a patient's events changes
+    nothing outside their class: after the first count, each round recounts only the
+    classes that still hold a patient below k."""
+    removed: set[tuple[int, int]] = set()
+    lone = single_supports(arrays) < k
+    if int(lone.sum()) > budget:
+        return arrays, removed, None
+    removed_events = 0
+    if lone.any():
+        patients, names = arrays.patient[lone], arrays.name[lone]
+        removed.update(zip(patients.tolist(), names.tolist(), strict=True))
+        arrays, removed_events = drop_named(arrays, patients, names)
+    counts = subset_counts(arrays, events_known)
+    smallest = counts.smallest.copy()
+    working = arrays  # the events of the classes still holding a patient below k
+    while True:
+        below = smallest < k
+        # Each patient below k loses one of their own events at least (removing events
+        # never raises a support): when that alone overruns the budget, stop.
+        if removed_events + int(below.sum()) > budget:
+            return arrays, removed, None
+        if not below.any():
+            return arrays, removed, smallest
+        open_class = np.zeros(int(arrays.classes.max()) + 1, dtype=bool)
+        open_class[arrays.classes[below]] = True
+        still_open = open_class[working.classes[working.patient]]
+        if not still_open.all():
+            working, counts = working.without(still_open), counts.restricted(still_open)
+        chosen_patient, chosen_event = suppression_round(working, counts, k, label_holders(arrays))
+        if len(chosen_patient) == 0:
+            return arrays, removed, smallest
+        chosen_name = working.name[chosen_event]
+        removed.update(zip(chosen_patient.tolist(), chosen_name.tolist(), strict=True))
+        arrays, dropped = drop_named(arrays, chosen_patient, chosen_name)
+        working, _ = drop_named(working, chosen_patient, chosen_name)
+        removed_events += dropped
+        counts = subset_counts(working, events_known)
+        in_open = open_class[arrays.classes]
+        smallest[in_open] = counts.smallest[in_open]

@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Final
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
@@ -33,10 +34,7 @@ from anonymization.event_levels import (
     generalise_attribute,
     truncate_dates,
 )
-from anonymization.event_risk import (
-    EventAssessment,
-    assess_events,
-)
+from anonymization.event_search import EventSearch, PersonOption, search_release
 from anonymization.hierarchies import GROUPED_LEVEL, as_label, hierarchy_for
 from anonymization.pseudonyms import PatientKeys
 from sovex.model.catalog import Role, SourceCatalog, TableSpec
@@ -91,7 +89,10 @@ def read_known_events(
         row_filter = (ds.field(first_date) >= period[0]) & (ds.field(first_date) <= period[1])
         read = list(dict.fromkeys([*read, first_date]))
     columns: dict[str, list[pa.Array]] = {name: [] for name in [person_id, *dates, *attributes]}
-    for batch in source.batches(table_name, read, filter=row_filter):
+    batches = list(source.batches(table_name, read, filter=row_filter))
+    # One lookup over the whole table: each call hashes the included ids anew.
+    whole = pa.Table.from_batches(batches).combine_chunks().to_batches() if batches else []
+    for batch in whole:
         batch, positions = keys.select(batch, person_id)
         if batch.num_rows == 0:
             continue
@@ -138,29 +139,19 @@ def assess_with_person_levels(
     person levels and risk it implies. Writes the events to suppress (patient id and event
     label, kept with the run's other id files). GateFailed when nothing reaches k."""
     renamed = [_renamed(events, person_id) for events in tables]
-    best: tuple[float, dict[str, str], EventAssessment] | None = None
-    for levels in _coarser_person_levels(person_record["generalisation"], hierarchies, max_levels):
-        person_loss = _person_loss(levels, hierarchies)
-        if best is not None and person_loss / 2 >= best[0]:
-            break  # sorted by person loss: even a lossless event release cannot do better
-        classes = person_classes(
-            _generalised(view, person_id, hierarchies, levels), person_id, [*hierarchies]
+    patients = view.column(person_id).combine_chunks().cast(pa.string())
+    search = EventSearch(renamed, patients, "patient", events_known, k, max_event_suppression)
+    choices = _coarser_person_levels(person_record["generalisation"], hierarchies, max_levels)
+    options = [
+        PersonOption(
+            loss=_person_loss(levels, hierarchies),
+            position=_person_position(levels, hierarchies),
+            class_codes=functools.partial(_class_codes, view, person_id, hierarchies, levels),
         )
-        assessment = assess_events(
-            renamed,
-            classes,
-            "patient",
-            events_known,
-            k,
-            max_event_suppression,
-            loss_below=2 * best[0] - person_loss if best is not None else float("inf"),
-        )
-        if assessment is None:
-            continue
-        loss = (person_loss + assessment.record["information_loss"]) / 2
-        if best is None or loss < best[0]:
-            best = (loss, levels, assessment)
-    if best is None:
+        for levels in choices
+    ]
+    found = search_release(search, options)
+    if found is None:
         raise GateFailed(
             [
                 "event risk: no date granularity, attribute level, person generalisation "
@@ -170,7 +161,8 @@ def assess_with_person_levels(
                 f"{events_known} of their events and their quasi-identifiers"
             ]
         )
-    _, levels, assessment = best
+    chosen, assessment = found
+    levels = choices[chosen]
     coarsened = levels != dict(person_record["generalisation"])
     if coarsened:
         sizes = Counter(
@@ -215,6 +207,27 @@ def _coarser_person_levels(
         for combination in itertools.product(*options)
     ]
     return sorted(combos, key=lambda levels: _person_loss(levels, hierarchies))
+
+
+def _person_position(levels: Mapping[str, str], hierarchies: Mapping[str, str]) -> tuple[int, ...]:
+    return tuple(
+        hierarchy_for(kind).level_names().index(levels[name]) for name, kind in hierarchies.items()
+    )
+
+
+def _class_codes(
+    view: pa.Table, person_id: str, hierarchies: Mapping[str, str], levels: Mapping[str, str]
+) -> np.ndarray:
+    """Each patient's class as a code, in the view's order."""
+    generalised = _generalised(view, person_id, hierarchies, levels)
+    if not hierarchies:
+        return np.zeros(generalised.num_rows, dtype=np.int64)
+    labels = pc.binary_join_element_wise(
+        *[pc.fill_null(pc.cast(generalised.column(c), pa.string()), "\x00") for c in hierarchies],
+        "\x1f",
+    )
+    indices = pc.dictionary_encode(labels).combine_chunks().indices
+    return np.asarray(indices.to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 def _person_loss(levels: Mapping[str, str], hierarchies: Mapping[str, str]) -> float:

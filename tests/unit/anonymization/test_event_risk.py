@@ -8,7 +8,8 @@ import pyarrow as pa
 import pytest
 
 from anonymization.event_levels import EventLevels, KnownEvents, lattice, truncate_dates
-from anonymization.event_risk import assess_events, patient_supports
+from anonymization.event_risk import patient_supports
+from anonymization.event_search import assess_events
 
 
 def stays(rows: list[tuple[str, date, str]]) -> KnownEvents:
