@@ -2,8 +2,9 @@
 the levels each known column can be published at (dates truncated, attributes grouped or
 removed), and one label per row naming the event as published.
 
-The lattice of levels is searched by `anonymization.event_risk`; the writer applies the
-chosen levels (`transforms.event_release`).
+The lattice of levels is searched by `anonymization.event_search` (on the rows coded as
+integers here: `prepare_events`, `label_codes`); the writer applies the chosen levels
+(`transforms.event_release`).
 """
 
 from __future__ import annotations
@@ -13,11 +14,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from anonymization.event_supports import dense_codes
 from anonymization.hierarchies import (
     GROUPED_LEVEL,
+    RARE_CATEGORY_LABEL,
     SUPPRESSED_LEVEL,
     as_label,
     frequent_values,
@@ -27,8 +31,10 @@ from anonymization.hierarchies import (
 
 # Date granularities, finest first; "*" removes the date.
 DATE_LEVELS: Final = ("day", "week", "month", "quarter", "year", SUPPRESSED_LEVEL)
-# Known attributes: as recorded, rare values grouped, removed.
-ATTRIBUTE_LEVELS: Final = ("value", GROUPED_LEVEL, SUPPRESSED_LEVEL)
+# Known attributes: as recorded, rare values grouped, in the steward's groups (where the
+# catalog gives some: units into services), removed. One chain, finest first.
+STEWARD_GROUP_LEVEL: Final = "steward_group"
+ATTRIBUTE_LEVELS: Final = ("value", GROUPED_LEVEL, STEWARD_GROUP_LEVEL, SUPPRESSED_LEVEL)
 # Separates the parts of an event's label (table, then each published known value).
 _SEPARATOR: Final = "\x1f"
 _MISSING: Final = "\x00"
@@ -44,6 +50,20 @@ class KnownEvents:
     rows: pa.Table
     date_columns: tuple[str, ...]
     attribute_columns: tuple[str, ...]
+    # Per attribute with a catalog grouping: value -> the steward's group.
+    groups: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def levels_of(self, attribute: str) -> tuple[str, ...]:
+        """The levels an attribute may be published at."""
+        return attribute_levels(attribute in self.groups)
+
+
+def attribute_levels(has_groups: bool) -> tuple[str, ...]:
+    """The levels of a known attribute: the steward's groups only where the catalog has
+    them."""
+    if has_groups:
+        return ATTRIBUTE_LEVELS
+    return tuple(level for level in ATTRIBUTE_LEVELS if level != STEWARD_GROUP_LEVEL)
 
 
 @dataclass(frozen=True)
@@ -54,15 +74,17 @@ class EventLevels:
     date_level: str
     attribute_levels: Mapping[str, str]
     kept_categories: Mapping[str, list[str]] = field(default_factory=dict)
+    # The attributes ("table.column") that have the steward's groups as a level.
+    grouped_by_steward: frozenset[str] = frozenset()
 
     def information_loss(self) -> float:
         """Generalisation intensity (Sweeney's precision loss): the mean, over the known
-        columns, of level / top level; 0 publishes as recorded, 1 removes everything."""
+        columns, of level / top level among the levels that column has; 0 publishes as
+        recorded, 1 removes everything."""
         shares = [DATE_LEVELS.index(self.date_level) / (len(DATE_LEVELS) - 1)]
-        shares += [
-            ATTRIBUTE_LEVELS.index(level) / (len(ATTRIBUTE_LEVELS) - 1)
-            for level in self.attribute_levels.values()
-        ]
+        for key, level in self.attribute_levels.items():
+            levels = attribute_levels(key in self.grouped_by_steward)
+            shares.append(levels.index(level) / (len(levels) - 1))
         return sum(shares) / len(shares)
 
 
@@ -78,15 +100,35 @@ def truncate_dates(dates: pa.Array, level: str) -> pa.Array:
     return pc.floor_temporal(dates, unit=level, week_starts_monday=True)
 
 
-def generalise_attribute(values: pa.Array, level: str, kept: Sequence[str] = ()) -> pa.Array:
-    """A known attribute at its level, as labels."""
+def generalise_attribute(
+    values: pa.Array,
+    level: str,
+    kept: Sequence[str] = (),
+    groups: Mapping[str, str] | None = None,
+) -> pa.Array:
+    """A known attribute at its level, as labels. At the steward's groups, a value the
+    groups do not list becomes "other" (never itself)."""
     if level == "value":
         return as_label(values)
+    if level == STEWARD_GROUP_LEVEL:
+        if groups is None:
+            raise ValueError("the steward's groups level needs the catalog's groups")
+        return steward_groups(values, groups)
     if level == GROUPED_LEVEL:
         return group_rare(values, pa.array(list(kept), type=pa.string()))
     if level == SUPPRESSED_LEVEL:
         return suppressed(values)
     raise ValueError(f"unknown attribute level {level!r} (one of {', '.join(ATTRIBUTE_LEVELS)})")
+
+
+def steward_groups(values: pa.Array, groups: Mapping[str, str]) -> pa.Array:
+    """Each value's group; unlisted values "other"; nulls stay null."""
+    labels = as_label(values)
+    listed = pa.array(list(groups), type=pa.string())
+    names = pa.array(list(groups.values()), type=pa.string())
+    found = names.take(pc.index_in(labels, value_set=listed))
+    unlisted = pc.and_(pc.is_null(found), pc.is_valid(labels))
+    return pc.if_else(unlisted, RARE_CATEGORY_LABEL, found)
 
 
 def published_values(events: KnownEvents, levels: EventLevels) -> dict[str, pa.Array]:
@@ -100,6 +142,7 @@ def published_values(events: KnownEvents, levels: EventLevels) -> dict[str, pa.A
             column_array(events.rows, name),
             levels.attribute_levels[key],
             levels.kept_categories.get(key, ()),
+            events.groups.get(name),
         )
     return published
 
@@ -126,10 +169,12 @@ def lattice(tables: Sequence[KnownEvents]) -> list[EventLevels]:
     """Every combination of date and attribute levels, least information lost first
     (ties: finer dates first). Grouped levels get their kept categories later."""
     keys = [f"{events.table}.{name}" for events in tables for name in events.attribute_columns]
+    options = [events.levels_of(name) for events in tables for name in events.attribute_columns]
+    by_steward = frozenset(f"{events.table}.{name}" for events in tables for name in events.groups)
     nodes = [
-        EventLevels(date_level, dict(zip(keys, combination, strict=True)))
+        EventLevels(date_level, dict(zip(keys, combination, strict=True)), {}, by_steward)
         for date_level in DATE_LEVELS
-        for combination in itertools.product(ATTRIBUTE_LEVELS, repeat=len(keys))
+        for combination in itertools.product(*options)
     ]
     return sorted(nodes, key=lambda n: (n.information_loss(), DATE_LEVELS.index(n.date_level)))
 
@@ -142,9 +187,75 @@ def with_kept_categories(levels: EventLevels, tables: Sequence[KnownEvents]) -> 
             if levels.attribute_levels[key] == GROUPED_LEVEL:
                 values = frequent_values(column_array(events.rows, name))
                 kept[key] = sorted(str(value) for value in values.to_pylist())
-    return EventLevels(levels.date_level, levels.attribute_levels, kept)
+    return EventLevels(levels.date_level, levels.attribute_levels, kept, levels.grouped_by_steward)
 
 
 def column_array(table: pa.Table, name: str) -> pa.Array:
     column = table.column(name)
     return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+
+
+@dataclass(frozen=True)
+class PreparedEvents:
+    """What does not change from one lattice point to the next: which rows belong to a
+    published patient, whose they are, and how each is recorded."""
+
+    known: list[np.ndarray]  # per table: rows of a published patient
+    owner: np.ndarray  # per kept row (tables concatenated): the patient's index
+    name: np.ndarray  # per kept row: code of the recorded label
+    names: pa.Array  # the recorded labels, by code
+
+
+def prepare_events(
+    tables: Sequence[KnownEvents], person_id: str, patients: pa.Array
+) -> PreparedEvents:
+    """Which rows belong to a published patient, whose they are, how each is recorded."""
+    known, owners, names = [], [], []
+    finest = finest_levels(tables)
+    for events in tables:
+        owner = pc.index_in(
+            column_array(events.rows, person_id).cast(pa.string()), value_set=patients
+        )
+        mask = pc.is_valid(owner)
+        known.append(np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool))
+        owners.append(np.asarray(owner.filter(mask).to_numpy(zero_copy_only=False), np.int64))
+        recorded = event_labels(events.table, published_values(events, finest), len(owner))
+        names.append(recorded.filter(mask))
+    encoded = pc.dictionary_encode(
+        pa.concat_arrays(names) if names else pa.array([], type=pa.string())
+    )
+    return PreparedEvents(
+        known=known,
+        owner=np.concatenate(owners) if owners else np.zeros(0, dtype=np.int64),
+        name=np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64),
+        names=encoded.dictionary,
+    )
+
+
+def _value_codes(values: pa.Array) -> np.ndarray:
+    """Codes of a column's values (dates as days, labels by dictionary); null is 0."""
+    if pa.types.is_date(values.type):
+        present = np.asarray(pc.is_valid(values).to_numpy(zero_copy_only=False), dtype=bool)
+        days = pc.fill_null(pc.cast(values, pa.int32()), 0).to_numpy(zero_copy_only=False)
+        days = np.asarray(days, dtype=np.int64)
+        lowest = int(days[present].min()) if present.any() else 0
+        return np.where(present, days - lowest + 1, 0)
+    indices = pc.fill_null(pc.dictionary_encode(values).indices, -1)
+    return np.asarray(indices.to_numpy(zero_copy_only=False), dtype=np.int64) + 1
+
+
+def label_codes(
+    tables: Sequence[KnownEvents], levels: EventLevels, prepared: PreparedEvents
+) -> np.ndarray:
+    """One code per kept row naming its event as published at `levels` (codes of
+    different tables never meet)."""
+    codes, offset = [], 0
+    for events, mask in zip(tables, prepared.known, strict=True):
+        published = published_values(events, levels)
+        columns = [_value_codes(published[name])[mask] for name in sorted(published)]
+        table_codes = (
+            dense_codes(*columns) if columns else np.zeros(int(mask.sum()), dtype=np.int64)
+        )
+        codes.append(table_codes + offset)
+        offset += int(table_codes.max(initial=-1)) + 1
+    return np.concatenate(codes) if codes else np.zeros(0, dtype=np.int64)

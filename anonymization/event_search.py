@@ -2,7 +2,8 @@
 `anonymization.event_risk`'s).
 
 Searched, least information lost first: event dates truncated (day, week, month, quarter,
-year, or removed), each known attribute as recorded, with rare values grouped, or removed;
+year, or removed), each known attribute as recorded, with rare values grouped, in the
+steward's groups (where the catalog has some), or removed;
 then, at each of those levels, the events that keep a patient below k are suppressed
 (patient by patient, the event whose removal helps most), up to a cap. The person
 generalisation is searched jointly (`search_release`): the caller offers person options
@@ -11,7 +12,8 @@ from the one the person step chose up to the catalog's caps.
 Three things keep the search fast on large extracts without changing what it may accept:
 - the lattice points' event labels are computed once and reused for every person option;
 - a point is first checked cheaply: the events that alone narrow their patient below k
-  must all go, so when they alone exceed the cap the point fails without counting pairs;
+  must all go, so when they alone exceed the cap the point fails without counting pairs
+  (labels rare in the whole release first, then one class in five, then all);
 - a point finer than one that failed (every person and event level no coarser) is not
   tried: coarser levels only merge classes and labels, so supports only grow (ARX's
   predictive tagging). Weeks are not nested in months, so a week can be skipped when its
@@ -31,24 +33,22 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from anonymization.event_levels import (
     ATTRIBUTE_LEVELS,
     DATE_LEVELS,
+    STEWARD_GROUP_LEVEL,
     EventLevels,
     KnownEvents,
-    column_array,
-    event_labels,
-    finest_levels,
+    label_codes,
     lattice,
-    published_values,
+    prepare_events,
     with_kept_categories,
 )
 from anonymization.event_risk import Supports, codes, risk_summary, supports_of
 from anonymization.event_supports import (
+    CLASS_SAMPLE_EVERY,
     EventArrays,
-    dense_codes,
     subset_key,
     suppress_until_k,
 )
@@ -102,8 +102,8 @@ class EventSearch:
         self.events_known = events_known
         self.k = k
         self.patients = patients.to_pylist()
-        self.prepared = _prepare(self.tables, person_id, patients)
-        self.nodes = [with_kept_categories(node, self.tables) for node in lattice(self.tables)]
+        self.prepared = prepare_events(self.tables, person_id, patients)
+        self.nodes = [with_kept_categories(n, self.tables) for n in lattice(self.tables)]
         self.budget = int(max_event_suppression * len(self.prepared.owner))
         self.tried = 0
         # Per lattice point: each distinct (patient, label) and how many events it has.
@@ -123,7 +123,7 @@ class EventSearch:
         return (len(DATE_LEVELS) - 1, *[len(ATTRIBUTE_LEVELS) - 1 for _ in attributes])
 
     def _labels(self, node: int) -> np.ndarray:
-        return _label_codes(self.tables, self.nodes[node], self.prepared)
+        return label_codes(self.tables, self.nodes[node], self.prepared)
 
     def _distinct_events(self, node: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if node not in self._distinct:
@@ -141,8 +141,10 @@ class EventSearch:
 
     def too_many_lone_events(self, node: int, class_codes: np.ndarray) -> bool:
         """Whether more events than the cap narrow their patient below k on their own at
-        `node` (each of them has to go whatever else does). Labels fewer than k patients
-        hold in the whole release are counted first, without looking at classes."""
+        `node` (each of them has to go whatever else does). Cheapest first, each count
+        exact for what it covers: labels fewer than k patients hold in the whole release;
+        then the classes of one patient in CLASS_SAMPLE_EVERY (whether an event is lone
+        depends on its class only); then every class."""
         owner, label, times = self._distinct_events(node)
         if len(owner) == 0:
             return False
@@ -152,9 +154,12 @@ class EventSearch:
         if lone > self.budget:
             return True
         common = ~rare
-        key = subset_key(class_codes[owner[common]], [label[common].astype(np.int64)])
-        support = np.bincount(key)[key] if len(key) else key
-        return lone + int(times[common][support < self.k].sum()) > self.budget
+        owner, label, times = owner[common], label[common], times[common]
+        classes = class_codes[owner]
+        sampled = classes % CLASS_SAMPLE_EVERY == 0
+        if lone + _lone(classes[sampled], label[sampled], times[sampled], self.k) > self.budget:
+            return True
+        return lone + _lone(classes, label, times, self.k) > self.budget
 
     def assess(self, node: int, class_codes: np.ndarray) -> EventAssessment | None:
         """The release at lattice point `node` with event suppression, or None when it
@@ -183,6 +188,15 @@ class EventSearch:
         )
 
 
+def _lone(classes: np.ndarray, labels: np.ndarray, times: np.ndarray, k: int) -> int:
+    """Events of distinct (patient, label) rows whose label fewer than k patients of their
+    class hold."""
+    if len(classes) == 0:
+        return 0
+    key = subset_key(classes, [labels.astype(np.int64)])
+    return int(times[np.bincount(key)[key] < k].sum())
+
+
 def _dominated(
     point: tuple[tuple[int, ...], tuple[int, ...]],
     failures: Sequence[tuple[tuple[int, ...], tuple[int, ...]]],
@@ -194,17 +208,6 @@ def _dominated(
         and all(a <= b for a, b in zip(event, failed_event, strict=True))
         for failed_person, failed_event in failures
     )
-
-
-def _coarsest_option(options: Sequence[PersonOption]) -> int | None:
-    """The option at least as coarse as every other in every quasi-identifier, if any."""
-    if len(options) < 2:
-        return None
-    top = tuple(
-        max(levels) for levels in zip(*(option.position for option in options), strict=True)
-    )
-    found = [index for index, option in enumerate(options) if option.position == top]
-    return found[0] if found else None
 
 
 def _classes_hold(class_codes: np.ndarray, k: int) -> bool:
@@ -232,8 +235,6 @@ def search_release(
             classes[index] = options[index].class_codes()
         return classes[index]
 
-    coarsest = _coarsest_option(options)
-    probed: set[int] = set()
     best: tuple[float, int, EventAssessment] | None = None
     for bound, _, node, option_index in candidates:
         if best is not None and bound >= best[0]:
@@ -242,15 +243,6 @@ def search_release(
         point = (option.position, search.position(node))
         if _dominated(point, failures):
             continue
-        if coarsest is not None and node not in probed:
-            # Too many lone events with the coarsest classes: too many with every option.
-            probed.add(node)
-            top = options[coarsest]
-            if _classes_hold(class_codes(coarsest), search.k) and search.too_many_lone_events(
-                node, class_codes(coarsest)
-            ):
-                failures.append((top.position, point[1]))
-                continue
         codes_of_option = class_codes(option_index)
         if not _classes_hold(codes_of_option, search.k):
             # A class below k fails whatever the events: the person step must fix it.
@@ -288,69 +280,6 @@ def assess_events(
     return None if found is None else found[1]
 
 
-@dataclass(frozen=True)
-class _Events:
-    """What does not change from one lattice point to the next: which rows belong to a
-    published patient, whose they are, and how each is recorded."""
-
-    known: list[np.ndarray]  # per table: rows of a published patient
-    owner: np.ndarray  # per kept row (tables concatenated): the patient's index
-    name: np.ndarray  # per kept row: code of the recorded label
-    names: pa.Array  # the recorded labels, by code
-
-
-def _prepare(tables: Sequence[KnownEvents], person_id: str, patients: pa.Array) -> _Events:
-    known, owners, names = [], [], []
-    finest = finest_levels(tables)
-    for events in tables:
-        owner = pc.index_in(
-            column_array(events.rows, person_id).cast(pa.string()), value_set=patients
-        )
-        mask = pc.is_valid(owner)
-        known.append(np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool))
-        owners.append(np.asarray(owner.filter(mask).to_numpy(zero_copy_only=False), np.int64))
-        recorded = event_labels(events.table, published_values(events, finest), len(owner))
-        names.append(recorded.filter(mask))
-    encoded = pc.dictionary_encode(
-        pa.concat_arrays(names) if names else pa.array([], type=pa.string())
-    )
-    return _Events(
-        known=known,
-        owner=np.concatenate(owners) if owners else np.zeros(0, dtype=np.int64),
-        name=np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64),
-        names=encoded.dictionary,
-    )
-
-
-def _value_codes(values: pa.Array) -> np.ndarray:
-    """Codes of a column's values (dates as days, labels by dictionary); null is 0."""
-    if pa.types.is_date(values.type):
-        present = np.asarray(pc.is_valid(values).to_numpy(zero_copy_only=False), dtype=bool)
-        days = pc.fill_null(pc.cast(values, pa.int32()), 0).to_numpy(zero_copy_only=False)
-        days = np.asarray(days, dtype=np.int64)
-        lowest = int(days[present].min()) if present.any() else 0
-        return np.where(present, days - lowest + 1, 0)
-    indices = pc.fill_null(pc.dictionary_encode(values).indices, -1)
-    return np.asarray(indices.to_numpy(zero_copy_only=False), dtype=np.int64) + 1
-
-
-def _label_codes(
-    tables: Sequence[KnownEvents], levels: EventLevels, prepared: _Events
-) -> np.ndarray:
-    """One code per kept row naming its event as published at `levels` (codes of
-    different tables never meet)."""
-    codes, offset = [], 0
-    for events, mask in zip(tables, prepared.known, strict=True):
-        published = published_values(events, levels)
-        columns = [_value_codes(published[name])[mask] for name in sorted(published)]
-        table_codes = (
-            dense_codes(*columns) if columns else np.zeros(int(mask.sum()), dtype=np.int64)
-        )
-        codes.append(table_codes + offset)
-        offset += int(table_codes.max(initial=-1)) + 1
-    return np.concatenate(codes) if codes else np.zeros(0, dtype=np.int64)
-
-
 def _record(
     candidate: _Candidate, tables: Sequence[KnownEvents], events_known: int, k: int
 ) -> dict[str, Any]:
@@ -367,6 +296,8 @@ def _record(
         "date_granularity": levels.date_level,
         "attribute_levels": dict(levels.attribute_levels),
         "kept_categories": {key: list(value) for key, value in levels.kept_categories.items()},
+        # The steward's groups used (group -> values), so the extract documents them.
+        "steward_groups": _steward_groups(levels, tables),
         "events": candidate.events_total,
         "suppressed_events": candidate.events_suppressed,
         "events_kept_share": kept_share,
@@ -374,6 +305,21 @@ def _record(
         "information_loss": kept_share * loss + (1 - kept_share),
         **risk_summary(candidate.supports, k),
     }
+
+
+def _steward_groups(
+    levels: EventLevels, tables: Sequence[KnownEvents]
+) -> dict[str, dict[str, list[str]]]:
+    used: dict[str, dict[str, list[str]]] = {}
+    for events in tables:
+        for name, groups in events.groups.items():
+            key = f"{events.table}.{name}"
+            if levels.attribute_levels.get(key) == STEWARD_GROUP_LEVEL:
+                by_group: dict[str, list[str]] = {}
+                for value, group in sorted(groups.items()):
+                    by_group.setdefault(group, []).append(value)
+                used[key] = by_group
+    return used
 
 
 def _known_columns(events: KnownEvents) -> Iterable[str]:

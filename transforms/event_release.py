@@ -12,6 +12,7 @@ source, the extract writer and the published parts.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 from collections import Counter
@@ -110,7 +111,12 @@ def read_known_events(
             for name, chunks in columns.items()
         }
     )
-    return KnownEvents(table_name, rows, tuple(dates), tuple(attributes))
+    groups: dict[str, Mapping[str, str]] = {}
+    for name in attributes:
+        column_groups = table.columns[name].groups
+        if column_groups is not None:
+            groups[name] = column_groups
+    return KnownEvents(table_name, rows, tuple(dates), tuple(attributes), groups)
 
 
 def _empty_type(name: str, person_id: str, dates: Sequence[str], schema: pa.Schema) -> pa.DataType:
@@ -255,7 +261,9 @@ def _renamed(events: KnownEvents, person_id: str) -> KnownEvents:
     rows = events.rows.rename_columns(
         ["patient" if name == person_id else name for name in events.rows.column_names]
     )
-    return KnownEvents(events.table, rows, events.date_columns, events.attribute_columns)
+    return KnownEvents(
+        events.table, rows, events.date_columns, events.attribute_columns, events.groups
+    )
 
 
 @dataclass(frozen=True)
@@ -267,6 +275,8 @@ class EventRelease:
     date_columns: tuple[str, ...]
     attribute_columns: tuple[str, ...]
     suppressed_pairs: pa.Array  # "patient id␞label" of the events to drop
+    # Per attribute ("table.column") at the steward's groups: value -> group, as assessed.
+    steward_groups: Mapping[str, Mapping[str, str]] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def from_record(
@@ -279,7 +289,11 @@ class EventRelease:
             {key: list(value) for key, value in record["kept_categories"].items()},
         )
         pairs = pq.read_table(file).column("pair").combine_chunks()
-        return cls(table.name, levels, tuple(dates), tuple(attributes), pairs)
+        groups = {
+            key: {value: group for group, values in by_group.items() for value in values}
+            for key, by_group in record.get("steward_groups", {}).items()
+        }
+        return cls(table.name, levels, tuple(dates), tuple(attributes), pairs, groups)
 
     def column_levels(self) -> dict[str, Callable[[pa.Array], pa.Array]]:
         """Functions applied to the known columns after the shift."""
@@ -292,6 +306,7 @@ class EventRelease:
                 generalise_attribute,
                 level=self.levels.attribute_levels[key],
                 kept=self.levels.kept_categories.get(key, ()),
+                groups=self.steward_groups.get(key),
             )
         return functions
 

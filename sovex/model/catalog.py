@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -50,6 +51,9 @@ class ColumnSpec:
     hierarchy: str | None = None
     max_level: str | None = None
     language: str = DEFAULT_TEXT_LANGUAGE  # free_text only: the scrubber's language
+    # attribute only: the steward's grouping of its values (value -> group, e.g. unit ->
+    # service), a level the release gate may publish it at; from the catalog's `groups`.
+    groups: Mapping[str, str] | None = None
 
 
 # Roles of the columns an adversary may know of an event (`adversary_knows`).
@@ -95,7 +99,9 @@ class SourceCatalog:
     events_known: int = DEFAULT_EVENTS_KNOWN
 
 
-def _parse_column(where: str, name: str, raw: Any, problems: list[str]) -> ColumnSpec | None:
+def _parse_column(
+    where: str, name: str, raw: Any, problems: list[str], folder: Path
+) -> ColumnSpec | None:
     spec = {"role": raw} if isinstance(raw, str) else raw
     if not isinstance(spec, dict) or "role" not in spec:
         problems.append(f"{where}: column {name!r} needs a role (one of {_choices(Role)})")
@@ -132,9 +138,52 @@ def _parse_column(where: str, name: str, raw: Any, problems: list[str]) -> Colum
             f"(one of {', '.join(TEXT_LANGUAGES)})"
         )
         return None
+    groups = None
+    if spec.get("groups") is not None:
+        if role is not Role.ATTRIBUTE:
+            problems.append(f"{where}: column {name!r}: only attributes have 'groups'")
+            return None
+        groups = load_groups(folder / str(spec["groups"]), f"{where}: column {name!r}", problems)
+        if groups is None:
+            return None
     return ColumnSpec(
-        name=name, role=role, hierarchy=hierarchy, max_level=max_level, language=language
+        name=name,
+        role=role,
+        hierarchy=hierarchy,
+        max_level=max_level,
+        language=language,
+        groups=groups,
     )
+
+
+def load_groups(path: Path, where: str, problems: list[str]) -> dict[str, str] | None:
+    """A groups file: a YAML mapping of each group to the values it holds, every value in
+    one group at most. Returns value -> group, or None with the problems listed."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        problems.append(f"{where}: 'groups': cannot read {path}: {type(error).__name__}")
+        return None
+    if not isinstance(raw, dict) or not raw:
+        problems.append(f"{where}: 'groups': {path} must map each group to a list of values")
+        return None
+    groups: dict[str, str] = {}
+    for group, values in raw.items():
+        if not isinstance(group, str) or not group.strip():
+            problems.append(f"{where}: 'groups': {path}: a group name must be text")
+            return None
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            problems.append(f"{where}: 'groups': {path}: group {group!r} must list text values")
+            return None
+        for value in values:
+            if value in groups and groups[value] != group:
+                problems.append(
+                    f"{where}: 'groups': {path}: a value is listed under both "
+                    f"{groups[value]!r} and {group!r}"
+                )
+                return None
+            groups[value] = group
+    return groups
 
 
 def _choices(enum: type[StrEnum]) -> str:
@@ -166,7 +215,7 @@ def load_catalog(path: Path) -> SourceCatalog:
             continue
         columns = {}
         for column_name, column_raw in raw_columns.items():
-            column = _parse_column(where, column_name, column_raw, problems)
+            column = _parse_column(where, column_name, column_raw, problems, path.parent)
             if column is not None:
                 columns[column_name] = column
         known = _parse_adversary_knows(where, table_raw, columns, problems)

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pyarrow as pa
 import pytest
 
-from anonymization.event_levels import EventLevels, KnownEvents, lattice, truncate_dates
+from anonymization.event_levels import (
+    EventLevels,
+    KnownEvents,
+    lattice,
+    steward_groups,
+    truncate_dates,
+)
 from anonymization.event_risk import patient_supports
 from anonymization.event_search import assess_events
 
@@ -99,6 +106,37 @@ def test_a_rare_event_is_suppressed_rather_than_coarsening_everyone() -> None:
     assert assessment.record["suppressed_events"] == 1
     assert [patient for patient, _ in assessment.suppressed] == ["p9"]
     assert assessment.record["events_kept_share"] == pytest.approx(0.9)
+
+
+def test_units_go_to_the_stewards_groups_before_being_removed() -> None:
+    # Twelve patients, three per unit, four stays each on one day: no unit is rare (twelve
+    # rows) yet three patients are fewer than k = 5. Two units per service make six.
+    units = ["cardio", "pneumo", "ortho", "visceral"]
+    rows = [(f"p{i}", date(2024, 3, 4), units[i % 4]) for i in range(12) for _ in range(4)]
+    services = {"cardio": "medicine", "pneumo": "medicine", "ortho": "surgery"}
+    services["visceral"] = "surgery"
+    known = replace(stays(rows), groups={"unit": services})
+    classes = {f"p{i}": "all" for i in range(12)}
+    assessment = assess_events([known], classes, "patient", 1, 5, 0.0)
+    assert assessment is not None
+    assert assessment.record["date_granularity"] == "day"
+    assert assessment.record["attribute_levels"] == {"stays.unit": "steward_group"}
+    # The groups used are recorded with the extract.
+    assert assessment.record["steward_groups"] == {
+        "stays.unit": {"medicine": ["cardio", "pneumo"], "surgery": ["ortho", "visceral"]}
+    }
+    # Without the steward's groups, the unit has to go.
+    plain = assess_events([stays(rows)], classes, "patient", 1, 5, 0.0)
+    assert plain is not None
+    assert plain.record["attribute_levels"] == {"stays.unit": "*"}
+
+
+def test_a_value_the_groups_do_not_list_is_published_as_other() -> None:
+    values = pa.array(["cardio", "new-unit", None, "ortho"])
+    published = steward_groups(values, {"cardio": "medicine", "ortho": "surgery"})
+    assert published.to_pylist() == ["medicine", "other", None, "surgery"]
+    levels = EventLevels("*", {"s.unit": "steward_group"}, {}, frozenset({"s.unit"}))
+    assert levels.information_loss() == pytest.approx((1 + 2 / 3) / 2)
 
 
 def test_no_transformation_within_the_cap_is_a_refusal() -> None:

@@ -70,3 +70,39 @@ def test_adversary_knowledge_must_name_event_columns_and_a_small_bound(tmp_path:
     assert any("'id' must be a column with role" in p for p in problems)
     assert any("'missing' must be a column with role" in p for p in problems)
     assert any("adversary.events_known" in p for p in problems)
+
+
+def test_the_synthetic_catalog_groups_units_into_services() -> None:
+    unit = load_catalog(SYNTHETIC_CATALOG).tables["encounters"].columns["unit"]
+    assert unit.groups is not None
+    assert unit.groups["cardiologie"] == unit.groups["pneumologie"] == "médecine"
+    assert unit.groups["urgences"] == "urgences"
+
+
+CATALOG_WITH_GROUPS = (
+    "source: x\nperson_id_column: id\nperson_table: t\nconsent_table: c\n"
+    "tables:\n  t:\n    columns:\n      id: person_id\n"
+    "      unit: {{role: {role}, groups: {file}}}\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("role", "groups_text", "problem"),
+    [
+        ("attribute", None, "cannot read"),
+        ("attribute", "- cardio\n- onco\n", "must map each group"),
+        ("attribute", "medicine: cardio\n", "must list text values"),
+        ("attribute", "medicine: [cardio]\nsurgery: [cardio]\n", "listed under both"),
+        ("sensitive", "medicine: [cardio]\n", "only attributes have 'groups'"),
+    ],
+)
+def test_a_groups_file_is_checked(
+    tmp_path: Path, role: str, groups_text: str | None, problem: str
+) -> None:
+    if groups_text is not None:
+        (tmp_path / "units.yaml").write_text(groups_text)
+    path = tmp_path / "catalog.yaml"
+    path.write_text(CATALOG_WITH_GROUPS.format(role=role, file="units.yaml"))
+    with pytest.raises(InvalidInput) as raised:
+        load_catalog(path)
+    assert any(problem in line for line in raised.value.problems), raised.value.problems

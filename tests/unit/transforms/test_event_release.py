@@ -113,6 +113,22 @@ def test_the_writer_drops_exactly_the_events_the_assessment_suppressed(tmp_path:
     assert measured["max_prosecutor_risk"] <= events["max_prosecutor_risk"]
 
 
+def test_the_writer_publishes_units_in_the_groups_the_assessment_used(tmp_path: Path) -> None:
+    record = {
+        "date_granularity": "month",
+        "attribute_levels": {"stays.unit": "steward_group"},
+        "kept_categories": {},
+        "steward_groups": {"stays.unit": {"medicine": ["cardio"], "cancer care": ["oncology"]}},
+    }
+    pq.write_table(pa.table({"pair": pa.array([], type=pa.string())}), tmp_path / "none.parquet")
+    # The assessment's groups are applied, not the catalog's (which has none here).
+    release = EventRelease.from_record(
+        record, STAYS, ["pid", "admitted", "unit"], tmp_path / "none.parquet"
+    )
+    units = release.column_levels()["unit"](pa.array(["oncology", "cardio", "dermato", None]))
+    assert units.to_pylist() == ["cancer care", "medicine", "other", None]
+
+
 def test_a_bound_nothing_can_meet_is_a_gate_failure(tmp_path: Path) -> None:
     view, stays = population()
     with pytest.raises(GateFailed, match="event risk"):
