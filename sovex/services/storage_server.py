@@ -10,6 +10,8 @@ access with generated credentials, and keep everything under one storage directo
     storage_dir/server.json      pid, process group, ports and endpoint of the running server
     storage_dir/s3-config.json   S3 identities (0600): the generated access/secret key
     storage_dir/sse.key          secret the SSE-S3 key is derived from (0600)
+    storage_dir/security.toml    weed's TLS and JWT settings, storage_dir/tls/ its keys
+                                 (regenerated at every start: `storage_security`)
 
 Credentials and the SSE key are generated on the first `up` and reused afterwards, so
 data written earlier stays reachable and decryptable.
@@ -43,6 +45,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from sovex.audit import AUDIT_BUCKET
 from sovex.model.errors import ConfigurationError
 from sovex.services.readiness import deadline_in, wait_until
+from sovex.services.storage_security import hardening_options, write_security_files
 from transforms.publish import object_lock_enabled
 
 DEFAULT_BUCKETS = ("sovex-extracts", AUDIT_BUCKET)
@@ -112,7 +115,8 @@ LOG_TAIL_LINES = 20
 FATAL_LOG_LINE = re.compile(r"^F\d{4} ")
 # /bin/sh starts weed in the background and prints its pid, so weed is not our child:
 # it survives the calling process and never becomes our zombie. "$@" avoids quoting.
-LAUNCHER = 'log="$1"; shift; "$@" </dev/null >"$log" 2>&1 & echo "$!"'
+# umask 077: the sockets weed creates (some in /tmp, by fixed names) are its owner's only.
+LAUNCHER = 'umask 077; log="$1"; shift; "$@" </dev/null >"$log" 2>&1 & echo "$!"'
 
 
 def _is_alive(pid: int) -> bool:
@@ -292,6 +296,8 @@ class LocalStorage:
         self.data_dir.mkdir(mode=PRIVATE_DIR_MODE, exist_ok=True)
         self._credentials()  # generated on the first start, reused afterwards
         sse_key = self._sse_key()
+        # Fresh TLS certificates and JWT keys: weed's own ports answer only us.
+        write_security_files(self.storage_dir)
         (self.data_dir / MINI_OPTIONS_FILE_NAME).unlink(missing_ok=True)
         if self.log_file.exists():
             self.log_file.replace(self.storage_dir / PREVIOUS_LOG_FILE_NAME)
@@ -340,6 +346,7 @@ class LocalStorage:
             *FIXED_OPTIONS,
             *(f"-{name}={port}" for name, port in ports.items()),
             f"-s3.config={self.s3_config_file}",
+            *hardening_options(self.storage_dir),
         ]
 
     def _wait_until_ready(
@@ -683,5 +690,9 @@ def _write_private(path: Path, text: str) -> None:
 def _write_json(path: Path, value: dict[str, Any]) -> None:
     """Atomic write: readers never see half a server.json."""
     partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps(value, indent=2) + "\n")
+    partial.unlink(missing_ok=True)
+    # Owner-only: it names every port of the server.
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(json.dumps(value, indent=2) + "\n")
     partial.replace(path)

@@ -133,8 +133,73 @@ def test_up_twice_returns_the_same_endpoint(storage: LocalStorage) -> None:
 
 
 def test_secrets_are_readable_by_their_owner_only(storage: LocalStorage) -> None:
-    for secret_file in (storage.s3_config_file, storage.sse_key_file):
+    tls = storage.storage_dir / "tls"
+    secret_files = [storage.s3_config_file, storage.sse_key_file, storage.server_file]
+    secret_files += [storage.storage_dir / "security.toml", *tls.iterdir()]
+    for secret_file in secret_files:
         assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600, secret_file
+    assert stat.S_IMODE(tls.stat().st_mode) == 0o700
+
+
+def internal_status(url: str, method: str = "GET") -> int:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method=method), timeout=5):
+            return 200
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_weeds_own_servers_answer_no_one_but_sovex(
+    storage: LocalStorage, endpoint: StorageEndpoint
+) -> None:
+    # What a local user could do before: read every identity's keys from the filer, list
+    # and delete extracts through it, wipe a collection through the master.
+    client = endpoint.s3_client()
+    client.put_object(Bucket="sovex-extracts", Key="internal/kept.txt", Body=b"kept")
+    ports = storage.running_server()["ports"]
+    filer = f"http://127.0.0.1:{ports['filer.port']}"
+    master = f"http://127.0.0.1:{ports['master.port']}"
+    volume = f"http://127.0.0.1:{ports['volume.port']}"
+    assert internal_status(f"{filer}/etc/iam/identities") == 404
+    assert internal_status(f"{filer}/buckets/sovex-extracts/") == 404
+    assert internal_status(f"{filer}/buckets/sovex-extracts/internal/kept.txt", "DELETE") == 404
+    assert internal_status(f"{master}/col/delete?collection=sovex-extracts") == 404
+    assert internal_status(f"{master}/dir/assign") == 404
+    # The volume server stays (the gateway reads chunks there) but wants a signed token.
+    assert internal_status(f"{volume}/1,01637037d6") == 401
+    assert internal_status(f"{volume}/1,01637037d6", "DELETE") == 401
+    # `weed shell` without our client certificate gets no answer; with it (our storage
+    # folder holds security.toml), the same command works.
+    shell = [
+        str(storage.weed_binary),
+        "shell",
+        f"-master=127.0.0.1:{ports['master.port']}.{ports['master.port.grpc']}",
+        f"-filer=127.0.0.1:{ports['filer.port']}.{ports['filer.port.grpc']}",
+    ]
+    elsewhere = storage.storage_dir.parent / "elsewhere"
+    elsewhere.mkdir(exist_ok=True)
+    for folder, answered in ((storage.storage_dir, True), (elsewhere, False)):
+        try:
+            listed = subprocess.run(
+                shell,
+                input="collection.list\nexit\n",
+                capture_output=True,
+                text=True,
+                cwd=folder,
+                env={"PATH": os.defpath, "HOME": str(folder)},
+                timeout=8,
+            ).stdout
+        except subprocess.TimeoutExpired:
+            listed = ""
+        assert ('collection:"sovex-extracts"' in listed) is answered, folder
+    # The sockets weed makes in /tmp by fixed names are its owner's only.
+    sockets = [
+        path for port in ports.values() for path in Path("/tmp").glob(f"seaweedfs-*-{port}.sock")
+    ]
+    assert sockets
+    assert all(stat.S_IMODE(path.stat().st_mode) == 0o700 for path in sockets)
+    body = client.get_object(Bucket="sovex-extracts", Key="internal/kept.txt")["Body"]
+    assert body.read() == b"kept"
 
 
 def test_endpoint_repr_shows_no_secret(endpoint: StorageEndpoint) -> None:

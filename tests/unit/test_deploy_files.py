@@ -141,6 +141,26 @@ def test_seaweedfs_gateway_refuses_what_sovex_never_allows() -> None:
     assert option(master, "telemetry") == "false"
 
 
+def test_seaweedfs_internal_servers_are_out_of_airflows_reach_and_locked() -> None:
+    # Airflow shares `storage` with the S3 gateway only; master, volumes and filer are on
+    # a network of their own, with their HTTP APIs off and mutual TLS on gRPC.
+    weed = services(SEAWEEDFS_COMPOSE)
+    for name, service in services(AIRFLOW_COMPOSE).items():
+        assert "storage-internal" not in (service.get("networks") or []), name
+    for name, service in weed.items():
+        command = [str(part) for part in service["command"]]
+        networks = service.get("networks") or []
+        assert "storage-internal" in networks, name
+        assert ("storage" in networks) is (command[0] == "s3"), name
+        if command[0] in {"master", "filer"}:
+            assert "-disableHttp" in command, name
+        targets = {
+            secret.get("target") for secret in service["secrets"] if isinstance(secret, dict)
+        }
+        assert "/etc/seaweedfs/security.toml" in targets, name
+    assert load(SEAWEEDFS_COMPOSE)["networks"]["storage-internal"]["internal"] is True
+
+
 @pytest.mark.parametrize("path", COMPOSE_FILES, ids=lambda path: path.name)
 def test_only_the_ui_and_the_gateway_publish_ports_and_never_on_every_interface(
     path: Path,
