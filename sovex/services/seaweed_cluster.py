@@ -27,13 +27,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import secrets
 import signal
 import subprocess
-import urllib.error
-import urllib.parse
-import urllib.request
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +41,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from sovex.model.errors import ConfigurationError
 from sovex.services.local_processes import free_loopback_ports, signal_group, stop_groups
 from sovex.services.readiness import deadline_in, wait_until
+from sovex.services.storage_security import write_security_files
 from sovex.services.storage_server import (
     ACCESS_KEY_BYTES,
     LOOPBACK,
@@ -79,8 +78,8 @@ START_ATTEMPTS = 3
 START_TIMEOUT_S = 90.0
 READY_POLL_INTERVAL_S = 0.25
 STOP_TIMEOUT_S = 15.0
-HTTP_TIMEOUT_S = 5.0
-HTTP_NOT_FOUND = 404
+SHELL_TIMEOUT_S = 30.0
+READY_SHELL_TIMEOUT_S = 5.0  # while starting: one poll, then the next
 LOG_TAIL_LINES = 15
 
 
@@ -164,10 +163,6 @@ class SeaweedCluster:
     def components(self) -> list[Component]:
         return [self.master, *self.volumes, self.filer, self.s3]
 
-    @property
-    def master_url(self) -> str:
-        return f"http://{LOOPBACK}:{self.master.http_port}"
-
     def kill_volume(self, index: int, timeout_s: float = STOP_TIMEOUT_S) -> None:
         """SIGKILL volume server `index` (no goodbye to the master: a crashed host)."""
         component = self.volumes[index]
@@ -175,40 +170,76 @@ class SeaweedCluster:
         component.process.wait(timeout=timeout_s)
         self.killed.add(index)
 
-    def topology(self) -> dict[str, Any]:
-        """The master's view: `Topology` with data centers, racks, data nodes."""
-        return dict(_get_json(f"{self.master_url}/dir/status"))
+    def shell(self, commands: Sequence[str], timeout_s: float = SHELL_TIMEOUT_S) -> str:
+        """Run `weed shell` commands with our client certificate (the state folder's
+        security.toml); the master's and filer's HTTP APIs are off. Returns the output."""
+        try:
+            completed = subprocess.run(
+                [
+                    str(self.weed_binary),
+                    "shell",
+                    f"-master={self.master.address}",
+                    f"-filer={self.filer.address}",
+                ],
+                input="\n".join([*commands, "exit"]) + "\n",
+                capture_output=True,
+                text=True,
+                cwd=self.state_dir,
+                env={"PATH": os.defpath, "HOME": str(self.state_dir)},
+                timeout=timeout_s,
+            )
+        except subprocess.TimeoutExpired as error:
+            raise ConfigurationError(f"weed shell: no answer within {timeout_s} s") from error
+        return completed.stdout
 
-    def data_nodes(self) -> dict[str, Placement]:
+    def data_nodes(self, timeout_s: float = SHELL_TIMEOUT_S) -> dict[str, Placement]:
         """Volume servers the master currently knows, `ip:port` → placement."""
-        return _data_nodes(self.topology())
+        return _volume_servers(self.shell(["cluster.ps"], timeout_s))
 
     def volume_replicas(self, collection: str) -> dict[int, list[str]]:
         """For each volume of `collection` (a bucket), the volume servers holding a copy."""
         replicas: dict[int, list[str]] = {}
-        for node in _walk_data_nodes(self.topology()):
-            for volume in _node_volumes(node["Url"]):
-                if volume.get("Collection") == collection:
-                    replicas.setdefault(int(volume["Id"]), []).append(node["Url"])
+        for url, (_, volumes) in _volume_list(self.shell(["volume.list"])).items():
+            for volume, volume_collection in volumes:
+                if volume_collection == collection:
+                    replicas.setdefault(volume, []).append(url)
         return replicas
 
-    def object_volumes(self, bucket: str, key: str) -> set[int]:
-        """The volumes holding the chunks of every stored version of `bucket/key`, read
-        from the filer's metadata (a versioned bucket keeps them under `<key>.versions/`)."""
-        filer = f"http://{LOOPBACK}:{self.filer.http_port}"
-        path = urllib.parse.quote(f"/buckets/{bucket}/{key}")
-        try:
-            entries = [_get_json(f"{filer}{path}?metadata=true")]
-        except urllib.error.HTTPError as error:
-            error.close()
-            if error.code != HTTP_NOT_FOUND:
-                raise
-            entries = _get_json(f"{filer}{path}.versions/", accept_json=True)["Entries"] or []
-        return {
-            int(chunk["file_id"].split(",", 1)[0])
-            for entry in entries
-            for chunk in entry.get("chunks") or []
-        }
+    def object_volumes(self, bucket: str, keys: Sequence[str]) -> dict[str, set[int]]:
+        """For each key, the volumes holding the chunks of every stored version of it,
+        read from the filer's metadata (a versioned bucket keeps them under
+        `<key>.versions/`). Two `weed shell` runs for all the keys."""
+        paths = [f"/buckets/{bucket}/{key}" for key in keys]
+        # Each listing is followed by `fs.pwd`, whose "/" separates one key's from the next.
+        listing = self.shell(
+            [part for path in paths for part in (f"fs.ls {path}.versions/", "fs.pwd")]
+        )
+        groups: list[list[str]] = [[]]
+        for line in listing.splitlines():
+            if line.strip() == "/":
+                groups.append([])
+            elif line.strip():
+                groups[-1].append(line.strip())
+        files = [
+            [f"{path}.versions/{name}" for name in names] or [path]
+            for path, names in zip(paths, groups, strict=False)
+        ]
+        entries = _json_values(
+            self.shell([f"fs.meta.cat {file}" for group in files for file in group])
+        )
+        if len(entries) != sum(len(group) for group in files):
+            raise ConfigurationError(f"weed shell: the filer's metadata of {bucket} is incomplete")
+        volumes: dict[str, set[int]] = {}
+        position = 0
+        for key, group in zip(keys, files, strict=True):
+            found = entries[position : position + len(group)]
+            position += len(group)
+            volumes[key] = {
+                int(chunk["fileId"].split(",", 1)[0])
+                for entry in found
+                for chunk in entry.get("chunks") or []
+            }
+        return volumes
 
     def wait_for_data_nodes(self, count: int, timeout_s: float = START_TIMEOUT_S) -> None:
         """Until the master sees exactly `count` volume servers (after a kill: the dead
@@ -218,13 +249,13 @@ class SeaweedCluster:
         def counted() -> str | None:
             nonlocal seen
             self._check_alive()
-            with contextlib.suppress(OSError, ValueError, KeyError):
-                seen = self.data_nodes()
+            with contextlib.suppress(ConfigurationError):
+                seen = self.data_nodes(timeout_s=READY_SHELL_TIMEOUT_S)
             return None if len(seen) == count else f"{len(seen)}"
 
         if wait_until(counted, deadline_in(timeout_s), READY_POLL_INTERVAL_S) is not None:
             raise ConfigurationError(
-                f"SeaweedFS master at {self.master_url} sees {len(seen)} volume server(s), "
+                f"SeaweedFS master at {self.master.address} sees {len(seen)} volume server(s), "
                 f"expected {count}: {sorted(seen)}"
             )
 
@@ -292,6 +323,9 @@ def _launch(
 ) -> SeaweedCluster:
     log_dir = state_dir / LOG_DIR_NAME
     log_dir.mkdir(mode=PRIVATE_DIR_MODE, exist_ok=True)
+    # Mutual TLS on every gRPC port and signed tokens on the volume servers, as in
+    # production: each component reads security.toml from its working directory.
+    write_security_files(state_dir)
     ports = iter(free_loopback_ports(2 * (3 + len(layout)), avoid=NEVER_USE_PORTS))
     # HOME inside state_dir keeps weed away from any ~/.seaweedfs/*.toml of the user; the
     # working directory too (security.toml and master.toml are also read from ".").
@@ -310,6 +344,7 @@ def _launch(
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # own process group: stopped as a whole
+                umask=0o077,  # its /tmp sockets: the owner's only
             )
         component = Component(name, process, http_port, grpc_port, log_file)
         started.append(component)
@@ -323,6 +358,7 @@ def _launch(
             *bind,
             f"-mdir={master_dir}",
             "-peers=none",  # a single master: no Raft quorum to wait for
+            "-disableHttp",  # no HTTP admin API (/col/delete...): gRPC with mutual TLS
             "-telemetry=false",
             f"-defaultReplication={replication}",
             f"-volumeSizeLimitMB={VOLUME_SIZE_LIMIT_MB}",
@@ -356,6 +392,7 @@ def _launch(
             f"-master={master.address}",
             f"-defaultStoreDir={filer_dir}",
             f"-defaultReplicaPlacement={replication}",
+            "-disableHttp",  # no HTTP API (identities, listings, deletes): gRPC only
         ],
     )
     sse_key = _sse_key(state_dir / SSE_KEY_FILE_NAME)
@@ -395,12 +432,12 @@ def _wait_until_ready(cluster: SeaweedCluster, deadline: float) -> None:
     def ready() -> str | None:
         cluster._check_alive()
         try:
-            nodes = cluster.data_nodes()
+            nodes = cluster.data_nodes(timeout_s=READY_SHELL_TIMEOUT_S)
             if len(nodes) != len(cluster.volumes):
                 return f"master sees {len(nodes)} of {len(cluster.volumes)} volume servers"
             client.list_buckets()
-        except (OSError, ValueError, KeyError) as error:
-            return f"master: {type(error).__name__}"
+        except ConfigurationError as error:
+            return f"master: {error}"
         except (BotoCoreError, ClientError) as error:
             return f"S3: {type(error).__name__}"
         return None
@@ -432,41 +469,66 @@ def _remove_unix_sockets(ports: Sequence[int]) -> None:
                 leftover.unlink()
 
 
-# -- master API ---------------------------------------------------------------------------
+# -- weed shell output ---------------------------------------------------------------------
 
-# No proxy for loopback calls, whatever http_proxy says.
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def _get_json(url: str, *, accept_json: bool = False) -> Any:
-    # The filer answers a folder listing with HTML unless JSON is asked for.
-    headers = {"Accept": "application/json"} if accept_json else {}
-    request = urllib.request.Request(url, headers=headers)
-    with _OPENER.open(request, timeout=HTTP_TIMEOUT_S) as response:
-        return json.loads(response.read())
+_DATA_CENTER = re.compile(r"^\s*DataCenter (\S+) ")
+_RACK = re.compile(r"^\s*Rack (\S+) ")
+_DATA_NODE = re.compile(r"^\s*DataNode (\S+) \S+\(")
+_VOLUME = re.compile(r"^\s*volume Id:(\d+),.* Collection:([^,]*),")
 
 
-def _walk_data_nodes(topology: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
-    for data_center in topology["Topology"].get("DataCenters") or []:
-        for rack in data_center.get("Racks") or []:
-            for node in rack.get("DataNodes") or []:
-                yield {**node, "DataCenter": data_center["Id"], "Rack": rack["Id"]}
+def _volume_list(text: str) -> dict[str, tuple[Placement, list[tuple[int, str]]]]:
+    """`volume.list` read: each data node holding volumes, its placement and (volume id,
+    collection)s."""
+    nodes: dict[str, tuple[Placement, list[tuple[int, str]]]] = {}
+    data_center = rack = node = ""
+    for line in text.splitlines():
+        if found := _DATA_CENTER.match(line):
+            data_center = found.group(1)
+        elif found := _RACK.match(line):
+            rack = found.group(1)
+        elif found := _DATA_NODE.match(line):
+            node = found.group(1)
+            nodes[node] = (Placement(data_center, rack), [])
+        elif (found := _VOLUME.match(line)) and node:
+            nodes[node][1].append((int(found.group(1)), found.group(2)))
+    return nodes
 
 
-def _data_nodes(topology: Mapping[str, Any]) -> dict[str, Placement]:
-    return {
-        node["Url"]: Placement(node["DataCenter"], node["Rack"])
-        for node in _walk_data_nodes(topology)
-    }
+_PS_SECTION = re.compile(r"^\* ")
+_PS_DATA_CENTER = re.compile(r"^\s*\* data center: (\S+)")
+_PS_RACK = re.compile(r"^\s*\* rack: (\S+)")
+_PS_SERVER = re.compile(r"^\s*\* (\S+:\d+) \(")
 
 
-def _node_volumes(node_url: str) -> list[dict[str, Any]]:
-    """The volumes a volume server reports (its own /status)."""
-    try:
-        status = _get_json(f"http://{node_url}/status")
-    except (OSError, ValueError):
-        return []
-    return list(status.get("Volumes") or [])
+def _volume_servers(text: str) -> dict[str, Placement]:
+    """`cluster.ps` read: every volume server the master knows (with volumes or not)."""
+    servers: dict[str, Placement] = {}
+    in_section = False
+    data_center = rack = ""
+    for line in text.splitlines():
+        if _PS_SECTION.match(line):
+            in_section = line.startswith("* volume servers")
+        elif not in_section:
+            continue
+        elif found := _PS_DATA_CENTER.match(line):
+            data_center = found.group(1)
+        elif found := _PS_RACK.match(line):
+            rack = found.group(1)
+        elif found := _PS_SERVER.match(line):
+            servers[found.group(1)] = Placement(data_center, rack)
+    return servers
+
+
+def _json_values(text: str) -> list[dict[str, Any]]:
+    """The JSON objects printed one after another (`fs.meta.cat`); errors are skipped."""
+    decoder = json.JSONDecoder()
+    values, position = [], text.find("{")
+    while position != -1:
+        value, end = decoder.raw_decode(text, position)
+        values.append(value)
+        position = text.find("{", end)
+    return values
 
 
 # -- files ----------------------------------------------------------------------------------

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import secrets
+import subprocess
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -67,10 +69,8 @@ def read_back(cluster: SeaweedCluster, keys: dict[str, str]) -> dict[str, str]:
 def copies_of(cluster: SeaweedCluster, keys: dict[str, str]) -> dict[str, list[list[str]]]:
     """For every object, the volume servers holding each of its volumes."""
     replicas = cluster.volume_replicas(BUCKET)
-    return {
-        key: [sorted(replicas[volume]) for volume in sorted(cluster.object_volumes(BUCKET, key))]
-        for key in keys
-    }
+    stored = cluster.object_volumes(BUCKET, list(keys))
+    return {key: [sorted(replicas[volume]) for volume in sorted(stored[key])] for key in keys}
 
 
 def assert_stored_twice_in_two_racks(
@@ -135,3 +135,56 @@ def test_with_a_volume_server_killed_every_object_reads_back_and_writes_go_on(
     assert read_back(cluster, after) == after
     # New objects are still stored twice: on the two surviving racks.
     assert_stored_twice_in_two_racks(cluster, after, placement)
+
+
+def internal_status(url: str, method: str = "GET") -> int:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method=method), timeout=5):
+            return 200
+    except urllib.error.HTTPError as error:
+        error.close()
+        return error.code
+
+
+def test_a_local_process_without_the_clusters_secrets_gets_nowhere(
+    cluster: SeaweedCluster,
+) -> None:
+    # Another local process knows every port (they are in the process list) but holds no
+    # certificate and no token: the filer's identities and listings, deletes through the
+    # filer and the master, the volume servers' chunks and `weed shell` all refuse it.
+    client = cluster.endpoint.s3_client()
+    client.put_object(Bucket=BUCKET, Key="internal/kept.txt", Body=b"kept")
+    filer = f"http://127.0.0.1:{cluster.filer.http_port}"
+    master = f"http://127.0.0.1:{cluster.master.http_port}"
+    assert internal_status(f"{filer}/etc/iam/identities") == 404
+    assert internal_status(f"{filer}/buckets/{BUCKET}/") == 404
+    assert internal_status(f"{filer}/buckets/{BUCKET}/internal/kept.txt", "DELETE") == 404
+    assert internal_status(f"{master}/col/delete?collection={BUCKET}") == 404
+    for index, volume in enumerate(cluster.volumes):
+        if index in cluster.killed:
+            continue  # the test above killed it
+        url = f"http://127.0.0.1:{volume.http_port}/1,01637037d6"
+        assert internal_status(url) == internal_status(url, "DELETE") == 401
+    elsewhere = cluster.state_dir.parent / "elsewhere"
+    elsewhere.mkdir(exist_ok=True)
+    try:
+        listed = subprocess.run(
+            [
+                str(cluster.weed_binary),
+                "shell",
+                f"-master={cluster.master.address}",
+                f"-filer={cluster.filer.address}",
+            ],
+            input="collection.list\nexit\n",
+            capture_output=True,
+            text=True,
+            cwd=elsewhere,
+            env={"PATH": os.defpath, "HOME": str(elsewhere)},
+            timeout=8,
+        ).stdout
+    except subprocess.TimeoutExpired:
+        listed = ""
+    assert BUCKET not in listed
+    # With the cluster's certificate (its state folder), the same shell answers.
+    assert f'collection:"{BUCKET}"' in cluster.shell(["collection.list"])
+    assert client.get_object(Bucket=BUCKET, Key="internal/kept.txt")["Body"].read() == b"kept"
