@@ -133,18 +133,22 @@ def steward_groups(values: pa.Array, groups: Mapping[str, str]) -> pa.Array:
 
 def published_values(events: KnownEvents, levels: EventLevels) -> dict[str, pa.Array]:
     """The known columns of one table as they are published at `levels`."""
-    published: dict[str, pa.Array] = {}
-    for name in events.date_columns:
-        published[name] = truncate_dates(column_array(events.rows, name), levels.date_level)
-    for name in events.attribute_columns:
-        key = f"{events.table}.{name}"
-        published[name] = generalise_attribute(
-            column_array(events.rows, name),
-            levels.attribute_levels[key],
-            levels.kept_categories.get(key, ()),
-            events.groups.get(name),
-        )
-    return published
+    return {
+        name: _published_column(events, name, levels)
+        for name in [*events.date_columns, *events.attribute_columns]
+    }
+
+
+def _published_column(events: KnownEvents, name: str, levels: EventLevels) -> pa.Array:
+    if name in events.date_columns:
+        return truncate_dates(column_array(events.rows, name), levels.date_level)
+    key = f"{events.table}.{name}"
+    return generalise_attribute(
+        column_array(events.rows, name),
+        levels.attribute_levels[key],
+        levels.kept_categories.get(key, ()),
+        events.groups.get(name),
+    )
 
 
 def event_labels(table: str, published: Mapping[str, pa.Array], rows: int) -> pa.Array:
@@ -245,14 +249,28 @@ def _value_codes(values: pa.Array) -> np.ndarray:
 
 
 def label_codes(
-    tables: Sequence[KnownEvents], levels: EventLevels, prepared: PreparedEvents
+    tables: Sequence[KnownEvents],
+    levels: EventLevels,
+    prepared: PreparedEvents,
+    column_codes: dict[tuple[str, str, str], np.ndarray] | None = None,
 ) -> np.ndarray:
     """One code per kept row naming its event as published at `levels` (codes of
-    different tables never meet)."""
+    different tables never meet). `column_codes` keeps each column's codes at each level
+    for the next call (a lattice shares them between its points)."""
+    cache = {} if column_codes is None else column_codes
     codes, offset = [], 0
     for events, mask in zip(tables, prepared.known, strict=True):
-        published = published_values(events, levels)
-        columns = [_value_codes(published[name])[mask] for name in sorted(published)]
+        columns = []
+        for name in sorted([*events.date_columns, *events.attribute_columns]):
+            level = (
+                levels.date_level
+                if name in events.date_columns
+                else levels.attribute_levels[f"{events.table}.{name}"]
+            )
+            key = (events.table, name, level)
+            if key not in cache:
+                cache[key] = _value_codes(_published_column(events, name, levels))[mask]
+            columns.append(cache[key])
         table_codes = (
             dense_codes(*columns) if columns else np.zeros(int(mask.sum()), dtype=np.int64)
         )

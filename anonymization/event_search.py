@@ -106,6 +106,8 @@ class EventSearch:
         self.nodes = [with_kept_categories(n, self.tables) for n in lattice(self.tables)]
         self.budget = int(max_event_suppression * len(self.prepared.owner))
         self.tried = 0
+        # Each known column's codes at each level, shared by the lattice points.
+        self._column_codes: dict[tuple[str, str, str], np.ndarray] = {}
         # Per lattice point: each distinct (patient, label) and how many events it has.
         self._distinct: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
@@ -123,7 +125,7 @@ class EventSearch:
         return (len(DATE_LEVELS) - 1, *[len(ATTRIBUTE_LEVELS) - 1 for _ in attributes])
 
     def _labels(self, node: int) -> np.ndarray:
-        return label_codes(self.tables, self.nodes[node], self.prepared)
+        return label_codes(self.tables, self.nodes[node], self.prepared, self._column_codes)
 
     def _distinct_events(self, node: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if node not in self._distinct:

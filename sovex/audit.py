@@ -10,6 +10,9 @@ One record per line, written in canonical JSON (sorted keys, no spaces, UTF-8):
 - `hash` is the SHA-256 (hex) of the record's canonical JSON *without* the `hash` field.
 - `prev` is the previous record's `hash` ("0" * 64 for the first record), so changing,
   deleting or reordering any record breaks the chain at that point.
+- With `SOVEX_AUDIT_SIGNING_KEY` (an Ed25519 key kept outside the state folder,
+  `sovex.audit_signing`), `signer` names the key and `sig` signs the hash: whoever can
+  rewrite the file and recompute the chain still cannot sign it.
 
 What the chain cannot show by itself is that the newest records were cut off (the
 shortened file is still a valid chain): `anchor` copies the head hash to an object-locked
@@ -36,14 +39,16 @@ import os
 import unicodedata
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from sovex.audit_signing import configured_signer, signature_problem, signer_id
 from sovex.model.errors import IntegrityError, InvalidInput
 
 # Where the CLI and the DAGs find the log, under the state directory.
@@ -54,6 +59,9 @@ GENESIS_PREV = "0" * 64
 FIRST_SEQ = 1
 HASH_HEX_CHARS = 64
 FIELDS = frozenset({"seq", "at", "actor", "action", "subject", "detail", "prev", "hash"})
+# With a signing key (`sovex.audit_signing`): the key's id and the signature of the hash.
+SIGNATURE_FIELDS = frozenset({"signer", "sig"})
+UNHASHED_FIELDS = frozenset({"hash", "sig"})
 
 # Guards against callers dumping data rows into the log: details are ids, hashes, counts.
 MAX_DETAIL_BYTES = 4096
@@ -100,6 +108,7 @@ class AuditAction(StrEnum):
     EXTRACT_DOWNLOADED = "extract_downloaded"
     EXTRACT_DELETED = "extract_deleted"
     CONSENTS_LOADED = "consents_loaded"
+    CONSENTS_REFUSED = "consents_refused"
     ACCESS_GRANTED = "access_granted"
     ACCESS_REVOKED = "access_revoked"
     RETENTION_SWEEP = "retention_sweep"
@@ -118,8 +127,9 @@ def canonical_json(value: Any) -> str:
 
 
 def record_hash(record: Mapping[str, Any]) -> str:
-    """SHA-256 hex of a record's canonical JSON without its `hash` field."""
-    body = {name: value for name, value in record.items() if name != "hash"}
+    """SHA-256 hex of a record's canonical JSON without its `hash` and `sig` fields (the
+    signature is over the hash; `signer` is hashed)."""
+    body = {name: value for name, value in record.items() if name not in UNHASHED_FIELDS}
     return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
 
 
@@ -276,6 +286,9 @@ class AuditLog:
             "subject": _check_text("subject", subject),
             "detail": _check_detail(detail),
         }
+        signer = configured_signer(self.path)
+        if signer is not None:
+            record["signer"] = signer.signer_id
         self.path.parent.mkdir(parents=True, exist_ok=True)
         created = not self.path.exists()
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, LOG_FILE_MODE)
@@ -285,6 +298,8 @@ class AuditLog:
             record["seq"] = FIRST_SEQ if last is None else last["seq"] + 1
             record["prev"] = GENESIS_PREV if last is None else last["hash"]
             record["hash"] = record_hash(record)
+            if signer is not None:
+                record["sig"] = signer.sign(record["hash"])
             line = (canonical_json(record) + "\n").encode("utf-8")
             written = 0
             while written < len(line):
@@ -372,6 +387,8 @@ class VerifyResult:
     ok: bool
     first_bad_seq: int | None
     reason: str | None
+    # The id of the key every record was checked to be signed by (None: not checked).
+    signed_by: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "path": str(self.path)}
@@ -390,9 +407,11 @@ def _shape_problem(record: dict[str, Any]) -> str | None:
     missing = sorted(FIELDS - record.keys())
     if missing:
         return f"missing field(s) {', '.join(missing)}"
-    extra = sorted(record.keys() - FIELDS)
+    extra = sorted(record.keys() - FIELDS - SIGNATURE_FIELDS)
     if extra:
         return f"unexpected field(s) {', '.join(extra)}"
+    if len(record.keys() & SIGNATURE_FIELDS) == 1:
+        return "fields 'signer' and 'sig' go together"
     for name in ("at", "actor", "action", "subject", "prev", "hash"):
         if not isinstance(record[name], str):
             return f"field {name!r} is not a string"
@@ -407,8 +426,11 @@ def _shape_problem(record: dict[str, Any]) -> str | None:
     return None
 
 
-def _check_chain(path: Path) -> tuple[VerifyResult, dict[str, Any] | None]:
-    """Verify the log; also return the last intact record (what an anchor may attest)."""
+def _check_chain(
+    path: Path, public_key: Ed25519PublicKey | None = None
+) -> tuple[VerifyResult, dict[str, Any] | None]:
+    """Verify the log (and every record's signature by `public_key`, when given); also
+    return the last intact record (what an anchor may attest)."""
     if not path.is_file():
         raise InvalidInput(f"audit log {path}: no such file")
     log = AuditLog(path)
@@ -435,6 +457,8 @@ def _check_chain(path: Path) -> tuple[VerifyResult, dict[str, Any] | None]:
             return bad(seq, f"record {seq}: {problem}")
         if record["hash"] != record_hash(record):
             return bad(seq, f"record {seq}: hash does not match its content")
+        if public_key is not None and (unsigned := signature_problem(record, public_key)):
+            return bad(seq, f"record {seq}: {unsigned}")
         if previous is None:
             if record["prev"] != GENESIS_PREV:
                 return bad(seq, f"record {seq}: prev is not the start of the chain (64 zeros)")
@@ -454,13 +478,16 @@ def _check_chain(path: Path) -> tuple[VerifyResult, dict[str, Any] | None]:
     return VerifyResult(path, count, True, None, None), previous
 
 
-def verify(path: Path) -> VerifyResult:
-    """Recompute every hash, prev link and seq; report the FIRST bad record.
+def verify(path: Path, public_key: Ed25519PublicKey | None = None) -> VerifyResult:
+    """Recompute every hash, prev link and seq, and with `public_key` check every record
+    is signed by it; report the FIRST bad record.
 
     A missing file is InvalidInput (exit 2); an empty file is intact with 0 records.
     The result is returned, not raised: call `raise_if_bad()` for exit code 5.
     """
-    result, _ = _check_chain(path)
+    result, _ = _check_chain(path, public_key)
+    if public_key is not None:
+        result = replace(result, signed_by=signer_id(public_key))
     return result
 
 

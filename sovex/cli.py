@@ -723,14 +723,31 @@ def audit_verify(
             help="Also check the newest anchor on this hosting target (catches cut-off records)",
         ),
     ] = None,
+    public_key: Annotated[
+        Path | None,
+        typer.Option(
+            help="Check every record is signed by this Ed25519 key (PEM; default: the "
+            "public half of SOVEX_AUDIT_SIGNING_KEY when set)"
+        ),
+    ] = None,
 ) -> None:
-    """Recompute every hash, link and seq (exit 0 intact, 5 tampered: names the first bad).
-    With --anchored-on, also check the log against every anchor there (exit 5 when none
-    exists, one is unlocked or does not match, or one the log wrote is missing)."""
+    """Recompute every hash, link and seq (exit 0 intact, 5 tampered: names the first bad),
+    and every record's signature when a key is given or configured. With --anchored-on,
+    also check the log against every anchor there (exit 5 when none exists, one is
+    unlocked or does not match, or one the log wrote is missing)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     from sovex.audit import verify
+    from sovex.audit_signing import configured_signer, load_public_key
 
     path = _audit_log_path(log)
-    result = verify(path)
+    key: Ed25519PublicKey | None
+    if public_key is not None:
+        key = load_public_key(public_key)
+    else:
+        signer = configured_signer(path)
+        key = signer.key.public_key() if signer is not None else None
+    result = verify(path, key)
     _emit_json(result.to_json())
     result.raise_if_bad()  # IntegrityError: exit 5, naming the first bad record
     if anchored is not None:
@@ -741,7 +758,28 @@ def audit_verify(
         anchors = verify_anchors(result, path, s3)
         console.print(f"{anchors['anchors']} anchor(s) match, newest {anchors['newest']}")
         _emit_json(anchors)
-    console.print(f"[green]intact[/green]: {escape(str(result.path))} ({result.records} records)")
+    signed = f", every one signed by key {result.signed_by}" if result.signed_by else ", unsigned"
+    console.print(
+        f"[green]intact[/green]: {escape(str(result.path))} ({result.records} records{signed})"
+    )
+
+
+@audit_app.command("keygen")
+def audit_keygen(
+    key_file: Annotated[
+        Path, typer.Argument(help="Where to write the private key (outside the state folder)")
+    ],
+) -> None:
+    """A new Ed25519 key to sign the audit log: FILE (0600) and FILE.pub. Point
+    SOVEX_AUDIT_SIGNING_KEY at FILE; give FILE.pub to whoever verifies the log."""
+    from sovex.audit_signing import write_key_pair
+    from sovex.model.errors import InvalidInput
+
+    if key_file.resolve().is_relative_to(state.settings.state_dir.resolve()):
+        raise InvalidInput(f"{key_file}: inside the state folder; keep the signing key elsewhere")
+    public = write_key_pair(key_file)
+    console.print(f"signing key: {escape(str(key_file))}; public key: {escape(str(public))}")
+    _emit_json({"key_file": str(key_file), "public_key_file": str(public)})
 
 
 @audit_app.command("show")

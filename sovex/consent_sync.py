@@ -5,7 +5,9 @@ Every `*.ndjson`, `*.ndjson.gz` and Bundle `*.json` file of the inbox is loaded 
 order; a file already loaded (same content) changes nothing, so the sync can run as
 often as wanted. Malformed resources go to `<state>/consent/rejects/<file>.rejects.jsonl`
 with their line numbers. Each newly loaded file leaves an audit record (name, sha256 and
-counts: never a patient id).
+counts: never a patient id). With `SOVEX_CONSENT_SOURCE_KEY` (the portal's public key), a
+file without a valid detached signature `<file>.sig` is not loaded: it is audited
+(`consents_refused`) and the sync ends with exit 5 after loading the others.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from sovex.audit import AuditAction, AuditLog, default_log_path
-from sovex.model.errors import InvalidInput
+from sovex.audit_signing import load_public_key
+from sovex.consent_signatures import file_sha256, signature_problem
+from sovex.model.errors import IntegrityError, InvalidInput
 from sovex.model.settings import Settings
 
 CONSENT_FILE_PATTERNS = ("*.ndjson", "*.ndjson.gz", "*.json")
@@ -48,8 +52,22 @@ def sync_consents(
 
     folder = inbox or settings.consent_inbox_dir
     log = AuditLog(default_log_path(settings.state_dir))
+    source_key = (
+        load_public_key(settings.consent_source_key) if settings.consent_source_key else None
+    )
     synced = []
+    refused = []
     for path in inbox_files(folder):
+        if source_key is not None and (problem := signature_problem(path, source_key)):
+            # Whoever can write the inbox cannot re-include people who opposed.
+            refused.append(f"{path.name}: {problem}")
+            log.append(
+                actor,
+                AuditAction.CONSENTS_REFUSED,
+                path.name,
+                {"sha256": file_sha256(path), "reason": problem},
+            )
+            continue
         reject_path = settings.consent_rejects_dir / f"{path.name}.rejects.jsonl"
         result = load_file(settings.consent_registry_db, path, reject_path, ingested_at=at)
         entry = SyncedFile(
@@ -74,6 +92,11 @@ def sync_consents(
                     "new_versions": result.new_versions,
                 },
             )
+    if refused:
+        lines = "\n".join(refused)
+        raise IntegrityError(
+            f"consent file(s) in {folder} not loaded, not signed by the portal's key:\n{lines}"
+        )
     return synced
 
 

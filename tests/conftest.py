@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from sovex.airflow_runner import configure_airflow_environ
+from sovex.audit_signing import SIGNING_KEY_ENV, write_key_pair
 from sovex.model.settings import PROJECT_ROOT, Settings, settings_from_environ
 from tests.helpers import approve_request
 
@@ -25,6 +26,11 @@ _SESSION_STATE = Path(tempfile.mkdtemp(prefix="sovex-tests-"))
 for _inherited in [name for name in os.environ if name.startswith(("AIRFLOW", "SOVEX_"))]:
     os.environ.pop(_inherited, None)
 os.environ["SOVEX_STATE_DIR"] = str(_SESSION_STATE)
+# Every audit record of the suite is signed, with a key kept outside the state folder, as
+# a deployment does (sovex.audit_signing); `audit verify` then checks every signature.
+_AUDIT_KEY_DIR = Path(tempfile.mkdtemp(prefix="sovex-tests-audit-key-"))
+write_key_pair(_AUDIT_KEY_DIR / "audit-signing.key")
+os.environ[SIGNING_KEY_ENV] = str(_AUDIT_KEY_DIR / "audit-signing.key")
 SESSION_SETTINGS = settings_from_environ(os.environ)
 configure_airflow_environ(SESSION_SETTINGS, os.environ)
 
@@ -40,6 +46,7 @@ def _session_state_removed_at_the_end() -> Iterator[None]:
     """Set up first, so torn down last: after the storage server has been stopped."""
     yield
     shutil.rmtree(_SESSION_STATE, ignore_errors=True)
+    shutil.rmtree(_AUDIT_KEY_DIR, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

@@ -33,6 +33,9 @@ class Settings:
     dags_dir: Path = PROJECT_ROOT / "dags"
     examples_dir: Path = PROJECT_ROOT / "examples"
     consent_inbox: Path | None = None  # default: <source dir>/fhir
+    # The consent portal's Ed25519 public key: when set, every inbox file must come with a
+    # valid detached signature `<file>.sig`, or it is not loaded.
+    consent_source_key: Path | None = None
     # A PostgreSQL source (libpq URL without password: libpq reads it from PGPASSFILE);
     # when unset, the Parquet folder `source_dir` is the source.
     source_url: str | None = None
@@ -59,6 +62,8 @@ class Settings:
         environ["SOVEX_PARTITION_CONCURRENCY"] = str(self.partition_concurrency)
         if self.consent_inbox:
             environ["SOVEX_CONSENT_INBOX"] = str(self.consent_inbox)
+        if self.consent_source_key:
+            environ["SOVEX_CONSENT_SOURCE_KEY"] = str(self.consent_source_key)
         if self.user != "unknown":
             environ["SOVEX_USER"] = self.user
         return environ
@@ -142,6 +147,10 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         # SOVEX_CONSENT_INBOX: where the consent portal's FHIR exports are dropped.
         consent_inbox=Path(environ["SOVEX_CONSENT_INBOX"])
         if environ.get("SOVEX_CONSENT_INBOX")
+        else None,
+        # SOVEX_CONSENT_SOURCE_KEY: the portal's public key; inbox files must be signed.
+        consent_source_key=Path(environ["SOVEX_CONSENT_SOURCE_KEY"])
+        if environ.get("SOVEX_CONSENT_SOURCE_KEY")
         else None,
         # SOVEX_SOURCE_URL: a PostgreSQL warehouse (postgresql://user@host:port/db, no
         # password: libpq takes it from PGPASSFILE) instead of the Parquet folder.
