@@ -680,13 +680,14 @@ def access_policy(
     target: Annotated[str, typer.Option(help="Hosting target")] = "local-seaweedfs",
 ) -> None:
     """The same read-only grant as an S3 bucket policy (JSON), for stores other than the
-    local one."""
-    from sovex.model.target import load_target
-    from sovex.project_access import bucket_policy
-    from sovex.storage_access import target_path
+    local one: listing the project's prefix, reading its published extracts only."""
+    from sovex.project_access import bucket_policy, published_extract_ids
+    from sovex.storage_access import reading_client
 
-    hosting = load_target(target_path(state.settings, target))
-    _emit_json(bucket_policy(hosting.bucket, project, principal))
+    # The extracts published now: re-apply the policy after each publication and sweep.
+    s3, hosting = reading_client(state.settings, target)
+    extract_ids = published_extract_ids(s3, hosting.bucket, project)
+    _emit_json(bucket_policy(hosting.bucket, project, principal, extract_ids))
 
 
 @audit_app.command("anchor")

@@ -1,9 +1,12 @@
 """Per-project, read-only access to published extracts.
 
-Each project gets its own S3 identity, allowed to list and read `extracts/<project>/`
-of the extracts bucket and nothing else: no other project's prefix, no staging area, no
-write, no delete. Locally that is a SeaweedFS identity with prefix-scoped actions; for any
-other S3 store, `bucket_policy` expresses the same grant as a standard bucket policy.
+Each project gets its own S3 identity, allowed to list `extracts/<project>/` of the
+extracts bucket and to read inside each of its *published* extracts (those whose manifest
+is written), and nothing else: no other project's prefix, no staging area, no write, no
+delete, and no part of an extract still being uploaded or left by a failed publish. The
+grant is re-applied after every publication and every retention sweep. Locally that is a
+SeaweedFS identity with prefix-scoped actions; for any other S3 store, `bucket_policy`
+expresses the grant as a standard bucket policy (for the operator to re-apply likewise).
 
 The secret key lives only in `<state dir>/credentials/<project>.json` (mode 0600), the
 file the steward hands to the project's researchers. It is never written to an extract,
@@ -16,6 +19,7 @@ import json
 import os
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -26,7 +30,7 @@ from sovex.model.errors import ConfigurationError, InvalidInput
 from sovex.model.settings import Settings
 from sovex.services.readiness import deadline_in, wait_until
 from sovex.services.storage_server import LocalStorage, add_identity, remove_identity
-from transforms.publish import EXTRACTS_ROOT
+from transforms.publish import EXTRACTS_ROOT, manifest_keys
 
 IDENTITY_PREFIX = "project-"
 ACCESS_KEY_BYTES = 10
@@ -34,6 +38,8 @@ SECRET_KEY_BYTES = 20
 CREDENTIALS_FILE_MODE = 0o600
 CREDENTIALS_DIR_MODE = 0o700
 PROJECT_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+# An extract id as sovex makes them (request id, then the run time): no wildcard possible.
+EXTRACT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:+-]{0,199}$")
 CREDENTIALS_FORMAT = "sovex-project-credentials/1"
 
 
@@ -60,15 +66,31 @@ def project_prefix(project: str) -> str:
     return f"{EXTRACTS_ROOT}/{_checked_project(project)}/"
 
 
-def seaweedfs_actions(bucket: str, project: str) -> list[str]:
-    """SeaweedFS identity actions: list and read under the project's prefix only."""
-    scope = f"{bucket}/{project_prefix(project)}*"
-    return [f"Read:{scope}", f"List:{scope}"]
+def seaweedfs_actions(bucket: str, project: str, extract_ids: Sequence[str]) -> list[str]:
+    """SeaweedFS identity actions: list under the project's prefix, read inside its
+    published extracts only."""
+    prefix = project_prefix(project)
+    reads = [f"Read:{bucket}/{prefix}{_checked_extract(e)}/*" for e in sorted(extract_ids)]
+    return [f"List:{bucket}/{prefix}*", *reads]
 
 
-def bucket_policy(bucket: str, project: str, principal_arn: str) -> dict[str, Any]:
-    """The same grant as an S3 bucket policy, for stores other than the local one:
-    read objects and list keys under the project's prefix, and refuse plain HTTP."""
+def published_extract_ids(s3: Any, bucket: str, project: str) -> list[str]:
+    """The project's extracts whose manifest is written (the publication's commit point)."""
+    return [key.split("/")[2] for key in manifest_keys(s3, bucket, _checked_project(project))]
+
+
+def _checked_extract(extract_id: str) -> str:
+    if not EXTRACT_ID.fullmatch(extract_id):
+        raise InvalidInput(f"extract id {extract_id!r}: not an extract id")
+    return extract_id
+
+
+def bucket_policy(
+    bucket: str, project: str, principal_arn: str, extract_ids: Sequence[str]
+) -> dict[str, Any]:
+    """The same grant as an S3 bucket policy, for stores other than the local one: list
+    keys under the project's prefix, read objects of its published extracts, and refuse
+    plain HTTP."""
     prefix = project_prefix(project)
     return {
         "Version": "2012-10-17",
@@ -78,7 +100,10 @@ def bucket_policy(bucket: str, project: str, principal_arn: str) -> dict[str, An
                 "Effect": "Allow",
                 "Principal": {"AWS": [principal_arn]},
                 "Action": ["s3:GetObject", "s3:GetObjectVersion"],
-                "Resource": [f"arn:aws:s3:::{bucket}/{prefix}*"],
+                "Resource": [
+                    f"arn:aws:s3:::{bucket}/{prefix}{_checked_extract(extract_id)}/*"
+                    for extract_id in sorted(extract_ids)
+                ],
             },
             {
                 "Sid": f"ListExtracts-{project}",
@@ -148,8 +173,8 @@ def _write_credentials(path: Path, credentials: ProjectCredentials) -> None:
 
 
 def grant_access(settings: Settings, project: str, bucket: str) -> ProjectCredentials:
-    """Create (or re-apply) the project's read-only identity on the local store.
-    Idempotent: an existing credentials file keeps its keys."""
+    """Create (or re-apply) the project's read-only identity on the local store, reading
+    the extracts published now. Idempotent: an existing credentials file keeps its keys."""
     path = credentials_path(settings, project)
     if path.exists():
         credentials = read_credentials(path, project)
@@ -160,12 +185,17 @@ def grant_access(settings: Settings, project: str, bucket: str) -> ProjectCreden
             secrets.token_hex(SECRET_KEY_BYTES),
         )
     storage = LocalStorage(settings.storage_dir)
+    published = published_extract_ids(storage.endpoint().s3_client(), bucket, project)
+    if path.exists():
+        # Actions are only ever added by `s3.configure`: start again from none, so an
+        # extract deleted by the retention sweep is no longer readable.
+        remove_identity(storage, identity_name(project))
     add_identity(
         storage,
         identity_name(project),
         credentials.access_key,
         credentials.secret_key,
-        seaweedfs_actions(bucket, project),
+        seaweedfs_actions(bucket, project, published),
     )
     _wait_until_active(storage, credentials, bucket)
     if not path.exists():

@@ -11,7 +11,7 @@ from sovex.audit import AuditAction, AuditLog, default_log_path
 from sovex.governance.errors import TransitionRefused, UnknownRequest
 from sovex.governance.store import RequestStore
 from sovex.model.settings import Settings
-from sovex.project_access import credentials_path, identity_name, revoke_access
+from sovex.project_access import credentials_path, grant_access, identity_name, revoke_access
 from sovex.roles import SYSTEM_ACTOR
 from transforms.publish import manifest_keys
 from transforms.retention import DeletedExtract, SweepReport, sweep_expired
@@ -61,9 +61,15 @@ def sweep_retention(
     report = sweep_expired(s3, target.bucket, now, dry_run=dry_run, on_deleted=record)
     if dry_run:
         return report
-    emptied = {d.project for d in report.deleted} - {
-        key.split("/")[1] for key in manifest_keys(s3, target.bucket)
-    }
+    still_published = {key.split("/")[1] for key in manifest_keys(s3, target.bucket)}
+    emptied = {d.project for d in report.deleted} - still_published
+    for project in sorted({d.project for d in report.deleted} & still_published):
+        # The project keeps reading its other extracts, not the deleted ones.
+        if (
+            target.credentials.source == "local-storage"
+            and credentials_path(settings, project).exists()
+        ):
+            grant_access(settings, project, target.bucket)
     for project in sorted(emptied):
         if (
             target.credentials.source == "local-storage"

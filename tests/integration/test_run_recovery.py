@@ -10,16 +10,18 @@ import stat
 import subprocess
 import sys
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from botocore.exceptions import ClientError
 
 from sovex.airflow_runner import run_request
 from sovex.audit import AuditLog, default_log_path
 from sovex.governance.store import RequestStore
 from sovex.governance.transitions import State
 from sovex.model.settings import Settings
+from sovex.project_access import credentials_path, read_credentials
 from tests.helpers import approve_request
 from tests.integration.test_research_extract import RUN_TIME, request_variant
 
@@ -133,8 +135,8 @@ def test_what_a_failed_publish_uploaded_without_its_manifest_is_swept(
     pipeline_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Parts uploaded by a publish that failed before its manifest are never listed nor
-    locked, but they sit under a prefix the project can read: the next start deletes
-    them (audited), once."""
+    locked, and the project, which reads its published extracts, cannot read them: the
+    next start deletes them (audited), once."""
     import transforms.publish
     from sovex.model.errors import SovexError
     from sovex.run_hygiene import recover_dead_runs
@@ -142,6 +144,10 @@ def test_what_a_failed_publish_uploaded_without_its_manifest_is_swept(
     from transforms.publish import extract_prefix, object_versions
 
     project = "projet-sans-manifeste"
+    # The project has an extract published already, so it holds read access.
+    earlier = request_variant(tmp_path, id="published-before", project=project)
+    approve_request(pipeline_settings, earlier)
+    published = run_request(pipeline_settings, earlier, RUN_TIME - timedelta(days=1))
     request = request_variant(tmp_path, id="fails-before-commit", project=project)
     approve_request(pipeline_settings, request)
 
@@ -156,7 +162,16 @@ def test_what_a_failed_publish_uploaded_without_its_manifest_is_swept(
     assert failed.state is State.FAILED and failed.last_run is not None
     s3, target = reading_client(pipeline_settings, "local-seaweedfs")
     prefix = extract_prefix(project, failed.last_run.extract_id)
-    assert object_versions(s3, target.bucket, prefix)  # parts uploaded, no manifest
+    orphans = object_versions(s3, target.bucket, prefix)
+    assert orphans  # parts uploaded, no manifest
+    credentials = read_credentials(credentials_path(pipeline_settings, project), project)
+    as_project, _ = reading_client(pipeline_settings, "local-seaweedfs", credentials)
+    earlier_manifest = f"{extract_prefix(project, published.extract_id)}/_manifest.json"
+    assert as_project.get_object(Bucket=target.bucket, Key=earlier_manifest)["Body"].read()
+    for key, _ in orphans:
+        with pytest.raises(ClientError) as refused:
+            as_project.get_object(Bucket=target.bucket, Key=key)
+        assert refused.value.response["Error"]["Code"] == "AccessDenied"
 
     recovery = recover_dead_runs(pipeline_settings, "paul.bernard@chu-exemple.fr")
     assert recovery.failed == []

@@ -17,20 +17,29 @@ from sovex.project_access import (
 from transforms.publish import retention_deadline
 
 
-def test_seaweedfs_actions_scope_reading_and_listing_to_the_projects_prefix() -> None:
-    assert seaweedfs_actions("sovex-extracts", "projet-a") == [
-        "Read:sovex-extracts/extracts/projet-a/*",
+def test_seaweedfs_actions_list_the_prefix_and_read_published_extracts_only() -> None:
+    # An extract still uploading (or left by a failed publish) has no manifest: not read.
+    assert seaweedfs_actions("sovex-extracts", "projet-a", ["x-20261101T000000Z"]) == [
         "List:sovex-extracts/extracts/projet-a/*",
+        "Read:sovex-extracts/extracts/projet-a/x-20261101T000000Z/*",
+    ]
+    assert seaweedfs_actions("sovex-extracts", "projet-a", []) == [
+        "List:sovex-extracts/extracts/projet-a/*"
     ]
 
 
 def test_the_bucket_policy_grants_the_same_scope_and_nothing_that_writes() -> None:
-    policy = bucket_policy("bucket", "projet-a", "arn:aws:iam::1:user/projet-a")
+    policy = bucket_policy(
+        "bucket", "projet-a", "arn:aws:iam::1:user/projet-a", ["e2-20261102T000000Z", "e1"]
+    )
     allows = [s for s in policy["Statement"] if s["Effect"] == "Allow"]
     actions = {action for s in allows for action in s["Action"]}
     assert actions == {"s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket"}
     read = next(s for s in allows if "s3:GetObject" in s["Action"])
-    assert read["Resource"] == ["arn:aws:s3:::bucket/extracts/projet-a/*"]
+    assert read["Resource"] == [
+        "arn:aws:s3:::bucket/extracts/projet-a/e1/*",
+        "arn:aws:s3:::bucket/extracts/projet-a/e2-20261102T000000Z/*",
+    ]
     listing = next(s for s in allows if "s3:ListBucket" in s["Action"])
     assert listing["Condition"] == {"StringLike": {"s3:prefix": ["extracts/projet-a/*"]}}
     assert all(s["Principal"] == {"AWS": ["arn:aws:iam::1:user/projet-a"]} for s in allows)
@@ -38,10 +47,16 @@ def test_the_bucket_policy_grants_the_same_scope_and_nothing_that_writes() -> No
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
 
+@pytest.mark.parametrize("extract_id", ["*", "a/b", "../x", "", "e1*"])
+def test_an_extract_id_that_could_widen_the_scope_is_refused(extract_id: str) -> None:
+    with pytest.raises(InvalidInput, match="extract id"):
+        seaweedfs_actions("bucket", "projet-a", [extract_id])
+
+
 @pytest.mark.parametrize("project", ["../b", "Projet", "a/b", "", "a*"])
 def test_a_project_name_that_could_widen_the_scope_is_refused(project: str) -> None:
     with pytest.raises(InvalidInput, match="project"):
-        seaweedfs_actions("bucket", project)
+        seaweedfs_actions("bucket", project, [])
     with pytest.raises(InvalidInput):
         identity_name(project)
 
