@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import os
 import secrets
 from pathlib import Path
@@ -32,9 +33,11 @@ def parse_master_key(hex_text: str, origin: str) -> bytes:
             f"{origin}: the master key must be at least {MASTER_KEY_BYTES} bytes; "
             f"provided key is {len(key)} bytes"
         )
-    if len(set(key)) < MIN_DISTINCT_KEY_BYTES:
-        # All zeros, one repeated byte, a short pattern: a placeholder, not a secret. A
-        # random 32-byte key has fewer than 16 distinct bytes with odds below 1e-9.
+    steps = {(later - earlier) % 256 for earlier, later in itertools.pairwise(key)}
+    if len(set(key)) < MIN_DISTINCT_KEY_BYTES or len(steps) == 1:
+        # All zeros, one repeated byte, a short pattern, a counting sequence (the test and
+        # benchmark key 00 01 02 ... 1f): a placeholder, not a secret. A random 32-byte key
+        # has fewer than 16 distinct bytes with odds below 1e-9.
         raise ConfigurationError(
             f"{origin}: the master key is not random (too few distinct bytes); "
             "generate one with a secret store or `openssl rand -hex 32`"

@@ -14,7 +14,8 @@ from anonymization.keys import (
 )
 from sovex.model.errors import ConfigurationError
 
-MASTER = bytes(range(MASTER_KEY_BYTES))
+# A fixed test key that passes the checks (not a counting sequence, 32 distinct bytes).
+MASTER = bytes((7 * index * index + 3) % 251 for index in range(MASTER_KEY_BYTES))
 
 
 def test_when_no_key_is_configured_then_loading_fails_with_a_clear_message(tmp_path: Path) -> None:
@@ -60,7 +61,15 @@ def test_fingerprint_is_short_and_does_not_reveal_the_key() -> None:
 
 @pytest.mark.parametrize(
     "placeholder",
-    ["00" * MASTER_KEY_BYTES, "ff" * MASTER_KEY_BYTES, "deadbeef" * 8, "0123456789abcdef" * 4],
+    [
+        "00" * MASTER_KEY_BYTES,
+        "ff" * MASTER_KEY_BYTES,
+        "deadbeef" * 8,
+        "0123456789abcdef" * 4,
+        bytes(range(MASTER_KEY_BYTES)).hex(),  # the benchmarks' key
+        bytes(range(255, 255 - MASTER_KEY_BYTES, -1)).hex(),
+        bytes(range(0, 3 * MASTER_KEY_BYTES, 3)).hex(),
+    ],
 )
 def test_a_placeholder_key_of_the_right_length_is_refused_without_being_echoed(
     placeholder: str,
