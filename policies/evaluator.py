@@ -11,11 +11,14 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
+import re
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import idna
 import regopy
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -31,6 +34,8 @@ POLICY_ERROR = "POLICY_ERROR"
 # it to 127.0.0.1 only).
 UNRESOLVED_LOCAL_ENDPOINT = "http://127.0.0.1"
 LOCALHOST_NAMES = frozenset({"localhost"})
+# What inet_aton may read as an IPv4 address: digits, hex digits after 0x, and dots.
+_NUMERIC_HOST = re.compile(r"(0x[0-9a-f]+|[0-9]+)(\.(0x[0-9a-f]+|[0-9]+)){0,3}")
 # Rego error dumps are long ASTs: keep the reason readable.
 MAX_ERROR_CHARS = 300
 COUNTRY_CODE_PATTERN = r"^[A-Z]{2}$"
@@ -162,11 +167,7 @@ def endpoint_facts(endpoint: str, registry: dict[str, Any]) -> dict[str, Any]:
     if endpoint == LOCAL_ENDPOINT:
         endpoint = UNRESOLVED_LOCAL_ENDPOINT
     parts = urlsplit(endpoint)
-    host = (parts.hostname or "").lower()
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        address = None
+    host, address = normalise_host(parts.hostname or "")
     matched = _matched_provider(host, registry)
     return {
         "scheme": parts.scheme.lower(),
@@ -176,6 +177,39 @@ def endpoint_facts(endpoint: str, registry: dict[str, Any]) -> dict[str, Any]:
         "matched_provider": matched,
         "endpoint_regions": _endpoint_regions(host, registry, matched),
     }
+
+
+def normalise_host(raw: str) -> tuple[str, ipaddress.IPv4Address | ipaddress.IPv6Address | None]:
+    """The host as every comparison must see it, and its address when it is an IP literal:
+    lower case and UTS-46 (fullwidth dots and letters folded, "ＡＷＳ．com" is aws.com), one
+    trailing dot removed ("s3.amazonaws.com." is s3.amazonaws.com), and whatever the C
+    resolver reads as an IPv4 address (decimal "3405803786", hex, octal, short forms) taken
+    as that address. A host that is none of these is InvalidInput: never guessed at."""
+    host = raw.strip()
+    try:
+        return host, ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    try:
+        # UTS-46 maps fullwidth and ideographic dots to ".", so split after mapping.
+        ascii_host = idna.encode(host, uts46=True, transitional=False).decode("ascii")
+    except idna.IDNAError:
+        # A trailing dot is refused by IDNA; a numeric host is not a name at all.
+        ascii_host = idna.uts46_remap(host, std3_rules=False, transitional=False)
+    ascii_host = ascii_host.lower()
+    if ascii_host.endswith("."):
+        ascii_host = ascii_host[:-1]
+    if _NUMERIC_HOST.fullmatch(ascii_host):
+        try:
+            address = ipaddress.ip_address(socket.inet_aton(ascii_host))
+        except OSError:
+            raise InvalidInput(f"endpoint host {raw!r}: not a valid IPv4 address") from None
+        return str(address), address
+    try:
+        ascii_host = idna.encode(ascii_host, uts46=True, transitional=False).decode("ascii")
+    except idna.IDNAError:
+        raise InvalidInput(f"endpoint host {raw!r}: not a valid host name") from None
+    return ascii_host.lower(), None
 
 
 def _matched_provider(host: str, registry: dict[str, Any]) -> str | None:

@@ -425,3 +425,31 @@ def test_rego_unit_test_passes_under_regopy(name):
     output = interpreter.query(f"data.sovex.hosting_test.{name}")
     assert output.ok(), str(output)
     assert str(output) == '{"expressions":[true]}'
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "code"),
+    [
+        # A trailing dot, capitals, fullwidth dots: still AWS, still refused.
+        ("https://S3.EU-WEST-3.AMAZONAWS.COM.", "ENDPOINT_PROVIDER_MISMATCH"),
+        ("https://s3．eu-west-3．amazonaws．com", "ENDPOINT_PROVIDER_MISMATCH"),
+        ("https://ｓ３.eu-west-3.amazonaws.com", "ENDPOINT_PROVIDER_MISMATCH"),
+        # IPv4 written the ways the C resolver reads them: bare IPs, refused.
+        ("https://3405803786", "ENDPOINT_BARE_IP"),
+        ("https://0xcb00710a", "ENDPOINT_BARE_IP"),
+        ("https://0313.0.113.10", "ENDPOINT_BARE_IP"),
+        ("https://203.113.10", "ENDPOINT_BARE_IP"),
+    ],
+)
+def test_lookalike_hosts_are_normalised_before_any_comparison(tmp_path, endpoint, code):
+    decision = decide_new(tmp_path, "self-hosted", "oslo", "FR", endpoint)
+    assert not decision.allowed
+    assert code in codes_of(decision), decision.reasons
+
+
+def test_a_host_that_is_no_valid_name_is_refused_not_guessed_at(tmp_path):
+    decision = decide_new(tmp_path, "self-hosted", "oslo", "FR", "https://exa_mple..com")
+    assert not decision.allowed
+    [reason] = decision.reasons
+    assert reason.code == "POLICY_ERROR"
+    assert "endpoint host 'exa_mple..com': not a valid host name" in reason.message
