@@ -49,7 +49,11 @@ def policy_audit() -> None:
 
         settings = task_settings()
         logical_date = (context.get("logical_date") or context["dag_run"].run_after).date()
-        params = {name: context["params"][name] for name in ("allow_eea_adequacy", "require_hds")}
+        # The deployment's parameters apply; a manual run may set either one on top.
+        params = {
+            name: bool(value or context["params"][name])
+            for name, value in settings.policy_params().items()
+        }
         return audit_targets(
             settings,
             params,

@@ -460,18 +460,41 @@ def storage_status() -> None:
 def policy_check(
     target_file: Path,
     as_json: Annotated[bool, typer.Option("--json", help="JSON output only")] = False,
+    require_hds: Annotated[
+        bool | None,
+        typer.Option(
+            "--require-hds/--no-require-hds",
+            help="Require an HDS certification (default: SOVEX_REQUIRE_HDS)",
+            show_default=False,
+        ),
+    ] = None,
+    allow_eea_adequacy: Annotated[
+        bool | None,
+        typer.Option(
+            "--allow-eea-adequacy/--no-allow-eea-adequacy",
+            help="Accept EEA / adequacy storage countries (default: SOVEX_ALLOW_EEA_ADEQUACY)",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Decide whether a hosting target may receive extracts (exit 0 allowed, 3 refused)."""
+    """Decide whether a hosting target may receive extracts (exit 0 allowed, 3 refused),
+    with the deployment's policy parameters unless overridden here."""
     from policies.evaluator import evaluate_target
     from sovex.model.target import load_target
 
     target = load_target(target_file)
-    decision = evaluate_target(target)
+    params = state.settings.policy_params()
+    if require_hds is not None:
+        params["require_hds"] = require_hds
+    if allow_eea_adequacy is not None:
+        params["allow_eea_adequacy"] = allow_eea_adequacy
+    decision = evaluate_target(target, params=params)
     payload = {
         "target": target.name,
         "allowed": decision.allowed,
         "reasons": [{"code": r.code, "message": r.message} for r in decision.reasons],
         "policy_bundle_sha256": decision.policy_bundle_sha256,
+        "params": dict(decision.params),
     }
     if not as_json:
         verdict = "[green]allowed[/green]" if decision.allowed else "[red]refused[/red]"

@@ -37,7 +37,8 @@ def decide_for_target(settings: Settings, name: str) -> tuple[Decision, HostingT
     # A stopped local server is a clear error here, before anything is read.
     endpoint_url = resolve_endpoint(settings, target)
     resolved = endpoint_url if target.endpoint == LOCAL_ENDPOINT else None
-    return evaluate_target(target, resolved_endpoint=resolved), target, endpoint_url
+    decision = evaluate_target(target, resolved_endpoint=resolved, params=settings.policy_params())
+    return decision, target, endpoint_url
 
 
 def _client_for(

@@ -43,6 +43,14 @@ class Settings:
     # task; at most `partition_concurrency` of them run at once per run's DAG.
     partition_rows: int = 2_000_000
     partition_concurrency: int = 2
+    # The deployment's hosting-policy parameters, applied to every decision (runs, reads,
+    # access, the policy audit and `policy check`): HDS-certified providers only; EEA and
+    # adequacy-decision storage countries accepted.
+    require_hds: bool = False
+    allow_eea_adequacy: bool = False
+
+    def policy_params(self) -> dict[str, bool]:
+        return {"require_hds": self.require_hds, "allow_eea_adequacy": self.allow_eea_adequacy}
 
     def as_environ(self) -> dict[str, str]:
         """These settings as the variables `settings_from_environ` reads (no secret), for
@@ -60,6 +68,8 @@ class Settings:
             environ["SOVEX_SOURCE_URL"] = self.source_url
         environ["SOVEX_PARTITION_ROWS"] = str(self.partition_rows)
         environ["SOVEX_PARTITION_CONCURRENCY"] = str(self.partition_concurrency)
+        environ["SOVEX_REQUIRE_HDS"] = "true" if self.require_hds else "false"
+        environ["SOVEX_ALLOW_EEA_ADEQUACY"] = "true" if self.allow_eea_adequacy else "false"
         if self.consent_inbox:
             environ["SOVEX_CONSENT_INBOX"] = str(self.consent_inbox)
         if self.consent_source_key:
@@ -159,7 +169,19 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         # partitions processed at once (mapped tasks of research_extract).
         partition_rows=_positive_int(environ, "SOVEX_PARTITION_ROWS", 2_000_000),
         partition_concurrency=_positive_int(environ, "SOVEX_PARTITION_CONCURRENCY", 2),
+        # SOVEX_REQUIRE_HDS / SOVEX_ALLOW_EEA_ADEQUACY: the hosting policy's parameters.
+        require_hds=_boolean(environ, "SOVEX_REQUIRE_HDS"),
+        allow_eea_adequacy=_boolean(environ, "SOVEX_ALLOW_EEA_ADEQUACY"),
     )
+
+
+def _boolean(environ: Mapping[str, str], name: str) -> bool:
+    text = (environ.get(name) or "false").strip().lower()
+    if text in ("true", "1", "yes"):
+        return True
+    if text in ("false", "0", "no"):
+        return False
+    raise ConfigurationError(f"environment variable {name}: true or false")
 
 
 def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:

@@ -91,6 +91,21 @@ def test_policy_check_exit_codes(
     assert decision["allowed"] is (exit_code == 0)
 
 
+def test_policy_check_applies_the_deployments_hds_requirement_unless_overridden(
+    session_settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    local = str(TARGETS / "local-seaweedfs.yaml")
+    requiring = replace(session_settings, require_hds=True)
+    assert run_cli(requiring, "policy", "check", local, "--json") == 3
+    decision = last_json_line(capsys.readouterr().out)
+    assert decision["params"]["require_hds"] is True
+    assert [r["code"] for r in decision["reasons"]] == ["HDS_CERTIFICATION_MISSING"]
+    assert run_cli(requiring, "policy", "check", local, "--no-require-hds", "--json") == 0
+    assert run_cli(session_settings, "policy", "check", local, "--require-hds", "--json") == 3
+    hds = str(TARGETS / "ovhcloud-gra.yaml")
+    assert run_cli(session_settings, "policy", "check", hds, "--require-hds", "--json") == 0
+
+
 def test_run_without_a_master_key_fails_closed_before_anything_is_read(
     pipeline_settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

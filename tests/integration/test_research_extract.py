@@ -273,6 +273,26 @@ def test_a_refused_target_stops_the_run_before_reading_and_writes_nothing(
     assert not (run_dir / "parts").exists()
 
 
+def test_a_deployment_requiring_hds_refuses_the_uncertified_local_store_in_the_run(
+    pipeline_settings: Settings, tmp_path: Path
+) -> None:
+    # SOVEX_REQUIRE_HDS=true: the self-hosted local store has no HDS certification.
+    settings = replace(pipeline_settings, require_hds=True)
+    before = bucket_keys(pipeline_settings)
+    request = request_variant(tmp_path, settings, id="diabetes-t2-hds")
+    approve_request(settings, request)
+    with pytest.raises(PolicyRefused) as raised:
+        run_request(settings, request, RUN_TIME)
+    assert raised.value.target == "local-seaweedfs"
+    assert any("HDS" in reason for reason in raised.value.reasons)
+    assert bucket_keys(pipeline_settings) == before
+    run_dir = settings.runs_dir / f"diabetes-t2-hds-{RUN_TIME:%Y%m%dT%H%M%SZ}"
+    policy = json.loads((run_dir / "policy.json").read_text())
+    assert policy["params"]["require_hds"] is True
+    assert [reason["code"] for reason in policy["reasons"]] == ["HDS_CERTIFICATION_MISSING"]
+    assert not (run_dir / "parts").exists()
+
+
 @pytest.mark.parametrize(("column", "rule"), [("email", "EMAIL"), ("nir", "FR_NIR")])
 def test_an_identifier_in_a_non_text_column_blocks_publication(
     pipeline_settings: Settings, tmp_path: Path, column: str, rule: str
