@@ -520,7 +520,12 @@ def policy_report(
     """Compliance review of every target in infra/targets/ (HTML and Markdown)."""
     from sovex.policy_report import write_policy_report
 
-    params = {"allow_eea_adequacy": allow_eea_adequacy, "require_hds": require_hds}
+    # The deployment's parameters (SOVEX_*), and whichever a flag adds.
+    deployment = state.settings.policy_params()
+    params = {
+        "allow_eea_adequacy": allow_eea_adequacy or deployment["allow_eea_adequacy"],
+        "require_hds": require_hds or deployment["require_hds"],
+    }
     html_path, md_path = write_policy_report(
         state.settings.targets_dir, out_dir or state.settings.state_dir / "policy-report", params
     )
