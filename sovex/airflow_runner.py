@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator, MutableMapping
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sovex.model.errors import ConfigurationError, InvalidInput, SovexError, error_from_record
-from sovex.model.request import load_request
+from sovex.model.request import SLUG_PATTERN, load_request
 from sovex.model.run import RunFolder, make_extract_id
 from sovex.model.settings import Settings
 from sovex.roles import SYSTEM_ACTOR
@@ -175,6 +176,13 @@ def request_id_of(settings: Settings, request: Path | str) -> str:
 
     path = Path(request)
     if not (path.suffix in (".yaml", ".yml") or path.is_file()):
+        # An id names a log file and a run folder: never a path, and only one submitted.
+        if not re.fullmatch(SLUG_PATTERN, str(request)):
+            raise InvalidInput(
+                f"request {str(request)!r}: not a request id (lower-case letters, digits and "
+                "hyphens) nor a request file"
+            )
+        RequestStore.for_settings(settings).get(str(request))  # UnknownRequest otherwise
         return str(request)
     request_id = load_request(path, settings.catalogs_dir, settings.targets_dir).id
     submitted = RequestStore.for_settings(settings).get(request_id).submission.request_file

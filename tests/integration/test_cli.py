@@ -106,6 +106,30 @@ def test_policy_check_applies_the_deployments_hds_requirement_unless_overridden(
     assert run_cli(session_settings, "policy", "check", hds, "--require-hds", "--json") == 0
 
 
+@pytest.mark.parametrize(
+    ("request_id", "problem"),
+    [
+        ("../../../../pwned", "not a request id"),
+        ("/tmp/pwned", "not a request id"),
+        ("never-submitted", "no request 'never-submitted' was ever submitted"),
+    ],
+)
+def test_run_refuses_an_id_that_is_a_path_or_unknown_before_writing_anything(
+    session_settings: Settings,
+    tmp_path: Path,
+    request_id: str,
+    problem: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    logs = session_settings.logs_dir / "runs"
+    before = sorted(logs.glob("*")) if logs.exists() else []
+    assert run_cli(session_settings, "run", request_id) == 2
+    assert problem in capsys.readouterr().err.replace("\n", " ")
+    assert (sorted(logs.glob("*")) if logs.exists() else []) == before
+    assert not Path("/tmp/pwned.log").exists()
+    assert not (session_settings.logs_dir.parent.parent / "pwned.log").exists()
+
+
 def test_run_without_a_master_key_fails_closed_before_anything_is_read(
     pipeline_settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
