@@ -32,6 +32,7 @@ from sovex.model.catalog import (
 )
 from sovex.model.errors import InvalidInput
 from sovex.model.schedule import validate_schedule
+from sovex.model.target import safe_yaml_load
 
 DEFAULT_K_THRESHOLD = 5
 MIN_K_THRESHOLD = 2
@@ -318,9 +319,15 @@ def _catalog_problems(path: Path, raw: dict[str, Any], catalog: SourceCatalog) -
 def load_request(path: Path, catalogs_dir: Path, targets_dir: Path) -> ExtractRequest:
     """Read, parse and check a request file against its catalog and the known targets."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # The targets' strict loader: a duplicate key (a reviewer reads the first value,
+        # a plain loader keeps the last) and YAML 1.1 booleans ("no") are refused.
+        raw = safe_yaml_load(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise InvalidInput(f"{path}: cannot read request: {error.strerror}") from error
+    except UnicodeDecodeError as error:
+        raise InvalidInput(
+            f"{path}: not UTF-8 text (byte {error.start} cannot be decoded)"
+        ) from None
     except yaml.YAMLError as error:
         raise InvalidInput(f"{path}: not valid YAML: {error}") from error
     if not isinstance(raw, dict):

@@ -184,3 +184,23 @@ def test_event_suppression_is_capped_like_patient_suppression(
 ) -> None:
     problems = problems_of(write_request(tmp_path, max_event_suppression=0.5), targets_dir)
     assert any("max_event_suppression" in p for p in problems)
+
+
+def test_a_duplicate_key_is_refused_not_silently_overwritten(
+    tmp_path: Path, targets_dir: Path
+) -> None:
+    # A reviewer reads the first k_threshold; a plain YAML loader would keep the last, 2.
+    path = tmp_path / "twice.yaml"
+    text = EXAMPLE.read_text()
+    path.write_text(text + "\nk_threshold: 10\nk_threshold: 2\n")
+    [problem] = problems_of(path, targets_dir)
+    assert "duplicate key 'k_threshold'" in problem
+
+
+def test_a_request_that_is_not_utf8_names_the_byte_not_a_traceback(
+    tmp_path: Path, targets_dir: Path
+) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(EXAMPLE.read_bytes() + "\n# médecin\n".encode("latin-1"))
+    [problem] = problems_of(path, targets_dir)
+    assert "not UTF-8 text" in problem
