@@ -32,7 +32,7 @@ from sovex.model.catalog import (
 )
 from sovex.model.errors import InvalidInput
 from sovex.model.schedule import validate_schedule
-from sovex.model.target import safe_yaml_load
+from sovex.model.target import SHOWN_FIELD, read_reviewed_file, safe_yaml_load
 
 DEFAULT_K_THRESHOLD = 5
 MIN_K_THRESHOLD = 2
@@ -219,7 +219,15 @@ class ExtractRequest(BaseModel):
 
 
 def _field_path(location: tuple[Any, ...]) -> str:
-    return ".".join(str(part) for part in location) or "(document)"
+    # A field name is echoed only when it looks like one: a file that is not a request
+    # (a symlink to a secret) must not have its lines printed back as "unknown fields".
+    return (
+        ".".join(
+            str(part) if SHOWN_FIELD.fullmatch(str(part)) else "(a name not shown)"
+            for part in location
+        )
+        or "(document)"
+    )
 
 
 def _catalog_problems(path: Path, raw: dict[str, Any], catalog: SourceCatalog) -> list[str]:
@@ -321,7 +329,7 @@ def load_request(path: Path, catalogs_dir: Path, targets_dir: Path) -> ExtractRe
     try:
         # The targets' strict loader: a duplicate key (a reviewer reads the first value,
         # a plain loader keeps the last) and YAML 1.1 booleans ("no") are refused.
-        raw = safe_yaml_load(path.read_text(encoding="utf-8"))
+        raw = safe_yaml_load(read_reviewed_file(path))
     except OSError as error:
         raise InvalidInput(f"{path}: cannot read request: {error.strerror}") from error
     except UnicodeDecodeError as error:

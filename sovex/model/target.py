@@ -11,6 +11,7 @@ checks that the file is well formed.
 from __future__ import annotations
 
 import re
+import stat
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -192,9 +193,11 @@ def list_targets(targets_dir: Path) -> list[Path]:
 def load_target(path: Path) -> HostingTarget:
     """Read and validate a target file; raise InvalidInput listing every problem."""
     try:
-        raw = safe_yaml_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        raise InvalidInput(f"{path}: cannot read the file: {error}") from error
+        raw = safe_yaml_load(read_reviewed_file(path))
+    except OSError as error:
+        raise InvalidInput(f"{path}: cannot read the file: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        raise InvalidInput(f"{path}: not UTF-8 text (byte {error.start})") from None
     except yaml.YAMLError as error:
         raise InvalidInput(f"{path}: not valid YAML: {error}") from error
     if not isinstance(raw, dict):
@@ -218,7 +221,11 @@ def load_target(path: Path) -> HostingTarget:
 
 def _describe(error: Any) -> str:
     """One pydantic error as "field 'x': what is wrong", never echoing a secret."""
-    field = ".".join(str(part) for part in error["loc"])
+    # A name is echoed only when it looks like a field name (never a line of a secret file).
+    field = ".".join(
+        str(part) if SHOWN_FIELD.fullmatch(str(part)) else "(a name not shown)"
+        for part in error["loc"]
+    )
     kind = error["type"]
     if kind == "extra_forbidden" and error["loc"][-1] in SECRET_LOOKING_KEYS:
         message = (
@@ -235,7 +242,25 @@ def _describe(error: Any) -> str:
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """YAML 1.2 booleans only (no `NO` → False, the Norway problem); no duplicate keys."""
+    """YAML 1.2 booleans only (no `NO` → False, the Norway problem); no duplicate keys; at
+    most MAX_YAML_ALIASES aliases (yaml.safe_dump writes a few for repeated values, but
+    nested aliases expand exponentially once the document is walked: the "billion
+    laughs")."""
+
+    aliases_seen = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.events.AliasEvent):
+            self.aliases_seen += 1
+            if self.aliases_seen > MAX_YAML_ALIASES:
+                event = self.peek_event()
+                raise yaml.composer.ComposerError(
+                    None,
+                    None,
+                    f"more than {MAX_YAML_ALIASES} aliases (*name) are not accepted",
+                    event.start_mark,
+                )
+        return super().compose_node(parent, index)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         seen = set()
@@ -259,6 +284,33 @@ _StrictLoader.add_implicit_resolver(
     re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
     list("tTfF"),
 )
+
+
+# Requests and targets are short reviewed files: anything larger is not one.
+MAX_REVIEWED_FILE_BYTES = 1 << 20
+# Aliases a reviewed file may use: 20 nested ones expand to a few thousand items at most.
+MAX_YAML_ALIASES = 20
+# What a field name looks like; anything else is not echoed in an error.
+SHOWN_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}|[0-9]{1,6}")
+
+
+def read_reviewed_file(path: Path) -> str:
+    """The text of a request or target file: a regular file (not a device, a FIFO or
+    /dev/zero) of at most MAX_REVIEWED_FILE_BYTES, in UTF-8. OSError and
+    UnicodeDecodeError are the caller's to report; a wrong kind or size is InvalidInput."""
+    status = path.stat()
+    if not stat.S_ISREG(status.st_mode):
+        raise InvalidInput(f"{path}: not a regular file")
+    if status.st_size > MAX_REVIEWED_FILE_BYTES:
+        raise InvalidInput(
+            f"{path}: {status.st_size} bytes, more than a request or target file may hold "
+            f"({MAX_REVIEWED_FILE_BYTES})"
+        )
+    with path.open("rb") as handle:
+        data = handle.read(MAX_REVIEWED_FILE_BYTES + 1)
+    if len(data) > MAX_REVIEWED_FILE_BYTES:
+        raise InvalidInput(f"{path}: grew past {MAX_REVIEWED_FILE_BYTES} bytes while read")
+    return data.decode("utf-8")
 
 
 def safe_yaml_load(text: str) -> Any:

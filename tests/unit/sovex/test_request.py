@@ -204,3 +204,37 @@ def test_a_request_that_is_not_utf8_names_the_byte_not_a_traceback(
     path.write_bytes(EXAMPLE.read_bytes() + "\n# médecin\n".encode("latin-1"))
     [problem] = problems_of(path, targets_dir)
     assert "not UTF-8 text" in problem
+
+
+def test_an_alias_bomb_is_refused_at_once(tmp_path: Path, targets_dir: Path) -> None:
+    # Nine levels of nine aliases would expand to 9^9 items: never expanded at all.
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for level in range(1, 10):
+        refs = ", ".join([f"*a{level - 1}"] * 9)
+        lines.append(f"a{level}: &a{level} [{refs}]")
+    path = tmp_path / "bomb.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    [problem] = problems_of(path, targets_dir)
+    assert "more than 20 aliases (*name) are not accepted" in problem
+
+
+def test_a_device_or_an_oversized_file_is_refused_before_reading_it(
+    tmp_path: Path, targets_dir: Path
+) -> None:
+    [problem] = problems_of(Path("/dev/zero"), targets_dir)
+    assert problem == "/dev/zero: not a regular file"
+    huge = tmp_path / "huge.yaml"
+    huge.write_text("# " + "x" * (2 << 20) + "\n")
+    [problem] = problems_of(huge, targets_dir)
+    assert "more than a request or target file may hold" in problem
+
+
+def test_a_file_that_is_not_a_request_is_not_echoed_back(tmp_path: Path, targets_dir: Path) -> None:
+    # A symlink to a secret file: its "keys" must not come back as unknown fields.
+    secret = tmp_path / "shadow"
+    secret.write_text("root:$6$s3cr3t$hash: x\nalice:$6$an0ther$hash: y\n")
+    link = tmp_path / "request.yaml"
+    link.symlink_to(secret)
+    problems = problems_of(link, targets_dir)
+    assert problems
+    assert not any("s3cr3t" in problem or "an0ther" in problem for problem in problems)
