@@ -38,6 +38,8 @@ SECRET_KEY_BYTES = 20
 CREDENTIALS_FILE_MODE = 0o600
 CREDENTIALS_DIR_MODE = 0o700
 PROJECT_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+# One IAM user or role (no wildcard): the only principal a project's grant may name.
+PRINCIPAL_ARN = re.compile(r"arn:[a-z0-9-]+:iam::[0-9]{12}:(user|role)/[A-Za-z0-9+=,.@_/-]{1,128}")
 # An extract id as sovex makes them (request id, then the run time): no wildcard possible.
 EXTRACT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:+-]{0,199}$")
 CREDENTIALS_FORMAT = "sovex-project-credentials/1"
@@ -92,6 +94,12 @@ def bucket_policy(
     keys under the project's prefix, read objects of its published extracts, and refuse
     plain HTTP."""
     prefix = project_prefix(project)
+    if not PRINCIPAL_ARN.fullmatch(principal_arn):
+        # "*" (or anything but one identity) would make the extracts public.
+        raise InvalidInput(
+            f"principal {principal_arn!r}: must be the ARN of the project's own identity "
+            "(arn:<partition>:iam::<account>:user/NAME or role/NAME), never a wildcard"
+        )
     return {
         "Version": "2012-10-17",
         "Statement": [

@@ -30,7 +30,10 @@ def test_seaweedfs_actions_list_the_prefix_and_read_published_extracts_only() ->
 
 def test_the_bucket_policy_grants_the_same_scope_and_nothing_that_writes() -> None:
     policy = bucket_policy(
-        "bucket", "projet-a", "arn:aws:iam::1:user/projet-a", ["e2-20261102T000000Z", "e1"]
+        "bucket",
+        "projet-a",
+        "arn:aws:iam::123456789012:user/projet-a",
+        ["e2-20261102T000000Z", "e1"],
     )
     allows = [s for s in policy["Statement"] if s["Effect"] == "Allow"]
     actions = {action for s in allows for action in s["Action"]}
@@ -42,7 +45,9 @@ def test_the_bucket_policy_grants_the_same_scope_and_nothing_that_writes() -> No
     ]
     listing = next(s for s in allows if "s3:ListBucket" in s["Action"])
     assert listing["Condition"] == {"StringLike": {"s3:prefix": ["extracts/projet-a/*"]}}
-    assert all(s["Principal"] == {"AWS": ["arn:aws:iam::1:user/projet-a"]} for s in allows)
+    assert all(
+        s["Principal"] == {"AWS": ["arn:aws:iam::123456789012:user/projet-a"]} for s in allows
+    )
     deny = next(s for s in policy["Statement"] if s["Effect"] == "Deny")
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
@@ -89,3 +94,11 @@ def test_a_broken_credentials_file_names_the_file_and_fields_but_not_the_secret(
 
 def test_an_extract_stays_locked_through_its_whole_retention_date() -> None:
     assert retention_deadline(date(2028, 12, 31)) == datetime(2029, 1, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "principal", ["*", "arn:aws:iam::*:root", "arn:aws:iam::123456789012:user/*", "projet-a"]
+)
+def test_a_bucket_policy_for_anyone_but_one_identity_is_refused(principal: str) -> None:
+    with pytest.raises(InvalidInput, match="never a wildcard"):
+        bucket_policy("bucket", "projet-a", principal, ["e1"])
