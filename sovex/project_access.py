@@ -26,6 +26,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from sovex.governance.checks import check_extract_id
 from sovex.model.errors import ConfigurationError, InvalidInput
 from sovex.model.settings import Settings
 from sovex.services.readiness import deadline_in, wait_until
@@ -40,8 +41,6 @@ CREDENTIALS_DIR_MODE = 0o700
 PROJECT_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 # One IAM user or role (no wildcard): the only principal a project's grant may name.
 PRINCIPAL_ARN = re.compile(r"arn:[a-z0-9-]+:iam::[0-9]{12}:(user|role)/[A-Za-z0-9+=,.@_/-]{1,128}")
-# An extract id as sovex makes them (request id, then the run time): no wildcard possible.
-EXTRACT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:+-]{0,199}$")
 CREDENTIALS_FORMAT = "sovex-project-credentials/1"
 
 
@@ -72,19 +71,13 @@ def seaweedfs_actions(bucket: str, project: str, extract_ids: Sequence[str]) -> 
     """SeaweedFS identity actions: list under the project's prefix, read inside its
     published extracts only."""
     prefix = project_prefix(project)
-    reads = [f"Read:{bucket}/{prefix}{_checked_extract(e)}/*" for e in sorted(extract_ids)]
+    reads = [f"Read:{bucket}/{prefix}{check_extract_id(e)}/*" for e in sorted(extract_ids)]
     return [f"List:{bucket}/{prefix}*", *reads]
 
 
 def published_extract_ids(s3: Any, bucket: str, project: str) -> list[str]:
     """The project's extracts whose manifest is written (the publication's commit point)."""
     return [key.split("/")[2] for key in manifest_keys(s3, bucket, _checked_project(project))]
-
-
-def _checked_extract(extract_id: str) -> str:
-    if not EXTRACT_ID.fullmatch(extract_id):
-        raise InvalidInput(f"extract id {extract_id!r}: not an extract id")
-    return extract_id
 
 
 def bucket_policy(
@@ -109,7 +102,7 @@ def bucket_policy(
                 "Principal": {"AWS": [principal_arn]},
                 "Action": ["s3:GetObject", "s3:GetObjectVersion"],
                 "Resource": [
-                    f"arn:aws:s3:::{bucket}/{prefix}{_checked_extract(extract_id)}/*"
+                    f"arn:aws:s3:::{bucket}/{prefix}{check_extract_id(extract_id)}/*"
                     for extract_id in sorted(extract_ids)
                 ],
             },

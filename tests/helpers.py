@@ -246,3 +246,14 @@ def without_event_knowledge(catalog: dict[str, Any]) -> None:
     other than the event gate, on the small test population)."""
     for table in catalog["tables"].values():
         table.pop("adversary_knows", None)
+
+
+def internal_status(url: str, method: str = "GET") -> int:
+    """The HTTP status a storage component's internal port answers a local process
+    holding no secret (200 when it serves the request)."""
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method=method), timeout=5):
+            return 200
+    except urllib.error.HTTPError as error:
+        error.close()
+        return error.code

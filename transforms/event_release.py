@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import itertools
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -171,19 +170,13 @@ def assess_with_person_levels(
     levels = choices[chosen]
     coarsened = levels != dict(person_record["generalisation"])
     if coarsened:
-        sizes = Counter(
-            person_classes(
-                _generalised(view, person_id, hierarchies, levels), person_id, [*hierarchies]
-            ).values()
-        )
-        per_patient = [size for size in sizes.values() for _ in range(size)]
+        codes = options[chosen].class_codes()
+        per_patient = np.bincount(codes)[codes] if len(codes) else np.zeros(0, dtype=np.int64)
         person_record.update(
             generalisation=dict(levels),
-            k_achieved=min(sizes.values(), default=0),
-            max_prosecutor_risk=1 / min(sizes.values()) if sizes else 0.0,
-            avg_prosecutor_risk=(
-                sum(1 / size for size in per_patient) / len(per_patient) if per_patient else 0.0
-            ),
+            k_achieved=int(per_patient.min()) if len(per_patient) else 0,
+            max_prosecutor_risk=1 / int(per_patient.min()) if len(per_patient) else 0.0,
+            avg_prosecutor_risk=float((1 / per_patient).mean()) if len(per_patient) else 0.0,
         )
     pairs = sorted(f"{patient}{_PAIR_SEPARATOR}{label}" for patient, label in assessment.suppressed)
     suppressed_file.parent.mkdir(parents=True, exist_ok=True)

@@ -32,7 +32,7 @@ from sovex.model.catalog import (
 )
 from sovex.model.errors import InvalidInput
 from sovex.model.schedule import validate_schedule
-from sovex.model.target import SHOWN_FIELD, read_reviewed_file, safe_yaml_load
+from sovex.model.target import read_reviewed_file, safe_yaml_load, shown_field_path
 
 DEFAULT_K_THRESHOLD = 5
 MIN_K_THRESHOLD = 2
@@ -218,18 +218,6 @@ class ExtractRequest(BaseModel):
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _field_path(location: tuple[Any, ...]) -> str:
-    # A field name is echoed only when it looks like one: a file that is not a request
-    # (a symlink to a secret) must not have its lines printed back as "unknown fields".
-    return (
-        ".".join(
-            str(part) if SHOWN_FIELD.fullmatch(str(part)) else "(a name not shown)"
-            for part in location
-        )
-        or "(document)"
-    )
-
-
 def _catalog_problems(path: Path, raw: dict[str, Any], catalog: SourceCatalog) -> list[str]:
     """Checks against the catalog, on the raw document so they run even when other fields
     are malformed (a researcher sees every problem in one go)."""
@@ -346,7 +334,8 @@ def load_request(path: Path, catalogs_dir: Path, targets_dir: Path) -> ExtractRe
         request = ExtractRequest.model_validate(raw)
     except ValidationError as error:
         problems += [
-            f"{path}: field '{_field_path(e['loc'])}': {e['msg'].removeprefix('Value error, ')}"
+            f"{path}: field '{shown_field_path(e['loc']) or '(document)'}': "
+            + e["msg"].removeprefix("Value error, ")
             for e in error.errors()
         ]
     source = raw.get("source")

@@ -219,13 +219,19 @@ def load_target(path: Path) -> HostingTarget:
     return target
 
 
+def shown_field_path(location: tuple[Any, ...]) -> str:
+    """A field's path for an error message. A name is echoed only when it looks like a
+    field name: a file that is not a request or target (a symlink to a secret) must not
+    have its lines printed back as "unknown fields"."""
+    shown = [
+        str(part) if SHOWN_FIELD.fullmatch(str(part)) else "(a name not shown)" for part in location
+    ]
+    return ".".join(shown)
+
+
 def _describe(error: Any) -> str:
     """One pydantic error as "field 'x': what is wrong", never echoing a secret."""
-    # A name is echoed only when it looks like a field name (never a line of a secret file).
-    field = ".".join(
-        str(part) if SHOWN_FIELD.fullmatch(str(part)) else "(a name not shown)"
-        for part in error["loc"]
-    )
+    field = shown_field_path(error["loc"])
     kind = error["type"]
     if kind == "extra_forbidden" and error["loc"][-1] in SECRET_LOOKING_KEYS:
         message = (

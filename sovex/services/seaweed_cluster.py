@@ -199,7 +199,7 @@ class SeaweedCluster:
     def volume_replicas(self, collection: str) -> dict[int, list[str]]:
         """For each volume of `collection` (a bucket), the volume servers holding a copy."""
         replicas: dict[int, list[str]] = {}
-        for url, (_, volumes) in _volume_list(self.shell(["volume.list"])).items():
+        for url, volumes in _volume_list(self.shell(["volume.list"])).items():
             for volume, volume_collection in volumes:
                 if volume_collection == collection:
                     replicas.setdefault(volume, []).append(url)
@@ -471,27 +471,21 @@ def _remove_unix_sockets(ports: Sequence[int]) -> None:
 
 # -- weed shell output ---------------------------------------------------------------------
 
-_DATA_CENTER = re.compile(r"^\s*DataCenter (\S+) ")
-_RACK = re.compile(r"^\s*Rack (\S+) ")
 _DATA_NODE = re.compile(r"^\s*DataNode (\S+) \S+\(")
 _VOLUME = re.compile(r"^\s*volume Id:(\d+),.* Collection:([^,]*),")
 
 
-def _volume_list(text: str) -> dict[str, tuple[Placement, list[tuple[int, str]]]]:
-    """`volume.list` read: each data node holding volumes, its placement and (volume id,
+def _volume_list(text: str) -> dict[str, list[tuple[int, str]]]:
+    """`volume.list` read: each data node holding volumes, and its (volume id,
     collection)s."""
-    nodes: dict[str, tuple[Placement, list[tuple[int, str]]]] = {}
-    data_center = rack = node = ""
+    nodes: dict[str, list[tuple[int, str]]] = {}
+    node = ""
     for line in text.splitlines():
-        if found := _DATA_CENTER.match(line):
-            data_center = found.group(1)
-        elif found := _RACK.match(line):
-            rack = found.group(1)
-        elif found := _DATA_NODE.match(line):
+        if found := _DATA_NODE.match(line):
             node = found.group(1)
-            nodes[node] = (Placement(data_center, rack), [])
+            nodes[node] = []
         elif (found := _VOLUME.match(line)) and node:
-            nodes[node][1].append((int(found.group(1)), found.group(2)))
+            nodes[node].append((int(found.group(1)), found.group(2)))
     return nodes
 
 

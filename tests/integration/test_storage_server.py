@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 
 from sovex.model.errors import ConfigurationError
 from sovex.services.storage_server import DEFAULT_BUCKETS, LocalStorage, StorageEndpoint
+from tests.helpers import internal_status
 
 pytestmark = pytest.mark.integration
 
@@ -139,14 +140,6 @@ def test_secrets_are_readable_by_their_owner_only(storage: LocalStorage) -> None
     for secret_file in secret_files:
         assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600, secret_file
     assert stat.S_IMODE(tls.stat().st_mode) == 0o700
-
-
-def internal_status(url: str, method: str = "GET") -> int:
-    try:
-        with urllib.request.urlopen(urllib.request.Request(url, method=method), timeout=5):
-            return 200
-    except urllib.error.HTTPError as error:
-        return error.code
 
 
 def test_weeds_own_servers_answer_no_one_but_sovex(

@@ -20,6 +20,7 @@ from boto3.s3.transfer import TransferConfig
 
 from sovex.services.seaweed_cluster import Placement, SeaweedCluster, start_cluster, stop_cluster
 from sovex.services.storage_server import NEVER_USE_PORTS, ensure_buckets
+from tests.helpers import internal_status
 
 pytestmark = [pytest.mark.integration, pytest.mark.scale]
 
@@ -135,15 +136,6 @@ def test_with_a_volume_server_killed_every_object_reads_back_and_writes_go_on(
     assert read_back(cluster, after) == after
     # New objects are still stored twice: on the two surviving racks.
     assert_stored_twice_in_two_racks(cluster, after, placement)
-
-
-def internal_status(url: str, method: str = "GET") -> int:
-    try:
-        with urllib.request.urlopen(urllib.request.Request(url, method=method), timeout=5):
-            return 200
-    except urllib.error.HTTPError as error:
-        error.close()
-        return error.code
 
 
 def test_a_local_process_without_the_clusters_secrets_gets_nowhere(
