@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The servers the tests start on loopback: PostgreSQL (the warehouse source and Airflow's
-# metadata for the Celery cluster) and Redis (Celery's broker), from Debian's packages.
+# metadata for the Celery cluster) and Redis (Celery's broker), from Debian's packages;
+# and Chromium, which the browser tests drive headless (network off) through Playwright.
 # Idempotent: installs only what is missing. The packages' own services are not used
 # (their init scripts are stopped and disabled): tests start throw-away servers.
 set -euo pipefail
@@ -8,6 +9,7 @@ set -euo pipefail
 missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -eq 0 ]; then
