@@ -1,9 +1,11 @@
 """The compliance review of every hosting target: `policy-report.html` and `.md`.
 
 Both files are rendered from the same list of blocks (headings, paragraphs, tables,
-lists), so they say the same thing. The HTML is standalone (inline CSS, no external
-asset) and every value is escaped. A target file that cannot be read appears with the
-verdict "invalid file" and its problems: it is never left out.
+lists), so they say the same thing. The HTML is standalone: inline CSS, no external
+asset, checked by `offline_html.external_urls` before it is written (a URL appears only as
+text, such as a target's endpoint, never in an attribute, a style or a script). Every
+value is escaped. A target file that cannot be read appears with the verdict "invalid
+file" and its problems: it is never left out.
 
 One module, long on purpose: the review of each target and both renderings (HTML through
 `templates/policy_report.html`, Markdown) use the same blocks, so they say the same thing.
@@ -31,6 +33,7 @@ from policies.evaluator import (
 )
 from sovex.model.errors import InvalidInput
 from sovex.model.target import HostingTarget, list_targets, load_target
+from transforms.offline_html import ExternalUrlFound, external_urls
 
 HTML_REPORT_NAME = "policy-report.html"
 MARKDOWN_REPORT_NAME = "policy-report.md"
@@ -123,7 +126,10 @@ def write_policy_report(
     out_dir.mkdir(parents=True, exist_ok=True)
     html_path = out_dir / HTML_REPORT_NAME
     markdown_path = out_dir / MARKDOWN_REPORT_NAME
-    html_path.write_text(render_html(blocks), encoding="utf-8")
+    html_text = render_html(blocks)
+    if urls := external_urls(html_text):  # a page a browser opens must call no other host
+        raise ExternalUrlFound({HTML_REPORT_NAME: urls})
+    html_path.write_text(html_text, encoding="utf-8")
     markdown_path.write_text(render_markdown(blocks), encoding="utf-8")
     return html_path, markdown_path
 

@@ -15,8 +15,13 @@ No patient value reaches the HTML:
   (which may quote a value) are replaced by a fixed sentence.
 
 The build makes no network call (analytics are disabled on the context; the caller also
-sets GX_ANALYTICS_ENABLED=false). The generated pages do reference CSS/JS from public CDNs
-(GX's templates); a browser opening them will fetch those assets.
+sets GX_ANALYTICS_ENABLED=false), and neither do the pages it writes: GX's pages load
+Bootstrap, jQuery, bootstrap-table, Font Awesome and Vega from public CDNs and its logo
+from an AWS bucket, so `offline_html.make_site_offline` rewrites every page (scripts
+dropped, the index tables written as plain HTML, sovex's own small stylesheet inlined,
+the logo taken from the site's static/images) and the build fails closed (SovexError)
+if any page or stylesheet still names an http(s) URL. The site opens from the extract
+itself, offline, and never calls a host outside the EU store it was published to.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ import pyarrow.parquet as pq
 from sovex.model.catalog import Role, SourceCatalog
 from sovex.model.errors import InvalidInput, SovexError
 from sovex.model.request import ExtractRequest
+from transforms.offline_html import make_site_offline
 from transforms.release_gate import _RESULT_FORMAT, _build_expectations, _to_pandas
 
 _SITE_NAME: Final = "sovex_release_gate"
@@ -108,7 +114,8 @@ def write_data_docs(tables: Sequence[Table], out_dir: Path) -> Path:
     `out_dir` must not exist or be empty; the site is built in a sibling temporary
     directory and moved into place, so a failed build leaves nothing half-written.
     Table names must be unique and path-safe. GX errors are re-raised as SovexError
-    naming only the exception type (GX messages may quote a value).
+    naming only the exception type (GX messages may quote a value); a page left naming an
+    http(s) URL raises `offline_html.ExternalUrlFound`.
     """
     out_dir = Path(out_dir)
     _check_inputs(tables, out_dir)
@@ -120,6 +127,7 @@ def write_data_docs(tables: Sequence[Table], out_dir: Path) -> Path:
         index = site / "index.html"
         if not index.is_file():
             raise SovexError("data docs: GX built no index.html")
+        make_site_offline(site)  # raises if any page would still call another host
         if out_dir.exists():
             out_dir.rmdir()  # empty (checked above); rename needs the name free
         site.rename(out_dir)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from policies.evaluator import policy_bundle_sha256
+from sovex import policy_report
 from sovex.model.errors import EXIT_POLICY_REFUSED, InvalidInput
 from sovex.model.settings import PROJECT_ROOT, Settings, settings_from_environ
 from sovex.model.target import list_targets, load_target
@@ -21,6 +22,7 @@ from sovex.policy_report import (
     review_targets,
     write_policy_report,
 )
+from transforms.offline_html import ExternalUrlFound, external_urls
 
 TARGETS_DIR = PROJECT_ROOT / "infra" / "targets"
 REPORT_DAY = date(2026, 11, 30)
@@ -102,6 +104,22 @@ def test_the_html_report_is_standalone_with_no_external_asset(report):
     assert not [tag for tag, _ in parsed.tags if tag in ("link", "script", "img", "iframe")]
     assert not [a for _, attrs in parsed.tags for k, a in attrs.items() if k in ("src", "href")]
     assert "<style>" in report[0]
+
+
+def test_the_html_report_names_no_url_a_browser_would_load_or_follow(report):
+    # Endpoints and registry sources are shown as text; none is in an attribute, a style
+    # or a script, so opening the report calls no host.
+    assert "https://" in report[0]
+    assert external_urls(report[0]) == []
+
+
+def test_a_report_that_would_name_a_remote_asset_is_not_written(tmp_path, monkeypatch):
+    page = '<html><head><link rel="stylesheet" href="https://cdn.example/b.css"></head></html>'
+    monkeypatch.setattr(policy_report, "render_html", lambda blocks: page)
+
+    with pytest.raises(ExternalUrlFound, match=r"https://cdn\.example/b\.css"):
+        write_policy_report(TARGETS_DIR, tmp_path, generated_on=REPORT_DAY)
+    assert not (tmp_path / HTML_REPORT_NAME).exists()
 
 
 def test_every_target_appears_in_the_summary_table_with_its_verdict(report):

@@ -12,7 +12,9 @@ import pytest
 
 from anonymization.nir import format_nir
 from sovex.model.errors import InvalidInput
+from transforms import offline_html
 from transforms.gate_docs import _scrub_exception_info, write_data_docs
+from transforms.offline_html import ExternalUrlFound, external_urls
 
 NIR = format_nir("2540775123456")
 PSEUDONYMS = ["0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210"]
@@ -104,19 +106,68 @@ def test_the_nir_failure_is_visible_as_a_count_on_the_table_page(
         assert "Status: Succeeded" in _text(_validation_page(out_dir, clean))
 
 
-def test_the_index_marks_the_leaking_table_as_failed(site: tuple[Path, Path]) -> None:
-    _out_dir, index = site
+def _index_rows(index: Path) -> list[dict[str, str]]:
+    """The index's validation-results table as written in the page: one dict per row,
+    keyed by column title, each cell's visible text, and its link under "link"."""
     source = index.read_text(encoding="utf-8")
+    table = re.search(r"<table[^>]*ge-index-page-validation-results-table.*?</table>", source, re.S)
+    assert table, "the index has no validation-results table"
+    titles = re.findall(r"<th>(.*?)</th>", table.group(0))
 
-    # The index table is a JS array of row objects; each row ends with its status text
-    # and asset name (one asset per table).
-    statuses = {
-        asset: status
-        for status, asset in re.findall(
-            r"'_validation_success_text': '(\w+)', 'asset_name': '([^']+)'", source
-        )
-    }
+    def text(cell: str) -> str:
+        return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", cell)).split())
+
+    rows = []
+    for row in re.findall(r"<tr>(.*?)</tr>", table.group(0).split("<tbody>")[1], re.S):
+        cells = re.findall(r"<td>(.*?)</td>", row, re.S)
+        link = re.search(r'<a href="([^"]+)"', cells[0])
+        rows.append({**dict(zip(titles, map(text, cells), strict=True)), "link": link and link[1]})
+    return rows
+
+
+def test_the_index_marks_the_leaking_table_as_failed_and_links_each_result(
+    site: tuple[Path, Path],
+) -> None:
+    out_dir, index = site
+
+    rows = _index_rows(index)
+
+    # The index table is written as plain HTML (no script fills it): status as text.
+    statuses = {row["Asset Name"]: row["Status"] for row in rows}
     assert statuses == {"diagnoses": "Failed", "patients": "Success", "visits": "Success"}
+    for row in rows:
+        page = out_dir / row["link"]
+        assert page == _validation_page(out_dir, row["Asset Name"])
+
+
+def test_no_file_of_the_site_names_an_http_url(site: tuple[Path, Path]) -> None:
+    out_dir, _ = site
+
+    pages = sorted(out_dir.rglob("*.html"))
+    # index, one validation page and one expectation-suite page per table
+    assert len(pages) == 1 + 2 * len(TABLES)
+    assert [p for p in pages if external_urls(p.read_text(encoding="utf-8"))] == []
+    # Stricter than the check the build runs: not even as text, in any page or stylesheet.
+    texts = sorted([*pages, *out_dir.rglob("*.css")])
+    assert [p for p in texts if re.search(rb"https?://", p.read_bytes(), re.I)] == []
+    assert not [p for p in pages if b"<script" in p.read_bytes()]
+
+
+def test_a_page_left_naming_a_cdn_fails_the_build_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As if GX's next release added an asset the rewrite does not know: pages kept as GX
+    # wrote them, CDN links included.
+    monkeypatch.setattr(offline_html, "offline_page", lambda page, root, name: page)
+    out_dir = tmp_path / "data_docs"
+
+    with pytest.raises(ExternalUrlFound) as raised:
+        write_data_docs(TABLES[:1], out_dir)
+
+    assert "index.html" in raised.value.pages
+    assert any("cdn.jsdelivr.net" in url for url in raised.value.pages["index.html"])
+    assert not out_dir.exists()
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_out_dir_must_be_empty_and_table_names_unique(tmp_path: Path) -> None:
