@@ -101,6 +101,8 @@ class AuditAction(StrEnum):
     REQUEST_RUN_FAILED = "request_run_failed"
     REQUEST_EXPIRED = "request_expired"
     POLICY_DECISION = "policy_decision"
+    # What the target's bucket answered before the run read anything (issue 18).
+    BUCKET_CHECKED = "bucket_checked"
     RUN_STARTED = "run_started"
     RUN_FAILED = "run_failed"
     GATE_RESULT = "gate_result"
