@@ -206,3 +206,75 @@ def test_list_targets_returns_only_yaml_files_sorted(tmp_path):
     for name in ["b.yaml", "a.yaml", "notes.txt"]:
         (tmp_path / name).write_text("", encoding="utf-8")
     assert [p.name for p in list_targets(tmp_path)] == ["a.yaml", "b.yaml"]
+
+
+# -- credentials sources, CA bundle, addressing, downgrades (issue 18) --------------------
+
+OVH_ENV = "{source: env, access_key_var: OVH_S3_ACCESS_KEY, secret_key_var: OVH_S3_SECRET_KEY}"
+
+
+def with_credentials(reference: str, extra: str = "") -> str:
+    return VALID.format(name="t").replace(OVH_ENV, reference) + extra
+
+
+def test_a_file_source_names_an_absolute_path(tmp_path):
+    target = load_target(write(tmp_path, with_credentials("{source: file, path: /etc/s3.creds}")))
+    assert (target.credentials.source, target.credentials.path) == ("file", "/etc/s3.creds")
+    [problem] = problems_of(write(tmp_path, with_credentials("{source: file, path: s3.creds}")))
+    assert "field 'credentials.path': must be an absolute path" in problem
+    [problem] = problems_of(write(tmp_path, with_credentials("{source: file}")))
+    assert "field 'credentials.path': required when source is 'file'" in problem
+
+
+def test_an_airflow_connection_source_names_a_connection_id(tmp_path):
+    text = with_credentials("{source: airflow-connection, conn_id: ovh_gra_s3}")
+    assert load_target(write(tmp_path, text)).credentials.conn_id == "ovh_gra_s3"
+    [problem] = problems_of(write(tmp_path, with_credentials("{source: airflow-connection}")))
+    assert "field 'credentials.conn_id': required when source is 'airflow-connection'" in problem
+    bad = with_credentials("{source: airflow-connection, conn_id: 'a b/c'}")
+    [problem] = problems_of(write(tmp_path, bad))
+    assert "field 'credentials.conn_id': must be an Airflow connection id" in problem
+    assert "a b/c" not in problem
+
+
+def test_a_reference_of_another_source_is_refused(tmp_path):
+    text = with_credentials("{source: file, path: /etc/s3.creds, access_key_var: OVH_KEY}")
+    [problem] = problems_of(write(tmp_path, text))
+    assert "field 'credentials.access_key_var': only allowed when source is 'env'" in problem
+
+
+def test_a_ca_bundle_is_an_absolute_path_for_an_https_endpoint(tmp_path):
+    target = load_target(write(tmp_path, with_credentials(OVH_ENV, "ca_bundle: /etc/ca.pem\n")))
+    assert target.ca_bundle == "/etc/ca.pem"
+    [problem] = problems_of(write(tmp_path, with_credentials(OVH_ENV, "ca_bundle: ca.pem\n")))
+    assert "field 'ca_bundle': must be an absolute path" in problem
+
+
+@pytest.mark.parametrize("style", ["path", "virtual"])
+def test_the_addressing_style_is_path_or_virtual(tmp_path, style):
+    text = with_credentials(OVH_ENV, f"addressing_style: {style}\n")
+    assert load_target(write(tmp_path, text)).addressing_style == style
+    [problem] = problems_of(write(tmp_path, with_credentials(OVH_ENV, "addressing_style: dns\n")))
+    assert "field 'addressing_style'" in problem
+
+
+def test_an_object_lock_downgrade_needs_a_reason_a_reviewer_can_read(tmp_path):
+    reason = "archive bucket created before object lock was available here"
+    text = with_credentials(
+        OVH_ENV, f"downgrades: [{{capability: object_lock, reason: '{reason}'}}]\n"
+    )
+    target = load_target(write(tmp_path, text))
+    downgrade = target.downgraded("object_lock")
+    assert downgrade is not None and downgrade.reason == reason
+    short = with_credentials(OVH_ENV, "downgrades: [{capability: object_lock, reason: cost}]\n")
+    [problem] = problems_of(write(tmp_path, short))
+    assert "field 'downgrades.0.reason': must say why" in problem
+
+
+def test_only_object_lock_may_be_downgraded(tmp_path):
+    text = with_credentials(
+        OVH_ENV, "downgrades: [{capability: sse_s3, reason: 'the store cannot encrypt at rest'}]\n"
+    )
+    [problem] = problems_of(write(tmp_path, text))
+    assert "field 'downgrades.0.capability'" in problem
+    assert load_target(write(tmp_path, VALID.format(name="t"))).downgrades == ()
