@@ -1,8 +1,11 @@
-"""policy_audit: every day, re-evaluate every hosting target against the hosting policy.
+"""policy_audit: every day, re-evaluate every hosting target against the hosting policy,
+then ask the bucket of every in-use target what it can do.
 
-The task fails loudly when a target marked `in_use: true` is refused, so the data steward
-and the compliance officer learn it before the next extract run does. This file only
-wires the task; its body is one call into `sovex.policy_audit`.
+The first task fails loudly when a target marked `in_use: true` is refused, the second
+when such a target's bucket lost a capability (object lock, versioning, SSE-S3), refuses
+its credentials or does not answer, so the data steward and the compliance officer learn
+it before the next extract run does. This file only wires the tasks; each body is one call
+into `sovex.policy_audit`.
 """
 
 from __future__ import annotations
@@ -26,7 +29,10 @@ DEFAULT_ARGS = {
 
 @dag(
     dag_id="policy_audit",
-    description="Daily re-evaluation of every hosting target; fails if an in-use one is refused",
+    description=(
+        "Daily re-evaluation of every hosting target and of in-use buckets; fails if an "
+        "in-use one is refused or lost a capability"
+    ),
     schedule="@daily",
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
@@ -61,7 +67,14 @@ def policy_audit() -> None:
             logical_date=logical_date,
         )
 
-    audit_targets()
+    @task
+    def audit_buckets(policy: dict[str, Any]) -> dict[str, Any]:
+        from sovex.policy_audit import audit_buckets
+
+        # `policy` is only a dependency: buckets are asked once the policy passed.
+        return audit_buckets(task_settings())
+
+    audit_buckets(audit_targets())
 
 
 policy_audit()

@@ -15,15 +15,16 @@ import re
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import idna
 import regopy
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sovex.model.errors import InvalidInput
-from sovex.model.target import LOCAL_ENDPOINT, HostingTarget, safe_yaml_load
+from sovex.model.reviewed_yaml import safe_yaml_load
+from sovex.model.target import LOCAL_ENDPOINT, HostingTarget
 
 POLICIES_DIR = Path(__file__).resolve().parent
 REGISTRY_RELATIVE_PATH = Path("data") / "providers.yaml"
@@ -123,6 +124,24 @@ class _Source(BaseModel):
     date: str = Field(pattern=FACT_DATE_PATTERN)
 
 
+# What a provider's object storage may be recorded to support (providers.yaml explains
+# each); the bucket check (`sovex.bucket_capabilities`) reads them.
+PROVIDER_CAPABILITIES = (
+    "object_lock",
+    "sse_s3",
+    "sse_c",
+    "sse_kms",
+    "checksum_sha256",
+    "conditional_writes",
+)
+Capability = Literal[
+    "object_lock", "sse_s3", "sse_c", "sse_kms", "checksum_sha256", "conditional_writes"
+]
+# S3 addressing when neither the target nor the registry names one: works with any bucket
+# name and any certificate for the endpoint host.
+DEFAULT_ADDRESSING_STYLE: Literal["path"] = "path"
+
+
 class _ProviderEntry(BaseModel):
     """Shape check of one registry entry, so the policy sees what it expects."""
 
@@ -140,6 +159,22 @@ class _ProviderEntry(BaseModel):
     endpoint_host_patterns: list[str]
     sources: list[_Source]
     notes: str | None = None
+    # Confirmed in review from the provider's public documentation; absent = unconfirmed.
+    capabilities: list[Capability] = []
+    # Self-hosted: no provider to review, the bucket's own answers decide.
+    capabilities_from_bucket: bool = False
+    addressing_style: Literal["path", "virtual"] | None = None
+
+    @model_validator(mode="after")
+    def _sourced(self) -> _ProviderEntry:
+        sourced = {fact for source in self.sources for fact in source.facts}
+        if self.capabilities and "capabilities" not in sourced:
+            raise ValueError("capabilities are recorded without a source naming them")
+        if self.addressing_style and "addressing_style" not in sourced:
+            raise ValueError("addressing_style is recorded without a source naming it")
+        if self.capabilities_from_bucket and not self.jurisdiction_from_target_country:
+            raise ValueError("capabilities_from_bucket is for the organisation's own servers only")
+        return self
 
 
 class _Registry(BaseModel):

@@ -242,12 +242,14 @@ def _finish_in_life_cycle(
 
 @step
 def decide_hosting(settings: Settings, run: RunContext) -> dict[str, Any]:
-    """The hosting policy decision, before any source row is read; refusal stops the run."""
-    from sovex.storage_access import decide_for_target
+    """The hosting policy decision, then (allowed) the target's credentials resolved and
+    its bucket asked what it can do: all before any source row is read; a refusal, missing
+    credentials or a bucket that cannot hold the extract stops the run."""
+    from sovex.storage_access import check_target_bucket, decide_for_target
 
     request, _ = _load(settings, run)
-    decision, target, _ = decide_for_target(settings, request.target)
-    record = {
+    decision, target, endpoint_url = decide_for_target(settings, request.target)
+    record: dict[str, Any] = {
         "target": target.name,
         "provider": target.provider,
         "country": target.country,
@@ -271,6 +273,21 @@ def decide_hosting(settings: Settings, run: RunContext) -> dict[str, Any]:
     )
     if not decision.allowed:
         raise PolicyRefused(target.name, [r.message for r in decision.reasons])
+    # Only an allowed target's credentials are read and its endpoint contacted.
+    record["bucket"] = check_target_bucket(settings, target, endpoint_url)
+    folder.write_record(folder.policy_file, record)
+    audit(
+        settings,
+        run,
+        "bucket_checked",
+        {
+            "target": target.name,
+            "versioning": record["bucket"]["versioning"],
+            "object_lock": record["bucket"]["object_lock"],
+            "default_encryption": record["bucket"]["default_encryption"],
+            "downgrades": [d["capability"] for d in record["bucket"]["downgrades"]],
+        },
+    )
     return record
 
 
@@ -807,13 +824,24 @@ def publish(
 ) -> dict[str, Any]:
     """Upload the parts and the manifest, last. The policy is decided again right here."""
     from anonymization.keys import key_fingerprint
+    from sovex.model.target import OBJECT_LOCK
     from sovex.storage_access import publishing_client
     from transforms.download import manifest_pin
-    from transforms.publish import LOCK_MODE, extract_prefix, publish_extract, retention_deadline
+    from transforms.publish import (
+        LOCK_MODE,
+        NO_LOCK_MODE,
+        extract_prefix,
+        object_lock_enabled,
+        publish_extract,
+        retention_deadline,
+    )
     from transforms.release_checks import AGGREGATES_PREFIX
 
     request, catalog = _load(settings, run)
     s3, target, decision = publishing_client(settings, request.target)
+    # Locked whenever the bucket can lock; without lock only under a declared downgrade
+    # (publish_extract refuses an unlocked bucket otherwise).
+    lock = object_lock_enabled(s3, target.bucket) or target.downgraded(OBJECT_LOCK) is None
     folder = run_folder(settings, run.extract_id)
     prefix = extract_prefix(request.project, run.extract_id)
     retain_until = retention_deadline(request.retention_until)
@@ -837,7 +865,7 @@ def publish(
         retention=RetentionRecord(
             until=request.retention_until.isoformat(),
             locked_until=retain_until.isoformat(),
-            mode=LOCK_MODE,
+            mode=LOCK_MODE if lock else NO_LOCK_MODE,
         ),
         free_text_columns=_free_text_columns(request, catalog),
         published_tables=[
@@ -847,7 +875,14 @@ def publish(
         parts=[(part.table, part.rows) for part in local_parts],
     )
     manifest = publish_extract(
-        s3, target.bucket, prefix, local_parts, draft.with_files, run.request_sha256, retain_until
+        s3,
+        target.bucket,
+        prefix,
+        local_parts,
+        draft.with_files,
+        run.request_sha256,
+        retain_until,
+        lock=lock,
     )
     manifest_url = f"s3://{target.bucket}/{prefix}/_manifest.json"
     # The version written is the publication: readers check they read that one.

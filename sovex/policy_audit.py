@@ -5,6 +5,11 @@ published extracts may go to (`in_use: true`) and that the policy now refuses mu
 everyone loudly, not wait for the next run to be refused. Every decision is returned as
 a JSON-able summary; the compliance report is written first, so the evidence exists even
 when the audit fails.
+
+A bucket can change too (object lock off in a new bucket, versioning suspended, default
+encryption removed, keys rotated): `audit_buckets` asks the bucket of every in-use target
+the policy allows what it can do, as every run does first, and fails loudly naming each
+target that lost a capability or does not answer. Its summary holds counts and names only.
 """
 
 from __future__ import annotations
@@ -15,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from policies.evaluator import effective_params, policy_bundle_sha256
-from sovex.model.errors import EXIT_POLICY_REFUSED, InvalidInput, UserError
+from sovex.model.errors import EXIT_POLICY_REFUSED, InvalidInput, SovexError, UserError
 from sovex.model.settings import Settings
+from sovex.model.target import list_targets, load_target
 from sovex.policy_report import VERDICT_ALLOWED, TargetReview, review_targets, write_policy_report
 
 AUDIT_DIR_NAME = "policy-audit"
@@ -106,3 +112,50 @@ def _reason_messages(review: TargetReview) -> list[str]:
     if review.decision is None:
         return list(review.problems)
     return [f"{r.code}: {r.message}" for r in review.decision.reasons]
+
+
+class InUseBucketFailed(UserError):
+    """The bucket of an in-use target lost a capability, refused the credentials or does
+    not answer: publishing there would fail or lose a guarantee."""
+
+    exit_code = EXIT_POLICY_REFUSED
+
+    def __init__(self, failed: Mapping[str, str]) -> None:
+        self.failed = dict(failed)
+        details = "; ".join(f"{name!r}: {message}" for name, message in sorted(self.failed.items()))
+        super().__init__(
+            f"{len(self.failed)} in-use hosting target bucket(s) can no longer receive an "
+            f"extract as sovex publishes it: {details}"
+        )
+
+
+def audit_buckets(settings: Settings) -> dict[str, Any]:
+    """Check the bucket of every in-use target the policy allows (`check_target_bucket`);
+    raise InUseBucketFailed naming every one that fails. Targets the policy refuses or
+    cannot read are `audit_targets`' to report. Returns {"checked": n, "ok": [names],
+    "downgraded": [names], "failed": [names]}."""
+    from sovex.storage_access import check_target_bucket, decide_for_target
+
+    ok: list[str] = []
+    downgraded: list[str] = []
+    failed: dict[str, str] = {}
+    for path in list_targets(settings.targets_dir):
+        try:
+            if not load_target(path).in_use:
+                continue
+        except InvalidInput:
+            continue  # audit_targets fails on it
+        try:
+            decision, target, endpoint_url = decide_for_target(settings, path.stem)
+            if not decision.allowed:
+                continue
+            record = check_target_bucket(settings, target, endpoint_url)
+        except SovexError as error:  # messages name targets and rules, never a secret
+            failed[path.stem] = str(error)
+            continue
+        ok.append(target.name)
+        if record["downgrades"]:
+            downgraded.append(target.name)
+    if failed:
+        raise InUseBucketFailed(failed)
+    return {"checked": len(ok), "ok": ok, "downgraded": downgraded, "failed": sorted(failed)}

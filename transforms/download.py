@@ -16,6 +16,7 @@ from sovex.model.errors import IntegrityError, InvalidInput
 from sovex.model.manifest import MANIFEST_NAME, Manifest
 from transforms.publish import (
     LOCK_MODE,
+    NO_LOCK_MODE,
     extract_prefix,
     manifest_keys,
     read_manifest_at,
@@ -188,13 +189,16 @@ def _pinned_manifest(s3: Any, bucket: str, key: str, pin: ManifestPin) -> Manife
 
 def _require_locked(s3: Any, bucket: str, key: str, version_id: str, manifest: Manifest) -> None:
     """This version is the object's current one (nothing was written over it) and is
-    locked in COMPLIANCE mode until the manifest's date at least."""
+    locked in COMPLIANCE mode until the manifest's date at least, unless the manifest
+    (pinned by the signed audit log) records the target's object-lock downgrade."""
     head = s3.head_object(Bucket=bucket, Key=key)  # the current version: it must be ours
     if head.get("VersionId") != version_id:
         raise IntegrityError(
             f"s3://{bucket}/{key}: a version written after the publication hides the "
             "published one; not trusted (the published version is still locked in the store)"
         )
+    if manifest.retention.mode == NO_LOCK_MODE:
+        return
     until = head.get("ObjectLockRetainUntilDate")
     wanted = datetime.fromisoformat(manifest.retention.locked_until)
     if head.get("ObjectLockMode") != LOCK_MODE or until is None or until < wanted:

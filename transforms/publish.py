@@ -8,7 +8,9 @@ COMPLIANCE mode until the retention deadline and every part is locked right afte
 nobody (not even the store's admin) can delete or overwrite a published file before
 then. Parts are locked only once the manifest exists: an interrupted attempt leaves
 unlocked leftovers the next attempt can delete, never locked orphans. A rerun after a
-crash between the manifest and the last lock finishes the locking.
+crash between the manifest and the last lock finishes the locking. Only a target whose
+steward declared the `object_lock` downgrade publishes to a bucket without object lock
+(`lock=False`): nothing is locked and the manifest's retention mode says "none".
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ STAGING_ROOT = "_staging"
 SERVER_SIDE_ENCRYPTION = "AES256"
 # Nobody, the bucket owner included, may shorten or remove the retention.
 LOCK_MODE = "COMPLIANCE"
+# The manifest's retention mode when the target downgraded object lock: nothing is locked.
+NO_LOCK_MODE = "none"
 
 
 def retention_deadline(retention_until: date) -> datetime:
@@ -265,19 +269,27 @@ def publish_extract(
     request_sha256: str,
     retain_until: datetime,
     progress: Callable[[str], None] | None = None,
+    *,
+    lock: bool = True,
 ) -> Manifest:
     """Publish atomically: every part uploaded (each checked by the store's SHA-256 and by
     size), then the manifest written last with If-None-Match, then every part locked
     until `retain_until`. A reader trusts only what a manifest lists, so it sees the
     whole extract or nothing; a rerun of the same run after a crash deletes what the
     failed attempt left and completes, and a rerun after success only finishes what a
-    crash may have left (missing locks, an older version's staged copies)."""
-    require_object_lock(s3, bucket)
+    crash may have left (missing locks, an older version's staged copies). `lock=False`
+    (a declared downgrade only) publishes the same way without any lock."""
+    if lock:
+        require_object_lock(s3, bucket)
     published = read_published_manifest(s3, bucket, prefix)
     if published is not None:
         if published.request_sha256 != request_sha256:
             raise AlreadyPublished(f"s3://{bucket}/{prefix}: already published (manifest exists)")
-        locked = _lock_files(s3, bucket, prefix, published)
+        locked = (
+            _lock_files(s3, bucket, prefix, published)
+            if lock
+            else {f"{prefix}/{file.key}": file.version_id for file in published.files}
+        )
         manifest_version = s3.head_object(Bucket=bucket, Key=f"{prefix}/{MANIFEST_NAME}")
         locked[f"{prefix}/{MANIFEST_NAME}"] = manifest_version.get("VersionId")
         remove_other_versions(s3, bucket, prefix, keep=locked)
@@ -311,6 +323,7 @@ def publish_extract(
     ]
     manifest = build_manifest(files)
     body = json.dumps(manifest.model_dump(mode="json"), indent=2, sort_keys=True).encode()
+    retention = {"ObjectLockMode": LOCK_MODE, "ObjectLockRetainUntilDate": retain_until}
     try:
         s3.put_object(
             Bucket=bucket,
@@ -320,8 +333,7 @@ def publish_extract(
             ChecksumSHA256=base64.b64encode(hashlib.sha256(body).digest()).decode(),
             ServerSideEncryption=SERVER_SIDE_ENCRYPTION,
             ContentType="application/json",
-            ObjectLockMode=LOCK_MODE,
-            ObjectLockRetainUntilDate=retain_until,
+            **(retention if lock else {}),
         )
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") in ("PreconditionFailed", "412"):
@@ -329,7 +341,8 @@ def publish_extract(
                 f"s3://{bucket}/{prefix}: another run published this extract first"
             ) from None
         raise
-    _lock_files(s3, bucket, prefix, manifest, versions=uploaded)
+    if lock:
+        _lock_files(s3, bucket, prefix, manifest, versions=uploaded)
     return manifest
 
 

@@ -12,8 +12,9 @@ from sovex.model.request import ExtractRequest
 from sovex.model.run import RunContext
 
 MANIFEST_NAME = "_manifest.json"
-# 2: retention (object-lock deadline); 3: consent regimes; 4: free-text mode
-MANIFEST_SCHEMA_VERSION = 4
+# 2: retention (object-lock deadline); 3: consent regimes; 4: free-text mode; 5: the
+# bucket's capabilities as checked before the run, and the steward's downgrades
+MANIFEST_SCHEMA_VERSION = 5
 
 
 class ManifestFile(BaseModel):
@@ -28,6 +29,27 @@ class ManifestFile(BaseModel):
     version_id: str | None = None
 
 
+class DowngradeRecord(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    capability: str  # what the bucket lacks and the steward accepted: object_lock
+    reason: str  # the steward's reason, from the target file
+
+
+class BucketRecord(BaseModel):
+    """What the bucket answered before the run read anything (sovex.bucket_capabilities)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    endpoint: str
+    bucket: str
+    versioning: bool
+    object_lock: bool
+    default_encryption: str | None  # the bucket's default SSE algorithm, e.g. AES256
+    # What the provider registry records the provider's storage supports (reviewed).
+    provider_capabilities: list[str]
+    # Declared downgrades this bucket needed: the extract went without these.
+    downgrades: list[DowngradeRecord]
+
+
 class PolicyRecord(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     target: str
@@ -37,6 +59,8 @@ class PolicyRecord(BaseModel):
     reasons: list[dict[str, str]]
     policy_bundle_sha256: str
     params: dict[str, bool]  # the policy parameters in force (e.g. require_hds)
+    # None in manifests written before the bucket was checked (schema 4 and earlier).
+    bucket: BucketRecord | None = None
 
 
 class ConsentRecord(BaseModel):
@@ -58,7 +82,9 @@ class RetentionRecord(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     until: str  # the request's retention date (ISO date)
     locked_until: str  # object-lock deadline of every file (ISO datetime, UTC)
-    mode: str  # S3 object-lock mode: COMPLIANCE
+    # S3 object-lock mode: COMPLIANCE; "none" when the target downgraded object_lock
+    # (the store does not enforce locked_until).
+    mode: str
 
 
 class GateRecord(BaseModel):

@@ -14,7 +14,9 @@ access with generated credentials, and keep everything under one storage directo
                                  (regenerated at every start: `storage_security`)
 
 Credentials and the SSE key are generated on the first `up` and reused afterwards, so
-data written earlier stays reachable and decryptable.
+data written earlier stays reachable and decryptable. With `s3_tls` (a certificate and key
+for `localhost`, and the CA that signed them) the S3 gateway answers only TLS, at
+`https://localhost:<port>`: a self-hosted store as a deployment runs one.
 
 One module, long on purpose: start, readiness, credentials, buckets and stop of one
 server share its state file and its secret handling; split, a stop could miss what a
@@ -36,7 +38,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import boto3
 from botocore.config import Config
@@ -146,11 +148,27 @@ START_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
+class S3Tls:
+    """TLS for the S3 gateway: its certificate and key (PEM), and the CA clients trust."""
+
+    cert_file: Path
+    key_file: Path
+    ca_file: Path
+
+
+# The name the TLS certificate must carry: clients reach the gateway by it.
+TLS_HOST = "localhost"
+
+
+@dataclass(frozen=True)
 class StorageEndpoint:
-    endpoint_url: str  # "http://127.0.0.1:<s3 port>"
+    endpoint_url: str  # "http://127.0.0.1:<s3 port>", or https://<host>:<port>
     access_key: str = field(repr=False)
     secret_key: str = field(repr=False)
     region: str = "eu-local"  # SeaweedFS reports no region; botocore needs one
+    # A PEM CA bundle the endpoint's certificate is checked against (None: the system's).
+    ca_bundle: str | None = None
+    addressing_style: Literal["path", "virtual"] = "path"
 
     def s3_client(
         self,
@@ -159,11 +177,12 @@ class StorageEndpoint:
         read_timeout_s: float = 60,
         max_attempts: int = 3,
     ) -> Any:
-        """A boto3 S3 client: path-style addressing (no bucket DNS names), signature v4."""
+        """A boto3 S3 client: path-style addressing (no bucket DNS names) unless the
+        endpoint says otherwise, signature v4, TLS checked against `ca_bundle` if given."""
         config = Config(
             region_name=self.region,
             signature_version="s3v4",
-            s3={"addressing_style": "path"},
+            s3={"addressing_style": self.addressing_style},
             connect_timeout=connect_timeout_s,
             read_timeout=read_timeout_s,
             retries={"max_attempts": max_attempts, "mode": "standard"},
@@ -174,6 +193,7 @@ class StorageEndpoint:
             aws_access_key_id=self.access_key,
             aws_secret_access_key=self.secret_key,
             config=config,
+            verify=self.ca_bundle if self.ca_bundle is not None else True,
         )
 
 
@@ -189,8 +209,11 @@ class StorageStatus:
 class LocalStorage:
     """Starts, finds and stops the local SeaweedFS server kept in `storage_dir`."""
 
-    def __init__(self, storage_dir: Path, weed_binary: Path | None = None) -> None:
+    def __init__(
+        self, storage_dir: Path, weed_binary: Path | None = None, *, s3_tls: S3Tls | None = None
+    ) -> None:
         self.storage_dir = Path(storage_dir).resolve()
+        self.s3_tls = s3_tls
         self.weed_binary = weed_binary if weed_binary is not None else find_weed_binary()
         if not self.weed_binary.is_file() or not os.access(self.weed_binary, os.X_OK):
             raise ConfigurationError(
@@ -334,7 +357,9 @@ class LocalStorage:
             "pid": pid,
             "pgid": pgid,
             "ports": ports,
-            "endpoint_url": f"http://{LOOPBACK}:{ports['s3.port']}",
+            "endpoint_url": f"https://{TLS_HOST}:{ports['s3.port']}"
+            if self.s3_tls
+            else f"http://{LOOPBACK}:{ports['s3.port']}",
             "data_dir": str(self.data_dir),
         }
         _write_json(self.server_file, server)
@@ -347,6 +372,11 @@ class LocalStorage:
             *(f"-{name}={port}" for name, port in ports.items()),
             f"-s3.config={self.s3_config_file}",
             *hardening_options(self.storage_dir),
+            *(
+                [f"-s3.cert.file={self.s3_tls.cert_file}", f"-s3.key.file={self.s3_tls.key_file}"]
+                if self.s3_tls
+                else []
+            ),
         ]
 
     def _wait_until_ready(
@@ -406,7 +436,8 @@ class LocalStorage:
 
     def _endpoint_for(self, server: dict[str, Any]) -> StorageEndpoint:
         access_key, secret_key = read_admin_credentials(self.s3_config_file)
-        return StorageEndpoint(server["endpoint_url"], access_key, secret_key)
+        ca_bundle = str(self.s3_tls.ca_file) if self.s3_tls else None
+        return StorageEndpoint(server["endpoint_url"], access_key, secret_key, ca_bundle=ca_bundle)
 
     # -- finding the running server ---------------------------------------------------
 

@@ -453,3 +453,28 @@ def test_a_host_that_is_no_valid_name_is_refused_not_guessed_at(tmp_path):
     [reason] = decision.reasons
     assert reason.code == "POLICY_ERROR"
     assert "endpoint host 'exa_mple..com': not a valid host name" in reason.message
+
+
+# -- provider capabilities (issue 18) ------------------------------------------------------
+
+
+def test_capabilities_are_recorded_only_with_a_source_naming_them(tmp_path):
+    text = (POLICIES_DIR / "data" / "providers.yaml").read_text(encoding="utf-8")
+    unsourced = text.replace(
+        '      - {facts: [capabilities], source: "OVHcloud guide', '      - {facts: [x], source: "X'
+    )
+    assert unsourced != text
+    path = tmp_path / "providers.yaml"
+    path.write_text(unsourced, encoding="utf-8")
+    with pytest.raises(InvalidInput, match="capabilities are recorded without a source"):
+        load_registry(path)
+
+
+def test_what_a_review_did_not_confirm_is_absent_from_the_registry():
+    providers = load_registry()["providers"]
+    assert set(providers["ovhcloud"]["capabilities"]) == {"object_lock", "sse_s3", "sse_c"}
+    assert set(providers["scaleway"]["capabilities"]) == {"object_lock", "sse_c"}
+    # Non-EU operators are refused by the policy anyway: nothing about them was reviewed.
+    assert all(not providers[key]["capabilities"] for key in ("aws", "azure", "gcp"))
+    assert providers["self-hosted"]["capabilities_from_bucket"] is True
+    assert [k for k, e in providers.items() if e["capabilities_from_bucket"]] == ["self-hosted"]
