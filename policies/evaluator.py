@@ -23,8 +23,7 @@ import regopy
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sovex.model.errors import InvalidInput
-from sovex.model.reviewed_yaml import safe_yaml_load
-from sovex.model.target import LOCAL_ENDPOINT, HostingTarget
+from sovex.model.target import LOCAL_ENDPOINT, HostingTarget, safe_yaml_load
 
 POLICIES_DIR = Path(__file__).resolve().parent
 REGISTRY_RELATIVE_PATH = Path("data") / "providers.yaml"
