@@ -23,7 +23,8 @@ import regopy
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sovex.model.errors import InvalidInput
-from sovex.model.target import LOCAL_ENDPOINT, HostingTarget, safe_yaml_load
+from sovex.model.reviewed_yaml import safe_yaml_load
+from sovex.model.target import LOCAL_ENDPOINT, HostingTarget
 
 POLICIES_DIR = Path(__file__).resolve().parent
 REGISTRY_RELATIVE_PATH = Path("data") / "providers.yaml"

@@ -13,7 +13,7 @@ import subprocess
 import sys
 from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -174,24 +174,43 @@ def request_id_of(settings: Settings, request: Path | str) -> str:
     submitted (running another file under an approved id is refused)."""
     from sovex.governance.store import RequestStore
 
+    text = str(request)
     path = Path(request)
-    if not (path.suffix in (".yaml", ".yml") or path.is_file()):
+    if re.fullmatch(SLUG_PATTERN, text) and path.suffix not in (".yaml", ".yml"):
+        _require_runnable(settings, RequestStore.for_settings(settings), text)
+        return text
+    if path.suffix not in (".yaml", ".yml"):
         # An id names a log file and a run folder: never a path, and only one submitted.
-        if not re.fullmatch(SLUG_PATTERN, str(request)):
-            raise InvalidInput(
-                f"request {str(request)!r}: not a request id (lower-case letters, digits and "
-                "hyphens) nor a request file"
-            )
-        RequestStore.for_settings(settings).get(str(request))  # UnknownRequest otherwise
-        return str(request)
+        raise InvalidInput(
+            f"request {text[:80]!r}: not a request id (lower-case letters, digits and "
+            "hyphens, at most 63) nor a request file (.yaml)"
+        )
     request_id = load_request(path, settings.catalogs_dir, settings.targets_dir).id
-    submitted = RequestStore.for_settings(settings).get(request_id).submission.request_file
+    store = RequestStore.for_settings(settings)
+    submitted = store.get(request_id).submission.request_file
     if submitted.resolve() != path.resolve():
         raise InvalidInput(
             f"{path}: not the submitted file of request {request_id!r} ({submitted}); "
             "submit it with `sovex request submit` and have a steward approve it"
         )
+    _require_runnable(settings, store, request_id)
     return request_id
+
+
+def _require_runnable(settings: Settings, store: Any, request_id: str) -> None:
+    """Refuse, before Airflow starts, what the DAG's first task would refuse: a request not
+    approved (or running, or a one-off already published), an approved file gone or
+    changed since its approval (the change is recorded: the request is back to submitted)."""
+    from sovex.roles import SYSTEM_ACTOR
+
+    request_file = store.get(request_id).submission.request_file
+    if not request_file.is_file():
+        raise InvalidInput(
+            f"request {request_id!r}: its approved file {request_file} is gone; submit the "
+            "request again from where it now is and have a steward approve it"
+        )
+    current = load_request(request_file, settings.catalogs_dir, settings.targets_dir)
+    store.check_runnable(request_id, current.sha256(), SYSTEM_ACTOR, datetime.now(UTC))
 
 
 def run_request(

@@ -208,7 +208,7 @@ def _check_detail(detail: Mapping[str, Any] | None) -> dict[str, Any]:
 def _parse_last_line(raw: bytes, path: Path) -> dict[str, Any]:
     try:
         record = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (ValueError, RecursionError):  # not UTF-8 or JSON, too long a number, too deep
         raise IntegrityError(
             f"audit log {path}: the last line is not valid JSON; run `sovex audit verify`"
         ) from None
@@ -348,7 +348,7 @@ class AuditLog:
         for number, raw in self.lines():
             try:
                 record = json.loads(raw.decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError):
+            except (ValueError, RecursionError):  # not UTF-8 or JSON, too long a number, too deep
                 raise IntegrityError(
                     f"audit log {self.path}: line {number}: not valid JSON; "
                     "run `sovex audit verify`"
@@ -447,7 +447,7 @@ def _check_chain(
         complete = raw.endswith(b"\n")
         try:
             record = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (ValueError, RecursionError):  # not UTF-8 or JSON, too long a number, too deep
             return bad(number, f"line {number}: not valid JSON")
         if not isinstance(record, dict):
             return bad(number, f"line {number}: not a JSON object")

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from sovex.model.errors import ConfigurationError, InvalidInput
+from sovex.model.small_files import read_small_file
 
 SIGNING_KEY_ENV: Final = "SOVEX_AUDIT_SIGNING_KEY"
 SIGNER_ID_HEX_CHARS: Final = 16
@@ -63,9 +64,17 @@ def configured_signer(log_path: Path) -> Signer | None:
     return Signer(key, signer_id(key.public_key()))
 
 
+# A PEM Ed25519 key is about 120 bytes; anything much larger is not one.
+MAX_KEY_FILE_BYTES = 16 << 10
+
+
+def _read_key_file(path: Path) -> bytes:
+    return read_small_file(path, MAX_KEY_FILE_BYTES, "PEM key file")
+
+
 def load_private_key(path: Path) -> Ed25519PrivateKey:
     try:
-        data = path.read_bytes()
+        data = _read_key_file(path)
     except OSError as error:
         raise ConfigurationError(
             f"{path}: cannot read the audit signing key ({error.strerror})"
@@ -82,7 +91,7 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
 def load_public_key(path: Path) -> Ed25519PublicKey:
     """A PEM public key, or the public half of a PEM private key."""
     try:
-        data = path.read_bytes()
+        data = _read_key_file(path)
     except OSError as error:
         raise InvalidInput(f"{path}: cannot read the public key ({error.strerror})") from None
     try:

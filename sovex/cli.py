@@ -26,9 +26,11 @@ from rich.table import Column, Table
 from sovex.model.errors import (
     EXIT_INTERNAL,
     EXIT_POLICY_REFUSED,
+    InvalidInput,
     PolicyRefused,
     SovexError,
     UserError,
+    environment_failure,
     exit_code_for,
 )
 from sovex.model.settings import Settings, settings_from_environ
@@ -136,7 +138,6 @@ def scrub(
     """Replace identifiers in free text by typed placeholders; offsets refer to the input."""
     from rich.progress import Progress
 
-    from sovex.model.errors import InvalidInput
     from sovex.scrub_files import scrub_file
 
     if lang not in ("fr", "en"):
@@ -158,10 +159,11 @@ def scrub(
 
 @request_app.command("validate")
 def request_validate(file: Path) -> None:
-    """Check a request file; every problem is listed, each with its file and field."""
-    from sovex.model.request import load_request
+    """Check a request file as its run will (catalog, consent regime, hosting policy, the
+    source's columns and types, limits); every problem is listed, with its file and field."""
+    from sovex.request_checks import check_request
 
-    request = load_request(file, state.settings.catalogs_dir, state.settings.targets_dir)
+    request = check_request(state.settings, file)
     console.print(f"[green]valid[/green]: {file} (request {request.id}, project {request.project})")
     _emit_json({"file": str(file), "valid": True, "id": request.id, "sha256": request.sha256()})
 
@@ -185,7 +187,11 @@ def _print_outcome(outcome: Any) -> None:
 
 @request_app.command("submit")
 def request_submit(file: Path) -> None:
-    """Submit a request (as SOVEX_USER, who must have the requester role) for approval."""
+    """Submit a request (as SOVEX_USER, who must have the requester role) for approval;
+    it is checked as `request validate` checks it first."""
+    from sovex.request_checks import check_request
+
+    check_request(state.settings, file)
     _print_outcome(_request_store().submit(file, state.settings.user, datetime.now(UTC)))
 
 
@@ -283,8 +289,6 @@ def run(
         _emit_json({"failed": recovery.failed, "cleaned": recovery.cleaned})
         return
     if request is None:
-        from sovex.model.errors import InvalidInput
-
         raise InvalidInput("sovex run: name an approved request (id or file), or --recover")
     _prepare_airflow()
     from sovex.airflow_runner import run_request
@@ -348,9 +352,16 @@ def extract_download(
 ) -> None:
     """Download an extract with the project's read-only credentials; every file's sha256
     and size are checked against the manifest."""
+    from sovex.governance.checks import check_extract_id
+    from sovex.project_access import check_project
     from sovex.storage_access import reading_client
     from transforms.download import download_extract
 
+    # Ids are checked at the edge, before any path or key is built from them.
+    check_extract_id(extract_id)
+    check_project(project)
+    if to is not None and to.exists() and not to.is_dir():
+        raise InvalidInput(f"option '--to': {to} is not a folder")
     pin = _publication_pin(extract_id)
     s3, hosting = reading_client(state.settings, target, _project_credentials(project, credentials))
     destination = to or state.settings.downloads_dir
@@ -519,6 +530,9 @@ def policy_report(
 ) -> None:
     """Compliance review of every target in infra/targets/ (HTML and Markdown)."""
     from sovex.policy_report import write_policy_report
+
+    if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
+        raise InvalidInput(f"option '--out': {out_dir} is not a folder")
 
     # The deployment's parameters (SOVEX_*), and whichever a flag adds.
     deployment = state.settings.policy_params()
@@ -732,7 +746,6 @@ def audit_anchor(
 
 def _audit_log_path(log: Path | None) -> Path:
     from sovex.audit import default_log_path
-    from sovex.model.errors import InvalidInput
 
     path = log or default_log_path(state.settings.state_dir)
     if not path.is_file():
@@ -802,7 +815,6 @@ def audit_keygen(
     """A new Ed25519 key to sign the audit log: FILE (0600) and FILE.pub. Point
     SOVEX_AUDIT_SIGNING_KEY at FILE; give FILE.pub to whoever verifies the log."""
     from sovex.audit_signing import write_key_pair
-    from sovex.model.errors import InvalidInput
 
     if key_file.resolve().is_relative_to(state.settings.state_dir.resolve()):
         raise InvalidInput(f"{key_file}: inside the state folder; keep the signing key elsewhere")
@@ -850,6 +862,7 @@ def audit_show(
 
 
 def _report_error(error: BaseException, settings: Settings | None) -> int:
+    error = environment_failure(error, settings.state_dir if settings else None) or error
     if isinstance(error, UserError):
         lines = str(error).splitlines() or [type(error).__name__]
         console.print(f"[red]error[/red]: {escape(lines[0])}", highlight=False, soft_wrap=True)
@@ -857,14 +870,26 @@ def _report_error(error: BaseException, settings: Settings | None) -> int:
             console.print(f"  - {escape(line)}", highlight=False, soft_wrap=True)
         return exit_code_for(error)
     # Internal error: a short message here, the traceback in a log file for maintainers.
-    log_dir = settings.logs_dir if settings else Path.cwd()
-    log_dir.mkdir(parents=True, exist_ok=True)
-    log_file = log_dir / "internal-errors.log"
-    with log_file.open("a", encoding="utf-8") as handle:
-        handle.write(f"--- {datetime.now(UTC).isoformat()} sovex {' '.join(sys.argv[1:])}\n")
-        handle.write("".join(traceback.format_exception(error)))
-    console.print(f"[red]internal error[/red] ({type(error).__name__}); details in {log_file}")
+    log_file = _log_internal_error(error, settings)
+    details = f"details in {log_file}" if log_file else "the state folder cannot hold its log"
+    console.print(f"[red]internal error[/red] ({type(error).__name__}); {details}")
     return exit_code_for(error) if isinstance(error, SovexError) else EXIT_INTERNAL
+
+
+def _log_internal_error(error: BaseException, settings: Settings | None) -> Path | None:
+    """The traceback, for maintainers, in the state folder only (never the working folder:
+    nothing is written outside the state folder); None when it cannot be written."""
+    if settings is None:
+        return None
+    log_file = settings.logs_dir / "internal-errors.log"
+    try:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        with log_file.open("a", encoding="utf-8") as handle:
+            handle.write(f"--- {datetime.now(UTC).isoformat()} sovex {' '.join(sys.argv[1:])}\n")
+            handle.write("".join(traceback.format_exception(error)))
+    except OSError:
+        return None
+    return log_file
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:

@@ -29,6 +29,7 @@ from botocore.exceptions import ClientError
 from sovex.governance.checks import check_extract_id
 from sovex.model.errors import ConfigurationError, InvalidInput
 from sovex.model.settings import Settings
+from sovex.model.small_files import read_small_file
 from sovex.services.readiness import deadline_in, wait_until
 from sovex.services.storage_server import LocalStorage, add_identity, remove_identity
 from transforms.publish import EXTRACTS_ROOT, manifest_keys
@@ -52,10 +53,10 @@ class ProjectCredentials:
 
 
 def identity_name(project: str) -> str:
-    return IDENTITY_PREFIX + _checked_project(project)
+    return IDENTITY_PREFIX + check_project(project)
 
 
-def _checked_project(project: str) -> str:
+def check_project(project: str) -> str:
     if not PROJECT_NAME.fullmatch(project):
         raise InvalidInput(
             f"project {project!r}: must be lower-case letters, digits and hyphens (max 63)"
@@ -64,7 +65,7 @@ def _checked_project(project: str) -> str:
 
 
 def project_prefix(project: str) -> str:
-    return f"{EXTRACTS_ROOT}/{_checked_project(project)}/"
+    return f"{EXTRACTS_ROOT}/{check_project(project)}/"
 
 
 def seaweedfs_actions(bucket: str, project: str, extract_ids: Sequence[str]) -> list[str]:
@@ -77,7 +78,7 @@ def seaweedfs_actions(bucket: str, project: str, extract_ids: Sequence[str]) -> 
 
 def published_extract_ids(s3: Any, bucket: str, project: str) -> list[str]:
     """The project's extracts whose manifest is written (the publication's commit point)."""
-    return [key.split("/")[2] for key in manifest_keys(s3, bucket, _checked_project(project))]
+    return [key.split("/")[2] for key in manifest_keys(s3, bucket, check_project(project))]
 
 
 def bucket_policy(
@@ -127,20 +128,26 @@ def bucket_policy(
 
 
 def credentials_path(settings: Settings, project: str) -> Path:
-    return settings.credentials_dir / f"{_checked_project(project)}.json"
+    return settings.credentials_dir / f"{check_project(project)}.json"
+
+
+# A credentials file holds four short strings.
+MAX_CREDENTIALS_FILE_BYTES = 16 << 10
 
 
 def read_credentials(path: Path, project: str | None = None) -> ProjectCredentials:
     """Credentials from a file written by `grant_access` (errors name the file and field)."""
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw = json.loads(read_small_file(path, MAX_CREDENTIALS_FILE_BYTES, "credentials file"))
     except FileNotFoundError:
         raise InvalidInput(
             f"{path}: no credentials file; the data steward grants access with "
             "`sovex access grant PROJECT`"
         ) from None
-    except (OSError, ValueError) as error:
-        raise InvalidInput(f"{path}: not a readable JSON credentials file ({error})") from None
+    except OSError as error:
+        raise InvalidInput(f"{path}: cannot read the credentials file ({error.strerror})") from None
+    except (ValueError, RecursionError):
+        raise InvalidInput(f"{path}: not a JSON credentials file") from None
     problems = [
         name
         for name in ("format", "project", "access_key", "secret_key")

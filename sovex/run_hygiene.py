@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from sovex.model.errors import ConfigurationError
 from sovex.model.settings import Settings
 
 if TYPE_CHECKING:
@@ -51,6 +52,8 @@ def make_state_private(settings: Settings) -> None:
     """New files 0600 and folders 0700 for this process, and the state folder 0700."""
     os.umask(PRIVATE_UMASK)
     state = settings.state_dir
+    if state.exists() and not state.is_dir():
+        raise ConfigurationError(f"state folder {state} (SOVEX_STATE_DIR): not a folder")
     if state.is_dir() and state.stat().st_uid == os.getuid():
         state.chmod(PRIVATE_DIR_MODE)
 

@@ -52,8 +52,10 @@ def read_scrub_input(path: Path) -> list[tuple[Any, str]]:
             continue
         try:
             row = json.loads(line)
-        except json.JSONDecodeError:
-            problems.append(f"{path}: line {number}: not a JSON object")
+        except (ValueError, RecursionError):
+            # ValueError: not JSON, or an integer past Python's 4,300 digits;
+            # RecursionError: nested deeper than the parser's stack.
+            problems.append(f"{path}: line {number}: not a JSON object sovex can read")
             continue
         if not isinstance(row, dict):
             problems.append(f"{path}: line {number}: not a JSON object")
@@ -93,6 +95,9 @@ def scrub_file(
     failure the destination is removed, never left holding an earlier run's output."""
     if destination.is_dir():
         raise InvalidInput(f"{destination}: is a folder; --out must be a file path")
+    if destination.exists() and not destination.is_file():
+        # Renaming the output over a device (/dev/full) or a FIFO would replace it.
+        raise InvalidInput(f"{destination}: not a regular file; --out must be a file path")
     if not destination.parent.is_dir():
         raise InvalidInput(f"{destination.parent}: no such folder for --out")
     try:

@@ -35,6 +35,7 @@ import hashlib
 import json
 import os
 import re
+import zlib
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -158,6 +159,8 @@ def parse_line(raw: bytes | str, line: int) -> ParsedLine:
         resource = json.loads(raw)
     except ValueError:
         return Rejection(line, None, RejectCode.INVALID_JSON, "line is not valid JSON")
+    except RecursionError:
+        return Rejection(line, None, RejectCode.INVALID_JSON, "line is nested too deeply")
     return parse_resource(resource, line)
 
 
@@ -175,6 +178,8 @@ def parse_resource(resource: Any, line: int) -> ParsedLine:
         consent = Consent.model_validate(resource)
     except ValidationError as error:
         return Rejection(line, resource_id, RejectCode.INVALID_FHIR, _summarise(error))
+    except RecursionError:
+        return Rejection(line, resource_id, RejectCode.INVALID_FHIR, "nested too deeply")
     return _check(consent, line, resource_id)
 
 
@@ -377,6 +382,8 @@ def read_bundle(path: Path, digest: Digest | None = None) -> Generator[ParsedLin
         bundle = json.loads(content)
     except ValueError as error:
         raise InvalidInput(f"{path}: Bundle file is not valid JSON") from error
+    except RecursionError:
+        raise InvalidInput(f"{path}: Bundle file is nested too deeply") from None
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
         raise InvalidInput(f"{path}: resourceType: must be 'Bundle'")
     entries = bundle.get("entry") or []
@@ -396,10 +403,50 @@ def _available_cpus() -> int:
         return os.cpu_count() or 1
 
 
+# A consent export compresses about 25-30 times; one that inflates past this ratio (and
+# past the floor, for small files) is a gzip bomb, not an export.
+MAX_GZIP_RATIO = 100
+MIN_GZIP_LIMIT_BYTES = 16 << 20
+
+
+class _CheckedGzip(gzip.GzipFile):
+    """A gzip stream that names its file when it is not gzip, is cut short, or inflates
+    past `limit` bytes."""
+
+    def __init__(self, path: Path, limit: int) -> None:
+        super().__init__(path, "rb")
+        self._path = path
+        self._limit = limit
+        self._inflated = 0
+
+    def _checked(self, read: Any, size: int) -> bytes:
+        try:
+            data: bytes = read(size)
+        except (gzip.BadGzipFile, EOFError, zlib.error) as error:
+            raise InvalidInput(f"{self._path}: not a complete gzip file ({error})") from None
+        self._inflated += len(data)
+        if self._inflated > self._limit:
+            raise InvalidInput(
+                f"{self._path}: inflates past {self._limit:,} bytes, more than "
+                f"{MAX_GZIP_RATIO} times its size: not a consent export (a gzip bomb?)"
+            )
+        return data
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._checked(super().read, -1 if size is None else size)
+
+    def read1(self, size: int = -1) -> bytes:
+        return self._checked(super().read1, size)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        return self._checked(super().readline, -1 if size is None else size)
+
+
 def open_content(path: Path) -> BufferedIOBase:
-    """The file's bytes as parsed: gunzipped for `*.gz`."""
+    """The file's bytes as parsed: gunzipped for `*.gz` (checked: see `_CheckedGzip`)."""
     if path.name.lower().endswith(".gz"):
-        return gzip.open(path, "rb")
+        limit = max(MAX_GZIP_RATIO * path.stat().st_size, MIN_GZIP_LIMIT_BYTES)
+        return _CheckedGzip(path, limit)
     return path.open("rb")
 
 

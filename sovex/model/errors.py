@@ -5,7 +5,9 @@ Messages name the file, field and rule, never a secret or a patient's value.
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 EXIT_OK = 0
@@ -71,6 +73,48 @@ class IntegrityError(UserError):
     exit_code = EXIT_INTEGRITY
 
 
+class EnvironmentFailure(ConfigurationError):
+    """The machine, not sovex, failed: a full disk, a read-only folder, a store that does
+    not answer. Says what failed; exit 2 like every setting the operator must fix, so exit
+    1 stays for sovex's own bugs."""
+
+
+_FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+def environment_failure(
+    error: BaseException, state_dir: Path | None = None
+) -> EnvironmentFailure | None:
+    """What `error` says about the environment, if it is an environment failure: an OS
+    error (named by its path and cause, never file content) or an object store that does
+    not answer."""
+    if isinstance(error, OSError) and error.errno is not None:
+        path = error.filename
+        where = f" {path}" if path else ""
+        if error.errno in _FULL:
+            return EnvironmentFailure(f"no space left on device (writing{where or ' a file'})")
+        if error.errno == errno.EROFS:
+            if state_dir is not None and path and Path(str(path)).is_relative_to(state_dir):
+                return EnvironmentFailure(
+                    f"the state folder {state_dir} is read-only (writing {path}); "
+                    "point SOVEX_STATE_DIR at a writable folder"
+                )
+            return EnvironmentFailure(f"read-only file system: cannot write{where}")
+        if error.errno in (errno.EACCES, errno.EPERM):
+            return EnvironmentFailure(f"permission denied:{where or ' (no path given)'}")
+        return EnvironmentFailure(f"{path or 'a file'}: {error.strerror}")
+    # botocore's connection errors carry the endpoint they could not reach.
+    endpoint = getattr(error, "kwargs", {}).get("endpoint_url") if _is_connection(error) else None
+    if endpoint:
+        return EnvironmentFailure(f"the object store at {endpoint} does not answer")
+    return None
+
+
+def _is_connection(error: BaseException) -> bool:
+    names = {cls.__name__ for cls in type(error).__mro__}
+    return "EndpointConnectionError" in names or "ConnectTimeoutError" in names
+
+
 def exit_code_for(error: BaseException) -> int:
     """The process exit code for an error: 1 internal … 5 integrity (docs/cli.md)."""
     if isinstance(error, SovexError):
@@ -96,14 +140,17 @@ _REBUILT = {
     "GateFailed": lambda fields, _message: GateFailed(fields["failures"]),
     "InvalidInput": lambda fields, _message: InvalidInput(fields["problems"]),
     "ConfigurationError": lambda _fields, message: ConfigurationError(message),
+    "EnvironmentFailure": lambda _fields, message: EnvironmentFailure(message),
     "IntegrityError": lambda _fields, message: IntegrityError(message),
 }
 
 
 def error_record(error: BaseException) -> dict[str, Any]:
     """What crosses from a run step to `sovex run`: the error's class, message, exit code and
-    the fields it was built from. Anything but a `SovexError` is an "internal error": its
-    text may hold data, so it stays in the task's log."""
+    the fields it was built from. An environment failure (disk full, store down) says what
+    failed; anything else but a `SovexError` is an "internal error": its text may hold
+    data, so it stays in the task's log."""
+    error = environment_failure(error) or error
     if not isinstance(error, SovexError):
         return {
             "error": "InternalError",

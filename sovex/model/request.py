@@ -13,8 +13,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -31,11 +31,18 @@ from sovex.model.catalog import (
     load_catalog,
 )
 from sovex.model.errors import InvalidInput
+from sovex.model.reviewed_yaml import load_reviewed_yaml
 from sovex.model.schedule import validate_schedule
-from sovex.model.target import read_reviewed_file, safe_yaml_load, shown_field_path
+from sovex.model.target import shown_field_path
 
 DEFAULT_K_THRESHOLD = 5
 MIN_K_THRESHOLD = 2
+# Ceilings: past these a threshold is a typo, and the gate would suppress everyone.
+MAX_K_THRESHOLD = 100
+MAX_SMALL_CELL_THRESHOLD = 100
+# Free-text fields are short and printable (they are shown to stewards and in logs).
+MAX_TEXT_FIELD_CHARS = 500
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 DEFAULT_MAX_SUPPRESSION = 0.05
 MAX_SUPPRESSION_CAP = 0.2
 DEFAULT_SMALL_CELL_THRESHOLD = 10
@@ -50,6 +57,20 @@ FILTERABLE_ROLES = frozenset(
 )
 
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN)]
+
+
+def _printable(value: str) -> str:
+    # Escape sequences would rewrite a steward's terminal; newlines would forge log lines.
+    if CONTROL_CHARACTERS.search(value):
+        raise ValueError("must not contain control characters (newlines, escapes)")
+    return value
+
+
+ShortText = Annotated[
+    str,
+    Field(min_length=1, max_length=MAX_TEXT_FIELD_CHARS),
+    AfterValidator(_printable),
+]
 
 
 class FilterOp(StrEnum):
@@ -116,13 +137,12 @@ class ExtractRequest(BaseModel):
         description="the research project: its pseudonymisation key, storage prefix and "
         "read-only credentials"
     )
-    requester: str = Field(min_length=1, description="who asks (a person of infra/roles.yaml)")
-    purpose: str = Field(
-        min_length=1,
+    requester: ShortText = Field(description="who asks (a person of infra/roles.yaml)")
+    purpose: ShortText = Field(
         description="the research purpose; its consent regime (infra/consent/regimes.yaml) "
         "decides which patients may be included",
     )
-    legal_basis: str = Field(min_length=1, description="reference of the legal basis")
+    legal_basis: ShortText = Field(description="reference of the legal basis")
     source: Slug = Field(description="the source catalog (infra/catalogs/<source>.yaml)")
     cohort: list[CohortFilter] = Field(
         default_factory=list,
@@ -145,6 +165,7 @@ class ExtractRequest(BaseModel):
     k_threshold: int = Field(
         default=DEFAULT_K_THRESHOLD,
         ge=MIN_K_THRESHOLD,
+        le=MAX_K_THRESHOLD,
         description="k of k-anonymity on the quasi-identifiers of the published patients",
     )
     max_suppression: float = Field(
@@ -172,6 +193,7 @@ class ExtractRequest(BaseModel):
     small_cell_threshold: int = Field(
         default=DEFAULT_SMALL_CELL_THRESHOLD,
         ge=MIN_SMALL_CELL_THRESHOLD,
+        le=MAX_SMALL_CELL_THRESHOLD,
         description="counts below this are hidden in aggregates, with the cells that would "
         "reveal them (at least 5)",
     )
@@ -314,18 +336,8 @@ def _catalog_problems(path: Path, raw: dict[str, Any], catalog: SourceCatalog) -
 
 def load_request(path: Path, catalogs_dir: Path, targets_dir: Path) -> ExtractRequest:
     """Read, parse and check a request file against its catalog and the known targets."""
-    try:
-        # The targets' strict loader: a duplicate key (a reviewer reads the first value,
-        # a plain loader keeps the last) and YAML 1.1 booleans ("no") are refused.
-        raw = safe_yaml_load(read_reviewed_file(path))
-    except OSError as error:
-        raise InvalidInput(f"{path}: cannot read request: {error.strerror}") from error
-    except UnicodeDecodeError as error:
-        raise InvalidInput(
-            f"{path}: not UTF-8 text (byte {error.start} cannot be decoded)"
-        ) from None
-    except yaml.YAMLError as error:
-        raise InvalidInput(f"{path}: not valid YAML: {error}") from error
+    # Duplicate keys, YAML 1.1 booleans ("no"), alias bombs and deep nesting are refused.
+    raw = load_reviewed_yaml(path, "request")
     if not isinstance(raw, dict):
         raise InvalidInput(f"{path}: a request must be a YAML mapping of fields")
     problems: list[str] = []

@@ -17,12 +17,10 @@ well formed.
 from __future__ import annotations
 
 import re
-import stat
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -34,6 +32,7 @@ from pydantic import (
 )
 
 from sovex.model.errors import InvalidInput
+from sovex.model.reviewed_yaml import load_reviewed_yaml
 
 # `endpoint: local` means "the local SeaweedFS server started by `sovex storage up`";
 # its real URL (a loopback port) is only known at run time.
@@ -284,14 +283,8 @@ def list_targets(targets_dir: Path) -> list[Path]:
 
 def load_target(path: Path) -> HostingTarget:
     """Read and validate a target file; raise InvalidInput listing every problem."""
-    try:
-        raw = safe_yaml_load(read_reviewed_file(path))
-    except OSError as error:
-        raise InvalidInput(f"{path}: cannot read the file: {error.strerror}") from None
-    except UnicodeDecodeError as error:
-        raise InvalidInput(f"{path}: not UTF-8 text (byte {error.start})") from None
-    except yaml.YAMLError as error:
-        raise InvalidInput(f"{path}: not valid YAML: {error}") from error
+    # Duplicate keys, YAML 1.1 booleans ("no"), alias bombs and deep nesting are refused.
+    raw = load_reviewed_yaml(path, "hosting target")
     if not isinstance(raw, dict):
         raise InvalidInput(
             f"{path}: must be a mapping of fields (name, provider, region, country, "
@@ -340,78 +333,5 @@ def _describe(error: Any) -> str:
     return f"field {field!r}: {message}"
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """YAML 1.2 booleans only (no `NO` → False, the Norway problem); no duplicate keys; at
-    most MAX_YAML_ALIASES aliases (yaml.safe_dump writes a few for repeated values, but
-    nested aliases expand exponentially once the document is walked: the "billion
-    laughs")."""
-
-    aliases_seen = 0
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.events.AliasEvent):
-            self.aliases_seen += 1
-            if self.aliases_seen > MAX_YAML_ALIASES:
-                event = self.peek_event()
-                raise yaml.composer.ComposerError(
-                    None,
-                    None,
-                    f"more than {MAX_YAML_ALIASES} aliases (*name) are not accepted",
-                    event.start_mark,
-                )
-        return super().compose_node(parent, index)
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        seen = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                # A reviewer reads the first value, the loader would keep the last.
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-_StrictLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_StrictLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool",
-    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
-)
-
-
-# Requests and targets are short reviewed files: anything larger is not one.
-MAX_REVIEWED_FILE_BYTES = 1 << 20
-# Aliases a reviewed file may use: 20 nested ones expand to a few thousand items at most.
-MAX_YAML_ALIASES = 20
 # What a field name looks like; anything else is not echoed in an error.
 SHOWN_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}|[0-9]{1,6}")
-
-
-def read_reviewed_file(path: Path) -> str:
-    """The text of a request or target file: a regular file (not a device, a FIFO or
-    /dev/zero) of at most MAX_REVIEWED_FILE_BYTES, in UTF-8. OSError and
-    UnicodeDecodeError are the caller's to report; a wrong kind or size is InvalidInput."""
-    status = path.stat()
-    if not stat.S_ISREG(status.st_mode):
-        raise InvalidInput(f"{path}: not a regular file")
-    if status.st_size > MAX_REVIEWED_FILE_BYTES:
-        raise InvalidInput(
-            f"{path}: {status.st_size} bytes, more than a request or target file may hold "
-            f"({MAX_REVIEWED_FILE_BYTES})"
-        )
-    with path.open("rb") as handle:
-        data = handle.read(MAX_REVIEWED_FILE_BYTES + 1)
-    if len(data) > MAX_REVIEWED_FILE_BYTES:
-        raise InvalidInput(f"{path}: grew past {MAX_REVIEWED_FILE_BYTES} bytes while read")
-    return data.decode("utf-8")
-
-
-def safe_yaml_load(text: str) -> Any:
-    """Load reviewed YAML (targets, provider registry) without YAML 1.1 surprises."""
-    return yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass

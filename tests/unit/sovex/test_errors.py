@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+import errno
 import json
+from pathlib import Path
 
 import pytest
 
 from sovex.model.errors import (
     EXIT_INTERNAL,
+    EXIT_INVALID_INPUT,
     ConfigurationError,
+    EnvironmentFailure,
     GateFailed,
     IntegrityError,
     InvalidInput,
@@ -14,6 +18,7 @@ from sovex.model.errors import (
     ReportedError,
     SovexError,
     UserError,
+    environment_failure,
     error_from_record,
     error_record,
     exit_code_for,
@@ -58,3 +63,39 @@ def test_anything_else_is_an_internal_error_whose_text_stays_in_the_log() -> Non
 def test_a_record_missing_its_fields_still_gives_its_message_and_exit_code() -> None:
     rebuilt = error_from_record({"error": "GateFailed", "message": "gate failed", "exit_code": 4})
     assert str(rebuilt) == "gate failed" and exit_code_for(rebuilt) == 4
+
+
+def test_a_full_disk_says_so_and_names_the_file() -> None:
+    failure = environment_failure(OSError(errno.ENOSPC, "No space left", "/data/out.parquet"))
+    assert failure is not None
+    assert str(failure) == "no space left on device (writing /data/out.parquet)"
+    assert exit_code_for(failure) == EXIT_INVALID_INPUT
+
+
+def test_a_read_only_state_folder_is_named_as_the_state_folder(tmp_path: Path) -> None:
+    inside = OSError(errno.EROFS, "Read-only file system", str(tmp_path / "runs" / "x"))
+    failure = environment_failure(inside, tmp_path)
+    assert failure is not None and str(failure).startswith(f"the state folder {tmp_path} is")
+    elsewhere = environment_failure(OSError(errno.EROFS, "Read-only", "/mnt/ro/f"), tmp_path)
+    assert str(elsewhere) == "read-only file system: cannot write /mnt/ro/f"
+
+
+def test_a_store_that_does_not_answer_is_named_by_its_endpoint() -> None:
+    from botocore.exceptions import EndpointConnectionError
+
+    failure = environment_failure(EndpointConnectionError(endpoint_url="http://127.0.0.1:9"))
+    assert str(failure) == "the object store at http://127.0.0.1:9 does not answer"
+
+
+def test_a_run_step_that_hit_a_full_disk_reports_it_not_an_internal_error() -> None:
+    record = error_record(OSError(errno.ENOSPC, "No space left", "/state/runs/x/part-0"))
+    assert record["error"] == "EnvironmentFailure"
+    assert record["exit_code"] == EXIT_INVALID_INPUT
+    rebuilt = error_from_record(record)
+    assert isinstance(rebuilt, EnvironmentFailure)
+    assert "no space left on device" in str(rebuilt)
+
+
+def test_a_bug_is_still_an_internal_error() -> None:
+    assert environment_failure(KeyError("x")) is None
+    assert environment_failure(ValueError("x")) is None

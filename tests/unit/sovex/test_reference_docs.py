@@ -21,6 +21,6 @@ def test_the_cli_reference_lists_every_command_with_its_options() -> None:
 
 def test_the_request_reference_gives_every_field_its_default_and_limits() -> None:
     text = request_reference()
-    assert "| `k_threshold` | integer | `5` | ≥ 2 |" in text
+    assert "| `k_threshold` | integer | `5` | ≥ 2; ≤ 100 |" in text
     assert "| `max_suppression` | number | `0.05` | ≥ 0; ≤ 0.2 |" in text
     assert "## CohortFilter" in text and "| `op` |" in text

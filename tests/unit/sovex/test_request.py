@@ -222,7 +222,7 @@ def test_a_device_or_an_oversized_file_is_refused_before_reading_it(
     tmp_path: Path, targets_dir: Path
 ) -> None:
     [problem] = problems_of(Path("/dev/zero"), targets_dir)
-    assert problem == "/dev/zero: not a regular file"
+    assert problem == "/dev/zero: not a regular file (a request or target file is expected)"
     huge = tmp_path / "huge.yaml"
     huge.write_text("# " + "x" * (2 << 20) + "\n")
     [problem] = problems_of(huge, targets_dir)

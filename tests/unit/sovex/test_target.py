@@ -199,7 +199,7 @@ def test_unreadable_or_non_mapping_yaml_is_invalid_input(tmp_path, text, expecte
 
 def test_a_missing_file_is_invalid_input(tmp_path):
     [problem] = problems_of(tmp_path / "absent.yaml")
-    assert "cannot read the file" in problem
+    assert "cannot read the hosting target file: No such file or directory" in problem
 
 
 def test_list_targets_returns_only_yaml_files_sorted(tmp_path):

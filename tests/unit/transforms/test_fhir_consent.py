@@ -271,3 +271,32 @@ def test_reject_rows_name_file_position_code_and_reason_without_patient_data() -
     }
     assert row["reason"].startswith("status: must be one of")
     assert PATIENT not in stream.getvalue()
+
+
+def test_a_line_nested_too_deeply_is_a_reject_not_the_end_of_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "consents.ndjson"
+    deep = '{"resourceType": "Consent", "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    path.write_text(deep + "\nnot json\n")
+    results = list(read_ndjson(path, workers=1))
+    assert [r.line for r in results] == [1, 2]
+    assert all(isinstance(r, Rejection) for r in results)
+    assert results[0].reason == "line is nested too deeply"
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (b'{"resourceType": "Consent"}\n', "not a complete gzip file"),
+        (gzip.compress(b'{"a": 1}\n' * 1000)[:-6], "not a complete gzip file"),
+        (gzip.compress(b"\n" * (40 << 20)), "a gzip bomb"),
+    ],
+    ids=["not gzip", "truncated", "bomb"],
+)
+def test_a_gzip_file_that_is_not_an_export_is_refused_by_name(
+    tmp_path: Path, content: bytes, says: str
+) -> None:
+    path = tmp_path / "consents.ndjson.gz"
+    path.write_bytes(content)
+    with pytest.raises(InvalidInput, match=says) as raised:
+        list(read_ndjson(path, workers=1))
+    assert str(raised.value).startswith(str(path))
