@@ -26,7 +26,11 @@ from sovex.model.settings import Settings
 from sovex.model.target import LOCAL_ENDPOINT, HostingTarget, load_target
 from sovex.project_access import ProjectCredentials
 from sovex.services.storage_server import LocalStorage, StorageEndpoint
-from sovex.target_credentials import resolve_target_credentials
+from sovex.target_credentials import (
+    TargetCredentials,
+    resolve_target_credentials,
+    target_ca_bundle,
+)
 
 # The bucket check is a few small requests: an endpoint that does not answer within these
 # is reported as not answering, instead of holding the run for minutes.
@@ -76,17 +80,22 @@ def target_endpoint(
                 secret_key=project_credentials.secret_key,
             )
         return local
-    credentials = resolve_target_credentials(settings, target)
-    if credentials is None:  # only local-storage resolves to nothing
-        raise ConfigurationError(f"hosting target {target.name!r}: no credentials")
-    keys = project_credentials or credentials
+    keys: ProjectCredentials | TargetCredentials | None
+    if project_credentials is not None:
+        # A researcher reads with the project's own keys: the steward's are not needed.
+        keys, ca_bundle = project_credentials, target_ca_bundle(settings, target)
+    else:
+        keys = resolve_target_credentials(settings, target)
+        if keys is None:  # only local-storage resolves to nothing
+            raise ConfigurationError(f"hosting target {target.name!r}: no credentials")
+        ca_bundle = keys.ca_bundle
     return StorageEndpoint(
         endpoint_url,
         keys.access_key,
         keys.secret_key,
         # SigV4 signs for a region: the provider's region code the target names.
         region=target.region,
-        ca_bundle=str(credentials.ca_bundle) if credentials.ca_bundle else None,
+        ca_bundle=str(ca_bundle) if ca_bundle else None,
         addressing_style=addressing_style(target),
     )
 

@@ -84,6 +84,14 @@ def resolve_target_credentials(
     return TargetCredentials(access_key, secret_key, reference.source, ca_bundle)
 
 
+def target_ca_bundle(settings: Settings, target: HostingTarget) -> Path | None:
+    """The target's CA bundle, checked (a researcher reading with a project's own keys
+    needs it without the steward's credentials)."""
+    return _checked_ca_bundle(
+        _Where(target, settings.targets_dir / f"{target.name}.yaml"), target.ca_bundle
+    )
+
+
 @dataclass(frozen=True)
 class _Where:
     target: HostingTarget

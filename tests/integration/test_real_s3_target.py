@@ -125,6 +125,7 @@ class TlsStore:
     access_key: str
     secret_key: str
     client: Any
+    storage: LocalStorage
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +149,12 @@ def tls_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TlsStore]:
             },
         )
         yield TlsStore(
-            endpoint.endpoint_url, tls.ca_file, endpoint.access_key, endpoint.secret_key, client
+            endpoint.endpoint_url,
+            tls.ca_file,
+            endpoint.access_key,
+            endpoint.secret_key,
+            client,
+            storage,
         )
     finally:
         storage.down()
@@ -369,6 +375,58 @@ def test_the_audit_log_records_the_bucket_check_without_any_key(tls_settings, tl
     assert checks and checks[-1]["detail"]["object_lock"] is True
     assert tls_store.secret_key not in text
     assert tls_store.access_key not in text
+
+
+def test_a_researcher_downloads_with_the_projects_own_keys_and_no_steward_secret(
+    tls_settings, tls_store, published, tmp_path, monkeypatch
+):
+    """The store's operator gives the project a read-only identity (here through weed
+    shell, as `sovex access grant` does on the local store); the researcher's machine
+    has the project's keys file and the CA, not the steward's variables."""
+    from sovex.cli import main
+    from sovex.project_access import CREDENTIALS_FORMAT, seaweedfs_actions
+    from sovex.services.readiness import deadline_in, wait_until
+    from sovex.services.storage_server import add_identity
+
+    extract_id = published.result.extract_id
+    reader_key, reader_secret = "tlsreader0123456789", "tls-reader-secret-0123456789abcdef"
+    actions = seaweedfs_actions(LOCKED_BUCKET, "parcours-diabete", [extract_id])
+    add_identity(tls_store.storage, "parcours-diabete-reader", reader_key, reader_secret, actions)
+    reader = replace(
+        tls_store.storage.endpoint(), access_key=reader_key, secret_key=reader_secret
+    ).s3_client(max_attempts=1)
+
+    def known() -> str | None:
+        try:
+            reader.list_objects_v2(Bucket=LOCKED_BUCKET, Prefix="extracts/parcours-diabete/")
+        except Exception as error:  # not yet picked up by the gateway
+            return type(error).__name__
+        return None
+
+    assert wait_until(known, deadline_in(15), 0.2) is None
+    keys_file = tmp_path / "parcours-diabete.json"
+    keys_file.touch(mode=0o600)
+    keys_file.write_text(
+        json.dumps(
+            {
+                "format": CREDENTIALS_FORMAT,
+                "project": "parcours-diabete",
+                "access_key": reader_key,
+                "secret_key": reader_secret,
+            }
+        )
+    )
+    monkeypatch.delenv(ACCESS_VAR)
+    monkeypatch.delenv(SECRET_VAR)
+    argv = ["extract", "download", extract_id, "--project", "parcours-diabete"]
+    argv += ["--target", "tls-self-hosted", "--credentials", str(keys_file)]
+    argv += ["--to", str(tmp_path / "downloads")]
+    assert main(argv, environ=tls_settings.as_environ()) == 0
+    downloaded = tmp_path / "downloads" / extract_id
+    assert pq.read_table(downloaded / "patients").num_rows > 0
+    # The project's identity reads its published extract and nothing else of the bucket.
+    with pytest.raises(Exception, match="AccessDenied"):
+        reader.list_objects_v2(Bucket=LOCKED_BUCKET, Prefix="extracts/other-project/")
 
 
 # -- refused in decide_hosting, nothing read ----------------------------------------------
