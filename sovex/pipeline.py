@@ -315,6 +315,17 @@ def select_consented_cohort(settings: Settings, run: RunContext) -> dict[str, An
         run.as_of,
         known_by,
     )
+    if len(outcome.included) == 0:
+        # Nothing to assess or release: say why, in counts, before any table is read.
+        raise GateFailed(
+            [
+                f"no patient to release: {len(cohort)} patient(s) match the cohort filters, "
+                f"none of them with consent covering purpose {request.purpose!r} on "
+                f"{run.as_of.isoformat()}"
+                if len(cohort)
+                else "no patient to release: no patient of the source matches the cohort filters"
+            ]
+        )
     folder = run_folder(settings, run.extract_id)
     folder.included_file.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(pa.table({"patient_id": outcome.included}), folder.included_file)

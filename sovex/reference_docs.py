@@ -77,8 +77,12 @@ def cli_reference() -> str:
         "",
         _first_line(root.help),
         "",
-        "Exit codes: 0 done, 1 internal error, 2 invalid input or configuration, 3 refused by",
-        "the hosting policy, 4 release gate failed, 5 integrity check failed.",
+        "Exit codes: 0 done, 1 internal error (a bug in sovex: the traceback is in",
+        "`<state>/logs/internal-errors.log`), 2 invalid input, configuration or environment (a",
+        "full disk, a read-only state folder, an object store that does not answer: the",
+        "message says which), 3 refused by the hosting policy, 4 release gate failed, 5",
+        "integrity check failed. Every file, id and path a command takes is checked before",
+        "it is used (`tests/malformed/` holds the corpus of malformed inputs each must refuse).",
         "",
     ]
     for name, command in _commands(root, ()):

@@ -3,7 +3,9 @@ the run will check that needs no patient data, so a request that validates does 
 on a setting, a type or a limit half an hour into its run.
 
 - the purpose has a consent regime (`infra/consent/regimes.yaml`);
-- the hosting target file is valid and the hosting policy allows it;
+- the hosting target file is valid, the hosting policy allows it and its credentials
+  resolve (the environment variables are set, the file is owner-only, the Airflow
+  connection exists);
 - the source holds every catalogued column of the requested tables, and each cohort
   filter's values have the type of the column they are compared with (a quoted date
   against a date column would reach Arrow as text and stop the run).
@@ -50,16 +52,23 @@ def _purpose_problems(settings: Settings, path: Path, request: ExtractRequest) -
 def _target_problems(settings: Settings, path: Path, request: ExtractRequest) -> list[str]:
     from policies.evaluator import evaluate_target
     from sovex.model.target import load_target
+    from sovex.target_credentials import resolve_target_credentials
 
     try:
         target = load_target(settings.targets_dir / f"{request.target}.yaml")
     except InvalidInput as error:
         return [f"{path}: field 'target': {problem}" for problem in error.problems]
     decision = evaluate_target(target, params=settings.policy_params())
-    if decision.allowed:
-        return []
-    reasons = "; ".join(reason.message for reason in decision.reasons)
-    return [f"{path}: field 'target': the hosting policy refuses {target.name!r}: {reasons}"]
+    if not decision.allowed:
+        reasons = "; ".join(reason.message for reason in decision.reasons)
+        return [f"{path}: field 'target': the hosting policy refuses {target.name!r}: {reasons}"]
+    try:
+        # Where the run will find them (this process's environment, the file, Airflow's
+        # connection); the bucket itself is asked only by the run, before any read.
+        resolve_target_credentials(settings, target)
+    except SovexError as error:
+        return [f"{path}: field 'target': {error}"]
+    return []
 
 
 def _source_problems(settings: Settings, path: Path, request: ExtractRequest) -> list[str]:

@@ -447,6 +447,30 @@ def test_the_dag_publishes_the_same_extract_from_postgresql_as_from_parquet(
         assert sorted_table(ours[name]).equals(sorted_table(theirs[name])), name
 
 
+def test_a_cohort_no_patient_matches_is_a_clear_refusal_on_postgresql_too(
+    pipeline_settings: Settings,
+    postgres_warehouse: tuple[PostgresServer, str],
+    tmp_path: Path,
+) -> None:
+    from sovex.airflow_runner import run_request
+    from sovex.model.errors import GateFailed, exit_code_for
+
+    _, url = postgres_warehouse
+    raw = yaml.safe_load(EXAMPLE.read_text())
+    raw["id"] = "postgres-empty-cohort"
+    raw["tables"].pop("notes")
+    raw["cohort"] = [
+        {"table": "diagnoses", "column": "icd10_code", "op": "starts_with", "values": ["Z99.9"]}
+    ]
+    path = tmp_path / f"{raw['id']}.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    approve_request(pipeline_settings, path)
+    with pytest.raises(GateFailed) as raised:
+        run_request(replace(pipeline_settings, source_url=url), path, POSTGRES_RUN)
+    assert exit_code_for(raised.value) == 4
+    assert "no patient of the source matches the cohort filters" in str(raised.value)
+
+
 def test_cli_loads_the_parquet_source_into_postgresql_and_checks_it(
     session_settings: Settings,
     synthetic_source: Path,

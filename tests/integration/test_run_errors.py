@@ -71,3 +71,39 @@ def test_an_error_raised_inside_a_dag_task_reaches_sovex_run_with_its_exit_code_
         run_request(pipeline_settings, request, FIRST_RUN + timedelta(hours=offset))
     assert str(raised.value) == str(error)
     assert exit_code_for(raised.value) == exit_code_for(error)
+
+
+def test_a_full_disk_during_a_run_says_so_and_names_the_file(
+    pipeline_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from sovex.model.errors import EnvironmentFailure
+
+    request = approved_copy(tmp_path, pipeline_settings, "errors-disk-full")
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", "/state/runs/x/part-0.parquet")
+
+    monkeypatch.setattr("transforms.cohort.select_cohort", full)
+    with pytest.raises(EnvironmentFailure) as raised:
+        run_request(pipeline_settings, request, FIRST_RUN + timedelta(days=1))
+    assert str(raised.value) == "no space left on device (writing /state/runs/x/part-0.parquet)"
+    assert exit_code_for(raised.value) == 2
+
+
+def test_a_cohort_no_patient_matches_is_a_clear_refusal_with_nothing_published(
+    pipeline_settings: Settings, tmp_path: Path
+) -> None:
+    raw = yaml.safe_load(EXAMPLE.read_text())
+    raw["id"] = "errors-empty-cohort"
+    raw["cohort"] = [
+        {"table": "diagnoses", "column": "icd10_code", "op": "starts_with", "values": ["Z99.9"]}
+    ]
+    path = tmp_path / "errors-empty-cohort.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    approve_request(pipeline_settings, path)
+    with pytest.raises(GateFailed) as raised:
+        run_request(pipeline_settings, path, FIRST_RUN + timedelta(days=2))
+    assert exit_code_for(raised.value) == 4
+    assert "no patient of the source matches the cohort filters" in str(raised.value)

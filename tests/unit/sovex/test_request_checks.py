@@ -91,3 +91,23 @@ def test_every_problem_is_listed_at_once(settings: Settings, tmp_path: Path) -> 
     cohort = [{"table": "diagnoses", "column": "icd10_code", "op": "eq", "values": [250]}]
     path = write(tmp_path, purpose="marketing", target="aws-us-east-1", cohort=cohort)
     assert len(problems(settings, path)) == 3
+
+
+def test_a_target_whose_credentials_do_not_resolve_is_refused(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+    from dataclasses import replace
+
+    infra = tmp_path / "infra"
+    shutil.copytree(PROJECT_ROOT / "infra", infra)
+    with_targets = replace(settings, infra_dir=infra)
+    monkeypatch.delenv("OVH_S3_ACCESS_KEY", raising=False)
+    monkeypatch.delenv("OVH_S3_SECRET_KEY", raising=False)
+    (problem,) = problems(with_targets, write(tmp_path, target="ovhcloud-gra"))
+    assert "field 'target'" in problem and "is not set" in problem
+    monkeypatch.setenv("OVH_S3_ACCESS_KEY", "an-access-key")
+    monkeypatch.setenv("OVH_S3_SECRET_KEY", "a-secret-key-never-shown")
+    assert check_request(with_targets, write(tmp_path, target="ovhcloud-gra")).target == (
+        "ovhcloud-gra"
+    )
