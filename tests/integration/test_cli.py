@@ -60,11 +60,34 @@ def test_validate_on_a_broken_request_exits_2_and_lists_every_problem(
 
 
 def test_validate_on_the_example_request_exits_0(
-    session_settings: Settings, capsys: pytest.CaptureFixture[str]
+    session_settings: Settings, synthetic_source: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     example = PROJECT_ROOT / "examples" / "requests" / "diabetes-t2.yaml"
     assert run_cli(session_settings, "request", "validate", str(example)) == 0
     assert last_json_line(capsys.readouterr().out)["valid"] is True
+
+
+def test_a_read_only_state_folder_is_named_as_such_not_an_internal_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import errno
+
+    state = tmp_path / "state"
+    real_mkdir = Path.mkdir
+
+    # The file system refuses every write under the state folder, as a read-only mount does
+    # (mounting one needs privileges a test machine may not give).
+    def read_only(self: Path, *args: object, **kwargs: object) -> None:
+        if self.resolve().is_relative_to(state.resolve()):
+            raise OSError(errno.EROFS, "Read-only file system", str(self))
+        real_mkdir(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "mkdir", read_only)
+    code = main(["synth", "--patients", "5"], environ={"SOVEX_STATE_DIR": str(state)})
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"the state folder {state.resolve()} is read-only" in err
+    assert "internal error" not in err and "Traceback" not in err
 
 
 def test_a_missing_request_file_is_a_clear_error_not_a_traceback(
