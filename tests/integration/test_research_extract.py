@@ -330,7 +330,7 @@ def test_an_impossible_k_stops_with_exit_4_and_a_report_and_publishes_nothing(
         pipeline_settings,
         id="diabetes-t2-k-impossible",
         project="k-impossible",
-        k_threshold=100_000,
+        k_threshold=100,  # the ceiling: more than the cohort can reach
         max_suppression=0.0,
     )
     with pytest.raises(GateFailed) as raised:

@@ -147,6 +147,9 @@ def _run(argv: list[str], environ: dict[str, str], cwd: Path) -> tuple[int, str,
     seconds = time.monotonic() - started
     for reader in readers:
         reader.join()
+    for stream in (process.stdout, process.stderr):
+        if stream is not None:
+            stream.close()
     peak = int(peak_report.read_text()) if peak_report.exists() else 0
     peak_report.unlink(missing_ok=True)
     return (
