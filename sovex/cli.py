@@ -487,14 +487,21 @@ def policy_check(
             show_default=False,
         ),
     ] = None,
+    purpose: Annotated[
+        str | None,
+        typer.Option(
+            help="Also apply this research purpose's hosting requirements "
+            "(infra/hosting/purpose-requirements.yaml)"
+        ),
+    ] = None,
 ) -> None:
     """Decide whether a hosting target may receive extracts (exit 0 allowed, 3 refused),
-    with the deployment's policy parameters unless overridden here."""
+    with the deployment's policy parameters (and a purpose's) unless overridden here."""
     from policies.evaluator import evaluate_target
     from sovex.model.target import load_target
 
     target = load_target(target_file)
-    params = state.settings.policy_params()
+    params = state.settings.policy_params(purpose)
     if require_hds is not None:
         params["require_hds"] = require_hds
     if allow_eea_adequacy is not None:

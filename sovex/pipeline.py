@@ -248,7 +248,7 @@ def decide_hosting(settings: Settings, run: RunContext) -> dict[str, Any]:
     from sovex.storage_access import check_target_bucket, decide_for_target
 
     request, _ = _load(settings, run)
-    decision, target, endpoint_url = decide_for_target(settings, request.target)
+    decision, target, endpoint_url = decide_for_target(settings, request.target, request.purpose)
     record: dict[str, Any] = {
         "target": target.name,
         "provider": target.provider,

@@ -58,7 +58,7 @@ def _target_problems(settings: Settings, path: Path, request: ExtractRequest) ->
         target = load_target(settings.targets_dir / f"{request.target}.yaml")
     except InvalidInput as error:
         return [f"{path}: field 'target': {problem}" for problem in error.problems]
-    decision = evaluate_target(target, params=settings.policy_params())
+    decision = evaluate_target(target, params=settings.policy_params(request.purpose))
     if not decision.allowed:
         reasons = "; ".join(reason.message for reason in decision.reasons)
         return [f"{path}: field 'target': the hosting policy refuses {target.name!r}: {reasons}"]

@@ -52,13 +52,17 @@ def resolve_endpoint(settings: Settings, target: HostingTarget) -> str:
     return target.endpoint
 
 
-def decide_for_target(settings: Settings, name: str) -> tuple[Decision, HostingTarget, str]:
-    """The policy decision on the URL the bytes would really go to, and that URL."""
+def decide_for_target(
+    settings: Settings, name: str, purpose: str | None = None
+) -> tuple[Decision, HostingTarget, str]:
+    """The policy decision on the URL the bytes would really go to, and that URL; with the
+    purpose's hosting requirements when the decision is for a request."""
     target = load_target(target_path(settings, name))
     # A stopped local server is a clear error here, before anything is read.
     endpoint_url = resolve_endpoint(settings, target)
     resolved = endpoint_url if target.endpoint == LOCAL_ENDPOINT else None
-    decision = evaluate_target(target, resolved_endpoint=resolved, params=settings.policy_params())
+    params = settings.policy_params(purpose)
+    decision = evaluate_target(target, resolved_endpoint=resolved, params=params)
     return decision, target, endpoint_url
 
 

@@ -49,8 +49,16 @@ class Settings:
     require_hds: bool = False
     allow_eea_adequacy: bool = False
 
-    def policy_params(self) -> dict[str, bool]:
-        return {"require_hds": self.require_hds, "allow_eea_adequacy": self.allow_eea_adequacy}
+    def policy_params(self, purpose: str | None = None) -> dict[str, bool]:
+        """The hosting policy's parameters: the deployment's, tightened by the purpose's
+        requirements (`infra/hosting/purpose-requirements.yaml`) when a purpose is given."""
+        from sovex.model.purpose_requirements import policy_params_for
+
+        deployment = {
+            "require_hds": self.require_hds,
+            "allow_eea_adequacy": self.allow_eea_adequacy,
+        }
+        return policy_params_for(deployment, self.infra_dir, purpose)
 
     def as_environ(self) -> dict[str, str]:
         """These settings as the variables `settings_from_environ` reads (no secret), for

@@ -129,6 +129,28 @@ def test_policy_check_applies_the_deployments_hds_requirement_unless_overridden(
     assert run_cli(session_settings, "policy", "check", hds, "--require-hds", "--json") == 0
 
 
+def test_a_purposes_hosting_requirements_apply_in_policy_check_and_validate(
+    session_settings: Settings,
+    synthetic_source: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    local = str(TARGETS / "local-seaweedfs.yaml")
+    # infra/hosting/purpose-requirements.yaml: public-health-surveillance requires HDS.
+    purpose = ["--purpose", "public-health-surveillance"]
+    assert run_cli(session_settings, "policy", "check", local, *purpose, "--json") == 3
+    decision = last_json_line(capsys.readouterr().out)
+    assert [r["code"] for r in decision["reasons"]] == ["HDS_CERTIFICATION_MISSING"]
+    assert run_cli(session_settings, "policy", "check", local, "--json") == 0
+    capsys.readouterr()
+    request = yaml.safe_load((PROJECT_ROOT / "examples/requests/diabetes-t2.yaml").read_text())
+    request["purpose"] = "public-health-surveillance"
+    path = tmp_path / "surveillance.yaml"
+    path.write_text(yaml.safe_dump(request))
+    assert run_cli(session_settings, "request", "validate", str(path)) == 2
+    assert "no HDS certification" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("request_id", "problem"),
     [
