@@ -255,6 +255,11 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+# A record holds ids, hashes and counts (MAX_DETAIL_BYTES of detail): a longer line is
+# not one, and is never read whole.
+MAX_LINE_BYTES = 4 * MAX_DETAIL_BYTES + 4096
+
+
 class AuditLog:
     """An append-only, hash-chained JSON Lines file.
 
@@ -333,12 +338,13 @@ class AuditLog:
             return
         with self.path.open("rb") as handle:
             remaining = size
-            for number, raw in enumerate(handle, start=1):
-                if remaining <= 0:
-                    return
-                raw = raw[:remaining]
+            number = 0
+            while remaining > 0 and (raw := handle.readline(min(remaining, MAX_LINE_BYTES))):
+                number += 1
                 remaining -= len(raw)
                 yield number, raw
+                if len(raw) == MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                    return  # no record is this long: the cut line fails to parse, and stops
 
     def records(self) -> Iterator[dict[str, Any]]:
         """Every record, oldest first (nothing when the log does not exist yet).

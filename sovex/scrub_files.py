@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,14 +28,31 @@ BOM = b"\xef\xbb\xbf"
 MAX_TEXT_CHARS = 1_000_000
 
 
-def _read_lines(path: Path) -> list[bytes]:
+# A line holding one note of MAX_TEXT_CHARS characters, JSON-escaped (up to 6 bytes per
+# character for \uXXXX escapes), with its id: anything longer is refused unread.
+MAX_LINE_BYTES = 6 * MAX_TEXT_CHARS + 4096
+TOO_LONG = None  # what `_read_lines` yields for a line past MAX_LINE_BYTES
+
+
+def _read_lines(path: Path) -> Iterator[bytes | None]:
+    """Each line's bytes (BOM removed), or TOO_LONG for a line past MAX_LINE_BYTES, which
+    is skipped without being held in memory."""
     if not path.is_file():
         raise InvalidInput(f"{path}: not a readable file")
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            first = True
+            while line := handle.readline(MAX_LINE_BYTES + 1):
+                if first:
+                    line, first = line.removeprefix(BOM), False
+                if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+                    while (rest := handle.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
+                        pass
+                    yield TOO_LONG
+                    continue
+                yield line.removesuffix(b"\n")
     except OSError as error:
         raise InvalidInput(f"{path}: cannot read: {error.strerror}") from None
-    return data.removeprefix(BOM).split(b"\n")
 
 
 def read_scrub_input(path: Path) -> list[tuple[Any, str]]:
@@ -43,6 +60,12 @@ def read_scrub_input(path: Path) -> list[tuple[Any, str]]:
     rows: list[tuple[Any, str]] = []
     problems: list[str] = []
     for number, raw in enumerate(_read_lines(path), start=1):
+        if raw is TOO_LONG:
+            problems.append(
+                f"{path}: line {number}: longer than {MAX_LINE_BYTES:,} bytes: a note may hold "
+                f"{MAX_TEXT_CHARS:,} characters"
+            )
+            continue
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError:

@@ -375,6 +375,11 @@ def read_bundle(path: Path, digest: Digest | None = None) -> Generator[ParsedLin
     The Bundle itself must be readable JSON with `resourceType` Bundle; otherwise nothing
     in it can be located and the whole file is refused (InvalidInput).
     """
+    if path.stat().st_size > MAX_BUNDLE_BYTES:
+        raise InvalidInput(
+            f"{path}: a Bundle file of more than {MAX_BUNDLE_BYTES >> 20} MiB; export large "
+            "consent sets as NDJSON (*.ndjson, *.ndjson.gz), which is read line by line"
+        )
     content = path.read_bytes()
     if digest is not None:
         digest.update(content)
@@ -403,6 +408,10 @@ def _available_cpus() -> int:
         return os.cpu_count() or 1
 
 
+# A Consent resource is a few kilobytes; a line past this is not one (and is not read whole).
+MAX_LINE_BYTES = 1 << 20
+# A Bundle is parsed whole: larger exports come as NDJSON, which streams.
+MAX_BUNDLE_BYTES = 64 << 20
 # A consent export compresses about 25-30 times; one that inflates past this ratio (and
 # past the floor, for small files) is a gzip bomb, not an export.
 MAX_GZIP_RATIO = 100
@@ -452,23 +461,39 @@ def open_content(path: Path) -> BufferedIOBase:
 
 def _line_chunks(
     path: Path, digest: Digest | None, chunk_lines: int
-) -> Iterator[list[tuple[int, bytes]]]:
-    chunk: list[tuple[int, bytes]] = []
+) -> Iterator[list[tuple[int, bytes | None]]]:
+    """Numbered non-blank lines in chunks; None for a line past MAX_LINE_BYTES (read and
+    hashed piecewise, never held whole)."""
+    chunk: list[tuple[int, bytes | None]] = []
     with open_content(path) as stream:
-        for number, raw in enumerate(stream, start=1):
+        number = 0
+        while raw := stream.readline(MAX_LINE_BYTES + 1):
+            number += 1
             if digest is not None:
                 digest.update(raw)
-            if raw.strip():
+            if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                while (rest := stream.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
+                    if digest is not None:
+                        digest.update(rest)
+                if digest is not None:
+                    digest.update(rest)
+                chunk.append((number, None))
+            elif raw.strip():
                 chunk.append((number, raw))
-                if len(chunk) >= chunk_lines:
-                    yield chunk
-                    chunk = []
+            if len(chunk) >= chunk_lines:
+                yield chunk
+                chunk = []
     if chunk:
         yield chunk
 
 
-def _parse_chunk(chunk: list[tuple[int, bytes]]) -> list[ParsedLine]:
-    return [parse_line(raw, number) for number, raw in chunk]
+def _parse_chunk(chunk: list[tuple[int, bytes | None]]) -> list[ParsedLine]:
+    return [
+        parse_line(raw, number)
+        if raw is not None
+        else Rejection(number, None, RejectCode.INVALID_JSON, "line is longer than a consent")
+        for number, raw in chunk
+    ]
 
 
 # --- Reject file ------------------------------------------------------------------------
