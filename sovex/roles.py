@@ -14,9 +14,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from sovex.model.errors import EXIT_INVALID_INPUT, ConfigurationError, InvalidInput, UserError
+from sovex.model.reviewed_yaml import load_reviewed_yaml
 
 ROLES_FILE = "roles.yaml"  # in the infra folder, beside targets and catalogs
 FIELDS = ("users",)
@@ -120,17 +119,12 @@ def _user_problems(path: Path, user: object, listed: object) -> list[str]:
 
 def load_roles(path: Path) -> Roles:
     """Read and check the roles file; every problem is listed, naming the file and field."""
-    try:
-        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    if not path.exists():
         raise ConfigurationError(
             f"{path}: no roles file: without it nobody may submit or approve requests; "
             "create it (users and their roles: requester, steward, compliance)"
-        ) from None
-    except OSError as error:
-        raise InvalidInput(f"{path}: cannot read the roles file: {error.strerror}") from error
-    except yaml.YAMLError as error:
-        raise InvalidInput(f"{path}: not valid YAML: {error}") from error
+        )
+    raw: Any = load_reviewed_yaml(path, "roles")
     if not isinstance(raw, dict):
         raise InvalidInput(f"{path}: the roles file must be a YAML mapping with 'users'")
     problems = [

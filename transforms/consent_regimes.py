@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-import yaml
-
 from sovex.model.errors import ConfigurationError, InvalidInput
+from sovex.model.reviewed_yaml import load_reviewed_yaml
 
 REGIMES_FILE = Path("consent") / "regimes.yaml"  # relative to the infra folder
 
@@ -50,10 +49,7 @@ def regimes_file(infra_dir: Path) -> Path:
 
 def load_regimes(path: Path) -> ConsentRegimes:
     """Read and check the regimes file; every problem is listed at once (InvalidInput)."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise InvalidInput(f"{path}: cannot read consent regimes: {error}") from error
+    raw = load_reviewed_yaml(path, "consent regimes")
     if not isinstance(raw, dict) or not isinstance(raw.get("regimes"), dict):
         raise InvalidInput(f"{path}: field 'regimes' must map each purpose to its regime")
     allowed = ", ".join(regime.value for regime in Regime)

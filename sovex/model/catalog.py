@@ -8,9 +8,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from sovex.model.errors import InvalidInput
+from sovex.model.reviewed_yaml import load_reviewed_yaml
 
 # The generalisation hierarchies a quasi-identifier may name, and their levels from finest
 # to suppressed ("*"). `anonymization.hierarchies` implements them; a unit test keeps the
@@ -160,9 +159,9 @@ def load_groups(path: Path, where: str, problems: list[str]) -> dict[str, str] |
     """A groups file: a YAML mapping of each group to the values it holds, every value in
     one group at most. Returns value -> group, or None with the problems listed."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        problems.append(f"{where}: 'groups': cannot read {path}: {type(error).__name__}")
+        raw = load_reviewed_yaml(path, "groups")
+    except InvalidInput as error:
+        problems.append(f"{where}: 'groups': {error}")
         return None
     if not isinstance(raw, dict) or not raw:
         problems.append(f"{where}: 'groups': {path} must map each group to a list of values")
@@ -192,10 +191,7 @@ def _choices(enum: type[StrEnum]) -> str:
 
 def load_catalog(path: Path) -> SourceCatalog:
     """Read and check a catalog file; every problem is listed at once."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise InvalidInput(f"{path}: cannot read catalog: {error}") from error
+    raw = load_reviewed_yaml(path, "catalog")
     if not isinstance(raw, dict):
         raise InvalidInput(f"{path}: a catalog must be a YAML mapping")
     problems: list[str] = []

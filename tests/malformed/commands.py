@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
+from pathlib import Path
 
+from sovex.model.settings import PROJECT_ROOT
 from tests.malformed.case import (
     SECRET_MARKER,
     Case,
@@ -591,6 +594,40 @@ def other_cases() -> list[Case]:
     ]
 
 
+def infra_with(relative: str, content: str) -> FileMaker:
+    """A copy of the project's infra folder with one steward file replaced."""
+
+    def make(path: Path) -> None:
+        shutil.copytree(PROJECT_ROOT / "infra", path, ignore=shutil.ignore_patterns("deploy"))
+        (path / relative).write_text(content, encoding="utf-8")
+
+    return make
+
+
+def steward_file_cases() -> list[Case]:
+    """The steward's own files (SOVEX_INFRA_DIR) broken the same ways."""
+    broken = {
+        "catalog nested 10,000 deep": ("catalogs/synthetic.yaml", "a: " + "[" * 10_000),
+        "catalog with an alias bomb": ("catalogs/synthetic.yaml", ALIAS_BOMB),
+        "roles with an impossible date": ("roles.yaml", "users: {a: 2026-02-30}\n"),
+        "regimes with a 5000-digit number": ("consent/regimes.yaml", "regimes: " + "9" * 5000),
+        "purpose requirements loosening HDS": (
+            "hosting/purpose-requirements.yaml",
+            "purposes: {chronic-disease-research: {require_hds: false}}\n",
+        ),
+    }
+    return [
+        case(
+            f"request submit: {name}",
+            *SUBMIT,
+            files={"request.yaml": EXAMPLE.read_bytes(), "infra": infra_with(*where)},
+            env={**CLAIRE, "SOVEX_INFRA_DIR": "{in}/infra"},
+            needs_source=True,
+        )
+        for name, where in broken.items()
+    ]
+
+
 def command_cases() -> list[Case]:
     return (
         governance_cases()
@@ -600,4 +637,5 @@ def command_cases() -> list[Case]:
         + audit_cases()
         + storage_cases()
         + other_cases()
+        + steward_file_cases()
     )

@@ -94,7 +94,7 @@ def test_a_broken_roles_file_lists_every_problem_with_file_and_field(tmp_path: P
         "  c@x.fr: [steward]\n"
         "  C@X.fr: [requester]\n"
         "  d@x.fr: [steward, steward]\n"
-        "  yes: [steward]\n",
+        "  true: [steward]\n",
     )
     with pytest.raises(InvalidInput) as invalid:
         load_roles(path)
