@@ -68,6 +68,9 @@ def check_reason(reason: str | None, required: bool) -> str | None:
             raise InvalidInput("field 'reason': say why, for the requester and the audit log")
         return None
     reason = " ".join(reason.split())
+    if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in reason):
+        # An escape sequence would rewrite the terminal of whoever reads the history.
+        raise InvalidInput("field 'reason': must not contain control characters")
     if len(reason) > MAX_REASON_CHARS:
         raise InvalidInput(
             f"field 'reason': at most {MAX_REASON_CHARS} characters, got {len(reason)}"

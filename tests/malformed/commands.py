@@ -62,6 +62,30 @@ def governance_cases() -> list[Case]:
     submitted = {"request.yaml": EXAMPLE.read_bytes()}
     cases += [
         case(
+            "request reject: escape sequences in the reason",
+            "request",
+            "reject",
+            "diabetes-t2-2026",
+            "--reason",
+            "\x1b[2J\x1b[31mapproved",
+            files=submitted,
+            setup=[SUBMITTED],
+            env=PAUL,
+            needs_source=True,
+        ),
+        case(
+            "request reject: a 100,000-character reason",
+            "request",
+            "reject",
+            "diabetes-t2-2026",
+            "--reason",
+            "x" * 100_000,
+            files=submitted,
+            setup=[SUBMITTED],
+            env=PAUL,
+            needs_source=True,
+        ),
+        case(
             "request approve: own request",
             *APPROVE,
             files=submitted,

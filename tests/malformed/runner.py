@@ -1,8 +1,8 @@
 """Run a malformed-input case as a user would: `sovex …` in its own process, in a fresh
 folder, then check what it answered and what it left behind.
 
-`python -m tests.malformed.runner [NAME-SUBSTRING]` prints every case's exit code, time and
-peak memory (the figures of issue 19's note).
+`python -m tests.malformed.runner [--sequential] [NAME-SUBSTRING…]` prints every case's exit
+code, time and peak memory (the figures of issue 19's note).
 """
 
 from __future__ import annotations
@@ -240,11 +240,15 @@ def all_cases() -> list[Case]:
 
 
 def main(argv: list[str]) -> int:
+    workers = 4
+    if argv[:1] == ["--sequential"]:
+        # One case at a time: the times to quote (in parallel they share two cores).
+        workers, argv = 1, argv[1:]
     cases = [c for c in all_cases() if not argv or any(a in c.name for a in argv)]
     failed = 0
     slowest = 0.0
     largest = 0
-    for outcome in run_cases(cases):
+    for outcome in run_cases(cases, workers):
         problems = outcome.problems()
         failed += bool(problems)
         slowest = max(slowest, outcome.seconds)
