@@ -26,7 +26,8 @@ class Case:
     expected_exit: frozenset[int] = frozenset({2})
     # Text the message must contain (the file, field or rule it names).
     message: str | None = None
-    # Commands run before the case, each expected to succeed (e.g. submit, approve).
+    # Commands run before the case, each expected to succeed (e.g. submit, approve); a step
+    # may instead be ("as:<user>", *argv), ("write:<file>", text) or ("move:<file>",).
     setup: tuple[tuple[str, ...], ...] = ()
     env: dict[str, str] = field(default_factory=dict)
     # The case needs the synthetic source in the state folder.

@@ -141,6 +141,15 @@ def governance_cases() -> list[Case]:
             setup=[SUBMITTED, APPROVED, ("write:request.yaml", variant(k_threshold=2))],
             needs_source=True,
         ),
+        case(
+            "run: the approved file moved away",
+            "run",
+            "diabetes-t2-2026",
+            files=submitted,
+            setup=[SUBMITTED, APPROVED, ("move:request.yaml",)],
+            needs_source=True,
+            message="is gone",
+        ),
         case("run: no argument", "run"),
     ]
     return cases

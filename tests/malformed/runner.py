@@ -182,6 +182,10 @@ def _setup(case: Case, root: Path, environ: dict[str, str], source: Path | None)
         if head.startswith("write:"):
             (root / "in" / head.removeprefix("write:")).write_text(step[1], encoding="utf-8")
             continue
+        if head.startswith("move:"):
+            moved = root / "in" / head.removeprefix("move:")
+            moved.rename(moved.with_name(f"moved-{moved.name}"))
+            continue
         step_environ = dict(environ)
         if head.startswith("as:"):
             step_environ["SOVEX_USER"] = head.removeprefix("as:")
