@@ -3,7 +3,7 @@ the levels each known column can be published at (dates truncated, attributes gr
 removed), and one label per row naming the event as published.
 
 The lattice of levels is searched by `anonymization.event_search` (on the rows coded as
-integers here: `prepare_events`, `label_codes`); the writer applies the chosen levels
+integers here: `prepare_events`, `table_label_codes`); the writer applies the chosen levels
 (`transforms.event_release`).
 """
 
@@ -248,32 +248,30 @@ def _value_codes(values: pa.Array) -> np.ndarray:
     return np.asarray(indices.to_numpy(zero_copy_only=False), dtype=np.int64) + 1
 
 
-def label_codes(
-    tables: Sequence[KnownEvents],
+def table_levels(events: KnownEvents, levels: EventLevels) -> tuple[str, ...]:
+    """The level of each of the table's known columns at `levels`, in label order."""
+    return tuple(
+        levels.date_level
+        if name in events.date_columns
+        else levels.attribute_levels[f"{events.table}.{name}"]
+        for name in sorted([*events.date_columns, *events.attribute_columns])
+    )
+
+
+def table_label_codes(
+    events: KnownEvents,
     levels: EventLevels,
-    prepared: PreparedEvents,
-    column_codes: dict[tuple[str, str, str], np.ndarray] | None = None,
+    mask: np.ndarray,
+    column_codes: dict[tuple[str, str, str], np.ndarray],
 ) -> np.ndarray:
-    """One code per kept row naming its event as published at `levels` (codes of
-    different tables never meet). `column_codes` keeps each column's codes at each level
-    for the next call (a lattice shares them between its points)."""
-    cache = {} if column_codes is None else column_codes
-    codes, offset = [], 0
-    for events, mask in zip(tables, prepared.known, strict=True):
-        columns = []
-        for name in sorted([*events.date_columns, *events.attribute_columns]):
-            level = (
-                levels.date_level
-                if name in events.date_columns
-                else levels.attribute_levels[f"{events.table}.{name}"]
-            )
-            key = (events.table, name, level)
-            if key not in cache:
-                cache[key] = _value_codes(_published_column(events, name, levels))[mask]
-            columns.append(cache[key])
-        table_codes = (
-            dense_codes(*columns) if columns else np.zeros(int(mask.sum()), dtype=np.int64)
-        )
-        codes.append(table_codes + offset)
-        offset += int(table_codes.max(initial=-1)) + 1
-    return np.concatenate(codes) if codes else np.zeros(0, dtype=np.int64)
+    """One code per kept row (`mask`) of one table naming its event as published at
+    `levels`: dense, numbered by first appearance. `column_codes` keeps each column's
+    codes at each level for the next call (a lattice shares them between its points)."""
+    columns = []
+    names = sorted([*events.date_columns, *events.attribute_columns])
+    for name, level in zip(names, table_levels(events, levels), strict=True):
+        key = (events.table, name, level)
+        if key not in column_codes:
+            column_codes[key] = _value_codes(_published_column(events, name, levels))[mask]
+        columns.append(column_codes[key])
+    return dense_codes(*columns) if columns else np.zeros(int(mask.sum()), dtype=np.int64)

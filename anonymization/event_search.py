@@ -10,10 +10,14 @@ generalisation is searched jointly (`search_release`): the caller offers person 
 from the one the person step chose up to the catalog's caps.
 
 Three things keep the search fast on large extracts without changing what it may accept:
-- the lattice points' event labels are computed once and reused for every person option;
+- each table's labels (and its distinct (patient, label) pairs) are computed once per
+  combination of that table's levels and reused by every lattice point and person option
+  sharing it: labels of different tables never meet;
 - a point is first checked cheaply: the events that alone narrow their patient below k
-  must all go, so when they alone exceed the cap the point fails without counting pairs
-  (labels rare in the whole release first, then one class in five, then all);
+  must all go, so when they alone exceed the cap the point fails without counting pairs.
+  They are counted table by table, the most telling tables first, and the count stops
+  as soon as it passes the cap (each table's count is exact, so the order changes only
+  when it stops);
 - a point finer than one that failed (every person and event level no coarser) is not
   tried: coarser levels only merge classes and labels, so supports only grow (ARX's
   predictive tagging). Weeks are not nested in months, so a week can be skipped when its
@@ -31,7 +35,6 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from anonymization.event_levels import (
@@ -40,18 +43,15 @@ from anonymization.event_levels import (
     STEWARD_GROUP_LEVEL,
     EventLevels,
     KnownEvents,
-    label_codes,
     lattice,
     prepare_events,
+    table_label_codes,
+    table_levels,
     with_kept_categories,
 )
 from anonymization.event_risk import Supports, codes, risk_summary, supports_of
-from anonymization.event_supports import (
-    CLASS_SAMPLE_EVERY,
-    EventArrays,
-    subset_key,
-    suppress_until_k,
-)
+from anonymization.event_supports import EventArrays, sorted_runs, weight_of_small_groups
+from anonymization.event_suppression import suppress_until_k
 
 DEFAULT_MAX_EVENT_SUPPRESSION: Final = 0.1
 
@@ -85,6 +85,20 @@ class _Candidate:
     events_suppressed: int
 
 
+@dataclass(frozen=True)
+class _TableEvents:
+    """One table's kept rows at one combination of its columns' levels."""
+
+    codes: np.ndarray  # per row: its label, dense, numbered by first appearance
+    labels: int  # how many labels
+    # Events whose label fewer than k patients hold in the whole release.
+    rare_events: int
+    # Each distinct (patient, label) of the other labels, and how many events it has.
+    owner: np.ndarray
+    label: np.ndarray
+    times: np.ndarray
+
+
 class EventSearch:
     """The event lattice over one set of published patients (`patients`, ids as text, in
     the order every class-code array follows), shared by every person option tried."""
@@ -108,8 +122,18 @@ class EventSearch:
         self.tried = 0
         # Each known column's codes at each level, shared by the lattice points.
         self._column_codes: dict[tuple[str, str, str], np.ndarray] = {}
-        # Per lattice point: each distinct (patient, label) and how many events it has.
-        self._distinct: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        # Each table's events per combination of its columns' levels: labels of different
+        # tables never meet, so points sharing a table's levels share its work.
+        self._table_events: dict[tuple[int, tuple[str, ...]], _TableEvents] = {}
+        self._first_rows = np.cumsum([0, *[int(mask.sum()) for mask in self.prepared.known]])
+        # The lone events are counted table by table, the most telling tables first.
+        self._table_order = sorted(range(len(self.tables)), key=self._telling_first)
+
+    def _telling_first(self, table: int) -> tuple[int, int]:
+        """Tables with more known columns first (their events say more), then smaller."""
+        events = self.tables[table]
+        known = len(events.date_columns) + len(events.attribute_columns)
+        return (-known, int(self.prepared.known[table].sum()))
 
     def position(self, node: int) -> tuple[int, ...]:
         """The point's level index per dimension: dates, then each attribute."""
@@ -124,44 +148,55 @@ class EventSearch:
         attributes = self.nodes[0].attribute_levels
         return (len(DATE_LEVELS) - 1, *[len(ATTRIBUTE_LEVELS) - 1 for _ in attributes])
 
-    def _labels(self, node: int) -> np.ndarray:
-        return label_codes(self.tables, self.nodes[node], self.prepared, self._column_codes)
-
-    def _distinct_events(self, node: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        if node not in self._distinct:
-            labels = self._labels(node)
-            width = int(labels.max(initial=0)) + 1
-            pair, distinct = pd.factorize(self.prepared.owner * width + labels)
-            times = np.bincount(pair, minlength=len(distinct)).astype(np.int32)
-            distinct = np.asarray(distinct, dtype=np.int64)
-            self._distinct[node] = (
-                (distinct // width).astype(np.int32),
-                (distinct % width).astype(np.int32),
-                times,
+    def _events_of(self, table: int, node: int) -> _TableEvents:
+        events, levels = self.tables[table], self.nodes[node]
+        key = (table, table_levels(events, levels))
+        if key not in self._table_events:
+            mask = self.prepared.known[table]
+            codes = table_label_codes(events, levels, mask, self._column_codes)
+            owner = self.prepared.owner[self._first_rows[table] : self._first_rows[table + 1]]
+            labels = int(codes.max(initial=-1)) + 1
+            distinct, times = sorted_runs(owner * max(labels, 1) + codes)
+            owner, label = distinct // max(labels, 1), distinct % max(labels, 1)
+            rare = np.bincount(label, minlength=labels)[label] < self.k
+            common = ~rare
+            self._table_events[key] = _TableEvents(
+                codes=codes,
+                labels=labels,
+                rare_events=int(times[rare].sum()),
+                owner=owner[common],
+                label=label[common],
+                times=times[common],
             )
-        return self._distinct[node]
+        return self._table_events[key]
+
+    def _labels(self, node: int) -> np.ndarray:
+        """One code per kept row (tables concatenated) naming its event at `node`; codes
+        of different tables never meet."""
+        codes, offset = [], 0
+        for table in range(len(self.tables)):
+            events = self._events_of(table, node)
+            codes.append(events.codes + offset)
+            offset += events.labels
+        return np.concatenate(codes) if codes else np.zeros(0, dtype=np.int64)
 
     def too_many_lone_events(self, node: int, class_codes: np.ndarray) -> bool:
         """Whether more events than the cap narrow their patient below k on their own at
-        `node` (each of them has to go whatever else does). Cheapest first, each count
-        exact for what it covers: labels fewer than k patients hold in the whole release;
-        then the classes of one patient in CLASS_SAMPLE_EVERY (whether an event is lone
-        depends on its class only); then every class."""
-        owner, label, times = self._distinct_events(node)
-        if len(owner) == 0:
-            return False
-        holders = np.bincount(label)
-        rare = holders[label] < self.k
-        lone = int(times[rare].sum())
-        if lone > self.budget:
-            return True
-        common = ~rare
-        owner, label, times = owner[common], label[common], times[common]
-        classes = class_codes[owner]
-        sampled = classes % CLASS_SAMPLE_EVERY == 0
-        if lone + _lone(classes[sampled], label[sampled], times[sampled], self.k) > self.budget:
-            return True
-        return lone + _lone(classes, label, times, self.k) > self.budget
+        `node` (each of them has to go whatever else does). Counted table by table (labels
+        of different tables never meet), stopping once the cap is passed: the tables with
+        the most known columns first (their events are the most telling), in each the
+        labels fewer than k patients hold in the whole release, then those fewer than k
+        patients of their class hold."""
+        lone = 0
+        for table in self._table_order:
+            events = self._events_of(table, node)
+            lone += events.rare_events
+            if lone > self.budget:
+                return True
+            lone += _lone(class_codes[events.owner], events.label, events.times, self.k)
+            if lone > self.budget:
+                return True
+        return False
 
     def assess(self, node: int, class_codes: np.ndarray) -> EventAssessment | None:
         """The release at lattice point `node` with event suppression, or None when it
@@ -193,10 +228,8 @@ class EventSearch:
 def _lone(classes: np.ndarray, labels: np.ndarray, times: np.ndarray, k: int) -> int:
     """Events of distinct (patient, label) rows whose label fewer than k patients of their
     class hold."""
-    if len(classes) == 0:
-        return 0
-    key = subset_key(classes, [labels.astype(np.int64)])
-    return int(times[np.bincount(key)[key] < k].sum())
+    width = int(labels.max(initial=0)) + 1
+    return weight_of_small_groups(classes * width + labels, times, k)
 
 
 def _dominated(
