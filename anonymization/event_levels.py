@@ -3,8 +3,8 @@ the levels each known column can be published at (dates truncated, attributes gr
 removed), and one label per row naming the event as published.
 
 The lattice of levels is searched by `anonymization.event_search` (on the rows coded as
-integers here: `prepare_events`, `table_label_codes`); the writer applies the chosen levels
-(`transforms.event_release`).
+integers here: `prepare_events`, `ColumnCodes`, `table_label_codes`); the writer applies
+the chosen levels (`transforms.event_release`).
 """
 
 from __future__ import annotations
@@ -140,11 +140,16 @@ def published_values(events: KnownEvents, levels: EventLevels) -> dict[str, pa.A
 
 
 def _published_column(events: KnownEvents, name: str, levels: EventLevels) -> pa.Array:
+    return _published(events, name, column_array(events.rows, name), levels)
+
+
+def _published(events: KnownEvents, name: str, values: pa.Array, levels: EventLevels) -> pa.Array:
+    """Values of one known column as published at `levels` (value by value)."""
     if name in events.date_columns:
-        return truncate_dates(column_array(events.rows, name), levels.date_level)
+        return truncate_dates(values, levels.date_level)
     key = f"{events.table}.{name}"
     return generalise_attribute(
-        column_array(events.rows, name),
+        values,
         levels.attribute_levels[key],
         levels.kept_categories.get(key, ()),
         events.groups.get(name),
@@ -258,20 +263,50 @@ def table_levels(events: KnownEvents, levels: EventLevels) -> tuple[str, ...]:
     )
 
 
-def table_label_codes(
-    events: KnownEvents,
-    levels: EventLevels,
-    mask: np.ndarray,
-    column_codes: dict[tuple[str, str, str], np.ndarray],
-) -> np.ndarray:
-    """One code per kept row (`mask`) of one table naming its event as published at
-    `levels`: dense, numbered by first appearance. `column_codes` keeps each column's
-    codes at each level for the next call (a lattice shares them between its points)."""
-    columns = []
-    names = sorted([*events.date_columns, *events.attribute_columns])
-    for name, level in zip(names, table_levels(events, levels), strict=True):
+class ColumnCodes:
+    """Each known column's codes over the kept rows (`masks`: per table), at each level.
+    A level publishes value by value, so it is applied to the column's distinct values
+    only and the rows follow by index: the rows are read once per column, and a lattice
+    shares each column's codes at each level between its points."""
+
+    def __init__(self, masks: Mapping[str, np.ndarray]) -> None:
+        self.masks = masks
+        # (table, column): each kept row's index among the distinct values, and those.
+        self._distinct: dict[tuple[str, str], tuple[np.ndarray, pa.Array]] = {}
+        self._at_level: dict[tuple[str, str, str], np.ndarray] = {}
+
+    def table_columns(self, events: KnownEvents, levels: EventLevels) -> list[np.ndarray]:
+        """The codes of each of the table's known columns at `levels`, in label order (a
+        table without any: one column of zeros)."""
+        names = sorted([*events.date_columns, *events.attribute_columns])
+        if not names:
+            return [np.zeros(int(self.masks[events.table].sum()), dtype=np.int64)]
+        return [
+            self._codes(events, name, level, levels)
+            for name, level in zip(names, table_levels(events, levels), strict=True)
+        ]
+
+    def _codes(self, events: KnownEvents, name: str, level: str, levels: EventLevels) -> np.ndarray:
         key = (events.table, name, level)
-        if key not in column_codes:
-            column_codes[key] = _value_codes(_published_column(events, name, levels))[mask]
-        columns.append(column_codes[key])
-    return dense_codes(*columns) if columns else np.zeros(int(mask.sum()), dtype=np.int64)
+        if key not in self._at_level:
+            index, values = self._distinct_values(events, name)
+            self._at_level[key] = _value_codes(_published(events, name, values, levels))[index]
+        return self._at_level[key]
+
+    def _distinct_values(self, events: KnownEvents, name: str) -> tuple[np.ndarray, pa.Array]:
+        key = (events.table, name)
+        if key not in self._distinct:
+            values = column_array(events.rows, name)
+            encoded = pc.dictionary_encode(values)
+            index = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+            # Null first (index 0), then the dictionary.
+            distinct = pa.concat_arrays([pa.nulls(1, type=values.type), encoded.dictionary])
+            index = np.asarray(index, dtype=np.int64) + 1
+            self._distinct[key] = (index[self.masks[events.table]], distinct)
+        return self._distinct[key]
+
+
+def table_label_codes(events: KnownEvents, levels: EventLevels, columns: ColumnCodes) -> np.ndarray:
+    """One code per kept row of one table naming its event as published at `levels`:
+    dense, numbered by first appearance."""
+    return dense_codes(*columns.table_columns(events, levels))

@@ -41,6 +41,7 @@ from anonymization.event_levels import (
     ATTRIBUTE_LEVELS,
     DATE_LEVELS,
     STEWARD_GROUP_LEVEL,
+    ColumnCodes,
     EventLevels,
     KnownEvents,
     lattice,
@@ -50,7 +51,12 @@ from anonymization.event_levels import (
     with_kept_categories,
 )
 from anonymization.event_risk import Supports, codes, risk_summary, supports_of
-from anonymization.event_supports import EventArrays, sorted_runs, weight_of_small_groups
+from anonymization.event_supports import (
+    EventArrays,
+    sorted_runs,
+    tuple_keys,
+    weight_of_small_groups,
+)
 from anonymization.event_suppression import suppress_until_k
 
 DEFAULT_MAX_EVENT_SUPPRESSION: Final = 0.1
@@ -89,8 +95,6 @@ class _Candidate:
 class _TableEvents:
     """One table's kept rows at one combination of its columns' levels."""
 
-    codes: np.ndarray  # per row: its label, dense, numbered by first appearance
-    labels: int  # how many labels
     # Events whose label fewer than k patients hold in the whole release.
     rare_events: int
     # Each distinct (patient, label) of the other labels, and how many events it has.
@@ -121,7 +125,12 @@ class EventSearch:
         self.budget = int(max_event_suppression * len(self.prepared.owner))
         self.tried = 0
         # Each known column's codes at each level, shared by the lattice points.
-        self._column_codes: dict[tuple[str, str, str], np.ndarray] = {}
+        self._columns = ColumnCodes(
+            {
+                events.table: mask
+                for events, mask in zip(self.tables, self.prepared.known, strict=True)
+            }
+        )
         # Each table's events per combination of its columns' levels: labels of different
         # tables never meet, so points sharing a table's levels share its work.
         self._table_events: dict[tuple[int, tuple[str, ...]], _TableEvents] = {}
@@ -152,17 +161,15 @@ class EventSearch:
         events, levels = self.tables[table], self.nodes[node]
         key = (table, table_levels(events, levels))
         if key not in self._table_events:
-            mask = self.prepared.known[table]
-            codes = table_label_codes(events, levels, mask, self._column_codes)
+            # Labels as keys, not numbered by first appearance (only equality counts here).
+            labels = tuple_keys(*self._columns.table_columns(events, levels))
             owner = self.prepared.owner[self._first_rows[table] : self._first_rows[table + 1]]
-            labels = int(codes.max(initial=-1)) + 1
-            distinct, times = sorted_runs(owner * max(labels, 1) + codes)
-            owner, label = distinct // max(labels, 1), distinct % max(labels, 1)
-            rare = np.bincount(label, minlength=labels)[label] < self.k
+            width = int(labels.max(initial=0)) + 1
+            distinct, times = sorted_runs(owner * width + labels)
+            owner, label = distinct // width, distinct % width
+            rare = np.bincount(label, minlength=width)[label] < self.k
             common = ~rare
             self._table_events[key] = _TableEvents(
-                codes=codes,
-                labels=labels,
                 rare_events=int(times[rare].sum()),
                 owner=owner[common],
                 label=label[common],
@@ -171,13 +178,13 @@ class EventSearch:
         return self._table_events[key]
 
     def _labels(self, node: int) -> np.ndarray:
-        """One code per kept row (tables concatenated) naming its event at `node`; codes
-        of different tables never meet."""
+        """One code per kept row (tables concatenated) naming its event at `node`: per
+        table dense, by first appearance, and offset so that tables never meet."""
         codes, offset = [], 0
-        for table in range(len(self.tables)):
-            events = self._events_of(table, node)
-            codes.append(events.codes + offset)
-            offset += events.labels
+        for events in self.tables:
+            table_codes = table_label_codes(events, self.nodes[node], self._columns)
+            codes.append(table_codes + offset)
+            offset += int(table_codes.max(initial=-1)) + 1
         return np.concatenate(codes) if codes else np.zeros(0, dtype=np.int64)
 
     def too_many_lone_events(self, node: int, class_codes: np.ndarray) -> bool:

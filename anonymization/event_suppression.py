@@ -165,21 +165,25 @@ def _events_held(keys: np.ndarray, pairs: np.ndarray) -> np.ndarray:
     return np.searchsorted(keys, pairs, side="right") - np.searchsorted(keys, pairs, side="left")
 
 
-def after_losses(rows: SubsetRows, keys: np.ndarray, width: int, losers: np.ndarray) -> SubsetRows:
-    """The rows once the patients flagged in `losers` have lost events (`keys`: the
-    patient * width + label of the events they have left): a row of theirs goes when
-    they no longer have its labels as often as it holds them, and its key's count drops
-    by one."""
+def after_losses(
+    rows: SubsetRows, losers: np.ndarray, lost: np.ndarray, left: np.ndarray, width: int
+) -> SubsetRows:
+    """The rows once the patients flagged in `losers` have lost events: `lost` holds, in
+    order, the (patient * width + label) pairs that lost some, `left` how many events each
+    still has. A row goes when it holds one of those labels more often than its patient
+    still has it, and its key's count drops by one."""
     candidates = np.flatnonzero(losers[rows.patient])
     owner, size = rows.patient[candidates], rows.size[candidates]
     labels = [position[candidates] for position in rows.labels]
     still_held = np.ones(len(candidates), dtype=bool)
     for position, label in enumerate(labels):
+        pair = owner * width + label
+        at = np.minimum(np.searchsorted(lost, pair), len(lost) - 1)
+        hit = (lost[at] == pair) & (position < size)
         wanted = np.zeros(len(candidates), dtype=np.int64)
         for other, other_label in enumerate(labels):
             wanted += (other_label == label) & (other < size)
-        have = _events_held(keys, owner * width + label)
-        still_held &= (position >= size) | (have >= wanted)
+        still_held &= ~hit | (left[at] >= wanted)
     gone = candidates[~still_held]
     rows.held[:] -= np.bincount(rows.key[gone], minlength=len(rows.held))
     keep = np.ones(len(rows.patient), dtype=bool)
@@ -247,12 +251,12 @@ def suppress_until_k(
         keep[gone] = False
         working = working.without(keep)
         removed_events += len(gone)
-        keys = working.patient * width + working.label
+        remaining = _events_held(working.patient * width + working.label, lost)
         # A patient left without any event of a label no longer holds it.
-        holders -= np.bincount(lost[_events_held(keys, lost) == 0] % width, minlength=width)
+        holders -= np.bincount(lost[remaining == 0] % width, minlength=width)
         losers = np.zeros(len(arrays.classes), dtype=bool)
         losers[lost // width] = True
-        rows = after_losses(rows, keys, width, losers)
+        rows = after_losses(rows, losers, lost, remaining, width)
         fresh = class_sizes.copy()
         np.minimum.at(fresh, rows.patient, rows.support)
         smallest[in_open] = fresh[in_open]

@@ -35,6 +35,7 @@ from anonymization.event_levels import (
     truncate_dates,
 )
 from anonymization.event_search import EventSearch, PersonOption, search_release
+from anonymization.event_supports import dense_codes
 from anonymization.hierarchies import GROUPED_LEVEL, as_label, hierarchy_for
 from anonymization.pseudonyms import PatientKeys
 from sovex.model.catalog import Role, SourceCatalog, TableSpec
@@ -147,11 +148,12 @@ def assess_with_person_levels(
     patients = view.column(person_id).combine_chunks().cast(pa.string())
     search = EventSearch(renamed, patients, "patient", events_known, k, max_event_suppression)
     choices = _coarser_person_levels(person_record["generalisation"], hierarchies, max_levels)
+    classes = _PersonClasses(view, hierarchies)
     options = [
         PersonOption(
             loss=_person_loss(levels, hierarchies),
             position=_person_position(levels, hierarchies),
-            class_codes=functools.partial(_class_codes, view, person_id, hierarchies, levels),
+            class_codes=functools.partial(classes.codes, levels),
         )
         for levels in choices
     ]
@@ -214,19 +216,30 @@ def _person_position(levels: Mapping[str, str], hierarchies: Mapping[str, str]) 
     )
 
 
-def _class_codes(
-    view: pa.Table, person_id: str, hierarchies: Mapping[str, str], levels: Mapping[str, str]
-) -> np.ndarray:
-    """Each patient's class as a code, in the view's order."""
-    generalised = _generalised(view, person_id, hierarchies, levels)
-    if not hierarchies:
-        return np.zeros(generalised.num_rows, dtype=np.int64)
-    labels = pc.binary_join_element_wise(
-        *[pc.fill_null(pc.cast(generalised.column(c), pa.string()), "\x00") for c in hierarchies],
-        "\x1f",
-    )
-    indices = pc.dictionary_encode(labels).combine_chunks().indices
-    return np.asarray(indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+class _PersonClasses:
+    """Each patient's class as a code, in the view's order, at given person levels; each
+    quasi-identifier is generalised once per level, whatever the options sharing it."""
+
+    def __init__(self, view: pa.Table, hierarchies: Mapping[str, str]) -> None:
+        self.view = view
+        self.hierarchies = hierarchies
+        self._columns: dict[tuple[str, str], np.ndarray] = {}
+
+    def codes(self, levels: Mapping[str, str]) -> np.ndarray:
+        if not self.hierarchies:
+            return np.zeros(self.view.num_rows, dtype=np.int64)
+        return dense_codes(*[self._column(name, levels[name]) for name in self.hierarchies])
+
+    def _column(self, name: str, level_name: str) -> np.ndarray:
+        """The column's generalised values as codes (null is 0)."""
+        if (name, level_name) not in self._columns:
+            hierarchy = hierarchy_for(self.hierarchies[name])
+            level = hierarchy.levels[hierarchy.level_names().index(level_name)]
+            values = level.apply(self.view.column(name).combine_chunks())
+            indices = pc.fill_null(pc.dictionary_encode(values).indices, -1)
+            codes = np.asarray(indices.to_numpy(zero_copy_only=False), dtype=np.int64) + 1
+            self._columns[(name, level_name)] = codes
+        return self._columns[(name, level_name)]
 
 
 def _person_loss(levels: Mapping[str, str], hierarchies: Mapping[str, str]) -> float:
@@ -237,17 +250,6 @@ def _person_loss(levels: Mapping[str, str], hierarchies: Mapping[str, str]) -> f
         for name, kind in hierarchies.items()
     ]
     return sum(shares) / len(shares)
-
-
-def _generalised(
-    view: pa.Table, person_id: str, hierarchies: Mapping[str, str], levels: Mapping[str, str]
-) -> pa.Table:
-    columns = {person_id: view.column(person_id).combine_chunks().cast(pa.string())}
-    for name, kind in hierarchies.items():
-        hierarchy = hierarchy_for(kind)
-        level = hierarchy.levels[hierarchy.level_names().index(levels[name])]
-        columns[name] = level.apply(view.column(name).combine_chunks())
-    return pa.table(columns)
 
 
 def _renamed(events: KnownEvents, person_id: str) -> KnownEvents:
