@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final
 
 import numpy as np
@@ -207,20 +207,21 @@ def column_array(table: pa.Table, name: str) -> pa.Array:
 @dataclass(frozen=True)
 class PreparedEvents:
     """What does not change from one lattice point to the next: which rows belong to a
-    published patient, whose they are, and how each is recorded."""
+    published patient, whose they are, how each is recorded, and the known columns'
+    codes."""
 
     known: list[np.ndarray]  # per table: rows of a published patient
     owner: np.ndarray  # per kept row (tables concatenated): the patient's index
     name: np.ndarray  # per kept row: code of the recorded label
     names: pa.Array  # the recorded labels, by code
+    columns: ColumnCodes
 
 
 def prepare_events(
     tables: Sequence[KnownEvents], person_id: str, patients: pa.Array
 ) -> PreparedEvents:
     """Which rows belong to a published patient, whose they are, how each is recorded."""
-    known, owners, names = [], [], []
-    finest = finest_levels(tables)
+    known, owners = [], []
     for events in tables:
         owner = pc.index_in(
             column_array(events.rows, person_id).cast(pa.string()), value_set=patients
@@ -228,17 +229,42 @@ def prepare_events(
         mask = pc.is_valid(owner)
         known.append(np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool))
         owners.append(np.asarray(owner.filter(mask).to_numpy(zero_copy_only=False), np.int64))
-        recorded = event_labels(events.table, published_values(events, finest), len(owner))
-        names.append(recorded.filter(mask))
-    encoded = pc.dictionary_encode(
-        pa.concat_arrays(names) if names else pa.array([], type=pa.string())
-    )
+    columns = ColumnCodes({events.table: mask for events, mask in zip(tables, known, strict=True)})
+    name, names = _recorded_names(tables, known, columns)
     return PreparedEvents(
         known=known,
         owner=np.concatenate(owners) if owners else np.zeros(0, dtype=np.int64),
-        name=np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64),
-        names=encoded.dictionary,
+        name=name,
+        names=names,
+        columns=columns,
     )
+
+
+def _recorded_names(
+    tables: Sequence[KnownEvents], known: Sequence[np.ndarray], columns: ColumnCodes
+) -> tuple[np.ndarray, pa.Array]:
+    """Each kept row's recorded label (`event_labels` at the finest levels) as a code,
+    numbered by first appearance (tables concatenated), and the labels by code. The text
+    is built once per distinct combination of recorded values, not once per row; labels
+    are then coded as text, so two combinations that read alike are one name."""
+    finest = finest_levels(tables)
+    combinations, texts, offset = [], [], 0
+    for events, mask in zip(tables, known, strict=True):
+        codes = dense_codes(*columns.table_columns(events, finest))
+        count = int(codes.max(initial=-1)) + 1
+        # The first kept row of each combination (written last to first: the first wins).
+        first = np.zeros(count, dtype=np.int64)
+        first[codes[::-1]] = np.arange(len(codes))[::-1]
+        rows = replace(events, rows=events.rows.take(np.flatnonzero(mask)[first]))
+        texts.append(event_labels(events.table, published_values(rows, finest), count))
+        combinations.append(codes + offset)
+        offset += count
+    encoded = pc.dictionary_encode(
+        pa.concat_arrays(texts) if texts else pa.array([], type=pa.string())
+    )
+    by_combination = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    name = by_combination[np.concatenate(combinations)] if combinations else by_combination
+    return name, encoded.dictionary
 
 
 def _value_codes(values: pa.Array) -> np.ndarray:

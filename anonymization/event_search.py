@@ -41,7 +41,6 @@ from anonymization.event_levels import (
     ATTRIBUTE_LEVELS,
     DATE_LEVELS,
     STEWARD_GROUP_LEVEL,
-    ColumnCodes,
     EventLevels,
     KnownEvents,
     lattice,
@@ -125,12 +124,7 @@ class EventSearch:
         self.budget = int(max_event_suppression * len(self.prepared.owner))
         self.tried = 0
         # Each known column's codes at each level, shared by the lattice points.
-        self._columns = ColumnCodes(
-            {
-                events.table: mask
-                for events, mask in zip(self.tables, self.prepared.known, strict=True)
-            }
-        )
+        self._columns = self.prepared.columns
         # Each table's events per combination of its columns' levels: labels of different
         # tables never meet, so points sharing a table's levels share its work.
         self._table_events: dict[tuple[int, tuple[str, ...]], _TableEvents] = {}

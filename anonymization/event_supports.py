@@ -40,7 +40,12 @@ class EventArrays:
     def sorted(
         cls, patient: np.ndarray, label: np.ndarray, name: np.ndarray, classes: np.ndarray
     ) -> EventArrays:
-        order = np.lexsort((label, patient))
+        # Stable: events alike in both keep their order (the first is the one named).
+        width = int(label.max(initial=0)) + 1
+        if (int(patient.max(initial=0)) + 1) * width < 2**62:
+            order = np.argsort(patient * width + label, kind="stable")
+        else:
+            order = np.lexsort((label, patient))
         return cls(patient[order], label[order], name[order], classes)
 
     def without(self, keep: np.ndarray) -> EventArrays:
