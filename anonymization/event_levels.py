@@ -300,6 +300,8 @@ class ColumnCodes:
         # (table, column): each kept row's index among the distinct values, and those.
         self._distinct: dict[tuple[str, str], tuple[np.ndarray, pa.Array]] = {}
         self._at_level: dict[tuple[str, str, str], np.ndarray] = {}
+        # (table, column, level): the first level found to code the column alike.
+        self._alike: dict[tuple[str, str, str], str] = {}
 
     def table_columns(self, events: KnownEvents, levels: EventLevels) -> list[np.ndarray]:
         """The codes of each of the table's known columns at `levels`, in label order (a
@@ -312,11 +314,30 @@ class ColumnCodes:
             for name, level in zip(names, table_levels(events, levels), strict=True)
         ]
 
+    def alike_levels(self, events: KnownEvents, levels: EventLevels) -> tuple[str, ...]:
+        """The table's column levels at `levels`, each named by the first level found to
+        code the column alike (rare values grouped where none is rare code it as the
+        values themselves): two points whose tables get the same names have the same
+        labels there."""
+        names = sorted([*events.date_columns, *events.attribute_columns])
+        for name, level in zip(names, table_levels(events, levels), strict=True):
+            self._codes(events, name, level, levels)
+        return tuple(
+            self._alike[(events.table, name, level)]
+            for name, level in zip(names, table_levels(events, levels), strict=True)
+        )
+
     def _codes(self, events: KnownEvents, name: str, level: str, levels: EventLevels) -> np.ndarray:
         key = (events.table, name, level)
         if key not in self._at_level:
             index, values = self._distinct_values(events, name)
-            self._at_level[key] = _value_codes(_published(events, name, values, levels))[index]
+            codes = _value_codes(_published(events, name, values, levels))[index]
+            self._alike[key] = level
+            for (table, column, other), known in self._at_level.items():
+                if (table, column) == key[:2] and np.array_equal(known, codes):
+                    codes, self._alike[key] = known, self._alike[(table, column, other)]
+                    break
+            self._at_level[key] = codes
         return self._at_level[key]
 
     def _distinct_values(self, events: KnownEvents, name: str) -> tuple[np.ndarray, pa.Array]:

@@ -30,7 +30,7 @@ holds counts, levels and shares only.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -46,7 +46,6 @@ from anonymization.event_levels import (
     lattice,
     prepare_events,
     table_label_codes,
-    table_levels,
     with_kept_categories,
 )
 from anonymization.event_risk import Supports, codes, risk_summary, supports_of
@@ -128,6 +127,8 @@ class EventSearch:
         # Each table's events per combination of its columns' levels: labels of different
         # tables never meet, so points sharing a table's levels share its work.
         self._table_events: dict[tuple[int, tuple[str, ...]], _TableEvents] = {}
+        # Per (table key, person option): the table's lone events (see _lone).
+        self._lone_by_class: dict[tuple[tuple[int, tuple[str, ...]], Hashable], int] = {}
         self._first_rows = np.cumsum([0, *[int(mask.sum()) for mask in self.prepared.known]])
         # The lone events are counted table by table, the most telling tables first.
         self._table_order = sorted(range(len(self.tables)), key=self._telling_first)
@@ -152,8 +153,14 @@ class EventSearch:
         return (len(DATE_LEVELS) - 1, *[len(ATTRIBUTE_LEVELS) - 1 for _ in attributes])
 
     def _events_of(self, table: int, node: int) -> _TableEvents:
+        return self._table_events[self._table_key(table, node)]
+
+    def _table_key(self, table: int, node: int) -> tuple[int, tuple[str, ...]]:
+        """The table and its levels at `node`, as coded (`ColumnCodes.alike_levels`):
+        points with the same key have the same labels in that table. Its events are
+        prepared on first use."""
         events, levels = self.tables[table], self.nodes[node]
-        key = (table, table_levels(events, levels))
+        key = (table, self._columns.alike_levels(events, levels))
         if key not in self._table_events:
             # Labels as keys, not numbered by first appearance (only equality counts here).
             labels = tuple_keys(*self._columns.table_columns(events, levels))
@@ -169,7 +176,7 @@ class EventSearch:
                 label=label[common],
                 times=times[common],
             )
-        return self._table_events[key]
+        return key
 
     def _labels(self, node: int) -> np.ndarray:
         """One code per kept row (tables concatenated) naming its event at `node`: per
@@ -181,29 +188,49 @@ class EventSearch:
             offset += int(table_codes.max(initial=-1)) + 1
         return np.concatenate(codes) if codes else np.zeros(0, dtype=np.int64)
 
-    def too_many_lone_events(self, node: int, class_codes: np.ndarray) -> bool:
+    def too_many_lone_events(
+        self, node: int, class_codes: np.ndarray, option: Hashable | None = None
+    ) -> bool:
         """Whether more events than the cap narrow their patient below k on their own at
         `node` (each of them has to go whatever else does). Counted table by table (labels
         of different tables never meet), stopping once the cap is passed: the tables with
         the most known columns first (their events are the most telling), in each the
         labels fewer than k patients hold in the whole release, then those fewer than k
-        patients of their class hold."""
+        patients of their class hold. `option` names the class codes (the same name, the
+        same codes): a table's count is then kept for the next point coding it alike."""
         lone = 0
         for table in self._table_order:
-            events = self._events_of(table, node)
+            key = self._table_key(table, node)
+            events = self._table_events[key]
             lone += events.rare_events
             if lone > self.budget:
                 return True
-            lone += _lone(class_codes[events.owner], events.label, events.times, self.k)
+            lone += self._lone_in_class(key, class_codes, option)
             if lone > self.budget:
                 return True
         return False
 
-    def assess(self, node: int, class_codes: np.ndarray) -> EventAssessment | None:
+    def _lone_in_class(
+        self, key: tuple[int, tuple[str, ...]], class_codes: np.ndarray, option: Hashable | None
+    ) -> int:
+        """A table's events whose label fewer than k patients of their class hold (but
+        more of the whole release)."""
+        if option is not None and (key, option) in self._lone_by_class:
+            return self._lone_by_class[(key, option)]
+        events = self._table_events[key]
+        count = _lone(class_codes[events.owner], events.label, events.times, self.k)
+        if option is not None:
+            self._lone_by_class[(key, option)] = count
+        return count
+
+    def assess(
+        self, node: int, class_codes: np.ndarray, option: Hashable | None = None
+    ) -> EventAssessment | None:
         """The release at lattice point `node` with event suppression, or None when it
-        cannot keep every patient among k within the cap."""
+        cannot keep every patient among k within the cap (`option`: as for
+        `too_many_lone_events`)."""
         self.tried += 1
-        if self.too_many_lone_events(node, class_codes):
+        if self.too_many_lone_events(node, class_codes, option):
             return None
         levels = self.nodes[node]
         prepared = self.prepared
@@ -284,7 +311,7 @@ def search_release(
             # A class below k fails whatever the events: the person step must fix it.
             failures.append((option.position, search.top()))
             continue
-        assessment = search.assess(node, codes_of_option)
+        assessment = search.assess(node, codes_of_option, option_index)
         if assessment is None:
             failures.append(point)
             continue

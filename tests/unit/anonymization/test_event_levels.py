@@ -93,3 +93,28 @@ def test_two_rows_share_a_label_code_exactly_when_they_are_published_alike(
     # Numbered by first appearance.
     assert codes.tolist() == [list(dict.fromkeys(rows)).index(row) for row in rows]
     assert np.array_equal(codes, table_label_codes(STAYS, levels, prepared.columns))
+
+
+def test_points_whose_levels_code_a_table_alike_are_known_to_share_its_labels() -> None:
+    # No unit is rare: grouping rare units changes nothing, so it codes them as recorded.
+    common = KnownEvents(
+        "stays",
+        pa.table({"patient": ["p1", "p2"] * 10, "unit": ["a"] * 10 + ["b"] * 10}),
+        (),
+        ("unit",),
+    )
+    prepared = prepare_events([common], "patient", pa.array(["p1", "p2"]))
+
+    def alike(unit_level: str) -> tuple[str, ...]:
+        levels = with_kept_categories(EventLevels("day", {"stays.unit": unit_level}), [common])
+        return prepared.columns.alike_levels(common, levels)
+
+    assert alike("value") == ("value",)
+    assert alike("grouped") == ("value",)
+    assert alike("*") == ("*",)
+    # Where units are rare, grouping them is a level of its own.
+    levels = with_kept_categories(
+        EventLevels("day", {"stays.unit": "grouped", "stays.ward": "value"}), [STAYS]
+    )
+    columns = prepare_events([STAYS], "patient", PATIENTS).columns
+    assert columns.alike_levels(STAYS, levels) == ("day", "grouped", "value")
