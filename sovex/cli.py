@@ -213,6 +213,20 @@ def request_reject(
     )
 
 
+@request_app.command("expire")
+def request_expire(
+    request_id: str,
+    reason: Annotated[
+        str | None, typer.Option(help="Why (approval withdrawn, project ended), for the log")
+    ] = None,
+) -> None:
+    """End a request's approval or schedule for good (steward or compliance role): it never
+    runs again; its published extracts keep their retention date."""
+    _print_outcome(
+        _request_store().expire(request_id, state.settings.user, datetime.now(UTC), reason)
+    )
+
+
 @request_app.command("list")
 def request_list(
     as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,

@@ -362,3 +362,24 @@ def test_consent_sync_loads_once_and_sets_malformed_lines_aside_with_their_numbe
     again = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert again[0]["already_loaded"]
     assert run_cli(settings, "consent", "sync", "--inbox", str(tmp_path / "missing")) == 2
+
+
+def test_a_steward_expires_an_approval_and_the_request_never_runs_again(
+    session_settings: Settings,
+    synthetic_source: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    request = yaml.safe_load((PROJECT_ROOT / "examples/requests/diabetes-t2.yaml").read_text())
+    request["id"] = "cli-expire-approval"
+    path = tmp_path / "expire.yaml"
+    path.write_text(yaml.safe_dump(request))
+    approve_request(session_settings, path)
+    requester = replace(session_settings, user="claire.moreau@chu-exemple.fr")
+    steward = replace(session_settings, user="paul.bernard@chu-exemple.fr")
+    assert run_cli(requester, "request", "expire", "cli-expire-approval") == 2
+    assert "may not expire requests" in capsys.readouterr().err
+    assert run_cli(steward, "request", "expire", "cli-expire-approval", "--reason", "ended") == 0
+    assert last_json_line(capsys.readouterr().out)["state"] == "expired"
+    assert run_cli(steward, "run", "cli-expire-approval") == 2
+    assert "only approved content runs" in capsys.readouterr().err
