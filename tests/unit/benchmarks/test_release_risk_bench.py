@@ -16,3 +16,5 @@ def test_the_release_risk_benchmark_reports_both_timings_and_the_choice() -> Non
     assert whole["assessment"]["max_prosecutor_risk"] <= 1 / 5
     assert whole["assessment_to_extraction"] > 0
     assert whole["assessment_peak_rss_mib"] >= whole["extraction_peak_rss_mib"]
+    # The assessment alone, in a process of its own.
+    assert whole["assessment_own_peak_rss_mib"] > 0
