@@ -162,13 +162,18 @@ class EventSearch:
         events, levels = self.tables[table], self.nodes[node]
         key = (table, self._columns.alike_levels(events, levels))
         if key not in self._table_events:
-            # Labels as keys, not numbered by first appearance (only equality counts here).
-            labels = tuple_keys(*self._columns.table_columns(events, levels))
+            # Labels as keys (their mixed-radix numbers while label * patients fits in 62
+            # bits), not numbered by first appearance: only equality counts here.
+            patients = max(len(self.patients), 1)
+            columns = self._columns.table_columns(events, levels)
+            labels = tuple_keys(*columns, span_limit=2**62 / patients)
             owner = self.prepared.owner[self._first_rows[table] : self._first_rows[table + 1]]
-            width = int(labels.max(initial=0)) + 1
-            distinct, times = sorted_runs(owner * width + labels)
-            owner, label = distinct // width, distinct % width
-            rare = np.bincount(label, minlength=width)[label] < self.k
+            # Distinct (label, patient) pairs, by label: each label's run is its holders.
+            distinct, times = sorted_runs(labels * patients + owner)
+            label, owner = distinct // patients, distinct % patients
+            starts = np.flatnonzero(np.r_[True, label[1:] != label[:-1]][: len(label)])
+            holders = np.diff(np.r_[starts, len(label)])
+            rare = np.repeat(holders, holders) < self.k
             common = ~rare
             self._table_events[key] = _TableEvents(
                 rare_events=int(times[rare].sum()),

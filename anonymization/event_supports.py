@@ -111,16 +111,18 @@ def dense_codes(*columns: np.ndarray) -> np.ndarray:
     return pd.factorize(combined)[0].astype(np.int64)
 
 
-def tuple_keys(*columns: np.ndarray) -> np.ndarray:
+def tuple_keys(*columns: np.ndarray, span_limit: float | None = None) -> np.ndarray:
     """One non-negative integer per distinct tuple of the columns' (non-negative) values:
-    the mixed-radix number itself when its range is small (at most DIRECT_COUNT_SPAN
-    times the rows), dense codes otherwise."""
+    the mixed-radix number itself when its range is below `span_limit` (default: at most
+    DIRECT_COUNT_SPAN times the rows, so that it can be counted directly), dense codes
+    otherwise."""
     rows = len(columns[0])
     if rows == 0:
         return np.zeros(0, dtype=np.int64)
+    if span_limit is None:
+        span_limit = max(DIRECT_COUNT_SPAN * rows, DIRECT_COUNT_MIN_SPAN)
     widths = [int(column.max()) + 1 for column in columns]
-    span = np.prod([float(width) for width in widths])
-    if span > max(DIRECT_COUNT_SPAN * rows, DIRECT_COUNT_MIN_SPAN):
+    if np.prod([float(width) for width in widths]) > span_limit:
         return dense_codes(*columns)
     key = columns[0].astype(np.int64)
     for column, width in zip(columns[1:], widths[1:], strict=True):

@@ -11,7 +11,9 @@ like a name (eponyms: "maladie de Parkinson", "sonde de Foley") is kept by
 `anonymization.medical_terms`. Each span is replaced by `<TYPE>`.
 
 Speed: texts go through the model in batches (`nlp.pipe`), the patterns are compiled
-once, and large inputs are spread over worker processes.
+once, and large inputs are spread over worker processes. A Scrubber scrubs a short note
+of its language when it is built, so the word lists every step reads are loaded then,
+not during the first real note.
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ NER_SCORE = 0.6
 # Texts per spaCy batch and per task sent to a worker process (chosen by measurement).
 SPACY_BATCH_SIZE = 128
 WORKER_CHUNK_SIZE = 256
-MIN_WORKER_CHUNK_SIZE = 4
+# Tasks per worker: enough that the workers finish together (notes differ in length).
+CHUNKS_PER_WORKER = 8
 # Below this many texts, starting worker processes costs more than it saves.
 PARALLEL_MIN_TEXTS = 1_000
 # The release gate refuses any text matching its identifier patterns: whatever they match
@@ -226,6 +229,25 @@ def replace_spans(text: str, entities: Sequence[Entity]) -> str:
     return "".join(pieces)
 
 
+# A note in each language that goes through every step (rules, model, its filters,
+# medical vocabulary, propagation): scrubbed once when a Scrubber is built, so that every
+# word list (both languages') is loaded before the first real note.
+WARM_UP_NOTES = {
+    "fr": (
+        "Mme Claire DUPONT, née le 12/03/1950 à Lorient, vue avec sa fille Julie par le Dr "
+        "Martin au CHU de Rennes (CHUR). Maladie de Parkinson sous Modopar 125 mg, BRAF muté, "
+        "Grade 2. Rentre sur Quimper chez Thales avec l'IDE Kevin Le Goff.\nJulie 09:35 : vue "
+        "par J. Blanc. Ongoing Parkinson."
+    ),
+    "en": (
+        "Mrs Claire SMITH, born 12/03/1950 in Leeds, seen with her daughter Julie by Dr Martin "
+        "at St James's University Hospital (SJUH). Parkinson's disease on Sinemet 125 mg, BRAF "
+        "positive, Grade Group 2. Lives in Otley, works for Tesco; nurse Kevin O'Neill.\n"
+        "Julie 09:35: seen by J. Blanc. Ongoing Parkinson."
+    ),
+}
+
+
 class Scrubber:
     """One language's recognizers and NER model, loaded once, reused for every batch."""
 
@@ -235,6 +257,7 @@ class Scrubber:
         self.language = language
         self.recognizers = build_recognizers(language)
         self._nlp: Any = load_model(language) if use_ner else None
+        self.analyze([WARM_UP_NOTES[language]])
 
     def _pattern_entities(self, text: str) -> list[Entity]:
         found = []
@@ -329,9 +352,10 @@ class Scrubber:
 _worker_scrubber: Scrubber | None = None
 
 
-def _init_worker(language: str) -> None:
+def _init_worker(language: str, started: Any) -> None:
     global _worker_scrubber
     _worker_scrubber = Scrubber(language)
+    started.release()
 
 
 def _scrub_chunk(texts: list[str]) -> list[ScrubbedText]:
@@ -355,15 +379,17 @@ class ScrubberPool:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["anonymization.scrubber"])
         self._processes = processes
-        self._pool = context.Pool(processes, initializer=_init_worker, initargs=(language,))
-        # Warm up: every worker loads its model before the first real batch.
-        self._pool.map(_scrub_chunk, [[""] for _ in range(processes)], chunksize=1)
+        started = context.Semaphore(0)
+        self._pool = context.Pool(processes, initializer=_init_worker, initargs=(language, started))
+        # Every worker has built (and warmed up) its Scrubber before the first batch.
+        for _ in range(processes):
+            started.acquire()
 
     def scrub(self, texts: Sequence[str]) -> list[ScrubbedText]:
         scrubbed: list[ScrubbedText] = []
-        # Enough chunks for every worker to get several, none larger than the maximum.
+        # Several chunks per worker, none larger than the maximum.
         size = max(
-            MIN_WORKER_CHUNK_SIZE, min(WORKER_CHUNK_SIZE, -(-len(texts) // (4 * self._processes)))
+            1, min(WORKER_CHUNK_SIZE, -(-len(texts) // (CHUNKS_PER_WORKER * self._processes)))
         )
         for chunk in self._pool.imap(_scrub_chunk, _chunks(texts, size)):
             scrubbed.extend(chunk)
