@@ -39,11 +39,13 @@ PERSON = "PERSON"
 NAME_LIKE_TYPES = frozenset({PERSON, "LOCATION", "HOSPITAL", "ORGANIZATION"})
 LANGUAGES = ("fr", "en")
 NER_SCORE = 0.6
-# Texts per spaCy batch and per task sent to a worker process (chosen by measurement).
+# Texts per spaCy batch and at most per task sent to a worker process (chosen by
+# measurement: the model reads batches of fewer than 64 segments markedly slower).
 SPACY_BATCH_SIZE = 128
 WORKER_CHUNK_SIZE = 256
-# Tasks per worker: enough that the workers finish together (notes differ in length).
-CHUNKS_PER_WORKER = 8
+# Tasks per worker, of about the same number of characters each: the workers finish
+# together, and each task still gives the model a good batch.
+CHUNKS_PER_WORKER = 4
 # Below this many texts, starting worker processes costs more than it saves.
 PARALLEL_MIN_TEXTS = 1_000
 # The release gate refuses any text matching its identifier patterns: whatever they match
@@ -363,9 +365,24 @@ def _scrub_chunk(texts: list[str]) -> list[ScrubbedText]:
     return _worker_scrubber.scrub(texts)
 
 
-def _chunks(texts: Sequence[str], size: int) -> Iterator[list[str]]:
-    for start in range(0, len(texts), size):
-        yield list(texts[start : start + size])
+def _chunks(texts: Sequence[str], count: int) -> Iterator[list[str]]:
+    """`texts` in order, in `count` runs of about the same number of characters (notes
+    differ in length) or more, none of more than WORKER_CHUNK_SIZE texts."""
+    count = max(count, -(-len(texts) // WORKER_CHUNK_SIZE))
+    total = sum(len(text) for text in texts) or 1
+    chunk: list[str] = []
+    index = position = 0
+    for text in texts:
+        # The chunk a text goes to is where its middle falls.
+        text_index = min(count - 1, (2 * position + len(text)) * count // (2 * total))
+        if chunk and (text_index != index or len(chunk) == WORKER_CHUNK_SIZE):
+            yield chunk
+            chunk = []
+        chunk.append(text)
+        index = text_index
+        position += len(text)
+    if chunk:
+        yield chunk
 
 
 class ScrubberPool:
@@ -387,11 +404,8 @@ class ScrubberPool:
 
     def scrub(self, texts: Sequence[str]) -> list[ScrubbedText]:
         scrubbed: list[ScrubbedText] = []
-        # Several chunks per worker, none larger than the maximum.
-        size = max(
-            1, min(WORKER_CHUNK_SIZE, -(-len(texts) // (CHUNKS_PER_WORKER * self._processes)))
-        )
-        for chunk in self._pool.imap(_scrub_chunk, _chunks(texts, size)):
+        chunks = _chunks(texts, CHUNKS_PER_WORKER * self._processes)
+        for chunk in self._pool.imap(_scrub_chunk, chunks):
             scrubbed.extend(chunk)
         return scrubbed
 

@@ -3,7 +3,15 @@ from __future__ import annotations
 import pytest
 
 from anonymization.nir import format_nir, nir_key
-from anonymization.scrubber import Entity, Scrubber, _merge, replace_spans, scrub_texts
+from anonymization.scrubber import (
+    WORKER_CHUNK_SIZE,
+    Entity,
+    Scrubber,
+    _chunks,
+    _merge,
+    replace_spans,
+    scrub_texts,
+)
 
 
 @pytest.fixture(scope="module")
@@ -93,6 +101,21 @@ def test_the_parallel_path_gives_the_same_result_as_one_process() -> None:
     texts = [NOTE.format(nir=_nir(f"2540775123{n:03d}")) for n in range(1, 551)] * 2
     assert nir_key("2540775123001") >= 1
     assert scrub_texts(texts, "fr", processes=2) == scrub_texts(texts, "fr", processes=1)
+
+
+def test_workers_get_the_texts_in_order_in_runs_of_about_the_same_length() -> None:
+    texts = [("x" * (10 + 90 * (n % 3))) for n in range(40)]
+    chunks = list(_chunks(texts, 8))
+    assert [text for chunk in chunks for text in chunk] == texts
+    assert len(chunks) == 8
+    lengths = [sum(len(text) for text in chunk) for chunk in chunks]
+    assert max(lengths) - min(lengths) <= 190
+
+
+def test_no_worker_task_holds_more_than_the_maximum_number_of_texts() -> None:
+    chunks = list(_chunks(["note"] * (3 * WORKER_CHUNK_SIZE), 2))
+    assert max(len(chunk) for chunk in chunks) <= WORKER_CHUNK_SIZE
+    assert sum(len(chunk) for chunk in chunks) == 3 * WORKER_CHUNK_SIZE
 
 
 def test_an_unknown_language_is_refused() -> None:
