@@ -25,13 +25,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from anonymization.identifier_patterns import COMPILED_FREE_TEXT_PATTERNS
+from anonymization.identifier_patterns import FREE_TEXT_RESIDUAL_PATTERNS
 from anonymization.medical_terms import is_medical_term_span, is_unknown_acronym
 from anonymization.name_propagation import PROPAGATED_SCORE, propagate
 from anonymization.ner.filters import trimmed_model_span
 from anonymization.ner.model import MODEL_LABELS, load_model
 from anonymization.ner.segments import model_segments
 from anonymization.recognizers import build_recognizers
+from anonymization.recognizers.first_characters import led_by_first_characters
 from anonymization.surrogates import PatientContext, Replacement, apply_surrogates
 
 PERSON = "PERSON"
@@ -58,6 +59,12 @@ GATE_PATTERN_TYPES = {
     "DATE_WITH_DAY": "DATE",
 }
 GATE_PATTERN_SCORE = 0.5
+# Behind a look-ahead for their first characters, like the recognizers' patterns (the
+# same matches, found sooner: see `anonymization.recognizers.first_characters`).
+GATE_PATTERNS = {
+    name: led_by_first_characters(re.compile(pattern))
+    for name, pattern in FREE_TEXT_RESIDUAL_PATTERNS.items()
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,7 +275,7 @@ class Scrubber:
             results = recognizer.analyze(text, recognizer.supported_entities, None)  # type: ignore[arg-type]
             for result in results or ():
                 found.append(Entity(result.start, result.end, result.entity_type, result.score))
-        for name, pattern in COMPILED_FREE_TEXT_PATTERNS.items():
+        for name, pattern in GATE_PATTERNS.items():
             for match in pattern.finditer(text):
                 found.append(
                     Entity(match.start(), match.end(), GATE_PATTERN_TYPES[name], GATE_PATTERN_SCORE)

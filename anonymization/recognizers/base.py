@@ -7,16 +7,20 @@ before the value: the scrubber calls `analyze(..., nlp_artifacts=None)`, so Pres
 lemma-based context enhancer never runs.
 
 Results cover the `value` group only, so "IPP 123456" reports the digits, not the label.
+Each pattern runs behind a look-ahead for its first characters (`first_characters`).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cache
 from typing import ClassVar
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from anonymization.recognizers.first_characters import led_by_first_characters
 
 VALUE_GROUP = "value"
 # How far before a value `CONTEXT_BEFORE` looks (characters).
@@ -112,6 +116,7 @@ class RegexRecognizer(EntityRecognizer):
             RecognizerResult.RECOGNIZER_NAME_KEY: type(self).__name__,
             RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
         }
+        self.patterns = _led_by_first_characters(self.PATTERNS)
 
     def load(self) -> None:
         """Nothing to load: patterns are compiled once, at class definition."""
@@ -138,7 +143,7 @@ class RegexRecognizer(EntityRecognizer):
             if not any(s in lowered for s in self.REQUIRED_LOWERCASE_SUBSTRINGS):
                 return []
         results: list[RecognizerResult] = []
-        for pattern in self.PATTERNS:
+        for pattern in self.patterns:
             for match in pattern.regex.finditer(text):
                 start, end = match.span(VALUE_GROUP)
                 if overlaps_any(results, start, end):
@@ -165,6 +170,12 @@ class RegexRecognizer(EntityRecognizer):
         if pattern.score < self.CONTEXT_SCORE and self.has_context_before(text, start):
             return self.CONTEXT_SCORE
         return pattern.score
+
+
+@cache
+def _led_by_first_characters(patterns: tuple[ValuePattern, ...]) -> tuple[ValuePattern, ...]:
+    """The same patterns, each behind a look-ahead for its first characters."""
+    return tuple(replace(p, regex=led_by_first_characters(p.regex)) for p in patterns)
 
 
 def _preceded_by(text: str, position: int, pattern: ValuePattern) -> bool:

@@ -18,6 +18,7 @@ import re
 from typing import ClassVar, Final
 
 from anonymization.recognizers.base import RegexRecognizer, ValuePattern
+from anonymization.recognizers.first_characters import led_by_first_characters
 
 ESTABLISHMENT_SCORE: Final = 0.8
 KNOWN_SCORE: Final = 0.75
@@ -161,7 +162,7 @@ _HOSPITAL_ACRONYM: Final = (
     r"(?<![\w-])(?!(?:CHRU|CHU|CHR|CHI|CHS|CHG|CHD|CHIC|GHU|GHT|HIA|HAD)(?![\w-]))"
     r"(?P<value>(?:CHU|CHR|CHI|CHS|CH|GHU|GHT|GH|HIA|HP)[A-Z]{1,4}(?:\d{1,3})?)(?![\w-])"
 )
-_KNOWN_RE: Final = re.compile(_KNOWN)
+_KNOWN_RE: Final = led_by_first_characters(re.compile(_KNOWN))
 # Name words that end a French establishment's name: what follows is not part of it.
 _TRAILING_STOP: Final = re.compile(
     r"(?:[ \t]+(?i:service|pôle|pole|unité|unite|site|département|departement|secteur|bâtiment"

@@ -22,6 +22,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from anonymization.lexicons import common_words, lexicon, unambiguous_names
 from anonymization.recognizers.base import RegexRecognizer, ValuePattern
+from anonymization.recognizers.first_characters import led_by_first_characters
 from anonymization.recognizers.lexicon import NEVER_NAMES
 
 LONE_FIRST_NAME_SCORE: Final = 0.6
@@ -30,10 +31,12 @@ LOWER_TITLED_SCORE: Final = 0.65
 MIN_UPPER_SURNAME: Final = 4
 
 _WORD: Final = re.compile(r"(?<![\w'’-])[^\W\d_][\w'’-]*(?<![-'’])")
-_LOWER_TITLE: Final = re.compile(
-    r"(?<![\w.])(?:m\.|mme|mlle|mr\.?|mrs\.?|ms\.?|madame|monsieur|dr\.?|docteur|pr\.?"
-    r"|professeur)[ \t]+(?P<particle>(?:le|la|de|du|van|von|el|al|ben|da|di|dos|des)[ \t]+)?"
-    r"(?P<first>[a-zß-ÿœ][a-zß-ÿœ'’-]+)(?:[ \t]+(?P<second>[a-zß-ÿœ][a-zß-ÿœ'’-]+))?"
+_LOWER_TITLE: Final = led_by_first_characters(
+    re.compile(
+        r"(?<![\w.])(?:m\.|mme|mlle|mr\.?|mrs\.?|ms\.?|madame|monsieur|dr\.?|docteur|pr\.?"
+        r"|professeur)[ \t]+(?P<particle>(?:le|la|de|du|van|von|el|al|ben|da|di|dos|des)[ \t]+)?"
+        r"(?P<first>[a-zß-ÿœ][a-zß-ÿœ'’-]+)(?:[ \t]+(?P<second>[a-zß-ÿœ][a-zß-ÿœ'’-]+))?"
+    )
 )
 # Words after a lower-case title that are not names ("mme est sortie", "dr de garde").
 _NOT_A_NAME: Final = frozenset(
@@ -45,9 +48,11 @@ _NOT_A_NAME: Final = frozenset(
 )  # fmt: skip
 _SKIP: Final = NEVER_NAMES
 # A chart's key of staff initials: "JT = Joanna Trewin", "AK: Anil K." — then every "JT".
-_STAFF_KEY: Final = re.compile(
-    r"(?<![\w'’-])(?P<initials>[A-Z]{2,3})[ \t]*[=:][ \t]*[A-Z][a-zà-ÿ]+"
-    r"(?:[ \t]+[A-Z](?:[\w'’-]+|\.))"
+_STAFF_KEY: Final = led_by_first_characters(
+    re.compile(
+        r"(?<![\w'’-])(?P<initials>[A-Z]{2,3})[ \t]*[=:][ \t]*[A-Z][a-zà-ÿ]+"
+        r"(?:[ \t]+[A-Z](?:[\w'’-]+|\.))"
+    )
 )
 STAFF_INITIALS_SCORE: Final = 0.6
 # Words before a given name written in lower case ("sa fille murielle", "merci fanny").

@@ -30,6 +30,7 @@ from anonymization.recognizers.base import (
     overlaps_any,
     word_alternation,
 )
+from anonymization.recognizers.first_characters import led_by_first_characters
 from anonymization.recognizers.person_words import (
     PARTICLES,
     dictionary_words_not_names,
@@ -112,8 +113,10 @@ _ROLE_WORDS: Final = (
 )  # fmt: skip
 _ROLE: Final = word_alternation(_ROLE_WORDS) + r"[ \t]*[:,]?[ \t]*"
 _MAX_RUN_EXTRA_WORDS: Final = MAX_EXTRA_NAME_WORDS + 1
-_RUN: Final = re.compile(
-    rf"(?<![\w'’-]){_WORD}(?:{_SPACE}(?:{_PARTICLE}{_SPACE})*{_WORD}){{1,{_MAX_RUN_EXTRA_WORDS}}}"
+_RUN: Final = led_by_first_characters(
+    re.compile(
+        rf"(?<![\w'’-]){_WORD}(?:{_SPACE}(?:{_PARTICLE}{_SPACE})*{_WORD}){{1,{_MAX_RUN_EXTRA_WORDS}}}"
+    )
 )
 _RUN_WORD: Final = re.compile(r"[^ \t\u00a0]+")
 # An initial and a surname without a title ("(B. Blanc)", "Relève : É. N'Guyen"); the
@@ -122,12 +125,15 @@ _INITIAL_NAME: Final = re.compile(
     "(?P<value>" + led_by(f"[{_UPPER}]", r"[^\s(\[]") + rf"\.(?:-?[{_UPPER}]\.)?{_SPACE}{_NAME})"
 )
 # "MARTIN, Claire", "Chen, Harry": a surname, a comma, a given name (registers, lists).
-_SURNAME_COMMA_GIVEN: Final = re.compile(
-    rf"(?<![\w'’-])(?P<surname>(?:{_WORD}{_SPACE}){{0,2}}{_WORD}),{_SPACE}(?P<given>{_WORD})"
-    # Middle names, initials and suffixes go with it: "SMITH, JOHN A", "Boudreaux, Claude J Jr".
-    rf"(?P<rest>(?:[ \t]+{_WORD}(?=[ \t]+[A-Z]\.?(?![\w'’-])))?(?:[ \t]+[A-Z]\.?(?![\w'’-])){{0,2}}"
-    r"(?:[ \t]+(?:JR|SR|Jr\.?|Sr\.?|II|III|IV)(?![\w'’-]))?)"
-    r"(?![\w'’-])"
+_SURNAME_COMMA_GIVEN: Final = led_by_first_characters(
+    re.compile(
+        rf"(?<![\w'’-])(?P<surname>(?:{_WORD}{_SPACE}){{0,2}}{_WORD}),{_SPACE}(?P<given>{_WORD})"
+        # Middle names, initials and suffixes go with it: "SMITH, JOHN A", "Boudreaux, Claude J Jr".
+        rf"(?P<rest>(?:[ \t]+{_WORD}(?=[ \t]+[A-Z]\.?(?![\w'’-])))?"
+        rf"(?:[ \t]+[A-Z]\.?(?![\w'’-])){{0,2}}"
+        r"(?:[ \t]+(?:JR|SR|Jr\.?|Sr\.?|II|III|IV)(?![\w'’-]))?)"
+        r"(?![\w'’-])"
+    )
 )
 # What may come just before an untitled initial: nothing on the line, punctuation, or a
 # linking word ("avec", "par", "and").

@@ -27,6 +27,7 @@ import re
 from typing import ClassVar, Final
 
 from anonymization.recognizers.base import RegexRecognizer, ValuePattern, word_alternation
+from anonymization.recognizers.first_characters import led_by_first_characters
 
 DAY_MONTH_SCORE: Final = 0.7
 DAY_ALONE_SCORE: Final = 0.6
@@ -153,8 +154,8 @@ _FRACTION_AFTER: Final = re.compile(
 _TIME_OF_DAY_AFTER: Final = re.compile(r"[ \t]+(?:AM|PM|am|pm)\b")
 MAX_DOSE_DENOMINATOR: Final = 4
 _WEEKDAY_BEFORE: Final = re.compile(rf"{_WEEKDAY}[ \t]+$")
-_NUMERIC_PAIR: Final = re.compile(
-    rf"(?<![\w/.,-])({_DAY}|{_MONTH_NUM})/({_DAY}|{_MONTH_NUM})(?![\w/]|[.,]\d)"
+_NUMERIC_PAIR: Final = led_by_first_characters(
+    re.compile(rf"(?<![\w/.,-])({_DAY}|{_MONTH_NUM})/({_DAY}|{_MONTH_NUM})(?![\w/]|[.,]\d)")
 )
 MIN_DATES_FOR_LIKENESS: Final = 2
 # "6/10", "4/5", "2/3": scores, power grades and fractions, never taken by likeness.
