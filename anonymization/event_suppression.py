@@ -9,12 +9,14 @@ events than the cap would go.
 
 Supports are counted within a person class, so removing a patient's events changes
 nothing outside their class: the first count goes class group by class group (stopping
-as soon as the groups counted show the cap cannot hold), and the rounds keep only the
-classes that still hold a patient below k. The supports are then kept up to date rather
-than recounted: a patient who loses the events recorded as one name loses exactly the
-sub-multisets holding that name's label more often than they still have it, so a round
-subtracts those from their key's count, and the smallest supports of the open classes
-are taken again from the rows left. The result is the recount's, round by round.
+as soon as the groups counted show the cap cannot hold), and a class without a patient
+below k is closed for good (its events and rows are dropped once the closed classes hold
+half of them). The supports are then kept up to date rather than recounted: a patient
+who loses events loses exactly the sub-multisets holding one of their labels more often
+than they still have it, so a round subtracts those from their key's count and takes
+the smallest supports of the open classes again from the rows left. The result is a
+full recount's, round by round (tests/unit/anonymization/test_event_suppression.py
+checks it against one).
 """
 
 from __future__ import annotations
