@@ -176,6 +176,17 @@ def _assessment_in_fresh_process(directory: str) -> float:
     """Run in a fresh process: the whole population assessed once; the peak RSS."""
     source = ParquetSource(Path(directory))
     assess_cohort(source, _whole_population(source))
+    return _program_peak_mib()
+
+
+def _program_peak_mib() -> float:
+    """The peak RSS since this process started its program: Linux keeps ru_maxrss across
+    exec (a spawned child would report its parent's size), /proc's VmHWM starts anew."""
+    status = Path("/proc/self/status")
+    if status.is_file():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / KIB
     return _peak_mib()
 
 
