@@ -91,7 +91,8 @@ ENTITY_TYPES: Final[tuple[str, ...]] = tuple(
 
 
 # Presidio's regexes are slow on long notes (the IPv6 one above all); each runs only on a
-# text where a cheap pattern its values always contain is present.
+# text where a cheap pattern its values always contain is present (the digits and letters
+# of every one of its patterns, without their boundaries).
 PRESIDIO_PREFILTERS: Final[dict[str, re.Pattern[str]]] = {
     "IbanRecognizer": re.compile(r"[A-Z]{2}\d{2}"),
     "CreditCardRecognizer": re.compile(r"\d{4}[ -]?\d{4}"),
@@ -99,11 +100,12 @@ PRESIDIO_PREFILTERS: Final[dict[str, re.Pattern[str]]] = {
         r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d|[0-9A-Fa-f]{0,4}::?[0-9A-Fa-f]{1,4}:"
     ),
     "MacAddressRecognizer": re.compile(r"[0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-]"),
-    "UsSsnRecognizer": re.compile(r"\d{3}"),
-    "NhsRecognizer": re.compile(r"\d{3}"),
-    "UkNinoRecognizer": re.compile(r"[A-Za-z]{2}[ ]?\d{2}"),
+    "UsSsnRecognizer": re.compile(r"[0-9]{3}[- .]?[0-9]{2}[- .]?[0-9]{4}"),
+    "NhsRecognizer": re.compile(r"[0-9]{3}[- ]?[0-9]{3}[- ]?[0-9]{4}"),
+    # Presidio compiles its patterns case-insensitive: so is this one.
+    "UkNinoRecognizer": re.compile(r"[a-z]{2} ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[a-d]", re.I),
     "UsMbiRecognizer": re.compile(r"\d[A-Za-z]"),
-    "UsNpiRecognizer": re.compile(r"\d{10}|\d{3}[ -]\d{3}[ -]\d{4}"),
+    "UsNpiRecognizer": re.compile(r"[12]\d{9}|[12]\d{3}[ -]\d{3}[ -]\d{3}"),
 }
 
 

@@ -83,6 +83,9 @@ class ValuePattern:
     # the regex: a pattern led by its value (a digit) is scanned in C, while one led by a
     # word alternation is tried at every letter of the text (4-5x slower on a note).
     before: re.Pattern[str] | None = None
+    # A cheap pattern every match contains: in a text where it finds nothing, the
+    # pattern is not run ("@" for an e-mail address).
+    requires: re.Pattern[str] | None = None
 
 
 class RegexRecognizer(EntityRecognizer):
@@ -144,6 +147,8 @@ class RegexRecognizer(EntityRecognizer):
                 return []
         results: list[RecognizerResult] = []
         for pattern in self.patterns:
+            if pattern.requires is not None and pattern.requires.search(text) is None:
+                continue
             for match in pattern.regex.finditer(text):
                 start, end = match.span(VALUE_GROUP)
                 if overlaps_any(results, start, end):

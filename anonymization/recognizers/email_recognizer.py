@@ -9,6 +9,7 @@ import re
 from typing import ClassVar, Final
 
 from anonymization.recognizers.base import RegexRecognizer, ValuePattern
+from anonymization.recognizers.first_characters import led_by_first_characters
 
 EMAIL_SCORE: Final = 0.95
 _LABEL: Final = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -35,11 +36,23 @@ _OBFUSCATED: Final = (
 )  # fmt: skip
 
 
+# What follows the local part of an obfuscated address: rarely in a note, and found much
+# faster than the whole pattern, which starts at every word.
+_OBFUSCATED_DOMAIN: Final = (
+    _AT + r"[A-Za-z0-9-]+(?:" + _DOT + r"[A-Za-z0-9-]+)*" + _DOT + _TLD + r"(?![\w-])"
+)
+
+
 class FrEmailRecognizer(RegexRecognizer):
     ENTITY: ClassVar[str] = "EMAIL_ADDRESS"
     PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
-        ValuePattern("email", re.compile(_EMAIL), EMAIL_SCORE),
-        ValuePattern("obfuscated email", re.compile(_OBFUSCATED), EMAIL_SCORE),
+        ValuePattern("email", re.compile(_EMAIL), EMAIL_SCORE, requires=re.compile("@")),
+        ValuePattern(
+            "obfuscated email",
+            re.compile(_OBFUSCATED),
+            EMAIL_SCORE,
+            requires=led_by_first_characters(re.compile(_OBFUSCATED_DOMAIN)),
+        ),
     )
     CONTEXT: ClassVar[tuple[str, ...]] = ("courriel", "e-mail", "mail", "email")
     # Every address has an "@" or spells it: most notes skip the regexes.

@@ -34,6 +34,7 @@ class FrUrlRecognizer(RegexRecognizer):
                 r"(?![\w@-])"
             ),
             DOMAIN_SCORE,
+            requires=re.compile(rf"\.{_TLD}"),
         ),
     )
     REQUIRED_SUBSTRINGS: ClassVar[tuple[str, ...]] = (".",)
