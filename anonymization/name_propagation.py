@@ -6,12 +6,15 @@ has found a name, its words are searched everywhere in the same text. A word tha
 also a common word of the language ("Blanc", "Rose", "Petit") is taken again only where
 it is capitalised, so "un drap blanc" stays; titles, particles, initials and medical
 vocabulary are never propagated.
+
+The words are looked up in a set, run of word characters by run (a pattern compiled for
+each note's names cost more than the search itself).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 from typing import Final
 
@@ -50,6 +53,26 @@ def name_words(text: str, spans: Iterable[tuple[int, int]]) -> set[str]:
     return words
 
 
+# A run of word characters (letters, digits, apostrophes, hyphens) starting with a letter:
+# a name is looked for at its start, and ends where it ends or before a possessive "'s".
+_RUN: Final = re.compile(r"[^\W\d_](?<![\w'’-][^\W\d_])[\w'’-]*")
+_POSSESSIVE: Final = re.compile(r"(?i:['’]s\b)")
+
+
+def _occurrences(text: str, words: set[str]) -> Iterator[tuple[int, int]]:
+    """Every occurrence of one of `words` (lower case) as a whole word, in any case: at
+    the start of a run, the longest of them that ends with the run or before its "'s"."""
+    for run in _RUN.finditer(text):
+        start, end = run.span()
+        ends = [end]
+        if "'" in run.group() or "’" in run.group():
+            ends += [m.start() for m in _POSSESSIVE.finditer(text, start, end)]
+        for word_end in sorted(ends, reverse=True):
+            if text[start:word_end].lower() in words:
+                yield start, word_end
+                break
+
+
 def propagate(
     text: str, name_spans: Sequence[tuple[int, int]], language: str
 ) -> list[tuple[int, int]]:
@@ -58,18 +81,11 @@ def propagate(
     if not words:
         return []
     unambiguous = _unambiguous_names(language)
-    pattern = re.compile(
-        r"(?<![\w'’-])(?:"
-        + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-        + r")(?![\w-]|['’](?!s\b))",
-        re.IGNORECASE,
-    )
     found = []
-    for match in pattern.finditer(text):
-        start, end = match.span()
+    for start, end in _occurrences(text, words):
         if any(s <= start and end <= e for s, e in name_spans):
             continue
-        word = match.group()
+        word = text[start:end]
         lowered = word.lower()
         # Lower case only for names that are never common words; a word no lexicon
         # knows (a rare surname) only as written with its capital.
