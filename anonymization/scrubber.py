@@ -14,6 +14,10 @@ Speed: texts go through the model in batches (`nlp.pipe`), the patterns are comp
 once, and large inputs are spread over worker processes. A Scrubber scrubs a short note
 of its language when it is built, so the word lists every step reads are loaded then,
 not during the first real note.
+
+One module, long on purpose: the Scrubber, the span rules it applies after its recognizers
+and the worker pool that runs it are read together (the pool's initialiser, chunking and
+warm-up only exist for this Scrubber).
 """
 
 from __future__ import annotations
