@@ -337,6 +337,12 @@ _VOCABULARY: Final = _folded_set(EPONYMS, DRUGS, MEDICAL_WORDS) | _DRUG_WORDS
 _ACRONYMS: Final = frozenset(ACRONYMS | ROMAN_NUMERALS)
 
 
+# The scrubber asks about the same span of a note several times (the model's segments,
+# the spans it keeps, the name words it propagates): answers are kept for the last ones.
+MEDICAL_SPAN_CACHE_SIZE: Final = 4096
+
+
+@functools.lru_cache(maxsize=MEDICAL_SPAN_CACHE_SIZE)
 def is_medical_term_span(text: str, start: int, end: int) -> bool:
     """True when `text[start:end]` is (part of) medical vocabulary to keep."""
     span = text[start:end].strip()
