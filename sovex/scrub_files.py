@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sovex.model.errors import InvalidInput
+from sovex.model.small_files import capped_lines
 
 # Texts per progress step (and per batch handed to the scrubber).
 PROGRESS_CHUNK = 500
@@ -41,16 +42,11 @@ def _read_lines(path: Path) -> Iterator[bytes | None]:
         raise InvalidInput(f"{path}: not a readable file")
     try:
         with path.open("rb") as handle:
-            first = True
-            while line := handle.readline(MAX_LINE_BYTES + 1):
-                if first:
-                    line, first = line.removeprefix(BOM), False
-                if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
-                    while (rest := handle.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
-                        pass
+            for number, line in enumerate(capped_lines(handle, MAX_LINE_BYTES)):
+                if line is TOO_LONG:
                     yield TOO_LONG
                     continue
-                yield line.removesuffix(b"\n")
+                yield (line.removeprefix(BOM) if number == 0 else line).removesuffix(b"\n")
     except OSError as error:
         raise InvalidInput(f"{path}: cannot read: {error.strerror}") from None
 

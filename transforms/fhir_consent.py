@@ -51,6 +51,7 @@ from fhir.resources.R4B.consent import Consent
 from pydantic import ValidationError
 
 from sovex.model.errors import InvalidInput
+from sovex.model.small_files import capped_lines
 
 PURPOSE_SYSTEM = "urn:sovex:purpose"
 SCOPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/consentscope"
@@ -466,19 +467,9 @@ def _line_chunks(
     hashed piecewise, never held whole)."""
     chunk: list[tuple[int, bytes | None]] = []
     with open_content(path) as stream:
-        number = 0
-        while raw := stream.readline(MAX_LINE_BYTES + 1):
-            number += 1
-            if digest is not None:
-                digest.update(raw)
-            if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
-                while (rest := stream.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
-                    if digest is not None:
-                        digest.update(rest)
-                if digest is not None:
-                    digest.update(rest)
-                chunk.append((number, None))
-            elif raw.strip():
+        lines = capped_lines(stream, MAX_LINE_BYTES, digest.update if digest is not None else None)
+        for number, raw in enumerate(lines, start=1):
+            if raw is None or raw.strip():
                 chunk.append((number, raw))
             if len(chunk) >= chunk_lines:
                 yield chunk

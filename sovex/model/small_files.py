@@ -5,7 +5,9 @@ FIFO, a folder), and at most a cap's worth of bytes."""
 from __future__ import annotations
 
 import stat
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Protocol
 
 from sovex.model.errors import InvalidInput
 
@@ -26,3 +28,27 @@ def read_small_file(path: Path, max_bytes: int, what: str) -> bytes:
     if len(data) > max_bytes:
         raise InvalidInput(f"{path}: grew past {max_bytes} bytes while read")
     return data
+
+
+class LineReader(Protocol):
+    def readline(self, size: int, /) -> bytes: ...
+
+
+def capped_lines(
+    stream: LineReader, max_bytes: int, on_read: Callable[[bytes], object] | None = None
+) -> Iterator[bytes | None]:
+    """Each line of `stream` (newline kept), or None for a line longer than `max_bytes`,
+    which is read piecewise and never held whole. `on_read` sees every byte read (a
+    digest of the whole content)."""
+    while raw := stream.readline(max_bytes + 1):
+        if on_read is not None:
+            on_read(raw)
+        if len(raw) > max_bytes and not raw.endswith(b"\n"):
+            while rest := stream.readline(max_bytes):
+                if on_read is not None:
+                    on_read(rest)
+                if rest.endswith(b"\n"):
+                    break
+            yield None
+            continue
+        yield raw
