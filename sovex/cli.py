@@ -62,6 +62,8 @@ consent_app = typer.Typer(no_args_is_help=True, help="The consent and opposition
 app.add_typer(consent_app, name="consent")
 source_app = typer.Typer(no_args_is_help=True, help="The source: Parquet folder or PostgreSQL.")
 app.add_typer(source_app, name="source")
+compliance_app = typer.Typer(no_args_is_help=True, help="What a compliance officer reviews.")
+app.add_typer(compliance_app, name="compliance")
 
 # Messages are not hard-wrapped: paths and URIs stay copyable.
 console = Console(stderr=True, soft_wrap=True)
@@ -880,6 +882,28 @@ def audit_show(
         return
     # Plain text, not rich markup: record fields are shown exactly as written.
     sys.stdout.write(format_records(records, limit))
+
+
+@compliance_app.command("view")
+def compliance_view(
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Folder for the page and the CSV files (default: <state>/compliance)"
+        ),
+    ] = None,
+) -> None:
+    """The register of processing activities (GDPR Art. 30), who accessed what and when,
+    and each project's extracts, retention dates and access holders: HTML and CSV."""
+    from sovex.compliance_files import write_compliance_view
+    from sovex.compliance_view import build_compliance_view
+
+    if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
+        raise InvalidInput(f"option '--out': {out_dir} is not a folder")
+    view = build_compliance_view(state.settings, datetime.now(UTC))
+    written = write_compliance_view(view, out_dir or state.settings.state_dir / "compliance")
+    console.print(f"compliance view: {escape(str(written['compliance-view.html']))}")
+    _emit_json({name: str(path) for name, path in written.items()})
 
 
 def _report_error(error: BaseException, settings: Settings | None) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -225,6 +226,16 @@ def test_run_list_and_download_through_the_cli(
     # 5 tables, 1 aggregate, and the Data Docs pages of the release gate.
     assert downloaded["files"] > 6
     assert (tmp_path / "dl" / published["extract_id"] / "_manifest.json").is_file()
+
+    # The compliance officer sees the extract, its retention and the download.
+    assert run_cli(pipeline_settings, "compliance", "view", "--out", str(tmp_path / "cv")) == 0
+    with (tmp_path / "cv" / "projects.csv").open(encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["project"] == "projet-cli"]
+    assert [(r["request_id"], r["extract_id"]) for r in rows] == [
+        ("cli-run", published["extract_id"])
+    ]
+    assert rows[0]["retention_until"] == str(raw["retention_until"])
+    assert int(rows[0]["downloads"]) == 1
 
 
 def test_storage_status_reports_the_running_server(
