@@ -310,8 +310,10 @@ def run(
     from sovex.airflow_runner import run_request
 
     logical_date = datetime.now(UTC).replace(microsecond=0)
-    with console.status("running research_extract…"):
-        result = run_request(state.settings, request, logical_date)
+    # Airflow's output goes to the run's log; the terminal gets one line per change of step
+    # or of rows written (the same counts end in the run's note in Airflow).
+    console.print("running research_extract…")
+    result = run_request(state.settings, request, logical_date, show_progress=True)
     console.print(f"[green]published[/green] {result.result['manifest']} (log: {result.log_file})")
     _emit_json(result.result)
 

@@ -45,6 +45,7 @@ from sovex.model.request import ExtractRequest, load_request
 from sovex.model.run import PartRecord, RunContext, RunFolder, make_extract_id
 from sovex.model.settings import PROJECT_ROOT, Settings
 from sovex.run_hygiene import HOLDER_DAG, make_state_private, run_lease
+from sovex.run_progress import record_progress
 
 if TYPE_CHECKING:
     from transforms.extract import WrittenPart
@@ -101,11 +102,15 @@ def step(function: Callable[P, R]) -> Callable[P, R]:
         assert isinstance(settings, Settings) and isinstance(run, RunContext)
         folder = run_folder(settings, run.extract_id)
         make_state_private(settings)
+        record_progress(folder, {"step": function.__name__, "state": "started"})
         try:
             with run_lease(settings, run.extract_id, HOLDER_DAG):
-                return function(*args, **kwargs)
+                result = function(*args, **kwargs)
+            record_progress(folder, {"step": function.__name__, "state": "done"})
+            return result
         except BaseException as error:
             record_outcome(folder, function.__name__, error)
+            _record_failed_progress(folder, function.__name__)
             folder.drop_parts()
             # The step's own failure must surface: a failure to record it is logged (its
             # kind only, never its text) and does not replace it.
@@ -131,6 +136,18 @@ def step(function: Callable[P, R]) -> Callable[P, R]:
             raise
 
     return wrapper
+
+
+def _record_failed_progress(folder: RunFolder, step_name: str) -> None:
+    # Progress is for the person watching: failing to write it never hides the failure.
+    try:
+        record_progress(folder, {"step": step_name, "state": "failed"})
+    except OSError as secondary:
+        LOG.warning(
+            "step %s failed; recording its progress failed too (%s)",
+            step_name,
+            type(secondary).__name__,
+        )
 
 
 def _load(settings: Settings, run: RunContext) -> tuple[ExtractRequest, SourceCatalog]:
@@ -185,12 +202,15 @@ def prepare_run(settings: Settings, request_id: str, logical_date: datetime) -> 
     folder = run_folder(settings, run.extract_id)
     folder.create()
     folder.outcome_file.unlink(missing_ok=True)
+    folder.progress_file.unlink(missing_ok=True)
+    record_progress(folder, {"step": "prepare", "state": "started"})
     try:
         # The key is checked before anything is read: a run that cannot pseudonymise
         # must not read the source or the consent registry first.
         _project_key(settings, request.project)
     except BaseException as error:
         record_outcome(folder, "prepare", error)
+        _record_failed_progress(folder, "prepare")
         raise
     last, approval = status.last_run, status.approval
     rerun_of_published = (
@@ -211,8 +231,10 @@ def prepare_run(settings: Settings, request_id: str, logical_date: datetime) -> 
             )
     except BaseException as error:
         record_outcome(folder, "prepare", error)
+        _record_failed_progress(folder, "prepare")
         raise
     audit(settings, run, "run_started", {"request_sha256": run.request_sha256})
+    record_progress(folder, {"step": "prepare", "state": "done"})
     return run
 
 
@@ -585,6 +607,16 @@ def extract_table(
         partition=Partition(partition_index, partition_count),
         keys=keys,
         event_release=release,
+    )
+    record_progress(
+        folder,
+        {
+            "step": "extract_table",
+            "state": "rows",
+            "table": table,
+            "rows": sum(part.rows for part in parts),
+            "partitions": partition_count,
+        },
     )
     return [_part_record(part) for part in parts]
 

@@ -107,6 +107,11 @@ class RunFolder:
     def result_file(self) -> Path:
         return self.path / "result.json"
 
+    @property
+    def progress_file(self) -> Path:
+        """Steps started and done, rows per table partition (`sovex.run_progress`)."""
+        return self.path / "progress.ndjson"
+
     # Step records.
     @property
     def policy_file(self) -> Path:

@@ -18,7 +18,7 @@ import yaml
 
 from anonymization.keys import derive_project_key, load_master_key
 from anonymization.pseudonyms import pseudonym
-from sovex.airflow_runner import RunResult, run_request
+from sovex.airflow_runner import DAG_ID, RunResult, recorded_run_note, run_request
 from sovex.cli import main
 from sovex.model.errors import GateFailed, PolicyRefused, UserError
 from sovex.model.settings import PROJECT_ROOT, Settings
@@ -89,6 +89,16 @@ def test_the_run_publishes_every_requested_table_with_a_manifest(
         assert any(k.startswith(f"{prefix}{table}/part-") for k in keys), table
     assert set(published.result["tables"]) == requested | {"aggregates/patients-by-diagnosis"}
     assert 0 < published.result["tables"]["patients"] <= published.result["consent"]["included"]
+
+
+def test_the_run_s_note_says_published_with_the_rows_written_per_table(
+    published: RunResult,
+) -> None:
+    lines = published.note.splitlines()
+    assert lines[0] == f"**Published** {published.extract_id}"
+    for table, rows in published.result["tables"].items():
+        if not table.startswith("aggregates/"):
+            assert any(line.startswith(f"- {table}: {rows:,} (") for line in lines), table
 
 
 def test_downloaded_rows_match_the_manifest(
@@ -339,6 +349,13 @@ def test_an_impossible_k_stops_with_exit_4_and_a_report_and_publishes_nothing(
     report = "\n".join(raised.value.failures)
     assert "k-anonymity" in report
     assert "birth_date" in report and "postcode" in report
+    # The steward reads the same report as the run's note in Airflow, not in a traceback.
+    note = recorded_run_note(DAG_ID, RUN_TIME)
+    assert note is not None
+    assert note.startswith("**Failed** in step `assess_disclosure` (exit 4)")
+    # Airflow keeps 1000 characters of a note: the report's start, then where the rest is.
+    assert f"- {raised.value.failures[0][:200]}" in note
+    assert len(note) <= 1000
     assert not [k for k in bucket_keys(pipeline_settings) if k.startswith("extracts/k-impossible/")]
 
 
