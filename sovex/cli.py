@@ -594,7 +594,8 @@ def consent_sync(
         for code in entry.unmapped_codes:
             console.print(
                 f"  unmapped code (granted nothing) of source {escape(code['source'])}: "
-                f"{escape(code['system'])}#{escape(code['code'])} in {code['resources']} resource(s)"
+                f"{escape(code['system'])}#{escape(code['code'])} in "
+                f"{code['resources']} resource(s)"
             )
     _emit_json(synced_json(synced))
 

@@ -94,7 +94,6 @@ def mii_consent(
         "provision": {
             "type": "deny",
             "period": {"start": given_on.isoformat(), "end": end.isoformat()},
-            "provision": [nested(code, "permit", given_on, end) for code in permits]
-            + list(extra),
+            "provision": [nested(code, "permit", given_on, end) for code in permits] + list(extra),
         },
     }

@@ -28,6 +28,9 @@ How nested provisions combine (the shape of the MII profile; any other is refuse
 Codes no purpose uses are reported (counts per code), never guessed, and grant nothing.
 The result (`MappedConsent`) carries the per-purpose rulings the registry applies and
 every original code, which the registry keeps beside them.
+
+One module, long on purpose: the mapping file's fields, the rules that read them and the
+interval arithmetic of nested periods are one contract, read side by side.
 """
 
 from __future__ import annotations
@@ -341,7 +344,7 @@ def load_source(path: Path) -> ConsentSource:
             if uri.startswith(NATIVE_POLICY_PREFIX):
                 problem("match.policy_uris", f"{NATIVE_POLICY_PREFIX}… is sovex's own format")
     try:
-        unpermitted = Unpermitted(raw.get("unpermitted_purpose"))
+        unpermitted = Unpermitted(str(raw.get("unpermitted_purpose")))
     except (ValueError, TypeError):
         allowed = ", ".join(u.value for u in Unpermitted)
         problem("unpermitted_purpose", f"is required: one of {allowed}")

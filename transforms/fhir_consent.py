@@ -145,7 +145,7 @@ class ConsentEvent:
 
     def version_sha256(self) -> str:
         """Names this version by content, so the same version read twice is one version."""
-        fields = (
+        fields: tuple[str, ...] = (
             self.resource_id,
             self.patient_id,
             self.status,
@@ -338,10 +338,11 @@ def _period(period: Any, where: str) -> tuple[date | None, date | None] | Reject
 def _source_of(consent: Consent, sources: ConsentSources) -> tuple[ConsentSource | None, bool]:
     """The declared source the resource belongs to, and whether it names any other
     system's template or profile (then it must have a declared source)."""
-    uris = [str(p.uri) for p in consent.policy or () if p.uri]
+    policies: Iterable[Any] = consent.policy or ()
+    uris = [str(p.uri) for p in policies if p.uri]
     if consent.policyRule is not None:
         uris += [f"{c.system}#{c.code}" for c in consent.policyRule.coding or ()]
-    profiles = [str(p) for p in consent.meta.profile or ()] if consent.meta else []
+    profiles: list[str] = [str(p) for p in consent.meta.profile or ()] if consent.meta else []
     foreign = any(not uri.startswith(NATIVE_POLICY_PREFIX) for uri in uris) or bool(profiles)
     return sources.match(uris, profiles), foreign
 
@@ -374,7 +375,9 @@ def _map(
                 f"{where}.modifierExtension: changes the meaning in a way sovex cannot read",
             )
         if child.type not in PROVISION_TYPES:
-            return refuse(RejectCode.INVALID_PROVISION_TYPE, f"{where}.type: must be permit or deny")
+            return refuse(
+                RejectCode.INVALID_PROVISION_TYPE, f"{where}.type: must be permit or deny"
+            )
         if child.provision:
             return refuse(
                 RejectCode.UNMAPPABLE, f"{where}.provision: nesting deeper than one level"
