@@ -56,6 +56,7 @@ def sync_consents(
     settings: Settings, at: datetime, inbox: Path | None = None, actor: str = SYNC_ACTOR
 ) -> list[SyncedFile]:
     from transforms.consent_mapping import load_sources, sources_dir
+    from transforms.consent_regimes import load_regimes, regimes_file
     from transforms.consent_registry import load_file
 
     folder = inbox or settings.consent_inbox_dir
@@ -63,7 +64,9 @@ def sync_consents(
     source_key = (
         load_public_key(settings.consent_source_key) if settings.consent_source_key else None
     )
-    sources = load_sources(sources_dir(settings.infra_dir))
+    regimes = regimes_file(settings.infra_dir)
+    known = load_regimes(regimes).regimes if regimes.is_file() else None
+    sources = load_sources(sources_dir(settings.infra_dir), known_purposes=known)
     synced = []
     refused = []
     undeclared: list[str] = []

@@ -290,8 +290,10 @@ def sources_dir(infra_dir: Path) -> Path:
     return infra_dir / SOURCES_DIR
 
 
-def load_sources(folder: Path) -> ConsentSources:
-    """Every `*.yaml` of the folder (none: no source declared); all problems at once."""
+def load_sources(folder: Path, known_purposes: Iterable[str] | None = None) -> ConsentSources:
+    """Every `*.yaml` of the folder (none: no source declared); all problems at once.
+    `known_purposes` (the purposes of the regimes file): a mapping naming another purpose
+    is refused, since a misspelt purpose would silently grant nothing."""
     if not folder.is_dir():
         return ConsentSources(folder=folder)
     problems: list[str] = []
@@ -310,6 +312,14 @@ def load_sources(folder: Path) -> ConsentSources:
                     f"{seen[key]!r}: a resource must belong to one source"
                 )
             seen[key] = source.name
+        if known_purposes is not None:
+            known = sorted(set(known_purposes))
+            for purpose, _ in source.purposes:
+                if purpose not in known:
+                    problems.append(
+                        f"{source.path}: field 'purposes.{purpose}': not a purpose of the "
+                        f"consent regimes file (known: {', '.join(known)})"
+                    )
     if problems:
         raise InvalidInput(problems)
     return ConsentSources(folder=folder, sources=tuple(sources))

@@ -361,3 +361,15 @@ def test_a_file_with_a_consent_of_an_undeclared_source_is_not_loaded_at_all(
     assert message.startswith(f"{path}: line 2: policy.uri:")
     assert "P1" not in message
     assert registry_status(db).versions == 0
+
+
+def test_a_mapping_naming_a_purpose_without_a_regime_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    text = (SHIPPED / "mii-broad-consent.yaml").read_text()
+    (folder / "mii-broad-consent.yaml").write_text(
+        text.replace("  cancer-research:", "  cancer-reseach:")
+    )
+    with pytest.raises(InvalidInput, match=r"'purposes\.cancer-reseach': not a purpose"):
+        load_sources(folder, known_purposes=[CHRONIC, CANCER])
+    assert load_sources(SHIPPED, known_purposes=[CHRONIC, CANCER]).sources
