@@ -23,7 +23,8 @@ How nested provisions combine (the shape of the MII profile; any other is refuse
 - a purpose is permitted over the dates where every code it needs is permitted. Under
   `opposition` the rest of the top-level period is a deny for that purpose.
 - an `inactive` (withdrawn) consent withdraws every purpose it ruled on: each counts as
-  a withdrawn permit, i.e. a deny.
+  a withdrawn permit, i.e. a deny; a `rejected` one (the patient refused) rules a deny on
+  every declared purpose, which the registry reads as refused.
 
 Codes no purpose uses are reported (counts per code), never guessed, and grant nothing.
 The result (`MappedConsent`) carries the per-purpose rulings the registry applies and
@@ -214,6 +215,9 @@ def map_provisions(
         for code in sorted(needed):
             own = _subtract(_merge(permitted.get(code, [])), _merge(taken_back.get(code, [])))
             spans = _intersect(spans, own)
+        if status == "rejected":
+            rulings.append(Ruling(purpose, "deny", *_bounds(outer)))
+            continue
         if status == "inactive" and (spans or source.unpermitted is Unpermitted.OPPOSITION):
             # Withdrawn: every purpose it ruled on counts as a withdrawn permit (a deny).
             rulings.append(Ruling(purpose, "permit", *_bounds(outer)))

@@ -373,3 +373,14 @@ def test_a_mapping_naming_a_purpose_without_a_regime_is_refused(tmp_path: Path) 
     with pytest.raises(InvalidInput, match=r"'purposes\.cancer-reseach': not a purpose"):
         load_sources(folder, known_purposes=[CHRONIC, CANCER])
     assert load_sources(SHIPPED, known_purposes=[CHRONIC, CANCER]).sources
+
+
+@pytest.mark.parametrize("unpermitted", list(Unpermitted))
+def test_a_rejected_broad_consent_refuses_every_declared_purpose(
+    tmp_path: Path, unpermitted: Unpermitted
+) -> None:
+    sources = sources_with(tmp_path, unpermitted)
+    db = load(tmp_path, sources, mii_consent("c1", "P1", GIVEN, permits=(), status="rejected"))
+    for purpose in (CHRONIC, CANCER):
+        decisions = decisions_as_of(db, purpose, AS_OF)
+        assert decisions.table["basis"].to_pylist() == [Basis.REFUSED.value]
