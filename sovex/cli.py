@@ -593,6 +593,12 @@ def consent_sync(
                 f"{entry.rejected} rejected"
                 + (f" → {escape(entry.reject_file)}" if entry.rejected else "")
             )
+        for code in entry.unmapped_codes:
+            console.print(
+                f"  unmapped code (granted nothing) of source {escape(code['source'])}: "
+                f"{escape(code['system'])}#{escape(code['code'])} in "
+                f"{code['resources']} resource(s)"
+            )
     _emit_json(synced_json(synced))
 
 

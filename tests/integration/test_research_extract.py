@@ -557,3 +557,59 @@ def test_a_withdrawal_between_two_runs_removes_the_patient_from_the_second_run_o
     after = decisions_as_of(pipeline_settings.consent_registry_db, PURPOSE, date(2026, 11, 20))
     assert before.decision_for(patient) is Decision.PERMIT
     assert after.decision_for(patient) is Decision.DENY
+
+
+def test_an_mii_broad_consent_without_scientific_use_removes_the_patient_from_the_next_run(
+    pipeline_settings: Settings,
+    published: RunResult,
+    downloaded: dict[str, pa.Table],
+    tmp_path: Path,
+) -> None:
+    """A gICS export through the consent sync and the shipped mapping, then the real DAG:
+    the nested permits decide (chronic-disease-research is opt_out and the mapping says an
+    unpermitted purpose is an opposition)."""
+    from sovex.consent_sync import sync_consents
+    from tests.mii_consent import MDAT_CODES, mii_consent
+    from transforms.consent_registry import Basis, Decision, decisions_as_of
+
+    published_ids = set(downloaded["patients"]["patient_id"].to_pylist())
+    consents = pq.read_table(pipeline_settings.source_dir / "consents.parquet").to_pylist()
+    candidates = sorted(
+        c["patient_id"]
+        for c in consents
+        if c["purpose"] == PURPOSE and c["status"] == "active" and c["valid_until"] is None
+    )
+    kept, dropped = [
+        p for p in candidates if project_pseudonyms(pipeline_settings, {p}) <= published_ids
+    ][-2:]
+    signed_on = date(2026, 11, 21)
+    inbox = tmp_path / "gics"
+    inbox.mkdir()
+    resources = [
+        # Medical data collected and stored, but no scientific use: no permit for the purpose.
+        mii_consent("mii-dropped", dropped, signed_on, permits=MDAT_CODES[:2]),
+        mii_consent("mii-kept", kept, signed_on),
+    ]
+    (inbox / "gics-2026-11-21.ndjson").write_text(
+        "".join(json.dumps(resource) + "\n" for resource in resources)
+    )
+    [synced] = sync_consents(pipeline_settings, datetime(2026, 11, 21, 12, tzinfo=UTC), inbox)
+    assert (synced.accepted, synced.rejected) == (2, 0)
+
+    decisions = decisions_as_of(pipeline_settings.consent_registry_db, PURPOSE, date(2026, 11, 25))
+    assert decisions.decision_for(dropped) is Decision.DENY
+    assert decisions.decision_for(kept) is Decision.PERMIT
+    rows = {r["patient_id"]: r for r in decisions.table.to_pylist()}
+    assert rows[dropped]["basis"] == Basis.OPPOSED.value
+    assert rows[dropped]["resource_id"] == "mii-dropped"
+
+    third = run_request(pipeline_settings, EXAMPLE, datetime(2026, 11, 25, 9, tzinfo=UTC))
+    s3, target = reading_client(pipeline_settings, "local-seaweedfs")
+    result = download_extract(
+        s3, target.bucket, "parcours-diabete", third.extract_id, tmp_path / "third"
+    )
+    gone = project_pseudonyms(pipeline_settings, {dropped})
+    for part in sorted(result.directory.rglob("part-*.parquet")):
+        if "aggregates" in part.parts:
+            continue
+        assert not gone & set(pq.read_table(part)["patient_id"].to_pylist()), part
