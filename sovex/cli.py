@@ -93,6 +93,10 @@ def demo(
     patients: Annotated[
         int, typer.Option(min=1_000, help="Synthetic patients (the example needs k=5)")
     ] = 2_000,
+    model: Annotated[
+        str,
+        typer.Option(help="Source model: synthetic (sovex's own schema) or omop (OMOP CDM 5.4)"),
+    ] = "synthetic",
 ) -> None:
     """The whole job on the embedded default; the last stdout line is a JSON summary."""
     from sovex.demo import DemoStep, run_demo
@@ -104,7 +108,9 @@ def demo(
             status.update(f"[bold]{title}[/bold]…")
             console.print(f"[bold cyan]▶[/bold cyan] {title}")
 
-        summary = run_demo(state.settings, patients, DemoStep(say=console.print, step=step))
+        summary = run_demo(
+            state.settings, patients, DemoStep(say=console.print, step=step), model=model
+        )
     console.print(
         f"[green]done[/green]: extract {summary['extract_id']} published to "
         f"{summary['manifest']} at {summary['endpoint']}"
@@ -117,13 +123,21 @@ def synth(
     patients: Annotated[int, typer.Option(min=1, help="Number of patients")] = 10_000,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same data)")] = 20261129,
     out: Annotated[Path | None, typer.Option(help="Output folder (default: state source)")] = None,
+    model: Annotated[
+        str,
+        typer.Option(
+            help="Source model: synthetic (sovex's own schema) or omop (OMOP CDM 5.4 tables)"
+        ),
+    ] = "synthetic",
 ) -> None:
-    """Write the synthetic French population (one Parquet file per table)."""
-    from sovex.synth.population import generate_population
+    """Write the synthetic French population (one Parquet file per table), in sovex's own
+    schema or as an OMOP CDM 5.4 warehouse."""
+    from sovex.synth.models import generator_for
 
+    generate = generator_for(model)
     destination = out or state.settings.source_dir
     with console.status(f"generating {patients} patients…"):
-        rows = generate_population(destination, patients=patients, seed=seed)
+        rows = generate(destination, patients=patients, seed=seed)
     console.print(f"wrote {destination}")
     _emit_json({"directory": str(destination), "tables": rows})
 
