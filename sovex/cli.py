@@ -91,8 +91,13 @@ def _prepare_airflow() -> None:
 @app.command()
 def demo(
     patients: Annotated[
-        int, typer.Option(min=1_000, help="Synthetic patients (the example needs k=5)")
-    ] = 2_000,
+        int | None,
+        typer.Option(
+            min=1_000,
+            help="Synthetic patients (the example needs k=5); default 2000, 10000 for omop "
+            "(its heart-failure cohort is smaller)",
+        ),
+    ] = None,
     model: Annotated[
         str,
         typer.Option(help="Source model: synthetic (sovex's own schema) or omop (OMOP CDM 5.4)"),
@@ -100,6 +105,7 @@ def demo(
 ) -> None:
     """The whole job on the embedded default; the last stdout line is a JSON summary."""
     from sovex.demo import DemoStep, run_demo
+    from sovex.synth.models import demo_patients
 
     _prepare_airflow()
     with console.status("starting") as status:
@@ -109,7 +115,10 @@ def demo(
             console.print(f"[bold cyan]▶[/bold cyan] {title}")
 
         summary = run_demo(
-            state.settings, patients, DemoStep(say=console.print, step=step), model=model
+            state.settings,
+            patients or demo_patients(model),
+            DemoStep(say=console.print, step=step),
+            model=model,
         )
     console.print(
         f"[green]done[/green]: extract {summary['extract_id']} published to "

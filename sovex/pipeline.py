@@ -426,43 +426,12 @@ def assess_disclosure(settings: Settings, run: RunContext) -> dict[str, Any]:
                 "surrogates writes exact shifted dates in the notes; use free_text_mode tags"
             ]
         )
-    _check_derived_granularity(request, catalog, record["events"])
     if record["events"] is not None:
         # The release's risk is the larger of the person-level and the event-level one.
         for name in ("max_prosecutor_risk", "avg_prosecutor_risk"):
             record[name] = max(record[name], record["events"][name])
     folder.write_record(folder.disclosure_file, record)
     return record
-
-
-# Date levels of the event gate at which an age at an event (counted from 1 July) adds
-# nothing to the published dates: its birthday boundary is a month boundary.
-AGE_DATE_LEVELS = ("day", "month", "quarter")
-
-
-def _check_derived_granularity(
-    request: ExtractRequest, catalog: SourceCatalog, events: dict[str, Any] | None
-) -> None:
-    """Derived columns must not give back what the event gate coarsened: days since
-    index need dates published to the day, ages at events dates to the month at least."""
-    level = "day" if events is None else str(events["date_granularity"])
-    problems = []
-    for table, columns in sorted(request.tables.items()):
-        for column in columns:
-            role = catalog.tables[table].columns[column].role
-            if role is Role.DAYS_SINCE_INDEX and level != "day":
-                problems.append(
-                    f"event risk: dates are published at {level} granularity; "
-                    f"{table}.{column} would give back their days: request it without "
-                    "days_since_index, or fewer event tables"
-                )
-            if role is Role.AGE_AT_EVENT and level not in AGE_DATE_LEVELS:
-                problems.append(
-                    f"event risk: dates are published at {level} granularity; "
-                    f"{table}.{column} would narrow them: request it without age_at_event"
-                )
-    if problems:
-        raise GateFailed(problems)
 
 
 def _assess_events(
@@ -694,7 +663,12 @@ def _derived_inputs(
                     filter=ds.field(person_id).isin(keys.ids.cast(id_type)),
                 )
             ),
-            schema=source.schema(catalog.person_table).select([person_id, catalog.birth_column]),
+            schema=pa.schema(
+                [
+                    source.schema(catalog.person_table).field(c)
+                    for c in (person_id, catalog.birth_column)
+                ]
+            ),
         )
         where = pc.index_in(keys.ids, value_set=rows.column(person_id).cast(pa.string()))
         births = rows.column(catalog.birth_column).combine_chunks().take(where)

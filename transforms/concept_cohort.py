@@ -153,7 +153,12 @@ def within_age(
                 ),
             )
         ),
-        schema=source.schema(catalog.person_table).select([person_id, catalog.birth_column]),
+        schema=pa.schema(
+            [
+                source.schema(catalog.person_table).field(c)
+                for c in (person_id, catalog.birth_column)
+            ]
+        ),
     )
     births = pa.table(
         {

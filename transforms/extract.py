@@ -202,25 +202,34 @@ def _derived_column(
     positions: pa.Array,
     derived: DerivedInputs | None,
     project_key: bytes,
+    truncate: LevelFunction | None = None,
 ) -> pa.Array:
-    """A link pseudonym or a derived column."""
+    """A link pseudonym or a derived column. Derived columns are computed from the dates
+    as published: shifted, then truncated to the release gate's date level (`truncate`),
+    so they say nothing the published dates do not (days since index: between the
+    truncated shifted event and the truncated shifted index date)."""
     if spec.role is Role.LINK_ID:
         return link_pseudonyms(project_key, str(spec.links), batch.column(spec.name))
     if spec.role not in DERIVED_ROLES:
         raise ValueError(f"role {spec.role.value} is neither a link nor derived")
     source_dates = batch.column(str(spec.of))
+
+    def published(shifted: pa.Array) -> pa.Array:
+        return (truncate(shifted) if truncate is not None else shifted).cast(pa.date32())
+
     if spec.role is Role.AGE_AT_EVENT:
         from anonymization.ages import age_labels
 
         if derived is None or derived.births is None or derived.birth_level is None:
             raise ValueError("age at an event needs the birth and its released level")
-        shifted = keys.shift(source_dates, positions)
+        shifted = published(keys.shift(source_dates, positions))
         return age_labels(derived.birth_level, derived.births.take(positions), shifted)
     if derived is None or derived.index_dates is None:
         raise ValueError("days since index need the cohort's index dates")
-    index_days = pc.cast(derived.index_dates.take(positions).cast(pa.date32()), pa.int32())
-    event_days = pc.cast(source_dates.cast(pa.date32()), pa.int32())
-    # On source dates: a patient's shift moves both alike.
+    index_days = pc.cast(
+        published(keys.shift(derived.index_dates.take(positions), positions)), pa.int32()
+    )
+    event_days = pc.cast(published(keys.shift(source_dates, positions)), pa.int32())
     return pc.subtract(event_days, index_days)
 
 
@@ -339,6 +348,7 @@ def extract_table(
     specs = [table.columns[name] for name in columns]
     source_schema = source.schema(table.name)
     event_levels = event_release.column_levels() if event_release else {}
+    truncate_dates = event_release.date_truncation() if event_release else None
     out_schema = pa.schema(
         [
             pa.field(
@@ -424,7 +434,7 @@ def extract_table(
                     patients = row_patients(keys, positions, project_key, references)
                 residuals: ScanCounts = defaultdict(int)
                 arrays = [
-                    _derived_column(s, batch, keys, positions, derived, project_key)
+                    _derived_column(s, batch, keys, positions, derived, project_key, truncate_dates)
                     if s.role is Role.LINK_ID or s.role in DERIVED_ROLES
                     else _transform_column(
                         s.role,

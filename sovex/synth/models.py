@@ -16,6 +16,15 @@ DEMO_REQUESTS = {
     "omop": "requests/omop-heart-failure.yaml",
 }
 
+# The demo's population per model: enough patients for its example request's cohort to
+# pass the release gate at k=5 (heart failure at 65 or more is rarer than diabetes).
+DEMO_PATIENTS = {"synthetic": 2_000, "omop": 10_000}
+
+
+def demo_patients(model: str) -> int:
+    generator_for(model)
+    return DEMO_PATIENTS[model]
+
 
 def generator_for(model: str) -> Generator:
     """The generator of `model`: (out_dir, patients=…, seed=…) → rows per table."""
