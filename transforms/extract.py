@@ -355,7 +355,10 @@ def extract_table(
                 s.name,
                 pa.string()
                 if s.name in event_levels and s.role is not Role.EVENT_DATE
-                else output_type(s.role, source_schema.field(s.name).type),
+                else output_type(
+                    s.role,
+                    None if s.role in DERIVED_ROLES else source_schema.field(s.name).type,
+                ),
             )
             for s in specs
         ]
