@@ -20,7 +20,8 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from sovex.model.catalog import SourceCatalog
-from sovex.model.request import AgeAtIndex, ConceptCriterion, CriteriaGroup, Period
+from sovex.model.criteria import AgeAtIndex, ConceptCriterion, CriteriaGroup
+from sovex.model.request import Period
 from transforms.source_base import Source
 from transforms.vocabulary import Vocabulary
 

@@ -12,6 +12,9 @@ or one of its descendants, so cohorts by concept need the descendants.
 Seeded: the same seed and size give the same tables. The reshaping is SQL run by DuckDB
 over the Arrow tables; the few random choices (which descendant, who died) are drawn
 from their own numpy stream. Written atomically, like the default model.
+
+One module, long on purpose: one SQL statement per CDM table, each listing every column of
+CDM 5.4 in its order, so the tables read against the specification side by side.
 """
 
 from __future__ import annotations

@@ -11,8 +11,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from sovex.model.catalog import load_catalog
+from sovex.model.criteria import AgeAtIndex, CriteriaGroup
 from sovex.model.errors import ConfigurationError
-from sovex.model.request import AgeAtIndex, CriteriaGroup, Period
+from sovex.model.request import Period
 from sovex.model.settings import PROJECT_ROOT
 from transforms.concept_cohort import age_in_years, select_by_concepts
 from transforms.source import ParquetSource
