@@ -76,3 +76,18 @@ def test_consents_name_the_omop_person_id(omop: Path) -> None:
     assert references and references <= persons
     person = pq.read_table(omop / "person.parquet")
     assert pc.all(pc.starts_with(person["person_source_value"], "P")).as_py()
+
+
+def test_the_release_gate_assesses_every_dated_omop_table_an_adversary_may_know() -> None:
+    from transforms.event_release import event_tables
+
+    dated = {
+        name
+        for name, table in CATALOG.tables.items()
+        if table.has_person_id() and table.period_column()
+    }
+    requested = {name: list(CATALOG.tables[name].columns) for name in dated}
+    assert set(event_tables(CATALOG, requested)) == dated
+    # A derived column is never something the gate is told an adversary knows.
+    for table in CATALOG.tables.values():
+        assert not {c for c in table.adversary_knows if table.columns[c].role in DERIVED_ROLES}
