@@ -365,7 +365,7 @@ def _catalog_problems(path: Path, raw: dict[str, Any], catalog: SourceCatalog) -
                 problems.append(
                     f"{path}: field '{field}.by': {column!r} is not requested from {table.name}"
                 )
-            elif spec is not None and spec.role in (Role.PERSON_ID, Role.FREE_TEXT):
+            elif spec is not None and spec.role in (Role.PERSON_ID, Role.FREE_TEXT, Role.LINK_ID):
                 problems.append(
                     f"{path}: field '{field}.by': cannot group by a {spec.role.value} column"
                 )

@@ -113,3 +113,14 @@ def test_the_cohort_hash_covers_the_criteria_window_and_age(
     first = load_request(EXAMPLE, CATALOGS, targets_dir)
     second = load_request(write_request(tmp_path, age_at_index={"min": 70}), CATALOGS, targets_dir)
     assert first.cohort_sha256() != second.cohort_sha256()
+
+
+def test_aggregates_cannot_count_by_a_link_pseudonym(tmp_path: Path, targets_dir: Path) -> None:
+    path = write_request(
+        tmp_path,
+        aggregates=[
+            {"name": "by-visit", "table": "condition_occurrence", "by": ["visit_occurrence_id"]}
+        ],
+    )
+    problems = problems_of(path, targets_dir)
+    assert any("aggregates.0.by" in p and "link_id" in p for p in problems)
