@@ -36,7 +36,8 @@ def _first_dates(ids: pa.Array, dates: pa.Array) -> pa.Table:
     """Each patient's earliest date (ids as text)."""
     table = pa.table({ID: ids.cast(pa.string()), INDEX: dates.cast(pa.date32())})
     grouped = table.group_by(ID).aggregate([(INDEX, "min")])
-    return grouped.rename_columns([ID, INDEX]).select([ID, INDEX]).cast(_SCHEMA)
+    first = pa.table({ID: grouped.column(ID), INDEX: grouped.column(f"{INDEX}_min")})
+    return first.cast(_SCHEMA)
 
 
 def criterion_dates(
