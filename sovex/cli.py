@@ -26,6 +26,7 @@ from rich.table import Column, Table
 from sovex.model.errors import (
     EXIT_INTERNAL,
     EXIT_POLICY_REFUSED,
+    ConfigurationError,
     InvalidInput,
     PolicyRefused,
     SovexError,
@@ -656,8 +657,9 @@ def source_load_postgres(
 
 @source_app.command("check")
 def source_check() -> None:
-    """The configured source's tables and row counts, against the catalogs (exit 2 when a
-    catalog's table is missing from the source)."""
+    """The configured source's tables and row counts, against the catalogs of the model it
+    holds: each catalog whose person table the source has (exit 2 when one of its tables
+    or columns is missing, or when no catalog's person table is there)."""
     from sovex.model.catalog import load_catalog
     from transforms.source import open_source
     from transforms.source_base import check_columns
@@ -666,12 +668,22 @@ def source_check() -> None:
     source = open_source(settings.source_dir, settings.source_url)
     where = settings.source_url or str(settings.source_dir)
     counts: dict[str, int] = {}
-    for catalog_file in sorted(settings.catalogs_dir.glob("*.yaml")):
-        catalog = load_catalog(catalog_file)
+    catalogs = [load_catalog(path) for path in sorted(settings.catalogs_dir.glob("*.yaml"))]
+    for catalog in catalogs:
+        try:
+            source.schema(catalog.person_table)
+        except ConfigurationError:
+            continue  # a source of another model (e.g. OMOP beside the synthetic schema)
         for name, spec in catalog.tables.items():
             # ConfigurationError (exit 2) names the missing table or column and the source.
-            check_columns(name, where, source.schema(name), list(spec.columns))
+            check_columns(name, where, source.schema(name), spec.source_columns(list(spec.columns)))
             counts[name] = source.row_count(name)
+    if not counts:
+        raise ConfigurationError(
+            f"source {where} has the person table of no catalog ("
+            + ", ".join(f"{c.source}: {c.person_table}" for c in catalogs)
+            + "): run `sovex synth` or load the warehouse"
+        )
     for name, count in counts.items():
         console.print(f"{name}: {count:,} rows")
     console.print(f"source {where}: every catalogued table and column is there")
