@@ -29,6 +29,7 @@ from sovex.model.errors import (
     ConfigurationError,
     InvalidInput,
     PolicyRefused,
+    SourceTableMissing,
     SovexError,
     UserError,
     environment_failure,
@@ -672,7 +673,7 @@ def source_check() -> None:
     for catalog in catalogs:
         try:
             source.schema(catalog.person_table)
-        except ConfigurationError:
+        except SourceTableMissing:
             continue  # a source of another model (e.g. OMOP beside the synthetic schema)
         for name, spec in catalog.tables.items():
             # ConfigurationError (exit 2) names the missing table or column and the source.

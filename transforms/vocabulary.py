@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
-from sovex.model.errors import ConfigurationError, InvalidInput
+from sovex.model.errors import ConfigurationError, InvalidInput, SourceTableMissing
 from sovex.model.reviewed_yaml import load_reviewed_yaml
 from transforms.source_base import Source
 
@@ -72,7 +72,7 @@ def from_source(source: Source, concept_ids: Iterable[int]) -> Vocabulary | None
     when the source has no such table."""
     try:
         source.schema(ANCESTOR_TABLE)
-    except ConfigurationError:
+    except SourceTableMissing:
         return None
     wanted = pa.array(sorted(set(concept_ids)), type=pa.int64())
     ancestors: dict[int, set[int]] = {}
