@@ -26,8 +26,10 @@ from rich.table import Column, Table
 from sovex.model.errors import (
     EXIT_INTERNAL,
     EXIT_POLICY_REFUSED,
+    ConfigurationError,
     InvalidInput,
     PolicyRefused,
+    SourceTableMissing,
     SovexError,
     UserError,
     environment_failure,
@@ -91,11 +93,21 @@ def _prepare_airflow() -> None:
 @app.command()
 def demo(
     patients: Annotated[
-        int, typer.Option(min=1_000, help="Synthetic patients (the example needs k=5)")
-    ] = 2_000,
+        int | None,
+        typer.Option(
+            min=1_000,
+            help="Synthetic patients (the example needs k=5); default 2000, 10000 for omop "
+            "(its heart-failure cohort is smaller)",
+        ),
+    ] = None,
+    model: Annotated[
+        str,
+        typer.Option(help="Source model: synthetic (sovex's own schema) or omop (OMOP CDM 5.4)"),
+    ] = "synthetic",
 ) -> None:
     """The whole job on the embedded default; the last stdout line is a JSON summary."""
     from sovex.demo import DemoStep, run_demo
+    from sovex.synth.models import demo_patients
 
     _prepare_airflow()
     with console.status("starting") as status:
@@ -104,7 +116,12 @@ def demo(
             status.update(f"[bold]{title}[/bold]…")
             console.print(f"[bold cyan]▶[/bold cyan] {title}")
 
-        summary = run_demo(state.settings, patients, DemoStep(say=console.print, step=step))
+        summary = run_demo(
+            state.settings,
+            patients or demo_patients(model),
+            DemoStep(say=console.print, step=step),
+            model=model,
+        )
     console.print(
         f"[green]done[/green]: extract {summary['extract_id']} published to "
         f"{summary['manifest']} at {summary['endpoint']}"
@@ -117,13 +134,21 @@ def synth(
     patients: Annotated[int, typer.Option(min=1, help="Number of patients")] = 10_000,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same data)")] = 20261129,
     out: Annotated[Path | None, typer.Option(help="Output folder (default: state source)")] = None,
+    model: Annotated[
+        str,
+        typer.Option(
+            help="Source model: synthetic (sovex's own schema) or omop (OMOP CDM 5.4 tables)"
+        ),
+    ] = "synthetic",
 ) -> None:
-    """Write the synthetic French population (one Parquet file per table)."""
-    from sovex.synth.population import generate_population
+    """Write the synthetic French population (one Parquet file per table), in sovex's own
+    schema or as an OMOP CDM 5.4 warehouse."""
+    from sovex.synth.models import generator_for
 
+    generate = generator_for(model)
     destination = out or state.settings.source_dir
     with console.status(f"generating {patients} patients…"):
-        rows = generate_population(destination, patients=patients, seed=seed)
+        rows = generate(destination, patients=patients, seed=seed)
     console.print(f"wrote {destination}")
     _emit_json({"directory": str(destination), "tables": rows})
 
@@ -641,8 +666,9 @@ def source_load_postgres(
 
 @source_app.command("check")
 def source_check() -> None:
-    """The configured source's tables and row counts, against the catalogs (exit 2 when a
-    catalog's table is missing from the source)."""
+    """The configured source's tables and row counts, against the catalogs of the model it
+    holds: each catalog whose person table the source has (exit 2 when one of its tables
+    or columns is missing, or when no catalog's person table is there)."""
     from sovex.model.catalog import load_catalog
     from transforms.source import open_source
     from transforms.source_base import check_columns
@@ -651,12 +677,22 @@ def source_check() -> None:
     source = open_source(settings.source_dir, settings.source_url)
     where = settings.source_url or str(settings.source_dir)
     counts: dict[str, int] = {}
-    for catalog_file in sorted(settings.catalogs_dir.glob("*.yaml")):
-        catalog = load_catalog(catalog_file)
+    catalogs = [load_catalog(path) for path in sorted(settings.catalogs_dir.glob("*.yaml"))]
+    for catalog in catalogs:
+        try:
+            source.schema(catalog.person_table)
+        except SourceTableMissing:
+            continue  # a source of another model (e.g. OMOP beside the synthetic schema)
         for name, spec in catalog.tables.items():
             # ConfigurationError (exit 2) names the missing table or column and the source.
-            check_columns(name, where, source.schema(name), list(spec.columns))
+            check_columns(name, where, source.schema(name), spec.source_columns(list(spec.columns)))
             counts[name] = source.row_count(name)
+    if not counts:
+        raise ConfigurationError(
+            f"source {where} has the person table of no catalog ("
+            + ", ".join(f"{c.source}: {c.person_table}" for c in catalogs)
+            + "): run `sovex synth` or load the warehouse"
+        )
     for name, count in counts.items():
         console.print(f"{name}: {count:,} rows")
     console.print(f"source {where}: every catalogued table and column is there")

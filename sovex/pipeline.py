@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 import sovex
@@ -327,6 +328,10 @@ def select_consented_cohort(settings: Settings, run: RunContext) -> dict[str, An
     cohort = select_cohort(
         source, catalog.person_table, catalog.person_id_column, list(request.cohort)
     )
+    index_dates = _concept_cohort(request, catalog, source)
+    if index_dates is not None:
+        cohort = pc.cast(cohort, pa.string())
+        cohort = cohort.filter(pc.is_in(cohort, value_set=index_dates.column("person_id")))
     regimes = load_regimes(regimes_file(settings.infra_dir))
     known_by = datetime.now(UTC)
     outcome = apply_registry_consent(
@@ -351,6 +356,9 @@ def select_consented_cohort(settings: Settings, run: RunContext) -> dict[str, An
     folder = run_folder(settings, run.extract_id)
     folder.included_file.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(pa.table({"patient_id": outcome.included}), folder.included_file)
+    if index_dates is not None:
+        included = pc.is_in(index_dates.column("person_id"), value_set=outcome.included)
+        pq.write_table(index_dates.filter(included), folder.index_dates_file)
     return {
         "regime": str(regimes.regime_for(request.purpose)),
         "purpose": request.purpose,
@@ -359,6 +367,28 @@ def select_consented_cohort(settings: Settings, run: RunContext) -> dict[str, An
         "snapshot_sha256": outcome.snapshot_sha256,
         **outcome.counts(),
     }
+
+
+def _concept_cohort(
+    request: ExtractRequest, catalog: SourceCatalog, source: Any
+) -> pa.Table | None:
+    """The patients meeting the request's criteria by concept in its window (age at
+    index applied) and their index dates; None when the request has no such criteria."""
+    from transforms.concept_cohort import select_by_concepts
+    from transforms.vocabulary import vocabulary_for
+
+    group = request.cohort_criteria
+    if group is None:
+        return None
+    wanted = [c for c in group.concept_criteria() if c.descendants]
+    vocabulary = (
+        vocabulary_for(source, catalog.vocabulary, [i for c in wanted for i in c.concept_ids])
+        if wanted
+        else None
+    )
+    return select_by_concepts(
+        source, catalog, group, vocabulary, request.criteria_window(), request.age_at_index
+    )
 
 
 @step
@@ -383,10 +413,13 @@ def assess_disclosure(settings: Settings, run: RunContext) -> dict[str, Any]:
     included = pq.read_table(folder.included_file).column("patient_id").combine_chunks()
     record = unassessed_record(list(quasi_identifiers), request.k_threshold, len(included))
     if quasi_identifiers:
-        batches = open_source(settings.source_dir, settings.source_url).batches(
+        source = open_source(settings.source_dir, settings.source_url)
+        batches = source.batches(
             catalog.person_table,
             [person_id, *quasi_identifiers],
-            filter=ds.field(person_id).isin(included),
+            filter=ds.field(person_id).isin(
+                included.cast(source.schema(catalog.person_table).field(person_id).type)
+            ),
         )
         assessment = assess(
             pa.Table.from_batches(list(batches)),
@@ -451,7 +484,15 @@ def _assess_events(
     quasi_identifiers = list(person_record["quasi_identifiers"])
     columns = [person_id, *quasi_identifiers]
     view = pa.Table.from_batches(
-        list(source.batches(catalog.person_table, columns, filter=ds.field(person_id).isin(kept))),
+        list(
+            source.batches(
+                catalog.person_table,
+                columns,
+                filter=ds.field(person_id).isin(
+                    kept.cast(source.schema(catalog.person_table).field(person_id).type)
+                ),
+            )
+        ),
         schema=pa.schema([source.schema(catalog.person_table).field(c) for c in columns]),
     )
     known = [
@@ -592,8 +633,9 @@ def extract_table(
             request.tables[table],
             folder.suppressed_events_file,
         )
+    source = open_source(settings.source_dir, settings.source_url)
     parts = write_table_parts(
-        source=open_source(settings.source_dir, settings.source_url),
+        source=source,
         table=catalog.tables[table],
         person_id_column=catalog.person_id_column,
         columns=request.tables[table],
@@ -607,6 +649,7 @@ def extract_table(
         partition=Partition(partition_index, partition_count),
         keys=keys,
         event_release=release,
+        derived=_derived_inputs(folder, catalog, request, table, keys, source, disclosure),
     )
     record_progress(
         folder,
@@ -619,6 +662,56 @@ def extract_table(
         },
     )
     return [_part_record(part) for part in parts]
+
+
+def _derived_inputs(
+    folder: RunFolder,
+    catalog: SourceCatalog,
+    request: ExtractRequest,
+    table: str,
+    keys: Any,
+    source: Any,
+    disclosure: dict[str, Any],
+) -> Any:
+    """Births (at the gate's level) and index dates for this table's derived columns,
+    aligned with the included patients' keys; None when it requests none."""
+    import pyarrow.dataset as ds
+
+    from transforms.extract import DerivedInputs
+
+    spec = catalog.tables[table]
+    roles = {spec.columns[c].role for c in request.tables[table]}
+    if not roles & {Role.AGE_AT_EVENT, Role.DAYS_SINCE_INDEX}:
+        return None
+    births = birth_level = index_dates = None
+    person_id = catalog.person_id_column
+    if Role.AGE_AT_EVENT in roles and catalog.birth_column is not None:
+        id_type = source.schema(catalog.person_table).field(person_id).type
+        rows = pa.Table.from_batches(
+            list(
+                source.batches(
+                    catalog.person_table,
+                    [person_id, catalog.birth_column],
+                    filter=ds.field(person_id).isin(keys.ids.cast(id_type)),
+                )
+            ),
+            schema=pa.schema(
+                [
+                    source.schema(catalog.person_table).field(c)
+                    for c in (person_id, catalog.birth_column)
+                ]
+            ),
+        )
+        where = pc.index_in(keys.ids, value_set=rows.column(person_id).cast(pa.string()))
+        births = rows.column(catalog.birth_column).combine_chunks().take(where)
+        birth_level = disclosure["generalisation"].get(catalog.birth_column)
+        if birth_level is None:
+            raise GateFailed([f"age at event: the gate chose no level for {catalog.birth_column}"])
+    if Role.DAYS_SINCE_INDEX in roles:
+        indexed = pq.read_table(folder.index_dates_file)
+        where = pc.index_in(keys.ids, value_set=indexed.column("person_id"))
+        index_dates = indexed.column("index_date").combine_chunks().take(where)
+    return DerivedInputs(births=births, birth_level=birth_level, index_dates=index_dates)
 
 
 def _part_record(part: WrittenPart) -> PartRecord:

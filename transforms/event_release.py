@@ -290,6 +290,11 @@ class EventRelease:
         }
         return cls(table.name, levels, tuple(dates), tuple(attributes), pairs, groups)
 
+    def date_truncation(self) -> Callable[[pa.Array], pa.Array]:
+        """The chosen date level, for values derived from this table's dates (age at an
+        event, days since index): they must say no more than the published dates."""
+        return functools.partial(truncate_dates, level=self.levels.date_level)
+
     def column_levels(self) -> dict[str, Callable[[pa.Array], pa.Array]]:
         """Functions applied to the known columns after the shift."""
         functions: dict[str, Callable[[pa.Array], pa.Array]] = {}

@@ -138,6 +138,12 @@ class RunFolder:
         return self.parts_dir / "_patient_keys.parquet"
 
     @property
+    def index_dates_file(self) -> Path:
+        """Each cohort member's index date (cohort criteria by concept): who has the
+        cohort's condition and when, so it goes with the parts."""
+        return self.parts_dir / "_index_dates.parquet"
+
+    @property
     def suppressed_events_file(self) -> Path:
         """The events the release gate suppresses (patient id and event label)."""
         return self.parts_dir / "_suppressed_events.parquet"
