@@ -182,6 +182,26 @@ def _request_store() -> Any:
     return RequestStore.for_settings(state.settings)
 
 
+def _request_action(action: str, request_id: str, **fields: Any) -> Any:
+    """A review decision: through the review server as the logged-in person when one is
+    configured (SOVEX_API_URL), else on the local store as SOVEX_USER (declared)."""
+    from sovex.review.client import act_through_server, server_login
+
+    login = server_login(state.settings)
+    if login is not None:
+        return act_through_server(login, action, request_id, fields)
+    store = _request_store()
+    now = datetime.now(UTC)
+    user = state.settings.user
+    if action == "approve":
+        return store.approve(request_id, user, now, fields["comment"], fields["conditions"])
+    if action == "reject":
+        return store.reject(request_id, user, now, fields["reason"])
+    if action == "withdraw":
+        return store.withdraw(request_id, user, now, fields["reason"])
+    return store.expire(request_id, user, now, fields["reason"])
+
+
 def _print_outcome(outcome: Any) -> None:
     console.print(escape(outcome.message))
     _emit_json(outcome.status.to_json())
@@ -198,21 +218,44 @@ def request_submit(file: Path) -> None:
 
 
 @request_app.command("approve")
-def request_approve(request_id: str) -> None:
+def request_approve(
+    request_id: str,
+    comment: Annotated[
+        str | None, typer.Option(help="For the researcher and the audit log")
+    ] = None,
+    condition: Annotated[
+        list[str] | None,
+        typer.Option(help="A condition of the approval (repeat for several)"),
+    ] = None,
+) -> None:
     """Approve a submitted request (steward role; never its own requester or submitter).
-    A request with a schedule is then scheduled."""
-    _print_outcome(_request_store().approve(request_id, state.settings.user, datetime.now(UTC)))
+    Where its purpose takes a second approval (`second_approval: true` in
+    infra/hosting/purpose-requirements.yaml) the first is recorded and another steward's
+    approves it. A request with a schedule is then scheduled."""
+    _print_outcome(
+        _request_action(
+            "approve", request_id, comment=comment, conditions=tuple(condition or ())
+        )
+    )
 
 
 @request_app.command("reject")
 def request_reject(
     request_id: str,
-    reason: Annotated[str, typer.Option(help="Why, for the researcher")],
+    reason: Annotated[str, typer.Option("--reason", "--comment", help="Why, for the researcher")],
 ) -> None:
     """Reject a submitted request, with the reason the researcher will read."""
-    _print_outcome(
-        _request_store().reject(request_id, state.settings.user, datetime.now(UTC), reason)
-    )
+    _print_outcome(_request_action("reject", request_id, reason=reason))
+
+
+@request_app.command("withdraw")
+def request_withdraw(
+    request_id: str,
+    reason: Annotated[str | None, typer.Option("--reason", "--comment", help="Why")] = None,
+) -> None:
+    """Take back a submitted request (its requester), or withdraw an approval (steward or
+    compliance): it goes back to review and runs only after a new approval."""
+    _print_outcome(_request_action("withdraw", request_id, reason=reason))
 
 
 @request_app.command("expire")
@@ -224,9 +267,7 @@ def request_expire(
 ) -> None:
     """End a request's approval or schedule for good (steward or compliance role): it never
     runs again; its published extracts keep their retention date."""
-    _print_outcome(
-        _request_store().expire(request_id, state.settings.user, datetime.now(UTC), reason)
-    )
+    _print_outcome(_request_action("expire", request_id, reason=reason))
 
 
 @request_app.command("list")
