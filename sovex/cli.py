@@ -233,9 +233,7 @@ def request_approve(
     infra/hosting/purpose-requirements.yaml) the first is recorded and another steward's
     approves it. A request with a schedule is then scheduled."""
     _print_outcome(
-        _request_action(
-            "approve", request_id, comment=comment, conditions=tuple(condition or ())
-        )
+        _request_action("approve", request_id, comment=comment, conditions=tuple(condition or ()))
     )
 
 

@@ -110,7 +110,9 @@ def check_conditions(conditions: Sequence[str]) -> list[str]:
         if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in text):
             raise InvalidInput(f"{field}: must not contain control characters")
         if len(text) > MAX_CONDITION_CHARS:
-            raise InvalidInput(f"{field}: at most {MAX_CONDITION_CHARS} characters, got {len(text)}")
+            raise InvalidInput(
+                f"{field}: at most {MAX_CONDITION_CHARS} characters, got {len(text)}"
+            )
         checked.append(text)
     if len(checked) > MAX_CONDITIONS:
         raise InvalidInput(f"field 'conditions': at most {MAX_CONDITIONS}, got {len(checked)}")

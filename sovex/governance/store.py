@@ -347,9 +347,11 @@ class RequestStore:
                 rule, request_id, actor, at, status.history[-1].request_sha256, detail
             )
             after = transaction.require(request_id, Operation.WITHDRAW)
-        what = "approval withdrawn: it needs a new approval" if (
-            after.state is State.SUBMITTED
-        ) else "withdrawn"
+        what = (
+            "approval withdrawn: it needs a new approval"
+            if (after.state is State.SUBMITTED)
+            else "withdrawn"
+        )
         return Outcome(after, (transition,), f"{request_id}: {what}")
 
     def reject(self, request_id: str, actor: str, at: datetime, reason: str) -> Outcome:

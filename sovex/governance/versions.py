@@ -28,7 +28,7 @@ def keep_version(root: Path, request_id: str, sha256: str, content: bytes) -> Pa
     """Write the version once (a version of the same hash is the same content)."""
     path = version_path(root, request_id, sha256)
     for folder in (root, path.parent):
-        folder.mkdir(mode=FOLDER_MODE, exist_ok=True)
+        folder.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
         os.chmod(folder, FOLDER_MODE)
     if not path.exists():
         partial = path.with_suffix(".partial")

@@ -244,11 +244,21 @@ def create_review_app(
             return JSONResponse({"error": "the body is a JSON object", "exit_code": 2}, 400)
         try:
             outcome = await run_in_threadpool(
-                perform, store(settings_of()), action, request_id, login.user, datetime.now(UTC), body
+                perform,
+                store(settings_of()),
+                action,
+                request_id,
+                login.user,
+                datetime.now(UTC),
+                body,
             )
         except UserError as failure:
             return JSONResponse(
-                {"error": str(failure), "kind": type(failure).__name__, "exit_code": failure.exit_code},
+                {
+                    "error": str(failure),
+                    "kind": type(failure).__name__,
+                    "exit_code": failure.exit_code,
+                },
                 status_code=http_status(failure),
             )
         return JSONResponse({"message": outcome.message, "status": outcome.status.to_json()})

@@ -10,8 +10,8 @@ import stat
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -98,7 +98,7 @@ def _post(url: str, body: Mapping[str, Any], token: str | None = None) -> tuple[
         url, data=json.dumps(body).encode(), headers=headers, method="POST"
     )
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
             return response.status, json.loads(response.read() or b"null")
     except urllib.error.HTTPError as error:
         try:
@@ -124,9 +124,7 @@ def server_login(settings: Settings) -> ServerLogin | None:
             "(your 0600 password file)"
         )
     password = read_password(settings.password_file)
-    code, payload = _post(
-        api_url + TOKEN_PATH, {"username": settings.user, "password": password}
-    )
+    code, payload = _post(api_url + TOKEN_PATH, {"username": settings.user, "password": password})
     if code not in (200, 201) or not isinstance(payload, dict) or "access_token" not in payload:
         raise ConfigurationError(
             f"the review server refused the login of {settings.user} (HTTP {code}): check "
@@ -138,7 +136,9 @@ def server_login(settings: Settings) -> ServerLogin | None:
 def act_through_server(
     login: ServerLogin, action: str, request_id: str, fields: Mapping[str, Any]
 ) -> RemoteOutcome:
-    body = {name: list(value) if isinstance(value, tuple) else value for name, value in fields.items()}
+    body = {
+        name: list(value) if isinstance(value, tuple) else value for name, value in fields.items()
+    }
     url = f"{login.api_url}{API_PREFIX}/{quote(request_id, safe='')}/{quote(action, safe='')}"
     code, payload = _post(url, body, login.token)
     if code == 200 and isinstance(payload, dict) and "message" in payload:

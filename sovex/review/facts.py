@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from sovex.governance.review_rules import approvals_needed, standing_endorsements
 from sovex.governance.status import RequestStatus
 from sovex.governance.transitions import Operation
 from sovex.governance.versions import read_version, version_diff, versions_dir
 from sovex.model.errors import SovexError
 from sovex.model.purpose_requirements import second_approval_required
-from sovex.governance.review_rules import approvals_needed, standing_endorsements
 
 if TYPE_CHECKING:
     from sovex.model.request import ExtractRequest

@@ -64,6 +64,7 @@ class World:
 
 
 def make_world(tmp_path: Path, actor_auth: object = None, **changes: object) -> World:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     roles_file = tmp_path / "roles.yaml"
     roles_file.write_text(ROLES, encoding="utf-8")
     request_file = tmp_path / "requests" / "request.yaml"
