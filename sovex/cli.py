@@ -62,6 +62,8 @@ consent_app = typer.Typer(no_args_is_help=True, help="The consent and opposition
 app.add_typer(consent_app, name="consent")
 source_app = typer.Typer(no_args_is_help=True, help="The source: Parquet folder or PostgreSQL.")
 app.add_typer(source_app, name="source")
+users_app = typer.Typer(no_args_is_help=True, help="People's logins (Airflow's FAB users).")
+app.add_typer(users_app, name="users")
 compliance_app = typer.Typer(no_args_is_help=True, help="What a compliance officer reviews.")
 app.add_typer(compliance_app, name="compliance")
 
@@ -475,18 +477,47 @@ def _project_credentials(project: str, path: Path | None) -> Any:
 
 @app.command("airflow-ui")
 def airflow_ui() -> None:
-    """Airflow's UI and scheduler on 127.0.0.1 (port 8081 when free); Ctrl-C stops them."""
+    """Airflow's UI, the review screen (/sovex) and the scheduler on 127.0.0.1 (port 8081
+    when free), with the people of infra/roles.yaml as users; Ctrl-C stops them."""
+    from sovex.accounts import passwords_dir, sync_users
     from sovex.airflow_runner import free_api_port, migrate_metadata_db
-    from sovex.services.airflow_ui import password_file, run_airflow_ui
+    from sovex.services.airflow_ui import run_airflow_ui
 
     _prepare_airflow()
     migrate_metadata_db(state.settings)
+    synced = sync_users(state.settings)
     port = free_api_port()
     console.print(
-        f"Airflow UI on http://127.0.0.1:{port} — user 'admin', password in "
-        f"{password_file(state.settings)} (logs in {state.settings.logs_dir / 'airflow-ui'})"
+        f"Airflow UI on http://127.0.0.1:{port} (review screen: /sovex/) — {len(synced)} "
+        f"user(s) from infra/roles.yaml; new passwords in {passwords_dir(state.settings)} "
+        f"(logs in {state.settings.logs_dir / 'airflow-ui'})"
     )
     raise typer.Exit(run_airflow_ui(state.settings, port, os.environ))
+
+
+@users_app.command("sync")
+def users_sync(
+    passwords: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder of password files named after each identity (0600, yours); a new "
+            "user without one gets a generated password in <state>/accounts/passwords"
+        ),
+    ] = None,
+) -> None:
+    """Make Airflow's users (FAB, hashed passwords in the metadata database) match
+    infra/roles.yaml: listed people are active with the matching Airflow role, others are
+    deactivated. Passwords are never printed."""
+    from sovex.accounts import sync_users
+    from sovex.airflow_runner import migrate_metadata_db
+
+    _prepare_airflow()
+    migrate_metadata_db(state.settings)
+    synced = sync_users(state.settings, passwords)
+    for user in synced:
+        where = f"; password in {user.password_file}" if user.password_file else ""
+        console.print(escape(f"{user.identity}: {user.change} ({user.airflow_role or '-'}){where}"))
+    _emit_json([user.to_json() for user in synced])
 
 
 @storage_app.command("up")
