@@ -104,15 +104,11 @@ def review_facts(settings: Settings, status: RequestStatus, *, with_cohort: bool
     content = read_version(root, status.request_id, sha256)
     base = last_approved_sha256(status)
     before = None if base is None else read_version(root, status.request_id, base)
+    # Nothing approved yet: the content above is all new, no diff to show.
     diff = (
         []
-        if content is None or base == sha256
-        else version_diff(
-            before,
-            content,
-            "nothing approved yet" if base is None else f"approved {base[:12]}",
-            f"submitted {sha256[:12]}",
-        )
+        if content is None or base is None or base == sha256
+        else version_diff(before, content, f"approved {base[:12]}", f"submitted {sha256[:12]}")
     )
     try:
         request = load_request(
