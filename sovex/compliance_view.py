@@ -39,6 +39,8 @@ REQUEST_SUBJECT_PREFIX = "request:"
 ACCESS_ACTIONS = (
     AuditAction.REQUEST_SUBMITTED,
     AuditAction.REQUEST_APPROVED,
+    AuditAction.REQUEST_ENDORSED,
+    AuditAction.REQUEST_WITHDRAWN,
     AuditAction.REQUEST_REJECTED,
     AuditAction.REQUEST_EXPIRED,
     AuditAction.REQUEST_RUN_STARTED,
@@ -90,6 +92,8 @@ class AccessEvent:
     project: str
     # Whose access a grant or revocation is about: the person, else the store identity.
     holder: str = ""
+    # How the actor is known (authenticated, declared, system); "" in older records.
+    actor_auth: str = ""
 
 
 @dataclass(frozen=True)
@@ -237,6 +241,7 @@ def access_events(
                 subject=str(record.get("subject", "")),
                 project=str(project or ""),
                 holder=holder,
+                actor_auth=str(record.get("actor_auth", "")),
             )
         )
     return events
