@@ -134,13 +134,15 @@ def create_review_app(
         login = await page_login(request)
         if not isinstance(login, Login):
             return login
-        return await _detail(settings_of(), login, request_id, request.query_params.get("done"))
+        # After a decision (`?done=1`) the page says what the history's last entry is; the
+        # sentence is never taken from the URL, which anyone can write.
+        return await _detail(settings_of(), login, request_id, "done" in request.query_params)
 
     async def _detail(
         settings: Settings,
         login: Login,
         request_id: str,
-        message: str | None,
+        done: bool,
         error: str | None = None,
         status_code: int = 200,
     ) -> Response:
@@ -157,6 +159,12 @@ def create_review_app(
             )
         facts = await run_in_threadpool(
             review_facts, settings, status, with_cohort=status.state in AWAITING
+        )
+        last = status.history[-1]
+        message = (
+            f"recorded: {last.operation.value} by {last.actor} ({status.state.value} now)"
+            if done
+            else None
         )
         return _page(
             "review_request.html",
@@ -196,11 +204,10 @@ def create_review_app(
             )
         except UserError as failure:
             return await _detail(
-                settings, login, request_id, None, str(failure), http_status(failure)
+                settings, login, request_id, False, str(failure), http_status(failure)
             )
         return RedirectResponse(
-            f"{mount_path}/requests/{quote(request_id)}?done={quote(outcome.message)}",
-            status_code=303,
+            f"{mount_path}/requests/{quote(outcome.status.request_id)}?done=1", status_code=303
         )
 
     @app.get("/compliance", response_class=HTMLResponse)
