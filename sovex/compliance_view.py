@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from sovex.audit import AuditAction
 from sovex.governance.status import RequestStatus
 from sovex.model.errors import InvalidInput, SovexError
+from sovex.model.purpose_requirements import POLICY_PARAMS, SECOND_APPROVAL
 from sovex.model.request import ExtractRequest
 from sovex.model.settings import Settings
 
@@ -163,8 +164,11 @@ def processing_activities(
             ProcessingActivity(
                 purpose=purpose,
                 consent_regime=regimes.get(purpose, "none declared: cannot run"),
-                hosting_requirements=", ".join(k for k, v in sorted(required.items()) if v)
-                or "the deployment's",
+                hosting_requirements=(
+                    ", ".join(k for k, v in sorted(required.items()) if v and k in POLICY_PARAMS)
+                    or "the deployment's"
+                )
+                + ("; review: two stewards approve" if required.get(SECOND_APPROVAL) else ""),
                 legal_bases=tuple(sorted({r.legal_basis for r in requests})),
                 data_categories=tuple(
                     sorted(
