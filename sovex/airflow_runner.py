@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from sovex.accounts import FAB_AUTH_MANAGER
 from sovex.model.errors import ConfigurationError, InvalidInput, SovexError, error_from_record
 from sovex.model.request import SLUG_PATTERN, load_request
 from sovex.model.run import RunFolder, make_extract_id
@@ -51,6 +52,9 @@ def airflow_environ(settings: Settings) -> dict[str, str]:
         "AIRFLOW__API__HOST": "127.0.0.1",
         "AIRFLOW__API__PORT": str(PREFERRED_API_PORT),
         "GX_ANALYTICS_ENABLED": "false",
+        # Real accounts (issue 20): users with hashed passwords in the metadata database,
+        # synced from infra/roles.yaml by `sovex users sync`.
+        "AIRFLOW__CORE__AUTH_MANAGER": FAB_AUTH_MANAGER,
         "SOVEX_STATE_DIR": str(settings.state_dir),
     }
 
@@ -83,7 +87,9 @@ def migrate_metadata_db(settings: Settings) -> None:
     import airflow
 
     marker = settings.airflow_home / MIGRATED_MARKER
-    if marker.is_file() and marker.read_text().strip() == airflow.__version__:
+    # With the FAB auth manager's tables (issue 20): a database migrated before needs them.
+    migrated = f"{airflow.__version__} fab"
+    if marker.is_file() and marker.read_text().strip() == migrated:
         return
     airflow_cli = Path(sys.executable).parent / "airflow"
     completed = subprocess.run(
@@ -94,7 +100,7 @@ def migrate_metadata_db(settings: Settings) -> None:
         log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text(completed.stdout + completed.stderr)
         raise ConfigurationError(f"`airflow db migrate` failed: see {log}")
-    marker.write_text(airflow.__version__)
+    marker.write_text(migrated)
 
 
 @contextlib.contextmanager
