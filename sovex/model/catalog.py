@@ -53,6 +53,14 @@ class ColumnSpec:
     # attribute only: the steward's grouping of its values (value -> group, e.g. unit ->
     # service), a level the release gate may publish it at; from the catalog's `groups`.
     groups: Mapping[str, str] | None = None
+    # What the column holds and its unit of measure, for the extract's codebook
+    # (transforms.codebook); None when the steward has not said.
+    description: str | None = None
+    unit: str | None = None
+
+
+# Text a column spec may carry for the codebook.
+DOCUMENTATION_FIELDS = ("description", "unit")
 
 
 # Roles of the columns an adversary may know of an event (`adversary_knows`).
@@ -145,6 +153,13 @@ def _parse_column(
         groups = load_groups(folder / str(spec["groups"]), f"{where}: column {name!r}", problems)
         if groups is None:
             return None
+    documentation = {}
+    for field in DOCUMENTATION_FIELDS:
+        text = spec.get(field)
+        if text is not None and (not isinstance(text, str) or not text.strip()):
+            problems.append(f"{where}: column {name!r}: {field!r} must be non-empty text")
+            return None
+        documentation[field] = text.strip() if isinstance(text, str) else None
     return ColumnSpec(
         name=name,
         role=role,
@@ -152,6 +167,8 @@ def _parse_column(
         max_level=max_level,
         language=language,
         groups=groups,
+        description=documentation["description"],
+        unit=documentation["unit"],
     )
 
 

@@ -125,8 +125,9 @@ def test_aggregate_counts_hide_small_cells_and_cannot_be_recovered_from_the_tota
     downloaded: dict[str, pa.Table],
 ) -> None:
     counts = downloaded["aggregates/patients-by-diagnosis"].to_pylist()
-    total = next(row for row in counts if row["icd10_code"] == "Total")
-    cells = [row for row in counts if row["icd10_code"] != "Total"]
+    total = next(row for row in counts if row["row_kind"] == "total")
+    cells = [row for row in counts if row["row_kind"] == "group"]
+    assert total["icd10_code"] is None and len(cells) == len(counts) - 1
     visible = [row["patients"] for row in cells if not row["suppressed"]]
     hidden = [row for row in cells if row["suppressed"]]
     assert all(count >= 10 for count in visible)
@@ -144,10 +145,15 @@ def test_aggregates_count_the_released_rows_only(downloaded: dict[str, pa.Table]
     for row in diagnoses:
         patients_by_code.setdefault(row["icd10_code"], set()).add(row["patient_id"])
     counts = downloaded["aggregates/patients-by-diagnosis"].to_pylist()
-    shown = {r["icd10_code"]: r["patients"] for r in counts if r["icd10_code"] != "Total"}
+    shown = {r["icd10_code"]: r["patients"] for r in counts if r["row_kind"] == "group"}
     assert set(shown) == set(patients_by_code)
     for code, count in shown.items():
         assert count is None or count == len(patients_by_code[code])
+    # The total counts each patient once, however many codes they have.
+    total = next(r for r in counts if r["row_kind"] == "total")
+    everyone = set().union(*patients_by_code.values())
+    assert total["suppressed"] or total["patients"] == len(everyone)
+    assert sum(c for c in shown.values() if c) > len(everyone)
 
 
 def test_published_notes_keep_no_identifier_of_their_patient(
