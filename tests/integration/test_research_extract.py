@@ -546,3 +546,33 @@ def test_a_withdrawal_between_two_runs_removes_the_patient_from_the_second_run_o
     after = decisions_as_of(pipeline_settings.consent_registry_db, PURPOSE, date(2026, 11, 20))
     assert before.decision_for(patient) is Decision.PERMIT
     assert after.decision_for(patient) is Decision.DENY
+
+
+def test_the_extract_carries_a_codebook_that_frictionless_validates(
+    pipeline_settings: Settings, published: RunResult, tmp_path: Path
+) -> None:
+    """`datapackage.json` and `README.md` come with the extract, listed and checksummed in
+    the manifest, and `frictionless validate` passes on the downloaded extract: every
+    table's parts, types, sizes and hashes as the codebook describes them."""
+    from frictionless import validate
+
+    s3, target = reading_client(pipeline_settings, "local-seaweedfs")
+    result = download_extract(
+        s3, target.bucket, "parcours-diabete", published.extract_id, tmp_path / "codebook"
+    )
+    listed = {f.key: f for f in result.manifest.files}
+    for name in ("datapackage.json", "README.md"):
+        path = result.directory / name
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == listed[name].sha256
+    report = validate(result.directory / "datapackage.json")
+    assert report.valid, report.flatten(["type", "note"])[:5]
+    descriptor = json.loads((result.directory / "datapackage.json").read_text())
+    resources = {r["name"]: r for r in descriptor["resources"]}
+    assert {n: r["sovex:rows"] for n, r in resources.items()} == published.result["tables"]
+    fields = {f["name"]: f for f in resources["patients"]["schema"]["fields"]}
+    chosen = result.manifest.release_gate.generalisation["birth_date"]
+    assert fields["birth_date"]["sovex:generalisation"]["level"] == chosen
+    dates = {f["name"]: f for f in resources["diagnoses"]["schema"]["fields"]}
+    assert dates["diagnosis_date"]["sovex:dateShift"]["boundDays"] == 182
+    readme = (result.directory / "README.md").read_text()
+    assert "aggregates/patients-by-diagnosis" in readme and "read_parquet" in readme
