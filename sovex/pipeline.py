@@ -954,11 +954,8 @@ def _codebook_parts(
         tables.append(
             PublishedTable(
                 name=name,
-                keys=tuple(part.relative_key for part in files),
-                rows=sum(part.rows for part in files),
+                parts=tuple((part.relative_key, part.rows) for part in files),
                 schema=pq.read_schema(files[0].path),
-                bytes=files[0].bytes if len(files) == 1 else None,
-                sha256=files[0].sha256 if len(files) == 1 else None,
             )
         )
     facts = ExtractFacts(

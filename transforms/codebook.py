@@ -1,14 +1,18 @@
 """The codebook of an extract: a Frictionless Data Package descriptor (`datapackage.json`)
 and a short `README.md`, both published beside the tables and listed in the manifest.
 
-The descriptor has one resource per published table (its Parquet parts as `path`, the
-format, the row count) with a Table Schema: each field's name, type, description and unit
-(from the source catalog), and what sovex did to it: the generalisation level the release
-gate chose (birth date as a band, postcode as a département…), the per-patient date shift
-and its bound, the date granularity of the event gate, the scrubbing of free text.
-Custom properties carry a `sovex:` prefix, as Data Package v2 advises for extensions.
+The descriptor has one resource per published table, or per part of a table in several
+parts (a Data Package reader reads only the first file of a multi-file Parquet resource):
+its path, format and rows, and a Table Schema giving each field's name, type, description
+and unit (from the source catalog) and what sovex did to it: the generalisation level the
+release gate chose (birth date as a band, postcode as a département…), the per-patient
+date shift and its bound, the date granularity of the event gate, the scrubbing of free
+text. Sizes and SHA-256 are the manifest's: a Parquet reader reads no byte stream a Data
+Package validator could count. Custom properties carry a `sovex:` prefix.
 
 Pure functions of the run's facts: no patient value is read, only each table's schema.
+One module, long on purpose: the descriptor and the README rendered from it share the
+level meanings and the shift semantics, and say them in one place.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pyarrow as pa
@@ -95,15 +99,16 @@ ROLE_DESCRIPTIONS: Mapping[Role, str] = {
 
 @dataclass(frozen=True)
 class PublishedTable:
-    """One table as published: its object keys (relative to the extract), rows and schema."""
+    """One table as published: its parts (object key relative to the extract, rows) and
+    its schema."""
 
     name: str
-    keys: tuple[str, ...]
-    rows: int
+    parts: tuple[tuple[str, int], ...]
     schema: pa.Schema
-    # One part only: its size and SHA-256, so `frictionless validate` checks them too.
-    bytes: int | None = None
-    sha256: str | None = None
+
+    @property
+    def rows(self) -> int:
+        return sum(rows for _, rows in self.parts)
 
 
 @dataclass(frozen=True)
@@ -266,19 +271,22 @@ def datapackage(
                 for f in table.schema
             ]
             description = f"Rows of table {table.name} for the extract's cohort and period"
-        resource: dict[str, Any] = {
-            "name": table.name,
-            "path": table.keys[0] if len(table.keys) == 1 else list(table.keys),
-            "format": "parquet",
-            "mediatype": PARQUET_MEDIATYPE,
-            "description": description,
-            "schema": {"fields": fields},
-            "sovex:rows": table.rows,
-        }
-        if len(table.keys) == 1 and table.bytes is not None and table.sha256 is not None:
-            resource["bytes"] = table.bytes
-            resource["hash"] = f"sha256:{table.sha256}"
-        resources.append(resource)
+        # One resource per part when a table has several: a Data Package reader (frictionless
+        # among them) reads only the first file of a multi-file Parquet resource.
+        for key, rows in table.parts:
+            several = len(table.parts) > 1
+            resources.append(
+                {
+                    "name": f"{table.name}/{PurePosixPath(key).stem}" if several else table.name,
+                    "path": key,
+                    "format": "parquet",
+                    "mediatype": PARQUET_MEDIATYPE,
+                    "description": description,
+                    "schema": {"fields": fields},
+                    "sovex:table": table.name,
+                    "sovex:rows": rows,
+                }
+            )
     return {
         "$schema": DATAPACKAGE_PROFILE,
         "name": facts.extract_id,
@@ -344,13 +352,16 @@ def readme(descriptor: Mapping[str, Any]) -> str:
         "| table | rows | files |",
         "|---|---|---|",
     ]
+    tables: dict[str, list[Mapping[str, Any]]] = {}
     for resource in descriptor["resources"]:
-        paths = resource["path"] if isinstance(resource["path"], list) else [resource["path"]]
-        lines.append(f"| {resource['name']} | {resource['sovex:rows']} | {len(paths)} |")
-    for resource in descriptor["resources"]:
+        tables.setdefault(resource["sovex:table"], []).append(resource)
+    for name, parts in tables.items():
+        lines.append(f"| {name} | {sum(p['sovex:rows'] for p in parts)} | {len(parts)} |")
+    for name, parts in tables.items():
+        resource = parts[0]
         lines += [
             "",
-            f"### {resource['name']}",
+            f"### {name}",
             "",
             _cell(resource["description"]),
             "",
@@ -362,7 +373,7 @@ def readme(descriptor: Mapping[str, Any]) -> str:
                 f"| {_cell(field['name'])} | {field['type']} | {_cell(field.get('unit', ''))} "
                 f"| {_cell(field.get('description', ''))} | {_cell(_treatment(field))} |"
             )
-    first = descriptor["resources"][0]["name"] if descriptor["resources"] else "patients"
+    first = next(iter(tables), "patients")
     lines += [
         "",
         "## Dates",

@@ -252,7 +252,9 @@ def patient_counts(
         marker += "*"
     totals = totals.append_column(over, pa.repeat(pa.scalar(marker, pa.string()), totals.num_rows))
     table = pa.concat_tables([counts, totals.select(counts.column_names)])
-    table = suppress_small_cells(table, labels, AGGREGATE_COUNT_COLUMN, threshold=small_cell_threshold)
+    table = suppress_small_cells(
+        table, labels, AGGREGATE_COUNT_COLUMN, threshold=small_cell_threshold
+    )
     if rounding:
         table = round_counts(table, AGGREGATE_COUNT_COLUMN, rounding)
     is_total = pa.array([False] * counts.num_rows + [True] * totals.num_rows)

@@ -568,6 +568,7 @@ def test_the_extract_carries_a_codebook_that_frictionless_validates(
     assert report.valid, report.flatten(["type", "note"])[:5]
     descriptor = json.loads((result.directory / "datapackage.json").read_text())
     resources = {r["name"]: r for r in descriptor["resources"]}
+    # One part per table here: one resource each, named after its table.
     assert {n: r["sovex:rows"] for n, r in resources.items()} == published.result["tables"]
     fields = {f["name"]: f for f in resources["patients"]["schema"]["fields"]}
     chosen = result.manifest.release_gate.generalisation["birth_date"]

@@ -24,7 +24,6 @@ from transforms.codebook import (
     readme,
     write_codebook,
 )
-from transforms.extract import sha256_of
 from transforms.release_checks import (
     AGGREGATE_COUNT_COLUMN,
     ROW_KIND_COLUMN,
@@ -71,7 +70,7 @@ ENCOUNTERS = pa.schema(
 
 
 def table(name: str, schema: pa.Schema, rows: int = 3) -> PublishedTable:
-    return PublishedTable(name, (f"{name}/part-00000.parquet",), rows, schema)
+    return PublishedTable(name, ((f"{name}/part-00000.parquet", rows),), schema)
 
 
 def fields_of(descriptor: dict[str, Any], resource: str) -> dict[str, dict[str, Any]]:
@@ -136,12 +135,18 @@ def test_a_catalog_unit_reaches_the_field(tmp_path: Path) -> None:
     schema = pa.schema([("id", pa.string()), ("weight", pa.float64())])
     descriptor = datapackage(FACTS, [table("t", schema)], catalog, {})
     weight = fields_of(descriptor, "t")["weight"]
-    assert (weight["unit"], weight["description"], weight["type"]) == ("kg", "Body weight", "number")
+    assert (weight["unit"], weight["description"], weight["type"]) == (
+        "kg",
+        "Body weight",
+        "number",
+    )
 
 
 def test_an_aggregate_describes_its_row_kind_and_integer_counts(tmp_path: Path) -> None:
     part = tmp_path / "d.parquet"
-    pq.write_table(pa.table({"icd10_code": ["E11"] * 12, "pid": [f"p{i}" for i in range(12)]}), part)
+    pq.write_table(
+        pa.table({"icd10_code": ["E11"] * 12, "pid": [f"p{i}" for i in range(12)]}), part
+    )
     counts = patient_counts([str(part)], ["icd10_code"], "pid", 10)
     aggregate = table("aggregates/patients-by-diagnosis", counts.schema)
     fields = fields_of(datapackage(FACTS, [aggregate], CATALOG, GATE), aggregate.name)
@@ -151,18 +156,32 @@ def test_an_aggregate_describes_its_row_kind_and_integer_counts(tmp_path: Path) 
     assert fields["suppressed"]["type"] == "boolean"
 
 
-def test_a_table_in_several_parts_lists_every_part_without_a_single_hash() -> None:
+def test_a_table_in_several_parts_has_a_resource_per_part() -> None:
+    """A Data Package reader reads only the first file of a multi-file Parquet resource, so
+    each part is a resource of its own, saying its table."""
     parts = PublishedTable(
-        "patients", ("patients/part-0000-00000.parquet", "patients/part-0001-00000.parquet"), 9, PATIENTS
+        "patients",
+        (("patients/part-0000-00000.parquet", 4), ("patients/part-0001-00000.parquet", 5)),
+        PATIENTS,
     )
-    resource = datapackage(FACTS, [parts], CATALOG, GATE)["resources"][0]
-    assert resource["path"] == list(parts.keys)
-    assert "hash" not in resource and resource["sovex:rows"] == 9
+    descriptor = datapackage(FACTS, [parts], CATALOG, GATE)
+    resources = descriptor["resources"]
+    assert [r["name"] for r in resources] == [
+        "patients/part-0000-00000",
+        "patients/part-0001-00000",
+    ]
+    assert [r["path"] for r in resources] == [key for key, _ in parts.parts]
+    assert {r["sovex:table"] for r in resources} == {"patients"}
+    assert [r["sovex:rows"] for r in resources] == [4, 5]
+    assert "| patients | 9 | 2 |" in readme(descriptor)
 
 
 def test_the_readme_lists_tables_rows_shift_and_how_to_load() -> None:
     descriptor = datapackage(
-        FACTS, [table("patients", PATIENTS, rows=42), table("encounters", ENCOUNTERS)], CATALOG, GATE
+        FACTS,
+        [table("patients", PATIENTS, rows=42), table("encounters", ENCOUNTERS)],
+        CATALOG,
+        GATE,
     )
     text = readme(descriptor)
     assert "| patients | 42 | 1 |" in text
@@ -198,11 +217,8 @@ def _published(tmp_path: Path) -> tuple[Path, list[PublishedTable]]:
     tables = [
         PublishedTable(
             name=path.parent.relative_to(root).as_posix(),
-            keys=(path.relative_to(root).as_posix(),),
-            rows=pq.read_metadata(path).num_rows,
+            parts=((path.relative_to(root).as_posix(), pq.read_metadata(path).num_rows),),
             schema=pq.read_schema(path),
-            bytes=path.stat().st_size,
-            sha256=sha256_of(path),
         )
         for path in (person_path, aggregate_path)
     ]
@@ -221,10 +237,19 @@ def test_frictionless_validates_the_written_codebook(tmp_path: Path) -> None:
 
 
 def test_frictionless_rejects_a_part_that_is_not_the_one_described(tmp_path: Path) -> None:
+    """The check can fail: a part whose columns or types differ from the codebook's."""
     from frictionless import validate
 
     root, tables = _published(tmp_path)
     write_codebook(root, FACTS, tables, CATALOG, GATE)
-    person_path = root / "patients" / "part-00000.parquet"
-    pq.write_table(pa.table({"patient_id": ["x"], "birth_date": ["1950-1959"], "sex": ["F"]}), person_path)
-    assert not validate(root / DATAPACKAGE_NAME).valid
+    aggregate = root / "aggregates" / "patients-by-diagnosis" / "part-00000.parquet"
+    counts = pq.read_table(aggregate)
+    as_text = counts.set_column(
+        counts.column_names.index(AGGREGATE_COUNT_COLUMN),
+        AGGREGATE_COUNT_COLUMN,
+        pa.array(["many"] * counts.num_rows),
+    )
+    pq.write_table(as_text.replace_schema_metadata(None), aggregate)
+    report = validate(root / DATAPACKAGE_NAME)
+    assert not report.valid
+    assert {error[0] for error in report.flatten(["type"])} == {"type-error"}

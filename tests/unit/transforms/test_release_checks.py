@@ -113,7 +113,13 @@ def test_two_way_totals_are_distinct_patients_per_other_group(tmp_path: Path) ->
     counts = patient_counts([part], ["code", "sex"], "pid", small_cell_threshold=5)
     totals = {r["sex"]: r[AGGREGATE_COUNT_COLUMN] for r in _rows(counts) if r["code"] is None}
     assert totals == {"F": 10, "M": 10}
-    assert counts.column_names == ["code", "sex", ROW_KIND_COLUMN, AGGREGATE_COUNT_COLUMN, "suppressed"]
+    assert counts.column_names == [
+        "code",
+        "sex",
+        ROW_KIND_COLUMN,
+        AGGREGATE_COUNT_COLUMN,
+        "suppressed",
+    ]
 
 
 @pytest.mark.parametrize("rounding", [None, 5])
