@@ -32,10 +32,10 @@ from anonymization.small_cells import SUPPRESSED_FLAG_COLUMN
 from sovex.model.catalog import HIERARCHY_LEVELS, ColumnSpec, Role, SourceCatalog
 from transforms.release_checks import (
     AGGREGATE_COUNT_COLUMN,
-    AGGREGATES_PREFIX,
     GROUP_ROW,
     ROW_KIND_COLUMN,
     TOTAL_ROW,
+    is_aggregate,
 )
 
 DATAPACKAGE_NAME = "datapackage.json"
@@ -254,8 +254,7 @@ def datapackage(
     """The extract's Data Package descriptor (a JSON-able dict)."""
     resources = []
     for table in tables:
-        aggregate = table.name.startswith(f"{AGGREGATES_PREFIX}/")
-        if aggregate:
+        if is_aggregate(table.name):
             counted = facts.aggregates.get(table.name.split("/", 1)[1])
             fields = _aggregate_fields(table, counted, catalog, facts)
             description = (
@@ -305,11 +304,23 @@ def datapackage(
             "consentRegime": facts.regime,
             "period": [facts.period[0].isoformat(), facts.period[1].isoformat()],
             "kThreshold": facts.k_threshold,
+            "quasiIdentifiers": list(gate.get("quasi_identifiers") or []),
             "smallCellThreshold": facts.small_cell_threshold,
             "freeTextMode": facts.free_text_mode,
             "dateShift": {"perPatient": True, "boundDays": DATE_SHIFT_WINDOW_DAYS},
         },
     }
+
+
+AGGREGATES_README = [
+    "## Aggregates",
+    "",
+    "Each aggregate row has `row_kind` group or total. A total row counts the distinct",
+    "patients over all groups (its group column is null): it is not the sum of the",
+    "groups. `patients` is a 64-bit integer; a hidden count is null with `suppressed`",
+    "true (pandas reads the column as `Int64`, never as float).",
+    "",
+]
 
 
 def _cell(text: object) -> str:
@@ -340,8 +351,15 @@ def readme(descriptor: Mapping[str, Any]) -> str:
         f"- Legal basis: {extract['legalBasis']}; consent regime: {extract['consentRegime']}",
         f"- Care period requested: {extract['period'][0]} to {extract['period'][1]} "
         "(before the date shift)",
-        f"- Every patient shares the published birth period, sex and area with at least "
-        f"{extract['kThreshold'] - 1} others (k = {extract['kThreshold']}).",
+        *(
+            [
+                f"- Every patient shares the published "
+                f"{', '.join(extract['quasiIdentifiers'])} with at least "
+                f"{extract['kThreshold'] - 1} others (k = {extract['kThreshold']}).",
+            ]
+            if extract["quasiIdentifiers"]
+            else []
+        ),
         f"- Free text: mode {extract['freeTextMode']}.",
         "",
         "The machine-readable codebook is `datapackage.json` (Frictionless Data Package);",
@@ -380,13 +398,7 @@ def readme(descriptor: Mapping[str, Any]) -> str:
         "",
         SHIFT_SEMANTICS,
         "",
-        "## Aggregates",
-        "",
-        "Each aggregate row has `row_kind` group or total. A total row counts the distinct",
-        "patients over all groups (its group column is null): it is not the sum of the",
-        "groups. `patients` is a 64-bit integer; a hidden count is null with `suppressed`",
-        "true (pandas reads the column as `Int64`, never as float).",
-        "",
+        *(AGGREGATES_README if any(is_aggregate(name) for name in tables) else []),
         "## Loading",
         "",
         "```python",

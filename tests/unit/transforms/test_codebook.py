@@ -189,6 +189,9 @@ def test_the_readme_lists_tables_rows_shift_and_how_to_load() -> None:
     assert "read_parquet('patients/*.parquet')" in text
     assert "generalised: 10y_band" in text
     assert "opt-out" in text
+    assert "published birth_date, sex with at least 4 others (k = 5)" in text
+    # No aggregate requested: nothing said of aggregates.
+    assert "row_kind" not in text
 
 
 def _published(tmp_path: Path) -> tuple[Path, list[PublishedTable]]:
@@ -234,6 +237,9 @@ def test_frictionless_validates_the_written_codebook(tmp_path: Path) -> None:
     report = validate(root / DATAPACKAGE_NAME)
     assert report.valid, report.flatten(["type", "note"])
     assert json.loads((root / DATAPACKAGE_NAME).read_text())["resources"][1]["sovex:rows"] == 3
+    text = (root / README_NAME).read_text()
+    assert "| aggregates/patients-by-diagnosis | 3 | 1 |" in text
+    assert "it is not the sum of the" in text
 
 
 def test_frictionless_rejects_a_part_that_is_not_the_one_described(tmp_path: Path) -> None:
