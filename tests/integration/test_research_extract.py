@@ -577,3 +577,13 @@ def test_the_extract_carries_a_codebook_that_frictionless_validates(
     assert dates["diagnosis_date"]["sovex:dateShift"]["boundDays"] == 182
     readme = (result.directory / "README.md").read_text()
     assert "aggregates/patients-by-diagnosis" in readme and "read_parquet" in readme
+    # Read as the README says: DuckDB over a table's folder, pandas with integer counts.
+    import duckdb
+    import pandas as pd
+
+    folder = result.directory / "patients"
+    rows = duckdb.sql(f"SELECT count(*) FROM read_parquet('{folder}/*.parquet')").fetchone()
+    assert rows == (published.result["tables"]["patients"],)
+    counts = pd.read_parquet(result.directory / "aggregates" / "patients-by-diagnosis")
+    assert str(counts["patients"].dtype) == "Int64"
+    assert counts.loc[counts["suppressed"], "patients"].isna().all()
