@@ -240,7 +240,10 @@ def _aggregate_fields(
         else:
             spec = source_table.columns.get(name) if source_table else None
             what = (spec.description if spec else None) or "A group column"
-            field["description"] = f"{what}, as text; null on a total row"
+            field["description"] = (
+                f"{what}, as text; null on a total row (row_kind tells it from a group "
+                "of missing values)"
+            )
         fields.append(field)
     return fields
 
