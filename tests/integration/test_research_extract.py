@@ -582,8 +582,8 @@ def test_the_extract_carries_a_codebook_that_frictionless_validates(
     import pandas as pd
 
     folder = result.directory / "patients"
-    rows = duckdb.sql(f"SELECT count(*) FROM read_parquet('{folder}/*.parquet')").fetchone()
-    assert rows == (published.result["tables"]["patients"],)
+    rows = duckdb.sql(f"SELECT count(*) FROM read_parquet('{folder}/*.parquet')").fetchall()
+    assert rows == [(published.result["tables"]["patients"],)]
     counts = pd.read_parquet(result.directory / "aggregates" / "patients-by-diagnosis")
     assert str(counts["patients"].dtype) == "Int64"
     assert counts.loc[counts["suppressed"], "patients"].isna().all()
