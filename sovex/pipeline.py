@@ -982,6 +982,7 @@ def publish(
     prefix = extract_prefix(request.project, run.extract_id)
     retain_until = retention_deadline(request.retention_until)
     local_parts = _local_parts([*parts, *_data_docs_parts(folder)])
+    local_parts += _codebook_parts(settings, run, request, catalog, local_parts, consent, gate)
     draft = draft_manifest(
         run,
         request,
@@ -1046,6 +1047,70 @@ def publish(
     record_outcome(folder, "publish", None)
     folder.drop_parts()
     return result
+
+
+def _codebook_parts(
+    settings: Settings,
+    run: RunContext,
+    request: ExtractRequest,
+    catalog: SourceCatalog,
+    parts: list[LocalPart],
+    consent: dict[str, Any],
+    gate: dict[str, Any],
+) -> list[LocalPart]:
+    """The extract's codebook (`transforms.codebook`), written into the run's folder from
+    the published tables' schemas and the gates' records, as parts at the extract's root."""
+    from transforms.codebook import (
+        CODEBOOK_TABLE,
+        ExtractFacts,
+        PublishedTable,
+        write_codebook,
+    )
+    from transforms.extract import sha256_of
+    from transforms.publish import LocalPart
+    from transforms.release_checks import AGGREGATES_PREFIX
+
+    names = [*request.tables, *(f"{AGGREGATES_PREFIX}/{a.name}" for a in request.aggregates)]
+    tables = []
+    for name in names:
+        files = [part for part in parts if part.table == name]
+        if not files:
+            continue
+        tables.append(
+            PublishedTable(
+                name=name,
+                parts=tuple((part.relative_key, part.rows) for part in files),
+                schema=pq.read_schema(files[0].path),
+            )
+        )
+    facts = ExtractFacts(
+        extract_id=run.extract_id,
+        project=request.project,
+        request_id=request.id,
+        purpose=request.purpose,
+        legal_basis=request.legal_basis,
+        regime=str(consent.get("regime", "")),
+        period=(request.period.start, request.period.end),
+        logical_date=run.logical_date.astimezone(UTC).isoformat(),
+        k_threshold=request.k_threshold,
+        small_cell_threshold=request.small_cell_threshold,
+        small_cell_rounding=request.small_cell_rounding,
+        free_text_mode=request.free_text_mode,
+        aggregates={a.name: (a.table, tuple(a.by)) for a in request.aggregates},
+    )
+    folder = run_folder(settings, run.extract_id)
+    paths = write_codebook(folder.table_dir(CODEBOOK_TABLE), facts, tables, catalog, gate)
+    return [
+        LocalPart(
+            table=CODEBOOK_TABLE,
+            path=path,
+            rows=0,
+            bytes=path.stat().st_size,
+            sha256=sha256_of(path),
+            key=path.name,
+        )
+        for path in paths
+    ]
 
 
 def _local_parts(parts: list[PartRecord]) -> list[LocalPart]:

@@ -69,6 +69,14 @@ class ColumnSpec:
     links: str | None = None
     # derived roles only: the event date column they are computed from.
     of: str | None = None
+    # What the column holds and its unit of measure, for the extract's codebook
+    # (transforms.codebook); None when the steward has not said.
+    description: str | None = None
+    unit: str | None = None
+
+
+# Text a column spec may carry for the codebook.
+DOCUMENTATION_FIELDS = ("description", "unit")
 
 
 # Roles of the columns an adversary may know of an event (`adversary_knows`).
@@ -187,6 +195,13 @@ def _parse_column(
             "date it is computed 'of'"
         )
         return None
+    documentation = {}
+    for field in DOCUMENTATION_FIELDS:
+        text = spec.get(field)
+        if text is not None and (not isinstance(text, str) or not text.strip()):
+            problems.append(f"{where}: column {name!r}: {field!r} must be non-empty text")
+            return None
+        documentation[field] = text.strip() if isinstance(text, str) else None
     return ColumnSpec(
         name=name,
         role=role,
@@ -196,6 +211,8 @@ def _parse_column(
         groups=groups,
         links=links,
         of=of,
+        description=documentation["description"],
+        unit=documentation["unit"],
     )
 
 

@@ -135,8 +135,9 @@ def test_aggregate_counts_hide_small_cells_and_cannot_be_recovered_from_the_tota
     downloaded: dict[str, pa.Table],
 ) -> None:
     counts = downloaded["aggregates/patients-by-diagnosis"].to_pylist()
-    total = next(row for row in counts if row["icd10_code"] == "Total")
-    cells = [row for row in counts if row["icd10_code"] != "Total"]
+    total = next(row for row in counts if row["row_kind"] == "total")
+    cells = [row for row in counts if row["row_kind"] == "group"]
+    assert total["icd10_code"] is None and len(cells) == len(counts) - 1
     visible = [row["patients"] for row in cells if not row["suppressed"]]
     hidden = [row for row in cells if row["suppressed"]]
     assert all(count >= 10 for count in visible)
@@ -154,10 +155,15 @@ def test_aggregates_count_the_released_rows_only(downloaded: dict[str, pa.Table]
     for row in diagnoses:
         patients_by_code.setdefault(row["icd10_code"], set()).add(row["patient_id"])
     counts = downloaded["aggregates/patients-by-diagnosis"].to_pylist()
-    shown = {r["icd10_code"]: r["patients"] for r in counts if r["icd10_code"] != "Total"}
+    shown = {r["icd10_code"]: r["patients"] for r in counts if r["row_kind"] == "group"}
     assert set(shown) == set(patients_by_code)
     for code, count in shown.items():
         assert count is None or count == len(patients_by_code[code])
+    # The total counts each patient once, however many codes they have.
+    total = next(r for r in counts if r["row_kind"] == "total")
+    everyone = set().union(*patients_by_code.values())
+    assert total["suppressed"] or total["patients"] == len(everyone)
+    assert sum(c for c in shown.values() if c) > len(everyone)
 
 
 def test_published_notes_keep_no_identifier_of_their_patient(
@@ -613,3 +619,44 @@ def test_an_mii_broad_consent_without_scientific_use_removes_the_patient_from_th
         if "aggregates" in part.parts:
             continue
         assert not gone & set(pq.read_table(part)["patient_id"].to_pylist()), part
+
+
+def test_the_extract_carries_a_codebook_that_frictionless_validates(
+    pipeline_settings: Settings, published: RunResult, tmp_path: Path
+) -> None:
+    """`datapackage.json` and `README.md` come with the extract, listed and checksummed in
+    the manifest, and `frictionless validate` passes on the downloaded extract: every
+    table's parts, types, sizes and hashes as the codebook describes them."""
+    from frictionless import validate
+
+    s3, target = reading_client(pipeline_settings, "local-seaweedfs")
+    result = download_extract(
+        s3, target.bucket, "parcours-diabete", published.extract_id, tmp_path / "codebook"
+    )
+    listed = {f.key: f for f in result.manifest.files}
+    for name in ("datapackage.json", "README.md"):
+        path = result.directory / name
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == listed[name].sha256
+    report = validate(result.directory / "datapackage.json")
+    assert report.valid, report.flatten(["type", "note"])[:5]
+    descriptor = json.loads((result.directory / "datapackage.json").read_text())
+    resources = {r["name"]: r for r in descriptor["resources"]}
+    # One part per table here: one resource each, named after its table.
+    assert {n: r["sovex:rows"] for n, r in resources.items()} == published.result["tables"]
+    fields = {f["name"]: f for f in resources["patients"]["schema"]["fields"]}
+    chosen = result.manifest.release_gate.generalisation["birth_date"]
+    assert fields["birth_date"]["sovex:generalisation"]["level"] == chosen
+    dates = {f["name"]: f for f in resources["diagnoses"]["schema"]["fields"]}
+    assert dates["diagnosis_date"]["sovex:dateShift"]["boundDays"] == 182
+    readme = (result.directory / "README.md").read_text()
+    assert "aggregates/patients-by-diagnosis" in readme and "read_parquet" in readme
+    # Read as the README says: DuckDB over a table's folder, pandas with integer counts.
+    import duckdb
+    import pandas as pd
+
+    folder = result.directory / "patients"
+    rows = duckdb.sql(f"SELECT count(*) FROM read_parquet('{folder}/*.parquet')").fetchall()
+    assert rows == [(published.result["tables"]["patients"],)]
+    counts = pd.read_parquet(result.directory / "aggregates" / "patients-by-diagnosis")
+    assert str(counts["patients"].dtype) == "Int64"
+    assert counts.loc[counts["suppressed"], "patients"].isna().all()

@@ -106,3 +106,24 @@ def test_a_groups_file_is_checked(
     with pytest.raises(InvalidInput) as raised:
         load_catalog(path)
     assert any(problem in line for line in raised.value.problems), raised.value.problems
+
+
+def test_the_synthetic_catalog_describes_every_extractable_column() -> None:
+    catalog = load_catalog(SYNTHETIC_CATALOG)
+    for table in catalog.tables.values():
+        for name in table.extractable_columns():
+            assert table.columns[name].description, f"{table.name}.{name}"
+
+
+def test_a_description_or_unit_must_be_text(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        "source: x\nperson_id_column: id\nperson_table: t\nconsent_table: c\n"
+        "tables:\n  t:\n    columns:\n      id: person_id\n"
+        "      w: {role: attribute, unit: [kg]}\n      v: {role: attribute, description: ' '}\n"
+    )
+    with pytest.raises(InvalidInput) as raised:
+        load_catalog(path)
+    message = str(raised.value)
+    assert "column 'w': 'unit' must be non-empty text" in message
+    assert "column 'v': 'description' must be non-empty text" in message
