@@ -94,7 +94,7 @@ ROLE_DESCRIPTIONS: Mapping[Role, str] = {
     Role.FREE_TEXT: "Free text, scrubbed of identifiers",
     Role.SENSITIVE: "A sensitive attribute",
     Role.ATTRIBUTE: "An attribute",
-    Role.LINK_ID: "A record several tables share (e.g. a stay), as a keyed pseudonym of the project",
+    Role.LINK_ID: "A record several tables share (a stay), as a keyed pseudonym of the project",
     Role.AGE_AT_EVENT: "The patient's age at the event, from the published birth date and date",
     Role.DAYS_SINCE_INDEX: "Days from the patient's cohort index date to the event",
 }
