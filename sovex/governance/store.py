@@ -55,6 +55,7 @@ from sovex.governance.database import (
 )
 from sovex.governance.errors import RequestChanged, UnknownRequest
 from sovex.governance.formatting import short_sha256
+from sovex.governance.projects import ProjectRegistry
 from sovex.governance.snapshot import (
     SNAPSHOT_FILE,
     ApprovedRequest,
@@ -114,6 +115,9 @@ class RequestStore:
         self.targets_dir = targets_dir
         self.audit_path = audit_path or default_log_path(db_path.parent)
         self.snapshot_path = snapshot_path or db_path.parent / SNAPSHOT_FILE
+        # Projects live beside the database: a request may name one only if its
+        # requester is a member (checked at submission and again at approval).
+        self.projects = ProjectRegistry(db_path.parent, roles, self.audit_path)
 
     @classmethod
     def for_settings(cls, settings: Settings, roles: Roles | None = None) -> RequestStore:
@@ -173,6 +177,9 @@ class RequestStore:
         self._require(actor, Operation.SUBMIT)
         path = request_file.resolve()
         request = self._load(path)
+        self.projects.require_member(
+            request.project, request.requester, f"name it in request {request.id!r}"
+        )
         raw_schedule = getattr(request, "schedule", None)
         schedule = (
             None
@@ -235,6 +242,10 @@ class RequestStore:
                         f"{role}, and nobody approves their own request (four eyes); "
                         "another steward must approve it",
                     )
+            # Membership may have ended since the submission.
+            self.projects.require_member(
+                submission.project, submission.requester, f"name it in request {request_id!r}"
+            )
             try:
                 current = self._load(submission.request_file)
             except InvalidInput as error:

@@ -448,7 +448,7 @@ def test_a_rerun_of_the_same_run_changes_nothing_and_another_request_cannot_take
 def test_published_files_are_locked_until_the_retention_date_and_readable_by_the_project(
     pipeline_settings: Settings, published: RunResult, tmp_path: Path
 ) -> None:
-    from sovex.project_access import credentials_path, read_credentials
+    from tests.helpers import member_keys
 
     s3, target = reading_client(pipeline_settings, "local-seaweedfs")
     prefix = f"extracts/parcours-diabete/{published.extract_id}"
@@ -463,7 +463,7 @@ def test_published_files_are_locked_until_the_retention_date_and_readable_by_the
         assert head["ObjectLockMode"] == "COMPLIANCE"
         assert head["ObjectLockRetainUntilDate"] == datetime(2029, 1, 1, tzinfo=UTC)
         assert head["ServerSideEncryption"] == "AES256"
-    credentials = read_credentials(credentials_path(pipeline_settings, "parcours-diabete"))
+    credentials = member_keys(pipeline_settings, "parcours-diabete")
     project_s3, _ = reading_client(pipeline_settings, "local-seaweedfs", credentials)
     again = download_extract(
         project_s3, target.bucket, "parcours-diabete", published.extract_id, tmp_path / "project"
