@@ -910,13 +910,15 @@ def project_issue_credentials(
 
 
 @project_app.command("sweep-credentials")
-def project_sweep_credentials() -> None:
+def project_sweep_credentials(
+    project: Annotated[str | None, typer.Option(help="Only this project's credentials")] = None,
+) -> None:
     """Revoke every download credential that has expired, whose holder is no longer on
     the project, or whose project is not registered (the store cannot expire keys itself:
     run this daily)."""
     from sovex.member_access import sweep_credentials
 
-    revoked = sweep_credentials(state.settings, datetime.now(UTC), state.settings.user)
+    revoked = sweep_credentials(state.settings, datetime.now(UTC), state.settings.user, project)
     for change in revoked:
         console.print(f"revoked {escape(change.person)} on {change.project}: {change.reason}")
     console.print(f"{len(revoked)} credential(s) revoked")

@@ -203,13 +203,20 @@ def project_retention(settings: Settings, project: str) -> date | None:
 
 
 def _apply(
-    storage: LocalStorage, credential: MemberCredential, bucket: str, extract_ids: list[str]
+    storage: LocalStorage,
+    credential: MemberCredential,
+    bucket: str,
+    extract_ids: list[str],
+    *,
+    exists: bool,
 ) -> None:
-    """The person's identity with exactly the project's read-only grant, as of now."""
+    """The person's identity with exactly the project's read-only grant, as of now;
+    `exists` when a credential file (and so the identity) is already there."""
     name = member_identity_name(credential.project, credential.person)
-    # `s3.configure` only ever adds actions: start from none, so an extract deleted by the
-    # retention sweep is no longer readable.
-    remove_identity(storage, name)
+    if exists:
+        # `s3.configure` only ever adds actions and keys: start from none, so an extract
+        # deleted by the retention sweep, or an expired key, no longer reads.
+        remove_identity(storage, name)
     add_identity(
         storage,
         name,
@@ -279,7 +286,7 @@ def issue_member_credentials(
         else:
             assert current is not None
             credential = current
-        _apply(storage, credential, bucket, extract_ids)
+        _apply(storage, credential, bucket, extract_ids, exists=current is not None)
         if fresh:
             _write_credential(path, credential)
         change = CredentialChange(
@@ -363,7 +370,8 @@ def reapply_member_grants(settings: Settings, project: str, bucket: str) -> int:
     applied = 0
     for person in credential_holders(settings, project):
         path = member_credential_path(settings, project, person)
-        _apply(storage, read_member_credential(path, project, person), bucket, extract_ids)
+        credential = read_member_credential(path, project, person)
+        _apply(storage, credential, bucket, extract_ids, exists=True)
         applied += 1
     return applied
 
@@ -385,13 +393,18 @@ def _sweep_reason(
     return "expired" if credential.expired(now) else None
 
 
-def sweep_credentials(settings: Settings, now: datetime, actor: str) -> list[CredentialChange]:
-    """Revoke every credential that is expired, held by someone no longer on its project,
-    on an unregistered project, or unreadable. Safe to run at any time (a cron or DAG)."""
+def sweep_credentials(
+    settings: Settings, now: datetime, actor: str, only_project: str | None = None
+) -> list[CredentialChange]:
+    """Revoke every credential (of `only_project` when given) that is expired, held by
+    someone no longer on its project, on an unregistered project, or unreadable. Safe to
+    run at any time (a cron or DAG)."""
     registry = registry_for(settings)
     revoked: list[CredentialChange] = []
     root = settings.credentials_dir
     folders = sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+    if only_project is not None:
+        folders = [p for p in folders if p.name == check_project_name(only_project)]
     for folder in folders:
         try:
             project = check_project_name(folder.name)
