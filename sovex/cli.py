@@ -394,8 +394,9 @@ def extract_download(
     check_project(project)
     if to is not None and to.exists() and not to.is_dir():
         raise InvalidInput(f"option '--to': {to} is not a folder")
-    pin = _publication_pin(extract_id)
+    # Who downloads first: a non-member or an expired credential learns nothing more.
     member = _member_credential(project, credentials)
+    pin = _publication_pin(extract_id)
     s3, hosting = reading_client(state.settings, target, member.keys())
     destination = to or state.settings.downloads_dir
     with console.status(f"downloading {extract_id}…"):

@@ -14,6 +14,9 @@ refuses an expired credential before contacting the store) and by the sweep
 expired credentials, of people no longer on the project and of unregistered projects.
 Removing a member and withdrawing a request revoke at once. Every issue and revocation is
 audited with the person and the access key id, never the secret.
+
+One module, long on purpose: issuing, re-applying, reading, revoking and sweeping share
+one credential file format and one identity rule, and read best side by side.
 """
 
 from __future__ import annotations
@@ -399,12 +402,14 @@ def sweep_credentials(
     """Revoke every credential (of `only_project` when given) that is expired, held by
     someone no longer on its project, on an unregistered project, or unreadable. Safe to
     run at any time (a cron or DAG)."""
+    if only_project is not None:
+        check_project_name(only_project)
     registry = registry_for(settings)
     revoked: list[CredentialChange] = []
     root = settings.credentials_dir
     folders = sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
     if only_project is not None:
-        folders = [p for p in folders if p.name == check_project_name(only_project)]
+        folders = [p for p in folders if p.name == only_project]
     for folder in folders:
         try:
             project = check_project_name(folder.name)
