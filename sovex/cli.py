@@ -723,8 +723,9 @@ def access_grant(
     project: str,
     target: Annotated[str, typer.Option(help="Hosting target")] = "local-seaweedfs",
 ) -> None:
-    """Create (or re-apply) the project's read-only identity; prints where its
-    credentials file is (never the secret itself)."""
+    """Create (or re-apply) one read-only identity for the whole project, for an
+    operator's tooling (researchers download with their own credential: `sovex project
+    issue-credentials`); prints where its credentials file is (never the secret itself)."""
     from sovex.audit import AuditAction, AuditLog, default_log_path
     from sovex.project_access import (
         credentials_path,
