@@ -23,11 +23,11 @@ from sovex.governance.store import RequestStore
 from sovex.model.settings import Settings
 from sovex.services.airflow_ui import password_file
 from tests.helpers import (
-    register_project,
     START_TIMEOUT_S,
     approve_request,
     call,
     finished_state,
+    register_project,
     task_log,
     task_states,
     trigger,
