@@ -387,7 +387,8 @@ def test_a_forged_newer_version_of_a_part_or_the_manifest_fails_the_download(
     key = f"{prefix}/diagnoses/part-00000.parquet"
     forged_part = s3.get_object(Bucket=target.bucket, Key=key)["Body"].read() + b"tampered"
     planted = [(key, s3.put_object(Bucket=target.bucket, Key=key, Body=forged_part))]
-    environ = pipeline_settings.as_environ()
+    # The example's requester downloads, with her own credential.
+    environ = {**pipeline_settings.as_environ(), "SOVEX_USER": "claire.moreau@chu-exemple.fr"}
 
     def download(to: Path) -> int:
         arguments = ["extract", "download", published.extract_id, "--project", "parcours-diabete"]

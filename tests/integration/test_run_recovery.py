@@ -113,7 +113,7 @@ def test_a_run_that_fails_after_its_manifest_is_finished_by_the_rerun_not_publis
         raise ConnectionError("storage went away after the manifest write")
 
     with monkeypatch.context() as patched:
-        patched.setattr(sovex.pipeline, "_grant_project_access", storage_gone)
+        patched.setattr(sovex.pipeline, "_grant_member_access", storage_gone)
         with pytest.raises(SovexError):
             run_request(pipeline_settings, request, RUN_TIME)
     store = RequestStore.for_settings(pipeline_settings)
