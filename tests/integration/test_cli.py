@@ -12,7 +12,7 @@ import yaml
 
 from sovex.cli import main
 from sovex.model.settings import PROJECT_ROOT, Settings
-from tests.helpers import approve_request
+from tests.helpers import approve_request, register_project
 
 pytestmark = pytest.mark.integration
 
@@ -64,6 +64,8 @@ def test_validate_on_the_example_request_exits_0(
     session_settings: Settings, synthetic_source: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     example = PROJECT_ROOT / "examples" / "requests" / "diabetes-t2.yaml"
+    # Its project registered, with its requester on it.
+    register_project(session_settings, "parcours-diabete", "claire.moreau@chu-exemple.fr")
     assert run_cli(session_settings, "request", "validate", str(example)) == 0
     assert last_json_line(capsys.readouterr().out)["valid"] is True
 
