@@ -1,5 +1,6 @@
-"""retention_sweep: every day, delete the extracts whose retention date has passed, then
-anchor the audit log's head (so the deletions just recorded are attested too).
+"""retention_sweep: every day, delete the extracts whose retention date has passed, revoke
+the download credentials that expired (or whose holder left the project), then anchor the
+audit log's head (so the deletions and revocations just recorded are attested too).
 
 This file only wires the tasks; their bodies are one call each into `sovex`.
 """
@@ -63,12 +64,21 @@ def retention_sweep() -> None:
         return report.to_json()
 
     @task
+    def sweep_download_credentials(**context: Any) -> list[dict[str, Any]]:
+        from sovex.member_access import sweep_credentials
+        from sovex.retention_sweep import SWEEP_ACTOR
+
+        # The store's keys do not expire by themselves: expired ones are deleted here.
+        revoked = sweep_credentials(task_settings(), _sweep_time(context), SWEEP_ACTOR)
+        return [change.to_json() for change in revoked]
+
+    @task
     def anchor_audit_log(**context: Any) -> str:
         from sovex.audit_anchoring import anchor_audit_log
 
         return anchor_audit_log(task_settings(), context["params"]["target"], _sweep_time(context))
 
-    sweep_expired_extracts() >> anchor_audit_log()
+    sweep_expired_extracts() >> sweep_download_credentials() >> anchor_audit_log()
 
 
 retention_sweep()

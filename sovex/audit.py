@@ -133,6 +133,13 @@ class AuditAction(StrEnum):
     RETENTION_SWEEP = "retention_sweep"
     ANCHOR_WRITTEN = "anchor_written"
     RUN_RECOVERED = "run_recovered"
+    # Projects and their members (sovex.governance.projects, issue 20).
+    PROJECT_CREATED = "project_created"
+    PROJECT_MEMBER_ADDED = "project_member_added"
+    PROJECT_MEMBER_REMOVED = "project_member_removed"
+    # One person's download credential on a project (sovex.member_access, issue 20).
+    CREDENTIAL_ISSUED = "credential_issued"
+    CREDENTIAL_REVOKED = "credential_revoked"
 
 
 def default_log_path(state_dir: Path) -> Path:

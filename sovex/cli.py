@@ -66,6 +66,10 @@ source_app = typer.Typer(no_args_is_help=True, help="The source: Parquet folder 
 app.add_typer(source_app, name="source")
 users_app = typer.Typer(no_args_is_help=True, help="People's logins (Airflow's FAB users).")
 app.add_typer(users_app, name="users")
+project_app = typer.Typer(
+    no_args_is_help=True, help="Projects, their members and their download credentials."
+)
+app.add_typer(project_app, name="project")
 compliance_app = typer.Typer(no_args_is_help=True, help="What a compliance officer reviews.")
 app.add_typer(compliance_app, name="compliance")
 
@@ -292,7 +296,18 @@ def request_expire(
 ) -> None:
     """End a request's approval or schedule for good (steward or compliance role): it never
     runs again; its published extracts keep their retention date."""
-    _print_outcome(_request_action("expire", request_id, reason=reason))
+    from sovex.member_access import revoke_project_credentials
+
+    outcome = _request_action("expire", request_id, reason=reason)
+    # The approval is withdrawn: the project's download credentials go with it (a steward
+    # issues new ones for its other extracts with `sovex project issue-credentials`).
+    project = _request_store().get(request_id).submission.project
+    revoked = revoke_project_credentials(
+        state.settings, project, state.settings.user, f"request {request_id} withdrawn"
+    )
+    if revoked:
+        console.print(f"{len(revoked)} download credential(s) on {project} revoked")
+    _print_outcome(outcome)
 
 
 @request_app.command("list")
@@ -391,11 +406,11 @@ def extract_list(
     as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
 ) -> None:
     """Extracts published on a target (those with a manifest). With --project, listed
-    with that project's own read-only credentials."""
+    with your own (SOVEX_USER's) read-only credential on that project."""
     from sovex.storage_access import reading_client
     from transforms.download import list_extracts
 
-    credentials = _project_credentials(project, None) if project else None
+    credentials = _member_keys(project, None) if project else None
     s3, hosting = reading_client(state.settings, target, credentials)
     manifests = list_extracts(s3, hosting.bucket, project)
     if as_json:
@@ -431,11 +446,14 @@ def extract_download(
     target: Annotated[str, typer.Option(help="Hosting target")] = "local-seaweedfs",
     credentials: Annotated[
         Path | None,
-        typer.Option(help="The project's credentials file (default: <state>/credentials/P.json)"),
+        typer.Option(
+            help="Your credential file (default: <state>/credentials/P/<SOVEX_USER>.json)"
+        ),
     ] = None,
 ) -> None:
-    """Download an extract with the project's read-only credentials; every file's sha256
-    and size are checked against the manifest."""
+    """Download an extract with your own (SOVEX_USER's) read-only credential on the
+    project: refused unless you are a member and it has not expired; every file's sha256
+    and size are checked against the manifest, and the audit record names you."""
     from sovex.governance.checks import check_extract_id
     from sovex.project_access import check_project
     from sovex.storage_access import reading_client
@@ -446,18 +464,26 @@ def extract_download(
     check_project(project)
     if to is not None and to.exists() and not to.is_dir():
         raise InvalidInput(f"option '--to': {to} is not a folder")
+    # Who downloads first: a non-member or an expired credential learns nothing more.
+    member = _member_credential(project, credentials)
     pin = _publication_pin(extract_id)
-    s3, hosting = reading_client(state.settings, target, _project_credentials(project, credentials))
+    s3, hosting = reading_client(state.settings, target, member.keys())
     destination = to or state.settings.downloads_dir
     with console.status(f"downloading {extract_id}…"):
         downloaded = download_extract(s3, hosting.bucket, project, extract_id, destination, pin)
     from sovex.audit import AuditAction, AuditLog, default_log_path
 
     AuditLog(default_log_path(state.settings.state_dir)).append(
-        state.settings.user,
+        member.person,
         AuditAction.EXTRACT_DOWNLOADED,
         extract_id,
-        {"project": project, "files": downloaded.files, "bytes": downloaded.bytes},
+        {
+            "project": project,
+            "person": member.person,
+            "access_key": member.access_key,
+            "files": downloaded.files,
+            "bytes": downloaded.bytes,
+        },
     )
     console.print(
         f"[green]verified[/green] {downloaded.files} files ({downloaded.bytes} bytes) "
@@ -496,10 +522,20 @@ def _publication_pin(extract_id: str) -> Any:
     )
 
 
-def _project_credentials(project: str, path: Path | None) -> Any:
-    from sovex.project_access import credentials_path, read_credentials
+def _member_credential(project: str, path: Path | None) -> Any:
+    """SOVEX_USER's own unexpired credential on the project (refused, exit 2, unless they
+    are a member)."""
+    from sovex.member_access import download_credential
+    from sovex.project_access import check_project
 
-    return read_credentials(path or credentials_path(state.settings, project), project)
+    check_project(project)
+    return download_credential(
+        state.settings, project, state.settings.user, path, datetime.now(UTC)
+    )
+
+
+def _member_keys(project: str, path: Path | None) -> Any:
+    return _member_credential(project, path).keys()
 
 
 @app.command("airflow-ui")
@@ -803,8 +839,9 @@ def access_grant(
     project: str,
     target: Annotated[str, typer.Option(help="Hosting target")] = "local-seaweedfs",
 ) -> None:
-    """Create (or re-apply) the project's read-only identity; prints where its
-    credentials file is (never the secret itself)."""
+    """Create (or re-apply) one read-only identity for the whole project, for an
+    operator's tooling (researchers download with their own credential: `sovex project
+    issue-credentials`); prints where its credentials file is (never the secret itself)."""
     from sovex.audit import AuditAction, AuditLog, default_log_path
     from sovex.project_access import (
         credentials_path,
@@ -867,6 +904,143 @@ def access_policy(
     s3, hosting = reading_client(state.settings, target)
     extract_ids = published_extract_ids(s3, hosting.bucket, project)
     _emit_json(bucket_policy(hosting.bucket, project, principal, extract_ids))
+
+
+def _registry() -> Any:
+    from sovex.member_access import registry_for
+
+    return registry_for(state.settings)
+
+
+def _project_json(project: Any) -> dict[str, Any]:
+    from sovex.member_access import credential_holders
+
+    return {
+        **project.to_json(),
+        "credential_holders": credential_holders(state.settings, project.name),
+    }
+
+
+@project_app.command("create")
+def project_create(
+    name: str,
+    description: Annotated[str, typer.Option(help="What the project studies (one line)")],
+) -> None:
+    """Register a project (steward role); its members are added next with add-member."""
+    project = _registry().create(name, description, state.settings.user, datetime.now(UTC))
+    console.print(f"project {escape(project.name)} created by {escape(project.created_by)}")
+    _emit_json(_project_json(project))
+
+
+@project_app.command("add-member")
+def project_add_member(
+    name: str,
+    person: str,
+    role: Annotated[str, typer.Option(help="The person's role on the project")] = "researcher",
+) -> None:
+    """Name a person on the project (steward role), or change their role on it."""
+    from sovex.governance.projects import check_member_role
+
+    project = _registry().add_member(
+        name, person, check_member_role(role), state.settings.user, datetime.now(UTC)
+    )
+    console.print(f"{escape(person)} is a {escape(role)} on {escape(name)}")
+    _emit_json(_project_json(project))
+
+
+@project_app.command("remove-member")
+def project_remove_member(name: str, person: str) -> None:
+    """Take a person off the project (steward role); their download credential is
+    revoked at once."""
+    from sovex.member_access import revoke_member_credential
+
+    registry = _registry()
+    project = registry.remove_member(name, person, state.settings.user, datetime.now(UTC))
+    revoked = revoke_member_credential(
+        state.settings, name, person, state.settings.user, "removed from the project"
+    )
+    said = "; their credential is revoked" if revoked else ""
+    console.print(f"{escape(person)} removed from {escape(name)}{said}")
+    _emit_json(_project_json(project))
+
+
+@project_app.command("show")
+def project_show(name: str) -> None:
+    """A project: description, who created it, its members and who holds a credential."""
+    project = _registry().get(name)
+    console.print(f"{escape(project.name)}: {escape(project.description)}")
+    for member in sorted(project.members.values(), key=lambda m: m.person):
+        console.print(f"  {escape(member.person)} ({member.role.value})")
+    _emit_json(_project_json(project))
+
+
+@project_app.command("list")
+def project_list() -> None:
+    """Every registered project and its members."""
+    projects = _registry().list()
+    table = Table("project", "description", "members")
+    for project in projects:
+        table.add_row(
+            project.name,
+            project.description,
+            ", ".join(f"{m.person} ({m.role.value})" for m in project.members.values()),
+        )
+    _table_console().print(table)
+    _emit_json([_project_json(project) for project in projects])
+
+
+@project_app.command("issue-credentials")
+def project_issue_credentials(
+    name: str,
+    person: Annotated[
+        list[str] | None, typer.Option(help="Only this member (repeatable; default: all)")
+    ] = None,
+    target: Annotated[str, typer.Option(help="Hosting target")] = "local-seaweedfs",
+) -> None:
+    """Give each member (steward role) their own read-only download credential on the
+    project, expiring after SOVEX_CREDENTIAL_DAYS and never after its retention; one still
+    valid keeps its keys. Prints where each file is, never the secret."""
+    from sovex.member_access import issue_member_credentials, member_credential_path
+    from sovex.project_access import require_local_storage_credentials
+    from sovex.roles import UserRole, require_role
+    from sovex.storage_access import decide_for_target
+
+    registry = _registry()
+    require_role(registry.roles, state.settings.user, UserRole.STEWARD, "issue credentials")
+    decision, hosting, _ = decide_for_target(state.settings, target)
+    if not decision.allowed:
+        raise PolicyRefused(hosting.name, [reason.message for reason in decision.reasons])
+    require_local_storage_credentials(hosting.credentials.source, hosting.name)
+    changes = issue_member_credentials(
+        state.settings,
+        name,
+        hosting.bucket,
+        datetime.now(UTC),
+        state.settings.user,
+        persons=person or None,
+    )
+    rows = []
+    for change in changes:
+        path = member_credential_path(state.settings, name, change.person)
+        console.print(f"{escape(change.person)}: {change.reason}, expires {change.expires_at}")
+        rows.append({**change.to_json(), "credential_file": str(path)})
+    _emit_json(rows)
+
+
+@project_app.command("sweep-credentials")
+def project_sweep_credentials(
+    project: Annotated[str | None, typer.Option(help="Only this project's credentials")] = None,
+) -> None:
+    """Revoke every download credential that has expired, whose holder is no longer on
+    the project, or whose project is not registered (the store cannot expire keys itself:
+    run this daily)."""
+    from sovex.member_access import sweep_credentials
+
+    revoked = sweep_credentials(state.settings, datetime.now(UTC), state.settings.user, project)
+    for change in revoked:
+        console.print(f"revoked {escape(change.person)} on {change.project}: {change.reason}")
+    console.print(f"{len(revoked)} credential(s) revoked")
+    _emit_json([change.to_json() for change in revoked])
 
 
 @audit_app.command("anchor")

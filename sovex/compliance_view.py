@@ -50,7 +50,15 @@ ACCESS_ACTIONS = (
     AuditAction.EXTRACT_DELETED,
     AuditAction.ACCESS_GRANTED,
     AuditAction.ACCESS_REVOKED,
+    AuditAction.PROJECT_MEMBER_ADDED,
+    AuditAction.PROJECT_MEMBER_REMOVED,
+    AuditAction.CREDENTIAL_ISSUED,
+    AuditAction.CREDENTIAL_REVOKED,
 )
+# Who holds access: a project identity granted, or a person's credential issued (a
+# re-applied one too), until revoked.
+GRANTS = (AuditAction.ACCESS_GRANTED.value, AuditAction.CREDENTIAL_ISSUED.value)
+REVOCATIONS = (AuditAction.ACCESS_REVOKED.value, AuditAction.CREDENTIAL_REVOKED.value)
 
 
 @dataclass(frozen=True)
@@ -262,9 +270,9 @@ def project_views(
     holders: dict[str, dict[str, bool]] = defaultdict(dict)
     downloads: dict[str, int] = defaultdict(int)
     for event in events:
-        if event.action == AuditAction.ACCESS_GRANTED.value:
+        if event.action in GRANTS:
             holders[event.project][event.holder or event.subject] = True
-        elif event.action == AuditAction.ACCESS_REVOKED.value:
+        elif event.action in REVOCATIONS:
             holders[event.project][event.holder or event.subject] = False
         elif event.action == AuditAction.EXTRACT_DOWNLOADED.value:
             downloads[event.project] += 1

@@ -51,6 +51,19 @@ def _request_for_target(settings: Settings, request_file: Path, target: str) -> 
 DEMO_STEWARD = "paul.bernard@chu-exemple.fr"
 
 
+def _register_project(settings: Settings, project: str, requester: str) -> None:
+    """The steward registers the request's project and names its requester on it, as a
+    deployment does before any request may name it (`sovex project create/add-member`)."""
+    from sovex.governance.projects import MemberRole
+    from sovex.member_access import registry_for
+
+    registry = registry_for(settings)
+    now = datetime.now(UTC)
+    if registry.find(project) is None:
+        registry.create(project, "the demo's project (synthetic data)", DEMO_STEWARD, now)
+    registry.add_member(project, requester, MemberRole.RESEARCHER, DEMO_STEWARD, now)
+
+
 def _submitted_and_approved(settings: Settings, request_file: Path) -> str:
     """Submit as the request's requester, approve as the demo steward (unless the same
     content is already approved); returns what happened, for the report."""
@@ -59,6 +72,7 @@ def _submitted_and_approved(settings: Settings, request_file: Path) -> str:
 
     store = RequestStore.for_settings(settings)
     request = load_request(request_file, settings.catalogs_dir, settings.targets_dir)
+    _register_project(settings, request.project, request.requester)
     submitted = store.submit(request_file, request.requester, datetime.now(UTC))
     approval = store.get(request.id).approval
     if approval is not None and approval.request_sha256 == request.sha256():
@@ -75,7 +89,8 @@ def run_demo(
     from anonymization.keys import create_demo_master_key
     from sovex.airflow_runner import run_request
     from sovex.consent_sync import sync_consents
-    from sovex.project_access import credentials_path, read_credentials
+    from sovex.member_access import download_credential, member_credential_path
+    from sovex.model.request import load_request
     from sovex.services.storage_server import LocalStorage
     from sovex.storage_access import reading_client
     from sovex.synth.models import demo_request, generator_for
@@ -117,18 +132,20 @@ def run_demo(
     run = run_request(settings, request_file, _now_to_the_second())
     report.say(f"published {run.result['manifest']} (Airflow log: {run.log_file})")
 
-    report.step("download and verify, as the project's researchers")
+    report.step("download and verify, as the project's researcher")
     project = run.result["prefix"].split("/")[1]
-    credentials_file = credentials_path(settings, project)
-    s3, target = reading_client(
-        settings, "local-seaweedfs", read_credentials(credentials_file, project)
+    researcher = load_request(request_file, settings.catalogs_dir, settings.targets_dir).requester
+    credentials_file = member_credential_path(settings, project, researcher)
+    credential = download_credential(
+        settings, project, researcher, credentials_file, datetime.now(UTC)
     )
+    s3, target = reading_client(settings, "local-seaweedfs", credential.keys())
     downloaded = download_extract(
         s3, target.bucket, project, run.extract_id, settings.downloads_dir
     )
     report.say(
         f"downloaded {downloaded.files} files to {downloaded.directory}, all sha256 match "
-        f"(with the project's read-only credentials, {credentials_file})"
+        f"(with {researcher}'s own read-only credential, {credentials_file})"
     )
 
     report.step(f"refused target ({REFUSED_DEMO_TARGET})")

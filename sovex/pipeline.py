@@ -923,29 +923,25 @@ def _data_docs_parts(folder: RunFolder) -> list[PartRecord]:
     ]
 
 
-def _grant_project_access(settings: Settings, run: RunContext, target: Any, project: str) -> None:
-    """The project's read-only identity, so its researchers can fetch what was published.
-    Other stores get the same grant as a bucket policy, applied by their operator."""
-    from sovex.project_access import (
-        credentials_path,
-        grant_access,
-        identity_name,
-        project_prefix,
-    )
+def _grant_member_access(
+    settings: Settings, target: Any, project: str, retention_until: date
+) -> None:
+    """Each member named on the project gets (or keeps) their own read-only credential,
+    now reading this extract too (`sovex.member_access`). Other stores get the project's
+    grant as a bucket policy, applied by their operator."""
+    from sovex.member_access import issue_member_credentials
 
     if target.credentials.source != "local-storage":
         return
-    grant_access(settings, project, target.bucket)
-    audit(
+    # A credential's life is counted from when it is handed out, not from the run's
+    # logical date (a backfill's may be long past).
+    issue_member_credentials(
         settings,
-        run,
-        "access_granted",
-        {
-            "project": project,
-            "identity": identity_name(project),
-            "scope": f"s3://{target.bucket}/{project_prefix(project)}",
-            "credentials_file": str(credentials_path(settings, project)),
-        },
+        project,
+        target.bucket,
+        datetime.now(UTC),
+        AUDIT_ACTOR,
+        retention_until=retention_until,
     )
 
 
@@ -1040,7 +1036,7 @@ def publish(
             "locked_until": manifest.retention.locked_until,
         },
     )
-    _grant_project_access(settings, run, target, request.project)
+    _grant_member_access(settings, target, request.project, request.retention_until)
     _finish_in_life_cycle(
         settings, run, True, manifest=manifest_url, retention_until=request.retention_until
     )

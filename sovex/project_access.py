@@ -205,7 +205,7 @@ def grant_access(settings: Settings, project: str, bucket: str) -> ProjectCreden
         credentials.secret_key,
         seaweedfs_actions(bucket, project, published),
     )
-    _wait_until_active(storage, credentials, bucket)
+    wait_until_active(storage, credentials, bucket, identity_name(project))
     if not path.exists():
         _write_credentials(path, credentials)
     return credentials
@@ -215,7 +215,9 @@ ACTIVATION_TIMEOUT_S = 15.0
 ACTIVATION_POLL_S = 0.2
 
 
-def _wait_until_active(storage: LocalStorage, credentials: ProjectCredentials, bucket: str) -> None:
+def wait_until_active(
+    storage: LocalStorage, credentials: ProjectCredentials, bucket: str, identity: str
+) -> None:
     """The gateway learns new identities from the filer asynchronously: wait until the
     new key lists its own prefix, so the credentials handed out work straight away."""
     client = replace(
@@ -226,8 +228,7 @@ def _wait_until_active(storage: LocalStorage, credentials: ProjectCredentials, b
 
     def refused(code: str) -> ConfigurationError:
         return ConfigurationError(
-            f"local storage: identity {identity_name(credentials.project)!r} was not "
-            f"accepted by the S3 gateway ({code})"
+            f"local storage: identity {identity!r} was not accepted by the S3 gateway ({code})"
         )
 
     def accepted() -> str | None:

@@ -2,6 +2,8 @@
 the run will check that needs no patient data, so a request that validates does not fail
 on a setting, a type or a limit half an hour into its run.
 
+- the project is registered and the requester is one of its members
+  (`sovex.governance.projects`);
 - the purpose has a consent regime (`infra/consent/regimes.yaml`);
 - the hosting target file is valid, the hosting policy allows it and its credentials
   resolve (the environment variables are set, the file is owner-only, the Airflow
@@ -30,13 +32,26 @@ def check_request(settings: Settings, path: Path) -> ExtractRequest:
     problem, each naming the file and the field."""
     request = load_request(path, settings.catalogs_dir, settings.targets_dir)
     problems = (
-        _purpose_problems(settings, path, request)
+        _project_problems(settings, path, request)
+        + _purpose_problems(settings, path, request)
         + _target_problems(settings, path, request)
         + _source_problems(settings, path, request)
     )
     if problems:
         raise InvalidInput(problems)
     return request
+
+
+def _project_problems(settings: Settings, path: Path, request: ExtractRequest) -> list[str]:
+    from sovex.governance.projects import ProjectRefused, ProjectRegistry
+    from sovex.roles import load_roles, roles_path
+
+    registry = ProjectRegistry(settings.state_dir, load_roles(roles_path(settings.infra_dir)))
+    try:
+        registry.require_member(request.project, request.requester, "name it in a request")
+    except ProjectRefused as error:
+        return [f"{path}: field 'project': {error}"]
+    return []
 
 
 def _purpose_problems(settings: Settings, path: Path, request: ExtractRequest) -> list[str]:

@@ -1,6 +1,6 @@
 """The retention sweep: expired extracts deleted, each deletion recorded, and a project
-left with no extract loses its read access (the `retention_sweep` DAG and
-`sovex retention sweep`)."""
+left with no extract loses its read access, its members' credentials included (the
+`retention_sweep` DAG and `sovex retention sweep`)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from datetime import datetime
 from sovex.audit import AuditAction, AuditLog, default_log_path
 from sovex.governance.errors import TransitionRefused, UnknownRequest
 from sovex.governance.store import RequestStore
+from sovex.member_access import reapply_member_grants, revoke_project_credentials
 from sovex.model.settings import Settings
 from sovex.project_access import credentials_path, grant_access, identity_name, revoke_access
 from sovex.roles import SYSTEM_ACTOR
@@ -70,6 +71,13 @@ def sweep_retention(
             and credentials_path(settings, project).exists()
         ):
             grant_access(settings, project, target.bucket)
+    if target.credentials.source == "local-storage":
+        for project in sorted({d.project for d in report.deleted} & still_published):
+            reapply_member_grants(settings, project, target.bucket)
+        for project in sorted(emptied):
+            revoke_project_credentials(
+                settings, project, SWEEP_ACTOR, "no extract left after retention"
+            )
     for project in sorted(emptied):
         if (
             target.credentials.source == "local-storage"

@@ -43,16 +43,41 @@ def write_one_off_variant(directory: Path, **changes: object) -> Path:
 STEWARD = "paul.bernard@chu-exemple.fr"
 
 
-def approve_request(settings: Settings, request_file: Path) -> None:
-    """Submit a request as its own requester and approve it as a steward (unless the same
-    content is already approved)."""
-    from datetime import UTC, datetime
+# The example request's requester (examples/requests/diabetes-t2.yaml).
+RESEARCHER = "claire.moreau@chu-exemple.fr"
 
+
+def member_keys(settings: Settings, project: str, person: str = RESEARCHER) -> Any:
+    """The read-only keys of `person`'s own credential on `project`."""
+    from sovex.member_access import member_credential_path, read_member_credential
+
+    path = member_credential_path(settings, project, person)
+    return read_member_credential(path, project, person).keys()
+
+
+def register_project(settings: Settings, project: str, *members: str) -> None:
+    """The steward registers `project` (unless it is) and names `members` on it as
+    researchers, as a deployment does before a request may name the project."""
+    from sovex.governance.projects import MemberRole
+    from sovex.member_access import registry_for
+
+    registry = registry_for(settings)
+    if registry.find(project) is None:
+        registry.create(project, f"test project {project}", STEWARD, datetime.now(UTC))
+    for member in members:
+        registry.add_member(project, member, MemberRole.RESEARCHER, STEWARD, datetime.now(UTC))
+
+
+def approve_request(settings: Settings, request_file: Path) -> None:
+    """Register the request's project with its requester as a member, submit the request
+    as its requester and approve it as a steward (unless the same content is already
+    approved)."""
     from sovex.governance.store import RequestStore
     from sovex.model.request import load_request
 
     store = RequestStore.for_settings(settings)
     request = load_request(request_file, settings.catalogs_dir, settings.targets_dir)
+    register_project(settings, request.project, request.requester)
     store.submit(request_file, request.requester, datetime.now(UTC))
     approval = store.get(request.id).approval
     if approval is None or approval.request_sha256 != request.sha256():

@@ -55,6 +55,7 @@ from sovex.governance.database import (
 )
 from sovex.governance.errors import RequestChanged, UnknownRequest
 from sovex.governance.formatting import short_sha256
+from sovex.governance.projects import ProjectRegistry
 from sovex.governance.review_rules import (
     approval_step,
     approvals_needed,
@@ -130,6 +131,9 @@ class RequestStore:
         # The purposes' requirements (second approval) live beside catalogs and targets.
         self.infra_dir = catalogs_dir.parent
         self.versions_root = versions_dir(db_path.parent)
+        # Projects live beside the database: a request may name one only if its
+        # requester is a member (checked at submission and again at approval).
+        self.projects = ProjectRegistry(db_path.parent, roles, self.audit_path)
 
     @classmethod
     def for_settings(
@@ -195,6 +199,9 @@ class RequestStore:
         self._require(actor, Operation.SUBMIT)
         path = request_file.resolve()
         request = self._load(path)
+        self.projects.require_member(
+            request.project, request.requester, f"name it in request {request.id!r}"
+        )
         raw_schedule = getattr(request, "schedule", None)
         schedule = (
             None
@@ -260,6 +267,10 @@ class RequestStore:
             status = transaction.require(request_id, Operation.APPROVE)
             applicable_rule(status, Operation.APPROVE)
             submission = status.submission
+            # Membership may have ended since the submission.
+            self.projects.require_member(
+                submission.project, submission.requester, f"name it in request {request_id!r}"
+            )
             try:
                 current = self._load(submission.request_file)
             except InvalidInput as error:

@@ -53,6 +53,9 @@ class Settings:
     # adequacy-decision storage countries accepted.
     require_hds: bool = False
     allow_eea_adequacy: bool = False
+    # A person's download credential on a project lasts this many days (never past the
+    # project's retention date).
+    credential_days: int = 90
 
     def policy_params(self, purpose: str | None = None) -> dict[str, bool]:
         """The hosting policy's parameters: the deployment's, tightened by the purpose's
@@ -83,6 +86,7 @@ class Settings:
         environ["SOVEX_PARTITION_CONCURRENCY"] = str(self.partition_concurrency)
         environ["SOVEX_REQUIRE_HDS"] = "true" if self.require_hds else "false"
         environ["SOVEX_ALLOW_EEA_ADEQUACY"] = "true" if self.allow_eea_adequacy else "false"
+        environ["SOVEX_CREDENTIAL_DAYS"] = str(self.credential_days)
         if self.consent_inbox:
             environ["SOVEX_CONSENT_INBOX"] = str(self.consent_inbox)
         if self.consent_source_key:
@@ -195,6 +199,9 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         # SOVEX_REQUIRE_HDS / SOVEX_ALLOW_EEA_ADEQUACY: the hosting policy's parameters.
         require_hds=_boolean(environ, "SOVEX_REQUIRE_HDS"),
         allow_eea_adequacy=_boolean(environ, "SOVEX_ALLOW_EEA_ADEQUACY"),
+        # SOVEX_CREDENTIAL_DAYS: set by the deployment; how long a member's download
+        # credential lasts (default 90 days, never past the project's retention).
+        credential_days=_positive_int(environ, "SOVEX_CREDENTIAL_DAYS", 90),
     )
 
 

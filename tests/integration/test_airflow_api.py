@@ -21,6 +21,7 @@ from tests.helpers import (
     approve_request,
     call,
     finished_state,
+    register_project,
     task_log,
     task_states,
     trigger,
@@ -82,6 +83,7 @@ def test_a_triggered_run_of_an_unapproved_request_fails_before_reading_any_data(
     base, token = airflow_api
     request = write_one_off_variant(tmp_path, id="api-unapproved", project="projet-api-refuse")
     claire = replace(pipeline_settings, user="claire.moreau@chu-exemple.fr")
+    register_project(pipeline_settings, "projet-api-refuse", claire.user)
     RequestStore.for_settings(claire).submit(request, claire.user, datetime.now(UTC))
     run_id = trigger(base, token, "api-unapproved", datetime(2026, 11, 3, 10, tzinfo=UTC))
     assert finished_state(base, token, run_id) == "failed"
@@ -101,6 +103,7 @@ def test_a_steward_logged_into_the_ui_reviews_requests_as_themselves(
 ) -> None:
     base, token = airflow_api  # logged in as `admin`, a steward in infra/roles.yaml
     claire = replace(pipeline_settings, user="claire.moreau@chu-exemple.fr")
+    register_project(pipeline_settings, "projet-revue", claire.user, "admin")
     store = RequestStore.for_settings(claire)
     store.submit(
         write_one_off_variant(tmp_path, id="api-review", project="projet-revue"),

@@ -12,7 +12,7 @@ import yaml
 
 from sovex.cli import main
 from sovex.model.settings import PROJECT_ROOT, Settings
-from tests.helpers import approve_request
+from tests.helpers import approve_request, register_project
 
 pytestmark = pytest.mark.integration
 
@@ -64,6 +64,8 @@ def test_validate_on_the_example_request_exits_0(
     session_settings: Settings, synthetic_source: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     example = PROJECT_ROOT / "examples" / "requests" / "diabetes-t2.yaml"
+    # Its project registered, with its requester on it.
+    register_project(session_settings, "parcours-diabete", "claire.moreau@chu-exemple.fr")
     assert run_cli(session_settings, "request", "validate", str(example)) == 0
     assert last_json_line(capsys.readouterr().out)["valid"] is True
 
@@ -196,6 +198,11 @@ def test_run_list_and_download_through_the_cli(
     request.write_text(yaml.safe_dump(raw))
     claire = replace(pipeline_settings, user="claire.moreau@chu-exemple.fr")
     paul = replace(pipeline_settings, user="paul.bernard@chu-exemple.fr")
+    # Not a registered project yet: refused at submission.
+    assert run_cli(claire, "request", "submit", str(request)) == 2
+    assert "not registered" in capsys.readouterr().err
+    assert run_cli(paul, "project", "create", "projet-cli", "--description", "CLI test") == 0
+    assert run_cli(paul, "project", "add-member", "projet-cli", claire.user) == 0
     assert run_cli(claire, "request", "submit", str(request)) == 0
     # Not approved yet: refused before anything is read.
     assert run_cli(pipeline_settings, "run", "cli-run") == 2
@@ -206,12 +213,13 @@ def test_run_list_and_download_through_the_cli(
     assert run_cli(paul, "request", "approve", "cli-run") == 0
     assert run_cli(pipeline_settings, "run", str(request)) == 0
     published = last_json_line(capsys.readouterr().out)
-    assert run_cli(pipeline_settings, "extract", "list", "--project", "projet-cli", "--json") == 0
+    # The run gave each member their own credential: Claire lists and downloads with hers.
+    assert run_cli(claire, "extract", "list", "--project", "projet-cli", "--json") == 0
     listed = last_json_line(capsys.readouterr().out)
     assert [e["extract_id"] for e in listed] == [published["extract_id"]]
     assert (
         run_cli(
-            pipeline_settings,
+            claire,
             "extract",
             "download",
             published["extract_id"],
@@ -236,6 +244,7 @@ def test_run_list_and_download_through_the_cli(
     ]
     assert rows[0]["retention_until"] == str(raw["retention_until"])
     assert int(rows[0]["downloads"]) == 1
+    assert claire.user in rows[0]["access_holders"]
 
 
 def test_storage_status_reports_the_running_server(

@@ -20,6 +20,8 @@ COMMANDS = {
     "audit verify", "audit show", "audit keygen", "audit anchor", "extract list",
     "extract download", "access grant", "access revoke", "access policy",
     "retention sweep", "synth", "source load-postgres", "source check",
+    "project create", "project add-member", "project remove-member", "project show",
+    "project sweep-credentials",
 }  # fmt: skip
 
 

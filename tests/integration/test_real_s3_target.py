@@ -35,7 +35,7 @@ from sovex.model.settings import Settings
 from sovex.model.target import load_target
 from sovex.services.storage_server import LocalStorage, S3Tls
 from sovex.storage_access import check_target_bucket, decide_for_target, reading_client
-from tests.helpers import write_one_off_variant
+from tests.helpers import RESEARCHER, register_project, write_one_off_variant
 from transforms.download import ManifestPin, download_extract
 from transforms.publish import LOCK_MODE, NO_LOCK_MODE
 from transforms.source_base import WHOLE_TABLE, Partition, Source
@@ -380,11 +380,12 @@ def test_the_audit_log_records_the_bucket_check_without_any_key(tls_settings, tl
 def test_a_researcher_downloads_with_the_projects_own_keys_and_no_steward_secret(
     tls_settings, tls_store, published, tmp_path, monkeypatch
 ):
-    """The store's operator gives the project a read-only identity (here through weed
-    shell, as `sovex access grant` does on the local store); the researcher's machine
-    has the project's keys file and the CA, not the steward's variables."""
+    """The store's operator gives the project's researcher a read-only identity (here
+    through weed shell, as sovex does on the local store); the researcher's machine has
+    her own credential file and the CA, not the steward's variables."""
     from sovex.cli import main
-    from sovex.project_access import CREDENTIALS_FORMAT, seaweedfs_actions
+    from sovex.member_access import MEMBER_CREDENTIAL_FORMAT
+    from sovex.project_access import seaweedfs_actions
     from sovex.services.readiness import deadline_in, wait_until
     from sovex.services.storage_server import add_identity
 
@@ -409,10 +410,13 @@ def test_a_researcher_downloads_with_the_projects_own_keys_and_no_steward_secret
     keys_file.write_text(
         json.dumps(
             {
-                "format": CREDENTIALS_FORMAT,
+                "format": MEMBER_CREDENTIAL_FORMAT,
                 "project": "parcours-diabete",
+                "person": RESEARCHER,
                 "access_key": reader_key,
                 "secret_key": reader_secret,
+                "issued_at": dt.datetime.now(dt.UTC).isoformat(),
+                "expires_at": (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).isoformat(),
             }
         )
     )
@@ -421,7 +425,9 @@ def test_a_researcher_downloads_with_the_projects_own_keys_and_no_steward_secret
     argv = ["extract", "download", extract_id, "--project", "parcours-diabete"]
     argv += ["--target", "tls-self-hosted", "--credentials", str(keys_file)]
     argv += ["--to", str(tmp_path / "downloads")]
-    assert main(argv, environ=tls_settings.as_environ()) == 0
+    # The researcher named on the project downloads with the key the operator made her.
+    register_project(tls_settings, "parcours-diabete", RESEARCHER)
+    assert main(argv, environ={**tls_settings.as_environ(), "SOVEX_USER": RESEARCHER}) == 0
     downloaded = tmp_path / "downloads" / extract_id
     assert pq.read_table(downloaded / "patients").num_rows > 0
     # The project's identity reads its published extract and nothing else of the bucket.

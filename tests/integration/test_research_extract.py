@@ -410,7 +410,8 @@ def test_a_forged_newer_version_of_a_part_or_the_manifest_fails_the_download(
     key = f"{prefix}/diagnoses/part-00000.parquet"
     forged_part = s3.get_object(Bucket=target.bucket, Key=key)["Body"].read() + b"tampered"
     planted = [(key, s3.put_object(Bucket=target.bucket, Key=key, Body=forged_part))]
-    environ = pipeline_settings.as_environ()
+    # The example's requester downloads, with her own credential.
+    environ = {**pipeline_settings.as_environ(), "SOVEX_USER": "claire.moreau@chu-exemple.fr"}
 
     def download(to: Path) -> int:
         arguments = ["extract", "download", published.extract_id, "--project", "parcours-diabete"]
@@ -471,7 +472,7 @@ def test_a_rerun_of_the_same_run_changes_nothing_and_another_request_cannot_take
 def test_published_files_are_locked_until_the_retention_date_and_readable_by_the_project(
     pipeline_settings: Settings, published: RunResult, tmp_path: Path
 ) -> None:
-    from sovex.project_access import credentials_path, read_credentials
+    from tests.helpers import member_keys
 
     s3, target = reading_client(pipeline_settings, "local-seaweedfs")
     prefix = f"extracts/parcours-diabete/{published.extract_id}"
@@ -486,7 +487,7 @@ def test_published_files_are_locked_until_the_retention_date_and_readable_by_the
         assert head["ObjectLockMode"] == "COMPLIANCE"
         assert head["ObjectLockRetainUntilDate"] == datetime(2029, 1, 1, tzinfo=UTC)
         assert head["ServerSideEncryption"] == "AES256"
-    credentials = read_credentials(credentials_path(pipeline_settings, "parcours-diabete"))
+    credentials = member_keys(pipeline_settings, "parcours-diabete")
     project_s3, _ = reading_client(pipeline_settings, "local-seaweedfs", credentials)
     again = download_extract(
         project_s3, target.bucket, "parcours-diabete", published.extract_id, tmp_path / "project"

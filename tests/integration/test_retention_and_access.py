@@ -20,6 +20,7 @@ from sovex.audit import AuditLog, check_against_anchor, default_log_path, latest
 from sovex.audit_anchoring import AUDIT_BUCKET, anchor_audit_log
 from sovex.cli import main
 from sovex.governance.store import RequestStore
+from sovex.member_access import issue_member_credentials, member_credential_path
 from sovex.model.errors import IntegrityError
 from sovex.model.manifest import (
     Manifest,
@@ -32,7 +33,14 @@ from sovex.retention_sweep import sweep_retention
 from sovex.roles import SYSTEM_ACTOR
 from sovex.services.storage_server import LocalStorage
 from sovex.storage_access import reading_client
-from tests.helpers import approve_request, stand_in_manifest, write_one_off_variant
+from tests.helpers import (
+    RESEARCHER,
+    STEWARD,
+    approve_request,
+    register_project,
+    stand_in_manifest,
+    write_one_off_variant,
+)
 from transforms.download import manifest_pin
 from transforms.extract import sha256_of
 from transforms.publish import (
@@ -47,6 +55,7 @@ pytestmark = pytest.mark.integration
 
 TARGET = "local-seaweedfs"
 FAR_FUTURE = datetime(2030, 1, 1, tzinfo=UTC)
+MEMBERS = {"projet-a": RESEARCHER, "projet-b": "marc.petit@chu-exemple.fr"}
 
 
 def manifest_for(project: str, extract_id: str, bucket: str, retain_until: datetime):  # type: ignore[no-untyped-def]
@@ -132,6 +141,16 @@ def two_projects(pipeline_settings: Settings, tmp_path_factory: pytest.TempPathF
             pipeline_settings, tmp_path, project, f"{project}-x1", FAR_FUTURE
         )
         grant_access(pipeline_settings, project, "sovex-extracts")
+        # Each project's member gets their own credential (the CLI downloads with it).
+        register_project(pipeline_settings, project, MEMBERS[project])
+        issue_member_credentials(
+            pipeline_settings,
+            project,
+            "sovex-extracts",
+            datetime.now(UTC),
+            STEWARD,
+            retention_until=FAR_FUTURE.date(),
+        )
     return prefixes
 
 
@@ -186,10 +205,10 @@ def test_anonymous_requests_are_refused(
     )
 
 
-def test_download_uses_the_projects_credentials_and_refuses_another_projects(
+def test_download_uses_the_members_credential_and_refuses_another_projects(
     pipeline_settings: Settings, two_projects: dict[str, str], tmp_path: Path
 ) -> None:
-    environ = pipeline_settings.as_environ()
+    environ = {**pipeline_settings.as_environ(), "SOVEX_USER": MEMBERS["projet-a"]}
     assert (
         main(
             ["extract", "download", "projet-a-x1", "--project", "projet-a", "--to", str(tmp_path)],
@@ -198,8 +217,8 @@ def test_download_uses_the_projects_credentials_and_refuses_another_projects(
         == 0
     )
     assert (tmp_path / "projet-a-x1" / "values" / "part-00000.parquet").exists()
-    # B's credentials file, used for A's extract: refused before any read.
-    b_file = credentials_path(pipeline_settings, "projet-b")
+    # B's member's credential file, used for A's extract: refused before any read.
+    b_file = member_credential_path(pipeline_settings, "projet-b", MEMBERS["projet-b"])
     assert (
         main(
             [

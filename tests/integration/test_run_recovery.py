@@ -21,8 +21,7 @@ from sovex.audit import AuditLog, default_log_path
 from sovex.governance.store import RequestStore
 from sovex.governance.transitions import State
 from sovex.model.settings import Settings
-from sovex.project_access import credentials_path, read_credentials
-from tests.helpers import approve_request
+from tests.helpers import approve_request, member_keys
 from tests.integration.test_research_extract import RUN_TIME, request_variant
 
 pytestmark = pytest.mark.integration
@@ -114,7 +113,7 @@ def test_a_run_that_fails_after_its_manifest_is_finished_by_the_rerun_not_publis
         raise ConnectionError("storage went away after the manifest write")
 
     with monkeypatch.context() as patched:
-        patched.setattr(sovex.pipeline, "_grant_project_access", storage_gone)
+        patched.setattr(sovex.pipeline, "_grant_member_access", storage_gone)
         with pytest.raises(SovexError):
             run_request(pipeline_settings, request, RUN_TIME)
     store = RequestStore.for_settings(pipeline_settings)
@@ -164,7 +163,7 @@ def test_what_a_failed_publish_uploaded_without_its_manifest_is_swept(
     prefix = extract_prefix(project, failed.last_run.extract_id)
     orphans = object_versions(s3, target.bucket, prefix)
     assert orphans  # parts uploaded, no manifest
-    credentials = read_credentials(credentials_path(pipeline_settings, project), project)
+    credentials = member_keys(pipeline_settings, project)
     as_project, _ = reading_client(pipeline_settings, "local-seaweedfs", credentials)
     earlier_manifest = f"{extract_prefix(project, published.extract_id)}/_manifest.json"
     assert as_project.get_object(Bucket=target.bucket, Key=earlier_manifest)["Body"].read()

@@ -26,6 +26,26 @@ PAUL = {"SOVEX_USER": "paul.bernard@chu-exemple.fr"}
 SUBMIT = ("request", "submit", "{in}/request.yaml")
 APPROVE = ("request", "approve", "diabetes-t2-2026")
 # Setup steps acting as a given person.
+# The steward registers the example's project and names its requester on it.
+REGISTERED = (
+    (
+        "as:paul.bernard@chu-exemple.fr",
+        "project",
+        "create",
+        "parcours-diabete",
+        "--description",
+        "type 2 diabetes pathways",
+    ),
+    (
+        "as:paul.bernard@chu-exemple.fr",
+        "project",
+        "add-member",
+        "parcours-diabete",
+        "claire.moreau@chu-exemple.fr",
+        "--role",
+        "researcher",
+    ),
+)
 SUBMITTED = ("as:claire.moreau@chu-exemple.fr", *SUBMIT)
 APPROVED = ("as:paul.bernard@chu-exemple.fr", *APPROVE)
 BAD_IDS = {
@@ -99,7 +119,7 @@ def governance_cases() -> list[Case]:
             "--reason",
             "\x1b[2J\x1b[31mapproved",
             files=submitted,
-            setup=[SUBMITTED],
+            setup=[*REGISTERED, SUBMITTED],
             env=PAUL,
             needs_source=True,
         ),
@@ -111,7 +131,7 @@ def governance_cases() -> list[Case]:
             "--reason",
             "x" * 100_000,
             files=submitted,
-            setup=[SUBMITTED],
+            setup=[*REGISTERED, SUBMITTED],
             env=PAUL,
             needs_source=True,
         ),
@@ -119,7 +139,7 @@ def governance_cases() -> list[Case]:
             "request approve: own request",
             *APPROVE,
             files=submitted,
-            setup=[SUBMITTED],
+            setup=[*REGISTERED, SUBMITTED],
             env=CLAIRE,
             needs_source=True,
         ),
@@ -127,7 +147,7 @@ def governance_cases() -> list[Case]:
             "request approve: not a steward",
             *APPROVE,
             files=submitted,
-            setup=[SUBMITTED],
+            setup=[*REGISTERED, SUBMITTED],
             env={"SOVEX_USER": "nadia.haddad@chu-exemple.fr"},
             needs_source=True,
         ),
@@ -135,7 +155,7 @@ def governance_cases() -> list[Case]:
             "request submit: twice is idempotent",
             *SUBMIT,
             files=submitted,
-            setup=[SUBMITTED],
+            setup=[*REGISTERED, SUBMITTED],
             env=CLAIRE,
             exit=0,
             needs_source=True,
@@ -152,7 +172,7 @@ def governance_cases() -> list[Case]:
             "run",
             "diabetes-t2-2026",
             files=submitted,
-            setup=[SUBMITTED],
+            setup=[*REGISTERED, SUBMITTED],
             env=CLAIRE,
             needs_source=True,
         ),
@@ -168,7 +188,12 @@ def governance_cases() -> list[Case]:
             "run",
             "{in}/request.yaml",
             files=submitted,
-            setup=[SUBMITTED, APPROVED, ("write:request.yaml", variant(k_threshold=2))],
+            setup=[
+                *REGISTERED,
+                SUBMITTED,
+                APPROVED,
+                ("write:request.yaml", variant(k_threshold=2)),
+            ],
             needs_source=True,
         ),
         case(
@@ -176,7 +201,7 @@ def governance_cases() -> list[Case]:
             "run",
             "diabetes-t2-2026",
             files=submitted,
-            setup=[SUBMITTED, APPROVED, ("move:request.yaml",)],
+            setup=[*REGISTERED, SUBMITTED, APPROVED, ("move:request.yaml",)],
             needs_source=True,
             message="is gone",
         ),
@@ -528,7 +553,8 @@ def storage_cases() -> list[Case]:
             case(
                 f"extract download: project {name}", "extract", "download", "e1", "--project", bad
             ),
-            # Extract ids may hold capitals: an unknown one has no publication record (5).
+            # Extract ids may hold capitals; a well-formed one is refused too, before its
+            # publication record is looked up: nobody is a member of the unregistered p1.
             case(
                 f"extract download: id {name}",
                 "extract",
@@ -536,7 +562,7 @@ def storage_cases() -> list[Case]:
                 bad,
                 "--project",
                 "p1",
-                exit=5 if name == "upper" else 2,
+                message="not registered" if name == "upper" else None,
             ),
             case(f"access grant: project {name}", "access", "grant", bad),
             case(f"access revoke: project {name}", "access", "revoke", bad),
@@ -691,9 +717,182 @@ def steward_file_cases() -> list[Case]:
     ]
 
 
+def project_cases() -> list[Case]:
+    """`sovex project …` and the membership rules of requests and downloads."""
+    cases = []
+    for name, bad in BAD_IDS.items():
+        if name == "unknown":  # a well-formed name: it would be created
+            continue
+        cases.append(
+            case(
+                f"project create: name {name}",
+                "project",
+                "create",
+                bad,
+                "--description",
+                "x",
+                env=PAUL,
+            )
+        )
+        cases.append(case(f"project show: name {name}", "project", "show", bad))
+    for name in ("traversal", "shell", "empty", "newline", "too-long"):
+        cases.append(
+            case(
+                f"project add-member: person {name}",
+                "project",
+                "add-member",
+                "parcours-diabete",
+                BAD_IDS[name],
+                setup=REGISTERED,
+                env=PAUL,
+            )
+        )
+    submitted = {"request.yaml": EXAMPLE.read_bytes()}
+    cases += [
+        case(
+            "project create: by a requester",
+            "project",
+            "create",
+            "p",
+            "--description",
+            "x",
+            env=CLAIRE,
+            message="steward",
+        ),
+        case("project create: nobody", "project", "create", "p", "--description", "x"),
+        case(
+            "project create: a description with escape sequences and lines",
+            "project",
+            "create",
+            "p",
+            "--description",
+            "\x1b[2J\nsecond line",
+            env=PAUL,
+        ),
+        case(
+            "project create: twice",
+            "project",
+            "create",
+            "parcours-diabete",
+            "--description",
+            "again",
+            setup=REGISTERED,
+            env=PAUL,
+            message="already registered",
+        ),
+        case(
+            "project add-member: unknown role",
+            "project",
+            "add-member",
+            "parcours-diabete",
+            "lea.roux@chu-exemple.fr",
+            "--role",
+            "owner",
+            setup=REGISTERED,
+            env=PAUL,
+            message="--role",
+        ),
+        case(
+            "project add-member: unknown project",
+            "project",
+            "add-member",
+            "no-such-project",
+            "lea.roux@chu-exemple.fr",
+            env=PAUL,
+            message="not registered",
+        ),
+        case(
+            "project remove-member: not a member",
+            "project",
+            "remove-member",
+            "parcours-diabete",
+            "lea.roux@chu-exemple.fr",
+            setup=REGISTERED,
+            env=PAUL,
+            message="not a member",
+        ),
+        case(
+            "project add-member: by the requester themself",
+            "project",
+            "add-member",
+            "parcours-diabete",
+            "claire.moreau@chu-exemple.fr",
+            setup=REGISTERED,
+            env=CLAIRE,
+        ),
+        case(
+            "project file: not JSON",
+            "project",
+            "show",
+            "parcours-diabete",
+            setup=[*REGISTERED, ("write:../state/projects/parcours-diabete.json", "{not json")],
+        ),
+        case(
+            "request submit: project not registered",
+            *SUBMIT,
+            files=submitted,
+            env=CLAIRE,
+            needs_source=True,
+            message="not registered",
+        ),
+        case(
+            "request submit: requester not a member",
+            *SUBMIT,
+            files=submitted,
+            setup=REGISTERED[:1],
+            env=CLAIRE,
+            needs_source=True,
+            message="not a member",
+        ),
+        case(
+            "extract download: not a member",
+            "extract",
+            "download",
+            "e-1",
+            "--project",
+            "parcours-diabete",
+            setup=REGISTERED,
+            env={"SOVEX_USER": "nadia.haddad@chu-exemple.fr"},
+            message="not a member",
+        ),
+        case(
+            "extract download: a member without a credential",
+            "extract",
+            "download",
+            "e-1",
+            "--project",
+            "parcours-diabete",
+            setup=REGISTERED,
+            env=CLAIRE,
+        ),
+        case(
+            "extract download: a credential file that is not JSON",
+            "extract",
+            "download",
+            "e-1",
+            "--project",
+            "parcours-diabete",
+            "--credentials",
+            "{in}/c.json",
+            files={"c.json": f"{{{SECRET_MARKER}"},
+            setup=REGISTERED,
+            env=CLAIRE,
+        ),
+        case(
+            "project sweep-credentials: project name traversal",
+            "project",
+            "sweep-credentials",
+            "--project",
+            "../x",
+        ),
+    ]
+    return cases
+
+
 def command_cases() -> list[Case]:
     return (
         governance_cases()
+        + project_cases()
         + policy_cases()
         + scrub_cases()
         + consent_cases()

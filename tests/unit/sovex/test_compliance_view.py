@@ -21,6 +21,7 @@ from sovex.compliance_files import (
     write_compliance_view,
 )
 from sovex.compliance_view import UNKNOWN_PURPOSE, ComplianceView, compliance_view_of
+from sovex.governance.projects import MemberRole, ProjectRegistry
 from sovex.governance.store import RequestStore
 from sovex.model.settings import PROJECT_ROOT
 from sovex.roles import load_roles
@@ -44,6 +45,9 @@ def deployment(tmp_path: Path) -> tuple[RequestStore, Path, Path]:
     raw.pop("schedule", None)
     request_file = tmp_path / "diabetes.yaml"
     request_file.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    projects = ProjectRegistry(state, load_roles(roles), tmp_path / "set-up-audit.jsonl")
+    projects.create(raw["project"], "type 2 diabetes pathways", PAUL, T0)
+    projects.add_member(raw["project"], CLAIRE, MemberRole.RESEARCHER, PAUL, T0)
     store.submit(request_file, CLAIRE, T0)
     store.approve(raw["id"], PAUL, T0 + timedelta(hours=1))
     return store, request_file, state / "audit" / "audit.jsonl"

@@ -13,6 +13,7 @@ import yaml
 from sovex.audit import AuditAction, AuditLog, verify
 from sovex.governance.errors import RequestChanged, TransitionRefused, UnknownRequest
 from sovex.governance.formatting import format_status
+from sovex.governance.projects import MemberRole, ProjectRegistry
 from sovex.governance.snapshot import read_approved_snapshot
 from sovex.governance.status import Outcome
 from sovex.governance.store import RequestStore
@@ -90,7 +91,14 @@ def world(tmp_path: Path) -> World:
     raw.pop("schedule", None)
     request_file.write_text(yaml.safe_dump(raw), encoding="utf-8")
     state_dir = tmp_path / "state"
-    store = RequestStore(state_dir / "sovex.db", load_roles(roles_file), CATALOGS, TARGETS)
+    roles = load_roles(roles_file)
+    # The example's project, registered with the people who name it in these tests (its
+    # set-up is audited apart, so the tests see the request life cycle's records only).
+    projects = ProjectRegistry(state_dir, roles, tmp_path / "set-up-audit.jsonl")
+    projects.create("parcours-diabete", "type 2 diabetes pathways", PAUL, T0)
+    for person in (CLAIRE, SOPHIE, PAUL, MARC, NADIA):
+        projects.add_member("parcours-diabete", person, MemberRole.RESEARCHER, PAUL, T0)
+    store = RequestStore(state_dir / "sovex.db", roles, CATALOGS, TARGETS)
     return World(store, request_file, state_dir)
 
 

@@ -12,6 +12,7 @@ from sovex.model.errors import InvalidInput
 from sovex.model.settings import PROJECT_ROOT, Settings, settings_from_environ
 from sovex.request_checks import check_request
 from sovex.synth.population import generate_population
+from tests.helpers import register_project
 
 EXAMPLE = PROJECT_ROOT / "examples" / "requests" / "diabetes-t2.yaml"
 
@@ -25,9 +26,12 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def settings(tmp_path: Path, source: Path) -> Settings:
-    return settings_from_environ(
+    settings = settings_from_environ(
         {"SOVEX_STATE_DIR": str(tmp_path / "state"), "SOVEX_SOURCE_DIR": str(source)}
     )
+    # The example's project, with its requester on it.
+    register_project(settings, "parcours-diabete", "claire.moreau@chu-exemple.fr")
+    return settings
 
 
 def write(tmp_path: Path, **changes: Any) -> Path:
@@ -46,6 +50,16 @@ def problems(settings: Settings, path: Path) -> list[str]:
 
 def test_the_example_request_passes(settings: Settings) -> None:
     assert check_request(settings, EXAMPLE).id == "diabetes-t2-2026"
+
+
+def test_a_project_the_requester_is_not_a_member_of_is_listed_as_a_problem(
+    settings: Settings, tmp_path: Path
+) -> None:
+    (problem,) = problems(settings, write(tmp_path, project="projet-inconnu"))
+    assert "field 'project'" in problem and "'projet-inconnu' is not registered" in problem
+    register_project(settings, "projet-inconnu")
+    (problem,) = problems(settings, write(tmp_path, project="projet-inconnu"))
+    assert "claire.moreau@chu-exemple.fr is not a member of project 'projet-inconnu'" in problem
 
 
 def test_a_purpose_without_a_consent_regime_is_refused(settings: Settings, tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from sovex.model.errors import InvalidInput
 from sovex.model.settings import PROJECT_ROOT, Settings, settings_from_environ
 from sovex.request_review import review_request
 from sovex.roles import PermissionRefused
+from tests.helpers import register_project
 
 EXAMPLE = PROJECT_ROOT / "examples" / "requests" / "diabetes-t2.yaml"
 CLAIRE = "claire.moreau@chu-exemple.fr"
@@ -24,6 +25,7 @@ def settings(tmp_path: Path) -> Settings:
     raw.pop("schedule")
     request = tmp_path / "request.yaml"
     request.write_text(yaml.safe_dump(raw))
+    register_project(settings, raw["project"], CLAIRE)
     RequestStore.for_settings(settings).submit(request, CLAIRE, NOW)
     return settings
 

@@ -25,7 +25,7 @@ from sovex.run_hygiene import (
     recover_dead_runs,
     run_lease,
 )
-from tests.helpers import STEWARD
+from tests.helpers import STEWARD, register_project
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "requests" / "diabetes-t2.yaml"
 EXTRACT_ID = "diabetes-t2-2026-20261102T090000Z"
@@ -49,6 +49,7 @@ def running_request(settings: Settings) -> RequestStore:
     patients' keys, as a run killed mid-extract leaves them."""
     store = RequestStore.for_settings(settings)
     request = load_request(EXAMPLE, settings.catalogs_dir, settings.targets_dir)
+    register_project(settings, request.project, request.requester)
     store.submit(EXAMPLE, request.requester, datetime.now(UTC))
     store.approve(request.id, STEWARD, datetime.now(UTC))
     store.start_run(
