@@ -30,7 +30,7 @@ def main() -> int:
     from sovex.model.settings import settings_from_environ
     from sovex.services.storage_server import LocalStorage
     from sovex.synth.population import generate_population
-    from tests.helpers import write_one_off_variant
+    from tests.helpers import register_project, write_one_off_variant
     from tests.integration.test_review_browser import start_ui, stop
     from tests.review_walkthrough import COMPLIANCE, RESEARCHER, STEWARD, walk_through
 
@@ -43,6 +43,7 @@ def main() -> int:
         storage.up()
         sync_consents(settings, datetime.now(UTC))
         request = write_one_off_variant(state, id=REQUEST_ID, project="parcours-diabete-revue")
+        register_project(settings, "parcours-diabete-revue", RESEARCHER)
         RequestStore.for_settings(settings).submit(request, RESEARCHER, datetime.now(UTC))
         process, base = start_ui(settings)
         try:

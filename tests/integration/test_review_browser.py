@@ -22,7 +22,7 @@ from sovex.accounts import passwords_dir
 from sovex.audit import AuditLog, default_log_path
 from sovex.governance.store import RequestStore
 from sovex.model.settings import Settings
-from tests.helpers import START_TIMEOUT_S, wait_for, write_one_off_variant
+from tests.helpers import START_TIMEOUT_S, register_project, wait_for, write_one_off_variant
 from tests.review_walkthrough import (
     CHROMIUM,
     COMMENT,
@@ -95,6 +95,7 @@ def test_researcher_steward_and_compliance_officer_in_a_real_browser(
     pipeline_settings: Settings, review_server: str, tmp_path: Path
 ) -> None:
     request = write_one_off_variant(tmp_path, id=REQUEST_ID, project="projet-revue-navigateur")
+    register_project(pipeline_settings, "projet-revue-navigateur", RESEARCHER)
     claire = replace(pipeline_settings, user=RESEARCHER)
     RequestStore.for_settings(claire).submit(request, RESEARCHER, datetime.now(UTC))
     folder = passwords_dir(pipeline_settings)

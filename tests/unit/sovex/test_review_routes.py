@@ -21,6 +21,7 @@ from sovex.governance.store import RequestStore
 from sovex.model.settings import PROJECT_ROOT, Settings, settings_from_environ
 from sovex.review.app import BEARER, COOKIE, Login, create_review_app
 from sovex.review.csrf import csrf_token, key_path, load_or_create_key
+from tests.helpers import register_project
 
 CLAIRE = "claire.moreau@chu-exemple.fr"
 PAUL = "paul.bernard@chu-exemple.fr"
@@ -52,6 +53,7 @@ def settings(tmp_path: Path) -> Settings:
     raw = yaml.safe_load(EXAMPLE.read_text())
     raw.pop("schedule", None)
     request_file.write_text(yaml.safe_dump(raw))
+    register_project(settings, raw["project"], CLAIRE)
     RequestStore.for_settings(settings).submit(request_file, CLAIRE, datetime.now(UTC))
     return settings
 

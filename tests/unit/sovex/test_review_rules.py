@@ -14,6 +14,7 @@ import yaml
 
 from sovex.audit import AuditLog, verify
 from sovex.governance.errors import TransitionRefused
+from sovex.governance.projects import MemberRole, ProjectRegistry
 from sovex.governance.review_rules import check_conditions, standing_endorsements
 from sovex.governance.store import RequestStore
 from sovex.governance.transitions import Operation, State
@@ -81,6 +82,12 @@ def make_world(tmp_path: Path, actor_auth: object = None, **changes: object) -> 
         TARGETS,
         actor_auth=actor_auth,  # type: ignore[arg-type]
     )
+    # The request's project, registered by a steward with the people who name it here
+    # (its own audit file: these tests read the store's log).
+    projects = ProjectRegistry(state_dir, load_roles(roles_file), tmp_path / "set-up-audit.jsonl")
+    projects.create(raw["project"], "test project", PAUL, T0)
+    for person in (CLAIRE, SOPHIE):
+        projects.add_member(raw["project"], person, MemberRole.RESEARCHER, PAUL, T0)
     return World(store, request_file, state_dir)
 
 
