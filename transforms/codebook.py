@@ -87,6 +87,10 @@ SHIFT_SEMANTICS = (
     "request's period applies to the dates before the shift, so published dates may lie "
     f"up to {DATE_SHIFT_WINDOW_DAYS} days outside it (and after today)."
 )
+# A missing value is an empty cell; "nan" too, because frictionless reads Parquet through
+# pandas, where a null in a whole-number column becomes NaN, which it would otherwise
+# report as a type error (the Parquet file itself holds a null).
+MISSING_VALUES = ["", "nan"]
 ROLE_DESCRIPTIONS: Mapping[Role, str] = {
     Role.PERSON_ID: "The patient, as a keyed pseudonym of the project",
     Role.QUASI_IDENTIFIER: "A quasi-identifier, generalised",
@@ -287,7 +291,7 @@ def datapackage(
                     "format": "parquet",
                     "mediatype": PARQUET_MEDIATYPE,
                     "description": description,
-                    "schema": {"fields": fields},
+                    "schema": {"fields": fields, "missingValues": MISSING_VALUES},
                     "sovex:table": table.name,
                     "sovex:rows": rows,
                 }

@@ -259,3 +259,31 @@ def test_frictionless_rejects_a_part_that_is_not_the_one_described(tmp_path: Pat
     report = validate(root / DATAPACKAGE_NAME)
     assert not report.valid
     assert {error[0] for error in report.flatten(["type"])} == {"type-error"}
+
+
+def test_frictionless_validates_whole_numbers_with_nulls(tmp_path: Path) -> None:
+    """A whole-number column of nulls (days since the index where the gate removed every
+    date) validates: frictionless reads Parquet through pandas, where such a null is NaN."""
+    from frictionless import validate
+
+    schema = pa.schema(
+        [
+            ("patient_id", pa.string()),
+            ("visit_concept_id", pa.int32()),
+            ("visit_start_date", pa.date32()),
+            ("days_since_index", pa.int32()),
+        ]
+    )
+    part = tmp_path / "visits" / "part-00000.parquet"
+    part.parent.mkdir(parents=True)
+    rows = {
+        "patient_id": ["a", "b", "c"],
+        "visit_concept_id": [9201, 9203, 9201],
+        "visit_start_date": [None, None, None],
+        "days_since_index": [None, None, None],
+    }
+    pq.write_table(pa.table(rows, schema), part)
+    descriptor = datapackage(FACTS, [table("visits", schema)], CATALOG, GATE)
+    (tmp_path / DATAPACKAGE_NAME).write_text(json.dumps(descriptor))
+    report = validate(tmp_path / DATAPACKAGE_NAME)
+    assert report.valid, report.flatten(["type", "note"])
