@@ -2,8 +2,10 @@
 `anonymization.event_risk`'s).
 
 Searched, least information lost first: event dates truncated (day, week, month, quarter,
-year, or removed), each known attribute as recorded, with rare values grouped, in the
-steward's groups (where the catalog has some), or removed;
+year), as the time since the patient's index date (days, weeks, months; where the catalog's
+`date_families` offer it), or removed; a stay's end as a date or a length-of-stay band
+(where the catalog declares the stay); each known attribute as recorded, with rare values
+grouped, in the steward's groups (where the catalog has some), or removed;
 then, at each of those levels, the events that keep a patient below k are suppressed
 (patient by patient, the event whose removal helps most), up to a cap. The person
 generalisation is searched jointly (`search_release`): the caller offers person options
@@ -37,9 +39,9 @@ from typing import Any, Final
 import numpy as np
 import pyarrow as pa
 
+from anonymization.event_dates import date_position, end_position
 from anonymization.event_levels import (
     ATTRIBUTE_LEVELS,
-    DATE_LEVELS,
     STEWARD_GROUP_LEVEL,
     EventLevels,
     KnownEvents,
@@ -58,6 +60,7 @@ from anonymization.event_supports import (
 from anonymization.event_suppression import suppress_until_k
 
 DEFAULT_MAX_EVENT_SUPPRESSION: Final = 0.1
+_TOP: Final = 1 << 30  # above every level index
 
 
 @dataclass(frozen=True)
@@ -140,17 +143,23 @@ class EventSearch:
         return (-known, int(self.prepared.known[table].sum()))
 
     def position(self, node: int) -> tuple[int, ...]:
-        """The point's level index per dimension: dates, then each attribute."""
+        """The point's level index per dimension: dates (two coordinates: calendar and
+        since-index levels are two chains), each attribute, each stay's end (two: a date
+        or a band)."""
         levels = self.nodes[node]
         return (
-            DATE_LEVELS.index(levels.date_level),
+            *date_position(levels.date_level),
             *[ATTRIBUTE_LEVELS.index(level) for level in levels.attribute_levels.values()],
+            *[
+                coordinate
+                for table, level in sorted(levels.stay_levels.items())
+                for coordinate in end_position(levels.stays[table], level)
+            ],
         )
 
     def top(self) -> tuple[int, ...]:
-        """The coarsest point (everything removed)."""
-        attributes = self.nodes[0].attribute_levels
-        return (len(DATE_LEVELS) - 1, *[len(ATTRIBUTE_LEVELS) - 1 for _ in attributes])
+        """A position no point is coarser than in any dimension."""
+        return tuple(_TOP for _ in self.position(0))
 
     def _events_of(self, table: int, node: int) -> _TableEvents:
         return self._table_events[self._table_key(table, node)]
@@ -363,6 +372,13 @@ def _record(
         "tables": {events.table: list(_known_columns(events)) for events in tables},
         "date_granularity": levels.date_level,
         "attribute_levels": dict(levels.attribute_levels),
+        # Per stay table: its end as a date ("dates") or a length-of-stay band level, and
+        # the band levels the catalog declares (cut points in days).
+        "stay_levels": dict(levels.stay_levels),
+        "stay_bands": {
+            table: {"start": stay.start, "end": stay.end, "bands": [list(b) for b in stay.bands]}
+            for table, stay in levels.stays.items()
+        },
         "kept_categories": {key: list(value) for key, value in levels.kept_categories.items()},
         # The steward's groups used (group -> values), so the extract documents them.
         "steward_groups": _steward_groups(levels, tables),

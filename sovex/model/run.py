@@ -137,6 +137,12 @@ class RunFolder:
         """The events the release gate suppresses (patient id and event label)."""
         return self.parts_dir / "_suppressed_events.parquet"
 
+    @property
+    def event_index_file(self) -> Path:
+        """Each included patient's index date (shifted), when the release gate publishes
+        event dates as the time since it."""
+        return self.parts_dir / "_event_index_dates.parquet"
+
     def table_dir(self, table: str) -> Path:
         return self.parts_dir / table
 

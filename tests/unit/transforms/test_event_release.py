@@ -75,7 +75,6 @@ def test_the_writer_drops_exactly_the_events_the_assessment_suppressed(tmp_path:
     assert events["person_levels_coarsened"] is True
 
     release = EventRelease.from_record(events, STAYS, ["pid", "admitted", "unit"], suppressed_file)
-    levels = release.column_levels()
     kept = release.kept_rows(
         stays.rows.column("pid"),
         {"admitted": stays.rows.column("admitted"), "unit": stays.rows.column("unit")},
@@ -87,13 +86,12 @@ def test_the_writer_drops_exactly_the_events_the_assessment_suppressed(tmp_path:
         "oncology"
     ]
     published = stays.rows.filter(kept)
-    published = pa.table(
-        {
-            "pid": published.column("pid"),
-            "admitted": levels["admitted"](published.column("admitted").combine_chunks()),
-            "unit": levels["unit"](published.column("unit").combine_chunks()),
-        }
+    ids = published.column("pid").combine_chunks()
+    columns = release.published(
+        ids,
+        {name: published.column(name).combine_chunks() for name in ("admitted", "unit")},
     )
+    published = pa.table({"pid": ids, **columns})
     persons = pa.table(
         {
             "pid": view.column("pid"),
@@ -125,7 +123,13 @@ def test_the_writer_publishes_units_in_the_groups_the_assessment_used(tmp_path: 
     release = EventRelease.from_record(
         record, STAYS, ["pid", "admitted", "unit"], tmp_path / "none.parquet"
     )
-    units = release.column_levels()["unit"](pa.array(["oncology", "cardio", "dermato", None]))
+    units = release.published(
+        pa.array(["p1", "p2", "p3", "p4"]),
+        {
+            "admitted": pa.array([date(2024, 1, 1)] * 4),
+            "unit": pa.array(["oncology", "cardio", "dermato", None]),
+        },
+    )["unit"]
     assert units.to_pylist() == ["cancer care", "medicine", "other", None]
 
 
