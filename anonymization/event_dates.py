@@ -82,25 +82,21 @@ def date_loss(level: str) -> float:
     return CALENDAR_LEVELS.index(level) / top
 
 
-def date_position(level: str) -> tuple[int, int]:
-    """The date level as two coordinates, so that "no coarser than" is comparing both:
-    calendar and since-index levels are two chains that meet only where the date goes
-    (neither codes the other: the time since the index depends on the patient)."""
-    top = len(DATE_ORDER)
-    if level == SUPPRESSED_LEVEL:
-        return (top, top)
-    if level in SINCE_INDEX_LEVELS:
-        return (top, SINCE_INDEX_LEVELS.index(level))
-    return (CALENDAR_LEVELS.index(level), top)
+def date_position(level: str) -> int:
+    """The date level's rank for the search's pruning: one chain by information lost
+    (`DATE_ORDER`). Calendar and since-index levels do not code one another (the time
+    since the index depends on the patient), so a point can be skipped because a point
+    of the other family at a higher rank failed: like a week skipped because its month
+    failed, that can only make the release coarser than needed, never riskier, since
+    what is accepted is counted. It keeps the search as fast as with one family."""
+    return DATE_ORDER.index(level)
 
 
-def end_position(stay: StayBands, level: str) -> tuple[int, int]:
-    """The end column's level as two coordinates: a date (as the date level says) and the
-    bands are two chains (a band is not a coarsening of a truncated date)."""
-    top = len(stay.bands) + 1
-    if level == END_AS_DATE:
-        return (0, top)
-    return (top, stay.levels().index(level))
+def end_position(stay: StayBands, level: str) -> int:
+    """The end column's rank for the pruning: as a date, then the bands, finest first.
+    A band is a coarsening of the end date where the dates are published to the day (the
+    length follows from them); elsewhere the chain is the same approximation as above."""
+    return stay.levels().index(level)
 
 
 def end_loss(stay: StayBands, level: str, date_level: str) -> float:

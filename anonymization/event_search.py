@@ -17,9 +17,10 @@ Three things keep the search fast on large extracts without changing what it may
   sharing it: labels of different tables never meet;
 - a point is first checked cheaply: the events that alone narrow their patient below k
   must all go, so when they alone exceed the cap the point fails without counting pairs.
-  They are counted table by table, the most telling tables first, and the count stops
-  as soon as it passes the cap (each table's count is exact, so the order changes only
-  when it stops);
+  They are counted table by table, the tables most points share first (fewest known
+  columns), and the count stops as soon as it passes the cap (each table's count is
+  exact, so the order changes only when it stops); a table that alone passes the cap
+  rules out every point coding it alike with person classes no coarser;
 - a point finer than one that failed (every person and event level no coarser) is not
   tried: coarser levels only merge classes and labels, so supports only grow (ARX's
   predictive tagging). Weeks are not nested in months, so a week can be skipped when its
@@ -132,28 +133,33 @@ class EventSearch:
         self._table_events: dict[tuple[int, tuple[str, ...]], _TableEvents] = {}
         # Per (table key, person option): the table's lone events (see _lone).
         self._lone_by_class: dict[tuple[tuple[int, tuple[str, ...]], Hashable], int] = {}
+        # Table keys whose own lone events passed the cap: for every person option (rare
+        # in the whole release), or for those no coarser than the positions listed.
+        self._rare_failures: set[tuple[int, tuple[str, ...]]] = set()
+        self._table_failures: dict[tuple[int, tuple[str, ...]], list[tuple[int, ...]]] = {}
+        self._key_of: dict[tuple[int, int], tuple[int, tuple[str, ...]]] = {}
         self._first_rows = np.cumsum([0, *[int(mask.sum()) for mask in self.prepared.known]])
         # The lone events are counted table by table, the most telling tables first.
-        self._table_order = sorted(range(len(self.tables)), key=self._telling_first)
+        self._table_order = sorted(range(len(self.tables)), key=self._shared_first)
 
-    def _telling_first(self, table: int) -> tuple[int, int]:
-        """Tables with more known columns first (their events say more), then smaller."""
+    def _shared_first(self, table: int) -> tuple[int, int]:
+        """Tables with fewer known columns first (their labels are shared by the most
+        points, so their counts are kept and their failures rule out the most points),
+        then larger."""
         events = self.tables[table]
         known = len(events.date_columns) + len(events.attribute_columns)
-        return (-known, int(self.prepared.known[table].sum()))
+        return (known + (events.stay is not None), -int(self.prepared.known[table].sum()))
 
     def position(self, node: int) -> tuple[int, ...]:
-        """The point's level index per dimension: dates (two coordinates: calendar and
-        since-index levels are two chains), each attribute, each stay's end (two: a date
-        or a band)."""
+        """The point's level index per dimension: dates (`event_dates.date_position`),
+        each attribute, each stay's end (`event_dates.end_position`)."""
         levels = self.nodes[node]
         return (
-            *date_position(levels.date_level),
+            date_position(levels.date_level),
             *[ATTRIBUTE_LEVELS.index(level) for level in levels.attribute_levels.values()],
             *[
-                coordinate
+                end_position(levels.stays[table], level)
                 for table, level in sorted(levels.stay_levels.items())
-                for coordinate in end_position(levels.stays[table], level)
             ],
         )
 
@@ -168,8 +174,11 @@ class EventSearch:
         """The table and its levels at `node`, as coded (`ColumnCodes.alike_levels`):
         points with the same key have the same labels in that table. Its events are
         prepared on first use."""
+        if (table, node) in self._key_of:
+            return self._key_of[(table, node)]
         events, levels = self.tables[table], self.nodes[node]
         key = (table, self._columns.alike_levels(events, levels))
+        self._key_of[(table, node)] = key
         if key not in self._table_events:
             # Labels as keys (their mixed-radix numbers while label * patients fits in 62
             # bits), not numbered by first appearance: only equality counts here.
@@ -203,26 +212,56 @@ class EventSearch:
         return np.concatenate(codes) if codes else np.zeros(0, dtype=np.int64)
 
     def too_many_lone_events(
-        self, node: int, class_codes: np.ndarray, option: Hashable | None = None
+        self,
+        node: int,
+        class_codes: np.ndarray,
+        option: Hashable | None = None,
+        position: tuple[int, ...] | None = None,
     ) -> bool:
         """Whether more events than the cap narrow their patient below k on their own at
         `node` (each of them has to go whatever else does). Counted table by table (labels
         of different tables never meet), stopping once the cap is passed: the tables with
-        the most known columns first (their events are the most telling), in each the
+        the fewest known columns first (most points share their labels), in each the
         labels fewer than k patients hold in the whole release, then those fewer than k
         patients of their class hold. `option` names the class codes (the same name, the
-        same codes): a table's count is then kept for the next point coding it alike."""
+        same codes): a table's count is then kept for the next point coding it alike.
+
+        A table whose own count passed the cap fails every point coding it alike with
+        person classes no coarser (`position`: the person option's levels; classes only
+        merge as they coarsen): such points fail before anything is counted, whatever the
+        levels of the other tables."""
+        keys = [self._table_key(table, node) for table in self._table_order]
+        if any(self._table_fails(key, position) for key in keys):
+            return True
         lone = 0
-        for table in self._table_order:
-            key = self._table_key(table, node)
+        for key in keys:
             events = self._table_events[key]
             lone += events.rare_events
+            if events.rare_events > self.budget:
+                self._rare_failures.add(key)
             if lone > self.budget:
                 return True
-            lone += self._lone_in_class(key, class_codes, option)
+            own = self._lone_in_class(key, class_codes, option)
+            if position is not None and events.rare_events + own > self.budget:
+                self._table_failures.setdefault(key, []).append(position)
+            lone += own
             if lone > self.budget:
                 return True
         return False
+
+    def _table_fails(
+        self, key: tuple[int, tuple[str, ...]], position: tuple[int, ...] | None
+    ) -> bool:
+        """Whether the table, coded as `key`, alone passed the cap with person classes at
+        least as coarse as `position`'s."""
+        if key in self._rare_failures:
+            return True
+        if position is None:
+            return False
+        return any(
+            all(a <= b for a, b in zip(position, failed, strict=True))
+            for failed in self._table_failures.get(key, ())
+        )
 
     def _lone_in_class(
         self, key: tuple[int, tuple[str, ...]], class_codes: np.ndarray, option: Hashable | None
@@ -238,13 +277,17 @@ class EventSearch:
         return count
 
     def assess(
-        self, node: int, class_codes: np.ndarray, option: Hashable | None = None
+        self,
+        node: int,
+        class_codes: np.ndarray,
+        option: Hashable | None = None,
+        position: tuple[int, ...] | None = None,
     ) -> EventAssessment | None:
         """The release at lattice point `node` with event suppression, or None when it
-        cannot keep every patient among k within the cap (`option`: as for
+        cannot keep every patient among k within the cap (`option`, `position`: as for
         `too_many_lone_events`)."""
         self.tried += 1
-        if self.too_many_lone_events(node, class_codes, option):
+        if self.too_many_lone_events(node, class_codes, option, position):
             return None
         levels = self.nodes[node]
         prepared = self.prepared
@@ -274,17 +317,24 @@ def _lone(classes: np.ndarray, labels: np.ndarray, times: np.ndarray, k: int) ->
     return weight_of_small_groups(classes * width + labels, times, k)
 
 
-def _dominated(
-    point: tuple[tuple[int, ...], tuple[int, ...]],
-    failures: Sequence[tuple[tuple[int, ...], tuple[int, ...]]],
-) -> bool:
-    """Whether `point` is no coarser than a failed point in every dimension."""
-    person, event = point
-    return any(
-        all(a <= b for a, b in zip(person, failed_person, strict=True))
-        and all(a <= b for a, b in zip(event, failed_event, strict=True))
-        for failed_person, failed_event in failures
-    )
+class _Failures:
+    """The failed points (person and event positions, one row each): a point no coarser
+    than one of them in every dimension fails too."""
+
+    def __init__(self) -> None:
+        self._rows: list[tuple[int, ...]] = []
+        self._array = np.zeros((0, 0), dtype=np.int64)
+
+    def add(self, point: tuple[tuple[int, ...], tuple[int, ...]]) -> None:
+        self._rows.append((*point[0], *point[1]))
+
+    def dominate(self, point: tuple[tuple[int, ...], tuple[int, ...]]) -> bool:
+        if not self._rows:
+            return False
+        if len(self._array) != len(self._rows):
+            self._array = np.asarray(self._rows, dtype=np.int64)
+        vector = np.asarray((*point[0], *point[1]), dtype=np.int64)
+        return bool((vector <= self._array).all(axis=1).any())
 
 
 def _classes_hold(class_codes: np.ndarray, k: int) -> bool:
@@ -304,7 +354,7 @@ def search_release(
         for o, option in enumerate(options)
         for n, node in enumerate(search.nodes)
     )
-    failures: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
+    failures = _Failures()
     classes: dict[int, np.ndarray] = {}
 
     def class_codes(index: int) -> np.ndarray:
@@ -318,16 +368,16 @@ def search_release(
             break
         option = options[option_index]
         point = (option.position, search.position(node))
-        if _dominated(point, failures):
+        if failures.dominate(point):
             continue
         codes_of_option = class_codes(option_index)
         if not _classes_hold(codes_of_option, search.k):
             # A class below k fails whatever the events: the person step must fix it.
-            failures.append((option.position, search.top()))
+            failures.add((option.position, search.top()))
             continue
-        assessment = search.assess(node, codes_of_option, option_index)
+        assessment = search.assess(node, codes_of_option, option_index, option.position)
         if assessment is None:
-            failures.append(point)
+            failures.add(point)
             continue
         loss = (option.loss + assessment.record["information_loss"]) / 2
         if best is None or loss < best[0]:
