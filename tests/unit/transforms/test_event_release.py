@@ -11,7 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from anonymization.event_levels import KnownEvents
-from sovex.model.catalog import ColumnSpec, Role, TableSpec
+from anonymization.event_dates import StayBands
+from sovex.model.catalog import ColumnSpec, Role, StaySpec, TableSpec
 from sovex.model.errors import GateFailed
 from transforms.event_release import EventRelease, assess_with_person_levels
 from transforms.published_event_risk import (
@@ -131,6 +132,97 @@ def test_the_writer_publishes_units_in_the_groups_the_assessment_used(tmp_path: 
         },
     )["unit"]
     assert units.to_pylist() == ["cancer care", "medicine", "other", None]
+
+
+STAY_TABLE = TableSpec(
+    "stays",
+    {
+        "pid": ColumnSpec("pid", Role.PERSON_ID),
+        "admitted": ColumnSpec("admitted", Role.EVENT_DATE),
+        "discharged": ColumnSpec("discharged", Role.EVENT_DATE),
+        "unit": ColumnSpec("unit", Role.ATTRIBUTE),
+    },
+    adversary_knows=("admitted", "discharged", "unit"),
+    date_families=("since_index",),
+    stay=StaySpec("admitted", "discharged", ((1, 3, 7, 14, 30), (3, 14))),
+)
+
+
+def test_the_writer_publishes_the_time_since_the_index_and_bands_as_assessed(
+    tmp_path: Path,
+) -> None:
+    """Twenty patients with two stays each in cardiology, at different calendar dates
+    but the same intervals, and lengths of 2 and 3 days; the catalog offers only the
+    since-index family. The assessment chooses a since-index level; the writer, given the
+    record, the suppressed events and the index file, publishes offsets (whole numbers)
+    and the stay's end as planned, and the risk measured on what it wrote is the plan's."""
+    ids = [f"p{i:02d}" for i in range(20)]
+    view = pa.table({"pid": ids, "birth_date": pa.array([date(1950, 1, 1)] * 20)})
+    start = [date(2020, 1, 1) + timedelta(days=37 * i) for i in range(20)]
+    rows = pa.table(
+        {
+            "pid": ids * 2,
+            "admitted": start + [day + timedelta(days=20 + i % 2) for i, day in enumerate(start)],
+            "discharged": [day + timedelta(days=2) for day in start]
+            + [day + timedelta(days=23 + i % 3) for i, day in enumerate(start)],
+            "unit": ["cardio"] * 40,
+        }
+    )
+    stays = KnownEvents(
+        "stays",
+        rows,
+        ("admitted", "discharged"),
+        ("unit",),
+        families=("since_index",),
+        stay=StayBands("admitted", "discharged", ((1, 3, 7, 14, 30), (3, 14))),
+    )
+    suppressed_file = tmp_path / "suppressed.parquet"
+    record = {"generalisation": {"birth_date": "year"}}
+    events = assess_with_person_levels(
+        [stays],
+        view,
+        "pid",
+        {"birth_date": "birth_date"},
+        {"birth_date": "year"},
+        record,
+        events_known=2,
+        k=5,
+        max_event_suppression=0.0,
+        suppressed_file=suppressed_file,
+    )
+    assert events["date_granularity"] in {"days_since_index", "weeks_since_index"}
+    assert (tmp_path / "_event_index_dates.parquet").is_file()
+
+    requested = ["pid", "admitted", "discharged", "unit"]
+    release = EventRelease.from_record(events, STAY_TABLE, requested, suppressed_file)
+    assert release.output_type("admitted") == pa.int32()
+    ids_column = rows.column("pid").combine_chunks()
+    columns = release.published(
+        ids_column,
+        {name: rows.column(name).combine_chunks() for name in requested[1:]},
+    )
+    published = pa.table({"pid": ids_column, **columns})
+    # The first stay of everyone is at 0; their second 2 or 3 weeks or 20-21 days later.
+    firsts = published.column("admitted").to_pylist()[:20]
+    assert firsts == [0] * 20
+    end = events["stay_levels"]["stays"]
+    if end == "dates":
+        assert pa.types.is_integer(published.schema.field("discharged").type)
+    else:
+        assert set(published.column("discharged").to_pylist()) <= {"1-2", "3-6", "0-2", "3-13"}
+    pq.write_table(published, tmp_path / "stays.parquet")
+    pq.write_table(
+        pa.table({"pid": ids, "birth_date": ["1950"] * 20}), tmp_path / "persons.parquet"
+    )
+    files = PublishedFiles(
+        person_parts=[tmp_path / "persons.parquet"],
+        quasi_identifiers=["birth_date"],
+        event_parts={"stays": [tmp_path / "stays.parquet"]},
+        known={"stays": ["admitted", "discharged", "unit"]},
+    )
+    measured = verify_published(files, "pid", events_known=2, k=5)
+    assert measured["patients_below_k"] == 0
+    assert measured["max_prosecutor_risk"] == events["max_prosecutor_risk"]
 
 
 def test_a_bound_nothing_can_meet_is_a_gate_failure(tmp_path: Path) -> None:
