@@ -125,7 +125,9 @@ def test_time_since_the_index_hides_when_and_keeps_the_intervals() -> None:
 
 def test_a_stays_end_as_a_band_publishes_its_length_not_its_date() -> None:
     published = published_at(stays(), "month", "los_band_1")
-    assert published["admitted"] == [date(2024, 1, 1), date(2024, 2, 1)] + [
+    assert published["admitted"] == [
+        date(2024, 1, 1),
+        date(2024, 2, 1),
         date(2025, 1, 1),
         date(2025, 2, 1),
         date(2024, 5, 1),

@@ -10,8 +10,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from anonymization.event_levels import KnownEvents
 from anonymization.event_dates import StayBands
+from anonymization.event_levels import KnownEvents
 from sovex.model.catalog import ColumnSpec, Role, StaySpec, TableSpec
 from sovex.model.errors import GateFailed
 from transforms.event_release import EventRelease, assess_with_person_levels
