@@ -93,9 +93,15 @@ def date_position(level: str) -> int:
 
 
 def end_position(stay: StayBands, level: str) -> int:
-    """The end column's rank for the pruning: as a date, then the bands, finest first.
-    A band is a coarsening of the end date where the dates are published to the day (the
-    length follows from them); elsewhere the chain is the same approximation as above."""
+    """The end column's rank for the pruning: the bands, finest first, then the end as a
+    date, ranked above them. A band is not a coarsening of a truncated end date, nor the
+    reverse (at the day, the date gives the length, so it is finer); ranking the date
+    above lets a point whose end as a date failed rule out the same point with a band,
+    and so the search tries the bands where the calendar round left room. Like a week
+    skipped because its month failed, it can only make the release coarser than needed,
+    never riskier: what is accepted is counted."""
+    if level == END_AS_DATE:
+        return len(stay.bands) + 1
     return stay.levels().index(level)
 
 

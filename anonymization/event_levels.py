@@ -109,14 +109,18 @@ class EventLevels:
     def information_loss(self) -> float:
         """Generalisation intensity (Sweeney's precision loss): the mean, over the known
         columns, of level / top level among the levels that column has; 0 publishes as
-        recorded, 1 removes everything. The dates count once (`event_dates.date_loss`),
-        and a stay's end once more where it may be a band (`event_dates.end_loss`)."""
-        shares = [date_loss(self.date_level)]
+        recorded, 1 removes everything. The dates count as one column: the date level's
+        share (`event_dates.date_loss`), averaged with each stay's end's
+        (`event_dates.end_loss`), which is the same unless the end is a band; so with
+        every end as a date the loss is what it was before bands existed."""
+        dates = [date_loss(self.date_level)]
+        dates += [
+            end_loss(self.stays[t], level, self.date_level) for t, level in self.stay_levels.items()
+        ]
+        shares = [sum(dates) / len(dates)]
         for key, level in self.attribute_levels.items():
             levels = attribute_levels(key in self.grouped_by_steward)
             shares.append(levels.index(level) / (len(levels) - 1))
-        for table, level in self.stay_levels.items():
-            shares.append(end_loss(self.stays[table], level, self.date_level))
         return sum(shares) / len(shares)
 
     def end_level(self, table: str) -> str:

@@ -40,7 +40,12 @@ from typing import Any, Final
 import numpy as np
 import pyarrow as pa
 
-from anonymization.event_dates import date_position, end_position
+from anonymization.event_dates import (
+    END_AS_DATE,
+    SINCE_INDEX_LEVELS,
+    date_position,
+    end_position,
+)
 from anonymization.event_levels import (
     ATTRIBUTE_LEVELS,
     STEWARD_GROUP_LEVEL,
@@ -161,6 +166,14 @@ class EventSearch:
                 end_position(levels.stays[table], level)
                 for table, level in sorted(levels.stay_levels.items())
             ],
+        )
+
+    def is_derived(self, node: int) -> bool:
+        """Whether the point publishes the time since the index or a length-of-stay band
+        (searched in the second round, `search_release`)."""
+        levels = self.nodes[node]
+        return levels.date_level in SINCE_INDEX_LEVELS or any(
+            level != END_AS_DATE for level in levels.stay_levels.values()
         )
 
     def top(self) -> tuple[int, ...]:
@@ -348,12 +361,16 @@ def search_release(
     """The (person option, event release) of least combined information loss (the mean of
     the two) that keeps every published patient among k; None when none does. Points are
     tried by the loss their levels imply, which suppression can only raise: the search
-    stops once that alone reaches the best found."""
-    candidates = sorted(
-        ((option.loss + node.information_loss()) / 2, option.loss, n, o)
-        for o, option in enumerate(options)
-        for n, node in enumerate(search.nodes)
-    )
+    stops once that alone reaches the best found.
+
+    In two rounds: the calendar levels with every stay's end as a date, at every person
+    option; then, when that found a release, the time since the index and the
+    length-of-stay bands (`EventSearch.is_derived`) at the person option it chose, where
+    they lose less. The second round is restricted to one person option so that the
+    search stays as fast as before them (each person option tried costs suppression
+    rounds); a release they would reach only with other person levels is not found. When
+    the first round finds nothing, neither could the second: the calendar round's
+    coarsest point (dates and ends removed) is coarser than every point of the second."""
     failures = _Failures()
     classes: dict[int, np.ndarray] = {}
 
@@ -362,26 +379,42 @@ def search_release(
             classes[index] = options[index].class_codes()
         return classes[index]
 
-    best: tuple[float, int, EventAssessment] | None = None
-    for bound, _, node, option_index in candidates:
-        if best is not None and bound >= best[0]:
-            break
-        option = options[option_index]
-        point = (option.position, search.position(node))
-        if failures.dominate(point):
-            continue
-        codes_of_option = class_codes(option_index)
-        if not _classes_hold(codes_of_option, search.k):
-            # A class below k fails whatever the events: the person step must fix it.
-            failures.add((option.position, search.top()))
-            continue
-        assessment = search.assess(node, codes_of_option, option_index, option.position)
-        if assessment is None:
-            failures.add(point)
-            continue
-        loss = (option.loss + assessment.record["information_loss"]) / 2
-        if best is None or loss < best[0]:
-            best = (loss, option_index, assessment)
+    def search_round(
+        option_indices: Sequence[int],
+        nodes: Sequence[int],
+        best: tuple[float, int, EventAssessment] | None,
+    ) -> tuple[float, int, EventAssessment] | None:
+        candidates = sorted(
+            ((options[o].loss + search.nodes[n].information_loss()) / 2, options[o].loss, n, o)
+            for o in option_indices
+            for n in nodes
+        )
+        for bound, _, node, option_index in candidates:
+            if best is not None and bound >= best[0]:
+                break
+            option = options[option_index]
+            point = (option.position, search.position(node))
+            if failures.dominate(point):
+                continue
+            codes_of_option = class_codes(option_index)
+            if not _classes_hold(codes_of_option, search.k):
+                # A class below k fails whatever the events: the person step must fix it.
+                failures.add((option.position, search.top()))
+                continue
+            assessment = search.assess(node, codes_of_option, option_index, option.position)
+            if assessment is None:
+                failures.add(point)
+                continue
+            loss = (option.loss + assessment.record["information_loss"]) / 2
+            if best is None or loss < best[0]:
+                best = (loss, option_index, assessment)
+        return best
+
+    calendar = [n for n in range(len(search.nodes)) if not search.is_derived(n)]
+    derived = [n for n in range(len(search.nodes)) if search.is_derived(n)]
+    best = search_round(range(len(options)), calendar, None)
+    if best is not None and derived:
+        best = search_round([best[1]], derived, best)
     if best is None:
         return None
     _, option_index, assessment = best
