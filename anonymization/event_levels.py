@@ -211,6 +211,49 @@ def _published(
     )
 
 
+def with_since_index(
+    tables: Sequence[KnownEvents], known: Sequence[np.ndarray], owner: np.ndarray, patients: int
+) -> tuple[list[KnownEvents], np.ndarray]:
+    """The tables with each date's days since the patient's index date added (those that
+    offer the family and lack it), and each patient's index as days since 1970 (-1: none).
+    `known`, `owner`: as `PreparedEvents` has them (the kept rows, the patients' codes);
+    the index is the first date of a patient's kept rows in the tables offering the family.
+    Numbers only: no patient id is hashed again."""
+    first = np.full(patients, np.iinfo(np.int64).max, dtype=np.int64)
+    starts = np.cumsum([0, *[int(mask.sum()) for mask in known]])
+    offering = [
+        i
+        for i, events in enumerate(tables)
+        if SINCE_INDEX in events.families and events.date_columns
+    ]
+    days: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}
+    for i in offering:
+        rows = tables[i].rows.filter(pa.array(known[i]))
+        owners = owner[starts[i] : starts[i + 1]]
+        for name in tables[i].date_columns:
+            values = column_array(rows, name)
+            valid = np.asarray(pc.is_valid(values).to_numpy(zero_copy_only=False), dtype=bool)
+            numbers = pc.fill_null(pc.cast(values, pa.int32()), 0).to_numpy(zero_copy_only=False)
+            numbers = np.asarray(numbers, dtype=np.int64)
+            np.minimum.at(first, owners[valid], numbers[valid])
+            days[(i, name)] = (numbers, valid)
+    result = list(tables)
+    for i in offering:
+        rows = tables[i].rows
+        owners = owner[starts[i] : starts[i + 1]]
+        for name in tables[i].date_columns:
+            if name + SINCE_SUFFIX in rows.column_names:
+                continue
+            numbers, valid = days[(i, name)]
+            since = np.zeros(rows.num_rows, dtype=np.int32)
+            present = np.zeros(rows.num_rows, dtype=bool)
+            since[known[i]] = numbers - first[owners]
+            present[known[i]] = valid
+            rows = rows.append_column(name + SINCE_SUFFIX, pa.array(since, mask=~present))
+        result[i] = replace(tables[i], rows=rows)
+    return result, np.where(first == np.iinfo(np.int64).max, -1, first)
+
+
 def with_derived(events: KnownEvents, person_id: str, index: pa.Table | None) -> KnownEvents:
     """The table with the derived columns its levels read: each date's days since the
     patient's index (where the table offers that family and `index` is given), the length
@@ -221,7 +264,8 @@ def with_derived(events: KnownEvents, person_id: str, index: pa.Table | None) ->
     )
     rows = events.rows
     for name, values in derived.items():
-        rows = rows.append_column(name, values)
+        if name not in rows.column_names:
+            rows = rows.append_column(name, values)
     return replace(events, rows=rows)
 
 

@@ -42,6 +42,7 @@ import pyarrow as pa
 
 from anonymization.event_dates import (
     END_AS_DATE,
+    INDEX_COLUMN,
     SINCE_INDEX_LEVELS,
     date_position,
     end_position,
@@ -55,6 +56,7 @@ from anonymization.event_levels import (
     prepare_events,
     table_label_codes,
     with_kept_categories,
+    with_since_index,
 )
 from anonymization.event_risk import Supports, codes, risk_summary, supports_of
 from anonymization.event_supports import (
@@ -128,6 +130,10 @@ class EventSearch:
         self.k = k
         self.patients = patients.to_pylist()
         self.prepared = prepare_events(self.tables, person_id, patients)
+        # Each date's days since the patient's index date, where a table offers it.
+        self.tables, self._first_days = with_since_index(
+            self.tables, self.prepared.known, self.prepared.owner, len(self.patients)
+        )
         self.nodes = [with_kept_categories(n, self.tables) for n in lattice(self.tables)]
         self.budget = int(max_event_suppression * len(self.prepared.owner))
         self.tried = 0
@@ -166,6 +172,17 @@ class EventSearch:
                 end_position(levels.stays[table], level)
                 for table, level in sorted(levels.stay_levels.items())
             ],
+        )
+
+    def index_dates(self, person_id: str) -> pa.Table:
+        """Each patient's index date (the first of their dates in the tables offering the
+        time since it), for the writer: `person_id` (text) and `index_date`."""
+        has = self._first_days >= 0
+        return pa.table(
+            {
+                person_id: pa.array(self.patients, type=pa.string()).filter(pa.array(has)),
+                INDEX_COLUMN: pa.array(self._first_days[has].astype(np.int32)).cast(pa.date32()),
+            }
         )
 
     def is_derived(self, node: int) -> bool:

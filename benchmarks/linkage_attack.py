@@ -244,7 +244,8 @@ def published_patients(
     by_patient: dict[str, list[Stay]] = {}
     for row in stays:
         by_patient.setdefault(row["patient_id"], []).append(
-            Stay(str(row["unit"]), row["admission_date"], row["discharge_date"])
+            # A unit not published is as good as removed.
+            Stay(str(row.get("unit", "*")), row["admission_date"], row["discharge_date"])
         )
     return {
         row["patient_id"]: PublishedPatient(

@@ -34,7 +34,6 @@ from anonymization.event_dates import (
     SINCE_INDEX,
     SINCE_INDEX_LEVELS,
     StayBands,
-    index_dates,
 )
 from anonymization.event_levels import (
     EventLevels,
@@ -146,14 +145,6 @@ def stay_bands(table: TableSpec, dates: Sequence[str]) -> StayBands | None:
     return StayBands(stay.start, stay.end, stay.bands)
 
 
-def patient_index_dates(tables: Sequence[KnownEvents], person_id: str) -> pa.Table:
-    """Each patient's index date: their first event (shifted) in the tables offering the
-    since-index family."""
-    return index_dates(
-        [(t.rows, t.date_columns) for t in tables if SINCE_INDEX in t.families], person_id
-    )
-
-
 def _empty_type(name: str, person_id: str, dates: Sequence[str], schema: pa.Schema) -> pa.DataType:
     if name == person_id:
         return pa.string()
@@ -182,9 +173,8 @@ def assess_with_person_levels(
     label, kept with the run's other id files) and, when dates may be published as the
     time since the index date, each patient's index (`index_file`, beside it by default).
     GateFailed when nothing reaches k."""
-    renamed = [_renamed(events, person_id) for events in tables]
-    index = patient_index_dates(renamed, "patient")
-    renamed = [with_derived(events, "patient", index) for events in renamed]
+    # The lengths of stay; the days since the index are the search's (`with_since_index`).
+    renamed = [with_derived(_renamed(events, person_id), "patient", None) for events in tables]
     patients = view.column(person_id).combine_chunks().cast(pa.string())
     search = EventSearch(renamed, patients, "patient", events_known, k, max_event_suppression)
     choices = _coarser_person_levels(person_record["generalisation"], hierarchies, max_levels)
@@ -224,6 +214,7 @@ def assess_with_person_levels(
     suppressed_file.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(pa.table({"pair": pa.array(pairs, type=pa.string())}), suppressed_file)
     if assessment.levels.date_level in SINCE_INDEX_LEVELS:
+        index = search.index_dates("patient")
         pq.write_table(index, index_file or suppressed_file.with_name(INDEX_FILE_NAME))
     return {**assessment.record, "person_levels_coarsened": coarsened}
 
