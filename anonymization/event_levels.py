@@ -2,7 +2,7 @@
 the levels each known column can be published at (dates truncated or as the time since
 the patient's index date, a stay's end as a length-of-stay band, attributes grouped or
 removed: `anonymization.event_dates` has the date levels), and one label per row naming
-the event as published. Long on purpose: the levels, the lattice and the column codes the
+the event as published. It is long on purpose: the levels, the lattice and the column codes the
 search shares between its points belong together.
 
 The lattice of levels is searched by `anonymization.event_search` (on the rows coded as

@@ -28,7 +28,8 @@ Three things keep the search fast on large extracts without changing what it may
   whatever is accepted was counted.
 
 Everything here works on ids and labels the run keeps to itself; the record it returns
-holds counts, levels and shares only.
+holds counts, levels and shares only. The module is long on purpose: the search's
+pruning, its caches and its two rounds share one state and are read together.
 """
 
 from __future__ import annotations
@@ -130,10 +131,9 @@ class EventSearch:
         self.k = k
         self.patients = patients.to_pylist()
         self.prepared = prepare_events(self.tables, person_id, patients)
-        # Each date's days since the patient's index date, where a table offers it.
-        self.tables, self._first_days = with_since_index(
-            self.tables, self.prepared.known, self.prepared.owner, len(self.patients)
-        )
+        # Each date's days since the patient's index date, where a table offers it: added
+        # when a point first needs them (`_since_index_ready`).
+        self._first_days: np.ndarray | None = None
         self.nodes = [with_kept_categories(n, self.tables) for n in lattice(self.tables)]
         self.budget = int(max_event_suppression * len(self.prepared.owner))
         self.tried = 0
@@ -174,14 +174,24 @@ class EventSearch:
             ],
         )
 
+    def _since_index_ready(self) -> np.ndarray:
+        """Adds the days since the index to the tables offering them (once); each
+        patient's index as days since 1970 (-1: none)."""
+        if self._first_days is None:
+            self.tables, self._first_days = with_since_index(
+                self.tables, self.prepared.known, self.prepared.owner, len(self.patients)
+            )
+        return self._first_days
+
     def index_dates(self, person_id: str) -> pa.Table:
         """Each patient's index date (the first of their dates in the tables offering the
         time since it), for the writer: `person_id` (text) and `index_date`."""
-        has = self._first_days >= 0
+        first = self._since_index_ready()
+        has = first >= 0
         return pa.table(
             {
                 person_id: pa.array(self.patients, type=pa.string()).filter(pa.array(has)),
-                INDEX_COLUMN: pa.array(self._first_days[has].astype(np.int32)).cast(pa.date32()),
+                INDEX_COLUMN: pa.array(first[has].astype(np.int32)).cast(pa.date32()),
             }
         )
 
@@ -206,6 +216,8 @@ class EventSearch:
         prepared on first use."""
         if (table, node) in self._key_of:
             return self._key_of[(table, node)]
+        if self.nodes[node].date_level in SINCE_INDEX_LEVELS:
+            self._since_index_ready()
         events, levels = self.tables[table], self.nodes[node]
         key = (table, self._columns.alike_levels(events, levels))
         self._key_of[(table, node)] = key
@@ -235,6 +247,8 @@ class EventSearch:
         """One code per kept row (tables concatenated) naming its event at `node`: per
         table dense, by first appearance, and offset so that tables never meet."""
         codes, offset = [], 0
+        if self.nodes[node].date_level in SINCE_INDEX_LEVELS:
+            self._since_index_ready()
         for events in self.tables:
             table_codes = table_label_codes(events, self.nodes[node], self._columns)
             codes.append(table_codes + offset)
