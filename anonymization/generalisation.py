@@ -13,6 +13,9 @@ OVERSEAS_PREFIXES = ("97", "98")
 
 
 def birth_year(dates: pa.Array) -> pa.Array:
+    """The year of birth dates, or the years themselves (OMOP's year_of_birth)."""
+    if pa.types.is_integer(dates.type):
+        return pc.cast(dates, pa.int16())
     return pc.cast(pc.year(dates), pa.int16())
 
 

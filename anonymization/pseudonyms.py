@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 
 PSEUDONYM_CONTEXT = b"sovex/pseudonym/v1/"
 DATE_SHIFT_CONTEXT = b"sovex/date-shift/v1/"
+LINK_CONTEXT = b"sovex/link/v1/"
 PSEUDONYM_HEX_CHARS = 32
 # Event dates move by up to this many days either way, the same for all of a patient's rows.
 DATE_SHIFT_WINDOW_DAYS = 182
@@ -100,3 +101,22 @@ def shift_dates(
     """Shift each date by its patient's offset; nulls stay null."""
     keys = patient_keys(key, identifiers)
     return keys.shift(dates, keys.positions(identifiers))
+
+
+def link_pseudonyms(key: bytes, namespace: str, values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Keyed pseudonyms of record ids (e.g. visits) shared by several tables: the same id
+    gets the same pseudonym in every table of the project's extracts (`namespace` names
+    what is linked, "visit"), never the same as a patient's. Nulls stay null; one HMAC
+    per distinct id."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    encoded = pc.dictionary_encode(values.cast(pa.string()))
+    context = LINK_CONTEXT + namespace.encode("utf-8") + b"/"
+    distinct = pa.array(
+        [
+            _hmac_digest(key, context, text).hex()[:PSEUDONYM_HEX_CHARS]
+            for text in encoded.dictionary.to_pylist()
+        ],
+        type=pa.string(),
+    )
+    return distinct.take(encoded.indices)

@@ -1,6 +1,7 @@
 """Consent registry benchmark: FHIR Consent NDJSON → registry → decisions as of a date.
 
     python -m benchmarks.consent_ingest [--resources 1000000] [--workers N] [--seed N]
+                                        [--mii N]
 
 Generates a seeded consents table of N rows (one per patient and purpose, statuses and
 dates shaped like sovex.synth.population's), writes it as NDJSON with sovex.synth.fhir (withdrawals
@@ -9,6 +10,11 @@ registry, loads it again (must be a no-op), then computes the decisions for one 
 as of the reference date and applies both regimes to the whole population. Prints the
 figures, then a final JSON line. Peak RSS is measured per phase (Linux VmHWM, reset
 between phases), and for the parser workers by sampling /proc.
+
+With `--mii N`, N MII broad consents (gICS export shape: a top-level deny, one nested
+permit per policy code granted, 30-year periods) are also written and loaded into a
+second registry through the shipped mapping (`infra/consent/sources/`), and the
+decisions for one purpose computed: the cost of reading another system's consents.
 """
 
 from __future__ import annotations
@@ -22,15 +28,17 @@ import tempfile
 import threading
 import time
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sovex.model.settings import PROJECT_ROOT
 from sovex.synth.fhir import write_consents_ndjson
 from sovex.synth.population import PURPOSES
+from transforms.consent_mapping import ConsentSource, load_sources, sources_dir
 from transforms.consent_regimes import Regime
 from transforms.consent_registry import apply_regime, decisions_as_of, load_file
 
@@ -85,6 +93,102 @@ def synthetic_consents(rows: int, seed: int) -> pa.Table:
             "valid_until": days(np.where(expired, before_reference, future), has_until),
         }
     )
+
+
+MII_SOURCE = "mii-broad-consent"
+MII_SCOPE = {
+    "coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "research"}]
+}
+MII_CATEGORY = [{"coding": [{"system": "http://loinc.org", "code": "57016-8"}]}]
+MII_YEARS = 30
+# Share of MII consents granting each mapped code (the rest are granted nothing for it),
+# and of those carrying a code no purpose uses (reported as unmapped).
+MII_GRANT_SHARE = 0.9
+MII_UNMAPPED_SHARE = 0.5
+MII_UNMAPPED_CODE = "2.16.840.1.113883.3.1937.777.24.5.3.2"
+
+
+def write_mii_ndjson(path: Path, count: int, seed: int, source: ConsentSource) -> int:
+    """`count` MII broad consents, one per patient (M00000001…); codes are the mapping's."""
+    rng = np.random.default_rng(seed)
+    codes = sorted(source.mapped_codes)
+    uri = sorted(source.policy_uris)[0]
+    system = codes[0].system
+    reference = (REFERENCE_DATE - EPOCH).days
+    given_days = reference - 1 - rng.integers(0, HISTORY_DAYS, count)
+    granted = rng.random((count, len(codes))) < MII_GRANT_SHARE
+    unmapped = rng.random(count) < MII_UNMAPPED_SHARE
+    with path.open("w", encoding="utf-8") as out:
+        for i in range(count):
+            given = EPOCH + timedelta(days=int(given_days[i]))
+            # The day before the 30th anniversary (29 February: 28 February).
+            end = date(given.year + MII_YEARS, given.month, 1) + timedelta(days=given.day - 2)
+            period = {"start": given.isoformat(), "end": end.isoformat()}
+            chosen = [c.code for c, g in zip(codes, granted[i], strict=True) if g]
+            if unmapped[i]:
+                chosen.append(MII_UNMAPPED_CODE)
+            resource = {
+                "resourceType": "Consent",
+                "id": f"mii-{i + 1:08d}",
+                "status": "active",
+                "scope": MII_SCOPE,
+                "category": MII_CATEGORY,
+                "patient": {"reference": f"Patient/M{i + 1:08d}"},
+                "dateTime": f"{given.isoformat()}T10:00:00+01:00",
+                "policy": [{"uri": uri}],
+                "provision": {
+                    "type": "deny",
+                    "period": period,
+                    "provision": [
+                        {
+                            "type": "permit",
+                            "period": period,
+                            "code": [{"coding": [{"system": system, "code": code}]}],
+                        }
+                        for code in chosen
+                    ],
+                },
+            }
+            out.write(json.dumps(resource, separators=(",", ":")) + "\n")
+    return count
+
+
+def mii_phase(work: Path, count: int, seed: int, workers: int | None) -> dict[str, object]:
+    """Write and load `count` MII consents through the shipped mapping; the figures."""
+    sources = load_sources(sources_dir(PROJECT_ROOT / "infra"))
+    source = next(s for s in sources.sources if s.name == MII_SOURCE)
+    path = work / "mii-Consent.ndjson"
+    write_mii_ndjson(path, count, seed, source)
+    db = work / "mii.db"
+    ingested_at = datetime.combine(REFERENCE_DATE, datetime.min.time(), UTC)
+    _reset_peak()
+    start = time.perf_counter()
+    loaded = load_file(
+        db, path, work / "mii.rejects.jsonl", ingested_at, workers=workers, sources=sources
+    )
+    load_s = time.perf_counter() - start
+    load_peak = _peak_mib()
+    purpose = PURPOSES[0]
+    start = time.perf_counter()
+    decisions = decisions_as_of(db, purpose, REFERENCE_DATE)
+    decisions_s = time.perf_counter() - start
+    outcome = apply_regime(decisions, decisions.table["patient_id"], Regime.OPT_OUT)
+    figures: dict[str, object] = {
+        "resources": count,
+        "accepted": loaded.accepted,
+        "rejected": loaded.rejected,
+        "unmapped_codes": [list(u) for u in loaded.unmapped_codes],
+        "load_s": round(load_s, 2),
+        "load_lines_per_s": round(count / load_s),
+        "decisions_s": round(decisions_s, 2),
+        "opt_out": outcome.counts(),
+        "peak_rss_load_mib": round(load_peak),
+    }
+    print(
+        f"mii: {loaded.accepted:,} accepted, {loaded.rejected:,} rejected in {load_s:.1f} s "
+        f"({count / load_s:,.0f} lines/s); decisions ({purpose}) in {decisions_s:.2f} s"
+    )
+    return figures
 
 
 def _reset_peak() -> None:
@@ -142,6 +246,9 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument(
         "--workers", type=int, default=None, help="parser processes (default: auto)"
+    )
+    parser.add_argument(
+        "--mii", type=int, default=0, help="also load N MII broad consents (default: 0)"
     )
     args = parser.parse_args(argv)
 
@@ -203,6 +310,7 @@ def main(argv: Sequence[str]) -> int:
         for name, figures in regimes.items():
             print(f"{name}: {figures}")
         db_mib = sum(p.stat().st_size for p in work.glob("sovex.db*")) / KIB / KIB
+        mii = mii_phase(work, args.mii, args.seed, args.workers) if args.mii else None
 
     print(f"registry database: {db_mib:,.0f} MiB")
     summary = {
@@ -227,8 +335,11 @@ def main(argv: Sequence[str]) -> int:
         "peak_rss_worker_mib": round(worker_peak),
         "peak_rss_decisions_mib": round(decide_peak),
     }
+    if mii is not None:
+        summary["mii"] = mii
     print(json.dumps(summary))
-    return 0 if loaded.rejected == stats.malformed and again.already_loaded else 1
+    mii_ok = mii is None or (mii["accepted"] == args.mii and mii["rejected"] == 0)
+    return 0 if loaded.rejected == stats.malformed and again.already_loaded and mii_ok else 1
 
 
 if __name__ == "__main__":

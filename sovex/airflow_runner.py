@@ -7,16 +7,19 @@ entry point calls `configure_airflow_environ` before anything imports airflow.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
+from sovex.accounts import FAB_AUTH_MANAGER
 from sovex.model.errors import ConfigurationError, InvalidInput, SovexError, error_from_record
 from sovex.model.request import SLUG_PATTERN, load_request
 from sovex.model.run import RunFolder, make_extract_id
@@ -29,6 +32,9 @@ from sovex.run_hygiene import (
     recover_dead_runs,
     run_lease,
 )
+from sovex.run_progress import read_progress, run_note
+
+LOG = logging.getLogger(__name__)
 
 DAG_ID = "research_extract"
 MIGRATED_MARKER = ".sovex-db-migrated"
@@ -46,6 +52,9 @@ def airflow_environ(settings: Settings) -> dict[str, str]:
         "AIRFLOW__API__HOST": "127.0.0.1",
         "AIRFLOW__API__PORT": str(PREFERRED_API_PORT),
         "GX_ANALYTICS_ENABLED": "false",
+        # Real accounts (issue 20): users with hashed passwords in the metadata database,
+        # synced from infra/roles.yaml by `sovex users sync`.
+        "AIRFLOW__CORE__AUTH_MANAGER": FAB_AUTH_MANAGER,
         "SOVEX_STATE_DIR": str(settings.state_dir),
     }
 
@@ -78,7 +87,9 @@ def migrate_metadata_db(settings: Settings) -> None:
     import airflow
 
     marker = settings.airflow_home / MIGRATED_MARKER
-    if marker.is_file() and marker.read_text().strip() == airflow.__version__:
+    # With the FAB auth manager's tables (issue 20): a database migrated before needs them.
+    migrated = f"{airflow.__version__} fab"
+    if marker.is_file() and marker.read_text().strip() == migrated:
         return
     airflow_cli = Path(sys.executable).parent / "airflow"
     completed = subprocess.run(
@@ -89,7 +100,7 @@ def migrate_metadata_db(settings: Settings) -> None:
         log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text(completed.stdout + completed.stderr)
         raise ConfigurationError(f"`airflow db migrate` failed: see {log}")
-    marker.write_text(airflow.__version__)
+    marker.write_text(migrated)
 
 
 @contextlib.contextmanager
@@ -110,8 +121,9 @@ def settings_exported(settings: Settings) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def output_to(log_file: Path) -> Iterator[None]:
-    """Send this process's stdout/stderr (Airflow's task logs) to a file for a while."""
+def output_to(log_file: Path) -> Iterator[TextIO]:
+    """Send this process's stdout/stderr (Airflow's task logs) to a file for a while;
+    yields the terminal's stderr, for the progress lines meant for the person."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
     sys.stdout.flush()
     sys.stderr.flush()
@@ -119,9 +131,11 @@ def output_to(log_file: Path) -> Iterator[None]:
     with log_file.open("ab") as handle:
         os.dup2(handle.fileno(), 1)
         os.dup2(handle.fileno(), 2)
+        terminal = os.fdopen(os.dup(saved[1]), "w", buffering=1, encoding="utf-8")
         try:
-            yield
+            yield terminal
         finally:
+            terminal.close()
             sys.stdout.flush()
             sys.stderr.flush()
             os.dup2(saved[0], 1)
@@ -159,6 +173,7 @@ class RunResult:
     extract_id: str
     log_file: Path
     result: dict[str, Any]
+    note: str = ""
 
 
 def _raise_from_outcome(outcome: dict[str, Any], log_file: Path) -> None:
@@ -214,10 +229,16 @@ def _require_runnable(settings: Settings, store: Any, request_id: str) -> None:
 
 
 def run_request(
-    settings: Settings, request: Path | str, logical_date: datetime, dag_id: str = DAG_ID
+    settings: Settings,
+    request: Path | str,
+    logical_date: datetime,
+    dag_id: str = DAG_ID,
+    show_progress: bool = False,
 ) -> RunResult:
     """Run the DAG for one approved request (its id or its file); raise the step's error
-    if it failed. The approval is checked by the DAG's first task, before any read."""
+    if it failed. The approval is checked by the DAG's first task, before any read. The
+    run's note in Airflow says how it ended (the failed step's report) and the rows
+    written per table; with `show_progress` the terminal follows the steps as they go."""
     request_id = request_id_of(settings, request)
     make_state_private(settings)
     # What a killed run left (a request stuck running, patient keys on disk) goes first.
@@ -231,11 +252,14 @@ def run_request(
     with (
         run_lease(settings, extract_id, HOLDER_CLI),
         settings_exported(settings),
-        output_to(log_file),
+        output_to(log_file) as terminal,
     ):
         dag = load_dag(settings, dag_id)
-        dag_run = dag.test(run_conf={"request_id": request_id}, logical_date=logical_date)
+        with progress_shown(folder, terminal if show_progress else None):
+            dag_run = dag.test(run_conf={"request_id": request_id}, logical_date=logical_date)
     outcome = folder.read_record(folder.outcome_file) if folder.outcome_file.is_file() else None
+    note = run_note(extract_id, read_progress(folder), outcome)
+    record_run_note(dag_run.dag_id, dag_run.run_id, note)
     if outcome and not outcome.get("ok"):
         _raise_from_outcome(outcome, log_file)
     if dag_run.state != "success" or not folder.result_file.is_file():
@@ -243,5 +267,73 @@ def run_request(
             f"run {extract_id} did not finish (state {dag_run.state}); log: {log_file}"
         )
     return RunResult(
-        extract_id=extract_id, log_file=log_file, result=folder.read_record(folder.result_file)
+        extract_id=extract_id,
+        log_file=log_file,
+        result=folder.read_record(folder.result_file),
+        note=note,
     )
+
+
+PROGRESS_POLL_SECONDS = 1.0
+
+
+@contextlib.contextmanager
+def progress_shown(folder: RunFolder, terminal: TextIO | None) -> Iterator[None]:
+    """While the block runs, write the run's progress line to `terminal` each time it
+    changes (a thread reading the progress file the steps append to)."""
+    if terminal is None:
+        yield
+        return
+    stop = threading.Event()
+
+    def follow() -> None:
+        shown = ""
+        while True:
+            line = read_progress(folder).summary()
+            if line != shown:
+                stamp = datetime.now(UTC).strftime("%H:%M:%S")
+                terminal.write(f"  {stamp} {line}\n")
+                shown = line
+            if stop.wait(PROGRESS_POLL_SECONDS):
+                return
+
+    follower = threading.Thread(target=follow, name="sovex-progress", daemon=True)
+    follower.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        follower.join(timeout=5)
+
+
+def record_run_note(dag_id: str, run_id: str, note: str) -> None:
+    """The run's note in Airflow's metadata (shown in the run list and the run's page).
+    A note that cannot be written is a warning: the run's own result stands."""
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    try:
+        with create_session() as session:
+            dag_run = session.scalar(
+                select(DagRun).where(DagRun.dag_id == dag_id, DagRun.run_id == run_id)
+            )
+            if dag_run is not None:
+                dag_run.note = note
+    except Exception as error:  # the note is for people; the run's outcome is what counts
+        LOG.warning("could not record the note of run %s (%s)", run_id, type(error).__name__)
+
+
+def recorded_run_note(dag_id: str, logical_date: datetime) -> str | None:
+    """The note of the DAG's run at this logical date (what the Airflow UI shows)."""
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        dag_run = session.scalar(
+            select(DagRun)
+            .where(DagRun.dag_id == dag_id, DagRun.logical_date == logical_date)
+            .order_by(DagRun.id.desc())
+        )
+        return None if dag_run is None else dag_run.note

@@ -61,6 +61,8 @@ HASH_HEX_CHARS = 64
 FIELDS = frozenset({"seq", "at", "actor", "action", "subject", "detail", "prev", "hash"})
 # With a signing key (`sovex.audit_signing`): the key's id and the signature of the hash.
 SIGNATURE_FIELDS = frozenset({"signer", "sig"})
+# How the actor is known (issue 20); hashed; records written before it have none.
+ACTOR_AUTH_FIELD = "actor_auth"
 UNHASHED_FIELDS = frozenset({"hash", "sig"})
 
 # Guards against callers dumping data rows into the log: details are ids, hashes, counts.
@@ -87,6 +89,19 @@ SHOW_DETAIL_CHARS = 60
 DEFAULT_SHOW_LIMIT = 20
 
 
+class ActorAuth(StrEnum):
+    """How a record's actor is known."""
+
+    AUTHENTICATED = "authenticated"  # logged in: the API server checked a password
+    DECLARED = "declared"  # SOVEX_USER on the CLI: the local demo only, anyone may set it
+    SYSTEM = "system"  # sovex itself (scheduled runs, sweeps, anchors)
+
+
+def default_actor_auth(actor: str) -> ActorAuth:
+    """Without an authenticated login: sovex's own name is the system, anyone else declared."""
+    return ActorAuth.SYSTEM if actor.strip().casefold() == ANCHOR_ACTOR else ActorAuth.DECLARED
+
+
 class AuditAction(StrEnum):
     """The events of the system that leave a trace (stored as their lower-case value)."""
 
@@ -100,6 +115,8 @@ class AuditAction(StrEnum):
     REQUEST_PUBLISHED = "request_published"
     REQUEST_RUN_FAILED = "request_run_failed"
     REQUEST_EXPIRED = "request_expired"
+    REQUEST_ENDORSED = "request_endorsed"  # the first of two stewards' approvals
+    REQUEST_WITHDRAWN = "request_withdrawn"
     POLICY_DECISION = "policy_decision"
     # What the target's bucket answered before the run read anything (issue 18).
     BUCKET_CHECKED = "bucket_checked"
@@ -279,8 +296,12 @@ class AuditLog:
         subject: str,
         detail: Mapping[str, Any] | None = None,
         at: datetime | None = None,
+        actor_auth: ActorAuth | None = None,
     ) -> dict[str, Any]:
         """Append one record and return it (with its seq, prev and hash).
+
+        `actor_auth` says how the actor is known; left out, sovex's own name is `system`
+        and any other name `declared` (only a login makes it `authenticated`).
 
         `at` is the event's time; a task passes its run's logical date, others leave it
         to now (UTC). `detail` holds ids, hashes and counts only, never patient data,
@@ -289,6 +310,7 @@ class AuditLog:
         record: dict[str, Any] = {
             "at": _utc_iso(at or datetime.now(UTC), "field 'at'"),
             "actor": _check_text("actor", actor),
+            ACTOR_AUTH_FIELD: ActorAuth(actor_auth or default_actor_auth(actor)).value,
             "action": _check_action(action).value,
             "subject": _check_text("subject", subject),
             "detail": _check_detail(detail),
@@ -415,7 +437,7 @@ def _shape_problem(record: dict[str, Any]) -> str | None:
     missing = sorted(FIELDS - record.keys())
     if missing:
         return f"missing field(s) {', '.join(missing)}"
-    extra = sorted(record.keys() - FIELDS - SIGNATURE_FIELDS)
+    extra = sorted(record.keys() - FIELDS - SIGNATURE_FIELDS - {ACTOR_AUTH_FIELD})
     if extra:
         return f"unexpected field(s) {', '.join(extra)}"
     if len(record.keys() & SIGNATURE_FIELDS) == 1:
@@ -425,6 +447,8 @@ def _shape_problem(record: dict[str, Any]) -> str | None:
             return f"field {name!r} is not a string"
     if not isinstance(record["detail"], dict):
         return "field 'detail' is not an object"
+    if ACTOR_AUTH_FIELD in record and record[ACTOR_AUTH_FIELD] not in set(ActorAuth):
+        return f"field {ACTOR_AUTH_FIELD!r} is not one of {', '.join(ActorAuth)}"
     try:
         at = datetime.fromisoformat(record["at"])
     except ValueError:

@@ -26,8 +26,10 @@ from rich.table import Column, Table
 from sovex.model.errors import (
     EXIT_INTERNAL,
     EXIT_POLICY_REFUSED,
+    ConfigurationError,
     InvalidInput,
     PolicyRefused,
+    SourceTableMissing,
     SovexError,
     UserError,
     environment_failure,
@@ -62,6 +64,8 @@ consent_app = typer.Typer(no_args_is_help=True, help="The consent and opposition
 app.add_typer(consent_app, name="consent")
 source_app = typer.Typer(no_args_is_help=True, help="The source: Parquet folder or PostgreSQL.")
 app.add_typer(source_app, name="source")
+users_app = typer.Typer(no_args_is_help=True, help="People's logins (Airflow's FAB users).")
+app.add_typer(users_app, name="users")
 compliance_app = typer.Typer(no_args_is_help=True, help="What a compliance officer reviews.")
 app.add_typer(compliance_app, name="compliance")
 
@@ -91,11 +95,21 @@ def _prepare_airflow() -> None:
 @app.command()
 def demo(
     patients: Annotated[
-        int, typer.Option(min=1_000, help="Synthetic patients (the example needs k=5)")
-    ] = 2_000,
+        int | None,
+        typer.Option(
+            min=1_000,
+            help="Synthetic patients (the example needs k=5); default 2000, 10000 for omop "
+            "(its heart-failure cohort is smaller)",
+        ),
+    ] = None,
+    model: Annotated[
+        str,
+        typer.Option(help="Source model: synthetic (sovex's own schema) or omop (OMOP CDM 5.4)"),
+    ] = "synthetic",
 ) -> None:
     """The whole job on the embedded default; the last stdout line is a JSON summary."""
     from sovex.demo import DemoStep, run_demo
+    from sovex.synth.models import demo_patients
 
     _prepare_airflow()
     with console.status("starting") as status:
@@ -104,7 +118,12 @@ def demo(
             status.update(f"[bold]{title}[/bold]…")
             console.print(f"[bold cyan]▶[/bold cyan] {title}")
 
-        summary = run_demo(state.settings, patients, DemoStep(say=console.print, step=step))
+        summary = run_demo(
+            state.settings,
+            patients or demo_patients(model),
+            DemoStep(say=console.print, step=step),
+            model=model,
+        )
     console.print(
         f"[green]done[/green]: extract {summary['extract_id']} published to "
         f"{summary['manifest']} at {summary['endpoint']}"
@@ -117,13 +136,21 @@ def synth(
     patients: Annotated[int, typer.Option(min=1, help="Number of patients")] = 10_000,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same data)")] = 20261129,
     out: Annotated[Path | None, typer.Option(help="Output folder (default: state source)")] = None,
+    model: Annotated[
+        str,
+        typer.Option(
+            help="Source model: synthetic (sovex's own schema) or omop (OMOP CDM 5.4 tables)"
+        ),
+    ] = "synthetic",
 ) -> None:
-    """Write the synthetic French population (one Parquet file per table)."""
-    from sovex.synth.population import generate_population
+    """Write the synthetic French population (one Parquet file per table), in sovex's own
+    schema or as an OMOP CDM 5.4 warehouse."""
+    from sovex.synth.models import generator_for
 
+    generate = generator_for(model)
     destination = out or state.settings.source_dir
     with console.status(f"generating {patients} patients…"):
-        rows = generate_population(destination, patients=patients, seed=seed)
+        rows = generate(destination, patients=patients, seed=seed)
     console.print(f"wrote {destination}")
     _emit_json({"directory": str(destination), "tables": rows})
 
@@ -182,6 +209,26 @@ def _request_store() -> Any:
     return RequestStore.for_settings(state.settings)
 
 
+def _request_action(action: str, request_id: str, **fields: Any) -> Any:
+    """A review decision: through the review server as the logged-in person when one is
+    configured (SOVEX_API_URL), else on the local store as SOVEX_USER (declared)."""
+    from sovex.review.client import act_through_server, server_login
+
+    login = server_login(state.settings)
+    if login is not None:
+        return act_through_server(login, action, request_id, fields)
+    store = _request_store()
+    now = datetime.now(UTC)
+    user = state.settings.user
+    if action == "approve":
+        return store.approve(request_id, user, now, fields["comment"], fields["conditions"])
+    if action == "reject":
+        return store.reject(request_id, user, now, fields["reason"])
+    if action == "withdraw":
+        return store.withdraw(request_id, user, now, fields["reason"])
+    return store.expire(request_id, user, now, fields["reason"])
+
+
 def _print_outcome(outcome: Any) -> None:
     console.print(escape(outcome.message))
     _emit_json(outcome.status.to_json())
@@ -198,21 +245,42 @@ def request_submit(file: Path) -> None:
 
 
 @request_app.command("approve")
-def request_approve(request_id: str) -> None:
+def request_approve(
+    request_id: str,
+    comment: Annotated[
+        str | None, typer.Option(help="For the researcher and the audit log")
+    ] = None,
+    condition: Annotated[
+        list[str] | None,
+        typer.Option(help="A condition of the approval (repeat for several)"),
+    ] = None,
+) -> None:
     """Approve a submitted request (steward role; never its own requester or submitter).
-    A request with a schedule is then scheduled."""
-    _print_outcome(_request_store().approve(request_id, state.settings.user, datetime.now(UTC)))
+    Where its purpose takes a second approval (`second_approval: true` in
+    infra/hosting/purpose-requirements.yaml) the first is recorded and another steward's
+    approves it. A request with a schedule is then scheduled."""
+    _print_outcome(
+        _request_action("approve", request_id, comment=comment, conditions=tuple(condition or ()))
+    )
 
 
 @request_app.command("reject")
 def request_reject(
     request_id: str,
-    reason: Annotated[str, typer.Option(help="Why, for the researcher")],
+    reason: Annotated[str, typer.Option("--reason", "--comment", help="Why, for the researcher")],
 ) -> None:
     """Reject a submitted request, with the reason the researcher will read."""
-    _print_outcome(
-        _request_store().reject(request_id, state.settings.user, datetime.now(UTC), reason)
-    )
+    _print_outcome(_request_action("reject", request_id, reason=reason))
+
+
+@request_app.command("withdraw")
+def request_withdraw(
+    request_id: str,
+    reason: Annotated[str | None, typer.Option("--reason", "--comment", help="Why")] = None,
+) -> None:
+    """Take back a submitted request (its requester), or withdraw an approval (steward or
+    compliance): it goes back to review and runs only after a new approval."""
+    _print_outcome(_request_action("withdraw", request_id, reason=reason))
 
 
 @request_app.command("expire")
@@ -224,9 +292,7 @@ def request_expire(
 ) -> None:
     """End a request's approval or schedule for good (steward or compliance role): it never
     runs again; its published extracts keep their retention date."""
-    _print_outcome(
-        _request_store().expire(request_id, state.settings.user, datetime.now(UTC), reason)
-    )
+    _print_outcome(_request_action("expire", request_id, reason=reason))
 
 
 @request_app.command("list")
@@ -310,8 +376,10 @@ def run(
     from sovex.airflow_runner import run_request
 
     logical_date = datetime.now(UTC).replace(microsecond=0)
-    with console.status("running research_extract…"):
-        result = run_request(state.settings, request, logical_date)
+    # Airflow's output goes to the run's log; the terminal gets one line per change of step
+    # or of rows written (the same counts end in the run's note in Airflow).
+    console.print("running research_extract…")
+    result = run_request(state.settings, request, logical_date, show_progress=True)
     console.print(f"[green]published[/green] {result.result['manifest']} (log: {result.log_file})")
     _emit_json(result.result)
 
@@ -436,18 +504,47 @@ def _project_credentials(project: str, path: Path | None) -> Any:
 
 @app.command("airflow-ui")
 def airflow_ui() -> None:
-    """Airflow's UI and scheduler on 127.0.0.1 (port 8081 when free); Ctrl-C stops them."""
+    """Airflow's UI, the review screen (/sovex) and the scheduler on 127.0.0.1 (port 8081
+    when free), with the people of infra/roles.yaml as users; Ctrl-C stops them."""
+    from sovex.accounts import passwords_dir, sync_users
     from sovex.airflow_runner import free_api_port, migrate_metadata_db
-    from sovex.services.airflow_ui import password_file, run_airflow_ui
+    from sovex.services.airflow_ui import run_airflow_ui
 
     _prepare_airflow()
     migrate_metadata_db(state.settings)
+    synced = sync_users(state.settings)
     port = free_api_port()
     console.print(
-        f"Airflow UI on http://127.0.0.1:{port} — user 'admin', password in "
-        f"{password_file(state.settings)} (logs in {state.settings.logs_dir / 'airflow-ui'})"
+        f"Airflow UI on http://127.0.0.1:{port} (review screen: /sovex/) — {len(synced)} "
+        f"user(s) from infra/roles.yaml; new passwords in {passwords_dir(state.settings)} "
+        f"(logs in {state.settings.logs_dir / 'airflow-ui'})"
     )
     raise typer.Exit(run_airflow_ui(state.settings, port, os.environ))
+
+
+@users_app.command("sync")
+def users_sync(
+    passwords: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder of password files named after each identity (0600, yours); a new "
+            "user without one gets a generated password in <state>/accounts/passwords"
+        ),
+    ] = None,
+) -> None:
+    """Make Airflow's users (FAB, hashed passwords in the metadata database) match
+    infra/roles.yaml: listed people are active with the matching Airflow role, others are
+    deactivated. Passwords are never printed."""
+    from sovex.accounts import sync_users
+    from sovex.airflow_runner import migrate_metadata_db
+
+    _prepare_airflow()
+    migrate_metadata_db(state.settings)
+    synced = sync_users(state.settings, passwords)
+    for user in synced:
+        where = f"; password in {user.password_file}" if user.password_file else ""
+        console.print(escape(f"{user.identity}: {user.change} ({user.airflow_role or '-'}){where}"))
+    _emit_json([user.to_json() for user in synced])
 
 
 @storage_app.command("up")
@@ -591,6 +688,12 @@ def consent_sync(
                 f"{entry.rejected} rejected"
                 + (f" → {escape(entry.reject_file)}" if entry.rejected else "")
             )
+        for code in entry.unmapped_codes:
+            console.print(
+                f"  unmapped code (granted nothing) of source {escape(code['source'])}: "
+                f"{escape(code['system'])}#{escape(code['code'])} in "
+                f"{code['resources']} resource(s)"
+            )
     _emit_json(synced_json(synced))
 
 
@@ -633,8 +736,9 @@ def source_load_postgres(
 
 @source_app.command("check")
 def source_check() -> None:
-    """The configured source's tables and row counts, against the catalogs (exit 2 when a
-    catalog's table is missing from the source)."""
+    """The configured source's tables and row counts, against the catalogs of the model it
+    holds: each catalog whose person table the source has (exit 2 when one of its tables
+    or columns is missing, or when no catalog's person table is there)."""
     from sovex.model.catalog import load_catalog
     from transforms.source import open_source
     from transforms.source_base import check_columns
@@ -643,12 +747,22 @@ def source_check() -> None:
     source = open_source(settings.source_dir, settings.source_url)
     where = settings.source_url or str(settings.source_dir)
     counts: dict[str, int] = {}
-    for catalog_file in sorted(settings.catalogs_dir.glob("*.yaml")):
-        catalog = load_catalog(catalog_file)
+    catalogs = [load_catalog(path) for path in sorted(settings.catalogs_dir.glob("*.yaml"))]
+    for catalog in catalogs:
+        try:
+            source.schema(catalog.person_table)
+        except SourceTableMissing:
+            continue  # a source of another model (e.g. OMOP beside the synthetic schema)
         for name, spec in catalog.tables.items():
             # ConfigurationError (exit 2) names the missing table or column and the source.
-            check_columns(name, where, source.schema(name), list(spec.columns))
+            check_columns(name, where, source.schema(name), spec.source_columns(list(spec.columns)))
             counts[name] = source.row_count(name)
+    if not counts:
+        raise ConfigurationError(
+            f"source {where} has the person table of no catalog ("
+            + ", ".join(f"{c.source}: {c.person_table}" for c in catalogs)
+            + "): run `sovex synth` or load the warehouse"
+        )
     for name, count in counts.items():
         console.print(f"{name}: {count:,} rows")
     console.print(f"source {where}: every catalogued table and column is there")

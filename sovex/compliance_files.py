@@ -84,8 +84,8 @@ def register_csv(view: ComplianceView) -> str:
 
 def access_csv(view: ComplianceView) -> str:
     return _csv(
-        ("at", "actor", "action", "subject", "project"),
-        ((e.at, e.actor, e.action, e.subject, e.project) for e in view.access),
+        ("at", "actor", "actor_auth", "action", "subject", "project"),
+        ((e.at, e.actor, e.actor_auth, e.action, e.subject, e.project) for e in view.access),
     )
 
 

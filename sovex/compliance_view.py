@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from sovex.audit import AuditAction
 from sovex.governance.status import RequestStatus
 from sovex.model.errors import InvalidInput, SovexError
+from sovex.model.purpose_requirements import POLICY_PARAMS, SECOND_APPROVAL
 from sovex.model.request import ExtractRequest
 from sovex.model.settings import Settings
 
@@ -39,6 +40,8 @@ REQUEST_SUBJECT_PREFIX = "request:"
 ACCESS_ACTIONS = (
     AuditAction.REQUEST_SUBMITTED,
     AuditAction.REQUEST_APPROVED,
+    AuditAction.REQUEST_ENDORSED,
+    AuditAction.REQUEST_WITHDRAWN,
     AuditAction.REQUEST_REJECTED,
     AuditAction.REQUEST_EXPIRED,
     AuditAction.REQUEST_RUN_STARTED,
@@ -90,6 +93,8 @@ class AccessEvent:
     project: str
     # Whose access a grant or revocation is about: the person, else the store identity.
     holder: str = ""
+    # How the actor is known (authenticated, declared, system); "" in older records.
+    actor_auth: str = ""
 
 
 @dataclass(frozen=True)
@@ -159,8 +164,11 @@ def processing_activities(
             ProcessingActivity(
                 purpose=purpose,
                 consent_regime=regimes.get(purpose, "none declared: cannot run"),
-                hosting_requirements=", ".join(k for k, v in sorted(required.items()) if v)
-                or "the deployment's",
+                hosting_requirements=(
+                    ", ".join(k for k, v in sorted(required.items()) if v and k in POLICY_PARAMS)
+                    or "the deployment's"
+                )
+                + ("; review: two stewards approve" if required.get(SECOND_APPROVAL) else ""),
                 legal_bases=tuple(sorted({r.legal_basis for r in requests})),
                 data_categories=tuple(
                     sorted(
@@ -237,6 +245,7 @@ def access_events(
                 subject=str(record.get("subject", "")),
                 project=str(project or ""),
                 holder=holder,
+                actor_auth=str(record.get("actor_auth", "")),
             )
         )
     return events

@@ -8,6 +8,11 @@ with their line numbers. Each newly loaded file leaves an audit record (name, sh
 counts: never a patient id). With `SOVEX_CONSENT_SOURCE_KEY` (the portal's public key), a
 file without a valid detached signature `<file>.sig` is not loaded: it is audited
 (`consents_refused`) and the sync ends with exit 5 after loading the others.
+
+Consents of other systems are read through the mappings the steward declared in
+`infra/consent/sources/` (docs/consent.md). A file with a resource of a source nobody
+declared is not loaded; the sync loads the others, then ends with exit 2 naming the file,
+line, field and rule. Codes a mapping does not use are reported per file (counts per code).
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ class SyncedFile:
     new_versions: int
     already_loaded: bool
     reject_file: str
+    # {"source", "system", "code", "resources"}: codes of a declared source no purpose uses.
+    unmapped_codes: list[dict[str, Any]]
 
 
 def inbox_files(inbox: Path) -> list[Path]:
@@ -48,6 +55,8 @@ def inbox_files(inbox: Path) -> list[Path]:
 def sync_consents(
     settings: Settings, at: datetime, inbox: Path | None = None, actor: str = SYNC_ACTOR
 ) -> list[SyncedFile]:
+    from transforms.consent_mapping import load_sources, sources_dir
+    from transforms.consent_regimes import load_regimes, regimes_file
     from transforms.consent_registry import load_file
 
     folder = inbox or settings.consent_inbox_dir
@@ -55,8 +64,12 @@ def sync_consents(
     source_key = (
         load_public_key(settings.consent_source_key) if settings.consent_source_key else None
     )
+    regimes = regimes_file(settings.infra_dir)
+    known = load_regimes(regimes).regimes if regimes.is_file() else None
+    sources = load_sources(sources_dir(settings.infra_dir), known_purposes=known)
     synced = []
     refused = []
+    undeclared: list[str] = []
     for path in inbox_files(folder):
         if source_key is not None and (problem := signature_problem(path, source_key)):
             # Whoever can write the inbox cannot re-include people who opposed.
@@ -69,7 +82,17 @@ def sync_consents(
             )
             continue
         reject_path = settings.consent_rejects_dir / f"{path.name}.rejects.jsonl"
-        result = load_file(settings.consent_registry_db, path, reject_path, ingested_at=at)
+        try:
+            result = load_file(
+                settings.consent_registry_db, path, reject_path, ingested_at=at, sources=sources
+            )
+        except InvalidInput as error:
+            undeclared += error.problems
+            continue
+        unmapped = [
+            {"source": source, "system": system, "code": code, "resources": count}
+            for source, system, code, count in result.unmapped_codes
+        ]
         entry = SyncedFile(
             file=str(path),
             sha256=result.file_sha256,
@@ -78,6 +101,7 @@ def sync_consents(
             new_versions=result.new_versions,
             already_loaded=result.already_loaded,
             reject_file=str(result.reject_path),
+            unmapped_codes=unmapped,
         )
         synced.append(entry)
         if not result.already_loaded:
@@ -90,13 +114,16 @@ def sync_consents(
                     "accepted": result.accepted,
                     "rejected": result.rejected,
                     "new_versions": result.new_versions,
+                    "unmapped_codes": unmapped,
                 },
             )
     if refused:
-        lines = "\n".join(refused)
+        lines = "\n".join(refused + undeclared)
         raise IntegrityError(
             f"consent file(s) in {folder} not loaded, not signed by the portal's key:\n{lines}"
         )
+    if undeclared:
+        raise InvalidInput(undeclared)
     return synced
 
 

@@ -19,7 +19,6 @@ from sovex.model.errors import PolicyRefused
 from sovex.model.settings import Settings
 
 DEMO_PATIENTS = 2_000
-EXAMPLE_REQUEST = "requests/diabetes-t2.yaml"
 # A US operator's EU region: refused because of who operates it, not where it is.
 REFUSED_DEMO_TARGET = "aws-eu-west-3-paris"
 
@@ -68,15 +67,22 @@ def _submitted_and_approved(settings: Settings, request_file: Path) -> str:
     return f"{submitted.message}; {approved.message}"
 
 
-def run_demo(settings: Settings, patients: int, report: DemoStep) -> dict[str, Any]:
+def run_demo(
+    settings: Settings, patients: int, report: DemoStep, model: str = "synthetic"
+) -> dict[str, Any]:
+    """The demo on the embedded source of `model` (synthetic: sovex's own schema; omop:
+    an OMOP CDM 5.4 warehouse, with its own example request)."""
     from anonymization.keys import create_demo_master_key
     from sovex.airflow_runner import run_request
     from sovex.consent_sync import sync_consents
     from sovex.project_access import credentials_path, read_credentials
     from sovex.services.storage_server import LocalStorage
     from sovex.storage_access import reading_client
-    from sovex.synth.population import generate_population
+    from sovex.synth.models import demo_request, generator_for
     from transforms.download import download_extract
+
+    request_file = demo_request(settings.examples_dir, model)
+    generate_population = generator_for(model)
 
     report.step("demo key")
     if not settings.master_key_hex and create_demo_master_key(settings.master_key_file):
@@ -89,7 +95,7 @@ def run_demo(settings: Settings, patients: int, report: DemoStep) -> dict[str, A
     endpoint = LocalStorage(settings.storage_dir).up()
     report.say(f"local S3 (SeaweedFS) at {endpoint.endpoint_url}")
 
-    report.step(f"synthetic population ({patients} patients)")
+    report.step(f"synthetic population ({patients} patients, {model} model)")
     rows = generate_population(settings.source_dir, patients=patients)
     report.say("source tables: " + ", ".join(f"{t} {n}" for t, n in rows.items()))
 
@@ -104,7 +110,6 @@ def run_demo(settings: Settings, patients: int, report: DemoStep) -> dict[str, A
             f"{synced.rejected} malformed set aside in {synced.reject_file}"
         )
 
-    request_file = settings.examples_dir / EXAMPLE_REQUEST
     report.step("request submitted by its researcher, approved by a steward")
     report.say(_submitted_and_approved(settings, request_file))
 
@@ -139,6 +144,7 @@ def run_demo(settings: Settings, patients: int, report: DemoStep) -> dict[str, A
 
     consent = run.result["consent"]
     return {
+        "model": model,
         "extract_id": run.extract_id,
         "manifest": run.result["manifest"],
         "endpoint": endpoint.endpoint_url,

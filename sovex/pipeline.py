@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 import sovex
@@ -45,6 +46,7 @@ from sovex.model.request import ExtractRequest, load_request
 from sovex.model.run import PartRecord, RunContext, RunFolder, make_extract_id
 from sovex.model.settings import PROJECT_ROOT, Settings
 from sovex.run_hygiene import HOLDER_DAG, make_state_private, run_lease
+from sovex.run_progress import record_progress
 
 if TYPE_CHECKING:
     from transforms.extract import WrittenPart
@@ -101,11 +103,15 @@ def step(function: Callable[P, R]) -> Callable[P, R]:
         assert isinstance(settings, Settings) and isinstance(run, RunContext)
         folder = run_folder(settings, run.extract_id)
         make_state_private(settings)
+        record_progress(folder, {"step": function.__name__, "state": "started"})
         try:
             with run_lease(settings, run.extract_id, HOLDER_DAG):
-                return function(*args, **kwargs)
+                result = function(*args, **kwargs)
+            record_progress(folder, {"step": function.__name__, "state": "done"})
+            return result
         except BaseException as error:
             record_outcome(folder, function.__name__, error)
+            _record_failed_progress(folder, function.__name__)
             folder.drop_parts()
             # The step's own failure must surface: a failure to record it is logged (its
             # kind only, never its text) and does not replace it.
@@ -131,6 +137,18 @@ def step(function: Callable[P, R]) -> Callable[P, R]:
             raise
 
     return wrapper
+
+
+def _record_failed_progress(folder: RunFolder, step_name: str) -> None:
+    # Progress is for the person watching: failing to write it never hides the failure.
+    try:
+        record_progress(folder, {"step": step_name, "state": "failed"})
+    except OSError as secondary:
+        LOG.warning(
+            "step %s failed; recording its progress failed too (%s)",
+            step_name,
+            type(secondary).__name__,
+        )
 
 
 def _load(settings: Settings, run: RunContext) -> tuple[ExtractRequest, SourceCatalog]:
@@ -185,12 +203,15 @@ def prepare_run(settings: Settings, request_id: str, logical_date: datetime) -> 
     folder = run_folder(settings, run.extract_id)
     folder.create()
     folder.outcome_file.unlink(missing_ok=True)
+    folder.progress_file.unlink(missing_ok=True)
+    record_progress(folder, {"step": "prepare", "state": "started"})
     try:
         # The key is checked before anything is read: a run that cannot pseudonymise
         # must not read the source or the consent registry first.
         _project_key(settings, request.project)
     except BaseException as error:
         record_outcome(folder, "prepare", error)
+        _record_failed_progress(folder, "prepare")
         raise
     last, approval = status.last_run, status.approval
     rerun_of_published = (
@@ -211,8 +232,10 @@ def prepare_run(settings: Settings, request_id: str, logical_date: datetime) -> 
             )
     except BaseException as error:
         record_outcome(folder, "prepare", error)
+        _record_failed_progress(folder, "prepare")
         raise
     audit(settings, run, "run_started", {"request_sha256": run.request_sha256})
+    record_progress(folder, {"step": "prepare", "state": "done"})
     return run
 
 
@@ -305,6 +328,10 @@ def select_consented_cohort(settings: Settings, run: RunContext) -> dict[str, An
     cohort = select_cohort(
         source, catalog.person_table, catalog.person_id_column, list(request.cohort)
     )
+    index_dates = _concept_cohort(request, catalog, source)
+    if index_dates is not None:
+        cohort = pc.cast(cohort, pa.string())
+        cohort = cohort.filter(pc.is_in(cohort, value_set=index_dates.column("person_id")))
     regimes = load_regimes(regimes_file(settings.infra_dir))
     known_by = datetime.now(UTC)
     outcome = apply_registry_consent(
@@ -329,6 +356,9 @@ def select_consented_cohort(settings: Settings, run: RunContext) -> dict[str, An
     folder = run_folder(settings, run.extract_id)
     folder.included_file.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(pa.table({"patient_id": outcome.included}), folder.included_file)
+    if index_dates is not None:
+        included = pc.is_in(index_dates.column("person_id"), value_set=outcome.included)
+        pq.write_table(index_dates.filter(included), folder.index_dates_file)
     return {
         "regime": str(regimes.regime_for(request.purpose)),
         "purpose": request.purpose,
@@ -337,6 +367,28 @@ def select_consented_cohort(settings: Settings, run: RunContext) -> dict[str, An
         "snapshot_sha256": outcome.snapshot_sha256,
         **outcome.counts(),
     }
+
+
+def _concept_cohort(
+    request: ExtractRequest, catalog: SourceCatalog, source: Any
+) -> pa.Table | None:
+    """The patients meeting the request's criteria by concept in its window (age at
+    index applied) and their index dates; None when the request has no such criteria."""
+    from transforms.concept_cohort import select_by_concepts
+    from transforms.vocabulary import vocabulary_for
+
+    group = request.cohort_criteria
+    if group is None:
+        return None
+    wanted = [c for c in group.concept_criteria() if c.descendants]
+    vocabulary = (
+        vocabulary_for(source, catalog.vocabulary, [i for c in wanted for i in c.concept_ids])
+        if wanted
+        else None
+    )
+    return select_by_concepts(
+        source, catalog, group, vocabulary, request.criteria_window(), request.age_at_index
+    )
 
 
 @step
@@ -361,10 +413,13 @@ def assess_disclosure(settings: Settings, run: RunContext) -> dict[str, Any]:
     included = pq.read_table(folder.included_file).column("patient_id").combine_chunks()
     record = unassessed_record(list(quasi_identifiers), request.k_threshold, len(included))
     if quasi_identifiers:
-        batches = open_source(settings.source_dir, settings.source_url).batches(
+        source = open_source(settings.source_dir, settings.source_url)
+        batches = source.batches(
             catalog.person_table,
             [person_id, *quasi_identifiers],
-            filter=ds.field(person_id).isin(included),
+            filter=ds.field(person_id).isin(
+                included.cast(source.schema(catalog.person_table).field(person_id).type)
+            ),
         )
         assessment = assess(
             pa.Table.from_batches(list(batches)),
@@ -433,7 +488,15 @@ def _assess_events(
     quasi_identifiers = list(person_record["quasi_identifiers"])
     columns = [person_id, *quasi_identifiers]
     view = pa.Table.from_batches(
-        list(source.batches(catalog.person_table, columns, filter=ds.field(person_id).isin(kept))),
+        list(
+            source.batches(
+                catalog.person_table,
+                columns,
+                filter=ds.field(person_id).isin(
+                    kept.cast(source.schema(catalog.person_table).field(person_id).type)
+                ),
+            )
+        ),
         schema=pa.schema([source.schema(catalog.person_table).field(c) for c in columns]),
     )
     known = [
@@ -574,8 +637,9 @@ def extract_table(
             request.tables[table],
             folder.suppressed_events_file,
         )
+    source = open_source(settings.source_dir, settings.source_url)
     parts = write_table_parts(
-        source=open_source(settings.source_dir, settings.source_url),
+        source=source,
         table=catalog.tables[table],
         person_id_column=catalog.person_id_column,
         columns=request.tables[table],
@@ -589,8 +653,69 @@ def extract_table(
         partition=Partition(partition_index, partition_count),
         keys=keys,
         event_release=release,
+        derived=_derived_inputs(folder, catalog, request, table, keys, source, disclosure),
+    )
+    record_progress(
+        folder,
+        {
+            "step": "extract_table",
+            "state": "rows",
+            "table": table,
+            "rows": sum(part.rows for part in parts),
+            "partitions": partition_count,
+        },
     )
     return [_part_record(part) for part in parts]
+
+
+def _derived_inputs(
+    folder: RunFolder,
+    catalog: SourceCatalog,
+    request: ExtractRequest,
+    table: str,
+    keys: Any,
+    source: Any,
+    disclosure: dict[str, Any],
+) -> Any:
+    """Births (at the gate's level) and index dates for this table's derived columns,
+    aligned with the included patients' keys; None when it requests none."""
+    import pyarrow.dataset as ds
+
+    from transforms.extract import DerivedInputs
+
+    spec = catalog.tables[table]
+    roles = {spec.columns[c].role for c in request.tables[table]}
+    if not roles & {Role.AGE_AT_EVENT, Role.DAYS_SINCE_INDEX}:
+        return None
+    births = birth_level = index_dates = None
+    person_id = catalog.person_id_column
+    if Role.AGE_AT_EVENT in roles and catalog.birth_column is not None:
+        id_type = source.schema(catalog.person_table).field(person_id).type
+        rows = pa.Table.from_batches(
+            list(
+                source.batches(
+                    catalog.person_table,
+                    [person_id, catalog.birth_column],
+                    filter=ds.field(person_id).isin(keys.ids.cast(id_type)),
+                )
+            ),
+            schema=pa.schema(
+                [
+                    source.schema(catalog.person_table).field(c)
+                    for c in (person_id, catalog.birth_column)
+                ]
+            ),
+        )
+        where = pc.index_in(keys.ids, value_set=rows.column(person_id).cast(pa.string()))
+        births = rows.column(catalog.birth_column).combine_chunks().take(where)
+        birth_level = disclosure["generalisation"].get(catalog.birth_column)
+        if birth_level is None:
+            raise GateFailed([f"age at event: the gate chose no level for {catalog.birth_column}"])
+    if Role.DAYS_SINCE_INDEX in roles:
+        indexed = pq.read_table(folder.index_dates_file)
+        where = pc.index_in(keys.ids, value_set=indexed.column("person_id"))
+        index_dates = indexed.column("index_date").combine_chunks().take(where)
+    return DerivedInputs(births=births, birth_level=birth_level, index_dates=index_dates)
 
 
 def _part_record(part: WrittenPart) -> PartRecord:
@@ -861,6 +986,7 @@ def publish(
     prefix = extract_prefix(request.project, run.extract_id)
     retain_until = retention_deadline(request.retention_until)
     local_parts = _local_parts([*parts, *_data_docs_parts(folder)])
+    local_parts += _codebook_parts(settings, run, request, catalog, local_parts, consent, gate)
     draft = draft_manifest(
         run,
         request,
@@ -925,6 +1051,70 @@ def publish(
     record_outcome(folder, "publish", None)
     folder.drop_parts()
     return result
+
+
+def _codebook_parts(
+    settings: Settings,
+    run: RunContext,
+    request: ExtractRequest,
+    catalog: SourceCatalog,
+    parts: list[LocalPart],
+    consent: dict[str, Any],
+    gate: dict[str, Any],
+) -> list[LocalPart]:
+    """The extract's codebook (`transforms.codebook`), written into the run's folder from
+    the published tables' schemas and the gates' records, as parts at the extract's root."""
+    from transforms.codebook import (
+        CODEBOOK_TABLE,
+        ExtractFacts,
+        PublishedTable,
+        write_codebook,
+    )
+    from transforms.extract import sha256_of
+    from transforms.publish import LocalPart
+    from transforms.release_checks import AGGREGATES_PREFIX
+
+    names = [*request.tables, *(f"{AGGREGATES_PREFIX}/{a.name}" for a in request.aggregates)]
+    tables = []
+    for name in names:
+        files = [part for part in parts if part.table == name]
+        if not files:
+            continue
+        tables.append(
+            PublishedTable(
+                name=name,
+                parts=tuple((part.relative_key, part.rows) for part in files),
+                schema=pq.read_schema(files[0].path),
+            )
+        )
+    facts = ExtractFacts(
+        extract_id=run.extract_id,
+        project=request.project,
+        request_id=request.id,
+        purpose=request.purpose,
+        legal_basis=request.legal_basis,
+        regime=str(consent.get("regime", "")),
+        period=(request.period.start, request.period.end),
+        logical_date=run.logical_date.astimezone(UTC).isoformat(),
+        k_threshold=request.k_threshold,
+        small_cell_threshold=request.small_cell_threshold,
+        small_cell_rounding=request.small_cell_rounding,
+        free_text_mode=request.free_text_mode,
+        aggregates={a.name: (a.table, tuple(a.by)) for a in request.aggregates},
+    )
+    folder = run_folder(settings, run.extract_id)
+    paths = write_codebook(folder.table_dir(CODEBOOK_TABLE), facts, tables, catalog, gate)
+    return [
+        LocalPart(
+            table=CODEBOOK_TABLE,
+            path=path,
+            rows=0,
+            bytes=path.stat().st_size,
+            sha256=sha256_of(path),
+            key=path.name,
+        )
+        for path in paths
+    ]
 
 
 def _local_parts(parts: list[PartRecord]) -> list[LocalPart]:

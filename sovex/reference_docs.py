@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from sovex.model.criteria import AgeAtIndex, ConceptCriterion, CriteriaGroup
 from sovex.model.request import Aggregate, CohortFilter, ExtractRequest, Period
 from sovex.model.settings import PROJECT_ROOT
 
@@ -178,7 +179,7 @@ def request_reference() -> str:
         *_model_table(ExtractRequest),
         "",
     ]
-    for model in (CohortFilter, Period, Aggregate):
+    for model in (CohortFilter, CriteriaGroup, ConceptCriterion, AgeAtIndex, Period, Aggregate):
         lines += [
             f"## {model.__name__}",
             "",

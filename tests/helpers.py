@@ -223,9 +223,12 @@ def task_states(base: str, token: str, run_id: str) -> dict[str, str]:
 
 
 def settings_with_catalog(
-    settings: Settings, folder: Path, change: Callable[[dict[str, Any]], None]
+    settings: Settings,
+    folder: Path,
+    change: Callable[[dict[str, Any]], None],
+    source: str = "synthetic",
 ) -> Settings:
-    """The same deployment with the synthetic catalog changed by `change` (a copy of the
+    """The same deployment with the catalog of `source` changed by `change` (a copy of the
     infra folder under `folder`)."""
     import shutil
     from dataclasses import replace
@@ -234,7 +237,7 @@ def settings_with_catalog(
 
     infra = folder / "infra"
     shutil.copytree(settings.infra_dir, infra)
-    catalog_file = infra / "catalogs" / "synthetic.yaml"
+    catalog_file = infra / "catalogs" / f"{source}.yaml"
     catalog = yaml.safe_load(catalog_file.read_text())
     change(catalog)
     catalog_file.write_text(yaml.safe_dump(catalog, sort_keys=False))

@@ -28,6 +28,14 @@ Which version counts, as of a date D (`decisions_as_of`):
    A withdrawal counts as a deny, so whoever withdrew is never included (fail closed).
    Periods are inclusive at both ends; an open bound is unbounded.
 
+Consents of other systems (`transforms.consent_mapping`): a version of a declared source
+keeps, besides its row, its per-purpose rulings (`consent_version_rulings`: permit or deny
+over a period, disjoint per purpose), every original code (`consent_version_codes`) and
+the source and mapping file that ruled (`consent_version_sources`); the codes no purpose
+uses are counted per file (`consent_file_unmapped_codes`). For such a version the ruling
+covering D stands in for its provision type and period in the table above (none covering
+D: outside_period). sovex-native versions have no rulings and are read as always.
+
 Regimes (`apply_regime`): opt_in includes PERMIT only (DENY → excluded_denied, the rest →
 excluded_no_consent); opt_out includes everyone but DENY (excluded_no_consent is 0).
 
@@ -42,6 +50,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass
@@ -57,10 +66,12 @@ import pyarrow.compute as pc
 
 from sovex.model.append_only_db import connect_append_only
 from sovex.model.errors import ConfigurationError, IntegrityError, InvalidInput
+from transforms.consent_mapping import NO_SOURCES, ConsentSources, MappedConsent
 from transforms.consent_regimes import ConsentRegimes, Regime
 from transforms.fhir_consent import (
     ConsentEvent,
     ParsedLine,
+    RejectCode,
     Rejection,
     open_content,
     position_unit,
@@ -105,8 +116,50 @@ CREATE TABLE IF NOT EXISTS consent_version_purposes (
     seq INTEGER NOT NULL,
     PRIMARY KEY (purpose, seq)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS consent_version_rulings (
+    purpose TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    ordinal INTEGER NOT NULL,
+    provision_type TEXT NOT NULL,  -- permit | deny, over the period below
+    period_start TEXT,
+    period_end TEXT,
+    PRIMARY KEY (purpose, seq, ordinal)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS consent_version_codes (
+    seq INTEGER NOT NULL,
+    ordinal INTEGER NOT NULL,
+    provision INTEGER NOT NULL,  -- index of the nested provision
+    provision_type TEXT NOT NULL,
+    system TEXT NOT NULL,
+    code TEXT NOT NULL,
+    period_start TEXT,
+    period_end TEXT,
+    mapped INTEGER NOT NULL,  -- 1: some purpose of the mapping uses it
+    PRIMARY KEY (seq, ordinal)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS consent_version_sources (
+    seq INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    mapping_sha256 TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS consent_file_unmapped_codes (
+    file_sha256 TEXT NOT NULL,
+    source TEXT NOT NULL,
+    system TEXT NOT NULL,
+    code TEXT NOT NULL,
+    resources INTEGER NOT NULL,  -- resources of the file carrying the code
+    PRIMARY KEY (file_sha256, source, system, code)
+) WITHOUT ROWID;
 """
-APPEND_ONLY_TABLES = ("consent_files", "consent_versions", "consent_version_purposes")
+APPEND_ONLY_TABLES = (
+    "consent_files",
+    "consent_versions",
+    "consent_version_purposes",
+    "consent_version_rulings",
+    "consent_version_codes",
+    "consent_version_sources",
+    "consent_file_unmapped_codes",
+)
 
 
 class ConsentRegistryEmpty(ConfigurationError):
@@ -146,6 +199,8 @@ class LoadResult:
     new_versions: int  # versions the registry did not hold yet
     already_loaded: bool  # True: nothing was read or written, counts are the first load's
     reject_path: Path  # where the rejects of this content were written (by the first load)
+    # (source, system, code, resources): codes of declared sources no purpose uses.
+    unmapped_codes: tuple[tuple[str, str, str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -238,6 +293,7 @@ def load_file(
     reject_path: Path,
     ingested_at: datetime,
     workers: int | None = None,
+    sources: ConsentSources = NO_SOURCES,
 ) -> LoadResult:
     """Append the Consent versions of one NDJSON (`*.ndjson[.gz]`) or Bundle (`*.json`) file.
 
@@ -245,7 +301,9 @@ def load_file(
     replaced as a whole. Content already loaded (under any name) is a no-op: nothing is
     read or written, and the result names the first load's reject file. The load is one
     transaction: a failure leaves the registry as it was. `workers` is passed to
-    `fhir_consent.read_ndjson`.
+    `fhir_consent.read_ndjson`. `sources`: the consent sources the steward declared; a
+    resource naming a template or profile none of them declares refuses the whole file
+    (InvalidInput, nothing loaded), so it can be loaded once its mapping is declared.
     """
     file_sha256 = _content_sha256(path)
     with closing(_connect(db_path)) as connection:
@@ -263,10 +321,12 @@ def load_file(
             digest = hashlib.sha256()
             reject_path.parent.mkdir(parents=True, exist_ok=True)
             with (
-                closing(read_consents(path, workers=workers, digest=digest)) as parsed,
+                closing(
+                    read_consents(path, workers=workers, digest=digest, sources=sources)
+                ) as parsed,
                 partial.open("w", encoding="utf-8") as rejects,
             ):
-                accepted, rejected, new_versions = _append(
+                accepted, rejected, new_versions, unmapped = _append(
                     connection, file_sha256, parsed, rejects, str(path), position_unit(path)
                 )
             if digest.hexdigest() != file_sha256:
@@ -284,6 +344,11 @@ def load_file(
                     new_versions,
                 ),
             )
+            connection.executemany(
+                "INSERT INTO consent_file_unmapped_codes (file_sha256, source, system, code, "
+                "resources) VALUES (?, ?, ?, ?, ?)",
+                ((file_sha256, *key, count) for key, count in unmapped),
+            )
             # Renamed before the commit: a crash in between only makes a rerun redo both.
             partial.replace(reject_path)
             connection.execute("COMMIT")
@@ -291,7 +356,15 @@ def load_file(
             connection.execute("ROLLBACK")
             partial.unlink(missing_ok=True)
             raise
-    return LoadResult(file_sha256, accepted, rejected, new_versions, False, reject_path)
+    return LoadResult(
+        file_sha256,
+        accepted,
+        rejected,
+        new_versions,
+        False,
+        reject_path,
+        tuple((*key, count) for key, count in unmapped),
+    )
 
 
 def _content_sha256(path: Path) -> str:
@@ -312,7 +385,14 @@ def _previous_load(connection: sqlite3.Connection, file_sha256: str) -> LoadResu
     ).fetchone()
     if row is None:
         return None
-    return LoadResult(file_sha256, row[0], row[1], row[2], True, Path(row[3]))
+    unmapped = connection.execute(
+        "SELECT source, system, code, resources FROM consent_file_unmapped_codes "
+        "WHERE file_sha256 = ? ORDER BY source, system, code",
+        (file_sha256,),
+    ).fetchall()
+    return LoadResult(
+        file_sha256, row[0], row[1], row[2], True, Path(row[3]), tuple(map(tuple, unmapped))
+    )
 
 
 def _append(
@@ -322,20 +402,28 @@ def _append(
     rejects: IO[str],
     file_label: str,
     unit: str,
-) -> tuple[int, int, int]:
+) -> tuple[int, int, int, list[tuple[tuple[str, str, str], int]]]:
     accepted = rejected = new_versions = 0
+    unmapped: Counter[tuple[str, str, str]] = Counter()
     iterator = iter(parsed)
     while batch := list(islice(iterator, INSERT_BATCH)):
         events = [item for item in batch if isinstance(item, ConsentEvent)]
-        rejected += write_rejects(
-            rejects,
-            file_label,
-            (item for item in batch if isinstance(item, Rejection)),
-            unit,
-        )
+        refused = [item for item in batch if isinstance(item, Rejection)]
+        for item in refused:
+            if item.code is RejectCode.UNDECLARED_SOURCE:
+                raise InvalidInput(
+                    f"{file_label}: {unit} {item.line}: {item.reason}; declare the source's "
+                    "mapping (docs/consent.md) and load the file again: nothing of it was loaded"
+                )
+        rejected += write_rejects(rejects, file_label, refused, unit)
         accepted += len(events)
+        for event in events:
+            if event.mapped is not None:
+                unmapped.update(
+                    (event.mapped.source, code.system, code.code) for code in event.mapped.unmapped
+                )
         new_versions += _insert(connection, file_sha256, events)
-    return accepted, rejected, new_versions
+    return accepted, rejected, new_versions, sorted(unmapped.items())
 
 
 def _insert(
@@ -374,7 +462,52 @@ def _insert(
             for purpose in e.purposes
         ),
     )
+    mapped = [(version, e.mapped) for version, e in zip(hashes, events, strict=True) if e.mapped]
+    if mapped:
+        _insert_mapped(connection, mapped)
     return inserted
+
+
+def _insert_mapped(
+    connection: sqlite3.Connection, mapped: Sequence[tuple[str, MappedConsent]]
+) -> None:
+    """Rulings, original codes and source of versions of declared sources (a version
+    already held keeps its own: OR IGNORE on the same keys)."""
+    seq_of = "(SELECT seq FROM consent_versions WHERE version_sha256 = ?)"
+    connection.executemany(
+        "INSERT OR IGNORE INTO consent_version_rulings (purpose, seq, ordinal, provision_type, "
+        f"period_start, period_end) VALUES (?, {seq_of}, ?, ?, ?, ?)",
+        (
+            (r.purpose, version, ordinal, r.provision_type, _iso(r.start), _iso(r.end))
+            for version, m in mapped
+            for ordinal, r in enumerate(m.rulings)
+        ),
+    )
+    connection.executemany(
+        "INSERT OR IGNORE INTO consent_version_codes (seq, ordinal, provision, provision_type, "
+        f"system, code, period_start, period_end, mapped) VALUES ({seq_of}, ?, ?, ?, ?, ?, ?, "
+        "?, ?)",
+        (
+            (
+                version,
+                ordinal,
+                c.provision,
+                c.provision_type,
+                c.system,
+                c.code,
+                _iso(c.start),
+                _iso(c.end),
+                int(c.mapped),
+            )
+            for version, m in mapped
+            for ordinal, c in enumerate(m.codes)
+        ),
+    )
+    connection.executemany(
+        "INSERT OR IGNORE INTO consent_version_sources (seq, source, mapping_sha256) "
+        f"VALUES ({seq_of}, ?, ?)",
+        ((version, m.source, m.mapping_sha256) for version, m in mapped),
+    )
 
 
 def _iso(value: date | None) -> str | None:
@@ -449,10 +582,57 @@ def decisions_as_of(
         listing = connection.execute(
             "SELECT seq FROM consent_version_purposes WHERE purpose = ?", (purpose,)
         ).fetchall()
+        rulings = connection.execute(
+            "SELECT seq, provision_type, period_start, period_end FROM consent_version_rulings "
+            "WHERE purpose = ?",
+            (purpose,),
+        ).fetchall()
         connection.execute("COMMIT")
     versions = pa.Table.from_batches(batches, schema=VERSION_SCHEMA)
+    if rulings:
+        versions = _apply_rulings(versions, rulings, on)
     purpose_seqs = pa.array([seq for (seq,) in listing], type=pa.int64())
     return ConsentDecisions(purpose, as_of, _decide(versions, purpose_seqs, on))
+
+
+RULING_SCHEMA = pa.schema(
+    [
+        ("seq", pa.int64()),
+        ("r_type", pa.string()),
+        ("r_start", pa.string()),
+        ("r_end", pa.string()),
+    ]
+)
+
+
+def _apply_rulings(versions: pa.Table, rulings: list[tuple[object, ...]], on: str) -> pa.Table:
+    """Versions of declared sources take the provision type and period of their ruling
+    for the purpose that covers `on`; with none covering, of another (which misses `on`,
+    so the version decides outside_period)."""
+    table = pa.Table.from_pylist(
+        [dict(zip(RULING_SCHEMA.names, row, strict=True)) for row in rulings],
+        schema=RULING_SCHEMA,
+    )
+    starts = pc.or_kleene(pc.is_null(table["r_start"]), pc.less_equal(table["r_start"], on))
+    ends = pc.or_kleene(pc.is_null(table["r_end"]), pc.greater_equal(table["r_end"], on))
+    table = table.append_column("covers", pc.and_kleene(starts, ends))
+    # Per seq, the covering ruling last (the rulings of a purpose are disjoint: at most one).
+    table = table.take(pc.sort_indices(table, [("seq", "ascending"), ("covers", "ascending")]))
+    seqs = table["seq"].combine_chunks()
+    last = pa.concat_arrays([pc.not_equal(seqs[:-1], seqs[1:]), pa.array([True])])
+    chosen = table.filter(last).drop_columns(["covers"])
+    chosen = chosen.append_column("ruled", pa.array([True] * chosen.num_rows))
+    joined = versions.join(chosen, "seq", join_type="left outer")
+    ruled = pc.fill_null(joined["ruled"], False)
+    columns = {
+        "provision_type": pc.if_else(ruled, joined["r_type"], joined["provision_type"]),
+        "period_start": pc.if_else(ruled, joined["r_start"], joined["period_start"]),
+        "period_end": pc.if_else(ruled, joined["r_end"], joined["period_end"]),
+    }
+    return pa.table(
+        {name: columns.get(name, joined[name]) for name in VERSION_SCHEMA.names},
+        schema=VERSION_SCHEMA,
+    )
 
 
 def _utc_text(moment: datetime) -> str:

@@ -9,6 +9,9 @@ source, the extract writer and the published parts.
   attributes generalised, suppressed events dropped).
 
 `transforms.published_event_risk` recomputes the risk on what is published.
+
+One module, long on purpose: the assessment and the writer's side must publish the known
+columns, and the values derived from the dates, exactly as the search counted them.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -29,6 +32,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from anonymization.event_dates import (
+    END_AS_DATE,
     INDEX_COLUMN,
     LOS_BAND_PREFIX,
     SINCE_INDEX,
@@ -40,11 +44,12 @@ from anonymization.event_levels import (
     KnownEvents,
     event_labels,
     published_values,
+    truncate_dates,
     with_derived,
 )
 from anonymization.event_search import EventSearch, PersonOption, search_release
 from anonymization.event_supports import dense_codes
-from anonymization.hierarchies import GROUPED_LEVEL, as_label, hierarchy_for
+from anonymization.hierarchies import GROUPED_LEVEL, SUPPRESSED_LEVEL, as_label, hierarchy_for
 from anonymization.pseudonyms import PatientKeys
 from sovex.model.catalog import Role, SourceCatalog, TableSpec
 from sovex.model.errors import GateFailed
@@ -377,6 +382,19 @@ class EventRelease:
         else:
             index = None
         return published_values(with_derived(events, "\x1fpatient", index), self.levels)
+
+    def date_truncation(self, of: str) -> Callable[[pa.Array], pa.Array]:
+        """The published level of this table's date `of`, for the values derived from it
+        (age at an event, days since the cohort's index date, issue 21): they must say no
+        more than the published dates. Calendar levels truncate it; where no calendar date
+        of it is published (the dates as the time since the release's own index date, or
+        `of` the stay's end published as a length-of-stay band) the derived values are
+        empty, as when the dates are removed."""
+        end = self.levels.end_level(self.table)
+        banded_end = self.stay is not None and of == self.stay.end and end != END_AS_DATE
+        if self.levels.date_level in SINCE_INDEX_LEVELS or banded_end:
+            return functools.partial(truncate_dates, level=SUPPRESSED_LEVEL)
+        return functools.partial(truncate_dates, level=self.levels.date_level)
 
     def kept_rows(self, patient_ids: pa.Array, recorded: Mapping[str, pa.Array]) -> pa.Array:
         """A mask of the rows to publish: the suppressed events go (`recorded`: the known

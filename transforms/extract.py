@@ -29,8 +29,9 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from anonymization.identifier_patterns import RE2_IDENTIFIER_PATTERNS, RE2_PSEUDONYM_PATTERN
-from anonymization.pseudonyms import PatientKeys, patient_keys
+from anonymization.pseudonyms import PatientKeys, link_pseudonyms, patient_keys
 from sovex.model.catalog import (
+    DERIVED_ROLES,
     NEVER_EXTRACTABLE,
     NOT_YET_EXTRACTABLE,
     ColumnSpec,
@@ -146,9 +147,30 @@ FREE_TEXT_MODES = (TAGS, SURROGATES)
 LevelFunction = Callable[[pa.Array], pa.Array]
 
 
-def output_type(role: Role, source_type: pa.DataType) -> pa.DataType:
-    if role in (Role.PERSON_ID, Role.FREE_TEXT, Role.QUASI_IDENTIFIER):
+@dataclass(frozen=True)
+class DerivedInputs:
+    """What derived columns are computed from, aligned with the included patients' keys:
+    each patient's birth (year or date) and the level the gate chose for it (age at an
+    event), and their index date (days since index; null when the cohort has none)."""
+
+    births: pa.Array | None = None
+    birth_level: str | None = None
+    index_dates: pa.Array | None = None
+
+
+def output_type(role: Role, source_type: pa.DataType | None) -> pa.DataType:
+    if role in (
+        Role.PERSON_ID,
+        Role.FREE_TEXT,
+        Role.QUASI_IDENTIFIER,
+        Role.LINK_ID,
+        Role.AGE_AT_EVENT,
+    ):
         return pa.string()
+    if role is Role.DAYS_SINCE_INDEX:
+        return pa.int32()
+    if source_type is None:
+        raise ValueError(f"role {role.value} needs the source column's type")
     if role is Role.EVENT_DATE:
         return pa.date32()
     return source_type
@@ -173,6 +195,44 @@ def row_patients(
     )
 
 
+def _derived_column(
+    spec: ColumnSpec,
+    batch: pa.RecordBatch,
+    keys: PatientKeys,
+    positions: pa.Array,
+    derived: DerivedInputs | None,
+    project_key: bytes,
+    truncate: LevelFunction | None = None,
+) -> pa.Array:
+    """A link pseudonym or a derived column. Derived columns are computed from the dates
+    as published: shifted, then truncated to the release gate's date level (`truncate`),
+    so they say nothing the published dates do not (days since index: between the
+    truncated shifted event and the truncated shifted index date)."""
+    if spec.role is Role.LINK_ID:
+        return link_pseudonyms(project_key, str(spec.links), batch.column(spec.name))
+    if spec.role not in DERIVED_ROLES:
+        raise ValueError(f"role {spec.role.value} is neither a link nor derived")
+    source_dates = batch.column(str(spec.of))
+
+    def published(shifted: pa.Array) -> pa.Array:
+        return (truncate(shifted) if truncate is not None else shifted).cast(pa.date32())
+
+    if spec.role is Role.AGE_AT_EVENT:
+        from anonymization.ages import age_labels
+
+        if derived is None or derived.births is None or derived.birth_level is None:
+            raise ValueError("age at an event needs the birth and its released level")
+        shifted = published(keys.shift(source_dates, positions))
+        return age_labels(derived.birth_level, derived.births.take(positions), shifted)
+    if derived is None or derived.index_dates is None:
+        raise ValueError("days since index need the cohort's index dates")
+    index_days = pc.cast(
+        published(keys.shift(derived.index_dates.take(positions), positions)), pa.int32()
+    )
+    event_days = pc.cast(published(keys.shift(source_dates, positions)), pa.int32())
+    return pc.subtract(event_days, index_days)
+
+
 def _transform_column(
     role: Role,
     values: pa.Array,
@@ -188,6 +248,8 @@ def _transform_column(
     if role in NEVER_EXTRACTABLE or role in NOT_YET_EXTRACTABLE:
         # The request validator refuses these; this is the last line of defence.
         raise ValueError(f"role {role.value} must never reach the writer")
+    if role is Role.LINK_ID or role in DERIVED_ROLES:
+        raise ValueError(f"role {role.value} is computed by _derived_column")
     if role is Role.PERSON_ID:
         return keys.pseudonyms.take(positions)
     if role is Role.EVENT_DATE:
@@ -271,6 +333,7 @@ def extract_table(
     keys: PatientKeys | None = None,
     free_text_mode: str = TAGS,
     event_release: EventRelease | None = None,
+    derived: DerivedInputs | None = None,
 ) -> list[WrittenPart]:
     """Write the extract's parts for one table (or one partition of it) into `out_dir`,
     replacing that table's (partition's) earlier parts. `keys` (the included patients'
@@ -278,7 +341,8 @@ def extract_table(
     `free_text_mode` "surrogates" the scrubber is given each row's patient, so names get
     the patient's surrogates and dates the patient's shift. `event_release` (an event table
     the adversary may know rows of) truncates its dates, generalises its known attributes
-    and drops the events the release gate suppressed."""
+    and drops the events the release gate suppressed. `derived` feeds the derived columns
+    (age at event, days since index)."""
     if free_text_mode not in FREE_TEXT_MODES:
         raise ValueError(f"free_text_mode must be one of {FREE_TEXT_MODES}; got {free_text_mode!r}")
     specs = [table.columns[name] for name in columns]
@@ -288,14 +352,20 @@ def extract_table(
             pa.field(
                 s.name,
                 (event_release.output_type(s.name) if event_release else None)
-                or output_type(s.role, source_schema.field(s.name).type),
+                or output_type(
+                    s.role,
+                    None if s.role in DERIVED_ROLES else source_schema.field(s.name).type,
+                ),
             )
             for s in specs
         ]
     )
     pseudonym_columns = [s.name for s in specs if s.role is Role.PERSON_ID]
     # The person id first: a PostgreSQL source partitions on the first column.
-    read_columns = list(dict.fromkeys([person_id_column, *columns]))
+    derived_from = [str(s.of) for s in specs if s.role in DERIVED_ROLES]
+    read_columns = list(
+        dict.fromkeys([person_id_column, *table.source_columns(columns), *derived_from])
+    )
     # The cohort is applied below, where each row's patient is looked up anyway (one hash
     # lookup per row instead of two); the source applies the period.
     row_filter: ds.Expression | None = None
@@ -364,7 +434,19 @@ def extract_table(
                     patients = row_patients(keys, positions, project_key, references)
                 residuals: ScanCounts = defaultdict(int)
                 arrays = [
-                    _transform_column(
+                    _derived_column(
+                        s,
+                        batch,
+                        keys,
+                        positions,
+                        derived,
+                        project_key,
+                        event_release.date_truncation(str(s.of))
+                        if event_release is not None and s.role in DERIVED_ROLES
+                        else None,
+                    )
+                    if s.role is Role.LINK_ID or s.role in DERIVED_ROLES
+                    else _transform_column(
                         s.role,
                         batch.column(s.name),
                         keys,

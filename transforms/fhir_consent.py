@@ -17,6 +17,13 @@ Rules beyond the FHIR model:
 - `provision.type` is permit or deny; `provision.purpose` holds at least one code of
   PURPOSE_SYSTEM (codes of other systems are ignored); `provision.period` bounds are full
   dates, end not before start;
+- a resource without such a code is read only when its `policy.uri` (the consent
+  template) or `meta.profile` is matched by a source the steward declared in
+  `infra/consent/sources/` (see `transforms.consent_mapping`): its nested provisions are
+  then mapped to sovex purposes (a top-level deny, nested permit/deny provisions with
+  codes and full-date periods, no deeper nesting, no partial permits). One that names a
+  template or profile no source declares is rejected as `undeclared_source`, and the
+  registry refuses the whole file (the steward declares the source, then loads again);
 - `modifierExtension` (on the resource or its provision) and `implicitRules` are
   rejected: FHIR forbids processing a resource whose modifiers are not understood;
 - a permit restricted to part of the record (nested provisions, data, class, code,
@@ -52,6 +59,17 @@ from pydantic import ValidationError
 
 from sovex.model.errors import InvalidInput
 from sovex.model.small_files import capped_lines
+from transforms.consent_mapping import (
+    NATIVE_POLICY_PREFIX,
+    NO_SOURCES,
+    Code,
+    ConsentSource,
+    ConsentSources,
+    MappedConsent,
+    MappingRefused,
+    Provision,
+    map_provisions,
+)
 
 PURPOSE_SYSTEM = "urn:sovex:purpose"
 SCOPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/consentscope"
@@ -105,6 +123,8 @@ class RejectCode(StrEnum):
     INVALID_PERIOD = "invalid_period"
     PARTIAL_PERMIT = "partial_permit"
     UNKNOWN_MODIFIER = "unknown_modifier"
+    UNDECLARED_SOURCE = "undeclared_source"
+    UNMAPPABLE = "unmappable_provisions"
 
 
 @dataclass(frozen=True)
@@ -120,10 +140,12 @@ class ConsentEvent:
     period_end: date | None  # inclusive, as FHIR periods are
     recorded_on: date
     line: int  # 1-based line (NDJSON) or entry (Bundle)
+    # A resource of a declared source: its per-purpose rulings and original codes.
+    mapped: MappedConsent | None = None
 
     def version_sha256(self) -> str:
         """Names this version by content, so the same version read twice is one version."""
-        fields = (
+        fields: tuple[str, ...] = (
             self.resource_id,
             self.patient_id,
             self.status,
@@ -133,6 +155,8 @@ class ConsentEvent:
             _iso(self.period_end),
             self.recorded_on.isoformat(),
         )
+        if self.mapped is not None:  # sovex-native versions keep the hash they always had
+            fields += (self.mapped.fingerprint(),)
         return hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
 
 
@@ -154,7 +178,7 @@ class Digest(Protocol):
 # --- One resource -----------------------------------------------------------------------
 
 
-def parse_line(raw: bytes | str, line: int) -> ParsedLine:
+def parse_line(raw: bytes | str, line: int, sources: ConsentSources = NO_SOURCES) -> ParsedLine:
     """One NDJSON line (or any JSON text) → an event or a rejection."""
     try:
         resource = json.loads(raw)
@@ -162,10 +186,10 @@ def parse_line(raw: bytes | str, line: int) -> ParsedLine:
         return Rejection(line, None, RejectCode.INVALID_JSON, "line is not valid JSON")
     except RecursionError:
         return Rejection(line, None, RejectCode.INVALID_JSON, "line is nested too deeply")
-    return parse_resource(resource, line)
+    return parse_resource(resource, line, sources)
 
 
-def parse_resource(resource: Any, line: int) -> ParsedLine:
+def parse_resource(resource: Any, line: int, sources: ConsentSources = NO_SOURCES) -> ParsedLine:
     """A decoded JSON value → an event or a rejection."""
     if not isinstance(resource, dict):
         return Rejection(line, None, RejectCode.NOT_A_CONSENT, "resource is not a JSON object")
@@ -181,10 +205,12 @@ def parse_resource(resource: Any, line: int) -> ParsedLine:
         return Rejection(line, resource_id, RejectCode.INVALID_FHIR, _summarise(error))
     except RecursionError:
         return Rejection(line, resource_id, RejectCode.INVALID_FHIR, "nested too deeply")
-    return _check(consent, line, resource_id)
+    return _check(consent, line, resource_id, sources)
 
 
-def _check(consent: Consent, line: int, resource_id: str | None) -> ParsedLine:
+def _check(
+    consent: Consent, line: int, resource_id: str | None, sources: ConsentSources
+) -> ParsedLine:
     def reject(code: RejectCode, reason: str) -> Rejection:
         return Rejection(line, resource_id, code, reason)
 
@@ -233,24 +259,40 @@ def _check(consent: Consent, line: int, resource_id: str | None) -> ParsedLine:
     purposes = sorted(
         {p.code for p in provision.purpose or () if p.system == PURPOSE_SYSTEM and p.code}
     )
+    source = None
     if not purposes:
-        return reject(
-            RejectCode.MISSING_PURPOSE, f"provision.purpose: needs a code of {PURPOSE_SYSTEM}"
+        source, foreign = _source_of(consent, sources)
+        if source is None and foreign:
+            return reject(
+                RejectCode.UNDECLARED_SOURCE,
+                "policy.uri: names a consent template (or meta.profile a profile) that no "
+                "source in infra/consent/sources declares: a consent of another system is "
+                "read only through a mapping the data steward declared",
+            )
+        if source is None:
+            return reject(
+                RejectCode.MISSING_PURPOSE, f"provision.purpose: needs a code of {PURPOSE_SYSTEM}"
+            )
+    period = _period(provision.period, "provision")
+    if isinstance(period, Rejection):
+        return Rejection(line, resource_id, period.code, period.reason)
+    start, end = period
+    if source is not None:
+        mapped = _map(source, str(consent.status), provision, start, end)
+        if isinstance(mapped, Rejection):
+            return Rejection(line, resource_id, mapped.code, mapped.reason)
+        return ConsentEvent(
+            resource_id=resource_id,
+            patient_id=match.group(1),
+            status=str(consent.status),
+            provision_type=str(provision.type),
+            purposes=mapped.purposes,
+            period_start=start,
+            period_end=end,
+            recorded_on=recorded_on,
+            line=line,
+            mapped=mapped,
         )
-    start = end = None
-    if provision.period is not None:
-        bounds = {}
-        for name in ("start", "end"):
-            value = getattr(provision.period, name)
-            bounds[name] = None if value is None else _full_date(value)
-            if value is not None and bounds[name] is None:
-                return reject(
-                    RejectCode.PARTIAL_DATE,
-                    f"provision.period.{name}: must be a full date (YYYY-MM-DD)",
-                )
-        start, end = bounds["start"], bounds["end"]
-        if start is not None and end is not None and end < start:
-            return reject(RejectCode.INVALID_PERIOD, "provision.period: end is before start")
     if provision.type == "permit":
         for element in RESTRICTING_ELEMENTS:
             if getattr(provision, element, None):
@@ -270,6 +312,105 @@ def _check(consent: Consent, line: int, resource_id: str | None) -> ParsedLine:
         recorded_on=recorded_on,
         line=line,
     )
+
+
+def _period(period: Any, where: str) -> tuple[date | None, date | None] | Rejection:
+    """A provision's period as dates; a Rejection (line 0: the caller places it) if not."""
+    if period is None:
+        return None, None
+    bounds = {}
+    for name in ("start", "end"):
+        value = getattr(period, name)
+        bounds[name] = None if value is None else _full_date(value)
+        if value is not None and bounds[name] is None:
+            return Rejection(
+                0,
+                None,
+                RejectCode.PARTIAL_DATE,
+                f"{where}.period.{name}: must be a full date (YYYY-MM-DD)",
+            )
+    start, end = bounds["start"], bounds["end"]
+    if start is not None and end is not None and end < start:
+        return Rejection(0, None, RejectCode.INVALID_PERIOD, f"{where}.period: end is before start")
+    return start, end
+
+
+def _source_of(consent: Consent, sources: ConsentSources) -> tuple[ConsentSource | None, bool]:
+    """The declared source the resource belongs to, and whether it names any other
+    system's template or profile (then it must have a declared source)."""
+    policies: Iterable[Any] = consent.policy or ()
+    uris = [str(p.uri) for p in policies if p.uri]
+    if consent.policyRule is not None:
+        uris += [f"{c.system}#{c.code}" for c in consent.policyRule.coding or ()]
+    profiles: list[str] = [str(p) for p in consent.meta.profile or ()] if consent.meta else []
+    foreign = any(not uri.startswith(NATIVE_POLICY_PREFIX) for uri in uris) or bool(profiles)
+    return sources.match(uris, profiles), foreign
+
+
+# Elements of a mapped provision that would narrow it to part of the record.
+MAPPED_RESTRICTING = ("data", "class_fhir", "securityLabel", "dataPeriod")
+
+
+def _map(
+    source: ConsentSource, status: str, provision: Any, start: date | None, end: date | None
+) -> MappedConsent | Rejection:
+    """The nested provisions of a declared source's resource → per-purpose rulings."""
+
+    def refuse(code: RejectCode, reason: str) -> Rejection:
+        return Rejection(0, None, code, reason)
+
+    for element in MAPPED_RESTRICTING:
+        if getattr(provision, element, None):
+            name = "class" if element == "class_fhir" else element
+            return refuse(
+                RejectCode.PARTIAL_PERMIT,
+                f"provision.{name}: a consent restricted to part of the record is not supported",
+            )
+    nested = []
+    for index, child in enumerate(provision.provision or ()):
+        where = f"provision.provision[{index}]"
+        if child.modifierExtension:
+            return refuse(
+                RejectCode.UNKNOWN_MODIFIER,
+                f"{where}.modifierExtension: changes the meaning in a way sovex cannot read",
+            )
+        if child.type not in PROVISION_TYPES:
+            return refuse(
+                RejectCode.INVALID_PROVISION_TYPE, f"{where}.type: must be permit or deny"
+            )
+        if child.provision:
+            return refuse(
+                RejectCode.UNMAPPABLE, f"{where}.provision: nesting deeper than one level"
+            )
+        for element in MAPPED_RESTRICTING:
+            if child.type == "permit" and getattr(child, element, None):
+                name = "class" if element == "class_fhir" else element
+                return refuse(
+                    RejectCode.PARTIAL_PERMIT,
+                    f"{where}.{name}: a permit restricted to part of the record is not supported",
+                )
+        period = _period(child.period, where)
+        if isinstance(period, Rejection):
+            return period
+        codes = tuple(
+            Code(str(coding.system), str(coding.code))
+            for concept in child.code or ()
+            for coding in concept.coding or ()
+            if coding.system and coding.code
+        )
+        nested.append(Provision(str(child.type), *period, codes))
+    top_codes = tuple(
+        Code(str(coding.system), str(coding.code))
+        for concept in provision.code or ()
+        for coding in concept.coding or ()
+        if coding.system and coding.code
+    )
+    try:
+        return map_provisions(
+            source, status, Provision(str(provision.type), start, end, top_codes), nested
+        )
+    except MappingRefused as error:
+        return refuse(RejectCode.UNMAPPABLE, str(error))
 
 
 def _is_research(consent: Consent) -> bool:
@@ -320,14 +461,18 @@ def _element_path(loc: Iterable[int | str]) -> str:
 
 
 def read_consents(
-    path: Path, workers: int | None = None, digest: Digest | None = None
+    path: Path,
+    workers: int | None = None,
+    digest: Digest | None = None,
+    sources: ConsentSources = NO_SOURCES,
 ) -> Generator[ParsedLine, None, None]:
-    """Events and rejections of an NDJSON (`*.ndjson[.gz]`) or Bundle (`*.json`) file."""
+    """Events and rejections of an NDJSON (`*.ndjson[.gz]`) or Bundle (`*.json`) file;
+    `sources`: the declared consent sources (see `transforms.consent_mapping`)."""
     name = path.name.lower()
     if name.endswith(NDJSON_SUFFIXES):
-        return read_ndjson(path, workers=workers, digest=digest)
+        return read_ndjson(path, workers=workers, digest=digest, sources=sources)
     if name.endswith(BUNDLE_SUFFIXES):
-        return read_bundle(path, digest=digest)
+        return read_bundle(path, digest=digest, sources=sources)
     raise InvalidInput(
         f"{path}: not a consent file: expected {', '.join(NDJSON_SUFFIXES + BUNDLE_SUFFIXES)}"
     )
@@ -338,6 +483,7 @@ def read_ndjson(
     workers: int | None = None,
     digest: Digest | None = None,
     chunk_lines: int = CHUNK_LINES,
+    sources: ConsentSources = NO_SOURCES,
 ) -> Generator[ParsedLine, None, None]:
     """One result per non-blank line, in line order (1-based numbers).
 
@@ -352,14 +498,14 @@ def read_ndjson(
     chunks = _line_chunks(path, digest, chunk_lines)
     if workers <= 1:
         for chunk in chunks:
-            yield from _parse_chunk(chunk)
+            yield from _parse_chunk(chunk, sources)
         return
     # spawn, not fork: the caller may be an Airflow worker with threads running.
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
         pending: deque[Future[list[ParsedLine]]] = deque()
         try:
             for chunk in chunks:
-                pending.append(pool.submit(_parse_chunk, chunk))
+                pending.append(pool.submit(_parse_chunk, chunk, sources))
                 if len(pending) >= workers * CHUNKS_IN_FLIGHT_PER_WORKER:
                     yield from pending.popleft().result()
             while pending:
@@ -370,7 +516,9 @@ def read_ndjson(
                 future.cancel()
 
 
-def read_bundle(path: Path, digest: Digest | None = None) -> Generator[ParsedLine, None, None]:
+def read_bundle(
+    path: Path, digest: Digest | None = None, sources: ConsentSources = NO_SOURCES
+) -> Generator[ParsedLine, None, None]:
     """One result per Bundle entry (numbered from 1, reported as `entry`).
 
     The Bundle itself must be readable JSON with `resourceType` Bundle; otherwise nothing
@@ -399,7 +547,7 @@ def read_bundle(path: Path, digest: Digest | None = None) -> Generator[ParsedLin
         if not isinstance(entry, dict) or "resource" not in entry:
             yield Rejection(index, None, RejectCode.NOT_A_CONSENT, "entry.resource: is required")
             continue
-        yield parse_resource(entry["resource"], index)
+        yield parse_resource(entry["resource"], index, sources)
 
 
 def _available_cpus() -> int:
@@ -478,9 +626,11 @@ def _line_chunks(
         yield chunk
 
 
-def _parse_chunk(chunk: list[tuple[int, bytes | None]]) -> list[ParsedLine]:
+def _parse_chunk(
+    chunk: list[tuple[int, bytes | None]], sources: ConsentSources = NO_SOURCES
+) -> list[ParsedLine]:
     return [
-        parse_line(raw, number)
+        parse_line(raw, number, sources)
         if raw is not None
         else Rejection(number, None, RejectCode.INVALID_JSON, "line is longer than a consent")
         for number, raw in chunk

@@ -94,7 +94,12 @@ class LocalPart:
         return self.key or f"{self.table}/{self.path.name}"
 
 
-CONTENT_TYPES = {".parquet": "application/vnd.apache.parquet", ".html": "text/html"}
+CONTENT_TYPES = {
+    ".parquet": "application/vnd.apache.parquet",
+    ".html": "text/html",
+    ".json": "application/json",
+    ".md": "text/markdown; charset=utf-8",
+}
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
 
 

@@ -6,7 +6,10 @@
   how they were made: k on the person table, every person of every table in it, and the
   published persons equal to the consented cohort minus the suppressed records.
 - Aggregates are patient counts by group, computed from the published (generalised,
-  shifted) tables, with a total row and small cells hidden so none can be recovered.
+  shifted) tables, with total rows of their own kind (`row_kind`: the distinct patients
+  over all groups, not the sum of the cells) and small cells hidden so none can be
+  recovered. `patients` is int64 in every aggregate: a hidden cell is a null with
+  `suppressed` true, and the file's pandas metadata makes pandas read it as `Int64`.
 - Distinct l-diversity of each published sensitive column is reported.
 
 Parts are the run's part records (`PartRecord`): table, path, rows, bytes, sha256 and,
@@ -24,7 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from anonymization.disclosure import l_diversity
-from anonymization.small_cells import round_counts, suppress_small_cells, with_total_row
+from anonymization.small_cells import round_counts, suppress_small_cells
 from sovex.model.catalog import Role, SourceCatalog
 from sovex.model.errors import GateFailed
 from sovex.model.request import ExtractRequest
@@ -38,6 +41,13 @@ from transforms.release_gate import (
 
 AGGREGATES_PREFIX = "aggregates"
 AGGREGATE_COUNT_COLUMN = "patients"
+# Each aggregate row is a group's count or a total over the groups, said in a column of
+# its own (never as a made-up code in a group column, which stays null on a total row).
+ROW_KIND_COLUMN = "row_kind"
+GROUP_ROW = "group"
+TOTAL_ROW = "total"
+# Aggregate counts as pandas reads them: a nullable integer, whether or not a cell is hidden.
+PANDAS_COUNT_DTYPE = "Int64"
 RECONCILIATION_EXPECTATION = "expect_published_persons_to_equal_cohort_minus_exclusions"
 EVERY_PERSON_EXPECTATION = "expect_every_person_in_the_published_cohort"
 
@@ -213,9 +223,12 @@ def patient_counts(
     small_cell_threshold: int,
     rounding: int | None = None,
 ) -> pa.Table:
-    """Distinct patients by group over the parts at `paths`, sorted, with a total row and
-    small cells hidden (with the cells that would reveal them), then, if asked, every
-    shown count rounded to a multiple of `rounding`."""
+    """Distinct patients by group over the parts at `paths`, sorted, then one total row
+    per combination of the other group columns (`row_kind` "total", the first group column
+    null, the count of distinct patients over all its groups), small cells hidden (with the
+    cells that would reveal them), then, if asked, every shown count rounded to a multiple
+    of `rounding`. Columns: the group columns (as text), `row_kind`, `patients` (int64,
+    null when hidden) and `suppressed`."""
     labels = list(by)
     # Part by part, only the distinct (group, patient) pairs are kept: memory grows with
     # the number of pairs, not with the table's rows.
@@ -223,15 +236,56 @@ def patient_counts(
         _distinct_rows(pq.read_table(path, columns=[*labels, person_id]), labels, person_id)
         for path in paths
     )
-    counts = pairs.group_by(labels, use_threads=False).aggregate([(person_id, "count_distinct")])
-    counts = counts.rename_columns([*labels, AGGREGATE_COUNT_COLUMN]).sort_by(
+    counts = _distinct_patients(pairs, labels, person_id).sort_by(
         [(c, "ascending") for c in labels]
     )
-    counts = with_total_row(counts, labels, AGGREGATE_COUNT_COLUMN, over=labels[0])
-    counts = suppress_small_cells(
-        counts, labels, AGGREGATE_COUNT_COLUMN, threshold=small_cell_threshold
+    others = labels[1:]
+    totals = _distinct_patients(pairs, others, person_id)
+    if others:
+        totals = totals.sort_by([(c, "ascending") for c in others])
+    # The total rows take a label no group has while cells are suppressed, so each total
+    # is protected as the margin of the cells it covers; it becomes null afterwards.
+    over = labels[0]
+    present = set(pc.unique(counts[over]).to_pylist())
+    marker = "Total"
+    while marker in present:
+        marker += "*"
+    totals = totals.append_column(over, pa.repeat(pa.scalar(marker, pa.string()), totals.num_rows))
+    table = pa.concat_tables([counts, totals.select(counts.column_names)])
+    table = suppress_small_cells(
+        table, labels, AGGREGATE_COUNT_COLUMN, threshold=small_cell_threshold
     )
-    return round_counts(counts, AGGREGATE_COUNT_COLUMN, rounding) if rounding else counts
+    if rounding:
+        table = round_counts(table, AGGREGATE_COUNT_COLUMN, rounding)
+    is_total = pa.array([False] * counts.num_rows + [True] * totals.num_rows)
+    table = table.set_column(
+        table.column_names.index(over),
+        over,
+        pc.if_else(is_total, pa.scalar(None, pa.string()), table[over]),
+    )
+    kinds = pc.if_else(is_total, TOTAL_ROW, GROUP_ROW)
+    table = table.add_column(len(labels), ROW_KIND_COLUMN, kinds)
+    return with_pandas_counts(table, AGGREGATE_COUNT_COLUMN)
+
+
+def _distinct_patients(pairs: pa.Table, keys: list[str], person_id: str) -> pa.Table:
+    """(keys…, patients): distinct patients per combination of `keys` (one row if none)."""
+    counted = pairs.group_by(keys, use_threads=False).aggregate([(person_id, "count_distinct")])
+    counted = counted.rename_columns([*keys, AGGREGATE_COUNT_COLUMN])
+    return counted.set_column(
+        len(keys), AGGREGATE_COUNT_COLUMN, counted[AGGREGATE_COUNT_COLUMN].cast(pa.int64())
+    )
+
+
+def with_pandas_counts(table: pa.Table, count_column: str) -> pa.Table:
+    """The table with pandas metadata saying `count_column` is a nullable `Int64`: pandas
+    reads it as whole numbers with <NA> for hidden cells (never float with NaN), in every
+    file alike. Arrow types are unchanged (int64); other readers ignore the metadata."""
+    import pandas as pd
+
+    frame = table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+    described = pa.Table.from_pandas(frame, preserve_index=False)
+    return table.replace_schema_metadata(described.schema.metadata)
 
 
 def _distinct_rows(rows: pa.Table, labels: list[str], person_id: str) -> pa.Table:

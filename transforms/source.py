@@ -14,7 +14,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.dataset as ds
 
-from sovex.model.errors import ConfigurationError
+from sovex.model.errors import SourceTableMissing
 from transforms.source_base import BATCH_ROWS, WHOLE_TABLE, Partition, Source, check_columns
 
 # Bounded memory whatever the file size: few batches read ahead of the one being
@@ -36,7 +36,7 @@ class ParquetSource:
     def _dataset(self, table: str) -> ds.Dataset:
         path = self.table_path(table)
         if not path.is_file():
-            raise ConfigurationError(
+            raise SourceTableMissing(
                 f"source table {table!r} not found at {path}: run `sovex synth` first"
             )
         return ds.dataset(path, format=_PARQUET_FORMAT)

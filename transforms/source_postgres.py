@@ -22,7 +22,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from adbc_driver_manager import dbapi
 
-from sovex.model.errors import ConfigurationError
+from sovex.model.errors import ConfigurationError, SourceTableMissing
 from transforms.source_base import BATCH_ROWS, WHOLE_TABLE, Partition, check_columns
 
 URL_SCHEMES = ("postgresql", "postgres")
@@ -125,7 +125,7 @@ class PostgresSource:
         row = self._query_one(connection, table, sql, parameters)
         if row is None:
             where = f"schema {schema_name!r}" if schema_name else "the search path"
-            raise ConfigurationError(
+            raise SourceTableMissing(
                 f"source table {table!r} not found in {self.where} ({where}): "
                 "load it (e.g. `load_parquet_folder`) or fix the catalog's table name"
             )

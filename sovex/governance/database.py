@@ -27,6 +27,7 @@ from sovex.governance.transitions import (
     State,
 )
 from sovex.model.append_only_db import connect_append_only
+from sovex.roles import SYSTEM_ACTOR
 
 if TYPE_CHECKING:
     from sovex.model.request import ExtractRequest
@@ -139,6 +140,7 @@ class Transaction:
     connection: sqlite3.Connection
     audit_path: Path
     appended: list[Transition] = field(default_factory=list)
+    actor_auth: Any = None  # sovex.audit.ActorAuth, or None: derived from the actor
 
     def status(self, request_id: str) -> RequestStatus | None:
         return read_status(self.connection, request_id)
@@ -233,6 +235,7 @@ class Transaction:
                 **transition.detail,
             },
             at=at,
+            actor_auth=None if actor == SYSTEM_ACTOR else self.actor_auth,
         )
         self.appended.append(transition)
         return transition

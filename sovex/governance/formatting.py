@@ -29,6 +29,8 @@ NEXT_STEPS: Mapping[Operation, str] = {
     Operation.SUBMIT: "submitted again with changed content (requester)",
     Operation.APPROVE: "approved (a steward other than its authors)",
     Operation.REJECT: "rejected (steward or compliance)",
+    Operation.WITHDRAW: "withdrawn (its requester before a decision; steward or compliance "
+    "after an approval)",
     Operation.START_RUN: "run (steward, or sovex on its schedule)",
     Operation.PUBLISH: "its run recorded as published or failed",
     Operation.FAIL: "its run recorded as published or failed",

@@ -68,6 +68,8 @@ class Approval:
     approved_by: str
     approved_at: datetime
     schedule: str | None
+    comment: str | None = None
+    conditions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,14 @@ class RequestStatus:
             return None
         last = _last(self.history, Operation.APPROVE)
         assert last is not None  # these states are only reached through an approval
-        return Approval(last.request_sha256, last.actor, last.at, self.submission.schedule)
+        return Approval(
+            last.request_sha256,
+            last.actor,
+            last.at,
+            self.submission.schedule,
+            last.detail.get("comment"),
+            tuple(last.detail.get("conditions", ())),
+        )
 
     @property
     def last_run(self) -> Run | None:
@@ -187,6 +196,8 @@ class RequestStatus:
                 "request_sha256": approval.request_sha256,
                 "approved_by": approval.approved_by,
                 "approved_at": approval.approved_at.isoformat(),
+                "comment": approval.comment,
+                "conditions": list(approval.conditions),
             },
             "last_run": None
             if run is None

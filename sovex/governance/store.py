@@ -55,6 +55,12 @@ from sovex.governance.database import (
 )
 from sovex.governance.errors import RequestChanged, UnknownRequest
 from sovex.governance.formatting import short_sha256
+from sovex.governance.review_rules import (
+    approval_step,
+    approvals_needed,
+    check_conditions,
+    check_withdrawer,
+)
 from sovex.governance.snapshot import (
     SNAPSHOT_FILE,
     ApprovedRequest,
@@ -64,6 +70,7 @@ from sovex.governance.snapshot import (
 )
 from sovex.governance.status import Approval, Outcome, RequestStatus, run_rules
 from sovex.governance.transitions import (
+    APPROVAL_STANDS,
     OPERATION_ACTIONS,
     OPERATION_ROLES,
     SYSTEM_OPERATIONS,
@@ -73,20 +80,21 @@ from sovex.governance.transitions import (
     State,
     rules_for,
 )
+from sovex.governance.versions import keep_version, versions_dir
 from sovex.model.errors import InvalidInput
+from sovex.model.purpose_requirements import second_approval_required
 from sovex.model.schedule import require_aware, validate_schedule
 from sovex.roles import (
     SYSTEM_ACTOR,
-    PermissionRefused,
-    Refusal,
     Roles,
+    UserRole,
     load_roles,
     require_role,
     roles_path,
-    same_identity,
 )
 
 if TYPE_CHECKING:
+    from sovex.audit import ActorAuth
     from sovex.model.request import ExtractRequest
     from sovex.model.settings import Settings
 
@@ -105,7 +113,11 @@ class RequestStore:
         *,
         audit_path: Path | None = None,
         snapshot_path: Path | None = None,
+        actor_auth: ActorAuth | None = None,
     ) -> None:
+        """`actor_auth`: how the actors of this store's operations are known (the review
+        server passes `authenticated` for a logged-in person); None: `declared`, or
+        `system` for sovex itself."""
         from sovex.audit import default_log_path
 
         self.db_path = db_path
@@ -114,9 +126,18 @@ class RequestStore:
         self.targets_dir = targets_dir
         self.audit_path = audit_path or default_log_path(db_path.parent)
         self.snapshot_path = snapshot_path or db_path.parent / SNAPSHOT_FILE
+        self.actor_auth = actor_auth
+        # The purposes' requirements (second approval) live beside catalogs and targets.
+        self.infra_dir = catalogs_dir.parent
+        self.versions_root = versions_dir(db_path.parent)
 
     @classmethod
-    def for_settings(cls, settings: Settings, roles: Roles | None = None) -> RequestStore:
+    def for_settings(
+        cls,
+        settings: Settings,
+        roles: Roles | None = None,
+        actor_auth: ActorAuth | None = None,
+    ) -> RequestStore:
         """The deployment's store: `<state>/sovex.db`, roles from `<infra>/roles.yaml`."""
         return cls(
             settings.state_db,
@@ -124,6 +145,7 @@ class RequestStore:
             settings.catalogs_dir,
             settings.targets_dir,
             snapshot_path=approved_snapshot_path(settings.state_dir),
+            actor_auth=actor_auth,
         )
 
     # --- helpers ---
@@ -142,7 +164,7 @@ class RequestStore:
     def _transaction(self) -> Iterator[Transaction]:
         with closing(connect(self.db_path)) as connection:
             connection.execute("BEGIN IMMEDIATE")
-            transaction = Transaction(connection, self.audit_path)
+            transaction = Transaction(connection, self.audit_path, actor_auth=self.actor_auth)
             try:
                 yield transaction
                 connection.execute("COMMIT")
@@ -180,6 +202,8 @@ class RequestStore:
             else validate_schedule(raw_schedule, f"{path}: field 'schedule'")
         )
         sha256 = request.sha256()
+        # Kept before the transaction (idempotent): the reviewer's diff reads it.
+        keep_version(self.versions_root, request.id, sha256, path.read_bytes())
         with self._transaction() as transaction:
             status = transaction.status(request.id)
             if status is None:
@@ -214,27 +238,28 @@ class RequestStore:
             "its authors must approve it before it can run",
         )
 
-    def approve(self, request_id: str, actor: str, at: datetime) -> Outcome:
-        """A steward approves the submitted content (its sha256); never its author."""
+    def approve(
+        self,
+        request_id: str,
+        actor: str,
+        at: datetime,
+        comment: str | None = None,
+        conditions: tuple[str, ...] = (),
+    ) -> Outcome:
+        """A steward approves the submitted content (its sha256); never its author.
+
+        Where the purpose takes a second approval, the first is recorded as an endorsement
+        (the request stays submitted) and another steward's approval of the same content
+        approves it; an edit in between resets the votes. `comment` and `conditions` are
+        kept with the approval (history, audit log)."""
         require_aware(at, "approval")
         self._require(actor, Operation.APPROVE)
+        checked_comment = check_reason(comment, required=False)
+        checked_conditions = check_conditions(conditions)
         with self._transaction() as transaction:
             status = transaction.require(request_id, Operation.APPROVE)
-            rule = applicable_rule(status, Operation.APPROVE)
+            applicable_rule(status, Operation.APPROVE)
             submission = status.submission
-            for author, role in [
-                *((a, "submitted it") for a in status.authors),
-                (submission.requester, "is its requester"),
-            ]:
-                if same_identity(actor, author):
-                    raise PermissionRefused(
-                        actor,
-                        OPERATION_ACTIONS[Operation.APPROVE],
-                        Refusal.OWN_REQUEST,
-                        f"user {actor} may not approve request {request_id!r}: {actor} "
-                        f"{role}, and nobody approves their own request (four eyes); "
-                        "another steward must approve it",
-                    )
             try:
                 current = self._load(submission.request_file)
             except InvalidInput as error:
@@ -246,6 +271,8 @@ class RequestStore:
                         *error.problems,
                     ]
                 ) from None
+            needed = approvals_needed(second_approval_required(self.infra_dir, current.purpose))
+            step = approval_step(status, actor, needed)
             if current.sha256() != submission.request_sha256:
                 raise refused(
                     status,
@@ -255,16 +282,26 @@ class RequestStore:
                     f"{short_sha256(current.sha256())}): submit it again",
                 )
             sha256 = submission.request_sha256
-            appended = [
-                transaction.append(
-                    rule,
-                    request_id,
-                    actor,
-                    at,
-                    sha256,
-                    {"requester": submission.requester, "submitted_by": list(status.authors)},
+            detail: dict[str, Any] = {
+                "requester": submission.requester,
+                "submitted_by": list(status.authors),
+                "approvals_needed": needed,
+            }
+            if checked_comment is not None:
+                detail["comment"] = checked_comment
+            if checked_conditions:
+                detail["conditions"] = checked_conditions
+            rule = applicable_rule(status, step)
+            appended = [transaction.append(rule, request_id, actor, at, sha256, detail)]
+            if step is Operation.ENDORSE:
+                after = transaction.require(request_id, Operation.APPROVE)
+                return Outcome(
+                    after,
+                    tuple(appended),
+                    f"first approval of {request_id} recorded (sha256 {short_sha256(sha256)}); "
+                    f"its purpose {current.purpose!r} takes a second approval by another "
+                    "steward",
                 )
-            ]
             if submission.schedule is not None:
                 (schedule_rule,) = rules_for(Operation.SCHEDULE, State.APPROVED)
                 appended.append(
@@ -284,6 +321,38 @@ class RequestStore:
             tuple(appended),
             f"approved {request_id} (sha256 {short_sha256(sha256)}){scheduled}",
         )
+
+    def withdraw(
+        self, request_id: str, actor: str, at: datetime, reason: str | None = None
+    ) -> Outcome:
+        """Its requester takes a submitted request back (withdrawn), or a steward or
+        compliance officer withdraws an approval (back to submitted: it needs a new
+        approval before any run; unlike expire, not final)."""
+        require_aware(at, "withdrawal")
+        self._require(actor, Operation.WITHDRAW)
+        checked = check_reason(reason, required=False)
+        with self._transaction() as transaction:
+            status = transaction.require(request_id, Operation.WITHDRAW)
+            check_withdrawer(status, actor)
+            if status.state in APPROVAL_STANDS:
+                require_role(
+                    self.roles,
+                    actor,
+                    (UserRole.STEWARD, UserRole.COMPLIANCE),
+                    "withdraw approvals",
+                )
+            rule = applicable_rule(status, Operation.WITHDRAW)
+            detail: dict[str, Any] = {} if checked is None else {"reason": checked}
+            transition = transaction.append(
+                rule, request_id, actor, at, status.history[-1].request_sha256, detail
+            )
+            after = transaction.require(request_id, Operation.WITHDRAW)
+        what = (
+            "approval withdrawn: it needs a new approval"
+            if (after.state is State.SUBMITTED)
+            else "withdrawn"
+        )
+        return Outcome(after, (transition,), f"{request_id}: {what}")
 
     def reject(self, request_id: str, actor: str, at: datetime, reason: str) -> Outcome:
         """A steward or compliance officer rejects the submitted request, saying why."""

@@ -7,13 +7,19 @@ may perform (`OPERATION_ROLES`, roles from `infra/roles.yaml`):
 
     draft       submit ───────────────► submitted
     submitted   submit† ──────────────► submitted   revised before a decision
+                endorse ──────────────► submitted   a first steward's approval, where the
+                                                    purpose takes two (issue 20)
                 approve ──────────────► approved    then schedule ─► scheduled, in the
                                                     same approval, if it has a schedule
                 reject ───────────────► rejected
+                withdraw ─────────────► withdrawn   by its requester or submitter
+    withdrawn   submit ───────────────► submitted
     rejected    submit† ──────────────► submitted   after edits addressing the reason
     approved, scheduled, published, failed:
                 submit† or change† ───► submitted   edited after approval
                 expire ───────────────► expired     final
+                withdraw ─────────────► submitted   the approval is withdrawn: it needs a
+                                                    new one before any run
     approved, scheduled, failed:
                 start_run ────────────► running     (from failed: a rerun)
     published   start_run ────────────► running     scheduled requests only: next period
@@ -46,11 +52,16 @@ class State(StrEnum):
     PUBLISHED = "published"
     FAILED = "failed"
     EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"  # its requester took it back before a decision
 
 
 class Operation(StrEnum):
     SUBMIT = "submit"
     APPROVE = "approve"
+    # A first steward's approval of a purpose that takes two (`second_approval`): the
+    # request stays submitted until another steward approves the same content.
+    ENDORSE = "endorse"
+    WITHDRAW = "withdraw"
     REJECT = "reject"
     SCHEDULE = "schedule"  # part of an approval, for a request with a schedule
     CHANGE = "change"  # sovex found the file differing from the approved content
@@ -97,7 +108,16 @@ TRANSITIONS: tuple[Rule, ...] = (
         Rule(Operation.CHANGE, state, State.SUBMITTED, Condition.CHANGED)
         for state in _EDITABLE_AFTER_APPROVAL
     ),
+    Rule(Operation.ENDORSE, State.SUBMITTED, State.SUBMITTED),
     Rule(Operation.APPROVE, State.SUBMITTED, State.APPROVED),
+    # Taken back by its requester before a decision; submitting it again reopens it.
+    Rule(Operation.WITHDRAW, State.SUBMITTED, State.WITHDRAWN),
+    Rule(Operation.SUBMIT, State.WITHDRAWN, State.SUBMITTED),
+    # An approval withdrawn (not final, unlike expire): back to review.
+    *(
+        Rule(Operation.WITHDRAW, state, State.SUBMITTED)
+        for state in (State.APPROVED, State.SCHEDULED, State.FAILED)
+    ),
     Rule(Operation.REJECT, State.SUBMITTED, State.REJECTED),
     Rule(Operation.SCHEDULE, State.APPROVED, State.SCHEDULED, Condition.SCHEDULED),
     Rule(Operation.START_RUN, State.APPROVED, State.RUNNING),
@@ -115,6 +135,10 @@ TRANSITIONS: tuple[Rule, ...] = (
 OPERATION_ROLES: Mapping[Operation, frozenset[UserRole]] = {
     Operation.SUBMIT: frozenset({UserRole.REQUESTER}),
     Operation.APPROVE: frozenset({UserRole.STEWARD}),
+    Operation.ENDORSE: frozenset({UserRole.STEWARD}),
+    # A requester withdraws their own submitted request; a steward or compliance officer
+    # an approval (the store checks which applies).
+    Operation.WITHDRAW: frozenset({UserRole.REQUESTER, UserRole.STEWARD, UserRole.COMPLIANCE}),
     Operation.REJECT: frozenset({UserRole.STEWARD, UserRole.COMPLIANCE}),
     Operation.SCHEDULE: frozenset({UserRole.STEWARD}),
     Operation.CHANGE: frozenset(),
@@ -132,6 +156,8 @@ SYSTEM_OPERATIONS = frozenset(
 OPERATION_ACTIONS: Mapping[Operation, str] = {
     Operation.SUBMIT: "submit requests",
     Operation.APPROVE: "approve requests",
+    Operation.ENDORSE: "approve requests",
+    Operation.WITHDRAW: "withdraw requests",
     Operation.REJECT: "reject requests",
     Operation.SCHEDULE: "schedule requests",
     Operation.CHANGE: "mark requests as changed",
@@ -144,6 +170,8 @@ OPERATION_ACTIONS: Mapping[Operation, str] = {
 OPERATION_PARTICIPLES: Mapping[Operation, str] = {
     Operation.SUBMIT: "submitted",
     Operation.APPROVE: "approved",
+    Operation.ENDORSE: "approved",
+    Operation.WITHDRAW: "withdrawn",
     Operation.REJECT: "rejected",
     Operation.SCHEDULE: "scheduled",
     Operation.CHANGE: "marked as changed",
@@ -157,6 +185,8 @@ OPERATION_PARTICIPLES: Mapping[Operation, str] = {
 OPERATION_AUDIT_ACTIONS: Mapping[Operation, str] = {
     Operation.SUBMIT: "request_submitted",
     Operation.APPROVE: "request_approved",
+    Operation.ENDORSE: "request_endorsed",
+    Operation.WITHDRAW: "request_withdrawn",
     Operation.REJECT: "request_rejected",
     Operation.SCHEDULE: "request_scheduled",
     Operation.CHANGE: "request_changed",

@@ -1,4 +1,9 @@
-"""The source catalog: every source column's role, owned by the data steward."""
+"""The source catalog: every source column's role, owned by the data steward.
+
+One module, long on purpose: the catalog's fields (roles, links, derived columns, the
+event tables' date families and stays, the codebook's descriptions) are checked together
+when it loads, so that every problem of a catalog is reported in one message.
+"""
 
 from __future__ import annotations
 
@@ -31,6 +36,18 @@ class Role(StrEnum):
     FREE_TEXT = "free_text"
     SENSITIVE = "sensitive"
     ATTRIBUTE = "attribute"
+    # A keyed per-project pseudonym of a record id (e.g. a visit) that rows of several
+    # tables share: events link to their stay without the stay number leaving.
+    LINK_ID = "link_id"
+    # Derived at extraction, not read from the source (`of`: the table's event date):
+    # the patient's age at the event, at the level the gate chose for the birth column,
+    # and the days from the patient's cohort index date to the event.
+    AGE_AT_EVENT = "age_at_event"
+    DAYS_SINCE_INDEX = "days_since_index"
+
+
+# Roles computed by sovex from other columns: the source has no such column.
+DERIVED_ROLES = frozenset({Role.AGE_AT_EVENT, Role.DAYS_SINCE_INDEX})
 
 
 # Roles whose values never leave the source, whatever the request says.
@@ -54,6 +71,18 @@ class ColumnSpec:
     # attribute only: the steward's grouping of its values (value -> group, e.g. unit ->
     # service), a level the release gate may publish it at; from the catalog's `groups`.
     groups: Mapping[str, str] | None = None
+    # link_id only: the namespace its pseudonyms share across tables (e.g. "visit").
+    links: str | None = None
+    # derived roles only: the event date column they are computed from.
+    of: str | None = None
+    # What the column holds and its unit of measure, for the extract's codebook
+    # (transforms.codebook); None when the steward has not said.
+    description: str | None = None
+    unit: str | None = None
+
+
+# Text a column spec may carry for the codebook.
+DOCUMENTATION_FIELDS = ("description", "unit")
 
 
 # Roles of the columns an adversary may know of an event (`adversary_knows`).
@@ -89,6 +118,16 @@ class TableSpec:
     adversary_knows: tuple[str, ...] = ()
     date_families: tuple[str, ...] = DEFAULT_DATE_FAMILIES
     stay: StaySpec | None = None
+    # The column holding each row's standard concept (OMOP: condition_concept_id…), which
+    # cohort criteria by concept look in.
+    concept_column: str | None = None
+
+    def has_person_id(self) -> bool:
+        return any(c.role is Role.PERSON_ID for c in self.columns.values())
+
+    def source_columns(self, names: list[str]) -> list[str]:
+        """Of `names`, those read from the source (derived columns are computed)."""
+        return [n for n in names if self.columns[n].role not in DERIVED_ROLES]
 
     def period_column(self) -> str | None:
         """The column a request's period applies to (the table's first event date)."""
@@ -115,6 +154,11 @@ class SourceCatalog:
     tables: dict[str, TableSpec]
     # The release gate's adversary knows up to this many events of a patient (LKC-privacy).
     events_known: int = DEFAULT_EVENTS_KNOWN
+    # The bundled vocabulary subset (concept ancestors) used when the source has no
+    # `concept_ancestor` table; None: concept criteria need the source's own.
+    vocabulary: Path | None = None
+    # The person table's birth column (a date or a year), for age at index and at events.
+    birth_column: str | None = None
 
 
 def _parse_column(
@@ -164,6 +208,24 @@ def _parse_column(
         groups = load_groups(folder / str(spec["groups"]), f"{where}: column {name!r}", problems)
         if groups is None:
             return None
+    links = spec.get("links")
+    if (role is Role.LINK_ID) != isinstance(links, str):
+        problems.append(f"{where}: column {name!r}: a link_id (and only a link_id) names 'links'")
+        return None
+    of = spec.get("of")
+    if (role in DERIVED_ROLES) != isinstance(of, str):
+        problems.append(
+            f"{where}: column {name!r}: a derived column (and only one) names the event "
+            "date it is computed 'of'"
+        )
+        return None
+    documentation = {}
+    for field in DOCUMENTATION_FIELDS:
+        text = spec.get(field)
+        if text is not None and (not isinstance(text, str) or not text.strip()):
+            problems.append(f"{where}: column {name!r}: {field!r} must be non-empty text")
+            return None
+        documentation[field] = text.strip() if isinstance(text, str) else None
     return ColumnSpec(
         name=name,
         role=role,
@@ -171,6 +233,10 @@ def _parse_column(
         max_level=max_level,
         language=language,
         groups=groups,
+        links=links,
+        of=of,
+        description=documentation["description"],
+        unit=documentation["unit"],
     )
 
 
@@ -234,12 +300,23 @@ def load_catalog(path: Path) -> SourceCatalog:
             if column is not None:
                 columns[column_name] = column
         known = _parse_adversary_knows(where, table_raw, columns, problems)
+        for column in columns.values():
+            if column.of is not None and (
+                column.of not in columns or columns[column.of].role is not Role.EVENT_DATE
+            ):
+                problems.append(
+                    f"{where}: column {column.name!r}: 'of' must name an event_date column"
+                )
+        concept_column = table_raw.get("concept_column")
+        if concept_column is not None and concept_column not in columns:
+            problems.append(f"{where}: 'concept_column': {concept_column!r} is not a column")
         tables[table_name] = TableSpec(
             name=table_name,
             columns=columns,
             adversary_knows=known,
             date_families=_parse_date_families(where, table_raw, problems),
             stay=_parse_stay(where, table_raw, columns, problems),
+            concept_column=str(concept_column) if concept_column is not None else None,
         )
     if raw.get("person_table") and raw.get("person_table") not in tables:
         problems.append(f"{path}: field 'person_table': {raw['person_table']!r} is not a table")
@@ -255,6 +332,19 @@ def load_catalog(path: Path) -> SourceCatalog:
         problems.append(
             f"{path}: field 'adversary.events_known': a whole number from 1 to {MAX_EVENTS_KNOWN}"
         )
+    birth_column = raw.get("birth_column")
+    person = tables.get(str(raw.get("person_table")))
+    if birth_column is not None and (
+        person is None
+        or birth_column not in person.columns
+        or person.columns[birth_column].role is not Role.QUASI_IDENTIFIER
+    ):
+        problems.append(
+            f"{path}: field 'birth_column': must be a quasi_identifier of the person table"
+        )
+    vocabulary = raw.get("vocabulary")
+    if vocabulary is not None and not (path.parent / str(vocabulary)).is_file():
+        problems.append(f"{path}: field 'vocabulary': no file {path.parent / str(vocabulary)}")
     if problems:
         raise InvalidInput(problems)
     return SourceCatalog(
@@ -265,6 +355,8 @@ def load_catalog(path: Path) -> SourceCatalog:
         consent_table=str(raw["consent_table"]),
         tables=tables,
         events_known=int(events_known or DEFAULT_EVENTS_KNOWN),
+        vocabulary=path.parent / str(vocabulary) if vocabulary is not None else None,
+        birth_column=str(birth_column) if birth_column is not None else None,
     )
 
 

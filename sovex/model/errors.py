@@ -44,6 +44,10 @@ class ConfigurationError(UserError):
     exit_code = EXIT_INVALID_INPUT
 
 
+class SourceTableMissing(ConfigurationError):
+    """A table the catalog names is not in the source (it may hold another model)."""
+
+
 class PolicyRefused(UserError):
     """The hosting policy refused the target: nothing was read, nothing was written."""
 

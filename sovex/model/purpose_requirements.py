@@ -4,7 +4,8 @@ The deployment sets `require_hds` and `allow_eea_adequacy` for every run (`Setti
 steward may tighten them for a purpose (HDS for public-health data, no adequacy country for
 genetics). A purpose can only tighten: `require_hds: true`, `allow_eea_adequacy: false`;
 anything else is refused, so a file can never switch a deployment's safeguard off. No file
-means no per-purpose requirement.
+means no per-purpose requirement. `second_approval: true` is not a hosting parameter: a
+request for the purpose needs two stewards' approvals (`sovex.governance.review_rules`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,11 @@ from sovex.model.reviewed_yaml import load_reviewed_yaml
 
 REQUIREMENTS_FILE = Path("hosting") / "purpose-requirements.yaml"  # under the infra folder
 # The value each requirement may take: the one that tightens the deployment's.
-TIGHTENING = {"require_hds": True, "allow_eea_adequacy": False}
+TIGHTENING = {"require_hds": True, "allow_eea_adequacy": False, "second_approval": True}
+# The requirements that are hosting-policy parameters; `second_approval` is the review's:
+# a request for the purpose needs two stewards' approvals of the same content (issue 20).
+POLICY_PARAMS = ("require_hds", "allow_eea_adequacy")
+SECOND_APPROVAL = "second_approval"
 
 
 def requirements_file(infra_dir: Path) -> Path:
@@ -71,5 +76,12 @@ def policy_params_for(
     for name, value in (
         load_purpose_requirements(requirements_file(infra_dir)).get(purpose, {}).items()
     ):
-        params[name] = value
+        if name in POLICY_PARAMS:
+            params[name] = value
     return params
+
+
+def second_approval_required(infra_dir: Path, purpose: str) -> bool:
+    """Whether a request for `purpose` needs a second steward's approval."""
+    requirements = load_purpose_requirements(requirements_file(infra_dir)).get(purpose, {})
+    return bool(requirements.get(SECOND_APPROVAL, False))

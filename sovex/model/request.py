@@ -1,6 +1,8 @@
 """The extract request a researcher writes (YAML), validated against the source catalog.
 
-Every problem is listed at once, each naming the file and the field.
+Every problem is listed at once, each naming the file and the field. One module, long on
+purpose: every field a researcher may write and every check of them against the catalog
+(the criteria by concept have their own module, `sovex.model.criteria`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from sovex.model.catalog import (
     SourceCatalog,
     load_catalog,
 )
+from sovex.model.criteria import AgeAtIndex, CriteriaGroup, criteria_problems, derived_problems
 from sovex.model.errors import InvalidInput
 from sovex.model.reviewed_yaml import load_reviewed_yaml
 from sovex.model.schedule import validate_schedule
@@ -149,6 +152,19 @@ class ExtractRequest(BaseModel):
         description="filters that all hold for an included patient (none: every consenting "
         "patient)",
     )
+    cohort_criteria: CriteriaGroup | None = Field(
+        default=None,
+        description="criteria by concept (all_of / any_of groups) an included patient meets "
+        "within the cohort window; their first day meeting them is their index date",
+    )
+    cohort_window: Period | None = Field(
+        default=None,
+        description="the dates cohort criteria look at (none: the request's period)",
+    )
+    age_at_index: AgeAtIndex | None = Field(
+        default=None,
+        description="bounds on the age at the index date, in whole years (needs cohort_criteria)",
+    )
     period: Period = Field(description="the care period extracted")
     tables: dict[str, list[str]] = Field(
         min_length=1,
@@ -211,6 +227,18 @@ class ExtractRequest(BaseModel):
         "consistent per patient, dates moved by the patient's shift, great ages as 90+)",
     )
 
+    @model_validator(mode="after")
+    def _criteria_for_index(self) -> ExtractRequest:
+        if self.age_at_index is not None and self.cohort_criteria is None:
+            raise ValueError("age_at_index needs cohort_criteria (they define the index date)")
+        if self.cohort_window is not None and self.cohort_criteria is None:
+            raise ValueError("cohort_window needs cohort_criteria (the window they look at)")
+        return self
+
+    def criteria_window(self) -> Period:
+        """The dates cohort criteria look at."""
+        return self.cohort_window or self.period
+
     @field_validator("schedule")
     @classmethod
     def _schedule(cls, value: str | None) -> str | None:
@@ -231,11 +259,19 @@ class ExtractRequest(BaseModel):
         """Hash of who the request selects (source, purpose and cohort filters), whatever
         it publishes of them: extracts of one project with the same hash release the same
         patients, so the release gate assesses them together."""
-        selection = {
+        selection: dict[str, Any] = {
             "source": self.source,
             "purpose": self.purpose,
             "cohort": [filter_.model_dump(mode="json") for filter_ in self.cohort],
         }
+        if self.cohort_criteria is not None:
+            selection["criteria"] = {
+                "groups": self.cohort_criteria.model_dump(mode="json"),
+                "window": self.criteria_window().model_dump(mode="json"),
+                "age_at_index": self.age_at_index.model_dump(mode="json")
+                if self.age_at_index
+                else None,
+            }
         canonical = json.dumps(selection, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -298,6 +334,8 @@ def _catalog_problems(path: Path, raw: dict[str, Any], catalog: SourceCatalog) -
                 f"{path}: field '{field}.column': cannot filter on a column with role "
                 f"{spec.role.value}"
             )
+    problems += criteria_problems(path, raw, catalog)
+    problems += derived_problems(path, raw, catalog)
     raw_aggregates = raw.get("aggregates")
     names: set[str] = set()
     for index, aggregate in enumerate(raw_aggregates if isinstance(raw_aggregates, list) else []):
@@ -327,7 +365,7 @@ def _catalog_problems(path: Path, raw: dict[str, Any], catalog: SourceCatalog) -
                 problems.append(
                     f"{path}: field '{field}.by': {column!r} is not requested from {table.name}"
                 )
-            elif spec is not None and spec.role in (Role.PERSON_ID, Role.FREE_TEXT):
+            elif spec is not None and spec.role in (Role.PERSON_ID, Role.FREE_TEXT, Role.LINK_ID):
                 problems.append(
                     f"{path}: field '{field}.by': cannot group by a {spec.role.value} column"
                 )

@@ -29,6 +29,11 @@ class Settings:
     master_key_hex: str | None = field(default=None, repr=False)
     s3_endpoint_override: str | None = None
     user: str = "unknown"  # the acting person's identity, for the audit log
+    # The review server (Airflow's API server with the sovex plugin): when set, review
+    # decisions on the CLI go through it as the logged-in person (issue 20).
+    api_url: str | None = None
+    # The person's password file (0600, theirs): read to log in, never printed.
+    password_file: Path | None = None
     infra_dir: Path = PROJECT_ROOT / "infra"
     dags_dir: Path = PROJECT_ROOT / "dags"
     examples_dir: Path = PROJECT_ROOT / "examples"
@@ -84,6 +89,10 @@ class Settings:
             environ["SOVEX_CONSENT_SOURCE_KEY"] = str(self.consent_source_key)
         if self.user != "unknown":
             environ["SOVEX_USER"] = self.user
+        if self.api_url:
+            environ["SOVEX_API_URL"] = self.api_url
+        if self.password_file:
+            environ["SOVEX_PASSWORD_FILE"] = str(self.password_file)
         return environ
 
     @property
@@ -160,6 +169,12 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         s3_endpoint_override=environ.get("SOVEX_S3_ENDPOINT") or None,
         # SOVEX_USER: the acting person (researcher, steward), set by their shell or login.
         user=environ.get("SOVEX_USER") or "unknown",
+        # SOVEX_API_URL: the review server (http://127.0.0.1:8081), set by a deployment
+        # with logins; SOVEX_PASSWORD_FILE: the person's own password file (0600).
+        api_url=environ.get("SOVEX_API_URL") or None,
+        password_file=Path(environ["SOVEX_PASSWORD_FILE"])
+        if environ.get("SOVEX_PASSWORD_FILE")
+        else None,
         # SOVEX_INFRA_DIR: another folder of targets and catalogs (tests, deployments).
         infra_dir=Path(environ.get("SOVEX_INFRA_DIR") or PROJECT_ROOT / "infra"),
         # SOVEX_CONSENT_INBOX: where the consent portal's FHIR exports are dropped.

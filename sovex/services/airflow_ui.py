@@ -50,15 +50,18 @@ def ui_environ(settings: Settings, port: int, base: Mapping[str, str]) -> dict[s
             # A steward's approval of a scheduled request is what registers its DAG: new
             # DAGs start unpaused (the first task re-checks the approval anyway).
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
-            # One local admin; Airflow generates the password into AIRFLOW_HOME.
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+            # Logins are the FAB auth manager's users (`sovex users sync`), set by
+            # airflow_environ; the review screen is a plugin of this server (/sovex).
         }
     )
     return environ
 
 
-def password_file(settings: Settings) -> Path:
-    return settings.airflow_home / "simple_auth_manager_passwords.json.generated"
+def password_file(settings: Settings, user: str = "admin") -> Path:
+    """Where `sovex users sync` wrote the generated password of `user` (0600)."""
+    from sovex.accounts import passwords_dir
+
+    return passwords_dir(settings) / user
 
 
 def run_airflow_ui(settings: Settings, port: int, base_environ: Mapping[str, str]) -> int:

@@ -5,13 +5,7 @@ any data is read."""
 
 from __future__ import annotations
 
-import json
-import os
-import re
-import signal
 import stat
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -40,43 +34,24 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def airflow_api(pipeline_settings: Settings) -> Iterator[tuple[str, str]]:
-    environ = {**os.environ, **pipeline_settings.as_environ()}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sovex", "airflow-ui"],
-        env=environ,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    from tests.integration.test_review_browser import start_ui, stop
+
+    process, base = start_ui(pipeline_settings)
     try:
-        assert process.stderr is not None
-        line = process.stderr.readline()
-        match = re.search(r"http://127\.0\.0\.1:(\d+)", line)
-        assert match, line
-        base = f"http://127.0.0.1:{match.group(1)}"
-        users = json.loads(
-            wait_for(
-                "password file", START_TIMEOUT_S, lambda: _read(password_file(pipeline_settings))
-            )
-        )
+        # `sovex airflow-ui` synced the users of infra/roles.yaml; admin is a steward there.
+        password = wait_for(
+            "password file", START_TIMEOUT_S, lambda: _read(password_file(pipeline_settings))
+        ).strip()
         token = wait_for(
             "a token",
             START_TIMEOUT_S,
             lambda: call(
-                base, "POST", "/auth/token", None, {"username": "admin", "password": users["admin"]}
+                base, "POST", "/auth/token", None, {"username": "admin", "password": password}
             )["access_token"],
         )
         yield base, token
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        if process.stderr is not None:
-            process.stderr.close()
+        stop(process)
 
 
 def _read(path: Path) -> str | None:

@@ -394,3 +394,21 @@ def test_a_steward_expires_an_approval_and_the_request_never_runs_again(
     assert last_json_line(capsys.readouterr().out)["state"] == "expired"
     assert run_cli(steward, "run", "cli-expire-approval") == 2
     assert "only approved content runs" in capsys.readouterr().err
+
+
+def test_synth_writes_the_omop_model_and_refuses_an_unknown_one(
+    session_settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "omop"
+    assert (
+        run_cli(session_settings, "synth", "--model", "omop", "--patients", "60", "--out", str(out))
+        == 0
+    )
+    summary = last_json_line(capsys.readouterr().out)
+    assert summary["tables"]["person"] == 60
+    assert (out / "condition_occurrence.parquet").is_file()
+    assert (
+        run_cli(session_settings, "synth", "--model", "openehr", "--out", str(tmp_path / "x")) == 2
+    )
+    err = capsys.readouterr().err
+    assert "synthetic, omop" in err and "Traceback" not in err

@@ -4,6 +4,7 @@ manifest counts."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -80,3 +81,25 @@ def test_partitioned_and_single_runs_publish_the_same_extract(
         assert getattr(one_manifest.release_gate, field) == getattr(
             many_manifest.release_gate, field
         )
+    # Both codebooks validate: the partitioned one lists every part of a table.
+    from frictionless import validate
+
+    for into, extract_id in (
+        ("single", single.extract_id),
+        ("partitioned", partitioned.extract_id),
+    ):
+        descriptor = tmp_path / into / extract_id / "datapackage.json"
+        report = validate(descriptor)
+        assert report.valid, report.flatten(["type", "note"])[:5]
+    # Every part is a resource of its own (frictionless reads only the first file of a
+    # multi-file Parquet resource), each saying its table and rows.
+    package = json.loads(descriptor.read_text())
+    rows: dict[str, int] = {}
+    parts: dict[str, int] = {}
+    for resource in package["resources"]:
+        rows[resource["sovex:table"]] = (
+            rows.get(resource["sovex:table"], 0) + resource["sovex:rows"]
+        )
+        parts[resource["sovex:table"]] = parts.get(resource["sovex:table"], 0) + 1
+    assert rows == many_manifest.tables
+    assert parts["measurements"] == many_files["measurements"] > 1

@@ -18,7 +18,7 @@ import yaml
 
 from anonymization.keys import derive_project_key, load_master_key
 from anonymization.pseudonyms import pseudonym
-from sovex.airflow_runner import RunResult, run_request
+from sovex.airflow_runner import DAG_ID, RunResult, recorded_run_note, run_request
 from sovex.cli import main
 from sovex.model.errors import GateFailed, PolicyRefused, UserError
 from sovex.model.settings import PROJECT_ROOT, Settings
@@ -91,6 +91,16 @@ def test_the_run_publishes_every_requested_table_with_a_manifest(
     assert 0 < published.result["tables"]["patients"] <= published.result["consent"]["included"]
 
 
+def test_the_run_s_note_says_published_with_the_rows_written_per_table(
+    published: RunResult,
+) -> None:
+    lines = published.note.splitlines()
+    assert lines[0] == f"**Published** {published.extract_id}"
+    for table, rows in published.result["tables"].items():
+        if not table.startswith("aggregates/"):
+            assert any(line.startswith(f"- {table}: {rows:,} (") for line in lines), table
+
+
 def test_downloaded_rows_match_the_manifest(
     published: RunResult, downloaded: dict[str, pa.Table]
 ) -> None:
@@ -125,8 +135,9 @@ def test_aggregate_counts_hide_small_cells_and_cannot_be_recovered_from_the_tota
     downloaded: dict[str, pa.Table],
 ) -> None:
     counts = downloaded["aggregates/patients-by-diagnosis"].to_pylist()
-    total = next(row for row in counts if row["icd10_code"] == "Total")
-    cells = [row for row in counts if row["icd10_code"] != "Total"]
+    total = next(row for row in counts if row["row_kind"] == "total")
+    cells = [row for row in counts if row["row_kind"] == "group"]
+    assert total["icd10_code"] is None and len(cells) == len(counts) - 1
     visible = [row["patients"] for row in cells if not row["suppressed"]]
     hidden = [row for row in cells if row["suppressed"]]
     assert all(count >= 10 for count in visible)
@@ -144,10 +155,15 @@ def test_aggregates_count_the_released_rows_only(downloaded: dict[str, pa.Table]
     for row in diagnoses:
         patients_by_code.setdefault(row["icd10_code"], set()).add(row["patient_id"])
     counts = downloaded["aggregates/patients-by-diagnosis"].to_pylist()
-    shown = {r["icd10_code"]: r["patients"] for r in counts if r["icd10_code"] != "Total"}
+    shown = {r["icd10_code"]: r["patients"] for r in counts if r["row_kind"] == "group"}
     assert set(shown) == set(patients_by_code)
     for code, count in shown.items():
         assert count is None or count == len(patients_by_code[code])
+    # The total counts each patient once, however many codes they have.
+    total = next(r for r in counts if r["row_kind"] == "total")
+    everyone = set().union(*patients_by_code.values())
+    assert total["suppressed"] or total["patients"] == len(everyone)
+    assert sum(c for c in shown.values() if c) > len(everyone)
 
 
 def test_published_notes_keep_no_identifier_of_their_patient(
@@ -339,6 +355,13 @@ def test_an_impossible_k_stops_with_exit_4_and_a_report_and_publishes_nothing(
     report = "\n".join(raised.value.failures)
     assert "k-anonymity" in report
     assert "birth_date" in report and "postcode" in report
+    # The steward reads the same report as the run's note in Airflow, not in a traceback.
+    note = recorded_run_note(DAG_ID, RUN_TIME)
+    assert note is not None
+    assert note.startswith("**Failed** in step `assess_disclosure` (exit 4)")
+    # Airflow keeps 1000 characters of a note: the report's start, then where the rest is.
+    assert f"- {raised.value.failures[0][:200]}" in note
+    assert len(note) <= 1000
     assert not [k for k in bucket_keys(pipeline_settings) if k.startswith("extracts/k-impossible/")]
 
 
@@ -540,3 +563,100 @@ def test_a_withdrawal_between_two_runs_removes_the_patient_from_the_second_run_o
     after = decisions_as_of(pipeline_settings.consent_registry_db, PURPOSE, date(2026, 11, 20))
     assert before.decision_for(patient) is Decision.PERMIT
     assert after.decision_for(patient) is Decision.DENY
+
+
+def test_an_mii_broad_consent_without_scientific_use_removes_the_patient_from_the_next_run(
+    pipeline_settings: Settings,
+    published: RunResult,
+    downloaded: dict[str, pa.Table],
+    tmp_path: Path,
+) -> None:
+    """A gICS export through the consent sync and the shipped mapping, then the real DAG:
+    the nested permits decide (chronic-disease-research is opt_out and the mapping says an
+    unpermitted purpose is an opposition)."""
+    from sovex.consent_sync import sync_consents
+    from tests.mii_consent import MDAT_CODES, mii_consent
+    from transforms.consent_registry import Basis, Decision, decisions_as_of
+
+    published_ids = set(downloaded["patients"]["patient_id"].to_pylist())
+    consents = pq.read_table(pipeline_settings.source_dir / "consents.parquet").to_pylist()
+    candidates = sorted(
+        c["patient_id"]
+        for c in consents
+        if c["purpose"] == PURPOSE and c["status"] == "active" and c["valid_until"] is None
+    )
+    kept, dropped = [
+        p for p in candidates if project_pseudonyms(pipeline_settings, {p}) <= published_ids
+    ][-2:]
+    signed_on = date(2026, 11, 21)
+    inbox = tmp_path / "gics"
+    inbox.mkdir()
+    resources = [
+        # Medical data collected and stored, but no scientific use: no permit for the purpose.
+        mii_consent("mii-dropped", dropped, signed_on, permits=MDAT_CODES[:2]),
+        mii_consent("mii-kept", kept, signed_on),
+    ]
+    (inbox / "gics-2026-11-21.ndjson").write_text(
+        "".join(json.dumps(resource) + "\n" for resource in resources)
+    )
+    [synced] = sync_consents(pipeline_settings, datetime(2026, 11, 21, 12, tzinfo=UTC), inbox)
+    assert (synced.accepted, synced.rejected) == (2, 0)
+
+    decisions = decisions_as_of(pipeline_settings.consent_registry_db, PURPOSE, date(2026, 11, 25))
+    assert decisions.decision_for(dropped) is Decision.DENY
+    assert decisions.decision_for(kept) is Decision.PERMIT
+    rows = {r["patient_id"]: r for r in decisions.table.to_pylist()}
+    assert rows[dropped]["basis"] == Basis.OPPOSED.value
+    assert rows[dropped]["resource_id"] == "mii-dropped"
+
+    third = run_request(pipeline_settings, EXAMPLE, datetime(2026, 11, 25, 9, tzinfo=UTC))
+    s3, target = reading_client(pipeline_settings, "local-seaweedfs")
+    result = download_extract(
+        s3, target.bucket, "parcours-diabete", third.extract_id, tmp_path / "third"
+    )
+    gone = project_pseudonyms(pipeline_settings, {dropped})
+    for part in sorted(result.directory.rglob("part-*.parquet")):
+        if "aggregates" in part.parts:
+            continue
+        assert not gone & set(pq.read_table(part)["patient_id"].to_pylist()), part
+
+
+def test_the_extract_carries_a_codebook_that_frictionless_validates(
+    pipeline_settings: Settings, published: RunResult, tmp_path: Path
+) -> None:
+    """`datapackage.json` and `README.md` come with the extract, listed and checksummed in
+    the manifest, and `frictionless validate` passes on the downloaded extract: every
+    table's parts, types, sizes and hashes as the codebook describes them."""
+    from frictionless import validate
+
+    s3, target = reading_client(pipeline_settings, "local-seaweedfs")
+    result = download_extract(
+        s3, target.bucket, "parcours-diabete", published.extract_id, tmp_path / "codebook"
+    )
+    listed = {f.key: f for f in result.manifest.files}
+    for name in ("datapackage.json", "README.md"):
+        path = result.directory / name
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == listed[name].sha256
+    report = validate(result.directory / "datapackage.json")
+    assert report.valid, report.flatten(["type", "note"])[:5]
+    descriptor = json.loads((result.directory / "datapackage.json").read_text())
+    resources = {r["name"]: r for r in descriptor["resources"]}
+    # One part per table here: one resource each, named after its table.
+    assert {n: r["sovex:rows"] for n, r in resources.items()} == published.result["tables"]
+    fields = {f["name"]: f for f in resources["patients"]["schema"]["fields"]}
+    chosen = result.manifest.release_gate.generalisation["birth_date"]
+    assert fields["birth_date"]["sovex:generalisation"]["level"] == chosen
+    dates = {f["name"]: f for f in resources["diagnoses"]["schema"]["fields"]}
+    assert dates["diagnosis_date"]["sovex:dateShift"]["boundDays"] == 182
+    readme = (result.directory / "README.md").read_text()
+    assert "aggregates/patients-by-diagnosis" in readme and "read_parquet" in readme
+    # Read as the README says: DuckDB over a table's folder, pandas with integer counts.
+    import duckdb
+    import pandas as pd
+
+    folder = result.directory / "patients"
+    rows = duckdb.sql(f"SELECT count(*) FROM read_parquet('{folder}/*.parquet')").fetchall()
+    assert rows == [(published.result["tables"]["patients"],)]
+    counts = pd.read_parquet(result.directory / "aggregates" / "patients-by-diagnosis")
+    assert str(counts["patients"].dtype) == "Int64"
+    assert counts.loc[counts["suppressed"], "patients"].isna().all()

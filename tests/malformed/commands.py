@@ -59,6 +59,36 @@ def governance_cases() -> list[Case]:
                 env=PAUL,
             )
         )
+    for name, bad in BAD_IDS.items():
+        cases.append(case(f"request withdraw: id {name}", "request", "withdraw", bad, env=PAUL))
+    cases += [
+        case(
+            "request approve: a condition with escape sequences",
+            "request",
+            "approve",
+            "diabetes-t2-2026",
+            "--condition",
+            "\x1b[2J\x1b[31mnone",
+            env=PAUL,
+            message="control characters",
+        ),
+        case(
+            "request approve: a review server that is not http(s)",
+            "request",
+            "approve",
+            "diabetes-t2-2026",
+            env={**PAUL, "SOVEX_API_URL": "ftp://127.0.0.1/", "SOVEX_PASSWORD_FILE": "/dev/null"},
+            message="SOVEX_API_URL",
+        ),
+        case(
+            "request approve: a review server without a password file",
+            "request",
+            "approve",
+            "diabetes-t2-2026",
+            env={**PAUL, "SOVEX_API_URL": "http://127.0.0.1:9/"},
+            message="SOVEX_PASSWORD_FILE",
+        ),
+    ]
     submitted = {"request.yaml": EXAMPLE.read_bytes()}
     cases += [
         case(

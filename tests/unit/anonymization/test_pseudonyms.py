@@ -60,3 +60,17 @@ def test_date_shift_is_the_same_for_all_rows_of_a_patient_and_within_the_window(
 def test_null_dates_stay_null() -> None:
     shifted = shift_dates(KEY_A, pa.array(["P1"]), pa.array([None], type=pa.date32()))
     assert shifted.to_pylist() == [None]
+
+
+def test_when_the_same_visit_is_in_two_tables_then_its_link_pseudonym_is_the_same() -> None:
+    from anonymization.pseudonyms import link_pseudonyms, pseudonym
+
+    key = b"k" * 32
+    visits = link_pseudonyms(key, "visit", pa.array([7, 8, 7, None], pa.int64()))
+    again = link_pseudonyms(key, "visit", pa.array(["7"], pa.string()))
+    assert visits[0] == visits[2] == again[0]
+    assert visits[0] != visits[1]
+    assert visits[3].as_py() is None
+    # Never a patient's pseudonym, nor another project's.
+    assert visits[0].as_py() != pseudonym(key, "7")
+    assert link_pseudonyms(b"j" * 32, "visit", pa.array([7]))[0] != visits[0]

@@ -155,3 +155,24 @@ def test_nested_stay_bands_are_accepted(tmp_path: Path) -> None:
     table = load_catalog(path).tables["t"]
     assert table.date_families == ("since_index",)
     assert table.stay is not None and table.stay.bands == ((1, 3, 7), (3,))
+
+
+def test_the_synthetic_catalog_describes_every_extractable_column() -> None:
+    catalog = load_catalog(SYNTHETIC_CATALOG)
+    for table in catalog.tables.values():
+        for name in table.extractable_columns():
+            assert table.columns[name].description, f"{table.name}.{name}"
+
+
+def test_a_description_or_unit_must_be_text(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        "source: x\nperson_id_column: id\nperson_table: t\nconsent_table: c\n"
+        "tables:\n  t:\n    columns:\n      id: person_id\n"
+        "      w: {role: attribute, unit: [kg]}\n      v: {role: attribute, description: ' '}\n"
+    )
+    with pytest.raises(InvalidInput) as raised:
+        load_catalog(path)
+    message = str(raised.value)
+    assert "column 'w': 'unit' must be non-empty text" in message
+    assert "column 'v': 'description' must be non-empty text" in message

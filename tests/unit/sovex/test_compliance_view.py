@@ -127,7 +127,13 @@ def test_files_are_private_escaped_and_safe_in_a_spreadsheet(
     page = written[HTML_NAME].read_text(encoding="utf-8")
     assert "<b>e-1</b>" not in page and "&lt;b&gt;e-1&lt;/b&gt;" in page
     rows = list(csv.reader(io.StringIO(written[ACCESS_CSV].read_text(encoding="utf-8"))))
-    assert rows[0] == ["at", "actor", "action", "subject", "project"]
-    assert rows[-1][1:] == ['\'=HYPERLINK("x")', "extract_downloaded", "<b>e-1</b>", "p"]
+    assert rows[0] == ["at", "actor", "actor_auth", "action", "subject", "project"]
+    assert rows[-1][1:] == [
+        '\'=HYPERLINK("x")',
+        "declared",
+        "extract_downloaded",
+        "<b>e-1</b>",
+        "p",
+    ]
     register = list(csv.DictReader(io.StringIO(written[REGISTER_CSV].read_text(encoding="utf-8"))))
     assert any(r["requests"].endswith("(approved)") for r in register)

@@ -140,6 +140,13 @@ def test_the_transition_table_is_the_documented_one() -> None:
         ("scheduled", "expire", "expired", "always"),
         ("published", "expire", "expired", "always"),
         ("failed", "expire", "expired", "always"),
+        # Issue 20: a first of two approvals, withdrawals.
+        ("submitted", "endorse", "submitted", "always"),
+        ("submitted", "withdraw", "withdrawn", "always"),
+        ("withdrawn", "submit", "submitted", "always"),
+        ("approved", "withdraw", "submitted", "always"),
+        ("scheduled", "withdraw", "submitted", "always"),
+        ("failed", "withdraw", "submitted", "always"),
     }
     assert {(r.source, r.operation, r.target, r.condition) for r in TRANSITIONS} == documented
     assert len(TRANSITIONS) == len(documented)
@@ -302,6 +309,8 @@ def bring_to(world: World, state: State) -> None:
     store.submit(world.request_file, CLAIRE, at(0))
     if state is State.REJECTED:
         store.reject(REQUEST_ID, PAUL, at(1), "purpose too broad")
+    elif state is State.WITHDRAWN:
+        store.withdraw(REQUEST_ID, CLAIRE, at(1))
     elif state is not State.SUBMITTED:
         store.approve(REQUEST_ID, PAUL, at(1))
     if state in (State.RUNNING, State.PUBLISHED, State.FAILED):

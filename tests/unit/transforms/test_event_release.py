@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from anonymization.event_dates import StayBands
-from anonymization.event_levels import KnownEvents
+from anonymization.event_levels import EventLevels, KnownEvents
 from sovex.model.catalog import ColumnSpec, Role, StaySpec, TableSpec
 from sovex.model.errors import GateFailed
 from transforms.event_release import EventRelease, assess_with_person_levels
@@ -335,3 +336,129 @@ def test_extracts_of_disjoint_periods_add_their_events_up(tmp_path: Path) -> Non
     assert verify_with_earlier(year_2, [year_1], "pid", 2, 2)["patients_singled_out"] == 1
     rerun = files("year-2.parquet", ("2024-06-01", "2025-05-31"))
     assert verify_with_earlier(rerun, [year_1], "pid", 2, 2)["patients_singled_out"] == 0
+
+
+def _release(date_level: str, end_level: str) -> EventRelease:
+    stay = StayBands("admitted", "discharged", ((1, 3, 7), (3,)))
+    levels = EventLevels(date_level, {}, {}, frozenset(), {"stays": end_level}, {"stays": stay})
+    return EventRelease(
+        "stays", levels, ("admitted", "discharged"), (), pa.array([], pa.string()), stay=stay
+    )
+
+
+@pytest.mark.parametrize(
+    ("date_level", "end_level", "of", "expected"),
+    [
+        ("month", "dates", "admitted", date(2024, 3, 1)),
+        ("month", "dates", "discharged", date(2024, 3, 1)),
+        ("month", "los_band_1", "admitted", date(2024, 3, 1)),
+        # The end published as a band: no calendar date of it, so nothing derived from it.
+        ("month", "los_band_1", "discharged", None),
+        # The dates as the time since the release's own index: no calendar date at all.
+        ("days_since_index", "dates", "admitted", None),
+        ("weeks_since_index", "los_band_2", "admitted", None),
+    ],
+)
+def test_values_derived_from_a_date_follow_its_published_level(
+    date_level: str, end_level: str, of: str, expected: date | None
+) -> None:
+    """Age at an event and days since the cohort's index (issue 21) say no more than the
+    published date they come from (issue 16's levels): truncated with a calendar level,
+    empty where the date is published as the time since the index or as a band."""
+    truncate = _release(date_level, end_level).date_truncation(of)
+    assert truncate(pa.array([date(2024, 3, 17)])).to_pylist() == [expected]
+
+
+def test_the_writer_leaves_cohort_derived_columns_empty_with_dates_since_the_index(
+    tmp_path: Path,
+) -> None:
+    """Both sides' index dates in one table: the stays' dates published as days since the
+    release's index (each patient's first stay: issue 16) and a derived days-since-index
+    column counting from the cohort's index (issue 21). The dates are offsets from the
+    release's own index; the derived column, with no calendar date published, is empty."""
+    from anonymization.pseudonyms import patient_keys
+    from transforms.extract import DerivedInputs, extract_table
+    from transforms.source import ParquetSource
+
+    source_dir = tmp_path / "source"
+    source_dir.mkdir()
+    pq.write_table(
+        pa.table(
+            {
+                "pid": ["a", "a", "b"],
+                "admitted": [date(2024, 3, 1), date(2024, 3, 11), date(2024, 5, 2)],
+            }
+        ),
+        source_dir / "stays.parquet",
+    )
+    spec = TableSpec(
+        "stays",
+        {
+            "pid": ColumnSpec("pid", Role.PERSON_ID),
+            "admitted": ColumnSpec("admitted", Role.EVENT_DATE),
+            "since": ColumnSpec("since", Role.DAYS_SINCE_INDEX, of="admitted"),
+        },
+        adversary_knows=("admitted",),
+        date_families=("since_index",),
+    )
+    key = b"k" * 32
+    keys = patient_keys(key, pa.array(["a", "b"]))
+    shifts = dict(zip(keys.ids.to_pylist(), keys.shifts.to_pylist(), strict=True))
+    # The release's index: each patient's first stay, shifted (as the assessment writes it).
+    index = pa.table(
+        {
+            "patient": ["a", "b"],
+            "index_date": [
+                date(2024, 3, 1) + timedelta(days=shifts["a"]),
+                date(2024, 5, 2) + timedelta(days=shifts["b"]),
+            ],
+        }
+    )
+    release = EventRelease(
+        "stays",
+        EventLevels("days_since_index", {}),
+        ("admitted",),
+        (),
+        pa.array([], pa.string()),
+        index=index,
+    )
+    # The cohort's index: another day (source dates), 5 days before each first stay.
+    cohort_index = pa.array(
+        [date(2024, 2, 25) if i == "a" else date(2024, 4, 27) for i in keys.ids.to_pylist()]
+    )
+    [part] = extract_table(
+        source=ParquetSource(source_dir),
+        table=spec,
+        person_id_column="pid",
+        columns=["pid", "admitted", "since"],
+        included_ids=pa.array(["a", "b"]),
+        period=(date(2024, 1, 1), date(2024, 12, 31)),
+        project_key=key,
+        out_dir=tmp_path / "out",
+        keys=keys,
+        event_release=release,
+        derived=DerivedInputs(index_dates=cohort_index),
+    )
+    written = pq.read_table(part.path)
+    assert written.schema.field("admitted").type == pa.int32()
+    assert sorted(written.column("admitted").to_pylist()) == [0, 0, 10]
+    assert written.column("since").to_pylist() == [None, None, None]
+
+    # With calendar dates (by month), the derived column counts from the cohort's index.
+    calendar = dataclasses.replace(release, levels=EventLevels("month", {}), index=None)
+    [part] = extract_table(
+        source=ParquetSource(source_dir),
+        table=spec,
+        person_id_column="pid",
+        columns=["pid", "admitted", "since"],
+        included_ids=pa.array(["a", "b"]),
+        period=(date(2024, 1, 1), date(2024, 12, 31)),
+        project_key=key,
+        out_dir=tmp_path / "calendar",
+        keys=keys,
+        event_release=calendar,
+        derived=DerivedInputs(index_dates=cohort_index),
+    )
+    written = pq.read_table(part.path)
+    assert written.schema.field("admitted").type == pa.date32()
+    assert all(isinstance(days, int) for days in written.column("since").to_pylist())
