@@ -1,6 +1,9 @@
 """Event tables as the release gate sees them: what an adversary may know of each row,
-the levels each known column can be published at (dates truncated, attributes grouped or
-removed), and one label per row naming the event as published.
+the levels each known column can be published at (dates truncated or as the time since
+the patient's index date, a stay's end as a length-of-stay band, attributes grouped or
+removed: `anonymization.event_dates` has the date levels), and one label per row naming
+the event as published. It is long on purpose: the levels, the lattice and the column codes the
+search shares between its points belong together.
 
 The lattice of levels is searched by `anonymization.event_search` (on the rows coded as
 integers here: `prepare_events`, `ColumnCodes`, `table_label_codes`); the writer applies
@@ -18,6 +21,23 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from anonymization.event_dates import (
+    CALENDAR,
+    DATE_ORDER,
+    END_AS_DATE,
+    FAMILY_LEVELS,
+    LOS_BAND_PREFIX,
+    LOS_COLUMN,
+    SINCE_INDEX,
+    SINCE_INDEX_LEVELS,
+    SINCE_SUFFIX,
+    StayBands,
+    date_loss,
+    derived_columns,
+    end_loss,
+    los_bands,
+    since_index,
+)
 from anonymization.event_supports import dense_codes
 from anonymization.hierarchies import (
     GROUPED_LEVEL,
@@ -29,7 +49,8 @@ from anonymization.hierarchies import (
     suppressed,
 )
 
-# Date granularities, finest first; "*" removes the date.
+# Calendar granularities, finest first; "*" removes the date (the since-index levels are
+# `event_dates.SINCE_INDEX_LEVELS`).
 DATE_LEVELS: Final = ("day", "week", "month", "quarter", "year", SUPPRESSED_LEVEL)
 # Known attributes: as recorded, rare values grouped, in the steward's groups (where the
 # catalog gives some: units into services), removed. One chain, finest first.
@@ -52,6 +73,10 @@ class KnownEvents:
     attribute_columns: tuple[str, ...]
     # Per attribute with a catalog grouping: value -> the steward's group.
     groups: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # How its dates may be published (`event_dates`: calendar, since_index).
+    families: tuple[str, ...] = (CALENDAR,)
+    # A stay table whose start and end are both known: its length-of-stay bands.
+    stay: StayBands | None = None
 
     def levels_of(self, attribute: str) -> tuple[str, ...]:
         """The levels an attribute may be published at."""
@@ -76,16 +101,30 @@ class EventLevels:
     kept_categories: Mapping[str, list[str]] = field(default_factory=dict)
     # The attributes ("table.column") that have the steward's groups as a level.
     grouped_by_steward: frozenset[str] = frozenset()
+    # Per stay table: its end published as a date ("dates") or a length-of-stay band
+    # level ("los_band_1" the finest), and the tables' bands.
+    stay_levels: Mapping[str, str] = field(default_factory=dict)
+    stays: Mapping[str, StayBands] = field(default_factory=dict)
 
     def information_loss(self) -> float:
         """Generalisation intensity (Sweeney's precision loss): the mean, over the known
         columns, of level / top level among the levels that column has; 0 publishes as
-        recorded, 1 removes everything."""
-        shares = [DATE_LEVELS.index(self.date_level) / (len(DATE_LEVELS) - 1)]
+        recorded, 1 removes everything. The dates count as one column: the date level's
+        share (`event_dates.date_loss`), averaged with each stay's end's
+        (`event_dates.end_loss`), which is the same unless the end is a band; so with
+        every end as a date the loss is what it was before bands existed."""
+        dates = [date_loss(self.date_level)]
+        dates += [
+            end_loss(self.stays[t], level, self.date_level) for t, level in self.stay_levels.items()
+        ]
+        shares = [sum(dates) / len(dates)]
         for key, level in self.attribute_levels.items():
             levels = attribute_levels(key in self.grouped_by_steward)
             shares.append(levels.index(level) / (len(levels) - 1))
         return sum(shares) / len(shares)
+
+    def end_level(self, table: str) -> str:
+        return self.stay_levels.get(table, END_AS_DATE)
 
 
 def truncate_dates(dates: pa.Array, level: str) -> pa.Array:
@@ -132,28 +171,102 @@ def steward_groups(values: pa.Array, groups: Mapping[str, str]) -> pa.Array:
 
 
 def published_values(events: KnownEvents, levels: EventLevels) -> dict[str, pa.Array]:
-    """The known columns of one table as they are published at `levels`."""
+    """The known columns of one table as they are published at `levels` (the rows carry
+    the derived columns the level needs: `with_derived`)."""
+    names = sorted([*events.date_columns, *events.attribute_columns])
     return {
-        name: _published_column(events, name, levels)
-        for name in [*events.date_columns, *events.attribute_columns]
+        name: _published(
+            events, name, column_array(events.rows, source_column(name, level)), level, levels
+        )
+        for name, level in zip(names, table_levels(events, levels), strict=True)
     }
 
 
-def _published_column(events: KnownEvents, name: str, levels: EventLevels) -> pa.Array:
-    return _published(events, name, column_array(events.rows, name), levels)
+def source_column(name: str, level: str) -> str:
+    """The column a known column's level is computed from: itself, or the derived days
+    since the index or length of stay (`event_dates.derived_columns`)."""
+    if level in SINCE_INDEX_LEVELS:
+        return name + SINCE_SUFFIX
+    if level.startswith(LOS_BAND_PREFIX):
+        return LOS_COLUMN
+    return name
 
 
-def _published(events: KnownEvents, name: str, values: pa.Array, levels: EventLevels) -> pa.Array:
-    """Values of one known column as published at `levels` (value by value)."""
+def _published(
+    events: KnownEvents, name: str, values: pa.Array, level: str, levels: EventLevels
+) -> pa.Array:
+    """Values of one known column (or of the column its level reads) as published at
+    `level` (value by value)."""
+    if level in SINCE_INDEX_LEVELS:
+        return since_index(values, level)
+    if level.startswith(LOS_BAND_PREFIX):
+        if events.stay is None:
+            raise ValueError(f"{events.table}: a length-of-stay band needs the stay's dates")
+        return los_bands(values, events.stay.cuts(level))
     if name in events.date_columns:
-        return truncate_dates(values, levels.date_level)
+        return truncate_dates(values, level)
     key = f"{events.table}.{name}"
     return generalise_attribute(
-        values,
-        levels.attribute_levels[key],
-        levels.kept_categories.get(key, ()),
-        events.groups.get(name),
+        values, level, levels.kept_categories.get(key, ()), events.groups.get(name)
     )
+
+
+def with_since_index(
+    tables: Sequence[KnownEvents], known: Sequence[np.ndarray], owner: np.ndarray, patients: int
+) -> tuple[list[KnownEvents], np.ndarray]:
+    """The tables with each date's days since the patient's index date added (those that
+    offer the family and lack it), and each patient's index as days since 1970 (-1: none).
+    `known`, `owner`: as `PreparedEvents` has them (the kept rows, the patients' codes);
+    the index is the first date of a patient's kept rows in the tables offering the family.
+    Numbers only: no patient id is hashed again."""
+    first = np.full(patients, np.iinfo(np.int64).max, dtype=np.int64)
+    starts = np.cumsum([0, *[int(mask.sum()) for mask in known]])
+    offering = [
+        i
+        for i, events in enumerate(tables)
+        if SINCE_INDEX in events.families and events.date_columns
+    ]
+    days: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}
+    for i in offering:
+        rows = tables[i].rows.filter(pa.array(known[i]))
+        owners = owner[starts[i] : starts[i + 1]]
+        for name in tables[i].date_columns:
+            values = column_array(rows, name)
+            valid = np.asarray(pc.is_valid(values).to_numpy(zero_copy_only=False), dtype=bool)
+            numbers = pc.fill_null(pc.cast(values, pa.int32()), 0).to_numpy(zero_copy_only=False)
+            numbers = np.asarray(numbers, dtype=np.int64)
+            np.minimum.at(first, owners[valid], numbers[valid])
+            days[(i, name)] = (numbers, valid)
+    result = list(tables)
+    for i in offering:
+        rows = tables[i].rows
+        owners = owner[starts[i] : starts[i + 1]]
+        for name in tables[i].date_columns:
+            if name + SINCE_SUFFIX in rows.column_names:
+                continue
+            numbers, valid = days[(i, name)]
+            since = np.zeros(rows.num_rows, dtype=np.int32)
+            present = np.zeros(rows.num_rows, dtype=bool)
+            since[known[i]] = numbers - first[owners]
+            present[known[i]] = valid
+            rows = rows.append_column(name + SINCE_SUFFIX, pa.array(since, mask=~present))
+        result[i] = replace(tables[i], rows=rows)
+    return result, np.where(first == np.iinfo(np.int64).max, -1, first)
+
+
+def with_derived(events: KnownEvents, person_id: str, index: pa.Table | None) -> KnownEvents:
+    """The table with the derived columns its levels read: each date's days since the
+    patient's index (where the table offers that family and `index` is given), the length
+    of stay (a stay table)."""
+    offers = SINCE_INDEX in events.families and index is not None
+    derived = derived_columns(
+        events.rows, person_id, events.date_columns, index if offers else None, events.stay
+    )
+    rows = events.rows
+    for name, values in derived.items():
+        if name not in rows.column_names:
+            rows = rows.append_column(name, values)
+    return replace(events, rows=rows)
 
 
 def event_labels(table: str, published: Mapping[str, pa.Array], rows: int) -> pa.Array:
@@ -171,7 +284,32 @@ def event_labels(table: str, published: Mapping[str, pa.Array], rows: int) -> pa
 def finest_levels(tables: Sequence[KnownEvents]) -> EventLevels:
     """Dates to the day, attributes as recorded: how a suppressed event is named."""
     keys = [f"{events.table}.{name}" for events in tables for name in events.attribute_columns]
-    return EventLevels("day", dict.fromkeys(keys, "value"))
+    stays = _stays(tables)
+    return EventLevels(
+        "day",
+        dict.fromkeys(keys, "value"),
+        {},
+        frozenset(),
+        dict.fromkeys(stays, END_AS_DATE),
+        stays,
+    )
+
+
+def _stays(tables: Sequence[KnownEvents]) -> dict[str, StayBands]:
+    return {events.table: events.stay for events in tables if events.stay is not None}
+
+
+def date_levels(tables: Sequence[KnownEvents]) -> tuple[str, ...]:
+    """The date levels every dated table offers (its `families`), and "*"; finest first."""
+    offered = {CALENDAR, SINCE_INDEX}
+    for events in tables:
+        if events.date_columns:
+            offered &= set(events.families)
+    return tuple(
+        level
+        for level in DATE_ORDER
+        if level == SUPPRESSED_LEVEL or any(level in FAMILY_LEVELS[f] for f in offered)
+    )
 
 
 def lattice(tables: Sequence[KnownEvents]) -> list[EventLevels]:
@@ -180,12 +318,22 @@ def lattice(tables: Sequence[KnownEvents]) -> list[EventLevels]:
     keys = [f"{events.table}.{name}" for events in tables for name in events.attribute_columns]
     options = [events.levels_of(name) for events in tables for name in events.attribute_columns]
     by_steward = frozenset(f"{events.table}.{name}" for events in tables for name in events.groups)
+    stays = _stays(tables)
+    ends = [stay.levels() for stay in stays.values()]
     nodes = [
-        EventLevels(date_level, dict(zip(keys, combination, strict=True)), {}, by_steward)
-        for date_level in DATE_LEVELS
+        EventLevels(
+            date_level,
+            dict(zip(keys, combination, strict=True)),
+            {},
+            by_steward,
+            dict(zip(stays, end_levels, strict=True)),
+            stays,
+        )
+        for date_level in date_levels(tables)
         for combination in itertools.product(*options)
+        for end_levels in itertools.product(*ends)
     ]
-    return sorted(nodes, key=lambda n: (n.information_loss(), DATE_LEVELS.index(n.date_level)))
+    return sorted(nodes, key=lambda n: (n.information_loss(), DATE_ORDER.index(n.date_level)))
 
 
 def with_kept_categories(levels: EventLevels, tables: Sequence[KnownEvents]) -> EventLevels:
@@ -196,7 +344,7 @@ def with_kept_categories(levels: EventLevels, tables: Sequence[KnownEvents]) -> 
             if levels.attribute_levels[key] == GROUPED_LEVEL:
                 values = frequent_values(column_array(events.rows, name))
                 kept[key] = sorted(str(value) for value in values.to_pylist())
-    return EventLevels(levels.date_level, levels.attribute_levels, kept, levels.grouped_by_steward)
+    return replace(levels, kept_categories=kept)
 
 
 def column_array(table: pa.Table, name: str) -> pa.Array:
@@ -282,11 +430,19 @@ def _value_codes(values: pa.Array) -> np.ndarray:
 def table_levels(events: KnownEvents, levels: EventLevels) -> tuple[str, ...]:
     """The level of each of the table's known columns at `levels`, in label order."""
     return tuple(
-        levels.date_level
-        if name in events.date_columns
-        else levels.attribute_levels[f"{events.table}.{name}"]
+        _column_level(events, name, levels)
         for name in sorted([*events.date_columns, *events.attribute_columns])
     )
+
+
+def _column_level(events: KnownEvents, name: str, levels: EventLevels) -> str:
+    if name not in events.date_columns:
+        return levels.attribute_levels[f"{events.table}.{name}"]
+    if events.stay is not None and name == events.stay.end:
+        end = levels.end_level(events.table)
+        if end != END_AS_DATE:
+            return end
+    return levels.date_level
 
 
 class ColumnCodes:
@@ -330,8 +486,8 @@ class ColumnCodes:
     def _codes(self, events: KnownEvents, name: str, level: str, levels: EventLevels) -> np.ndarray:
         key = (events.table, name, level)
         if key not in self._at_level:
-            index, values = self._distinct_values(events, name)
-            codes = _value_codes(_published(events, name, values, levels))[index]
+            index, values = self._distinct_values(events, source_column(name, level))
+            codes = _value_codes(_published(events, name, values, level, levels))[index]
             self._alike[key] = level
             for (table, column, other), known in self._at_level.items():
                 if (table, column) == key[:2] and np.array_equal(known, codes):

@@ -2,8 +2,10 @@
 `anonymization.event_risk`'s).
 
 Searched, least information lost first: event dates truncated (day, week, month, quarter,
-year, or removed), each known attribute as recorded, with rare values grouped, in the
-steward's groups (where the catalog has some), or removed;
+year), as the time since the patient's index date (days, weeks, months; where the catalog's
+`date_families` offer it), or removed; a stay's end as a date or a length-of-stay band
+(where the catalog declares the stay); each known attribute as recorded, with rare values
+grouped, in the steward's groups (where the catalog has some), or removed;
 then, at each of those levels, the events that keep a patient below k are suppressed
 (patient by patient, the event whose removal helps most), up to a cap. The person
 generalisation is searched jointly (`search_release`): the caller offers person options
@@ -15,9 +17,10 @@ Three things keep the search fast on large extracts without changing what it may
   sharing it: labels of different tables never meet;
 - a point is first checked cheaply: the events that alone narrow their patient below k
   must all go, so when they alone exceed the cap the point fails without counting pairs.
-  They are counted table by table, the most telling tables first, and the count stops
-  as soon as it passes the cap (each table's count is exact, so the order changes only
-  when it stops);
+  They are counted table by table, the tables most points share first (fewest known
+  columns), and the count stops as soon as it passes the cap (each table's count is
+  exact, so the order changes only when it stops); a table that alone passes the cap
+  rules out every point coding it alike with person classes no coarser;
 - a point finer than one that failed (every person and event level no coarser) is not
   tried: coarser levels only merge classes and labels, so supports only grow (ARX's
   predictive tagging). Weeks are not nested in months, so a week can be skipped when its
@@ -25,7 +28,8 @@ Three things keep the search fast on large extracts without changing what it may
   whatever is accepted was counted.
 
 Everything here works on ids and labels the run keeps to itself; the record it returns
-holds counts, levels and shares only.
+holds counts, levels and shares only. The module is long on purpose: the search's
+pruning, its caches and its two rounds share one state and are read together.
 """
 
 from __future__ import annotations
@@ -37,9 +41,15 @@ from typing import Any, Final
 import numpy as np
 import pyarrow as pa
 
+from anonymization.event_dates import (
+    END_AS_DATE,
+    INDEX_COLUMN,
+    SINCE_INDEX_LEVELS,
+    date_position,
+    end_position,
+)
 from anonymization.event_levels import (
     ATTRIBUTE_LEVELS,
-    DATE_LEVELS,
     STEWARD_GROUP_LEVEL,
     EventLevels,
     KnownEvents,
@@ -47,6 +57,7 @@ from anonymization.event_levels import (
     prepare_events,
     table_label_codes,
     with_kept_categories,
+    with_since_index,
 )
 from anonymization.event_risk import Supports, codes, risk_summary, supports_of
 from anonymization.event_supports import (
@@ -58,6 +69,7 @@ from anonymization.event_supports import (
 from anonymization.event_suppression import suppress_until_k
 
 DEFAULT_MAX_EVENT_SUPPRESSION: Final = 0.1
+_TOP: Final = 1 << 30  # above every level index
 
 
 @dataclass(frozen=True)
@@ -119,6 +131,9 @@ class EventSearch:
         self.k = k
         self.patients = patients.to_pylist()
         self.prepared = prepare_events(self.tables, person_id, patients)
+        # Each date's days since the patient's index date, where a table offers it: added
+        # when a point first needs them (`_since_index_ready`).
+        self._first_days: np.ndarray | None = None
         self.nodes = [with_kept_categories(n, self.tables) for n in lattice(self.tables)]
         self.budget = int(max_event_suppression * len(self.prepared.owner))
         self.tried = 0
@@ -129,28 +144,68 @@ class EventSearch:
         self._table_events: dict[tuple[int, tuple[str, ...]], _TableEvents] = {}
         # Per (table key, person option): the table's lone events (see _lone).
         self._lone_by_class: dict[tuple[tuple[int, tuple[str, ...]], Hashable], int] = {}
+        # Table keys whose own lone events passed the cap: for every person option (rare
+        # in the whole release), or for those no coarser than the positions listed.
+        self._rare_failures: set[tuple[int, tuple[str, ...]]] = set()
+        self._table_failures: dict[tuple[int, tuple[str, ...]], list[tuple[int, ...]]] = {}
+        self._key_of: dict[tuple[int, int], tuple[int, tuple[str, ...]]] = {}
         self._first_rows = np.cumsum([0, *[int(mask.sum()) for mask in self.prepared.known]])
         # The lone events are counted table by table, the most telling tables first.
-        self._table_order = sorted(range(len(self.tables)), key=self._telling_first)
+        self._table_order = sorted(range(len(self.tables)), key=self._shared_first)
 
-    def _telling_first(self, table: int) -> tuple[int, int]:
-        """Tables with more known columns first (their events say more), then smaller."""
+    def _shared_first(self, table: int) -> tuple[int, int]:
+        """Tables with fewer known columns first (their labels are shared by the most
+        points, so their counts are kept and their failures rule out the most points),
+        then larger."""
         events = self.tables[table]
         known = len(events.date_columns) + len(events.attribute_columns)
-        return (-known, int(self.prepared.known[table].sum()))
+        return (known + (events.stay is not None), -int(self.prepared.known[table].sum()))
 
     def position(self, node: int) -> tuple[int, ...]:
-        """The point's level index per dimension: dates, then each attribute."""
+        """The point's level index per dimension: dates (`event_dates.date_position`),
+        each attribute, each stay's end (`event_dates.end_position`)."""
         levels = self.nodes[node]
         return (
-            DATE_LEVELS.index(levels.date_level),
+            date_position(levels.date_level),
             *[ATTRIBUTE_LEVELS.index(level) for level in levels.attribute_levels.values()],
+            *[
+                end_position(levels.stays[table], level)
+                for table, level in sorted(levels.stay_levels.items())
+            ],
+        )
+
+    def _since_index_ready(self) -> np.ndarray:
+        """Adds the days since the index to the tables offering them (once); each
+        patient's index as days since 1970 (-1: none)."""
+        if self._first_days is None:
+            self.tables, self._first_days = with_since_index(
+                self.tables, self.prepared.known, self.prepared.owner, len(self.patients)
+            )
+        return self._first_days
+
+    def index_dates(self, person_id: str) -> pa.Table:
+        """Each patient's index date (the first of their dates in the tables offering the
+        time since it), for the writer: `person_id` (text) and `index_date`."""
+        first = self._since_index_ready()
+        has = first >= 0
+        return pa.table(
+            {
+                person_id: pa.array(self.patients, type=pa.string()).filter(pa.array(has)),
+                INDEX_COLUMN: pa.array(first[has].astype(np.int32)).cast(pa.date32()),
+            }
+        )
+
+    def is_derived(self, node: int) -> bool:
+        """Whether the point publishes the time since the index or a length-of-stay band
+        (searched in the second round, `search_release`)."""
+        levels = self.nodes[node]
+        return levels.date_level in SINCE_INDEX_LEVELS or any(
+            level != END_AS_DATE for level in levels.stay_levels.values()
         )
 
     def top(self) -> tuple[int, ...]:
-        """The coarsest point (everything removed)."""
-        attributes = self.nodes[0].attribute_levels
-        return (len(DATE_LEVELS) - 1, *[len(ATTRIBUTE_LEVELS) - 1 for _ in attributes])
+        """A position no point is coarser than in any dimension."""
+        return tuple(_TOP for _ in self.position(0))
 
     def _events_of(self, table: int, node: int) -> _TableEvents:
         return self._table_events[self._table_key(table, node)]
@@ -159,8 +214,13 @@ class EventSearch:
         """The table and its levels at `node`, as coded (`ColumnCodes.alike_levels`):
         points with the same key have the same labels in that table. Its events are
         prepared on first use."""
+        if (table, node) in self._key_of:
+            return self._key_of[(table, node)]
+        if self.nodes[node].date_level in SINCE_INDEX_LEVELS:
+            self._since_index_ready()
         events, levels = self.tables[table], self.nodes[node]
         key = (table, self._columns.alike_levels(events, levels))
+        self._key_of[(table, node)] = key
         if key not in self._table_events:
             # Labels as keys (their mixed-radix numbers while label * patients fits in 62
             # bits), not numbered by first appearance: only equality counts here.
@@ -187,6 +247,8 @@ class EventSearch:
         """One code per kept row (tables concatenated) naming its event at `node`: per
         table dense, by first appearance, and offset so that tables never meet."""
         codes, offset = [], 0
+        if self.nodes[node].date_level in SINCE_INDEX_LEVELS:
+            self._since_index_ready()
         for events in self.tables:
             table_codes = table_label_codes(events, self.nodes[node], self._columns)
             codes.append(table_codes + offset)
@@ -194,26 +256,56 @@ class EventSearch:
         return np.concatenate(codes) if codes else np.zeros(0, dtype=np.int64)
 
     def too_many_lone_events(
-        self, node: int, class_codes: np.ndarray, option: Hashable | None = None
+        self,
+        node: int,
+        class_codes: np.ndarray,
+        option: Hashable | None = None,
+        position: tuple[int, ...] | None = None,
     ) -> bool:
         """Whether more events than the cap narrow their patient below k on their own at
         `node` (each of them has to go whatever else does). Counted table by table (labels
         of different tables never meet), stopping once the cap is passed: the tables with
-        the most known columns first (their events are the most telling), in each the
+        the fewest known columns first (most points share their labels), in each the
         labels fewer than k patients hold in the whole release, then those fewer than k
         patients of their class hold. `option` names the class codes (the same name, the
-        same codes): a table's count is then kept for the next point coding it alike."""
+        same codes): a table's count is then kept for the next point coding it alike.
+
+        A table whose own count passed the cap fails every point coding it alike with
+        person classes no coarser (`position`: the person option's levels; classes only
+        merge as they coarsen): such points fail before anything is counted, whatever the
+        levels of the other tables."""
+        keys = [self._table_key(table, node) for table in self._table_order]
+        if any(self._table_fails(key, position) for key in keys):
+            return True
         lone = 0
-        for table in self._table_order:
-            key = self._table_key(table, node)
+        for key in keys:
             events = self._table_events[key]
             lone += events.rare_events
+            if events.rare_events > self.budget:
+                self._rare_failures.add(key)
             if lone > self.budget:
                 return True
-            lone += self._lone_in_class(key, class_codes, option)
+            own = self._lone_in_class(key, class_codes, option)
+            if position is not None and events.rare_events + own > self.budget:
+                self._table_failures.setdefault(key, []).append(position)
+            lone += own
             if lone > self.budget:
                 return True
         return False
+
+    def _table_fails(
+        self, key: tuple[int, tuple[str, ...]], position: tuple[int, ...] | None
+    ) -> bool:
+        """Whether the table, coded as `key`, alone passed the cap with person classes at
+        least as coarse as `position`'s."""
+        if key in self._rare_failures:
+            return True
+        if position is None:
+            return False
+        return any(
+            all(a <= b for a, b in zip(position, failed, strict=True))
+            for failed in self._table_failures.get(key, ())
+        )
 
     def _lone_in_class(
         self, key: tuple[int, tuple[str, ...]], class_codes: np.ndarray, option: Hashable | None
@@ -229,13 +321,17 @@ class EventSearch:
         return count
 
     def assess(
-        self, node: int, class_codes: np.ndarray, option: Hashable | None = None
+        self,
+        node: int,
+        class_codes: np.ndarray,
+        option: Hashable | None = None,
+        position: tuple[int, ...] | None = None,
     ) -> EventAssessment | None:
         """The release at lattice point `node` with event suppression, or None when it
-        cannot keep every patient among k within the cap (`option`: as for
+        cannot keep every patient among k within the cap (`option`, `position`: as for
         `too_many_lone_events`)."""
         self.tried += 1
-        if self.too_many_lone_events(node, class_codes, option):
+        if self.too_many_lone_events(node, class_codes, option, position):
             return None
         levels = self.nodes[node]
         prepared = self.prepared
@@ -265,17 +361,24 @@ def _lone(classes: np.ndarray, labels: np.ndarray, times: np.ndarray, k: int) ->
     return weight_of_small_groups(classes * width + labels, times, k)
 
 
-def _dominated(
-    point: tuple[tuple[int, ...], tuple[int, ...]],
-    failures: Sequence[tuple[tuple[int, ...], tuple[int, ...]]],
-) -> bool:
-    """Whether `point` is no coarser than a failed point in every dimension."""
-    person, event = point
-    return any(
-        all(a <= b for a, b in zip(person, failed_person, strict=True))
-        and all(a <= b for a, b in zip(event, failed_event, strict=True))
-        for failed_person, failed_event in failures
-    )
+class _Failures:
+    """The failed points (person and event positions, one row each): a point no coarser
+    than one of them in every dimension fails too."""
+
+    def __init__(self) -> None:
+        self._rows: list[tuple[int, ...]] = []
+        self._array = np.zeros((0, 0), dtype=np.int64)
+
+    def add(self, point: tuple[tuple[int, ...], tuple[int, ...]]) -> None:
+        self._rows.append((*point[0], *point[1]))
+
+    def dominate(self, point: tuple[tuple[int, ...], tuple[int, ...]]) -> bool:
+        if not self._rows:
+            return False
+        if len(self._array) != len(self._rows):
+            self._array = np.asarray(self._rows, dtype=np.int64)
+        vector = np.asarray((*point[0], *point[1]), dtype=np.int64)
+        return bool((vector <= self._array).all(axis=1).any())
 
 
 def _classes_hold(class_codes: np.ndarray, k: int) -> bool:
@@ -289,13 +392,17 @@ def search_release(
     """The (person option, event release) of least combined information loss (the mean of
     the two) that keeps every published patient among k; None when none does. Points are
     tried by the loss their levels imply, which suppression can only raise: the search
-    stops once that alone reaches the best found."""
-    candidates = sorted(
-        ((option.loss + node.information_loss()) / 2, option.loss, n, o)
-        for o, option in enumerate(options)
-        for n, node in enumerate(search.nodes)
-    )
-    failures: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
+    stops once that alone reaches the best found.
+
+    In two rounds: the calendar levels with every stay's end as a date, at every person
+    option; then, when that found a release, the time since the index and the
+    length-of-stay bands (`EventSearch.is_derived`) at the person option it chose, where
+    they lose less. The second round is restricted to one person option so that the
+    search stays as fast as before them (each person option tried costs suppression
+    rounds); a release they would reach only with other person levels is not found. When
+    the first round finds nothing, neither could the second: the calendar round's
+    coarsest point (dates and ends removed) is coarser than every point of the second."""
+    failures = _Failures()
     classes: dict[int, np.ndarray] = {}
 
     def class_codes(index: int) -> np.ndarray:
@@ -303,26 +410,42 @@ def search_release(
             classes[index] = options[index].class_codes()
         return classes[index]
 
-    best: tuple[float, int, EventAssessment] | None = None
-    for bound, _, node, option_index in candidates:
-        if best is not None and bound >= best[0]:
-            break
-        option = options[option_index]
-        point = (option.position, search.position(node))
-        if _dominated(point, failures):
-            continue
-        codes_of_option = class_codes(option_index)
-        if not _classes_hold(codes_of_option, search.k):
-            # A class below k fails whatever the events: the person step must fix it.
-            failures.append((option.position, search.top()))
-            continue
-        assessment = search.assess(node, codes_of_option, option_index)
-        if assessment is None:
-            failures.append(point)
-            continue
-        loss = (option.loss + assessment.record["information_loss"]) / 2
-        if best is None or loss < best[0]:
-            best = (loss, option_index, assessment)
+    def search_round(
+        option_indices: Sequence[int],
+        nodes: Sequence[int],
+        best: tuple[float, int, EventAssessment] | None,
+    ) -> tuple[float, int, EventAssessment] | None:
+        candidates = sorted(
+            ((options[o].loss + search.nodes[n].information_loss()) / 2, options[o].loss, n, o)
+            for o in option_indices
+            for n in nodes
+        )
+        for bound, _, node, option_index in candidates:
+            if best is not None and bound >= best[0]:
+                break
+            option = options[option_index]
+            point = (option.position, search.position(node))
+            if failures.dominate(point):
+                continue
+            codes_of_option = class_codes(option_index)
+            if not _classes_hold(codes_of_option, search.k):
+                # A class below k fails whatever the events: the person step must fix it.
+                failures.add((option.position, search.top()))
+                continue
+            assessment = search.assess(node, codes_of_option, option_index, option.position)
+            if assessment is None:
+                failures.add(point)
+                continue
+            loss = (option.loss + assessment.record["information_loss"]) / 2
+            if best is None or loss < best[0]:
+                best = (loss, option_index, assessment)
+        return best
+
+    calendar = [n for n in range(len(search.nodes)) if not search.is_derived(n)]
+    derived = [n for n in range(len(search.nodes)) if search.is_derived(n)]
+    best = search_round(range(len(options)), calendar, None)
+    if best is not None and derived:
+        best = search_round([best[1]], derived, best)
     if best is None:
         return None
     _, option_index, assessment = best
@@ -363,6 +486,13 @@ def _record(
         "tables": {events.table: list(_known_columns(events)) for events in tables},
         "date_granularity": levels.date_level,
         "attribute_levels": dict(levels.attribute_levels),
+        # Per stay table: its end as a date ("dates") or a length-of-stay band level, and
+        # the band levels the catalog declares (cut points in days).
+        "stay_levels": dict(levels.stay_levels),
+        "stay_bands": {
+            table: {"start": stay.start, "end": stay.end, "bands": [list(b) for b in stay.bands]}
+            for table, stay in levels.stays.items()
+        },
         "kept_categories": {key: list(value) for key, value in levels.kept_categories.items()},
         # The steward's groups used (group -> values), so the extract documents them.
         "steward_groups": _steward_groups(levels, tables),

@@ -6,6 +6,12 @@ the date shift, only its bound: a published stay matches a known one when its un
 be the known unit at the published level and some shift within the bound, the same for
 all L stays, maps the known dates onto the published ones at the published granularity.
 
+When the dates are published as the time since the patient's index date (days, weeks or
+30.4375-day months), the shift cancels out and the unknown is the index instead: a
+published stay matches when some index date, the same for all L stays, maps the known
+dates onto the published offsets. When a stay's end is published as a length-of-stay
+band, the known stay's length must fall in the band.
+
 For every published patient (the test knows who is who: it recomputes the pseudonyms
 with the project key) and every set of L of their stays, the candidates are the
 published patients compatible with all of it; the target's figure is its smallest
@@ -17,6 +23,7 @@ from __future__ import annotations
 
 import calendar
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -30,9 +37,12 @@ MAX_SUBSETS_PER_TARGET = 60
 
 @dataclass(frozen=True)
 class Stay:
+    """A stay as known (dates) or as published: dates, offsets since the index (int) or,
+    for the discharge, a length-of-stay band label (text); None where removed."""
+
     unit: str
-    admission: date | None
-    discharge: date | None
+    admission: Any
+    discharge: Any
 
 
 @dataclass(frozen=True)
@@ -80,9 +90,40 @@ def _bucket_end(start: date, granularity: str) -> date:
     raise ValueError(f"unknown granularity {granularity!r}")
 
 
-def _shift_interval(known: date | None, published: date | None, granularity: str) -> range:
+SINCE_INDEX_DAYS = {
+    "days_since_index": 1.0,
+    "weeks_since_index": 7.0,
+    "months_since_index": 487 / 16,
+}
+# The index date as an unknown: any day (ordinal), far enough either way.
+ANY_INDEX = range(-(10**7), 10**7)
+
+
+def _index_interval(known: date | None, published: int | None, granularity: str) -> range:
+    """The index dates (ordinals) putting a known date at a published offset since it."""
+    if published is None or known is None:
+        return ANY_INDEX
+    unit = SINCE_INDEX_DAYS[granularity]
+    low = math.ceil(published * unit)  # the fewest days since the index at that offset
+    high = math.ceil((published + 1) * unit) - 1
+    return range(known.toordinal() - high, known.toordinal() - low + 1)
+
+
+def _in_band(length: int, label: str) -> bool:
+    """Whether a length of stay (days) falls in a published band ("3-6", "7", "30+")."""
+    if label == "<0":
+        return length < 0
+    if label.endswith("+"):
+        return length >= int(label[:-1])
+    low, _, high = label.partition("-")
+    return int(low) <= length <= int(high or low)
+
+
+def _shift_interval(known: date | None, published: Any, granularity: str) -> range:
     """The shifts mapping a known date onto a published one (all of them when the
-    published date was removed)."""
+    published date was removed); for offsets since the index, the index dates instead."""
+    if granularity in SINCE_INDEX_DAYS:
+        return _index_interval(known, published, granularity)
     everything = range(-DATE_SHIFT_WINDOW_DAYS, DATE_SHIFT_WINDOW_DAYS + 1)
     if published is None or known is None:
         return everything
@@ -115,17 +156,24 @@ def _birth_compatible(year: int, label: str) -> bool:
 def _matches(
     known: Sequence[Stay], published: Sequence[Stay], granularity: str, kept: Sequence[str] | None
 ) -> bool:
-    """Some distinct published stays, one per known stay, under one common shift."""
+    """Some distinct published stays, one per known stay, under one common shift (or
+    index date)."""
     options: list[list[tuple[int, range]]] = []
     for stay in known:
         compatible = []
         for index, candidate in enumerate(published):
             if not _unit_compatible(stay.unit, candidate.unit, kept):
                 continue
-            shifts = _intersect(
-                _shift_interval(stay.admission, candidate.admission, granularity),
-                _shift_interval(stay.discharge, candidate.discharge, granularity),
-            )
+            shifts = _shift_interval(stay.admission, candidate.admission, granularity)
+            if isinstance(candidate.discharge, str):
+                if stay.admission is None or stay.discharge is None:
+                    pass  # an unknown length matches any band
+                elif not _in_band((stay.discharge - stay.admission).days, candidate.discharge):
+                    continue
+            else:
+                shifts = _intersect(
+                    shifts, _shift_interval(stay.discharge, candidate.discharge, granularity)
+                )
             if len(shifts):
                 compatible.append((index, shifts))
         if not compatible:
@@ -134,7 +182,11 @@ def _matches(
     for assignment in itertools.product(*options):
         if len({index for index, _ in assignment}) < len(assignment):
             continue
-        common = range(-DATE_SHIFT_WINDOW_DAYS, DATE_SHIFT_WINDOW_DAYS + 1)
+        common = (
+            ANY_INDEX
+            if granularity in SINCE_INDEX_DAYS
+            else range(-DATE_SHIFT_WINDOW_DAYS, DATE_SHIFT_WINDOW_DAYS + 1)
+        )
         for _, shifts in assignment:
             common = _intersect(common, shifts)
         if len(common):
@@ -192,7 +244,8 @@ def published_patients(
     by_patient: dict[str, list[Stay]] = {}
     for row in stays:
         by_patient.setdefault(row["patient_id"], []).append(
-            Stay(str(row["unit"]), row["admission_date"], row["discharge_date"])
+            # A unit not published is as good as removed.
+            Stay(str(row.get("unit", "*")), row["admission_date"], row["discharge_date"])
         )
     return {
         row["patient_id"]: PublishedPatient(

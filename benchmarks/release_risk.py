@@ -134,6 +134,8 @@ def assess_cohort(source: ParquetSource, ids: pa.Array) -> dict[str, Any]:
         "person_levels": record["generalisation"],
         "date_granularity": events["date_granularity"],
         "attribute_levels": events["attribute_levels"],
+        "stay_levels": events["stay_levels"],
+        "lattice_points_tried": events["lattice_points_tried"],
         "events_kept_share": round(events["events_kept_share"], 4),
         "information_loss": round(events["information_loss"], 4),
         "max_prosecutor_risk": events["max_prosecutor_risk"],

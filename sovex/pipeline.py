@@ -435,7 +435,10 @@ def assess_disclosure(settings: Settings, run: RunContext) -> dict[str, Any]:
     record["events"] = _assess_events(settings, run, request, catalog, folder, record)
     if (
         record["events"] is not None
-        and record["events"]["date_granularity"] != "day"
+        and (
+            record["events"]["date_granularity"] != "day"
+            or set(record["events"].get("stay_levels", {}).values()) - {"dates"}
+        )
         and request.free_text_mode == "surrogates"
         and _free_text_columns(request, catalog)
     ):
@@ -444,7 +447,8 @@ def assess_disclosure(settings: Settings, run: RunContext) -> dict[str, Any]:
         raise GateFailed(
             [
                 "event risk: dates are published at "
-                f"{record['events']['date_granularity']} granularity, but free_text_mode "
+                f"{record['events']['date_granularity']} granularity (stays' ends: "
+                f"{record['events'].get('stay_levels') or 'dates'}), but free_text_mode "
                 "surrogates writes exact shifted dates in the notes; use free_text_mode tags"
             ]
         )
@@ -1138,6 +1142,7 @@ REPORTED_GATE_FIELDS = (
 REPORTED_EVENT_FIELDS = (
     "events_known",
     "date_granularity",
+    "stay_levels",
     "attribute_levels",
     "events_kept_share",
     "full_knowledge_unique_share",

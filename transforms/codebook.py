@@ -6,9 +6,11 @@ parts (a Data Package reader reads only the first file of a multi-file Parquet r
 its path, format and rows, and a Table Schema giving each field's name, type, description
 and unit (from the source catalog) and what sovex did to it: the generalisation level the
 release gate chose (birth date as a band, postcode as a département…), the per-patient
-date shift and its bound, the date granularity of the event gate, the scrubbing of free
-text. Sizes and SHA-256 are the manifest's: a Parquet reader reads no byte stream a Data
-Package validator could count. Custom properties carry a `sovex:` prefix.
+date shift and its bound, the date granularity of the event gate (a calendar unit, or
+the time since the patient's index date: then an integer, not a date), a stay's end
+published as a length-of-stay band, the scrubbing of free text. Sizes and SHA-256 are the
+manifest's: a Parquet reader reads no byte stream a Data Package validator could count.
+Custom properties carry a `sovex:` prefix.
 
 Pure functions of the run's facts: no patient value is read, only each table's schema.
 One module, long on purpose: the descriptor and the README rendered from it share the
@@ -26,10 +28,16 @@ from typing import Any
 
 import pyarrow as pa
 
+from anonymization.event_dates import (
+    END_AS_DATE,
+    LOS_BAND_PREFIX,
+    SINCE_INDEX_LEVELS,
+    los_bands,
+)
 from anonymization.event_levels import ATTRIBUTE_LEVELS
 from anonymization.pseudonyms import DATE_SHIFT_WINDOW_DAYS
 from anonymization.small_cells import SUPPRESSED_FLAG_COLUMN
-from sovex.model.catalog import HIERARCHY_LEVELS, ColumnSpec, Role, SourceCatalog
+from sovex.model.catalog import HIERARCHY_LEVELS, ColumnSpec, Role, SourceCatalog, TableSpec
 from transforms.release_checks import (
     AGGREGATE_COUNT_COLUMN,
     GROUP_ROW,
@@ -78,7 +86,28 @@ DATE_GRANULARITY_MEANINGS: Mapping[str, str] = {
     "month": "the first day of the shifted date's month",
     "quarter": "the first day of the shifted date's quarter",
     "year": "the first day of the shifted date's year",
+    # The release gate's own index (issue 16), not the cohort's (`days_since_index` columns).
+    "days_since_index": (
+        "whole days since the patient's index date (an integer, 0 on that day): their first "
+        "event in the period in the tables offering the time since the index; not the "
+        "cohort's index date that days_since_index columns count from"
+    ),
+    "weeks_since_index": (
+        "whole weeks (7 days, rounded down) since the patient's index date (an integer): "
+        "their first event in the period in the tables offering the time since the index"
+    ),
+    "months_since_index": (
+        "whole months of 30.4375 days (rounded down) since the patient's index date (an "
+        "integer): their first event in the period in the tables offering the time since "
+        "the index"
+    ),
     "*": "suppressed: every value is null",
+}
+# The unit of a date published as the time since the index.
+SINCE_INDEX_UNITS: Mapping[str, str] = {
+    "days_since_index": "days",
+    "weeks_since_index": "weeks",
+    "months_since_index": "months",
 }
 SHIFT_SEMANTICS = (
     f"Every date of a patient is moved by the same number of days, drawn per patient and "
@@ -91,6 +120,12 @@ SHIFT_SEMANTICS = (
 # pandas, where a null in a whole-number column becomes NaN, which it would otherwise
 # report as a type error (the Parquet file itself holds a null).
 MISSING_VALUES = ["", "nan"]
+SINCE_INDEX_SEMANTICS = (
+    "The time from the patient's index date (their first event, in the request's period, "
+    "in the tables offering the time since the index) to the event: a difference of two "
+    "dates of the patient, so the date shift cancels out. Another extract (another "
+    "period) may have another index date. Not the cohort's index date."
+)
 ROLE_DESCRIPTIONS: Mapping[Role, str] = {
     Role.PERSON_ID: "The patient, as a keyed pseudonym of the project",
     Role.QUASI_IDENTIFIER: "A quasi-identifier, generalised",
@@ -158,7 +193,11 @@ def frictionless_type(arrow_type: pa.DataType) -> str:
 
 
 def _table_field(
-    spec: ColumnSpec | None, table: str, arrow_field: pa.Field, gate: Mapping[str, Any]
+    spec: ColumnSpec | None,
+    table: str,
+    arrow_field: pa.Field,
+    gate: Mapping[str, Any],
+    table_spec: TableSpec | None = None,
 ) -> dict[str, Any]:
     field: dict[str, Any] = {
         "name": arrow_field.name,
@@ -183,14 +222,39 @@ def _table_field(
         field["sovex:generalisation"] = _generalisation(spec.hierarchy, level)
     elif spec.role is Role.EVENT_DATE:
         granularity = str(events.get("date_granularity", "day")) if known else "day"
-        field["sovex:dateShift"] = {
-            "perPatient": True,
-            "boundDays": DATE_SHIFT_WINDOW_DAYS,
-            "sameShiftInEveryTable": True,
-            "granularity": granularity,
-            "granularityMeaning": DATE_GRANULARITY_MEANINGS.get(granularity, granularity),
-            "semantics": SHIFT_SEMANTICS,
-        }
+        stay = table_spec.stay if table_spec is not None else None
+        end_level = str((events.get("stay_levels") or {}).get(table, END_AS_DATE))
+        if known and stay is not None and arrow_field.name == stay.end and end_level != END_AS_DATE:
+            field["description"] = (
+                f"{field['description']}; published as the length of stay from "
+                f"{stay.start} (days, as a band)"
+            )
+            field["unit"] = "days"
+            field["sovex:lengthOfStay"] = _length_of_stay(stay.start, stay.bands, end_level)
+        else:
+            if granularity in SINCE_INDEX_UNITS:
+                field["description"] = (
+                    f"{field['description']}; published as the "
+                    f"{SINCE_INDEX_UNITS[granularity]} since the patient's index date"
+                )
+                field["unit"] = SINCE_INDEX_UNITS[granularity]
+            field["sovex:dateShift"] = {
+                "perPatient": True,
+                "boundDays": DATE_SHIFT_WINDOW_DAYS,
+                "sameShiftInEveryTable": True,
+                "granularity": granularity,
+                "granularityMeaning": DATE_GRANULARITY_MEANINGS.get(granularity, granularity),
+                "semantics": SINCE_INDEX_SEMANTICS
+                if granularity in SINCE_INDEX_UNITS
+                else SHIFT_SEMANTICS,
+            }
+    elif spec.role in (Role.AGE_AT_EVENT, Role.DAYS_SINCE_INDEX) and _no_calendar_dates(
+        events, table, spec.of, table_spec
+    ):
+        field["description"] = (
+            f"{field['description']}; empty in this extract: the release gate published "
+            f"{spec.of} without a calendar date"
+        )
     elif spec.role is Role.FREE_TEXT:
         field["sovex:scrubbing"] = {"language": spec.language}
     if known and spec.role in (Role.ATTRIBUTE, Role.SENSITIVE):
@@ -198,6 +262,38 @@ def _table_field(
         if level is not None:
             field["sovex:generalisation"] = _generalisation("event_attribute", level)
     return field
+
+
+def _length_of_stay(start: str, bands: tuple[tuple[int, ...], ...], level: str) -> dict[str, Any]:
+    """A stay's end published as its length-of-stay band (issue 16)."""
+    cuts = list(bands[int(level.removeprefix(LOS_BAND_PREFIX)) - 1])
+    labels = los_bands(pa.array([0, *cuts], type=pa.int64()), cuts).to_pylist()
+    return {
+        "start": start,
+        "level": level,
+        "cutsDays": cuts,
+        "bands": labels,
+        "meaning": (
+            "the whole days from the stay's start to its end, as a band ("
+            + ", ".join(labels)
+            + '; "<0" when the end is recorded before the start): text, not a date'
+        ),
+    }
+
+
+def _no_calendar_dates(
+    events: Mapping[str, Any], table: str, of: str | None, table_spec: TableSpec | None
+) -> bool:
+    """Whether the derived columns of `of` (age at event, days since the cohort's index)
+    are empty: the table's dates published as the time since the release's index date, or
+    `of` the stay's end published as a band (transforms.event_release.date_truncation)."""
+    if table not in (events.get("tables") or {}):
+        return False
+    if str(events.get("date_granularity")) in SINCE_INDEX_LEVELS:
+        return True
+    stay = table_spec.stay if table_spec is not None else None
+    end_level = (events.get("stay_levels") or {}).get(table, END_AS_DATE)
+    return stay is not None and of == stay.end and end_level != END_AS_DATE
 
 
 def _generalisation(hierarchy: str, level: str | None) -> dict[str, Any]:
@@ -276,7 +372,7 @@ def datapackage(
         else:
             spec = catalog.tables.get(table.name)
             fields = [
-                _table_field(spec.columns.get(f.name) if spec else None, table.name, f, gate)
+                _table_field(spec.columns.get(f.name) if spec else None, table.name, f, gate, spec)
                 for f in table.schema
             ]
             description = f"Rows of table {table.name} for the extract's cohort and period"
@@ -341,8 +437,13 @@ def _treatment(field: Mapping[str, Any]) -> str:
     if "sovex:generalisation" in field:
         general = field["sovex:generalisation"]
         return f"generalised: {general['level']} ({general['meaning']})"
+    if "sovex:lengthOfStay" in field:
+        stay = field["sovex:lengthOfStay"]
+        return f"length of stay from {stay['start']}, {stay['level']} ({stay['meaning']})"
     if "sovex:dateShift" in field:
         granularity = field["sovex:dateShift"]["granularity"]
+        if granularity in SINCE_INDEX_UNITS:
+            return f"{granularity} ({DATE_GRANULARITY_MEANINGS[granularity]})"
         return f"shifted per patient (±{DATE_SHIFT_WINDOW_DAYS} days), {granularity}"
     if "sovex:pseudonym" in field:
         return "keyed pseudonym"

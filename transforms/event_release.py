@@ -4,10 +4,14 @@ source, the extract writer and the published parts.
 - `assess`: before extraction, reads what the adversary may know of the included
   patients' events (the catalog's `adversary_knows`, as far as the request publishes it),
   searches the transformation, and returns the record and the events to suppress;
-- `EventRelease`: what the writer applies to one table's batches (dates truncated,
+- `EventRelease`: what the writer applies to one table's batches (dates truncated or as
+  the time since the patient's index date, a stay's end as a length-of-stay band,
   attributes generalised, suppressed events dropped).
 
 `transforms.published_event_risk` recomputes the risk on what is published.
+
+One module, long on purpose: the assessment and the writer's side must publish the known
+columns, and the values derived from the dates, exactly as the search counted them.
 """
 
 from __future__ import annotations
@@ -27,16 +31,25 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from anonymization.event_dates import (
+    END_AS_DATE,
+    INDEX_COLUMN,
+    LOS_BAND_PREFIX,
+    SINCE_INDEX,
+    SINCE_INDEX_LEVELS,
+    StayBands,
+)
 from anonymization.event_levels import (
     EventLevels,
     KnownEvents,
     event_labels,
-    generalise_attribute,
+    published_values,
     truncate_dates,
+    with_derived,
 )
 from anonymization.event_search import EventSearch, PersonOption, search_release
 from anonymization.event_supports import dense_codes
-from anonymization.hierarchies import GROUPED_LEVEL, as_label, hierarchy_for
+from anonymization.hierarchies import GROUPED_LEVEL, SUPPRESSED_LEVEL, as_label, hierarchy_for
 from anonymization.pseudonyms import PatientKeys
 from sovex.model.catalog import Role, SourceCatalog, TableSpec
 from sovex.model.errors import GateFailed
@@ -45,6 +58,7 @@ from transforms.source_base import Source
 # Joins a patient id and an event label in the suppression file.
 _PAIR_SEPARATOR: Final = "\x1e"
 ONE_CLASS: Final = ""  # the class of every patient when no quasi-identifier is published
+INDEX_FILE_NAME: Final = "_event_index_dates.parquet"
 
 
 def known_columns(table: TableSpec, requested: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -116,7 +130,24 @@ def read_known_events(
         column_groups = table.columns[name].groups
         if column_groups is not None:
             groups[name] = column_groups
-    return KnownEvents(table_name, rows, tuple(dates), tuple(attributes), groups)
+    return KnownEvents(
+        table_name,
+        rows,
+        tuple(dates),
+        tuple(attributes),
+        groups,
+        tuple(table.date_families),
+        stay_bands(table, dates),
+    )
+
+
+def stay_bands(table: TableSpec, dates: Sequence[str]) -> StayBands | None:
+    """The table's length-of-stay bands, when the request publishes both of the stay's
+    dates and the adversary knows them (else the end is only ever a date)."""
+    stay = table.stay
+    if stay is None or stay.start not in dates or stay.end not in dates:
+        return None
+    return StayBands(stay.start, stay.end, stay.bands)
 
 
 def _empty_type(name: str, person_id: str, dates: Sequence[str], schema: pa.Schema) -> pa.DataType:
@@ -138,13 +169,17 @@ def assess_with_person_levels(
     k: int,
     max_event_suppression: float,
     suppressed_file: Path,
+    index_file: Path | None = None,
 ) -> dict[str, Any]:
     """The event transformation searched with the person levels the person step chose and
     every coarser one the catalog allows (`view`: the kept patients' source quasi-
     identifiers). The least combined information loss wins; `person_record` gets the
     person levels and risk it implies. Writes the events to suppress (patient id and event
-    label, kept with the run's other id files). GateFailed when nothing reaches k."""
-    renamed = [_renamed(events, person_id) for events in tables]
+    label, kept with the run's other id files) and, when dates may be published as the
+    time since the index date, each patient's index (`index_file`, beside it by default).
+    GateFailed when nothing reaches k."""
+    # The lengths of stay; the days since the index are the search's (`with_since_index`).
+    renamed = [with_derived(_renamed(events, person_id), "patient", None) for events in tables]
     patients = view.column(person_id).combine_chunks().cast(pa.string())
     search = EventSearch(renamed, patients, "patient", events_known, k, max_event_suppression)
     choices = _coarser_person_levels(person_record["generalisation"], hierarchies, max_levels)
@@ -183,6 +218,9 @@ def assess_with_person_levels(
     pairs = sorted(f"{patient}{_PAIR_SEPARATOR}{label}" for patient, label in assessment.suppressed)
     suppressed_file.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(pa.table({"pair": pa.array(pairs, type=pa.string())}), suppressed_file)
+    if assessment.levels.date_level in SINCE_INDEX_LEVELS:
+        index = search.index_dates("patient")
+        pq.write_table(index, index_file or suppressed_file.with_name(INDEX_FILE_NAME))
     return {**assessment.record, "person_levels_coarsened": coarsened}
 
 
@@ -256,9 +294,7 @@ def _renamed(events: KnownEvents, person_id: str) -> KnownEvents:
     rows = events.rows.rename_columns(
         ["patient" if name == person_id else name for name in events.rows.column_names]
     )
-    return KnownEvents(
-        events.table, rows, events.date_columns, events.attribute_columns, events.groups
-    )
+    return dataclasses.replace(events, rows=rows)
 
 
 @dataclass(frozen=True)
@@ -272,43 +308,93 @@ class EventRelease:
     suppressed_pairs: pa.Array  # "patient id␞label" of the events to drop
     # Per attribute ("table.column") at the steward's groups: value -> group, as assessed.
     steward_groups: Mapping[str, Mapping[str, str]] = dataclasses.field(default_factory=dict)
+    # Each patient's index date (shifted), when dates are published as the time since it.
+    index: pa.Table | None = None
+    stay: StayBands | None = None
 
     @classmethod
     def from_record(
         cls, record: Mapping[str, Any], table: TableSpec, requested: Sequence[str], file: Path
     ) -> EventRelease:
+        """`file`: the suppressed events; the index dates, where needed, are beside it."""
         dates, attributes = known_columns(table, requested)
+        stay = stay_bands(table, dates)
+        stays = {table.name: stay} if stay is not None else {}
         levels = EventLevels(
             record["date_granularity"],
             dict(record["attribute_levels"]),
             {key: list(value) for key, value in record["kept_categories"].items()},
+            stay_levels={
+                name: level
+                for name, level in record.get("stay_levels", {}).items()
+                if name == table.name and stay is not None
+            },
+            stays=stays,
         )
+        if record.get("stay_levels", {}).get(table.name, "dates") != "dates" and stay is None:
+            raise GateFailed([f"{table.name}: a length-of-stay band needs the stay's dates"])
         pairs = pq.read_table(file).column("pair").combine_chunks()
         groups = {
             key: {value: group for group, values in by_group.items() for value in values}
             for key, by_group in record.get("steward_groups", {}).items()
         }
-        return cls(table.name, levels, tuple(dates), tuple(attributes), pairs, groups)
+        index = None
+        if levels.date_level in SINCE_INDEX_LEVELS:
+            index = pq.read_table(file.with_name(INDEX_FILE_NAME))
+        return cls(table.name, levels, tuple(dates), tuple(attributes), pairs, groups, index, stay)
 
-    def date_truncation(self) -> Callable[[pa.Array], pa.Array]:
-        """The chosen date level, for values derived from this table's dates (age at an
-        event, days since index): they must say no more than the published dates."""
+    def output_type(self, name: str) -> pa.DataType | None:
+        """The published type of a known column whose level changes it: days, weeks or
+        months since the index (int32), a length-of-stay band or a generalised attribute
+        (text); None for the others."""
+        if name in self.attribute_columns:
+            return pa.string()
+        if name not in self.date_columns:
+            return None
+        end = self.levels.end_level(self.table)
+        if self.stay is not None and name == self.stay.end and end.startswith(LOS_BAND_PREFIX):
+            return pa.string()
+        if self.levels.date_level in SINCE_INDEX_LEVELS:
+            return pa.int32()
+        return None
+
+    def published(
+        self, patient_ids: pa.Array, recorded: Mapping[str, pa.Array]
+    ) -> dict[str, pa.Array]:
+        """The known columns at their chosen levels (`recorded`: dates shifted, values as
+        in the source), computed as the assessment computed them."""
+        rows = pa.table({"\x1fpatient": pc.cast(patient_ids, pa.string()), **recorded})
+        events = KnownEvents(
+            self.table,
+            rows,
+            self.date_columns,
+            self.attribute_columns,
+            {
+                key.split(".", 1)[1]: groups
+                for key, groups in self.steward_groups.items()
+                if key.split(".", 1)[0] == self.table
+            },
+            (SINCE_INDEX,) if self.index is not None else (),
+            self.stay,
+        )
+        if self.index is not None:
+            index = self.index.rename_columns(["\x1fpatient", INDEX_COLUMN])
+        else:
+            index = None
+        return published_values(with_derived(events, "\x1fpatient", index), self.levels)
+
+    def date_truncation(self, of: str) -> Callable[[pa.Array], pa.Array]:
+        """The published level of this table's date `of`, for the values derived from it
+        (age at an event, days since the cohort's index date, issue 21): they must say no
+        more than the published dates. Calendar levels truncate it; where no calendar date
+        of it is published (the dates as the time since the release's own index date, or
+        `of` the stay's end published as a length-of-stay band) the derived values are
+        empty, as when the dates are removed."""
+        end = self.levels.end_level(self.table)
+        banded_end = self.stay is not None and of == self.stay.end and end != END_AS_DATE
+        if self.levels.date_level in SINCE_INDEX_LEVELS or banded_end:
+            return functools.partial(truncate_dates, level=SUPPRESSED_LEVEL)
         return functools.partial(truncate_dates, level=self.levels.date_level)
-
-    def column_levels(self) -> dict[str, Callable[[pa.Array], pa.Array]]:
-        """Functions applied to the known columns after the shift."""
-        functions: dict[str, Callable[[pa.Array], pa.Array]] = {}
-        for name in self.date_columns:
-            functions[name] = functools.partial(truncate_dates, level=self.levels.date_level)
-        for name in self.attribute_columns:
-            key = f"{self.table}.{name}"
-            functions[name] = functools.partial(
-                generalise_attribute,
-                level=self.levels.attribute_levels[key],
-                kept=self.levels.kept_categories.get(key, ()),
-                groups=self.steward_groups.get(key),
-            )
-        return functions
 
     def kept_rows(self, patient_ids: pa.Array, recorded: Mapping[str, pa.Array]) -> pa.Array:
         """A mask of the rows to publish: the suppressed events go (`recorded`: the known

@@ -347,15 +347,12 @@ def extract_table(
         raise ValueError(f"free_text_mode must be one of {FREE_TEXT_MODES}; got {free_text_mode!r}")
     specs = [table.columns[name] for name in columns]
     source_schema = source.schema(table.name)
-    event_levels = event_release.column_levels() if event_release else {}
-    truncate_dates = event_release.date_truncation() if event_release else None
     out_schema = pa.schema(
         [
             pa.field(
                 s.name,
-                pa.string()
-                if s.name in event_levels and s.role is not Role.EVENT_DATE
-                else output_type(
+                (event_release.output_type(s.name) if event_release else None)
+                or output_type(
                     s.role,
                     None if s.role in DERIVED_ROLES else source_schema.field(s.name).type,
                 ),
@@ -437,7 +434,17 @@ def extract_table(
                     patients = row_patients(keys, positions, project_key, references)
                 residuals: ScanCounts = defaultdict(int)
                 arrays = [
-                    _derived_column(s, batch, keys, positions, derived, project_key, truncate_dates)
+                    _derived_column(
+                        s,
+                        batch,
+                        keys,
+                        positions,
+                        derived,
+                        project_key,
+                        event_release.date_truncation(str(s.of))
+                        if event_release is not None and s.role in DERIVED_ROLES
+                        else None,
+                    )
                     if s.role is Role.LINK_ID or s.role in DERIVED_ROLES
                     else _transform_column(
                         s.role,
@@ -455,7 +462,7 @@ def extract_table(
                 ]
                 if event_release is not None:
                     arrays, kept = _released_events(
-                        event_release, event_levels, specs, arrays, batch.column(person_id_column)
+                        event_release, specs, arrays, batch.column(person_id_column)
                     )
                     if not pc.all(kept).as_py():
                         arrays = [array.filter(kept) for array in arrays]
@@ -511,22 +518,20 @@ def extract_table(
 
 def _released_events(
     release: EventRelease,
-    levels: dict[str, LevelFunction],
     specs: list[ColumnSpec],
     arrays: list[pa.Array],
     patient_ids: pa.Array | pa.ChunkedArray,
 ) -> tuple[list[pa.Array], pa.Array]:
     """The known columns at their chosen levels, and a mask of the events kept."""
-    leveled = [
-        levels[spec.name](array) if spec.name in levels else array
-        for spec, array in zip(specs, arrays, strict=True)
-    ]
+    known = {*release.date_columns, *release.attribute_columns}
     # Suppressed events are named as recorded: dates shifted but not truncated.
     recorded = {
-        spec.name: array for spec, array in zip(specs, arrays, strict=True) if spec.name in levels
+        spec.name: array for spec, array in zip(specs, arrays, strict=True) if spec.name in known
     }
     if isinstance(patient_ids, pa.ChunkedArray):
         patient_ids = patient_ids.combine_chunks()
+    published = release.published(patient_ids, recorded)
+    leveled = [published.get(spec.name, array) for spec, array in zip(specs, arrays, strict=True)]
     return leveled, release.kept_rows(patient_ids, recorded)
 
 

@@ -1,7 +1,13 @@
-"""The source catalog: every source column's role, owned by the data steward."""
+"""The source catalog: every source column's role, owned by the data steward.
+
+One module, long on purpose: the catalog's fields (roles, links, derived columns, the
+event tables' date families and stays, the codebook's descriptions) are checked together
+when it loads, so that every problem of a catalog is reported in one message.
+"""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -85,6 +91,22 @@ KNOWABLE_ROLES = frozenset({Role.EVENT_DATE, Role.ATTRIBUTE, Role.SENSITIVE})
 # the gate enumerates every subset of up to L events of each patient.
 DEFAULT_EVENTS_KNOWN = 2
 MAX_EVENTS_KNOWN = 3
+# How an event table's dates may be published (`date_families`): calendar dates after the
+# shift (day, week, month, quarter, year), or the time since the patient's index date (the
+# first of their events in the tables that offer it). Every family may also remove them.
+DATE_FAMILIES = ("calendar", "since_index")
+DEFAULT_DATE_FAMILIES = ("calendar",)
+
+
+@dataclass(frozen=True)
+class StaySpec:
+    """A stay table's start and end dates, and the length-of-stay bands the release gate
+    may publish instead of the end date: each level's cut points in days, finest level
+    first, every coarser level's cuts among the finer one's (a hierarchy)."""
+
+    start: str
+    end: str
+    bands: tuple[tuple[int, ...], ...]
 
 
 @dataclass(frozen=True)
@@ -94,6 +116,8 @@ class TableSpec:
     # An event table: the columns an adversary may know of each of a patient's rows
     # (e.g. a stay's unit and dates). Empty: the steward declares nobody knows its rows.
     adversary_knows: tuple[str, ...] = ()
+    date_families: tuple[str, ...] = DEFAULT_DATE_FAMILIES
+    stay: StaySpec | None = None
     # The column holding each row's standard concept (OMOP: condition_concept_id…), which
     # cohort criteria by concept look in.
     concept_column: str | None = None
@@ -290,6 +314,8 @@ def load_catalog(path: Path) -> SourceCatalog:
             name=table_name,
             columns=columns,
             adversary_knows=known,
+            date_families=_parse_date_families(where, table_raw, problems),
+            stay=_parse_stay(where, table_raw, columns, problems),
             concept_column=str(concept_column) if concept_column is not None else None,
         )
     if raw.get("person_table") and raw.get("person_table") not in tables:
@@ -349,3 +375,62 @@ def _parse_adversary_knows(
                 + ", ".join(sorted(role.value for role in KNOWABLE_ROLES))
             )
     return tuple(dict.fromkeys(raw))
+
+
+def _parse_date_families(
+    where: str, table_raw: dict[str, Any], problems: list[str]
+) -> tuple[str, ...]:
+    raw = table_raw.get("date_families", list(DEFAULT_DATE_FAMILIES))
+    if (
+        not isinstance(raw, list)
+        or not raw
+        or not all(isinstance(name, str) and name in DATE_FAMILIES for name in raw)
+    ):
+        problems.append(
+            f"{where}: 'date_families' must list one or more of {', '.join(DATE_FAMILIES)}"
+        )
+        return DEFAULT_DATE_FAMILIES
+    return tuple(dict.fromkeys(raw))
+
+
+def _parse_stay(
+    where: str, table_raw: dict[str, Any], columns: dict[str, ColumnSpec], problems: list[str]
+) -> StaySpec | None:
+    """`stay: {start, end, bands}`: two event_date columns and the length-of-stay bands,
+    one list of cut points (days) or a list of them, finest first, each coarser level's
+    cuts among the finer one's."""
+    raw = table_raw.get("stay")
+    if raw is None:
+        return None
+    message = (
+        f"{where}: 'stay' needs 'start' and 'end' (event_date columns) and 'bands' (cut points "
+        "in days, ascending, or a list of such lists from finest to coarsest, each coarser "
+        "list among the finer one's cut points)"
+    )
+    if not isinstance(raw, dict) or set(raw) != {"start", "end", "bands"}:
+        problems.append(message)
+        return None
+    start, end, bands = raw["start"], raw["end"], raw["bands"]
+    dated = [
+        isinstance(name, str) and name in columns and columns[name].role is Role.EVENT_DATE
+        for name in (start, end)
+    ]
+    levels = bands if isinstance(bands, list) and bands and isinstance(bands[0], list) else [bands]
+    valid = all(dated) and start != end and all(_valid_cuts(level) for level in levels)
+    nested = valid and all(
+        set(coarser) <= set(finer) and len(coarser) < len(finer)
+        for finer, coarser in itertools.pairwise(levels)
+    )
+    if not valid or not nested:
+        problems.append(message)
+        return None
+    return StaySpec(str(start), str(end), tuple(tuple(int(c) for c in level) for level in levels))
+
+
+def _valid_cuts(level: Any) -> bool:
+    return (
+        isinstance(level, list)
+        and bool(level)
+        and all(isinstance(c, int) and not isinstance(c, bool) and c > 0 for c in level)
+        and all(a < b for a, b in itertools.pairwise(level))
+    )

@@ -139,14 +139,23 @@ class RunFolder:
 
     @property
     def index_dates_file(self) -> Path:
-        """Each cohort member's index date (cohort criteria by concept): who has the
-        cohort's condition and when, so it goes with the parts."""
+        """Each cohort member's index date (cohort criteria by concept, issue 21: the
+        first day they meet the criteria, a source date; the derived `days_since_index`
+        columns count from it): who has the cohort's condition and when, so it goes with
+        the parts. Not the release gate's index (`event_index_file`)."""
         return self.parts_dir / "_index_dates.parquet"
 
     @property
     def suppressed_events_file(self) -> Path:
         """The events the release gate suppresses (patient id and event label)."""
         return self.parts_dir / "_suppressed_events.parquet"
+
+    @property
+    def event_index_file(self) -> Path:
+        """Each included patient's index date (shifted), when the release gate publishes
+        event dates as the time since it (issue 16: their first event, in the period, in
+        the tables offering `since_index`). Not the cohort's index (`index_dates_file`)."""
+        return self.parts_dir / "_event_index_dates.parquet"
 
     def table_dir(self, table: str) -> Path:
         return self.parts_dir / table

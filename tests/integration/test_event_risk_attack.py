@@ -6,9 +6,11 @@ published files, the source and the manifest)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
@@ -31,6 +33,13 @@ PROJECT = "parcours-diabete"
 STAYS_ONLY = {
     "patients": ["patient_id", "birth_date", "sex", "postcode"],
     "encounters": ["patient_id", "admission_date", "discharge_date", "unit"],
+}
+
+# Stays without their unit: removing the dates then publishes nothing the adversary
+# knows, and the derived levels are what can do better.
+STAYS_DATES_ONLY = {
+    "patients": ["patient_id", "birth_date", "sex", "postcode"],
+    "encounters": ["patient_id", "admission_date", "discharge_date"],
 }
 
 
@@ -130,6 +139,108 @@ def test_after_the_gate_the_declared_adversary_cannot_single_anyone_out(
     assert events["published"]["patients_below_k"] == 0
     # The full-knowledge figure is there for the steward, with the bounded guarantee.
     assert 0 <= events["full_knowledge_unique_share"] <= 1
+
+
+def settings_forcing_derived_levels(
+    settings: Settings, tmp_path: Path, events_known: int
+) -> Settings:
+    """A catalog whose stays may only be published as the time since the index (no
+    calendar dates) or with their end as a length-of-stay band (short or long stays at
+    the coarsest level)."""
+
+    def declare(catalog: dict) -> None:
+        catalog["adversary"] = {"events_known": events_known}
+        encounters = catalog["tables"]["encounters"]
+        encounters["date_families"] = ["since_index"]
+        encounters["stay"] = {
+            "start": "admission_date",
+            "end": "discharge_date",
+            "bands": [[3, 7, 14], [7]],
+        }
+
+    return settings_with_catalog(settings, tmp_path, declare)
+
+
+def band_labels(cuts: list[int]) -> set[str]:
+    edges = [0, *cuts]
+    labels = {
+        f"{low}" if high - low == 1 else f"{low}-{high - 1}"
+        for low, high in itertools.pairwise(edges)
+    }
+    return labels | {f"{edges[-1]}+", "<0"}
+
+
+@pytest.mark.parametrize("events_known", [1])
+def test_with_derived_levels_forced_the_declared_adversary_still_cannot_single_anyone_out(
+    pipeline_settings: Settings, tmp_path: Path, events_known: int
+) -> None:
+    """The catalog offers only the time since the index and length-of-stay bands for the
+    stays, and the request publishes their dates only (the first round can only remove
+    them): the gate chooses a derived level, the published stays carry exactly the chosen
+    levels (offsets as whole numbers from 0, ends as bands of the catalog), and the
+    attack (index date unknown, lengths checked against the bands) singles out at most
+    1/k, never more than the manifest's risk says. At L = 2 no derived level keeps the
+    demo's 129 patients among 5 (everything is removed), so the case is played at L = 1.
+    """
+    settings = settings_forcing_derived_levels(pipeline_settings, tmp_path, events_known)
+    project = f"event-attack-derived-l{events_known}"
+    request = request_variant(
+        tmp_path,
+        id=project,
+        project=project,
+        tables=STAYS_DATES_ONLY,
+        aggregates=[],
+        max_event_suppression=0.2,
+    )
+    approve_request(settings, request)
+    result = run_request(settings, request, RUN_TIME)
+    directory = published_extract(settings, project, result.extract_id)
+    manifest = json.loads((directory / "_manifest.json").read_text())
+    gate = manifest["release_gate"]
+    events = gate["events"]
+    level = events["date_granularity"]
+    end = events["stay_levels"]["encounters"]
+    # Forced: no calendar level is offered; a derived level is what was chosen.
+    assert level in {"days_since_index", "weeks_since_index", "months_since_index", "*"}
+    assert level != "*" or end != "dates"
+
+    # The published stays carry the chosen levels.
+    parts = sorted((directory / "encounters").glob("part-*.parquet"))
+    table = pa.concat_tables([pq.read_table(part) for part in parts])
+    admissions = table.column("admission_date")
+    if level == "*":
+        assert admissions.null_count == len(admissions)
+    else:
+        assert pa.types.is_int32(admissions.type)
+        values = [v for v in admissions.to_pylist() if v is not None]
+        assert min(values) == 0 and all(v >= 0 for v in values)
+    discharges = table.column("discharge_date")
+    if end == "dates":
+        assert pa.types.is_int32(discharges.type) or discharges.null_count == len(discharges)
+    else:
+        assert pa.types.is_string(discharges.type)
+        cuts = events["stay_bands"]["encounters"]["bands"][int(end.rsplit("_", 1)[1]) - 1]
+        assert set(discharges.to_pylist()) - {None} <= band_labels(cuts)
+        assert len(set(discharges.to_pylist()) - {None}) > 1
+
+    published = published_patients(rows(directory, "patients"), rows(directory, "encounters"))
+    raw = yaml.safe_load(request.read_text())
+    targets = real_targets(settings, project, set(published), raw["period"])
+    k = raw["k_threshold"]
+    outcome = attack(
+        targets,
+        published,
+        events_known,
+        k,
+        level,
+        None,
+    )
+    assert outcome.targets == len(published) > 0
+    assert outcome.share_singled_out() <= 1 / k
+    assert outcome.share_below_k() <= 1 / k
+    assert gate["max_prosecutor_risk"] >= outcome.max_risk
+    assert events["published"]["max_prosecutor_risk"] >= outcome.max_risk
+    assert events["published"]["patients_below_k"] == 0
 
 
 def test_without_the_event_gate_the_same_adversary_singles_out_most_patients(

@@ -108,6 +108,55 @@ def test_a_groups_file_is_checked(
     assert any(problem in line for line in raised.value.problems), raised.value.problems
 
 
+def test_the_synthetic_catalog_offers_time_since_the_index_and_length_of_stay_bands() -> None:
+    catalog = load_catalog(SYNTHETIC_CATALOG)
+    encounters = catalog.tables["encounters"]
+    assert encounters.date_families == ("calendar", "since_index")
+    assert encounters.stay is not None
+    assert (encounters.stay.start, encounters.stay.end) == ("admission_date", "discharge_date")
+    assert encounters.stay.bands == ((1, 3, 7, 14, 30), (3, 14))
+    assert catalog.tables["patients"].date_families == ("calendar",)  # the default
+
+
+@pytest.mark.parametrize(
+    ("table", "problem"),
+    [
+        ("    date_families: [calendar, lunar]\n", "'date_families'"),
+        ("    date_families: []\n", "'date_families'"),
+        ("    stay: {start: day, end: id, bands: [1, 3]}\n", "'stay'"),
+        ("    stay: {start: day, end: out, bands: [3, 1]}\n", "'stay'"),
+        ("    stay: {start: day, end: out, bands: [[1, 3], [2]]}\n", "'stay'"),
+        ("    stay: {start: day, end: out, bands: [[1, 3], [1, 3]]}\n", "'stay'"),
+        ("    stay: {start: day, end: out}\n", "'stay'"),
+    ],
+)
+def test_date_families_and_stay_bands_are_checked(tmp_path: Path, table: str, problem: str) -> None:
+    """An unknown family, an empty list, an end that is not a date, cut points out of
+    order, coarser bands that are not among the finer ones' cuts: refused, named."""
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        "source: x\nperson_id_column: id\nperson_table: t\nconsent_table: c\n"
+        "tables:\n  t:\n" + table + "    columns:\n"
+        "      id: person_id\n      day: event_date\n      out: event_date\n"
+    )
+    with pytest.raises(InvalidInput) as raised:
+        load_catalog(path)
+    assert [p for p in raised.value.problems if problem in p]
+
+
+def test_nested_stay_bands_are_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "good.yaml"
+    path.write_text(
+        "source: x\nperson_id_column: id\nperson_table: t\nconsent_table: c\n"
+        "tables:\n  t:\n    date_families: [since_index]\n"
+        "    stay: {start: day, end: out, bands: [[1, 3, 7], [3]]}\n    columns:\n"
+        "      id: person_id\n      day: event_date\n      out: event_date\n"
+    )
+    table = load_catalog(path).tables["t"]
+    assert table.date_families == ("since_index",)
+    assert table.stay is not None and table.stay.bands == ((1, 3, 7), (3,))
+
+
 def test_the_synthetic_catalog_describes_every_extractable_column() -> None:
     catalog = load_catalog(SYNTHETIC_CATALOG)
     for table in catalog.tables.values():

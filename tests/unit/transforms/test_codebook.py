@@ -287,3 +287,90 @@ def test_frictionless_validates_whole_numbers_with_nulls(tmp_path: Path) -> None
     (tmp_path / DATAPACKAGE_NAME).write_text(json.dumps(descriptor))
     report = validate(tmp_path / DATAPACKAGE_NAME)
     assert report.valid, report.flatten(["type", "note"])
+
+
+SINCE_INDEX_GATE: dict[str, Any] = {
+    "quasi_identifiers": ["birth_date"],
+    "generalisation": {"birth_date": "10y_band"},
+    "events": {
+        "tables": {"encounters": ["admission_date", "discharge_date", "unit"]},
+        "date_granularity": "weeks_since_index",
+        "stay_levels": {"encounters": "los_band_2"},
+        "attribute_levels": {"encounters.unit": "value"},
+    },
+}
+
+
+def test_dates_as_the_time_since_the_index_and_a_banded_end_are_described(
+    tmp_path: Path,
+) -> None:
+    """Issue 16's levels change a date column's type: the time since the patient's index
+    date is an integer (in the level's unit), a stay's end as its length-of-stay band is
+    text. The codebook says so, and frictionless validates the parts against it."""
+    from frictionless import validate
+
+    root = tmp_path / "extract"
+    (root / "encounters").mkdir(parents=True)
+    schema = pa.schema(
+        [
+            ("patient_id", pa.string()),
+            ("admission_date", pa.int32()),
+            ("discharge_date", pa.string()),
+            ("unit", pa.string()),
+        ]
+    )
+    path = root / "encounters" / "part-00000.parquet"
+    rows = {
+        "patient_id": ["p1", "p1", "p2"],
+        "admission_date": [0, 3, 0],
+        "discharge_date": ["0-2", "14+", "3-13"],
+        "unit": ["cardio"] * 3,
+    }
+    pq.write_table(pa.table(rows, schema=schema), path)
+    tables = [table("encounters", schema)]
+    write_codebook(root, FACTS, tables, CATALOG, SINCE_INDEX_GATE)
+    report = validate(root / DATAPACKAGE_NAME)
+    assert report.valid, report.flatten(["type", "note"])
+
+    fields = fields_of(json.loads((root / DATAPACKAGE_NAME).read_text()), "encounters")
+    admission = fields["admission_date"]
+    assert admission["type"] == "integer" and admission["unit"] == "weeks"
+    assert admission["sovex:dateShift"]["granularity"] == "weeks_since_index"
+    assert "since the patient's index date" in admission["description"]
+    assert "not the cohort's index date" in admission["sovex:dateShift"]["semantics"].lower()
+    discharge = fields["discharge_date"]
+    assert discharge["type"] == "string" and discharge["unit"] == "days"
+    assert "sovex:dateShift" not in discharge
+    assert discharge["sovex:lengthOfStay"]["start"] == "admission_date"
+    assert discharge["sovex:lengthOfStay"]["bands"] == ["0-2", "3-13", "14+"]
+    text = (root / README_NAME).read_text()
+    assert "weeks_since_index" in text and "length of stay from admission_date" in text
+
+
+def test_derived_columns_say_they_are_empty_without_calendar_dates() -> None:
+    """The OMOP catalog's age at the visit and days since the cohort's index (issue 21)
+    are empty when the gate publishes the visit dates as the time since its own index."""
+    omop = load_catalog(PROJECT_ROOT / "infra" / "catalogs" / "omop.yaml")
+    schema = pa.schema(
+        [
+            ("visit_start_date", pa.int32()),
+            ("age_at_event", pa.string()),
+            ("days_since_index", pa.int32()),
+        ]
+    )
+    gate = {
+        "events": {
+            "tables": {"visit_occurrence": ["visit_start_date"]},
+            "date_granularity": "days_since_index",
+        }
+    }
+    fields = fields_of(
+        datapackage(FACTS, [table("visit_occurrence", schema)], omop, gate), "visit_occurrence"
+    )
+    assert "empty in this extract" in fields["age_at_event"]["description"]
+    assert "empty in this extract" in fields["days_since_index"]["description"]
+    calendar = {"events": {**gate["events"], "date_granularity": "month"}}
+    fields = fields_of(
+        datapackage(FACTS, [table("visit_occurrence", schema)], omop, calendar), "visit_occurrence"
+    )
+    assert "empty" not in fields["days_since_index"]["description"]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -10,8 +11,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from anonymization.event_levels import KnownEvents
-from sovex.model.catalog import ColumnSpec, Role, TableSpec
+from anonymization.event_dates import StayBands
+from anonymization.event_levels import EventLevels, KnownEvents
+from sovex.model.catalog import ColumnSpec, Role, StaySpec, TableSpec
 from sovex.model.errors import GateFailed
 from transforms.event_release import EventRelease, assess_with_person_levels
 from transforms.published_event_risk import (
@@ -75,7 +77,6 @@ def test_the_writer_drops_exactly_the_events_the_assessment_suppressed(tmp_path:
     assert events["person_levels_coarsened"] is True
 
     release = EventRelease.from_record(events, STAYS, ["pid", "admitted", "unit"], suppressed_file)
-    levels = release.column_levels()
     kept = release.kept_rows(
         stays.rows.column("pid"),
         {"admitted": stays.rows.column("admitted"), "unit": stays.rows.column("unit")},
@@ -87,13 +88,12 @@ def test_the_writer_drops_exactly_the_events_the_assessment_suppressed(tmp_path:
         "oncology"
     ]
     published = stays.rows.filter(kept)
-    published = pa.table(
-        {
-            "pid": published.column("pid"),
-            "admitted": levels["admitted"](published.column("admitted").combine_chunks()),
-            "unit": levels["unit"](published.column("unit").combine_chunks()),
-        }
+    ids = published.column("pid").combine_chunks()
+    columns = release.published(
+        ids,
+        {name: published.column(name).combine_chunks() for name in ("admitted", "unit")},
     )
+    published = pa.table({"pid": ids, **columns})
     persons = pa.table(
         {
             "pid": view.column("pid"),
@@ -125,8 +125,105 @@ def test_the_writer_publishes_units_in_the_groups_the_assessment_used(tmp_path: 
     release = EventRelease.from_record(
         record, STAYS, ["pid", "admitted", "unit"], tmp_path / "none.parquet"
     )
-    units = release.column_levels()["unit"](pa.array(["oncology", "cardio", "dermato", None]))
+    units = release.published(
+        pa.array(["p1", "p2", "p3", "p4"]),
+        {
+            "admitted": pa.array([date(2024, 1, 1)] * 4),
+            "unit": pa.array(["oncology", "cardio", "dermato", None]),
+        },
+    )["unit"]
     assert units.to_pylist() == ["cancer care", "medicine", "other", None]
+
+
+STAY_TABLE = TableSpec(
+    "stays",
+    {
+        "pid": ColumnSpec("pid", Role.PERSON_ID),
+        "admitted": ColumnSpec("admitted", Role.EVENT_DATE),
+        "discharged": ColumnSpec("discharged", Role.EVENT_DATE),
+        "unit": ColumnSpec("unit", Role.ATTRIBUTE),
+    },
+    adversary_knows=("admitted", "discharged", "unit"),
+    date_families=("since_index",),
+    stay=StaySpec("admitted", "discharged", ((1, 3, 7, 14, 30), (3, 14))),
+)
+
+
+def test_the_writer_publishes_the_time_since_the_index_and_bands_as_assessed(
+    tmp_path: Path,
+) -> None:
+    """Twenty patients with two stays each in cardiology, at different calendar dates
+    but the same intervals, and lengths of 2 and 3 days; the catalog offers only the
+    since-index family. The assessment chooses a since-index level; the writer, given the
+    record, the suppressed events and the index file, publishes offsets (whole numbers)
+    and the stay's end as planned, and the risk measured on what it wrote is the plan's."""
+    ids = [f"p{i:02d}" for i in range(20)]
+    view = pa.table({"pid": ids, "birth_date": pa.array([date(1950, 1, 1)] * 20)})
+    start = [date(2020, 1, 1) + timedelta(days=37 * i) for i in range(20)]
+    rows = pa.table(
+        {
+            "pid": ids * 2,
+            "admitted": start + [day + timedelta(days=20 + i % 2) for i, day in enumerate(start)],
+            "discharged": [day + timedelta(days=2) for day in start]
+            + [day + timedelta(days=23 + i % 3) for i, day in enumerate(start)],
+            "unit": ["cardio"] * 40,
+        }
+    )
+    stays = KnownEvents(
+        "stays",
+        rows,
+        ("admitted", "discharged"),
+        ("unit",),
+        families=("since_index",),
+        stay=StayBands("admitted", "discharged", ((1, 3, 7, 14, 30), (3, 14))),
+    )
+    suppressed_file = tmp_path / "suppressed.parquet"
+    record = {"generalisation": {"birth_date": "year"}}
+    events = assess_with_person_levels(
+        [stays],
+        view,
+        "pid",
+        {"birth_date": "birth_date"},
+        {"birth_date": "year"},
+        record,
+        events_known=2,
+        k=5,
+        max_event_suppression=0.0,
+        suppressed_file=suppressed_file,
+    )
+    assert events["date_granularity"] in {"days_since_index", "weeks_since_index"}
+    assert (tmp_path / "_event_index_dates.parquet").is_file()
+
+    requested = ["pid", "admitted", "discharged", "unit"]
+    release = EventRelease.from_record(events, STAY_TABLE, requested, suppressed_file)
+    assert release.output_type("admitted") == pa.int32()
+    ids_column = rows.column("pid").combine_chunks()
+    columns = release.published(
+        ids_column,
+        {name: rows.column(name).combine_chunks() for name in requested[1:]},
+    )
+    published = pa.table({"pid": ids_column, **columns})
+    # The first stay of everyone is at 0; their second 2 or 3 weeks or 20-21 days later.
+    firsts = published.column("admitted").to_pylist()[:20]
+    assert firsts == [0] * 20
+    end = events["stay_levels"]["stays"]
+    if end == "dates":
+        assert pa.types.is_integer(published.schema.field("discharged").type)
+    else:
+        assert set(published.column("discharged").to_pylist()) <= {"1-2", "3-6", "0-2", "3-13"}
+    pq.write_table(published, tmp_path / "stays.parquet")
+    pq.write_table(
+        pa.table({"pid": ids, "birth_date": ["1950"] * 20}), tmp_path / "persons.parquet"
+    )
+    files = PublishedFiles(
+        person_parts=[tmp_path / "persons.parquet"],
+        quasi_identifiers=["birth_date"],
+        event_parts={"stays": [tmp_path / "stays.parquet"]},
+        known={"stays": ["admitted", "discharged", "unit"]},
+    )
+    measured = verify_published(files, "pid", events_known=2, k=5)
+    assert measured["patients_below_k"] == 0
+    assert measured["max_prosecutor_risk"] == events["max_prosecutor_risk"]
 
 
 def test_a_bound_nothing_can_meet_is_a_gate_failure(tmp_path: Path) -> None:
@@ -239,3 +336,129 @@ def test_extracts_of_disjoint_periods_add_their_events_up(tmp_path: Path) -> Non
     assert verify_with_earlier(year_2, [year_1], "pid", 2, 2)["patients_singled_out"] == 1
     rerun = files("year-2.parquet", ("2024-06-01", "2025-05-31"))
     assert verify_with_earlier(rerun, [year_1], "pid", 2, 2)["patients_singled_out"] == 0
+
+
+def _release(date_level: str, end_level: str) -> EventRelease:
+    stay = StayBands("admitted", "discharged", ((1, 3, 7), (3,)))
+    levels = EventLevels(date_level, {}, {}, frozenset(), {"stays": end_level}, {"stays": stay})
+    return EventRelease(
+        "stays", levels, ("admitted", "discharged"), (), pa.array([], pa.string()), stay=stay
+    )
+
+
+@pytest.mark.parametrize(
+    ("date_level", "end_level", "of", "expected"),
+    [
+        ("month", "dates", "admitted", date(2024, 3, 1)),
+        ("month", "dates", "discharged", date(2024, 3, 1)),
+        ("month", "los_band_1", "admitted", date(2024, 3, 1)),
+        # The end published as a band: no calendar date of it, so nothing derived from it.
+        ("month", "los_band_1", "discharged", None),
+        # The dates as the time since the release's own index: no calendar date at all.
+        ("days_since_index", "dates", "admitted", None),
+        ("weeks_since_index", "los_band_2", "admitted", None),
+    ],
+)
+def test_values_derived_from_a_date_follow_its_published_level(
+    date_level: str, end_level: str, of: str, expected: date | None
+) -> None:
+    """Age at an event and days since the cohort's index (issue 21) say no more than the
+    published date they come from (issue 16's levels): truncated with a calendar level,
+    empty where the date is published as the time since the index or as a band."""
+    truncate = _release(date_level, end_level).date_truncation(of)
+    assert truncate(pa.array([date(2024, 3, 17)])).to_pylist() == [expected]
+
+
+def test_the_writer_leaves_cohort_derived_columns_empty_with_dates_since_the_index(
+    tmp_path: Path,
+) -> None:
+    """Both sides' index dates in one table: the stays' dates published as days since the
+    release's index (each patient's first stay: issue 16) and a derived days-since-index
+    column counting from the cohort's index (issue 21). The dates are offsets from the
+    release's own index; the derived column, with no calendar date published, is empty."""
+    from anonymization.pseudonyms import patient_keys
+    from transforms.extract import DerivedInputs, extract_table
+    from transforms.source import ParquetSource
+
+    source_dir = tmp_path / "source"
+    source_dir.mkdir()
+    pq.write_table(
+        pa.table(
+            {
+                "pid": ["a", "a", "b"],
+                "admitted": [date(2024, 3, 1), date(2024, 3, 11), date(2024, 5, 2)],
+            }
+        ),
+        source_dir / "stays.parquet",
+    )
+    spec = TableSpec(
+        "stays",
+        {
+            "pid": ColumnSpec("pid", Role.PERSON_ID),
+            "admitted": ColumnSpec("admitted", Role.EVENT_DATE),
+            "since": ColumnSpec("since", Role.DAYS_SINCE_INDEX, of="admitted"),
+        },
+        adversary_knows=("admitted",),
+        date_families=("since_index",),
+    )
+    key = b"k" * 32
+    keys = patient_keys(key, pa.array(["a", "b"]))
+    shifts = dict(zip(keys.ids.to_pylist(), keys.shifts.to_pylist(), strict=True))
+    # The release's index: each patient's first stay, shifted (as the assessment writes it).
+    index = pa.table(
+        {
+            "patient": ["a", "b"],
+            "index_date": [
+                date(2024, 3, 1) + timedelta(days=shifts["a"]),
+                date(2024, 5, 2) + timedelta(days=shifts["b"]),
+            ],
+        }
+    )
+    release = EventRelease(
+        "stays",
+        EventLevels("days_since_index", {}),
+        ("admitted",),
+        (),
+        pa.array([], pa.string()),
+        index=index,
+    )
+    # The cohort's index: another day (source dates), 5 days before each first stay.
+    cohort_index = pa.array(
+        [date(2024, 2, 25) if i == "a" else date(2024, 4, 27) for i in keys.ids.to_pylist()]
+    )
+    [part] = extract_table(
+        source=ParquetSource(source_dir),
+        table=spec,
+        person_id_column="pid",
+        columns=["pid", "admitted", "since"],
+        included_ids=pa.array(["a", "b"]),
+        period=(date(2024, 1, 1), date(2024, 12, 31)),
+        project_key=key,
+        out_dir=tmp_path / "out",
+        keys=keys,
+        event_release=release,
+        derived=DerivedInputs(index_dates=cohort_index),
+    )
+    written = pq.read_table(part.path)
+    assert written.schema.field("admitted").type == pa.int32()
+    assert sorted(written.column("admitted").to_pylist()) == [0, 0, 10]
+    assert written.column("since").to_pylist() == [None, None, None]
+
+    # With calendar dates (by month), the derived column counts from the cohort's index.
+    calendar = dataclasses.replace(release, levels=EventLevels("month", {}), index=None)
+    [part] = extract_table(
+        source=ParquetSource(source_dir),
+        table=spec,
+        person_id_column="pid",
+        columns=["pid", "admitted", "since"],
+        included_ids=pa.array(["a", "b"]),
+        period=(date(2024, 1, 1), date(2024, 12, 31)),
+        project_key=key,
+        out_dir=tmp_path / "calendar",
+        keys=keys,
+        event_release=calendar,
+        derived=DerivedInputs(index_dates=cohort_index),
+    )
+    written = pq.read_table(part.path)
+    assert written.schema.field("admitted").type == pa.date32()
+    assert all(isinstance(days, int) for days in written.column("since").to_pylist())
