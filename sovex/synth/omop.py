@@ -19,30 +19,21 @@ CDM 5.4 in its order, so the tables read against the specification side by side.
 
 from __future__ import annotations
 
-import json
-import shutil
-import tempfile
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from sovex.synth.fhir import write_consents_ndjson
 from sovex.synth.population import (
     DEFAULT_REFERENCE_DATE,
     DEFAULT_SEED,
-    FHIR_CONSENTS_FILE,
-    FHIR_SEED_STREAM,
-    MARKER_FILE,
-    SOURCE_ROW_GROUP_ROWS,
     ProgressCallback,
     _check_replaceable,
     _check_size,
-    _move_into_place,
     build_tables,
+    write_source_folder,
 )
 
 OMOP_TABLES = (
@@ -375,36 +366,12 @@ def generate_omop(
     _check_size(patients)
     _check_replaceable(out_dir)
     tables, consents = build_omop_tables(patients, seed, reference_date)
-    rows = {name: tables[name].num_rows for name in OMOP_TABLES}
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
-    try:
-        for name in OMOP_TABLES:
-            pq.write_table(
-                tables[name],
-                staging / f"{name}.parquet",
-                compression="zstd",
-                row_group_size=SOURCE_ROW_GROUP_ROWS,
-            )
-            if progress is not None:
-                progress(name, rows[name])
-        fhir = write_consents_ndjson(
-            consents,
-            staging / FHIR_CONSENTS_FILE,
-            np.random.default_rng([seed, FHIR_SEED_STREAM]),
-        )
-        marker = {
-            "generator": "sovex.synth.omop",
-            "model": "omop",
-            "patients": patients,
-            "seed": seed,
-            "reference_date": reference_date.isoformat(),
-            "rows": rows,
-            "fhir_consents": {"file": FHIR_CONSENTS_FILE, "lines": fhir.lines},
-        }
-        (staging / MARKER_FILE).write_text(json.dumps(marker, indent=2, sort_keys=True) + "\n")
-        _move_into_place(staging, out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return rows
+    marker = {
+        "generator": "sovex.synth.omop",
+        "model": "omop",
+        "patients": patients,
+        "seed": seed,
+        "reference_date": reference_date.isoformat(),
+    }
+    source = {name: tables[name] for name in OMOP_TABLES}
+    return write_source_folder(out_dir, source, consents, seed, marker, progress)

@@ -20,10 +20,11 @@ import json
 import shutil
 import tempfile
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -988,14 +989,35 @@ def generate_population(
     _check_size(patients)
     _check_replaceable(out_dir)
     tables = build_tables(patients, seed, reference_date)
-    rows = {name: tables[name].num_rows for name in SOURCE_TABLES}
+    marker = {
+        "generator": "sovex.synth.population",
+        "patients": patients,
+        "seed": seed,
+        "reference_date": reference_date.isoformat(),
+    }
+    source = {name: tables[name] for name in SOURCE_TABLES}
+    return write_source_folder(out_dir, source, tables["consents"], seed, marker, progress)
 
+
+def write_source_folder(
+    out_dir: Path,
+    tables: Mapping[str, pa.Table],
+    consents: pa.Table,
+    seed: int,
+    marker: dict[str, Any],
+    progress: ProgressCallback | None = None,
+) -> dict[str, int]:
+    """One Parquet file per table, the consents as the portal exports them and the
+    generator's marker (`marker` plus rows and consent-file counts), written to a staging
+    folder beside `out_dir` and moved into place whole; a failure leaves no partial folder.
+    Rows per table."""
+    rows = {name: table.num_rows for name, table in tables.items()}
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
     try:
-        for name in SOURCE_TABLES:
+        for name, table in tables.items():
             pq.write_table(
-                tables[name],
+                table,
                 staging / f"{name}.parquet",
                 compression="zstd",
                 row_group_size=SOURCE_ROW_GROUP_ROWS,
@@ -1005,17 +1027,14 @@ def generate_population(
         # The patients' choices as the consent portal exports them (FHIR Bulk Data
         # NDJSON): what `sovex consent sync` loads into the consent registry.
         fhir = write_consents_ndjson(
-            tables["consents"],
+            consents,
             staging / FHIR_CONSENTS_FILE,
             np.random.default_rng([seed, FHIR_SEED_STREAM]),
         )
         if progress is not None:
             progress(FHIR_CONSENTS_FILE, fhir.lines)
-        marker = {
-            "generator": "sovex.synth.population",
-            "patients": patients,
-            "seed": seed,
-            "reference_date": reference_date.isoformat(),
+        written = {
+            **marker,
             "rows": rows,
             "fhir_consents": {
                 "file": FHIR_CONSENTS_FILE,
@@ -1024,7 +1043,7 @@ def generate_population(
                 "malformed": fhir.malformed,
             },
         }
-        (staging / MARKER_FILE).write_text(json.dumps(marker, indent=2, sort_keys=True) + "\n")
+        (staging / MARKER_FILE).write_text(json.dumps(written, indent=2, sort_keys=True) + "\n")
         _move_into_place(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
