@@ -16,6 +16,7 @@ from typing import Any
 from airflow.plugins_manager import AirflowPlugin
 from fastapi import Request
 
+from sovex import run_note_listener
 from sovex.model.settings import task_settings
 from sovex.review.app import BEARER, COOKIE, Login, create_review_app
 
@@ -56,6 +57,8 @@ class SovexReviewPlugin(AirflowPlugin):
             "name": "sovex review",
         }
     ]
+    # Writes every extract run's note when the run ends (scheduler, UI or `sovex run`).
+    listeners: list[Any] = [run_note_listener]  # noqa: RUF012
     # A link in Airflow's navigation to the review queue.
     external_views: list[Any] = [  # noqa: RUF012
         {"name": "Review requests", "href": "sovex/", "destination": "nav", "url_route": None}

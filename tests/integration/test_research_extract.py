@@ -18,7 +18,13 @@ import yaml
 
 from anonymization.keys import derive_project_key, load_master_key
 from anonymization.pseudonyms import pseudonym
-from sovex.airflow_runner import DAG_ID, RunResult, recorded_run_note, run_request
+from sovex.airflow_runner import (
+    DAG_ID,
+    RunResult,
+    recorded_run_note,
+    run_request,
+    settings_exported,
+)
 from sovex.cli import main
 from sovex.model.errors import GateFailed, PolicyRefused, UserError
 from sovex.model.settings import PROJECT_ROOT, Settings
@@ -363,6 +369,52 @@ def test_an_impossible_k_stops_with_exit_4_and_a_report_and_publishes_nothing(
     assert f"- {raised.value.failures[0][:200]}" in note
     assert len(note) <= 1000
     assert not [k for k in bucket_keys(pipeline_settings) if k.startswith("extracts/k-impossible/")]
+
+
+def test_a_run_the_scheduler_ends_gets_its_note_from_sovex_listener(
+    pipeline_settings: Settings, tmp_path: Path
+) -> None:
+    """The scheduler's own path: it ends a run with `update_state` on a run in its session,
+    and sovex's listener (registered by the plugin) writes the note, with no `sovex run`."""
+    from airflow.models.dagbag import DBDagBag
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from airflow.utils.state import DagRunState
+    from sqlalchemy import select
+
+    run_time = datetime(2026, 11, 3, 9, 0, 0, tzinfo=UTC)
+    impossible = request_variant(
+        tmp_path,
+        pipeline_settings,
+        id="diabetes-t2-k-scheduler",
+        project="k-scheduler",
+        k_threshold=100,
+        max_suppression=0.0,
+    )
+    with pytest.raises(GateFailed):
+        run_request(pipeline_settings, impossible, run_time)
+
+    def this_run(session):  # type: ignore[no-untyped-def]
+        return session.scalar(
+            select(DagRun).where(DagRun.dag_id == DAG_ID, DagRun.logical_date == run_time)
+        )
+
+    # Forget the note `sovex run` wrote and put the run back where the scheduler finds it:
+    # running, with every task finished.
+    with create_session() as session:
+        dag_run = this_run(session)
+        session.delete(dag_run.dag_run_note)
+        dag_run.state = DagRunState.RUNNING
+    assert recorded_run_note(DAG_ID, run_time) is None
+    with settings_exported(pipeline_settings), create_session() as session:
+        dag_run = this_run(session)
+        dag_run.dag = DBDagBag().get_dag_for_run(dag_run, session=session)
+        dag_run.update_state(session=session, execute_callbacks=False)
+        assert dag_run.state == DagRunState.FAILED
+    note = recorded_run_note(DAG_ID, run_time)
+    assert note is not None
+    assert note.startswith("**Failed** in step `assess_disclosure` (exit 4)")
+    assert "k-anonymity" in note
 
 
 def test_k_computed_independently_on_the_downloaded_extract_meets_the_threshold(
