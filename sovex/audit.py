@@ -31,6 +31,7 @@ canonical encoding and the chain rule; apart, a verifier could drift from the wr
 from __future__ import annotations
 
 import base64
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -39,6 +40,7 @@ import os
 import unicodedata
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -97,8 +99,28 @@ class ActorAuth(StrEnum):
     SYSTEM = "system"  # sovex itself (scheduled runs, sweeps, anchors)
 
 
+# The person the API server logged in for the action under way (`logged_in`): the
+# records that action writes as that person, wherever in sovex they are written (a
+# project's members, a credential issued or revoked), say `authenticated`.
+_LOGGED_IN: ContextVar[str | None] = ContextVar("sovex_logged_in", default=None)
+
+
+@contextlib.contextmanager
+def logged_in(user: str) -> Iterator[None]:
+    """While the block runs, records whose actor is `user` are `authenticated`: only the
+    review server, which checked the person's token, enters it."""
+    token = _LOGGED_IN.set(user)
+    try:
+        yield
+    finally:
+        _LOGGED_IN.reset(token)
+
+
 def default_actor_auth(actor: str) -> ActorAuth:
-    """Without an authenticated login: sovex's own name is the system, anyone else declared."""
+    """The person the server logged in is authenticated; without a login sovex's own name
+    is the system and anyone else declared."""
+    if _LOGGED_IN.get() == actor:
+        return ActorAuth.AUTHENTICATED
     return ActorAuth.SYSTEM if actor.strip().casefold() == ANCHOR_ACTOR else ActorAuth.DECLARED
 
 

@@ -240,10 +240,17 @@ def _print_outcome(outcome: Any) -> None:
 
 @request_app.command("submit")
 def request_submit(file: Path) -> None:
-    """Submit a request (as SOVEX_USER, who must have the requester role) for approval;
-    it is checked as `request validate` checks it first."""
+    """Submit a request for approval (requester role), checked as `request validate`
+    checks it first. With SOVEX_API_URL the file's content goes to the review server,
+    which keeps it, checks it and submits it as the logged-in person."""
     from sovex.request_checks import check_request
+    from sovex.review.client import server_login, submit_through_server
 
+    login = server_login(state.settings)
+    if login is not None:
+        # The server keeps the file, checks it against its own catalogs and submits it.
+        _print_outcome(submit_through_server(login, file))
+        return
     check_request(state.settings, file)
     _print_outcome(_request_store().submit(file, state.settings.user, datetime.now(UTC)))
 
@@ -913,12 +920,27 @@ def _registry() -> Any:
 
 
 def _project_json(project: Any) -> dict[str, Any]:
-    from sovex.member_access import credential_holders
+    from sovex.project_changes import project_json
 
-    return {
-        **project.to_json(),
-        "credential_holders": credential_holders(state.settings, project.name),
-    }
+    return project_json(state.settings, project)
+
+
+def _project_change(action: str, name: str, **fields: Any) -> None:
+    """A steward's change to a project: through the review server as the logged-in person
+    when one is configured (SOVEX_API_URL), else on the local store as SOVEX_USER."""
+    from sovex.project_changes import change_project
+    from sovex.review.client import change_project_through_server, server_login
+
+    login = server_login(state.settings)
+    if login is not None:
+        change = change_project_through_server(login, action, name, fields)
+    else:
+        change = change_project(
+            state.settings, action, name, state.settings.user, datetime.now(UTC), fields
+        )
+    for line in change.lines:
+        console.print(escape(line))
+    _emit_json(change.result)
 
 
 @project_app.command("create")
@@ -927,9 +949,7 @@ def project_create(
     description: Annotated[str, typer.Option(help="What the project studies (one line)")],
 ) -> None:
     """Register a project (steward role); its members are added next with add-member."""
-    project = _registry().create(name, description, state.settings.user, datetime.now(UTC))
-    console.print(f"project {escape(project.name)} created by {escape(project.created_by)}")
-    _emit_json(_project_json(project))
+    _project_change("create", name, description=description)
 
 
 @project_app.command("add-member")
@@ -939,29 +959,14 @@ def project_add_member(
     role: Annotated[str, typer.Option(help="The person's role on the project")] = "researcher",
 ) -> None:
     """Name a person on the project (steward role), or change their role on it."""
-    from sovex.governance.projects import check_member_role
-
-    project = _registry().add_member(
-        name, person, check_member_role(role), state.settings.user, datetime.now(UTC)
-    )
-    console.print(f"{escape(person)} is a {escape(role)} on {escape(name)}")
-    _emit_json(_project_json(project))
+    _project_change("add-member", name, person=person, role=role)
 
 
 @project_app.command("remove-member")
 def project_remove_member(name: str, person: str) -> None:
     """Take a person off the project (steward role); their download credential is
     revoked at once."""
-    from sovex.member_access import revoke_member_credential
-
-    registry = _registry()
-    project = registry.remove_member(name, person, state.settings.user, datetime.now(UTC))
-    revoked = revoke_member_credential(
-        state.settings, name, person, state.settings.user, "removed from the project"
-    )
-    said = "; their credential is revoked" if revoked else ""
-    console.print(f"{escape(person)} removed from {escape(name)}{said}")
-    _emit_json(_project_json(project))
+    _project_change("remove-member", name, person=person)
 
 
 @project_app.command("show")
@@ -1000,31 +1005,7 @@ def project_issue_credentials(
     """Give each member (steward role) their own read-only download credential on the
     project, expiring after SOVEX_CREDENTIAL_DAYS and never after its retention; one still
     valid keeps its keys. Prints where each file is, never the secret."""
-    from sovex.member_access import issue_member_credentials, member_credential_path
-    from sovex.project_access import require_local_storage_credentials
-    from sovex.roles import UserRole, require_role
-    from sovex.storage_access import decide_for_target
-
-    registry = _registry()
-    require_role(registry.roles, state.settings.user, UserRole.STEWARD, "issue credentials")
-    decision, hosting, _ = decide_for_target(state.settings, target)
-    if not decision.allowed:
-        raise PolicyRefused(hosting.name, [reason.message for reason in decision.reasons])
-    require_local_storage_credentials(hosting.credentials.source, hosting.name)
-    changes = issue_member_credentials(
-        state.settings,
-        name,
-        hosting.bucket,
-        datetime.now(UTC),
-        state.settings.user,
-        persons=person or None,
-    )
-    rows = []
-    for change in changes:
-        path = member_credential_path(state.settings, name, change.person)
-        console.print(f"{escape(change.person)}: {change.reason}, expires {change.expires_at}")
-        rows.append({**change.to_json(), "credential_file": str(path)})
-    _emit_json(rows)
+    _project_change("issue-credentials", name, persons=person or None, target=target)
 
 
 @project_app.command("sweep-credentials")

@@ -8,9 +8,13 @@ Pages (the login cookie, forms carry a CSRF token):
                                  dry-run cohort counts, history; decision forms
     POST /requests/{id}/{action} approve (comment, conditions) · reject · withdraw · expire
     GET  /compliance             the compliance officer's register and access report
-JSON API (a bearer token only, never the cookie; what `sovex request …` calls):
+JSON API (a bearer token only, never the cookie; what `sovex request …` and
+`sovex project …` call when SOVEX_API_URL is set):
     GET  /api/requests           every request's status
+    POST /api/requests           submit a request file's content (file_name, content)
     POST /api/requests/{id}/{action}
+    POST /api/projects/{name}/{action}   create · add-member · remove-member ·
+                                 issue-credentials
 
 The person is whoever Airflow's auth manager says the token names; every decision is the
 store's, which refuses self-review and checks roles, so the page and the API refuse what
@@ -30,13 +34,14 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from sovex.audit import ActorAuth
+from sovex.audit import ActorAuth, logged_in
 from sovex.governance.review_rules import is_author
 from sovex.governance.store import RequestStore
 from sovex.governance.transitions import State
 from sovex.model.errors import UserError
 from sovex.model.settings import Settings
-from sovex.review.actions import ACTIONS, http_status, perform
+from sovex.project_changes import change_project
+from sovex.review.actions import ACTIONS, http_status, perform, submit_content
 from sovex.review.csrf import csrf_token, csrf_valid, key_path, load_or_create_key
 from sovex.roles import UserRole, load_roles, roles_path
 
@@ -238,8 +243,11 @@ def create_review_app(
         statuses = await run_in_threadpool(store(settings_of()).list_requests)
         return JSONResponse([s.to_json() for s in statuses])
 
-    @app.post("/api/requests/{request_id}/{action}")
-    async def api_decide(request: Request, request_id: str, action: str) -> Response:
+    async def api_act(
+        request: Request, act: Callable[[Settings, str, dict[str, Any]], Any]
+    ) -> Response:
+        """A JSON action as the person the bearer token names; every audit record it
+        writes as them says `authenticated`. A refusal carries its exit code."""
         login = await api_login(request)
         if not isinstance(login, Login):
             return login
@@ -249,16 +257,13 @@ def create_review_app(
             body = None
         if not isinstance(body, dict):
             return JSONResponse({"error": "the body is a JSON object", "exit_code": 2}, 400)
+
+        def as_person() -> Any:
+            with logged_in(login.user):
+                return act(settings_of(), login.user, body)
+
         try:
-            outcome = await run_in_threadpool(
-                perform,
-                store(settings_of()),
-                action,
-                request_id,
-                login.user,
-                datetime.now(UTC),
-                body,
-            )
+            return JSONResponse(await run_in_threadpool(as_person))
         except UserError as failure:
             return JSONResponse(
                 {
@@ -268,6 +273,34 @@ def create_review_app(
                 },
                 status_code=http_status(failure),
             )
-        return JSONResponse({"message": outcome.message, "status": outcome.status.to_json()})
+
+    def outcome_json(outcome: Any) -> dict[str, Any]:
+        return {"message": outcome.message, "status": outcome.status.to_json()}
+
+    @app.post("/api/requests")
+    async def api_submit(request: Request) -> Response:
+        return await api_act(
+            request,
+            lambda settings, user, body: outcome_json(
+                submit_content(settings, store(settings), user, datetime.now(UTC), body)
+            ),
+        )
+
+    @app.post("/api/requests/{request_id}/{action}")
+    async def api_decide(request: Request, request_id: str, action: str) -> Response:
+        return await api_act(
+            request,
+            lambda settings, user, body: outcome_json(
+                perform(store(settings), action, request_id, user, datetime.now(UTC), body)
+            ),
+        )
+
+    @app.post("/api/projects/{name}/{action}")
+    async def api_project(request: Request, name: str, action: str) -> Response:
+        def act(settings: Settings, user: str, body: dict[str, Any]) -> dict[str, Any]:
+            change = change_project(settings, action, name, user, datetime.now(UTC), body)
+            return {"lines": list(change.lines), "result": change.result}
+
+        return await api_act(request, act)
 
     return app

@@ -1,6 +1,7 @@
 """The CLI's side of the review server: log in with the person's password (from their own
-0600 file, never printed) for a token, then ask the server to act, so the audit log's
-actor is the logged-in person (`actor_auth: authenticated`)."""
+0600 file, never printed) for a token, then ask the server to act (submit a request,
+decide on one, change a project), so the audit log's actor is the logged-in person
+(`actor_auth: authenticated`)."""
 
 from __future__ import annotations
 
@@ -15,11 +16,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from sovex.model.errors import EXIT_INTERNAL, ConfigurationError, ReportedError
+from sovex.model.errors import EXIT_INTERNAL, ConfigurationError, InvalidInput, ReportedError
 from sovex.model.settings import Settings
+from sovex.project_changes import ProjectChange
 
 TOKEN_PATH = "/auth/token"
 API_PREFIX = "/sovex/api/requests"
+PROJECTS_PREFIX = "/sovex/api/projects"
 TIMEOUT_S = 60.0
 MAX_PASSWORD_BYTES = 1024
 # Group or others may not read, write or run a password file.
@@ -133,20 +136,67 @@ def server_login(settings: Settings) -> ServerLogin | None:
     return ServerLogin(api_url, settings.user, str(payload["access_token"]))
 
 
-def act_through_server(
-    login: ServerLogin, action: str, request_id: str, fields: Mapping[str, Any]
-) -> RemoteOutcome:
-    body = {
-        name: list(value) if isinstance(value, tuple) else value for name, value in fields.items()
-    }
-    url = f"{login.api_url}{API_PREFIX}/{quote(request_id, safe='')}/{quote(action, safe='')}"
-    code, payload = _post(url, body, login.token)
-    if code == 200 and isinstance(payload, dict) and "message" in payload:
-        return RemoteOutcome(str(payload["message"]), RemoteStatus(payload.get("status") or {}))
+def _call(login: ServerLogin, path: str, body: Mapping[str, Any], what: str) -> dict[str, Any]:
+    """POST `body` to the server as the person; a refusal is raised with the server's
+    message and exit code, as the local store would have raised it."""
+    code, payload = _post(f"{login.api_url}{path}", body, login.token)
+    if code == 200 and isinstance(payload, dict) and "error" not in payload:
+        return payload
     if isinstance(payload, dict) and "error" in payload:
         raise ReportedError(
             str(payload.get("kind", "RemoteError")),
             str(payload["error"]),
             int(payload.get("exit_code", EXIT_INTERNAL)),
         )
-    raise ConfigurationError(f"the review server answered HTTP {code} to {action} {request_id}")
+    raise ConfigurationError(f"the review server answered HTTP {code} to {what}")
+
+
+def _json_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        name: list(value) if isinstance(value, tuple) else value for name, value in fields.items()
+    }
+
+
+def _outcome(payload: Mapping[str, Any], what: str) -> RemoteOutcome:
+    if "message" not in payload:
+        raise ConfigurationError(f"the review server's answer to {what} has no message")
+    return RemoteOutcome(str(payload["message"]), RemoteStatus(payload.get("status") or {}))
+
+
+def act_through_server(
+    login: ServerLogin, action: str, request_id: str, fields: Mapping[str, Any]
+) -> RemoteOutcome:
+    path = f"{API_PREFIX}/{quote(request_id, safe='')}/{quote(action, safe='')}"
+    what = f"{action} {request_id}"
+    return _outcome(_call(login, path, _json_fields(fields), what), what)
+
+
+def submit_through_server(login: ServerLogin, request_file: Path) -> RemoteOutcome:
+    """Send the request file's content (read here, at most MAX_REVIEWED_FILE_BYTES) to be
+    kept, checked and submitted on the server as the logged-in person."""
+    from sovex.model.reviewed_yaml import read_reviewed_file
+
+    try:
+        content = read_reviewed_file(request_file)
+    except FileNotFoundError:
+        raise InvalidInput(f"{request_file}: no such request file") from None
+    except OSError as error:
+        raise InvalidInput(
+            f"{request_file}: cannot read the request file: {error.strerror}"
+        ) from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{request_file}: not UTF-8 text") from None
+    body = {"file_name": request_file.name, "content": content}
+    what = f"submit {request_file.name}"
+    return _outcome(_call(login, API_PREFIX, body, what), what)
+
+
+def change_project_through_server(
+    login: ServerLogin, action: str, name: str, fields: Mapping[str, Any]
+) -> ProjectChange:
+    path = f"{PROJECTS_PREFIX}/{quote(name, safe='')}/{quote(action, safe='')}"
+    payload = _call(login, path, _json_fields(fields), f"project {action} {name}")
+    lines = payload.get("lines")
+    if not isinstance(lines, list):
+        raise ConfigurationError(f"the review server's answer to project {action} has no lines")
+    return ProjectChange(tuple(str(line) for line in lines), payload.get("result"))

@@ -6,14 +6,13 @@ how each is known, the compliance officer sees the register and the access repor
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -22,7 +21,7 @@ from sovex.accounts import passwords_dir
 from sovex.audit import AuditLog, default_log_path
 from sovex.governance.store import RequestStore
 from sovex.model.settings import Settings
-from tests.helpers import START_TIMEOUT_S, register_project, wait_for, write_one_off_variant
+from tests.helpers import START_TIMEOUT_S, wait_for, write_one_off_variant
 from tests.review_walkthrough import (
     CHROMIUM,
     COMMENT,
@@ -36,6 +35,7 @@ from tests.review_walkthrough import (
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 REQUEST_ID = "review-browser"
+PROJECT = "projet-revue-navigateur"
 # Lines `sovex airflow-ui` may write (library warnings) before the one with its URL.
 MAX_START_LINES = 200
 
@@ -80,6 +80,28 @@ def stop(process: subprocess.Popen[str]) -> None:
         process.stderr.close()
 
 
+def cli_as(settings: Settings, server: str, user: str, *arguments: str) -> str:
+    """`sovex …` as `user` through the review server (their token, from their password
+    file); the JSON it printed. A refusal fails the test with the CLI's message."""
+    environ = {
+        **os.environ,
+        **settings.as_environ(),
+        "SOVEX_API_URL": server,
+        "SOVEX_USER": user,
+        "SOVEX_PASSWORD_FILE": str(passwords_dir(settings) / user),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "sovex", *arguments],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
 @pytest.fixture(scope="module")
 def review_server(pipeline_settings: Settings) -> Iterator[str]:
     if not CHROMIUM.exists():
@@ -94,10 +116,7 @@ def review_server(pipeline_settings: Settings) -> Iterator[str]:
 def test_researcher_steward_and_compliance_officer_in_a_real_browser(
     pipeline_settings: Settings, review_server: str, tmp_path: Path
 ) -> None:
-    request = write_one_off_variant(tmp_path, id=REQUEST_ID, project="projet-revue-navigateur")
-    register_project(pipeline_settings, "projet-revue-navigateur", RESEARCHER)
-    claire = replace(pipeline_settings, user=RESEARCHER)
-    RequestStore.for_settings(claire).submit(request, RESEARCHER, datetime.now(UTC))
+    request = write_one_off_variant(tmp_path, id=REQUEST_ID, project=PROJECT)
     folder = passwords_dir(pipeline_settings)
     assert oct(folder.stat().st_mode & 0o777) == "0o700"
     passwords = {}
@@ -105,6 +124,35 @@ def test_researcher_steward_and_compliance_officer_in_a_real_browser(
         path = folder / user
         assert oct(path.stat().st_mode & 0o777) == "0o600"
         passwords[user] = path.read_text().strip()
+    # The CLI through the server, each person with their own password file: the steward
+    # registers the project and its member, the researcher submits the request.
+    cli_as(
+        pipeline_settings,
+        review_server,
+        STEWARD,
+        "project",
+        "create",
+        PROJECT,
+        "--description",
+        "Review screen walk-through",
+    )
+    cli_as(
+        pipeline_settings,
+        review_server,
+        STEWARD,
+        "project",
+        "add-member",
+        PROJECT,
+        RESEARCHER,
+        "--role",
+        "researcher",
+    )
+    submitted = cli_as(
+        pipeline_settings, review_server, RESEARCHER, "request", "submit", str(request)
+    )
+    assert json.loads(submitted)["state"] == "submitted"
+    # The server keeps what was sent: the researcher's own file is no longer needed.
+    request.unlink()
 
     walk = walk_through(review_server, passwords, REQUEST_ID, tmp_path / "shots")
 
@@ -126,8 +174,17 @@ def test_researcher_steward_and_compliance_officer_in_a_real_browser(
         if r["subject"] == f"request:{REQUEST_ID}"
     ]
     assert [(r["action"], r["actor"], r["actor_auth"]) for r in records] == [
-        ("request_submitted", RESEARCHER, "declared"),
+        ("request_submitted", RESEARCHER, "authenticated"),
         ("request_approved", STEWARD, "authenticated"),
+    ]
+    project_records = [
+        (r["action"], r["actor"], r["actor_auth"])
+        for r in AuditLog(default_log_path(pipeline_settings.state_dir)).records()
+        if r["subject"] == PROJECT
+    ]
+    assert project_records == [
+        ("project_created", STEWARD, "authenticated"),
+        ("project_member_added", STEWARD, "authenticated"),
     ]
     # The compliance officer: the register and the access report, naming the approval.
     assert "Register of processing activities" in walk.compliance_page

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from sovex.model.errors import ConfigurationError
+from sovex.model.errors import ConfigurationError, InvalidInput
 from sovex.model.settings import settings_from_environ
-from sovex.review.client import read_password, server_login
+from sovex.review.client import ServerLogin, read_password, server_login, submit_through_server
 
 SECRET = "correct-horse-battery"
 
@@ -61,3 +61,15 @@ def test_a_server_without_user_or_password_file_is_a_clear_error(tmp_path: Path)
     )
     with pytest.raises(ConfigurationError, match="SOVEX_PASSWORD_FILE"):
         server_login(settings)
+
+
+def test_a_missing_request_file_is_named_before_anything_is_sent(tmp_path: Path) -> None:
+    login = ServerLogin("http://127.0.0.1:1", "claire.moreau@chu-exemple.fr", "token")
+    with pytest.raises(InvalidInput, match="no such request file"):
+        submit_through_server(login, tmp_path / "missing.yaml")
+
+
+def test_a_request_file_that_is_not_a_regular_file_is_refused(tmp_path: Path) -> None:
+    login = ServerLogin("http://127.0.0.1:1", "claire.moreau@chu-exemple.fr", "token")
+    with pytest.raises(InvalidInput, match="not a regular file"):
+        submit_through_server(login, tmp_path)

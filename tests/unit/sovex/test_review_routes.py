@@ -21,6 +21,7 @@ from sovex.governance.store import RequestStore
 from sovex.model.settings import PROJECT_ROOT, Settings, settings_from_environ
 from sovex.review.app import BEARER, COOKIE, Login, create_review_app
 from sovex.review.csrf import csrf_token, key_path, load_or_create_key
+from sovex.synth.population import generate_population
 from tests.helpers import register_project
 
 CLAIRE = "claire.moreau@chu-exemple.fr"
@@ -39,15 +40,27 @@ async def token_table(request: Request) -> Login | None:
     return Login(TOKENS[cookie], COOKIE) if cookie in TOKENS else None
 
 
+@pytest.fixture(scope="module")
+def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # A submission is checked as `request validate` checks it: the source must exist.
+    folder = tmp_path_factory.mktemp("source")
+    generate_population(folder, patients=30)
+    return folder
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, source: Path) -> Settings:
     infra = tmp_path / "infra"
     shutil.copytree(PROJECT_ROOT / "infra", infra, ignore=shutil.ignore_patterns("deploy"))
     (infra / "roles.yaml").write_text(
         yaml.safe_dump({"users": {CLAIRE: ["requester"], PAUL: ["steward"], NADIA: ["compliance"]}})
     )
     settings = settings_from_environ(
-        {"SOVEX_STATE_DIR": str(tmp_path / "state"), "SOVEX_INFRA_DIR": str(infra)}
+        {
+            "SOVEX_STATE_DIR": str(tmp_path / "state"),
+            "SOVEX_INFRA_DIR": str(infra),
+            "SOVEX_SOURCE_DIR": str(source),
+        }
     )
     request_file = tmp_path / "request.yaml"
     raw = yaml.safe_load(EXAMPLE.read_text())
@@ -163,3 +176,102 @@ def test_only_the_compliance_role_reads_the_compliance_page(settings: Settings) 
     assert page.status_code == 200
     assert "parcours-diabete" in page.text
     assert json.dumps(page.headers.get("content-security-policy", "")).count("default-src") == 1
+
+
+def submit_as(settings: Settings, token: str, file_name: str, content: str):  # type: ignore[no-untyped-def]
+    return client_as(settings, None).post(
+        "/api/requests",
+        json={"file_name": file_name, "content": content},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+
+def changed_example(**changes: object) -> str:
+    raw = yaml.safe_load(EXAMPLE.read_text())
+    raw.pop("schedule", None)
+    raw.update(changes)
+    return yaml.safe_dump(raw)
+
+
+def test_a_request_submitted_through_the_api_is_kept_on_the_server_and_names_its_person(
+    settings: Settings,
+) -> None:
+    content = changed_example(small_cell_threshold=20)
+    response = submit_as(settings, "t-claire", "diabetes-t2.yaml", content)
+    assert response.status_code == 200, response.text
+    assert "again: the change needs a new approval" in response.json()["message"]
+    status = RequestStore.for_settings(settings).get(REQUEST_ID)
+    kept = Path(status.submission.request_file)
+    # The run re-reads the file it was submitted from: it lives in the server's state.
+    assert kept.is_relative_to(settings.state_dir / "received-requests")
+    assert kept.read_text() == content
+    assert oct(kept.stat().st_mode & 0o777) == "0o600"
+    assert oct(kept.parent.stat().st_mode & 0o777) == "0o700"
+    records = list(AuditLog(default_log_path(settings.state_dir)).records())
+    assert (records[-1]["actor"], records[-1]["action"], records[-1]["actor_auth"]) == (
+        CLAIRE,
+        "request_submitted",
+        "authenticated",
+    )
+
+
+def test_a_refused_submission_names_the_senders_file_and_leaves_nothing(
+    settings: Settings,
+) -> None:
+    response = submit_as(settings, "t-claire", "mine.yaml", changed_example(target="aws-paris"))
+    assert response.status_code == 400
+    body = response.json()
+    assert body["exit_code"] == 2
+    assert "mine.yaml: field 'target'" in body["error"]
+    assert str(settings.state_dir) not in body["error"]
+    received = settings.state_dir / "received-requests"
+    assert not received.exists() or not any(received.iterdir())
+    assert RequestStore.for_settings(settings).get(REQUEST_ID).state.value == "submitted"
+
+
+@pytest.mark.parametrize("file_name", ["../escape.yaml", "request.txt", "", ".hidden.yaml"])
+def test_a_submitted_file_name_that_is_not_a_plain_yaml_name_is_refused(
+    settings: Settings, file_name: str
+) -> None:
+    response = submit_as(settings, "t-claire", file_name, changed_example())
+    assert response.status_code == 400
+    assert "field 'file_name'" in response.json()["error"]
+
+
+def test_a_steward_changes_projects_through_the_api_and_others_cannot(settings: Settings) -> None:
+    api = client_as(settings, None)
+    refused = api.post(
+        "/api/projects/etude-hta/create",
+        json={"description": "Hypertension cohort"},
+        headers={"Authorization": "Bearer t-claire"},
+    )
+    assert refused.status_code == 403
+    created = api.post(
+        "/api/projects/etude-hta/create",
+        json={"description": "Hypertension cohort"},
+        headers={"Authorization": "Bearer t-paul"},
+    )
+    assert created.status_code == 200, created.text
+    assert created.json()["result"]["created_by"] == PAUL
+    added = api.post(
+        "/api/projects/etude-hta/add-member",
+        json={"person": CLAIRE, "role": "researcher"},
+        headers={"Authorization": "Bearer t-paul"},
+    )
+    assert added.status_code == 200, added.text
+    assert added.json()["lines"] == [f"{CLAIRE} is a researcher on etude-hta"]
+    unknown = api.post(
+        "/api/projects/etude-hta/rename",
+        json={},
+        headers={"Authorization": "Bearer t-paul"},
+    )
+    assert unknown.status_code == 400 and "unknown action" in unknown.json()["error"]
+    records = [
+        (r["actor"], r["action"], r["actor_auth"])
+        for r in AuditLog(default_log_path(settings.state_dir)).records()
+        if r["subject"] == "etude-hta"
+    ]
+    assert records == [
+        (PAUL, "project_created", "authenticated"),
+        (PAUL, "project_member_added", "authenticated"),
+    ]
