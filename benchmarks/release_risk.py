@@ -125,6 +125,7 @@ def assess_cohort(source: ParquetSource, ids: pa.Array) -> dict[str, Any]:
                 K,
                 MAX_EVENT_SUPPRESSION,
                 Path(scratch) / "suppressed.parquet",
+                Path(scratch) / "index.parquet",
             )
         except GateFailed as error:  # a refusal is a result here
             return {"patients": len(kept_ids), "event_gate": type(error).__name__}

@@ -522,6 +522,7 @@ def _assess_events(
         request.k_threshold,
         request.max_event_suppression,
         folder.suppressed_events_file,
+        folder.event_index_file,
     )
     # Later extracts of the same cohort are assessed together with this one (check_release).
     period = [request.period.start.isoformat(), request.period.end.isoformat()]
@@ -636,6 +637,7 @@ def extract_table(
             catalog.tables[table],
             request.tables[table],
             folder.suppressed_events_file,
+            folder.event_index_file,
         )
     source = open_source(settings.source_dir, settings.source_url)
     parts = write_table_parts(

@@ -58,7 +58,6 @@ from transforms.source_base import Source
 # Joins a patient id and an event label in the suppression file.
 _PAIR_SEPARATOR: Final = "\x1e"
 ONE_CLASS: Final = ""  # the class of every patient when no quasi-identifier is published
-INDEX_FILE_NAME: Final = "_event_index_dates.parquet"
 
 
 def known_columns(table: TableSpec, requested: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -169,14 +168,14 @@ def assess_with_person_levels(
     k: int,
     max_event_suppression: float,
     suppressed_file: Path,
-    index_file: Path | None = None,
+    index_file: Path,
 ) -> dict[str, Any]:
     """The event transformation searched with the person levels the person step chose and
     every coarser one the catalog allows (`view`: the kept patients' source quasi-
     identifiers). The least combined information loss wins; `person_record` gets the
     person levels and risk it implies. Writes the events to suppress (patient id and event
     label, kept with the run's other id files) and, when dates may be published as the
-    time since the index date, each patient's index (`index_file`, beside it by default).
+    time since the index date, each patient's index (`index_file`).
     GateFailed when nothing reaches k."""
     # The lengths of stay; the days since the index are the search's (`with_since_index`).
     renamed = [with_derived(_renamed(events, person_id), "patient", None) for events in tables]
@@ -220,7 +219,7 @@ def assess_with_person_levels(
     pq.write_table(pa.table({"pair": pa.array(pairs, type=pa.string())}), suppressed_file)
     if assessment.levels.date_level in SINCE_INDEX_LEVELS:
         index = search.index_dates("patient")
-        pq.write_table(index, index_file or suppressed_file.with_name(INDEX_FILE_NAME))
+        pq.write_table(index, index_file)
     return {**assessment.record, "person_levels_coarsened": coarsened}
 
 
@@ -314,9 +313,15 @@ class EventRelease:
 
     @classmethod
     def from_record(
-        cls, record: Mapping[str, Any], table: TableSpec, requested: Sequence[str], file: Path
+        cls,
+        record: Mapping[str, Any],
+        table: TableSpec,
+        requested: Sequence[str],
+        suppressed_file: Path,
+        index_file: Path,
     ) -> EventRelease:
-        """`file`: the suppressed events; the index dates, where needed, are beside it."""
+        """The files the assessment wrote: the suppressed events and, read only when
+        dates are published as the time since it, each patient's index date."""
         dates, attributes = known_columns(table, requested)
         stay = stay_bands(table, dates)
         stays = {table.name: stay} if stay is not None else {}
@@ -333,14 +338,14 @@ class EventRelease:
         )
         if record.get("stay_levels", {}).get(table.name, "dates") != "dates" and stay is None:
             raise GateFailed([f"{table.name}: a length-of-stay band needs the stay's dates"])
-        pairs = pq.read_table(file).column("pair").combine_chunks()
+        pairs = pq.read_table(suppressed_file).column("pair").combine_chunks()
         groups = {
             key: {value: group for group, values in by_group.items() for value in values}
             for key, by_group in record.get("steward_groups", {}).items()
         }
         index = None
         if levels.date_level in SINCE_INDEX_LEVELS:
-            index = pq.read_table(file.with_name(INDEX_FILE_NAME))
+            index = pq.read_table(index_file)
         return cls(table.name, levels, tuple(dates), tuple(attributes), pairs, groups, index, stay)
 
     def output_type(self, name: str) -> pa.DataType | None:

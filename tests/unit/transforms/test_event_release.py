@@ -70,13 +70,16 @@ def test_the_writer_drops_exactly_the_events_the_assessment_suppressed(tmp_path:
         k=5,
         max_event_suppression=0.1,
         suppressed_file=suppressed_file,
+        index_file=tmp_path / "index.parquet",
     )
     assert events["patients_below_k"] == 0
     # Years single people out: the person levels were coarsened with the events.
     assert record["generalisation"]["birth_date"] != "year"
     assert events["person_levels_coarsened"] is True
 
-    release = EventRelease.from_record(events, STAYS, ["pid", "admitted", "unit"], suppressed_file)
+    release = EventRelease.from_record(
+        events, STAYS, ["pid", "admitted", "unit"], suppressed_file, tmp_path / "index.parquet"
+    )
     kept = release.kept_rows(
         stays.rows.column("pid"),
         {"admitted": stays.rows.column("admitted"), "unit": stays.rows.column("unit")},
@@ -123,7 +126,11 @@ def test_the_writer_publishes_units_in_the_groups_the_assessment_used(tmp_path: 
     pq.write_table(pa.table({"pair": pa.array([], type=pa.string())}), tmp_path / "none.parquet")
     # The assessment's groups are applied, not the catalog's (which has none here).
     release = EventRelease.from_record(
-        record, STAYS, ["pid", "admitted", "unit"], tmp_path / "none.parquet"
+        record,
+        STAYS,
+        ["pid", "admitted", "unit"],
+        tmp_path / "none.parquet",
+        tmp_path / "index.parquet",
     )
     units = release.published(
         pa.array(["p1", "p2", "p3", "p4"]),
@@ -190,12 +197,15 @@ def test_the_writer_publishes_the_time_since_the_index_and_bands_as_assessed(
         k=5,
         max_event_suppression=0.0,
         suppressed_file=suppressed_file,
+        index_file=tmp_path / "index.parquet",
     )
     assert events["date_granularity"] in {"days_since_index", "weeks_since_index"}
-    assert (tmp_path / "_event_index_dates.parquet").is_file()
+    assert (tmp_path / "index.parquet").is_file()
 
     requested = ["pid", "admitted", "discharged", "unit"]
-    release = EventRelease.from_record(events, STAY_TABLE, requested, suppressed_file)
+    release = EventRelease.from_record(
+        events, STAY_TABLE, requested, suppressed_file, tmp_path / "index.parquet"
+    )
     assert release.output_type("admitted") == pa.int32()
     ids_column = rows.column("pid").combine_chunks()
     columns = release.published(
@@ -240,6 +250,7 @@ def test_a_bound_nothing_can_meet_is_a_gate_failure(tmp_path: Path) -> None:
             k=25,
             max_event_suppression=0.0,
             suppressed_file=tmp_path / "suppressed.parquet",
+            index_file=tmp_path / "index.parquet",
         )
     assert not (tmp_path / "suppressed.parquet").exists()
 
