@@ -39,12 +39,11 @@ def date_shift_days(key: bytes, identifier: str) -> int:
 
 
 @dataclass(frozen=True)
-class PatientKeys:
-    """The included patients' pseudonyms and date shifts, computed once (one HMAC each)
-    and looked up by position for every row of every batch."""
+class PatientShifts:
+    """The included patients' date shifts, computed once (one HMAC each) and looked up by
+    position for every row of every batch. The release gate needs no more than this."""
 
     ids: pa.Array  # distinct patient ids, as text
-    pseudonyms: pa.Array  # string, aligned with `ids`
     shifts: pa.Array  # int32 days, aligned with `ids`
 
     def positions(self, identifiers: pa.Array | pa.ChunkedArray) -> pa.Array:
@@ -74,13 +73,34 @@ class PatientKeys:
         return pc.cast(pc.add(days, self.shifts.take(positions)), pa.date32())
 
 
-def patient_keys(key: bytes, identifiers: pa.Array | pa.ChunkedArray) -> PatientKeys:
-    """Pseudonyms and shifts of the distinct identifiers (nulls are an error)."""
+@dataclass(frozen=True)
+class PatientKeys(PatientShifts):
+    """The included patients' pseudonyms as well as their shifts (what the writer needs)."""
+
+    pseudonyms: pa.Array  # string, aligned with `ids`
+
+
+def _distinct_ids(identifiers: pa.Array | pa.ChunkedArray) -> pa.Array:
     if isinstance(identifiers, pa.ChunkedArray):
         identifiers = identifiers.combine_chunks()
     if identifiers.null_count:
         raise ValueError("identifier column contains nulls")
-    ids = pc.unique(identifiers.cast(pa.string()))
+    return pc.unique(identifiers.cast(pa.string()))
+
+
+def patient_shifts(key: bytes, identifiers: pa.Array | pa.ChunkedArray) -> PatientShifts:
+    """Shifts of the distinct identifiers (nulls are an error): half the HMACs of
+    `patient_keys`, for whoever needs dates as published but no pseudonym."""
+    ids = _distinct_ids(identifiers)
+    texts = ids.to_pylist()
+    return PatientShifts(
+        ids=ids, shifts=pa.array([date_shift_days(key, text) for text in texts], type=pa.int32())
+    )
+
+
+def patient_keys(key: bytes, identifiers: pa.Array | pa.ChunkedArray) -> PatientKeys:
+    """Pseudonyms and shifts of the distinct identifiers (nulls are an error)."""
+    ids = _distinct_ids(identifiers)
     texts = ids.to_pylist()
     return PatientKeys(
         ids=ids,

@@ -41,7 +41,7 @@ import pyarrow.parquet as pq
 
 from anonymization.disclosure import anonymise
 from anonymization.hierarchies import hierarchy_for
-from anonymization.pseudonyms import patient_keys
+from anonymization.pseudonyms import patient_keys, patient_shifts
 from sovex.model.catalog import load_catalog
 from sovex.model.errors import GateFailed
 from sovex.model.request import CohortFilter
@@ -98,7 +98,7 @@ def assess_cohort(source: ParquetSource, ids: pa.Array) -> dict[str, Any]:
     kept = ds.field("patient_id").isin(person_result.suppressed_ids)
     view = view.filter(~kept) if len(person_result.suppressed_ids) else view
     kept_ids = view.column("patient_id").combine_chunks()
-    keys = patient_keys(KEY, kept_ids)
+    keys = patient_shifts(KEY, kept_ids)
     tables = [name for name in sorted(catalog.tables) if catalog.tables[name].adversary_knows]
     known = [
         read_known_events(

@@ -474,7 +474,7 @@ def _assess_events(
     person levels chosen; None when the request publishes no such table."""
     import pyarrow.dataset as ds
 
-    from anonymization.pseudonyms import patient_keys
+    from anonymization.pseudonyms import patient_shifts
     from transforms import event_release
     from transforms.source import open_source
 
@@ -484,7 +484,8 @@ def _assess_events(
     source = open_source(settings.source_dir, settings.source_url)
     person_id = catalog.person_id_column
     kept = pq.read_table(folder.included_file).column("patient_id").combine_chunks()
-    keys = patient_keys(_project_key(settings, request.project), kept)
+    # The gate sees dates as published (shifted); it needs no pseudonym.
+    keys = patient_shifts(_project_key(settings, request.project), kept)
     quasi_identifiers = list(person_record["quasi_identifiers"])
     columns = [person_id, *quasi_identifiers]
     view = pa.Table.from_batches(

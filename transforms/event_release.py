@@ -50,7 +50,7 @@ from anonymization.event_levels import (
 from anonymization.event_search import EventSearch, PersonOption, search_release
 from anonymization.event_supports import dense_codes
 from anonymization.hierarchies import GROUPED_LEVEL, SUPPRESSED_LEVEL, as_label, hierarchy_for
-from anonymization.pseudonyms import PatientKeys
+from anonymization.pseudonyms import PatientShifts
 from sovex.model.catalog import Role, SourceCatalog, TableSpec
 from sovex.model.errors import GateFailed
 from transforms.source_base import Source
@@ -88,7 +88,7 @@ def read_known_events(
     catalog: SourceCatalog,
     table_name: str,
     requested: Sequence[str],
-    keys: PatientKeys,
+    keys: PatientShifts,
     period: tuple[date, date],
 ) -> KnownEvents:
     """The included patients' rows of one event table within the period, their known

@@ -21,6 +21,7 @@ from transforms.source_base import BATCH_ROWS, WHOLE_TABLE, Partition, Source, c
 # transformed, and no pre-buffering (its cache of file ranges grows with every row group
 # read: measured, 1M vs 10M rows, in benchmarks/).
 BATCH_READAHEAD = 2
+FRAGMENT_READAHEAD = 1
 _PARQUET_FORMAT = ds.ParquetFileFormat(
     default_fragment_scan_options=ds.ParquetFragmentScanOptions(pre_buffer=False)
 )
@@ -56,9 +57,12 @@ class ParquetSource:
     ) -> Iterator[pa.RecordBatch]:
         dataset = self._dataset(table)
         check_columns(table, str(self.table_path(table)), dataset.schema, columns)
-        # Row group by row group, in order: the scanner reads ahead only within the row
-        # group at hand, so memory is bounded by one row group whatever the file size (a
-        # whole-file scan reads ahead without bound when the consumer is the slower side).
+        # Row group by row group, in order: each row group is a fragment of its own and at
+        # most one is read ahead, so memory is bounded by a row group whatever the file
+        # size (a whole-file fragment reads ahead without bound when the consumer is the
+        # slower side). One scan over them binds the filter once: scanning each row group
+        # on its own rebuilt an `isin` filter's hash of every included id per row group
+        # (0.6 s instead of 0.06 s for 100,000 ids over 49 row groups).
         row_groups = [
             piece for fragment in dataset.get_fragments() for piece in fragment.split_by_row_group()
         ]
@@ -66,14 +70,19 @@ class ParquetSource:
             # A partition is a contiguous run of row groups: read without touching the rest.
             size = -(-len(row_groups) // partition.count)
             row_groups = row_groups[partition.index * size : (partition.index + 1) * size]
-        for row_group in row_groups:
-            yield from row_group.to_batches(
-                schema=dataset.schema,
-                columns=list(columns),
-                filter=filter,
-                batch_size=BATCH_ROWS,
-                batch_readahead=BATCH_READAHEAD,
-            )
+        if not row_groups:
+            return
+        pieces = ds.FileSystemDataset(
+            row_groups, dataset.schema, _PARQUET_FORMAT, filesystem=dataset.filesystem
+        )
+        yield from pieces.to_batches(
+            columns=list(columns),
+            filter=filter,
+            batch_size=BATCH_ROWS,
+            batch_readahead=BATCH_READAHEAD,
+            fragment_readahead=FRAGMENT_READAHEAD,
+            use_threads=False,
+        )
 
 
 def open_source(source_dir: Path, source_url: str | None) -> Source:
