@@ -54,7 +54,7 @@ _US_MONTH_DAY: Final = rf"{_MONTH_NUM}/{_DAY}(?![\d/]|\.\d)"
 _WEEKDAYS: Final = (
     "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche", "lun", "ven",
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "tue",
-    "tues", "wed", "thu", "thur", "thurs", "fri",
+    "tues", "wed", "weds", "thu", "thur", "thurs", "fri",
 )  # fmt: skip
 # Words after which a number is a date: "le 16", "du 9 au 10/07", "RDV du 19".
 _FR_DATE_WORDS: Final = (
@@ -74,6 +74,12 @@ _EN_DATE_WORDS: Final = (
     "tomorrow", "today", "yesterday", "demain", "hier", "aujourd'hui", "tonight", "ce",
     "week[ \t]+of", "weekend[ \t]+of", "morning[ \t]+of", "afternoon[ \t]+of",
     "evening[ \t]+of", "night[ \t]+of",
+    # What is done or sent on a day, and the tests and visits named by it ("drain removed
+    # 2/10", "PET-CT 4/22", "lab 2/16", "PROCEDURE: 2/3").
+    "removed", "placed", "inserted", "drawn", "repeat", "repeated", "ordered", "received",
+    "obtained", "sent", "changed", "resumed", "held", "restarted", "expires", "expired",
+    "lab", "labs", "procedure", "surgery", "ct", "mri", "pet-ct", "echo", "ekg", "ecg",
+    "cxr", "date", "dos", "presented", "ed", "colonoscopy", "endoscopy", "biopsy",
 )  # fmt: skip
 _WEEKDAY: Final = (
     "(?:"
@@ -89,14 +95,22 @@ _MEASURE_BEFORE: Final = re.compile(
     r"|(?i:\b(?:eva|mmse|moca|glasgow|gcs|acuit[ée]|av|va|vision|ta|pa|bp|tension"
     r"|score|apgar|silverman|stop-bang|nyha|asa|rankin|braden|norton|barthel|adl|iadl|gir"
     r"|fc|force|testing|mrc|cotation|grade|stade|stage|ratio|spo2|posologie|dose"
-    r"|x|fois|cp|gélules?|comprimés?|plateau|vih|hiv)\b))[ \t:=(]*$"
+    r"|pain|douleur|nrs|murmur|souffle|hads|phq-?9|gad-?7|taper(?:[ \t]+to)?|eifel|tinetti"
+    r"|debout|couch[ée]e?|assise?|allong[ée]e?"
+    r"|x|fois|cp|gélules?|comprimés?|plateau|vih|hiv)\b))"
+    # One linking word may stand between the measure and its value: "TA couchée 14/8",
+    # "score EIFEL à 8/24", "MoCA was 26/30"; a table's cell border too: "| EVA | 6/10".
+    r"(?:[ \t]+(?:(?i:à|a|at|of|de|du|was|is|est|couch[ée]e?|debout|assise?)|[A-Z]{2,8}))?"
+    r"[ \t:=(|]*$"
 )
 # Units in lower case only: "le 17   Heure : 05h50" is a date before a label.
 _UNIT_AFTER: Final = re.compile(
     r"[ \t\u00a0]*(?:%|mg|µg|mcg|g\b|kg|ml|mL|l\b|L\b|cm|mm|ans?\b|mois|jours?|j\b|semaines?"
     r"|sem\b|h\b|heures?|min|fois|cp|comprimés?|gouttes|UI|ui|mmol|µmol|mmHg|bpm|°|x\b|years?"
     r"|months?|weeks?|days?|hours?|hrs?|units?|doses?|times|mètres?|m\b|km|pas\b|points?"
-    r"|cycles?|cures?|séances?|lits?|patients?|ème|e\b|eme|er\b|ère|/[a-zµ%])"
+    r"|cycles?|cures?|séances?|lits?|patients?|ème|e\b|eme|er\b|ère|/[a-zµ%]"
+    # Counts out of a total: "2/17 LN positive", "3/12 cores".
+    r"|LN\b|nodes?\b|cores?\b|ganglions?\b)"
 )
 _MONTHS_FR: Final = (
     "janvier", "février", "fevrier", "mars", "avril", "mai", "juin", "juillet", "août",
@@ -141,7 +155,10 @@ _NAMED_DAYS: Final = (
 
 _NEXT_IN_LIST: Final = re.compile(
     rf"[ \t]*(?:,|;|&|et|and|au|to|-|–|/)[ \t]*(?P<value>{_DAY_MONTH}"
-    rf"|{_DAY}(?=[ \t]*(?:,|et|and|au|to)[ \t]*{_DAY}[/.]))"
+    rf"|{_DAY}(?=[ \t]*(?:,|et|and|au|to)[ \t]*{_DAY}[/.])"
+    # "le 7 et 8", "on the 3rd and 4th": a day alone that ends the clause.
+    rf"|{_DAY}{_ORDINAL}?(?=[ \t]*(?:$|[.;)]|,[ \t]|\n)))",
+    re.MULTILINE,
 )
 
 
@@ -158,8 +175,15 @@ _NUMERIC_PAIR: Final = led_by_first_characters(
     re.compile(rf"(?<![\w/.,-])({_DAY}|{_MONTH_NUM})/({_DAY}|{_MONTH_NUM})(?![\w/]|[.,]\d)")
 )
 MIN_DATES_FOR_LIKENESS: Final = 2
-# "6/10", "4/5", "2/3": scores, power grades and fractions, never taken by likeness.
-_SCALE_DENOMINATORS: Final = frozenset({2, 3, 4, 5, 6, 8, 10, 20, 30})
+# Dates with their year count as evidence too: a note that writes "03/14/2024" writes its
+# other dates the same way.
+_FULL_NUMERIC_DATE: Final = re.compile(
+    r"(?<![\w/.])\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d\d)(?![\w/])"
+)
+# "6/10", "4/5", "2/3": scores, power grades and fractions, never taken by likeness. Out
+# of twenty or thirty, a score is written after its name ("MMSE 22/30"), caught above.
+_SCALE_DENOMINATORS: Final = frozenset({2, 3, 4, 5, 6, 8, 10})
+_RANGE_SECOND_PAIR: Final = re.compile(r"[ \t]*[-–][ \t]*(\d{1,2})/(\d{1,2})(?![\d/])")
 
 
 # British clinical shorthand for durations: "5/7" five days, "3/12" three months, "2/52" two
@@ -227,7 +251,9 @@ class ShortDateRecognizer(RegexRecognizer):
         ),
         _pattern(
             "birth year",
-            r"(?i:\b(?:n[ée]e?(?:\(e\))?|born(?:[ \t]+in)?|year[ \t]+of[ \t]+birth|ann[ée]e"
+            # "née en 1929", "née MOREAU en 1929" (her birth name between).
+            r"(?i:\b(?:n[ée]e?(?:\(e\))?(?-i:[ \t]+[A-ZÀ-Ý][A-ZÀ-Ý'’-]+)?|born(?:[ \t]+in)?"
+            r"|year[ \t]+of[ \t]+birth|ann[ée]e"
             r"[ \t]+de[ \t]+naissance|dob)[ \t:]*(?:en[ \t]+)?)"
             rf"(?P<value>{_YEAR4})(?!\d)",
             BIRTH_YEAR_SCORE,
@@ -235,7 +261,7 @@ class ShortDateRecognizer(RegexRecognizer):
         _after(
             "day and month after a date word or a weekday",
             rf"(?<=[ \t\u00a0.])(?P<value>{_DAY_MONTH})",
-            rf"(?:{_CONTEXT_WORD}|{_WEEKDAY}){_S}*(?:the{_S}+)?$",
+            rf"(?:{_CONTEXT_WORD}|{_WEEKDAY}):?{_S}*(?:the{_S}+)?$",
             DAY_MONTH_SCORE,
         ),
         _after(
@@ -267,6 +293,20 @@ class ShortDateRecognizer(RegexRecognizer):
             "day range across a slash before a month",
             rf"(?<![\w/.,-])(?P<value>{_DAY}/{_DAY}[ \t]+"
             rf"(?:{_EN_MONTH_SHORT}|{_EN_MONTH}|{_FR_MONTH}))",
+            DAY_MONTH_SCORE,
+        ),
+        # "2/6-2/9", "12/3 - 15/3": a range of two day/month pairs (the second is taken as
+        # listed after the first); a range of scores ("6/10-8/10") is left (`analyze`).
+        _pattern(
+            "day and month opening a range of two",
+            rf"(?<![\w/.,-])(?P<value>{_DAY_MONTH})(?=[ \t]*[-–][ \t]*{_DAY_MONTH})",
+            DAY_MONTH_SCORE,
+        ),
+        # "DOS: 041124", "Date of service 04112024": a compact US date after its label.
+        _pattern(
+            "compact month, day and year after a date-of-service label",
+            r"(?:\b(?:DOS|D\.O\.S\.|(?i:date[ \t]+of[ \t]+service)))[ \t]*[:#]?[ \t]*"
+            r"(?P<value>(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:\d\d){1,2})(?!\d)",
             DAY_MONTH_SCORE,
         ),
         _pattern(
@@ -327,6 +367,13 @@ class ShortDateRecognizer(RegexRecognizer):
             rf"(?:,?[ \t]+{_YEAR4})?)(?!\d)",
             MONTH_ALONE_SCORE,
         ),
+        # "since Feb", "in Sept", "mid-Jan": an abbreviated month for a specific time.
+        _after(
+            "abbreviated english month after a preposition",
+            rf"(?P<value>{_EN_MONTH_SHORT})",
+            r"\b(?i:in|since|from|until|till|by|early|late|mid|end[ \t]+of|last|next|this)[ \t-]$",
+            MONTH_ALONE_SCORE,
+        ),
         _pattern("season and year", rf"(?P<value>{_SEASON_YEAR})", MONTH_YEAR_SCORE),
         _pattern(
             "english month and short year",
@@ -341,6 +388,7 @@ class ShortDateRecognizer(RegexRecognizer):
             result
             for result in super().analyze(text, entities, nlp_artifacts)
             if not self._is_measure(text, result.start, result.end)
+            and not self._is_score_range(text, result.start, result.end)
         ]
         results += self._listed_after(text, results)
         results += self._like_the_others(text, results)
@@ -355,7 +403,8 @@ class ShortDateRecognizer(RegexRecognizer):
         """In a note that already wrote two numeric dates, another day/month pair is a date
         too ("Lovenox 4/9", "warfarin 4/2"), unless it reads as a score or a dose."""
         numeric = [r for r in found if _NUMERIC_PAIR.fullmatch(text[r.start : r.end])]
-        if len(numeric) < MIN_DATES_FOR_LIKENESS:
+        full_dates = _FULL_NUMERIC_DATE.findall(text)
+        if len(numeric) + len(full_dates) < MIN_DATES_FOR_LIKENESS:
             return []
         taken = [(r.start, r.end) for r in found]
         extra = []
@@ -364,7 +413,11 @@ class ShortDateRecognizer(RegexRecognizer):
             if any(s < end and start < e for s, e in taken):
                 continue
             first, second = int(match.group(1)), int(match.group(2))
+            if min(first, second) > MAX_MONTH:  # "26/30", "20/20": no month in it
+                continue
             if second in _SCALE_DENOMINATORS and first <= second:
+                continue
+            if _DURATION_VALUE.fullmatch(match.group(0)):  # "4/12 diarrhoea": four months
                 continue
             if self._is_measure(text, start, end) or _UNIT_AFTER.match(text, end):
                 continue
@@ -387,9 +440,20 @@ class ShortDateRecognizer(RegexRecognizer):
         return extra
 
     @staticmethod
+    def _is_score_range(text: str, start: int, end: int) -> bool:
+        """ "6/10-8/10", "3/5 - 4/5": two scores out of the same scale, not two dates."""
+        first = _FRACTION.fullmatch(text[start:end])
+        second = _RANGE_SECOND_PAIR.match(text, end)
+        if first is None or second is None:
+            return False
+        a, b = int(first.group(1)), int(first.group(2))
+        c, d = int(second.group(1)), int(second.group(2))
+        return b == d and b in _SCALE_DENOMINATORS and a <= b and c <= d
+
+    @staticmethod
     def _is_measure(text: str, start: int, end: int) -> bool:
         value = text[start:end]
-        if value.isalpha():
+        if any(character.isalpha() for character in value):  # "MARS 2023" is no measure
             return False
         if _is_duration(text, start, end):
             return True

@@ -231,3 +231,52 @@ def test_time_of_day_periods_of_a_day_short_years_and_xmas_make_a_date(
     text: str, expected: list[str]
 ) -> None:
     assert found(DATE, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        # What is done on a day, and the tests named by it (US month/day order too).
+        ("drain removed 2/10, pain controlled", ["2/10"]),
+        ("PET-CT 4/22 with anterior mediastinal mass", ["4/22"]),
+        ("CBC at the outpatient lab 2/16", ["2/16"]),
+        ("PROCEDURE: 2/3 - pylorus-preserving", ["2/3"]),
+        ("presented to the ED 4/10 with RUQ pain", ["4/10"]),
+        # A range of two day/month pairs, in either order.
+        ("delayed gastric emptying 2/6-2/9: NGT replaced", ["2/6", "2/9"]),
+        ("admitted 12/3 - 15/3 for rehab", ["12/3", "15/3"]),
+        # A compact date after its date-of-service label.
+        ("Job #: 5521907   DOS: 041124", ["041124"]),
+        # A day alone that closes a list: "le 7 et 8".
+        ("il prend le relais le 7 et 8.", ["7", "8"]),
+        ("booked for Weds 20th", ["Weds 20th"]),
+        # An abbreviated month after a preposition, a birth year after a birth name.
+        ("NEW since Feb (NMS)", ["Feb"]),
+        ("née MOREAU en 1929", ["1929"]),
+        ("FEVG 35 % EN MARS 2023", ["MARS 2023"]),
+    ],
+)
+def test_when_clinicians_write_dates_in_these_forms_then_they_are_found(
+    text: str, dates: list[str]
+) -> None:
+    assert found(DATE, text) == dates
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pain 6/10-8/10 on movement",  # a range of scores, not of dates
+        "TA couchée 14/8, debout 12/7",  # blood pressure lying and standing
+        "Score EIFEL à 8/24",
+        "HADS 8/6",
+        "stress-dose HC taper to 20/10 today",
+        "| Glasgow | 15 | EVA | 6/10 |",
+    ],
+)
+def test_when_a_measure_is_one_word_away_from_its_value_then_it_is_no_date(text: str) -> None:
+    assert found(DATE, text) == []
+
+
+def test_in_a_note_of_dates_a_pair_without_a_month_or_a_count_out_of_a_total_stays() -> None:
+    text = "Seen 03/14/2024, reviewed 3/15. MoCA was 26/30, K 4.9 -> 20/20, 2/17 LN positive."
+    assert found(DATE, text) == ["3/15"]
