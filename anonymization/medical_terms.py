@@ -30,6 +30,10 @@ from anonymization.recognizers.lexicon import ACRONYMS, ROMAN_NUMERALS
 # Eponyms that are also common names (Fournier, Roux, Marie, Smith, Bell…) are left out:
 # alone they are more often a person; the context rules still keep "gangrène de Fournier".
 EPONYMS: Final = (
+    # Devices, tests and scales named after people that notes write alone ("Foley out
+    # POD2", "19 Fr Blake", "Mohs", "Hoehn and Yahr"): a titled "Dr Foley" stays a person.
+    "foley", "blake", "jackson-pratt", "semmes-weinstein", "schmitt-thompson", "mohs",
+    "hoehn", "yahr", "mds-updrs", "updrs",
     "parkinson", "alzheimer", "crohn", "cushing", "babinski", "glasgow", "child-pugh",
     "nyha", "hashimoto", "murphy", "valsalva", "romberg", "wells", "apgar", "gleason",
     "breslow", "charcot", "horton", "raynaud", "guillain-barré", "kaposi", "hodgkin",
@@ -159,6 +163,8 @@ DRUGS: Final = (
     "kesimpta", "tysabri", "gilenya", "aubagio", "tecfidera", "vumerity", "mavenclad",
     "lemtrada", "baqsimi", "glooko", "genexpert", "mammotome", "fibroscan", "medtronic",
     "biotronik", "abbott", "micro-fine", "freestyle", "dexcom", "omnipod", "carelink",
+    "dermabond", "fostair", "adcal", "adcal-d3", "dermovate", "omnipaque", "algoplus",
+    "infanrix", "bladderscan",
 )  # fmt: skip
 
 # Heads of eponymous phrases and other medical words that may sit inside a detected span.
@@ -244,7 +250,8 @@ _EPONYM_CONTEXT_AFTER: Final = re.compile(
 # "Baker's cyst", "Smith's fracture", "Hampton's hump", "Foley catheter", "Gleason score",
 # "Parkland formula", "Bristol stool chart", "Lund and Browder chart".
 _EPONYM_HEAD_AFTER: Final = re.compile(
-    r"(?:['’]s?)?[ \t]+(?:(?i:knee|hip|shoulder|stool|coma|depression|anxiety|standards)[ \t]+)?"
+    r"(?:['’]s?)?[ \t]+"
+    r"(?:(?i:knee|hip|shoulder|stool|coma|depression|anxiety|standards|pain)[ \t]+)?"
     r"(?i:cysts?|fractures?|catheters?|formula|chart|hump|phenomenon|palsy|score|scale|grade"
     r"|grading|index|sign|test|procedure|operation|manoeuvre|maneuver|position|incision|nodes?"
     r"|tears?|contracture|disease|syndrome|triad|law|criteria|classification|stage|staging"
@@ -449,6 +456,9 @@ MAX_ACRONYM_LENGTH: Final = 5
 
 def _is_vocabulary(word: str, vocabulary: frozenset[str]) -> bool:
     if word.isdigit() or _fold(word) in vocabulary:
+        return True
+    # "Apgars 8 and 9": a plural of the vocabulary.
+    if len(word) > 4 and word[-1] in "sS" and _fold(word[:-1]) in vocabulary:
         return True
     if (
         len(word) >= MIN_SUFFIXED_LENGTH

@@ -96,7 +96,18 @@ class AgeRecognizer(RegexRecognizer):
             "age reached",
             re.compile(
                 rf"(?i:\b(?:turned|turns|turning|f[êe]t[ée]?[ \t]+ses|a[ \t]+eu))[ \t]+"
-                rf"(?P<value>{_GREAT_AGE})(?![\w])"
+                rf"(?P<value>{_GREAT_AGE}|{_EN_WORDS}|{_FR_WORDS})(?![\w-])"
+            ),
+            AGE_SCORE,
+        ),
+        # "she's 91 so i worry", "he is now 94": a person's age said of them.
+        ValuePattern(
+            "age said of a person",
+            re.compile(
+                r"(?i:\b(?:she|he)(?:['’]s|[ \t]+is|[ \t]+was)"
+                r"(?:[ \t]+(?:now|only|nearly|almost|just|already))?)[ \t]+"
+                rf"(?P<value>{_GREAT_AGE})(?![\w/.,-]?\d|[ \t]*(?:%|mg|kg|cm|bpm|°|/))"
+                r"(?![ \t]+(?i:percent|degrees|pounds|lbs|kilos))"
             ),
             AGE_SCORE,
         ),

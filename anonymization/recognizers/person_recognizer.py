@@ -172,6 +172,37 @@ def _initial_context_ok(text: str, start: int) -> bool:
     )
 
 
+# Headers of a table's column of who did it: "| RN |", "| Init. |", "| IDE |", "| Visa |".
+_STAFF_HEADER: Final = re.compile(
+    r"(?i:rn|lpn|nurse|ide|as|init\.?|initials?|by|sign(?:ature|ed)?|sig\.?|staff|visa|par|who)"
+)
+_STAFF_CELL: Final = re.compile(r"[ \t]*(?P<value>[A-Z]{2,3}|[A-Z]\.[ \t]?[A-Z]\.)[ \t]*")
+
+
+def staff_column_initials(text: str) -> list[tuple[int, int]]:
+    """The initials in the cells of a pipe table's staff column ("RN", "Init."): who
+    recorded each row."""
+    found: list[tuple[int, int]] = []
+    column: int | None = None
+    position = 0
+    for line in text.split("\n"):
+        cells = line.split("|")
+        if len(cells) > 2:
+            labels = [cell.strip() for cell in cells]
+            header = [i for i, label in enumerate(labels) if _STAFF_HEADER.fullmatch(label)]
+            if header:
+                column = header[-1]
+            elif column is not None and column < len(cells):
+                cell = _STAFF_CELL.fullmatch(cells[column])
+                if cell is not None and not is_acronym(cell.group("value").replace(".", "")):
+                    cell_start = position + sum(len(c) + 1 for c in cells[:column])
+                    found.append((cell_start + cell.start("value"), cell_start + cell.end("value")))
+        else:
+            column = None
+        position += len(line) + 1
+    return found
+
+
 class PersonRecognizer(RegexRecognizer):
     ENTITY: ClassVar[str] = "PERSON"
     PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
@@ -195,8 +226,18 @@ class PersonRecognizer(RegexRecognizer):
         ),
         ValuePattern(
             "dictation initials alone on a line",
-            re.compile(r"(?m:^)[ \t]*(?P<value>[A-Z]{2,3}/[a-z]{2,4})[ \t]*(?=$|/)"),
+            re.compile(r"(?m:^)[ \t]*(?P<value>[A-Z]{2,3}/[a-z]{2,4})[ \t]*(?=(?m:$)|/)"),
             TITLE_SCORE,
+        ),
+        # Nursing notes by the hour: "03/21 0215 KM: SBP 88", "14:30 JD : vu" (an acronym
+        # there is a heading, "0800 BP: 120/80", and is refused by validate_result).
+        ValuePattern(
+            "initials after the time of an entry",
+            re.compile(
+                r"(?m:^)[ \t]*(?:\d{1,2}/\d{1,2}(?:/\d{2,4})?[ \t]+)?(?:[01]\d|2[0-3])[:h]?[0-5]\d"
+                r"[ \t]+(?P<value>[A-Z]{2,3})[ \t]*:"
+            ),
+            ROLE_SCORE,
         ),
         # A note signed with initials: "…sent MyChart msg as well. -MR", or "KM" alone on
         # the note's last line (an acronym there is not a signature: "RAS", "FIN").
@@ -271,6 +312,10 @@ class PersonRecognizer(RegexRecognizer):
             found = self._name_in_run(text, run.start(), run.end())
             if found is not None and not overlaps_any(results, found[0], found[1]):
                 results.append(self.result(*found))
+        if "|" in text:
+            for start, end in staff_column_initials(text):
+                if not overlaps_any(results, start, end):
+                    results.append(self.result(start, end, ROLE_SCORE))
         self._add_repeated_name_parts(text, results)
         return results
 

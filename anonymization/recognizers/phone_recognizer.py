@@ -44,15 +44,27 @@ _NORTH_AMERICAN: Final = (
 _UK_NATIONAL: Final = (
     r"(?P<value>" + led_by("0", r"[\w+.-]")
     + r"(?:\d{2}[ \u00a0]\d{4}[ \u00a0]\d{4}|\d{3}[ \u00a0]\d{3}[ \u00a0]\d{4}"
-    + r"|\d{4}[ \u00a0]\d{6}|\d{4}[ \u00a0]\d{3}[ \u00a0]\d{3}))" + _END
+    + r"|\d{4}[ \u00a0]\d{6}|\d{4}[ \u00a0]\d{3}[ \u00a0]\d{3}"
+    # "017687 60213" (a five-digit area code), "0412 345 678" (an Australian mobile).
+    + r"|\d{5}[ \u00a0]\d{5}|\d{3}[ \u00a0]\d{3}[ \u00a0]\d{3}))" + _END
 )  # fmt: skip
+# "(02) 9876 5432", "(01) 221 4873": a bracketed trunk and area code, then 6 to 8 digits.
+_BRACKETED_AREA: Final = (
+    r"(?P<value>" + led_by(r"\(", r"[\w(]")
+    + r"0\d{1,4}\)[ \u00a0]?\d{3,4}[ \u00a0-]?\d{3,4})" + _END
+)  # fmt: skip
+# "A. Petrosyan MD PGY-1 p6610": a pager after a clinician's grade.
+_PAGER_P: Final = r"(?<![\w])p(?P<value>\d{4,5})(?![\w.,/-])"
+_PAGER_P_BEFORE: Final = (
+    r"\b(?:PGY-?\d|MD|DO|NP|PA-C|RN|resident|intern|fellow|attending)\b[^\n]{0,25}$"
+)
 
 
 # An internal extension or pager after its label: "bip 4417", "poste 52 318", "DECT 4455",
 # "ext. 2231", "pager #3471".
 _EXTENSION: Final = (
     r"\b(?i:bip|poste|postes|dect|ext\.?|extension|pager|pager[ \t]*#|ligne[ \t]+directe"
-    r"|bleep|bleeper|vocera|spectralink|page)"
+    r"|bleep|bleeper|vocera|spectralink|page|paged|paging)"
     r"[ \t]*[:#.n°]*[ \t]*(?:[xX](?=\d))?(?P<value>\d(?:[ \u00a0]?\d){2,6})(?![\d])"
 )
 # "call mo (NIC) on 85540", "ring the ward on 4417": an internal number after "on", in a
@@ -89,6 +101,13 @@ class FrPhoneRecognizer(RegexRecognizer):
         ValuePattern("international", re.compile(_INTERNATIONAL), INTERNATIONAL_SCORE),
         ValuePattern("north american", re.compile(_NORTH_AMERICAN), NORTH_AMERICAN_SCORE),
         ValuePattern("uk national", re.compile(_UK_NATIONAL), UK_NATIONAL_SCORE),
+        ValuePattern("bracketed area code", re.compile(_BRACKETED_AREA), UK_NATIONAL_SCORE),
+        ValuePattern(
+            "pager after a clinician's grade",
+            re.compile(_PAGER_P),
+            EXTENSION_SCORE,
+            before=re.compile(_PAGER_P_BEFORE),
+        ),
         ValuePattern(
             "extension after a number", re.compile(_EXTENSION_AFTER_NUMBER), EXTENSION_SCORE
         ),

@@ -42,6 +42,9 @@ _SHORT_LABELS: Final = (
     "INS", "MBI", "Ref", "Réf", "ref", "réf", "REF", "Acc", "acc", "Lab", "lab", "Exam",
     "exam", "Code", "code", "num", "Num", "RG", "MR", "Pt", "pt", "EMIS", "CLIA", "group",
     "Group", "NPI", "DEA",
+    # Health identifiers and registrations elsewhere: Australia's IHI, the NHS e-Referral
+    # UBRN, an ODS site code, the GMC, NMC and HCPC registers.
+    "IHI", "UBRN", "ODS", "GMC", "NMC", "HCPC",
 )  # fmt: skip
 _LABEL: Final = (
     f"(?:{word_alternation(_LABELS)}"

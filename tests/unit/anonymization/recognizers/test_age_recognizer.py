@@ -85,3 +85,20 @@ def test_ages_from_ninety_are_found_and_younger_ones_are_not(text: str, age: lis
 )
 def test_when_a_number_from_ninety_is_not_an_age_then_nothing_is_found(text: str) -> None:
     assert found(AGE, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("started the new bp med. she's 91 so i worry", "91"),
+        ("he is now 94 and lives alone", "94"),
+        ("a party for when she turns ninety-eight in September", "ninety-eight"),
+    ],
+)
+def test_when_an_age_is_said_of_a_person_then_it_is_found(text: str, age: str) -> None:
+    assert found(AGE, text) == [age]
+
+
+@pytest.mark.parametrize("text", ["she's 95% sure", "he is 92 kg", "she is 90 lbs now"])
+def test_when_a_number_after_she_is_is_a_measure_then_it_is_no_age(text: str) -> None:
+    assert found(AGE, text) == []

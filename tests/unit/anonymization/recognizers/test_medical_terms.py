@@ -170,3 +170,26 @@ def test_words_on_a_medical_suffix_are_vocabulary_but_names_are_not(
     text: str, word: str, medical: bool
 ) -> None:
     assert is_medical_term_span(text, *_span_of(text, word)) is medical
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("Extubated in OR, Foley out POD2.", "Foley"),
+        ("DRAINS: 19 Fr Blake drain", "Blake"),
+        ("Apgars 8 and 9, uncomplicated SVD", "Apgars"),
+        ("Abbey Pain Scale 9 (mild)", "Abbey"),
+        ("skin closed with Dermabond", "Dermabond"),
+        ("Fostair 100/6 2 puffs BD", "Fostair"),
+        ("Hoehn and Yahr stage 2", "Hoehn"),
+    ],
+)
+def test_when_a_device_scale_or_brand_is_named_alone_then_it_is_medical(
+    text: str, word: str
+) -> None:
+    assert is_medical_term_span(text, *_span_of(text, word))
+
+
+def test_when_a_title_precedes_an_eponym_then_it_is_a_person() -> None:
+    text = "Discussed with Dr Foley on call"
+    assert not is_medical_term_span(text, *_span_of(text, "Foley"))

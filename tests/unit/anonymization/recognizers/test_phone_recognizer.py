@@ -71,3 +71,24 @@ def test_when_an_extension_is_glued_to_a_number_then_both_are_found(
 )
 def test_when_a_label_has_no_extension_after_it_then_nothing_is_found(text: str) -> None:
     assert found(PHONE, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("SMS reminder to 0412 345 678 sent", "0412 345 678"),  # Australian mobile
+        ("Marrickville NSW 2204  Ph (02) 9876 5432", "(02) 9876 5432"),
+        ("Ward OT office 017687 60213 ext 4", "017687 60213"),  # five-digit area code
+        ("A. Petrosyan MD PGY-1 p6610", "6610"),  # a pager after the clinician's grade
+        ("Dr. Whitfield paged 2214. Bolus given", "2214"),
+    ],
+)
+def test_when_other_countries_numbers_and_pagers_are_written_then_they_are_found(
+    text: str, number: str
+) -> None:
+    assert number in found(PHONE, text)
+
+
+@pytest.mark.parametrize("text", ["p53 mutation", "Hgb 10.1 p 0.05", "NSW 2204", "p < 0.001"])
+def test_when_a_p_or_a_postcode_is_no_pager_then_no_phone_is_found(text: str) -> None:
+    assert found(PHONE, text) == []

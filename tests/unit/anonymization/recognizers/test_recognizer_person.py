@@ -194,3 +194,23 @@ def test_job_titles_and_specimen_labels_are_not_names(text: str, expected: list[
 )
 def test_initials_message_speakers_and_role_abbreviations(text: str, expected: list[str]) -> None:
     assert found(PERSON, text) == expected
+
+
+def test_when_dictation_initials_stand_alone_mid_document_then_they_are_found() -> None:
+    text = "The patient tolerated the procedure.\n\nAK/jls\nD: 04/11/2024 14:22"
+    assert found(PERSON, text) == ["AK/jls"]
+
+
+def test_when_a_nursing_entry_starts_with_its_time_and_initials_then_they_are_found() -> None:
+    assert found(PERSON, "03/21 0215 KM: SBP 88. MD paged.") == ["KM"]
+    assert found(PERSON, "0800 BP: 120/80") == []
+
+
+def test_when_a_table_has_a_staff_column_then_its_initials_are_found() -> None:
+    text = (
+        "Date/Time | Temp | HR | Pain | RN\n"
+        "03/20 2000 | 38.1 | 104 | 2 | TR\n"
+        "03/21 0000 | 37.6 | 96 | 0 | KM\n"
+        "03/21 0200 | 37.4 | 92 | 0 | IV\n"
+    )
+    assert found(PERSON, text) == ["TR", "KM"]

@@ -119,3 +119,17 @@ def test_a_bare_number_needs_seven_digits_and_a_labelled_one_three_characters(
     text: str, number: list[str]
 ) -> None:
     assert found(RECORD, text) == number
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("Medicare 2953 41827 1   IHI 8003 6081 6745 2213", "8003 6081 6745 2213"),
+        ("e-RS UBRN: 0004 5521 8830", "0004 5521 8830"),
+        ("HADLEY PHARMACY (ODS FQ482)", "FQ482"),
+    ],
+)
+def test_when_other_health_identifiers_follow_their_label_then_they_are_found(
+    text: str, number: str
+) -> None:
+    assert number in found(RECORD, text)
