@@ -417,8 +417,6 @@ class ShortDateRecognizer(RegexRecognizer):
                 continue
             if second in _SCALE_DENOMINATORS and first <= second:
                 continue
-            if _DURATION_VALUE.fullmatch(match.group(0)):  # "4/12 diarrhoea": four months
-                continue
             if self._is_measure(text, start, end) or _UNIT_AFTER.match(text, end):
                 continue
             extra.append(self.result(start, end, DAY_MONTH_SCORE))
