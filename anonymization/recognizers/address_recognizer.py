@@ -119,9 +119,27 @@ _EN_HOUSE_NAME: Final = (
 )
 
 
+# Whatever follows an address label up to the line's end or a wide gap, a town and its
+# postcode included: "Addr: Unit 5/14 Wardell Rd, Dulwich Hill NSW 2203", "Address: Ty
+# Coch, Heol y Bryn, Penclawdd SA4 3LP", "Adresse : La Métairie, 35500 Vitré".
+_LABELLED_ADDRESS: Final = (
+    r"(?<![\w'’-])(?i:addr\.?|address|home[ \t]+address|adresse|domicile)[ \t]*:[ \t]*"
+    # A number or a capital in it: "Address: see above" is no address.
+    r"(?=[^\n|]*[A-Z0-9])(?P<value>[^\s:|](?:[^\n|:]*?[^\s,;|:])?)"
+    # It ends at the line's end, a cell, a wide gap, the next label ("Tel:") or the end of
+    # its sentence ("… SW1A 1AA. Phone +44 …", "… 75012 Paris. Tél. …"), not at the dot of
+    # an abbreviation ("12 St. Mary's Rd").
+    r"(?=[ \t]*(?:\n|\||[ \t]{2,}|$|[A-Z][a-z]+:)"
+    r"|(?<!\bSt)(?<!\bRd)(?<!\bAv)(?<!\bAve)(?<!\bBd)(?<!\bBât)(?<!\bApt)(?<!\bMt)(?<!\bSte)"
+    r"(?<!\bDr)\.(?:[ \t]+[A-ZÀ-Ý]|[ \t]*$))"
+)
+
+
 class AddressRecognizer(RegexRecognizer):
     ENTITY: ClassVar[str] = "ADDRESS"
     PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
+        # First: the whole labelled address wins over the street inside it.
+        ValuePattern("after an address label", re.compile(_LABELLED_ADDRESS), ENGLISH_SCORE),
         ValuePattern("english flat and street", re.compile(_EN_FLAT_ADDRESS), ENGLISH_SCORE),
         ValuePattern("english street address", re.compile(_EN_ADDRESS), ENGLISH_SCORE),
         ValuePattern("french numbered street", re.compile(_FR_NUMBERED), NUMBERED_SCORE),

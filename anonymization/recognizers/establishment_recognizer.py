@@ -17,8 +17,10 @@ from __future__ import annotations
 import re
 from typing import ClassVar, Final
 
+from anonymization.lexicons import common_words
 from anonymization.recognizers.base import RegexRecognizer, ValuePattern
 from anonymization.recognizers.first_characters import led_by_first_characters
+from anonymization.recognizers.person_words import is_acronym
 
 ESTABLISHMENT_SCORE: Final = 0.8
 KNOWN_SCORE: Final = 0.75
@@ -174,6 +176,75 @@ _TRAILING_STOP: Final = re.compile(
 )
 
 
+# An acronym where a place of care is named: "not transferred to UHW", "go to PVWH ED",
+# "admitted to SGH", "seen at QEUH"; a known medical acronym there stays ("to ICU").
+_ACRONYM: Final = r"(?P<value>[A-Z][A-Z&]{1,5})(?![\w&'’-])"
+_PLACE_OF_CARE_BEFORE: Final = (
+    r"\b(?i:transferred|transfer|admitted|returned|return|sent|taken|moved|brought|referred"
+    r"|go|went|attend|attended|seen|discharged|conveyed|transported)"
+    r"[ \t]+(?:back[ \t]+)?(?i:to|at|from|into)[ \t]+(?:the[ \t]+)?$"
+)
+_ACRONYM_BEFORE_A_DEPARTMENT: Final = (
+    r"(?<![\w&-])(?P<value>[A-Z][A-Z&]{1,5})(?=[ \t]+(?:ED|A&E|AMU|MAU|ICU|ITU|HDU|SDEC|CCU"
+    r"|resus|Resus|ward|Ward|theatres?|outpatients|OPD|ER)\b)"
+)
+_ACRONYM_PATTERNS: Final = ("acronym where care is given", "acronym before a department")
+# Departments and services every hospital has: "sent to A&E", "back to GP".
+_GENERIC_PLACES: Final = frozenset(
+    {
+        "A&E",
+        "ED",
+        "ER",
+        "OR",
+        "ICU",
+        "ITU",
+        "HDU",
+        "AMU",
+        "MAU",
+        "SDEC",
+        "CCU",
+        "OPD",
+        "GP",
+        "PT",
+        "OT",
+        "SLT",
+        "SALT",
+        "DN",
+        "MDT",
+        "CT",
+        "MRI",
+        "XR",
+        "US",
+        "IR",
+        "NICU",
+        "PICU",
+        "SCBU",
+        "EAU",
+        "CDU",
+        "OPAT",
+        "HAH",
+        "NHS",
+        "UK",
+        "USA",
+        "SNF",
+        "LTC",
+        "ALF",
+        "CMP",
+        "SMUR",
+        "SAU",
+        "EPAU",
+        "MIU",
+        "UTC",
+        "WIC",
+        "OOH",
+        "PACU",
+        "TCU",
+        "LTAC",
+        "IRF",
+    }
+)
+
+
 class EstablishmentRecognizer(RegexRecognizer):
     ENTITY: ClassVar[str] = "HOSPITAL"
     PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
@@ -190,7 +261,24 @@ class EstablishmentRecognizer(RegexRecognizer):
         ValuePattern("known establishment", re.compile(_KNOWN), KNOWN_SCORE),
         ValuePattern("hospital acronym", re.compile(_HOSPITAL_ACRONYM), KNOWN_SCORE),
         ValuePattern("known establishment, capitals", re.compile(_KNOWN_UPPER), KNOWN_SCORE),
+        ValuePattern(
+            _ACRONYM_PATTERNS[0],
+            re.compile(_ACRONYM),
+            ESTABLISHMENT_SCORE,
+            before=re.compile(_PLACE_OF_CARE_BEFORE),
+        ),
+        ValuePattern(_ACRONYM_PATTERNS[1], re.compile(_ACRONYM_BEFORE_A_DEPARTMENT), KNOWN_SCORE),
     )
+
+    def _score(self, text: str, value: str, start: int, pattern: ValuePattern) -> float | None:
+        if pattern.name in _ACRONYM_PATTERNS and (
+            is_acronym(value)
+            or value in _GENERIC_PLACES
+            or value.lower() in common_words("en")
+            or value.lower() in common_words("fr")
+        ):
+            return None  # "to ICU", "the CT ward": medical acronyms, not establishments
+        return super()._score(text, value, start, pattern)
 
     def analyze(self, text, entities, nlp_artifacts=None):
         results = []

@@ -87,6 +87,13 @@ LAST_DEPARTEMENT: Final = 98
 _US_TOWN_ZIP: Final = rf"(?P<value>{_EN_TOWN},?[ \t]+\d{{5}}(?:-\d{{4}})?)(?![\d-])"
 
 
+# An Australian postcode after its state: "Dulwich Hill NSW 2203".
+_AU_STATE_POSTCODE: Final = (
+    # Not a year of the last century: "MENTAL HEALTH ACT 1983".
+    r"(?<![\w-])(?:NSW|VIC|Vic|QLD|Qld|TAS|Tas|ACT|NT|WA|SA)[ \t]+(?P<value>(?!19)\d{4})(?![\w-])"
+)
+
+
 class LocationRecognizer(RegexRecognizer):
     ENTITY: ClassVar[str] = "LOCATION"
     PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
@@ -102,6 +109,7 @@ class LocationRecognizer(RegexRecognizer):
             "us town, state and zip", re.compile(_US_TOWN_STATE_ZIP), TOWN_AND_POSTCODE_SCORE
         ),
         ValuePattern("us zip code", re.compile(_US_ZIP), US_ZIP_SCORE),
+        ValuePattern("australian state and postcode", re.compile(_AU_STATE_POSTCODE), US_ZIP_SCORE),
         ValuePattern("us town and zip", re.compile(_US_TOWN_ZIP), US_ZIP_SCORE),
         ValuePattern(
             "city after birth or home", re.compile(_CITY_AFTER_CONTEXT), CONTEXT_CITY_SCORE

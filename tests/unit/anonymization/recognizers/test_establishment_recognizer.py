@@ -116,3 +116,27 @@ def test_a_town_and_general_name_a_hospital_before_one_of_its_units(
     text: str, expected: list[str]
 ) -> None:
     assert found(HOSPITAL, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "acronym"),
+    [
+        ("no LVO so not transferred to UHW for thrombectomy", "UHW"),
+        ("If unable to come, go to PVWH ED.", "PVWH"),
+        ("admitted to SGH overnight", "SGH"),
+    ],
+)
+def test_when_an_acronym_names_where_care_is_given_then_it_is_an_establishment(
+    text: str, acronym: str
+) -> None:
+    assert found(HOSPITAL, text) == [acronym]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["admitted to ICU overnight", "sent to A&E", "22:15 FALL ward 305", "transferred to CT"],
+)
+def test_when_the_acronym_is_a_department_or_a_word_then_no_establishment_is_found(
+    text: str,
+) -> None:
+    assert found(HOSPITAL, text) == []

@@ -122,3 +122,31 @@ def test_when_context_says_a_bare_name_is_a_place_then_it_is_a_location(
     text: str, expected: list[str]
 ) -> None:
     assert found(LOCATION, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        (
+            "IHI 8003\nAddr: Unit 5/14 Wardell Rd, Dulwich Hill NSW 2203   Mob 0412 345 678\n",
+            "Unit 5/14 Wardell Rd, Dulwich Hill NSW 2203",
+        ),
+        (
+            "DOB: 05.03.1944   Addr: Ty Coch, Heol y Bryn, Penclawdd SA4 3LP\nAdmitted",
+            "Ty Coch, Heol y Bryn, Penclawdd SA4 3LP",
+        ),
+        ("Adresse : La Métairie, 35500 Vitré. Tél. 02 99", "La Métairie, 35500 Vitré"),
+        ("Address: 12 St. Mary's Rd, Bath BA1 2AB\n", "12 St. Mary's Rd, Bath BA1 2AB"),
+    ],
+)
+def test_when_an_address_follows_its_label_then_all_of_it_is_found(text: str, address: str) -> None:
+    assert found(ADDRESS, text) == [address]
+
+
+def test_when_an_address_label_is_followed_by_no_address_then_nothing_is_found() -> None:
+    assert found(ADDRESS, "Address: see above\n") == []
+
+
+def test_when_an_australian_state_precedes_four_digits_then_they_are_a_postcode() -> None:
+    assert found(LOCATION, "Marrickville NSW 2204  Ph (02) 9876 5432") == ["2204"]
+    assert found(LOCATION, "MENTAL HEALTH ACT 1983 ASSESSMENT") == []

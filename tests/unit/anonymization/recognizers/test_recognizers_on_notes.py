@@ -41,7 +41,7 @@ EXPECTED_FRENCH = {
     "FR_NDA": ["000123456"],
     "FR_NIR": [NIR],
     "FR_INS": [INS],
-    "ADDRESS": ["3 bis avenue Jean Jaurès"],
+    "ADDRESS": ["3 bis avenue Jean Jaurès, 69007 Lyon"],  # the town goes with it
     "LOCATION": ["69007 Lyon"],
     "PHONE_NUMBER": ["06 12 34 56 78"],
     "EMAIL_ADDRESS": ["claire.dupont54@orange.fr"],
@@ -106,7 +106,8 @@ def test_the_sample_note_covers_every_entity_type() -> None:
         ("PERSON", "Sarah Connor"),
         ("DATE", "March 12, 1954"),
         ("FR_IPP", "00123456"),
-        ("ADDRESS", "Flat 3, 10 Downing Road"),
+        # Whatever follows "Address:" goes, the town and postcode with the street.
+        ("ADDRESS", "Flat 3, 10 Downing Road, London SW1A 1AA"),
         ("LOCATION", "London SW1A 1AA"),
         ("PHONE_NUMBER", "+44 20 7946 0958"),
         ("EMAIL_ADDRESS", "john.smith@example.co.uk"),
