@@ -119,19 +119,28 @@ _EN_HOUSE_NAME: Final = (
 )
 
 
+# Abbreviations inside an address, whose dot ends no sentence: "12 St. Mary's Rd",
+# "27 bis rue X, esc. C", "Résidence Les Iris, bât. C, apt. 312".
+_ADDRESS_ABBREVIATIONS: Final = (
+    "st", "rd", "av", "ave", "bd", "bld", "bât", "bat", "apt", "app", "appt", "esc", "ét",
+    "res", "rés", "imm", "mt", "ste", "dr", "ch", "pl", "lot", "qu", "sq", "n°",
+)  # fmt: skip
 # Whatever follows an address label up to the line's end or a wide gap, a town and its
 # postcode included: "Addr: Unit 5/14 Wardell Rd, Dulwich Hill NSW 2203", "Address: Ty
 # Coch, Heol y Bryn, Penclawdd SA4 3LP", "Adresse : La Métairie, 35500 Vitré".
 _LABELLED_ADDRESS: Final = (
-    r"(?<![\w'’-])(?i:addr\.?|address|home[ \t]+address|adresse|domicile)[ \t]*:[ \t]*"
+    # "Domicile :" as a label, not "soins à domicile :".
+    r"(?<![\w'’-])(?i:addr\.?|address|home[ \t]+address|adresse|(?<!à )(?<!a )domicile)"
+    r"[ \t]*:[ \t]*"
     # A number or a capital in it: "Address: see above" is no address.
     r"(?=[^\n|]*[A-Z0-9])(?P<value>[^\s:|](?:[^\n|:]*?[^\s,;|:])?)"
     # It ends at the line's end, a cell, a wide gap, the next label ("Tel:") or the end of
     # its sentence ("… SW1A 1AA. Phone +44 …", "… 75012 Paris. Tél. …"), not at the dot of
     # an abbreviation ("12 St. Mary's Rd").
     r"(?=[ \t]*(?:\n|\||[ \t]{2,}|$|[A-Z][a-z]+:)"
-    r"|(?<!\bSt)(?<!\bRd)(?<!\bAv)(?<!\bAve)(?<!\bBd)(?<!\bBât)(?<!\bApt)(?<!\bMt)(?<!\bSte)"
-    r"(?<!\bDr)\.(?:[ \t]+[A-ZÀ-Ý]|[ \t]*$))"
+    r"|"
+    + "".join(rf"(?<!\b(?i:{abbreviation}))" for abbreviation in _ADDRESS_ABBREVIATIONS)
+    + r"\.(?:[ \t]+[A-ZÀ-Ý]|[ \t]*$))"
 )
 
 

@@ -177,30 +177,87 @@ _STAFF_HEADER: Final = re.compile(
     r"(?i:rn|lpn|nurse|ide|as|init\.?|initials?|by|sign(?:ature|ed)?|sig\.?|staff|visa|par|who)"
 )
 _STAFF_CELL: Final = re.compile(r"[ \t]*(?P<value>[A-Z]{2,3}|[A-Z]\.[ \t]?[A-Z]\.)[ \t]*")
+# Headers of a table's name columns: "| Nom | Prénom | DDN |", "| Patient name |".
+_NAME_HEADER: Final = re.compile(
+    r"(?i:nom|pr[ée]noms?|nom[ \t]+(?:de[ \t]+naissance|d['’]usage|de[ \t]+famille)|name"
+    r"|surname|last[ \t]+name|first[ \t]+name|given[ \t]+names?|patient(?:[ \t]+name)?"
+    r"|r[ée]sident(?:e)?|family[ \t]+name)"
+)
+# A name in a cell: letters, spaces, hyphens and apostrophes ("MOREAU-LE ROUX", "Jean").
+_NAME_CELL: Final = re.compile(
+    rf"[ \t]*(?P<value>[{_UPPER}][{_UPPER}{_LOWER}'’.-]*"
+    rf"(?:[ \t-]+[{_UPPER}{_LOWER}][{_UPPER}{_LOWER}'’.-]*){{0,4}})[ \t]*"
+)
+
+
+def _table_cells(
+    text: str, header: re.Pattern[str], cell: re.Pattern[str]
+) -> list[tuple[int, int, str]]:
+    """(start, end, value) of each cell matching `cell` in the pipe-table columns whose
+    header matches `header`, until the table ends."""
+    found: list[tuple[int, int, str]] = []
+    columns: list[int] = []
+    position = 0
+    for line in text.split("\n"):
+        cells = line.split("|")
+        if len(cells) > 2:
+            labels = [part.strip() for part in cells]
+            headed = [i for i, label in enumerate(labels) if header.fullmatch(label)]
+            filled = [i for i, label in enumerate(labels) if label]
+            keys = filled[0::2]
+            if headed and len(filled) % 2 == 0 and set(headed) <= set(keys):
+                # Keys and their values ("| Prénom | Marie |", "| Nom | X | Prénom | Y |"):
+                # each value is the cell after its key.
+                columns = []
+                for key in headed:
+                    value_column = filled[filled.index(key) + 1]
+                    match = cell.fullmatch(cells[value_column])
+                    if match is not None:
+                        cell_start = position + sum(len(c) + 1 for c in cells[:value_column])
+                        found.append(
+                            (
+                                cell_start + match.start("value"),
+                                cell_start + match.end("value"),
+                                match.group("value"),
+                            )
+                        )
+            elif headed:
+                columns = headed
+            else:
+                for column in columns:
+                    match = cell.fullmatch(cells[column]) if column < len(cells) else None
+                    if match is not None:
+                        cell_start = position + sum(len(c) + 1 for c in cells[:column])
+                        found.append(
+                            (
+                                cell_start + match.start("value"),
+                                cell_start + match.end("value"),
+                                match.group("value"),
+                            )
+                        )
+        else:
+            columns = []
+        position += len(line) + 1
+    return found
 
 
 def staff_column_initials(text: str) -> list[tuple[int, int]]:
     """The initials in the cells of a pipe table's staff column ("RN", "Init."): who
     recorded each row."""
-    found: list[tuple[int, int]] = []
-    column: int | None = None
-    position = 0
-    for line in text.split("\n"):
-        cells = line.split("|")
-        if len(cells) > 2:
-            labels = [cell.strip() for cell in cells]
-            header = [i for i, label in enumerate(labels) if _STAFF_HEADER.fullmatch(label)]
-            if header:
-                column = header[-1]
-            elif column is not None and column < len(cells):
-                cell = _STAFF_CELL.fullmatch(cells[column])
-                if cell is not None and not is_acronym(cell.group("value").replace(".", "")):
-                    cell_start = position + sum(len(c) + 1 for c in cells[:column])
-                    found.append((cell_start + cell.start("value"), cell_start + cell.end("value")))
-        else:
-            column = None
-        position += len(line) + 1
-    return found
+    return [
+        (start, end)
+        for start, end, value in _table_cells(text, _STAFF_HEADER, _STAFF_CELL)
+        if not is_acronym(value.replace(".", ""))
+    ]
+
+
+def name_column_cells(text: str) -> list[tuple[int, int]]:
+    """The names in a pipe table's name columns ("Nom", "Prénom", "Patient name")."""
+    return [
+        (start, end)
+        for start, end, value in _table_cells(text, _NAME_HEADER, _NAME_CELL)
+        if not is_stopword(value.split()[0]) and not is_acronym(value)
+    ]
 
 
 class PersonRecognizer(RegexRecognizer):
@@ -313,7 +370,7 @@ class PersonRecognizer(RegexRecognizer):
             if found is not None and not overlaps_any(results, found[0], found[1]):
                 results.append(self.result(*found))
         if "|" in text:
-            for start, end in staff_column_initials(text):
+            for start, end in [*staff_column_initials(text), *name_column_cells(text)]:
                 if not overlaps_any(results, start, end):
                     results.append(self.result(start, end, ROLE_SCORE))
         self._add_repeated_name_parts(text, results)

@@ -214,3 +214,17 @@ def test_when_a_table_has_a_staff_column_then_its_initials_are_found() -> None:
         "03/21 0200 | 37.4 | 92 | 0 | IV\n"
     )
     assert found(PERSON, text) == ["TR", "KM"]
+
+
+def test_when_a_table_has_name_columns_then_their_cells_are_names() -> None:
+    text = (
+        "Lit | Nom | Prénom | DDN | IPP\n"
+        "402 | MOREAU-LE ROUX | Jean | 19/08/1936 | 442101928\n"
+        "403 | — | — | — | —\n"
+    )
+    assert found(PERSON, text) == ["MOREAU-LE ROUX", "Jean"]
+
+
+def test_when_a_table_pairs_keys_and_values_then_the_name_keys_values_are_names() -> None:
+    text = "| Nom | DUPONT | Prénom | Jean |\n| Contact | conjoint | Date de naissance | 1958 |\n"
+    assert found(PERSON, text) == ["DUPONT", "Jean"]
