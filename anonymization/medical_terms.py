@@ -274,6 +274,13 @@ _MEASUREMENT_END: Final = re.compile(
     r"(?:[ \t\u00a0]*%|[ \t\u00a0]+[^\W\d_]{1,6}(?:/[\w.²]+)*)?$"
 )
 _POSTCODE_START: Final = re.compile(r"\d{5}[ \t\u00a0]")
+# A name led by the head of an organisation or a place of care ends in its own number, not
+# a measurement: "association France Victimes 23", "Aide et Soins 14", "CLAT 93".
+_ORGANIZATION_HEAD_START: Final = re.compile(
+    r"(?i:association|asso|club|foyer|ehpad|cmpp?|cattp|[ée]cole|coll[èe]ge|lyc[ée]e"
+    r"|cr[èe]che|centre|center|clinique|r[ée]sidence|maison|ssiad|had|admr|clat|cpam|caf"
+    r"|udaf|mdph|secteur|aide|soins|school|academy|trust)\b"
+)
 # "Graves' disease": a plural possessive is an eponym, not a person.
 _PLURAL_POSSESSIVE_END: Final = re.compile(r"[sS]['’]$")
 _POSSESSIVE_S: Final = re.compile(r"['’]s$")
@@ -361,7 +368,7 @@ def is_medical_term_span(text: str, start: int, end: int) -> bool:
         return False
     if text[start - 1 : start] == "/":
         return True  # the end of a unit ("mmol/L. Critical"), never a name
-    if _MEASUREMENT_END.search(span):
+    if _MEASUREMENT_END.search(span) and not _ORGANIZATION_HEAD_START.match(span):
         return True
     window_start = max(0, start - _WINDOW)
     if _PERSON_TITLE_BEFORE.search(text, window_start, start):

@@ -193,3 +193,21 @@ def test_when_a_device_scale_or_brand_is_named_alone_then_it_is_medical(
 def test_when_a_title_precedes_an_eponym_then_it_is_a_person() -> None:
     text = "Discussed with Dr Foley on call"
     assert not is_medical_term_span(text, *_span_of(text, "Foley"))
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("suivi par l'association France Victimes 23.", "association France Victimes 23"),
+        ("service Aide et Soins 14 contacté", "Aide et Soins 14"),
+    ],
+)
+def test_when_an_organisation_ends_in_its_number_then_it_is_no_measurement(
+    text: str, span: str
+) -> None:
+    assert not is_medical_term_span(text, *_span_of(text, span))
+
+
+def test_when_a_word_ends_in_a_value_then_it_is_still_a_measurement() -> None:
+    text = "Rockwood 5, créatinine 88 µmol/L"
+    assert is_medical_term_span(text, *_span_of(text, "Rockwood 5"))
