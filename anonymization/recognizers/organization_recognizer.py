@@ -32,10 +32,13 @@ _INTRODUCERS: Final = (
     r"(?:travaill(?:e|ait|é)|employée?|agent|ouvri[eè]re?|cadre|technicien(?:ne)?|salariée?"
     r"|retraitée?|ancien(?:ne)?[ \t]+\w+|stagiaire|apprentie?|chauffeur|facteur|infirmi[eè]re?"
     r"|ingénieure?|vendeuse|vendeur|caissi[eè]re|comptable|secr[ée]taire|magasini[eè]re?)"
-    r"[ \t]+(?:\w+[ \t]+)?(?:chez|[àa][ \t]+la|[àa]|au|pour)"
+    r"[ \t]+(?:\w+[ \t]+){0,2}(?:chez|[àa][ \t]+la|[àa]|au|pour)"
     r"|(?i:employeur|employer|mutuelle|compl[ée]mentaire|assureur|insurer|insurance|caisse"
     r"|organisme|prestataire|school|[ée]cole|works?[ \t]+(?:for|at)|worked[ \t]+(?:for|at)"
-    r"|employed[ \t]+(?:by|at)|job[ \t]+at)[ \t]*:?"
+    r"|employed[ \t]+(?:by|at)|job[ \t]+at"
+    # "works as a chef at …", "worked as a driver for …", "return-to-work note for …".
+    r"|(?:works?|worked|working)[ \t]+as[ \t]+(?:an?[ \t]+)?\w+(?:[ \t]+\w+)?[ \t]+(?:at|for|with)"
+    r"|return[ -]to[ -]work[ \t]+(?:note|letter|plan)[ \t]+for)[ \t]*:?"
 )
 _HEADS: Final = (
     r"(?i:[ée]cole(?:[ \t]+(?:maternelle|[ée]l[ée]mentaire|primaire|priv[ée]e))?|coll[èe]ge"

@@ -78,3 +78,21 @@ def test_when_a_well_known_organization_is_named_then_it_is_found(name: str) -> 
 )
 def test_when_no_name_follows_the_introducing_word_then_nothing_is_found(text: str) -> None:
     assert found(ORGANIZATION, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "organization"),
+    [
+        ("chauffeur de bus à la Martinique Transport ; avis", "Martinique Transport"),
+        ("Works as a dental nurse at Bilton Dental Care - worried", "Bilton Dental Care"),
+        ("Return-to-work note for Idaho Power given", "Idaho Power"),
+    ],
+)
+def test_when_a_job_introduces_its_employer_then_the_employer_is_found(
+    text: str, organization: str
+) -> None:
+    assert organization in found(ORGANIZATION, text)
+
+
+def test_when_the_workplace_is_not_named_then_nothing_is_found() -> None:
+    assert found(ORGANIZATION, "he works as a teacher at the local school") == []
