@@ -155,7 +155,10 @@ _CHAT_SPEAKER: Final = re.compile(
 _NAME_BEFORE_ROLE: Final = re.compile(
     rf"(?<![\w'’-])(?P<value>[{_UPPER}{_LOWER}][{_LOWER}'’-]{{1,15}})(?:[ \t]+\(?|\()[ \t]*"
     r"(?:fy[12]|FY[12]|SHO|sho|[Rr]eg|REG|SpR|IDE|ide|IDEL|NIC|nic|ASH|ash|HCA|hca|RN"
-    r"|IAO|iao|CCA|cca|interne|externe)[ \t]*\)?(?![\w'’-])"
+    r"|IAO|iao|CCA|cca|interne|externe"
+    # More care roles written after a name: "SBE (BMS)", "Amir CPN" ("SC", "AS" are also
+    # genotypes and routes: "hétérozygote AS").
+    r"|BMS|CPN|SN|HCSW|AMHP|ANP|ACP|CNS|ASD|AVS)[ \t]*\)?(?![\w'’-])"
 )
 _SIGNING_DASH: Final = re.compile(
     rf"(?m)[ \t][-–—][ \t]*(?P<value>[{_UPPER}{_LOWER}][{_LOWER}'’-]{{2,15}})[ \t]*$"
