@@ -100,6 +100,15 @@ class AgeRecognizer(RegexRecognizer):
             ),
             AGE_SCORE,
         ),
+        # "a sister …, is now ninety-four": an age reached, in figures or words.
+        ValuePattern(
+            "age now",
+            re.compile(
+                r"(?i:\b(?:is|was)[ \t]+(?:now|nearly|almost|just))[ \t]+"
+                rf"(?P<value>{_GREAT_AGE}|{_EN_WORDS})(?![\w-]|[\w/.,-]?\d|[ \t]*(?:%|mg|kg|/))"
+            ),
+            AGE_SCORE,
+        ),
         # "she's 91 so i worry", "he is now 94": a person's age said of them.
         ValuePattern(
             "age said of a person",

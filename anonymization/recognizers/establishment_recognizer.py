@@ -86,7 +86,15 @@ _EN_HEADS: Final = (
     r"|Internal[ \t]+Medicine|Pediatrics|Paediatrics|Orthopedics|Orthopaedics|Rheumatology"
     r"|Cardiology[ \t]+(?:Associates|Group)|Senior[ \t]+Living|Medical[ \t]+Group|Pathology"
     r"|Diagnostics|Residential[ \t]+Home|Urgent[ \t]+Care|Surgical[ \t]+Cent(?:er|re)"
-    r"|Medical[ \t]+Cent(?:er|re)|Health[ \t]+Partners|Primary[ \t]+Care|Group[ \t]+Practice)"
+    r"|Medical[ \t]+Cent(?:er|re)|Health[ \t]+Partners|Primary[ \t]+Care|Group[ \t]+Practice"
+    # Practices named by their trade: "Harbour Radiology", "Ogden Family Dentistry",
+    # "Kilbirnie Physio & Sports Med", "Newtown Union Health Service", "Prairie Hearth Home
+    # Health", "Riverbend OB/GYN Associates", "St. Brendan's Women's Pavilion".
+    r"|Radiology|Dentistry|Dental(?:[ \t]+(?:Care|Practice|Surgery|Centre|Center))?"
+    r"|Physio(?:therapy)?(?:[ \t]+(?:&|and)[ \t]+Sports[ \t]+Med(?:icine)?)?"
+    r"|Health[ \t]+Services?|Home[ \t]+Health(?:[ \t]*,?[ \t]+LLC)?|Pavilion|Institute"
+    r"|(?:OB/GYN|Ob/Gyn|Pediatric|Paediatric|Medical|Family|Women['’]s|Surgical|Eye|ENT"
+    r"|Dermatology|Orthopedic)[ \t]+Associates|Optometrists?|Opticians?|Chemists?)"
 )
 _EN_NAME_WORD: Final = r"(?:St\.?|Saint|Mount|Mt\.?|[A-Z][A-Za-z'’.-]*[a-z'’])"
 _EN_ESTABLISHMENT: Final = (
@@ -167,8 +175,9 @@ _HOSPITAL_ACRONYM: Final = (
 _KNOWN_RE: Final = led_by_first_characters(re.compile(_KNOWN))
 # Name words that end a French establishment's name: what follows is not part of it.
 _TRAILING_STOP: Final = re.compile(
-    r"(?:[ \t]+(?i:service|pôle|pole|unité|unite|site|département|departement|secteur|bâtiment"
-    r"|batiment|aile|pour|avec|par|dr|pr|mme|mr|tél|tel|fax)\b.*"
+    # ("Newtown Union Health Service" keeps its head: "Health Service" is one.)
+    r"(?:(?<!Health)[ \t]+(?i:service|pôle|pole|unité|unite|site|département|departement"
+    r"|secteur|bâtiment|batiment|aile|pour|avec|par|dr|pr|mme|mr|tél|tel|fax)\b.*"
     r"|[ \t]+M\..*"
     r"|[ \t]+(?i:le|la|les|du|de|des|et|en|sur|à|au|d['’]|l['’])"
     r"|[ \t]*[–-][ \t]*(?i:service|pôle|unité|site|secteur|département)\b.*)$",
@@ -245,6 +254,47 @@ _GENERIC_PLACES: Final = frozenset(
 )
 
 
+# A specialty before a trade head names a department, not a practice: "Interventional
+# Radiology", "Paediatric Dentistry", "Sports Physio".
+_SPECIALTY_WORDS: Final = frozenset(
+    {
+        "interventional",
+        "diagnostic",
+        "pediatric",
+        "paediatric",
+        "musculoskeletal",
+        "neuro",
+        "breast",
+        "cardiac",
+        "thoracic",
+        "abdominal",
+        "emergency",
+        "oral",
+        "general",
+        "community",
+        "restorative",
+        "cosmetic",
+        "sports",
+        "vascular",
+        "nuclear",
+        "women's",
+        "children's",
+        "hospital",
+        "dental",
+        "special",
+        "care",
+        "acute",
+        "outpatient",
+        "inpatient",
+        "the",
+    }
+)
+_TRADE_HEAD_END: Final = re.compile(
+    r"(?i:radiology|dentistry|dental|physio|physiotherapy|health[ \t]+services?|pavilion"
+    r"|institute)$"
+)
+
+
 class EstablishmentRecognizer(RegexRecognizer):
     ENTITY: ClassVar[str] = "HOSPITAL"
     PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
@@ -289,6 +339,11 @@ class EstablishmentRecognizer(RegexRecognizer):
                 trimmed = shorter
             if len(trimmed) < 3:
                 continue
+            head = _TRADE_HEAD_END.search(trimmed)
+            if head is not None and all(
+                word.lower() in _SPECIALTY_WORDS for word in trimmed[: head.start()].split()
+            ):
+                continue  # "Interventional Radiology": a department
             result.end = result.start + len(trimmed)
             results.append(result)
         # A known name overlapping a found one widens it: "Nouvel Hôpital Civil" is found

@@ -94,6 +94,24 @@ _AU_STATE_POSTCODE: Final = (
 )
 
 
+_INDIAN_STATES: Final = (
+    "Andhra Pradesh", "Arunachal Pradesh", "Assam", "Bihar", "Chhattisgarh", "Goa", "Gujarat",
+    "Haryana", "Himachal Pradesh", "Jharkhand", "Karnataka", "Kerala", "Madhya Pradesh",
+    "Maharashtra", "Manipur", "Meghalaya", "Mizoram", "Nagaland", "Odisha", "Punjab",
+    "Rajasthan", "Sikkim", "Tamil Nadu", "Telangana", "Tripura", "Uttar Pradesh",
+    "Uttarakhand", "West Bengal", "Delhi", "Jammu and Kashmir", "Ladakh", "Puducherry",
+    "Chandigarh",
+)  # fmt: skip
+# An Indian PIN code after its label or before its state: "PIN: 560034", "Navi Mumbai -
+# 410210, Maharashtra".
+_INDIAN_PIN_LABELLED: Final = (
+    r"(?<![\w-])(?i:pin(?:[ \t]*code)?)[ \t]*[:.-]?[ \t]*(?P<value>[1-9]\d{5})(?!\d)"
+)
+_INDIAN_PIN_BEFORE_STATE: Final = (
+    r"(?<![\w-])(?P<value>[1-9]\d{5})(?=[ \t]*,?[ \t]*(?:" + "|".join(_INDIAN_STATES) + r")\b)"
+)
+
+
 class LocationRecognizer(RegexRecognizer):
     ENTITY: ClassVar[str] = "LOCATION"
     PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
@@ -110,6 +128,10 @@ class LocationRecognizer(RegexRecognizer):
         ),
         ValuePattern("us zip code", re.compile(_US_ZIP), US_ZIP_SCORE),
         ValuePattern("australian state and postcode", re.compile(_AU_STATE_POSTCODE), US_ZIP_SCORE),
+        ValuePattern("indian pin code", re.compile(_INDIAN_PIN_LABELLED), US_ZIP_SCORE),
+        ValuePattern(
+            "indian pin before its state", re.compile(_INDIAN_PIN_BEFORE_STATE), US_ZIP_SCORE
+        ),
         ValuePattern("us town and zip", re.compile(_US_TOWN_ZIP), US_ZIP_SCORE),
         ValuePattern(
             "city after birth or home", re.compile(_CITY_AFTER_CONTEXT), CONTEXT_CITY_SCORE

@@ -35,7 +35,8 @@ _INTRODUCERS: Final = (
     r"[ \t]+(?:\w+[ \t]+){0,2}(?:chez|[àa][ \t]+la|[àa]|au|pour)"
     r"|(?i:employeur|employer|mutuelle|compl[ée]mentaire|assureur|insurer|insurance|caisse"
     r"|organisme|prestataire|school|[ée]cole|works?[ \t]+(?:for|at)|worked[ \t]+(?:for|at)"
-    r"|employed[ \t]+(?:by|at)|job[ \t]+at"
+    r"|employed[ \t]+(?:by|at)|job[ \t]+at|ins\.|ins(?=[ \t]*:)|medical[ \t]+aid"
+    r"|secondary[ \t]+insurance"
     # "works as a chef at …", "worked as a driver for …", "return-to-work note for …".
     r"|(?:works?|worked|working)[ \t]+as[ \t]+(?:an?[ \t]+)?\w+(?:[ \t]+\w+)?[ \t]+(?:at|for|with)"
     r"|return[ -]to[ -]work[ \t]+(?:note|letter|plan)[ \t]+for)[ \t]*:?"
@@ -58,7 +59,13 @@ _EN_SCHOOL: Final = (
     rf"(?<![\w-])(?P<value>(?:{_NAME_WORD}[ \t]+){{1,3}}(?:Primary|Secondary|High|Middle|Elementary"
     r"|Grammar|Academy|College|University|School|Council|Ltd|Limited|Inc\.?|plc|LLC|Corp\.?"
     r"|Construction|Logistics|Nursery|Club|Home[ \t]+Care|Homecare|Telecare|Care[ \t]+Services"
-    r"|Housing(?:[ \t]+Association)?)(?:[ \t]+School)?)(?![\w-])"
+    r"|Housing(?:[ \t]+Association)?|Credit[ \t]+Union|Building[ \t]+Society|Bank"
+    r"|Supermarket|Pty(?:[ \t]+Ltd)?)(?:[ \t]+School)?)(?![\w-])"
+)
+# "Taylor & Littlewood Ltd", "Smith and Jones LLP": an ampersand joins a firm's names.
+_FIRM: Final = (
+    r"(?<![\w-])(?P<value>[A-Z][A-Za-z'’-]+[ \t]+(?:&|and)[ \t]+(?:[A-Z][A-Za-z'’-]+[ \t]+){1,2}"
+    r"(?:Ltd|Limited|Inc\.?|plc|LLC|LLP|Pty(?:[ \t]+Ltd)?|& Co\.?|and Sons|& Sons))(?![\w-])"
 )
 KNOWN_ORGANIZATIONS: Final = (
     "Thales", "Michelin", "Renault", "Peugeot", "Stellantis", "Airbus", "Safran", "Dassault",
@@ -96,6 +103,7 @@ class OrganizationRecognizer(RegexRecognizer):
             ),
             INTRODUCED_SCORE,
         ),
+        ValuePattern("firm of partners", re.compile(_FIRM), HEADED_SCORE),
         ValuePattern("english school or company", re.compile(_EN_SCHOOL), HEADED_SCORE),
         ValuePattern("known organization", re.compile(_KNOWN), KNOWN_SCORE),
     )

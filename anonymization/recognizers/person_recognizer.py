@@ -22,6 +22,7 @@ from typing import ClassVar, Final
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from anonymization.lexicons import common_words
 from anonymization.recognizers.base import (
     VALUE_GROUP,
     RegexRecognizer,
@@ -73,7 +74,7 @@ _NAME: Final = rf"{_WORD}(?:{_SPACE}(?:{_PARTICLE}{_SPACE})*{_WORD}){{0,{MAX_EXT
 _TITLE_WORD: Final = (
     r"(?:(?:Dr|Dre|Docteur|docteur|Pr|Pre|Professeur|professeur|Prof|Mme|Mmes|Mlle|Mlles"
     r"|Madame|madame|Mademoiselle|mademoiselle|Monsieur|monsieur|Mr|Mrs|Ms|Miss|Mx|DR|MME"
-    r"|MR|MRS)\.?|MM?\.)"
+    r"|MR|MRS|Sgt|Det|Capt|Rev|Cllr|Insp|Cpl)\.?|MM?\.)"
 )
 _TITLE: Final = rf"(?<![\w.]){_TITLE_WORD}(?:{_SPACE}(?:le|la){_SPACE}{_TITLE_WORD})?{_SPACE}"
 # "J. Martin", "J.-M. Rey", "A.-L. O'Connor": initials before a surname;
@@ -110,6 +111,11 @@ _ROLE_WORDS: Final = (
     r"friend", r"key[ \t-]?worker", r"social[ \t]+worker", r"case[ \t]+worker",
     r"intake[ \t]+worker", r"midwife",
     r"chaplain", r"physio", r"sho", r"fy[12]", r"intern", r"health[ \t]+visitor",
+    r"rn", r"lpn", r"np", r"assistant", r"dictated[ \t]+by", r"transcribed(?:[ \t]+by)?",
+    r"daughter-in-law", r"son-in-law", r"mother-in-law", r"father-in-law", r"brother-in-law",
+    r"sister-in-law", r"stepson", r"stepdaughter", r"stepmother", r"stepfather",
+    r"kids", r"children", r"grandchildren",
+    r"typed[ \t]+by",
 )  # fmt: skip
 _ROLE: Final = word_alternation(_ROLE_WORDS) + r"[ \t]*[:,]?[ \t]*"
 _MAX_RUN_EXTRA_WORDS: Final = MAX_EXTRA_NAME_WORDS + 1
@@ -289,6 +295,16 @@ class PersonRecognizer(RegexRecognizer):
             re.compile(r"(?m:^)[ \t]*(?P<value>[A-Z]{2,3}/[a-z]{2,4})[ \t]*(?=(?m:$)|/)"),
             TITLE_SCORE,
         ),
+        # Who typed a dictated letter: "transcribed by jmk", "transcribed: tlw 3.14.24",
+        # "Dictated by P.R.", "typed by SB".
+        ValuePattern(
+            "initials of who dictated or typed",
+            re.compile(
+                r"(?i:\b(?:dictated|transcribed|typed)(?:[ \t]+by)?)[ \t]*:?[ \t]*"
+                rf"(?P<value>[A-Za-z]{{2,4}}|{_INITIAL})(?![\w'’-])"
+            ),
+            ROLE_SCORE,
+        ),
         # Nursing notes by the hour: "03/21 0215 KM: SBP 88", "14:30 JD : vu" (an acronym
         # there is a heading, "0800 BP: 120/80", and is refused by validate_result).
         ValuePattern(
@@ -326,6 +342,17 @@ class PersonRecognizer(RegexRecognizer):
         "Dr", "Pr", "Mme", "M.", "Monsieur", "Madame", "patient", "née", "épouse", "Mr", "Mrs",
         "IDE", "fille", "fils", "épouse", "nurse", "daughter", "son", "wife", "next of kin",
     )  # fmt: skip
+
+    def _score(self, text: str, value: str, start: int, pattern: ValuePattern) -> float | None:
+        if pattern.name == "initials of who dictated or typed":
+            # "P.R." always; "jmk" unless it is a word: "typed by the secretary".
+            if "." in value:
+                return pattern.score
+            lowered = value.lower()
+            if is_stopword(value) or lowered in common_words("en") or lowered in common_words("fr"):
+                return None
+            return pattern.score
+        return super()._score(text, value, start, pattern)
 
     def validate_result(self, pattern_text: str) -> bool | None:
         # "Dr IRM", "patient HTA", "IDE : Pas de douleur": an acronym or a common word

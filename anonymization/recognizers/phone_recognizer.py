@@ -46,8 +46,26 @@ _UK_NATIONAL: Final = (
     + r"(?:\d{2}[ \u00a0]\d{4}[ \u00a0]\d{4}|\d{3}[ \u00a0]\d{3}[ \u00a0]\d{4}"
     + r"|\d{4}[ \u00a0]\d{6}|\d{4}[ \u00a0]\d{3}[ \u00a0]\d{3}"
     # "017687 60213" (a five-digit area code), "0412 345 678" (an Australian mobile).
-    + r"|\d{5}[ \u00a0]\d{5}|\d{3}[ \u00a0]\d{3}[ \u00a0]\d{3}))" + _END
+    + r"|\d{5}[ \u00a0]\d{5}|\d{3}[ \u00a0]\d{3}[ \u00a0]\d{3}"
+    # A trunk 0 and nine digits elsewhere: "011 984 2210", "072 447 1093" (South Africa),
+    # "022-2774 5500" (India), "09-276 4412", "04-389 8070" (New Zealand, eight digits).
+    + r"|\d{2}[ \u00a0-]\d{3}[ \u00a0-]\d{4}|\d{2}-\d{4}[ \u00a0]\d{4}|\d-\d{3}[ \u00a0]\d{4}))"
+    + _END
 )  # fmt: skip
+# Whatever number a phone label introduces: "Ph 09-276 4412", "Tel: 011 984 2210",
+# "Phone (day): 04-389 2276", "Cell: 072 447 1093", "Fax 086 552 9031".
+MIN_LABELLED_DIGITS: Final = 7
+_YEARS_OR_DATE: Final = re.compile(
+    r"(?:19|20)\d\d[ \t]*[-–.][ \t]*(?:19|20)?\d\d|\d{1,2}[.-]\d{1,2}[.-](?:\d{4}|\d\d)"
+)
+_LABELLED: Final = (
+    # "Ph"/"PH" as written, never "pH 7.35".
+    r"\b(?:Ph|PH|(?i:phone|tel|t[ée]l[ée]phone|mobile|mob|cell|fax|t[ée]l[ée]copie|portable"
+    r"|landline|home|work|pager))\.?"
+    r"(?:[ \t]*\((?i:day|home|work|evening|mobile)\))?[ \t]*[:.]?[ \t]*"
+    # Seven digits at least, and no decimal value ("7.35 (7.35-7.45)").
+    r"(?P<value>(?!\d{1,2}\.\d{1,2}(?!\d))\+?\(?\d[\d \u00a0().-]{6,16}\d)(?![\d/])"
+)
 # "(02) 9876 5432", "(01) 221 4873": a bracketed trunk and area code, then 6 to 8 digits.
 _BRACKETED_AREA: Final = (
     r"(?P<value>" + led_by(r"\(", r"[\w(]")
@@ -102,6 +120,7 @@ class FrPhoneRecognizer(RegexRecognizer):
         ValuePattern("north american", re.compile(_NORTH_AMERICAN), NORTH_AMERICAN_SCORE),
         ValuePattern("uk national", re.compile(_UK_NATIONAL), UK_NATIONAL_SCORE),
         ValuePattern("bracketed area code", re.compile(_BRACKETED_AREA), UK_NATIONAL_SCORE),
+        ValuePattern("after a phone label", re.compile(_LABELLED), UK_NATIONAL_SCORE),
         ValuePattern(
             "pager after a clinician's grade",
             re.compile(_PAGER_P),
@@ -126,3 +145,12 @@ class FrPhoneRecognizer(RegexRecognizer):
         ),
     )
     CONTEXT: ClassVar[tuple[str, ...]] = ("tél", "téléphone", "portable", "phone", "mobile")
+
+    def _score(self, text: str, value: str, start: int, pattern: ValuePattern) -> float | None:
+        if pattern.name == "after a phone label" and (
+            sum(char.isdigit() for char in value) < MIN_LABELLED_DIGITS
+            or _YEARS_OR_DATE.fullmatch(value)
+        ):
+            # "Home 1 Jan", "Work 2020-2021", "Home 12.03.2024": no number to call
+            return None
+        return super()._score(text, value, start, pattern)

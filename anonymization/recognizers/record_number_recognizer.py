@@ -35,7 +35,7 @@ _LABELS: Final = (
     "requisition", "barcode", "matricule", "contrat", "immatriculation", "licence", "license",
     "passport", "passeport", "serial", "série", "study", "subject", "participant", "patient",
     "hospital", "demande", "rapport", "plaque", "carte", "card", "case", "visit",
-    "sort code", "ending", "a/c", "compte",
+    "sort code", "ending", "a/c", "compte", "aadhaar", "aadhar",
 )  # fmt: skip
 _SHORT_LABELS: Final = (
     "#", "AM", "ID", "Id", "CR", "NO", "No", "SN", "S/N", "FIN", "CHI", "H&C", "HAR", "CSN",
@@ -45,6 +45,8 @@ _SHORT_LABELS: Final = (
     # Health identifiers and registrations elsewhere: Australia's IHI, the NHS e-Referral
     # UBRN, an ODS site code, the GMC, NMC and HCPC registers.
     "IHI", "UBRN", "ODS", "GMC", "NMC", "HCPC",
+    # New Zealand's NHI and HPI, India's UHID, South Africa's HPCSA register.
+    "NHI", "HPI-CPN", "HPI", "UHID", "HPCSA",
 )  # fmt: skip
 _LABEL: Final = (
     f"(?:{word_alternation(_LABELS)}"

@@ -96,6 +96,7 @@ _MEASURE_BEFORE: Final = re.compile(
     r"|score|apgar|silverman|stop-bang|nyha|asa|rankin|braden|norton|barthel|adl|iadl|gir"
     r"|fc|force|testing|mrc|cotation|grade|stade|stage|ratio|spo2|posologie|dose"
     r"|pain|douleur|nrs|murmur|souffle|hads|phq-?9|gad-?7|taper(?:[ \t]+to)?|eifel|tinetti"
+    r"|monofilament"
     r"|debout|couch[ée]e?|assise?|allong[ée]e?"
     r"|x|fois|cp|gélules?|comprimés?|plateau|vih|hiv)\b))"
     # One linking word may stand between the measure and its value: "TA couchée 14/8",
@@ -239,6 +240,18 @@ class ShortDateRecognizer(RegexRecognizer):
             rf"(?P<value>{_EN_MONTH_SHORT}{_S}*{_DAY}{_ORDINAL}?)(?![\w/.,:]\d|\w)",
             DAY_MONTH_SCORE,
         ),
+        # "March 5th", "January 12": a month written whole, then its day.
+        _pattern(
+            "english month and day",
+            rf"(?P<value>{_EN_MONTH}{_S}+{_DAY}{_ORDINAL}?)(?![\w/.,:]\d|\w)",
+            DAY_MONTH_SCORE,
+        ),
+        # "since Sun (12th)": a day in brackets after its weekday.
+        _pattern(
+            "day in brackets after a weekday",
+            rf"{_WEEKDAY}{_S}*\({_S}*(?P<value>{_DAY}{_ORDINAL}?){_S}*\)",
+            DAY_ALONE_SCORE,
+        ),
         _pattern(
             "day, month and two-digit year with dashes or dots",
             rf"(?<![\w/.,-])(?P<value>{_DAY}(?P<sep>[-.]){_MONTH_NUM}(?P=sep)\d\d)(?![\w/.,-]\d|\d)",
@@ -265,9 +278,11 @@ class ShortDateRecognizer(RegexRecognizer):
             DAY_MONTH_SCORE,
         ),
         _after(
-            "day and month with a dot after a weekday",
+            "day and month with a dot after a weekday or a date word",
             rf"(?<=[ \t\u00a0.])(?P<value>{_DAY}\.{_MONTH_NUM})(?![\d/]|\.\d|,\d)",
-            rf"{_WEEKDAY}{_S}*$",
+            # Only words of a plan: "today 2.6" is a value (INR), "Review 22.3" a date.
+            rf"(?:{_WEEKDAY}|\b(?i:review|due|appt|appointment|booked|scheduled|until|till"
+            rf"|dated|rdv|revu|revoir|contr[ôo]le)){_S}*$",
             DAY_MONTH_SCORE,
         ),
         _pattern(
@@ -470,7 +485,10 @@ class ShortDateRecognizer(RegexRecognizer):
             return True  # "1/2 AM": half a tablet in the morning
         if _MEASURE_BEFORE.search(text, max(0, start - 25), start):
             return True
-        # A day alone followed by a unit is a quantity ("le 12 mg", "du 3 au 5 jours").
+        # A number followed by a unit is a quantity ("le 12 mg", "du 3 au 5 jours",
+        # "started 2.5 mg").
+        if re.fullmatch(r"\d{1,2}\.\d{1,2}", value) and _UNIT_AFTER.match(text, end):
+            return True
         if not value.isdigit():
             return False
         if _UNIT_AFTER.match(text, end) is not None:

@@ -102,3 +102,8 @@ def test_when_an_age_is_said_of_a_person_then_it_is_found(text: str, age: str) -
 @pytest.mark.parametrize("text", ["she's 95% sure", "he is 92 kg", "she is 90 lbs now"])
 def test_when_a_number_after_she_is_is_a_measure_then_it_is_no_age(text: str) -> None:
     assert found(AGE, text) == []
+
+
+def test_when_an_age_is_reached_in_words_then_it_is_found() -> None:
+    assert found(AGE, "a sister in Scarborough, is now ninety-four.") == ["ninety-four"]
+    assert found(AGE, "sats is now 94%") == []

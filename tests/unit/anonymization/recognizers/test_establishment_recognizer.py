@@ -140,3 +140,23 @@ def test_when_the_acronym_is_a_department_or_a_word_then_no_establishment_is_fou
     text: str,
 ) -> None:
     assert found(HOSPITAL, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "establishment"),
+    [
+        ("referred to Lakeside Radiology, Lenasia", "Lakeside Radiology"),
+        ("Dr. Anita Vu, DDS (Ogden Family Dentistry)", "Ogden Family Dentistry"),
+        ("First seen at Newtown Union Health Service\n", "Newtown Union Health Service"),
+        ("Prenatal care: Riverbend OB/GYN Associates, Dr. Gray", "Riverbend OB/GYN Associates"),
+    ],
+)
+def test_when_a_practice_is_named_by_its_trade_then_it_is_an_establishment(
+    text: str, establishment: str
+) -> None:
+    assert found(HOSPITAL, text) == [establishment]
+
+
+@pytest.mark.parametrize("text", ["Interventional Radiology consulted", "Paediatric Dentistry"])
+def test_when_a_specialty_names_a_department_then_no_establishment_is_found(text: str) -> None:
+    assert found(HOSPITAL, text) == []

@@ -96,3 +96,16 @@ def test_when_a_job_introduces_its_employer_then_the_employer_is_found(
 
 def test_when_the_workplace_is_not_named_then_nothing_is_found() -> None:
     assert found(ORGANIZATION, "he works as a teacher at the local school") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "organization"),
+    [
+        ("Ins: Blue Cross Blue Shield of Michigan member ID", "Blue Cross Blue Shield of Michigan"),
+        ("Medical aid: Bonitas (BonCap), member no.", "Bonitas"),
+        ("a mender at Taylor & Littlewood Ltd until retirement", "Taylor & Littlewood Ltd"),
+        ("part time at Huron Valley Credit Union. Numbness", "Huron Valley Credit Union"),
+    ],
+)
+def test_when_an_insurer_or_a_firm_is_named_then_it_is_found(text: str, organization: str) -> None:
+    assert organization in found(ORGANIZATION, text)

@@ -150,3 +150,14 @@ def test_when_an_address_label_is_followed_by_no_address_then_nothing_is_found()
 def test_when_an_australian_state_precedes_four_digits_then_they_are_a_postcode() -> None:
     assert found(LOCATION, "Marrickville NSW 2204  Ph (02) 9876 5432") == ["2204"]
     assert found(LOCATION, "MENTAL HEALTH ACT 1983 ASSESSMENT") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "pin"),
+    [
+        ("Kharghar, Navi Mumbai - 410210, Maharashtra\nPh", "410210"),
+        ("12 MG Road, Bengaluru, PIN: 560034", "560034"),
+    ],
+)
+def test_when_an_indian_pin_code_is_written_then_it_is_a_location(text: str, pin: str) -> None:
+    assert pin in found(LOCATION, text)

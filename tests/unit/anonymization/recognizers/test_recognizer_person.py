@@ -228,3 +228,23 @@ def test_when_a_table_has_name_columns_then_their_cells_are_names() -> None:
 def test_when_a_table_pairs_keys_and_values_then_the_name_keys_values_are_names() -> None:
     text = "| Nom | DUPONT | Prénom | Jean |\n| Contact | conjoint | Date de naissance | 1958 |\n"
     assert found(PERSON, text) == ["DUPONT", "Jean"]
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Dictated by P.R. / transcribed by jmk\n", ["P.R.", "jmk"]),
+        ("Dr. Hollis          transcribed: tlw 3.14.24\n", ["Hollis", "tlw"]),
+        ("pillbox filled weekly by daughter-in-law Deb).", ["Deb"]),
+        ("hold written by Sgt. Paulsen, Oakland PD", ["Paulsen"]),
+    ],
+)
+def test_when_a_role_or_a_typist_is_named_then_the_name_is_found(
+    text: str, names: list[str]
+) -> None:
+    assert set(names) <= set(found(PERSON, text))
+
+
+@pytest.mark.parametrize("text", ["typed by the secretary", "it was transcribed by mistake"])
+def test_when_a_word_follows_typed_by_then_no_name_is_found(text: str) -> None:
+    assert found(PERSON, text) == []

@@ -133,3 +133,17 @@ def test_when_other_health_identifiers_follow_their_label_then_they_are_found(
     text: str, number: str
 ) -> None:
     assert number in found(RECORD, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("Pt: HOHAIA, Tamati Rewi   NHI ZAC4418   DOB", "ZAC4418"),
+        ("HPI-CPN: 19KQTZ\n", "19KQTZ"),
+        ("Aadhaar      : 4821 7734 0956       Mobile", "4821 7734 0956"),
+    ],
+)
+def test_when_new_zealand_or_indian_identifiers_follow_their_label_then_they_are_found(
+    text: str, number: str
+) -> None:
+    assert number in found(RECORD, text)

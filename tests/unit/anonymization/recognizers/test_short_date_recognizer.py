@@ -280,3 +280,22 @@ def test_when_a_measure_is_one_word_away_from_its_value_then_it_is_no_date(text:
 def test_in_a_note_of_dates_a_pair_without_a_month_or_a_count_out_of_a_total_stays() -> None:
     text = "Seen 03/14/2024, reviewed 3/15. MoCA was 26/30, K 4.9 -> 20/20, 2/17 LN positive."
     assert found(DATE, text) == ["3/15"]
+
+
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        ("CT chest March 5th (acc CT-2024-0031927)", ["March 5th"]),
+        ("swollen since Sun (12th) after a tangi", ["12th"]),
+        ("Off work. Review 22.3 - likely selected duties", ["22.3"]),
+    ],
+)
+def test_when_a_month_is_written_whole_or_a_day_is_bracketed_then_the_date_is_found(
+    text: str, dates: list[str]
+) -> None:
+    assert found(DATE, text) == dates
+
+
+@pytest.mark.parametrize("text", ["INR today 2.6 (target 2-3)", "started 2.5 mg daily"])
+def test_when_a_decimal_follows_a_date_word_then_it_stays_a_value(text: str) -> None:
+    assert found(DATE, text) == []
