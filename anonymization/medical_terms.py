@@ -33,7 +33,8 @@ EPONYMS: Final = (
     # Devices, tests and scales named after people that notes write alone ("Foley out
     # POD2", "19 Fr Blake", "Mohs", "Hoehn and Yahr"): a titled "Dr Foley" stays a person.
     "foley", "blake", "jackson-pratt", "semmes-weinstein", "schmitt-thompson", "mohs",
-    "hoehn", "yahr", "mds-updrs", "updrs",
+    "hoehn", "yahr", "mds-updrs", "updrs", "cockcroft-gault", "goldmann", "parinaud",
+    "monoyer", "snellen", "leopold",
     "parkinson", "alzheimer", "crohn", "cushing", "babinski", "glasgow", "child-pugh",
     "nyha", "hashimoto", "murphy", "valsalva", "romberg", "wells", "apgar", "gleason",
     "breslow", "charcot", "horton", "raynaud", "guillain-barré", "kaposi", "hodgkin",
@@ -164,7 +165,8 @@ DRUGS: Final = (
     "lemtrada", "baqsimi", "glooko", "genexpert", "mammotome", "fibroscan", "medtronic",
     "biotronik", "abbott", "micro-fine", "freestyle", "dexcom", "omnipod", "carelink",
     "dermabond", "fostair", "adcal", "adcal-d3", "dermovate", "omnipaque", "algoplus",
-    "infanrix", "bladderscan",
+    "infanrix", "bladderscan", "adderall", "voltaren", "telma", "metpure", "xience",
+    "glidesheath", "eylea", "xalatan", "vicryl", "monocryl", "prolene",
 )  # fmt: skip
 
 # Heads of eponymous phrases and other medical words that may sit inside a detected span.
