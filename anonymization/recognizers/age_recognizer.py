@@ -11,6 +11,7 @@ import re
 from typing import ClassVar, Final
 
 from anonymization.recognizers.base import RegexRecognizer, ValuePattern
+from anonymization.recognizers.tables import column_cells
 
 AGE_SCORE: Final = 0.85
 # 90 to 119.
@@ -45,33 +46,14 @@ _PERSON_WORD: Final = (
 _AGE_IN_BRACKETS: Final = r"\([ \t\u00a0]*(?P<value>9\d|1[01]\d)[ \t\u00a0]*\)"
 _PERSON_BEFORE: Final = rf"{_PERSON_WORD}[ \t\u00a0]*$"
 
-_AGE_HEADER: Final = re.compile(r"(?i:^(?:âge|age|ans|years|yrs)$)")
-_GREAT_AGE_CELL: Final = re.compile(r"[ \t]*(?:9\d|1[01]\d)[ \t]*(?:ans?|a|y|yo)?[ \t]*")
+_AGE_HEADER: Final = re.compile(r"(?i:âge|age|ans|years|yrs)")
+_GREAT_AGE_CELL: Final = re.compile(r"[ \t]*(?P<value>9\d|1[01]\d)[ \t]*(?:ans?|a|y|yo)?[ \t]*")
 
 
 def _table_ages(text: str) -> list[tuple[int, int]]:
-    """Ages of 90 and over in the "Âge" column of a table written with pipes."""
-    found: list[tuple[int, int]] = []
-    column: int | None = None
-    position = 0
-    for line in text.split("\n"):
-        cells = line.split("|")
-        if len(cells) > 2:
-            labels = [cell.strip() for cell in cells]
-            header = [i for i, label in enumerate(labels) if _AGE_HEADER.match(label)]
-            if header:
-                column = header[0]
-            elif column is not None and column < len(cells):
-                cell_start = position + sum(len(c) + 1 for c in cells[:column])
-                cell = cells[column]
-                if _GREAT_AGE_CELL.fullmatch(cell):
-                    digits = re.search(r"\d+", cell)
-                    if digits is not None:
-                        found.append((cell_start + digits.start(), cell_start + digits.end()))
-        else:
-            column = None
-        position += len(line) + 1
-    return found
+    """Ages of 90 and over in the "Âge" column of a table written with pipes (or after
+    an "Âge" key in a key/value row)."""
+    return [(start, end) for start, end, _ in column_cells(text, _AGE_HEADER, _GREAT_AGE_CELL)]
 
 
 class AgeRecognizer(RegexRecognizer):

@@ -44,6 +44,7 @@ from anonymization.recognizers.person_words import (
     is_surname_comma_given,
     is_upper_surname,
 )
+from anonymization.recognizers.tables import column_cells
 
 TITLE_SCORE: Final = 0.85
 ROLE_SCORE: Final = 0.7
@@ -199,63 +200,12 @@ _NAME_CELL: Final = re.compile(
 )
 
 
-def _table_cells(
-    text: str, header: re.Pattern[str], cell: re.Pattern[str]
-) -> list[tuple[int, int, str]]:
-    """(start, end, value) of each cell matching `cell` in the pipe-table columns whose
-    header matches `header`, until the table ends."""
-    found: list[tuple[int, int, str]] = []
-    columns: list[int] = []
-    position = 0
-    for line in text.split("\n"):
-        cells = line.split("|")
-        if len(cells) > 2:
-            labels = [part.strip() for part in cells]
-            headed = [i for i, label in enumerate(labels) if header.fullmatch(label)]
-            filled = [i for i, label in enumerate(labels) if label]
-            keys = filled[0::2]
-            if headed and len(filled) % 2 == 0 and set(headed) <= set(keys):
-                # Keys and their values ("| Prénom | Marie |", "| Nom | X | Prénom | Y |"):
-                # each value is the cell after its key.
-                columns = []
-                for key in headed:
-                    value_column = filled[filled.index(key) + 1]
-                    match = cell.fullmatch(cells[value_column])
-                    if match is not None:
-                        cell_start = position + sum(len(c) + 1 for c in cells[:value_column])
-                        found.append(
-                            (
-                                cell_start + match.start("value"),
-                                cell_start + match.end("value"),
-                                match.group("value"),
-                            )
-                        )
-            elif headed:
-                columns = headed
-            else:
-                for column in columns:
-                    match = cell.fullmatch(cells[column]) if column < len(cells) else None
-                    if match is not None:
-                        cell_start = position + sum(len(c) + 1 for c in cells[:column])
-                        found.append(
-                            (
-                                cell_start + match.start("value"),
-                                cell_start + match.end("value"),
-                                match.group("value"),
-                            )
-                        )
-        else:
-            columns = []
-        position += len(line) + 1
-    return found
-
-
 def staff_column_initials(text: str) -> list[tuple[int, int]]:
     """The initials in the cells of a pipe table's staff column ("RN", "Init."): who
     recorded each row."""
     return [
         (start, end)
-        for start, end, value in _table_cells(text, _STAFF_HEADER, _STAFF_CELL)
+        for start, end, value in column_cells(text, _STAFF_HEADER, _STAFF_CELL)
         if not is_acronym(value.replace(".", ""))
     ]
 
@@ -264,7 +214,7 @@ def name_column_cells(text: str) -> list[tuple[int, int]]:
     """The names in a pipe table's name columns ("Nom", "Prénom", "Patient name")."""
     return [
         (start, end)
-        for start, end, value in _table_cells(text, _NAME_HEADER, _NAME_CELL)
+        for start, end, value in column_cells(text, _NAME_HEADER, _NAME_CELL)
         if not is_stopword(value.split()[0]) and not is_acronym(value)
     ]
 

@@ -1,0 +1,50 @@
+"""Cells of the tables notes flatten with pipes ("| Nom | Prénom | DDN |"): what a
+column's header says its cells are (names, staff initials, ages), read the same way by
+every recognizer that needs it."""
+
+from __future__ import annotations
+
+import re
+
+# (start, end, value) of a cell's value in the text.
+Cell = tuple[int, int, str]
+
+
+def _cell_value(
+    cells: list[str], column: int, line_start: int, cell: re.Pattern[str]
+) -> Cell | None:
+    match = cell.fullmatch(cells[column]) if column < len(cells) else None
+    if match is None:
+        return None
+    cell_start = line_start + sum(len(part) + 1 for part in cells[:column])
+    return cell_start + match.start("value"), cell_start + match.end("value"), match.group("value")
+
+
+def column_cells(text: str, header: re.Pattern[str], cell: re.Pattern[str]) -> list[Cell]:
+    """Each value matching `cell` (its `value` group) in the pipe-table columns whose
+    header matches `header`, until the table ends; in a row of keys and values ("|
+    Prénom | Marie |", "| Nom | X | Prénom | Y |"), the cell after each such key."""
+    found: list[Cell] = []
+    columns: list[int] = []
+    line_start = 0
+    for line in text.split("\n"):
+        cells = line.split("|")
+        if len(cells) > 2:
+            labels = [part.strip() for part in cells]
+            headed = [i for i, label in enumerate(labels) if header.fullmatch(label)]
+            filled = [i for i, label in enumerate(labels) if label]
+            if headed and len(filled) % 2 == 0 and set(headed) <= set(filled[0::2]):
+                columns = []
+                wanted = [filled[filled.index(key) + 1] for key in headed]
+            else:
+                columns = headed or columns
+                wanted = [] if headed else columns
+            found += [
+                value
+                for column in wanted
+                if (value := _cell_value(cells, column, line_start, cell)) is not None
+            ]
+        else:
+            columns = []
+        line_start += len(line) + 1
+    return found
