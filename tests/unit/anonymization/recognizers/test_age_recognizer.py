@@ -107,3 +107,9 @@ def test_when_a_number_after_she_is_is_a_measure_then_it_is_no_age(text: str) ->
 def test_when_an_age_is_reached_in_words_then_it_is_found() -> None:
     assert found(AGE, "a sister in Scarborough, is now ninety-four.") == ["ninety-four"]
     assert found(AGE, "sats is now 94%") == []
+
+
+def test_when_a_table_has_an_age_column_or_key_then_great_ages_in_it_are_found() -> None:
+    column = "| Nom | Âge | Ch |\n| X | 94 ans | 3 |\n| Y | 88 | 4 |\n"
+    assert "94" in found(AGE, column) and "88" not in found(AGE, column)
+    assert found(AGE, "| Âge | 96 |\n") == ["96"]
