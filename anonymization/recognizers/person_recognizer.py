@@ -32,6 +32,7 @@ from anonymization.recognizers.base import (
     word_alternation,
 )
 from anonymization.recognizers.first_characters import led_by_first_characters
+from anonymization.recognizers.person_tables import name_column_cells, staff_column_initials
 from anonymization.recognizers.person_words import (
     PARTICLES,
     dictionary_words_not_names,
@@ -44,7 +45,6 @@ from anonymization.recognizers.person_words import (
     is_surname_comma_given,
     is_upper_surname,
 )
-from anonymization.recognizers.tables import column_cells
 
 TITLE_SCORE: Final = 0.85
 ROLE_SCORE: Final = 0.7
@@ -180,43 +180,6 @@ def _initial_context_ok(text: str, start: int) -> bool:
     return _INITIAL_LEFT.search(text, max(line_start, start - 12), start) is not None or (
         not text[line_start:start].strip()
     )
-
-
-# Headers of a table's column of who did it: "| RN |", "| Init. |", "| IDE |", "| Visa |".
-_STAFF_HEADER: Final = re.compile(
-    r"(?i:rn|lpn|nurse|ide|as|init\.?|initials?|by|sign(?:ature|ed)?|sig\.?|staff|visa|par|who)"
-)
-_STAFF_CELL: Final = re.compile(r"[ \t]*(?P<value>[A-Z]{2,3}|[A-Z]\.[ \t]?[A-Z]\.)[ \t]*")
-# Headers of a table's name columns: "| Nom | Prénom | DDN |", "| Patient name |".
-_NAME_HEADER: Final = re.compile(
-    r"(?i:nom|pr[ée]noms?|nom[ \t]+(?:de[ \t]+naissance|d['’]usage|de[ \t]+famille)|name"
-    r"|surname|last[ \t]+name|first[ \t]+name|given[ \t]+names?|patient(?:[ \t]+name)?"
-    r"|r[ée]sident(?:e)?|family[ \t]+name)"
-)
-# A name in a cell: letters, spaces, hyphens and apostrophes ("MOREAU-LE ROUX", "Jean").
-_NAME_CELL: Final = re.compile(
-    rf"[ \t]*(?P<value>[{_UPPER}][{_UPPER}{_LOWER}'’.-]*"
-    rf"(?:[ \t-]+[{_UPPER}{_LOWER}][{_UPPER}{_LOWER}'’.-]*){{0,4}})[ \t]*"
-)
-
-
-def staff_column_initials(text: str) -> list[tuple[int, int]]:
-    """The initials in the cells of a pipe table's staff column ("RN", "Init."): who
-    recorded each row."""
-    return [
-        (start, end)
-        for start, end, value in column_cells(text, _STAFF_HEADER, _STAFF_CELL)
-        if not is_acronym(value.replace(".", ""))
-    ]
-
-
-def name_column_cells(text: str) -> list[tuple[int, int]]:
-    """The names in a pipe table's name columns ("Nom", "Prénom", "Patient name")."""
-    return [
-        (start, end)
-        for start, end, value in column_cells(text, _NAME_HEADER, _NAME_CELL)
-        if not is_stopword(value.split()[0]) and not is_acronym(value)
-    ]
 
 
 class PersonRecognizer(RegexRecognizer):
