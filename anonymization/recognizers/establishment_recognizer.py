@@ -189,7 +189,7 @@ _TRAILING_STOP: Final = re.compile(
 # "admitted to SGH", "seen at QEUH"; a known medical acronym there stays ("to ICU").
 _ACRONYM: Final = r"(?P<value>[A-Z][A-Z&]{1,5})(?![\w&'’-])"
 _PLACE_OF_CARE_BEFORE: Final = (
-    r"\b(?i:transferred|transfer|admitted|returned|return|sent|taken|moved|brought|referred"
+    r"\b(?i:transferred|transfer|admitted|admission|returned|return|sent|taken|moved|brought|referred"
     r"|go|went|attend|attended|seen|discharged|conveyed|transported)"
     r"[ \t]+(?:back[ \t]+)?(?i:to|at|from|into)[ \t]+(?:the[ \t]+)?$"
 )
@@ -198,6 +198,18 @@ _ACRONYM_BEFORE_A_DEPARTMENT: Final = (
     r"|resus|Resus|ward|Ward|theatres?|outpatients|OPD|ER)\b)"
 )
 _ACRONYM_PATTERNS: Final = ("acronym where care is given", "acronym before a department")
+# A name where care is given: "a short admission to Fernbank", "A&E Darent Valley",
+# "started TB treatment at Bara"; a department or a common word there is not one ("to
+# Cardiology", "to Ward 7", "to Orthopaedics", "to Mr Smith").
+_NAME_OF_PLACE: Final = r"(?P<value>[A-Z][a-z'’-]{2,}(?:[ \t]+[A-Z][a-z'’-]{2,}){0,2})(?![\w'’-])"
+_NAMED_PLACE_OF_CARE_BEFORE: Final = (
+    r"(?:\b(?i:admission|admitted|transferred|transfer|returned|return|discharged|conveyed"
+    r"|transported|attended|started[ \t]+\w+[ \t]+\w+)[ \t]+(?:back[ \t]+)?(?i:to|at|from|into)"
+    r"|\b(?:A&E|ED|ER|casualty)(?:[ \t]+at)?)[ \t]+(?:the[ \t]+)?$"
+)
+_SPECIALTY_SUFFIX: Final = re.compile(r"(?i:.*(?:ology|ics|ery|try|apy|osis|itis|ward|unit))")
+_PERSON_TITLES: Final = frozenset({"Mr", "Mrs", "Ms", "Miss", "Dr", "Prof", "Sister", "Nurse"})
+_DEPARTMENT_WORDS: Final = frozenset({"resus", "majors", "minors", "recovery", "theatres"})
 # Departments and services every hospital has: "sent to A&E", "back to GP".
 _GENERIC_PLACES: Final = frozenset(
     {
@@ -318,6 +330,12 @@ class EstablishmentRecognizer(RegexRecognizer):
             before=re.compile(_PLACE_OF_CARE_BEFORE),
         ),
         ValuePattern(_ACRONYM_PATTERNS[1], re.compile(_ACRONYM_BEFORE_A_DEPARTMENT), KNOWN_SCORE),
+        ValuePattern(
+            "name where care is given",
+            re.compile(_NAME_OF_PLACE),
+            ESTABLISHMENT_SCORE,
+            before=re.compile(_NAMED_PLACE_OF_CARE_BEFORE),
+        ),
     )
 
     def _score(self, text: str, value: str, start: int, pattern: ValuePattern) -> float | None:
@@ -328,6 +346,16 @@ class EstablishmentRecognizer(RegexRecognizer):
             or value.lower() in common_words("fr")
         ):
             return None  # "to ICU", "the CT ward": medical acronyms, not establishments
+        if pattern.name == "name where care is given":
+            first = value.split()[0]
+            if (
+                first in _PERSON_TITLES
+                or first.lower() in _DEPARTMENT_WORDS
+                or first.lower() in common_words("en")
+                or first.lower() in common_words("fr")
+                or _SPECIALTY_SUFFIX.fullmatch(first)
+            ):
+                return None
         return super()._score(text, value, start, pattern)
 
     def analyze(self, text, entities, nlp_artifacts=None):

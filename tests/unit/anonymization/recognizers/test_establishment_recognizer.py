@@ -160,3 +160,32 @@ def test_when_a_practice_is_named_by_its_trade_then_it_is_an_establishment(
 @pytest.mark.parametrize("text", ["Interventional Radiology consulted", "Paediatric Dentistry"])
 def test_when_a_specialty_names_a_department_then_no_establishment_is_found(text: str) -> None:
     assert found(HOSPITAL, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("a short admission to Fernbank in January", "Fernbank"),
+        ("no wee for 12h -> 999 or A&E Darent Valley. Otherwise", "Darent Valley"),
+        ("a UTI and a short admission to HRI in January", "HRI"),
+    ],
+)
+def test_when_a_name_follows_where_care_is_given_then_it_is_an_establishment(
+    text: str, name: str
+) -> None:
+    assert found(HOSPITAL, text) == [name]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "transferred to Cardiology today",
+        "transferred to Ward 7",
+        "transferred to Orthopaedics",
+        "transferred to Mr Smith",
+        "returned to Resus",
+        "discharged to Home",
+    ],
+)
+def test_when_a_department_or_a_person_follows_then_no_establishment_is_found(text: str) -> None:
+    assert found(HOSPITAL, text) == []
