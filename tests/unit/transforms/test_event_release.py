@@ -437,39 +437,30 @@ def test_the_writer_leaves_cohort_derived_columns_empty_with_dates_since_the_ind
     cohort_index = pa.array(
         [date(2024, 2, 25) if i == "a" else date(2024, 4, 27) for i in keys.ids.to_pylist()]
     )
-    [part] = extract_table(
-        source=ParquetSource(source_dir),
-        table=spec,
-        person_id_column="pid",
-        columns=["pid", "admitted", "since"],
-        included_ids=pa.array(["a", "b"]),
-        period=(date(2024, 1, 1), date(2024, 12, 31)),
-        project_key=key,
-        out_dir=tmp_path / "out",
-        keys=keys,
-        event_release=release,
-        derived=DerivedInputs(index_dates=cohort_index),
-    )
-    written = pq.read_table(part.path)
+
+    def extracted(event_release: EventRelease, folder: str) -> pa.Table:
+        [part] = extract_table(
+            source=ParquetSource(source_dir),
+            table=spec,
+            person_id_column="pid",
+            columns=["pid", "admitted", "since"],
+            included_ids=pa.array(["a", "b"]),
+            period=(date(2024, 1, 1), date(2024, 12, 31)),
+            project_key=key,
+            out_dir=tmp_path / folder,
+            keys=keys,
+            event_release=event_release,
+            derived=DerivedInputs(index_dates=cohort_index),
+        )
+        return pq.read_table(part.path)
+
+    written = extracted(release, "out")
     assert written.schema.field("admitted").type == pa.int32()
     assert sorted(written.column("admitted").to_pylist()) == [0, 0, 10]
     assert written.column("since").to_pylist() == [None, None, None]
 
     # With calendar dates (by month), the derived column counts from the cohort's index.
     calendar = dataclasses.replace(release, levels=EventLevels("month", {}), index=None)
-    [part] = extract_table(
-        source=ParquetSource(source_dir),
-        table=spec,
-        person_id_column="pid",
-        columns=["pid", "admitted", "since"],
-        included_ids=pa.array(["a", "b"]),
-        period=(date(2024, 1, 1), date(2024, 12, 31)),
-        project_key=key,
-        out_dir=tmp_path / "calendar",
-        keys=keys,
-        event_release=calendar,
-        derived=DerivedInputs(index_dates=cohort_index),
-    )
-    written = pq.read_table(part.path)
+    written = extracted(calendar, "calendar")
     assert written.schema.field("admitted").type == pa.date32()
     assert all(isinstance(days, int) for days in written.column("since").to_pylist())
