@@ -64,12 +64,14 @@ from anonymization.event_supports import (
     EventArrays,
     sorted_runs,
     tuple_keys,
-    weight_of_small_groups,
+    weight_of_small_class_groups,
 )
 from anonymization.event_suppression import suppress_until_k
 
 DEFAULT_MAX_EVENT_SUPPRESSION: Final = 0.1
 _TOP: Final = 1 << 30  # above every level index
+# Every table's key at one point (`EventSearch._coding`).
+_Coding = tuple[tuple[int, tuple[str, ...]], ...]
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,8 @@ class _TableEvents:
 
     # Events whose label fewer than k patients hold in the whole release.
     rare_events: int
-    # Each distinct (patient, label) of the other labels, and how many events it has.
+    # Each distinct (patient, label) of the other labels, sorted by label, and how many
+    # events it has.
     owner: np.ndarray
     label: np.ndarray
     times: np.ndarray
@@ -149,6 +152,10 @@ class EventSearch:
         self._rare_failures: set[tuple[int, tuple[str, ...]]] = set()
         self._table_failures: dict[tuple[int, tuple[str, ...]], list[tuple[int, ...]]] = {}
         self._key_of: dict[tuple[int, int], tuple[int, tuple[str, ...]]] = {}
+        # (person option, every table's key) of the points refused, and the largest
+        # suppression budget each was refused at: a point coding every table alike with the
+        # same classes is the same release (`_coding`).
+        self._refused_codings: dict[tuple[Hashable, _Coding], int] = {}
         self._first_rows = np.cumsum([0, *[int(mask.sum()) for mask in self.prepared.known]])
         # The lone events are counted table by table, the most telling tables first.
         self._table_order = sorted(range(len(self.tables)), key=self._shared_first)
@@ -206,9 +213,6 @@ class EventSearch:
     def top(self) -> tuple[int, ...]:
         """A position no point is coarser than in any dimension."""
         return tuple(_TOP for _ in self.position(0))
-
-    def _events_of(self, table: int, node: int) -> _TableEvents:
-        return self._table_events[self._table_key(table, node)]
 
     def _table_key(self, table: int, node: int) -> tuple[int, tuple[str, ...]]:
         """The table and its levels at `node`, as coded (`ColumnCodes.alike_levels`):
@@ -326,20 +330,64 @@ class EventSearch:
         class_codes: np.ndarray,
         option: Hashable | None = None,
         position: tuple[int, ...] | None = None,
+        budget: int | None = None,
     ) -> EventAssessment | None:
         """The release at lattice point `node` with event suppression, or None when it
-        cannot keep every patient among k within the cap (`option`, `position`: as for
-        `too_many_lone_events`)."""
+        cannot keep every patient among k suppressing at most `budget` events (default
+        and at most: the cap; `option`, `position`: as for `too_many_lone_events`)."""
         self.tried += 1
-        if self.too_many_lone_events(node, class_codes, option, position):
+        budget = self.budget if budget is None else min(budget, self.budget)
+        coding = (option, self._coding(node))
+        if option is not None and self._refused_codings.get(coding, -1) >= budget:
+            return None
+        found = self._assess(node, class_codes, option, position, budget)
+        if found is None and option is not None:
+            self._refused_codings[coding] = max(budget, self._refused_codings.get(coding, -1))
+        return found
+
+    def budget_to_beat(self, node: int, person_loss: float, best_loss: float) -> int:
+        """The most events the point may suppress and still lose less than `best_loss`
+        (combined with `person_loss`, as `search_release` compares them), within the cap;
+        -1 when even none would do. Suppressing more only loses more, so a point needing
+        more cannot be chosen."""
+        total = len(self.prepared.owner)
+        level_loss = self.nodes[node].information_loss()
+
+        def beats(suppressed: int) -> bool:
+            loss = _events_loss(level_loss, suppressed, total)
+            return (person_loss + loss) / 2 < best_loss
+
+        if beats(self.budget):
+            return self.budget
+        low, high = -1, self.budget  # beats(high) fails; beats(low) holds, or low is -1
+        while high - low > 1:
+            middle = (low + high) // 2
+            low, high = (middle, high) if beats(middle) else (low, middle)
+        return low
+
+    def _coding(self, node: int) -> _Coding:
+        """Every table's key at `node`: points with the same coding publish the same labels
+        (a coarser level that merges nothing here, such as grouping when no value is
+        rare, codes alike)."""
+        return tuple(self._table_key(table, node) for table in range(len(self.tables)))
+
+    def _assess(
+        self,
+        node: int,
+        class_codes: np.ndarray,
+        option: Hashable | None,
+        position: tuple[int, ...] | None,
+        budget: int,
+    ) -> EventAssessment | None:
+        if budget < 0 or self.too_many_lone_events(node, class_codes, option, position):
             return None
         levels = self.nodes[node]
         prepared = self.prepared
         arrays = EventArrays.sorted(prepared.owner, self._labels(node), prepared.name, class_codes)
         total = len(arrays.patient)
-        arrays, removed, smallest = suppress_until_k(arrays, self.events_known, self.k, self.budget)
+        arrays, removed, smallest = suppress_until_k(arrays, self.events_known, self.k, budget)
         removed_events = total - len(arrays.patient)
-        if smallest is None or removed_events > self.budget or bool((smallest < self.k).any()):
+        if smallest is None or removed_events > budget or bool((smallest < self.k).any()):
             return None
         pairs = list(removed)
         names = prepared.names.take(pa.array([n for _, n in pairs], type=pa.int64())).to_pylist()
@@ -355,10 +403,9 @@ class EventSearch:
 
 
 def _lone(classes: np.ndarray, labels: np.ndarray, times: np.ndarray, k: int) -> int:
-    """Events of distinct (patient, label) rows whose label fewer than k patients of their
-    class hold."""
-    width = int(labels.max(initial=0)) + 1
-    return weight_of_small_groups(classes * width + labels, times, k)
+    """Events of distinct (patient, label) rows (sorted by label) whose label fewer than k
+    patients of their class hold."""
+    return weight_of_small_class_groups(classes, labels, times, k)
 
 
 class _Failures:
@@ -432,9 +479,13 @@ def search_release(
                 # A class below k fails whatever the events: the person step must fix it.
                 failures.add((option.position, search.top()))
                 continue
-            assessment = search.assess(node, codes_of_option, option_index, option.position)
+            # Once a release is found, a point may only suppress what still lets it lose
+            # less; a refusal under that tighter budget says nothing of finer points.
+            budget = None if best is None else search.budget_to_beat(node, option.loss, best[0])
+            assessment = search.assess(node, codes_of_option, option_index, option.position, budget)
             if assessment is None:
-                failures.add(point)
+                if budget is None or budget >= search.budget:
+                    failures.add(point)
                 continue
             loss = (option.loss + assessment.record["information_loss"]) / 2
             if best is None or loss < best[0]:
@@ -478,7 +529,6 @@ def _record(
     kept_share = (
         1 - candidate.events_suppressed / candidate.events_total if candidate.events_total else 1.0
     )
-    loss = levels.information_loss()
     return {
         "model": "LKC-privacy; the adversary is assumed to undo the date shift",
         "events_known": events_known,
@@ -500,9 +550,18 @@ def _record(
         "suppressed_events": candidate.events_suppressed,
         "events_kept_share": kept_share,
         # Precision loss of the kept events, every suppressed event counting as lost.
-        "information_loss": kept_share * loss + (1 - kept_share),
+        "information_loss": _events_loss(
+            levels.information_loss(), candidate.events_suppressed, candidate.events_total
+        ),
         **risk_summary(candidate.supports, k),
     }
+
+
+def _events_loss(level_loss: float, suppressed: int, total: int) -> float:
+    """The precision loss of the kept events at a point losing `level_loss`, every
+    suppressed event counting as lost."""
+    kept_share = 1 - suppressed / total if total else 1.0
+    return kept_share * level_loss + (1 - kept_share)
 
 
 def _steward_groups(

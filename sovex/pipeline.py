@@ -474,7 +474,6 @@ def _assess_events(
     person levels chosen; None when the request publishes no such table."""
     import pyarrow.dataset as ds
 
-    from anonymization.pseudonyms import patient_shifts
     from transforms import event_release
     from transforms.source import open_source
 
@@ -484,8 +483,6 @@ def _assess_events(
     source = open_source(settings.source_dir, settings.source_url)
     person_id = catalog.person_id_column
     kept = pq.read_table(folder.included_file).column("patient_id").combine_chunks()
-    # The gate sees dates as published (shifted); it needs no pseudonym.
-    keys = patient_shifts(_project_key(settings, request.project), kept)
     quasi_identifiers = list(person_record["quasi_identifiers"])
     columns = [person_id, *quasi_identifiers]
     view = pa.Table.from_batches(
@@ -500,17 +497,15 @@ def _assess_events(
         ),
         schema=pa.schema([source.schema(catalog.person_table).field(c) for c in columns]),
     )
-    known = [
-        event_release.read_known_events(
-            source,
-            catalog,
-            table,
-            request.tables[table],
-            keys,
-            (request.period.start, request.period.end),
-        )
-        for table in tables
-    ]
+    # The gate sees dates as published (shifted); it needs no pseudonym.
+    known = event_release.read_known_tables(
+        source,
+        catalog,
+        {table: request.tables[table] for table in tables},
+        _project_key(settings, request.project),
+        kept,
+        (request.period.start, request.period.end),
+    )
     person = catalog.tables[catalog.person_table]
     record = event_release.assess_with_person_levels(
         known,

@@ -20,6 +20,7 @@ import dataclasses
 import functools
 import itertools
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -50,7 +51,7 @@ from anonymization.event_levels import (
 from anonymization.event_search import EventSearch, PersonOption, search_release
 from anonymization.event_supports import dense_codes
 from anonymization.hierarchies import GROUPED_LEVEL, SUPPRESSED_LEVEL, as_label, hierarchy_for
-from anonymization.pseudonyms import PatientShifts
+from anonymization.pseudonyms import PatientShifts, patient_shifts
 from sovex.model.catalog import Role, SourceCatalog, TableSpec
 from sovex.model.errors import GateFailed
 from transforms.source_base import Source
@@ -83,6 +84,32 @@ def person_classes(view: pa.Table, person_id: str, columns: Sequence[str]) -> di
     return dict(zip(ids, labels.to_pylist(), strict=True))
 
 
+def read_known_tables(
+    source: Source,
+    catalog: SourceCatalog,
+    requested: Mapping[str, Sequence[str]],
+    key: bytes,
+    patients: pa.Array | pa.ChunkedArray,
+    period: tuple[date, date],
+) -> list[KnownEvents]:
+    """What the adversary may know of `patients`' events in each table of `requested`
+    (table -> requested columns; `read_known_events`), dates shifted as they will be
+    published under the project `key`. The tables are read in a second thread while the
+    patients' shifts are derived: one HMAC each holds the interpreter, reading the
+    source mostly does not."""
+    tables = list(requested)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sovex-known-events") as reader:
+        reads = [
+            reader.submit(_read_event_rows, source, catalog, name, requested[name], period)
+            for name in tables
+        ]
+        keys = patient_shifts(key, patients)
+        return [
+            read_known_events(source, catalog, name, requested[name], keys, period, read.result())
+            for name, read in zip(tables, reads, strict=True)
+        ]
+
+
 def read_known_events(
     source: Source,
     catalog: SourceCatalog,
@@ -90,23 +117,18 @@ def read_known_events(
     requested: Sequence[str],
     keys: PatientShifts,
     period: tuple[date, date],
+    rows_read: pa.Table | None = None,
 ) -> KnownEvents:
     """The included patients' rows of one event table within the period, their known
-    columns with dates shifted as they will be published."""
+    columns with dates shifted as they will be published (`rows_read`: the table's rows
+    within the period as `_read_event_rows` gives them, when already read)."""
     table = catalog.tables[table_name]
     dates, attributes = known_columns(table, requested)
     person_id = catalog.person_id_column
-    read = list(dict.fromkeys([person_id, *dates, *attributes]))
-    row_filter = None
-    first_date = table.period_column()
-    if first_date is not None:
-        row_filter = (ds.field(first_date) >= period[0]) & (ds.field(first_date) <= period[1])
-        read = list(dict.fromkeys([*read, first_date]))
+    if rows_read is None:
+        rows_read = _read_event_rows(source, catalog, table_name, requested, period)
     columns: dict[str, list[pa.Array]] = {name: [] for name in [person_id, *dates, *attributes]}
-    batches = list(source.batches(table_name, read, filter=row_filter))
-    # One lookup over the whole table: each call hashes the included ids anew.
-    whole = pa.Table.from_batches(batches).combine_chunks().to_batches() if batches else []
-    for batch in whole:
+    for batch in rows_read.to_batches():
         batch, positions = keys.select(batch, person_id)
         if batch.num_rows == 0:
             continue
@@ -138,6 +160,28 @@ def read_known_events(
         tuple(table.date_families),
         stay_bands(table, dates),
     )
+
+
+def _read_event_rows(
+    source: Source,
+    catalog: SourceCatalog,
+    table_name: str,
+    requested: Sequence[str],
+    period: tuple[date, date],
+) -> pa.Table:
+    """Every patient's rows of one event table within the period: the person id and the
+    known columns the request publishes, as one chunk (one id lookup per table, not per
+    batch: each lookup hashes the included ids anew)."""
+    table = catalog.tables[table_name]
+    dates, attributes = known_columns(table, requested)
+    read = list(dict.fromkeys([catalog.person_id_column, *dates, *attributes]))
+    row_filter = None
+    first_date = table.period_column()
+    if first_date is not None:
+        row_filter = (ds.field(first_date) >= period[0]) & (ds.field(first_date) <= period[1])
+        read = list(dict.fromkeys([*read, first_date]))
+    batches = list(source.batches(table_name, read, filter=row_filter))
+    return pa.Table.from_batches(batches).combine_chunks() if batches else pa.table({})
 
 
 def stay_bands(table: TableSpec, dates: Sequence[str]) -> StayBands | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, timedelta
+from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -178,3 +179,114 @@ def test_the_vectorised_supports_match_the_definition(events_known: int) -> None
     }
     supports = patient_supports(classes, events, events_known)
     assert supports.smallest == brute_force_smallest(classes, events, events_known)
+
+
+def test_a_point_coding_every_table_as_a_refused_one_is_refused_without_a_second_suppression(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import numpy as np
+
+    from anonymization import event_search
+
+    # 24 patients, each with two stays on one day in two of four units: every unit has
+    # twelve stays (none is rare, so grouping rare units codes them as they are), but each
+    # pair of units is held by four patients, below k = 5, and the cap forbids suppressing.
+    units = ["cardio", "pneumo", "ortho", "visceral"]
+    pairs = [(a, b) for a in range(4) for b in range(a + 1, 4)]
+    rows = [(f"p{i}", date(2024, 3, 4), units[u]) for i in range(24) for u in pairs[i % 6]]
+    patients = pa.array([f"p{i}" for i in range(24)])
+    search = event_search.EventSearch([stays(rows)], patients, "patient", 2, 5, 0.05)
+    node = {
+        (search.nodes[n].date_level, search.nodes[n].attribute_levels["stays.unit"]): n
+        for n in range(len(search.nodes))
+    }
+    suppressions: list[int] = []
+    suppress = event_search.suppress_until_k
+
+    def counted(*arguments: Any) -> Any:
+        suppressions.append(1)
+        return suppress(*arguments)
+
+    monkeypatch.setattr(event_search, "suppress_until_k", counted)
+    one_class = np.zeros(24, dtype=np.int64)
+    assert search.assess(node[("day", "value")], one_class, option=0) is None
+    assert len(suppressions) == 1
+    # Grouping rare units groups nothing here: the same release, not suppressed again.
+    assert search.assess(node[("day", "grouped")], one_class, option=0) is None
+    assert len(suppressions) == 1
+    # Other person classes (another option) are assessed anew.
+    assert search.assess(node[("day", "grouped")], one_class, option=1) is None
+    assert len(suppressions) == 2
+    # A coarser coding is assessed: the unit removed leaves one label, held by everyone.
+    assert search.assess(node[("day", "*")], one_class, option=0) is not None
+
+
+def random_stays(seed: int) -> tuple[KnownEvents, dict[str, str]]:
+    import random
+
+    generator = random.Random(seed)
+    units = ["cardio", "pneumo", "ortho", "visceral", "neuro"]
+    rows = [
+        (
+            f"p{patient}",
+            date(2024, 1, 1) + timedelta(days=generator.randrange(120)),
+            generator.choice(units[: 2 + seed % 4]),
+        )
+        for patient in range(80)
+        for _ in range(generator.randrange(1, 4))
+    ]
+    classes = {f"p{patient}": generator.choice("ab") for patient in range(80)}
+    return stays(rows), classes
+
+
+def test_a_found_release_tightens_the_budget_without_changing_the_choice(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from anonymization import event_search
+
+    budget_to_beat = event_search.EventSearch.budget_to_beat
+    tightened_budgets: list[int] = []
+
+    def watched(self: event_search.EventSearch, *arguments: Any) -> int:
+        budget = budget_to_beat(self, *arguments)
+        if budget < self.budget:
+            tightened_budgets.append(budget)
+        return budget
+
+    def full_cap(self: event_search.EventSearch, *arguments: Any) -> int:
+        return self.budget
+
+    for seed in range(8):
+        known, classes = random_stays(seed)
+        monkeypatch.setattr(event_search.EventSearch, "budget_to_beat", watched)
+        tightened = assess_events([known], classes, "patient", 2, 3, 0.2)
+        monkeypatch.setattr(event_search.EventSearch, "budget_to_beat", full_cap)
+        untightened = assess_events([known], classes, "patient", 2, 3, 0.2)
+        assert (tightened is None) == (untightened is None)
+        if tightened is not None and untightened is not None:
+            assert tightened.record == {
+                **untightened.record,
+                "lattice_points_tried": tightened.record["lattice_points_tried"],
+            }
+            assert tightened.suppressed == untightened.suppressed
+    # The releases do make the search tighten its budget (else this proves nothing).
+    assert tightened_budgets
+
+
+def test_the_budget_to_beat_is_the_most_suppression_that_still_loses_less() -> None:
+    from anonymization import event_search
+
+    known, _ = random_stays(3)
+    patients = pa.array(sorted({str(p) for p in known.rows.column("patient").to_pylist()}))
+    search = event_search.EventSearch([known], patients, "patient", 2, 3, 0.5)
+    total = known.rows.num_rows
+    node = next(n for n in range(len(search.nodes)) if 0 < search.nodes[n].information_loss() < 1)
+    level_loss = search.nodes[node].information_loss()
+
+    def combined(suppressed: int) -> float:
+        return (0.2 + event_search._events_loss(level_loss, suppressed, total)) / 2
+
+    best = combined(10) + 1e-9  # ten events lose a hair less than the best
+    assert search.budget_to_beat(node, 0.2, best) == 10
+    assert search.budget_to_beat(node, 0.2, combined(0)) == -1  # not even with none
+    assert search.budget_to_beat(node, 0.2, 1.0) == search.budget  # the cap still holds

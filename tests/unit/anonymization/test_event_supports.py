@@ -10,7 +10,12 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from anonymization.event_supports import EventArrays, single_supports, subset_counts
+from anonymization.event_supports import (
+    EventArrays,
+    single_supports,
+    subset_counts,
+    weight_of_small_class_groups,
+)
 
 
 def direct_smallest(classes: list[int], events: list[list[int]], known: int) -> list[int]:
@@ -80,3 +85,35 @@ def test_every_sub_multiset_row_is_listed_once_per_patient() -> None:
     }
     assert len(counts.patient) == 5
     assert members == {(0,), (1,), (0, 1)}
+
+
+@pytest.mark.parametrize(
+    ("classes", "labels"),
+    [
+        (40, 60),  # few pairs: counted directly
+        (2_000, 50_000),  # too many pairs to count directly: grouped by class through radix
+        (70_000, 50_000),  # classes beyond 16 bits: through one sort of packed keys
+    ],
+)
+def test_small_class_label_groups_weigh_what_a_direct_count_does(classes: int, labels: int) -> None:
+    generator = np.random.default_rng(classes)
+    # Half the rows in a few pairs held often, half spread thin (mostly alone), then
+    # sorted by label as the search keeps them.
+    common = generator.integers(0, [classes, labels], (min(classes * labels, 40), 2))
+    pairs = np.concatenate(
+        [
+            common[generator.integers(0, len(common), 10_000)],
+            generator.integers(0, [classes, labels], (10_000, 2)),
+        ]
+    )
+    pairs = pairs[np.argsort(pairs[:, 1], kind="stable")]
+    klass, label = pairs[:, 0].copy(), pairs[:, 1].copy()
+    weight = generator.integers(1, 5, len(pairs))
+    sizes = Counter(zip(klass.tolist(), label.tolist(), strict=True))
+    expected = sum(
+        int(w)
+        for c, lab, w in zip(klass.tolist(), label.tolist(), weight.tolist(), strict=True)
+        if sizes[(c, lab)] < 5
+    )
+    assert 0 < expected < int(weight.sum())
+    assert weight_of_small_class_groups(klass, label, weight, 5) == expected

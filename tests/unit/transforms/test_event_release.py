@@ -464,3 +464,79 @@ def test_the_writer_leaves_cohort_derived_columns_empty_with_dates_since_the_ind
     written = extracted(calendar, "calendar")
     assert written.schema.field("admitted").type == pa.date32()
     assert all(isinstance(days, int) for days in written.column("since").to_pylist())
+
+
+def test_the_known_events_of_several_tables_are_read_while_the_shifts_are_derived(
+    tmp_path: Path,
+) -> None:
+    """`read_known_tables` (reading in a second thread) gives each table's known events
+    as reading them one by one after the shifts does: only the patients given, within the
+    period, dates shifted; a table with no row in the period is empty, not an error."""
+    from anonymization.pseudonyms import patient_shifts
+    from sovex.model.catalog import SourceCatalog
+    from transforms.event_release import read_known_events, read_known_tables
+    from transforms.source import ParquetSource
+
+    source_dir = tmp_path / "source"
+    source_dir.mkdir()
+    pq.write_table(
+        pa.table(
+            {
+                "pid": ["a", "b", "c", "a"],
+                "admitted": [
+                    date(2024, 3, 1),
+                    date(2024, 3, 2),
+                    date(2024, 3, 3),
+                    date(2019, 1, 1),
+                ],
+                "unit": ["cardio", "ortho", "cardio", "neuro"],
+            }
+        ),
+        source_dir / "stays.parquet",
+    )
+    pq.write_table(
+        pa.table({"pid": ["a"], "noted": [date(2020, 6, 1)]}), source_dir / "notes.parquet"
+    )
+    pq.write_table(pa.table({"pid": ["a", "b", "c"]}), source_dir / "people.parquet")
+    stays = TableSpec(
+        "stays",
+        {
+            "pid": ColumnSpec("pid", Role.PERSON_ID),
+            "admitted": ColumnSpec("admitted", Role.EVENT_DATE),
+            "unit": ColumnSpec("unit", Role.ATTRIBUTE),
+        },
+        adversary_knows=("admitted", "unit"),
+    )
+    notes = TableSpec(
+        "notes",
+        {"pid": ColumnSpec("pid", Role.PERSON_ID), "noted": ColumnSpec("noted", Role.EVENT_DATE)},
+        adversary_knows=("noted",),
+    )
+    people = TableSpec("people", {"pid": ColumnSpec("pid", Role.PERSON_ID)})
+    catalog = SourceCatalog(
+        source="test",
+        path=source_dir,
+        person_id_column="pid",
+        person_table="people",
+        consent_table="people",
+        tables={"stays": stays, "notes": notes, "people": people},
+    )
+    source = ParquetSource(source_dir)
+    requested = {"stays": ["pid", "admitted", "unit"], "notes": ["pid", "noted"]}
+    period = (date(2024, 1, 1), date(2024, 12, 31))
+    key = b"k" * 32
+    patients = pa.array(["a", "b"])
+
+    stays_known, notes_known = read_known_tables(source, catalog, requested, key, patients, period)
+
+    keys = patient_shifts(key, patients)
+    shift = dict(zip(keys.ids.to_pylist(), keys.shifts.to_pylist(), strict=True))
+    assert stays_known.rows.to_pylist() == [
+        {"pid": "a", "admitted": date(2024, 3, 1) + timedelta(days=shift["a"]), "unit": "cardio"},
+        {"pid": "b", "admitted": date(2024, 3, 2) + timedelta(days=shift["b"]), "unit": "ortho"},
+    ]
+    assert notes_known.rows.num_rows == 0
+    one_by_one = [
+        read_known_events(source, catalog, t, requested[t], keys, period) for t in requested
+    ]
+    assert [k.rows for k in one_by_one] == [stays_known.rows, notes_known.rows]
