@@ -16,7 +16,9 @@ def test_the_release_risk_benchmark_reports_both_timings_and_the_choice() -> Non
     # The extraction's time includes deriving the pseudonyms and shifts, as a run's does.
     assert all(
         0 < keys <= total
-        for keys, total in zip(whole["extraction_key_seconds"], whole["extraction_seconds"])
+        for keys, total in zip(
+            whole["extraction_key_seconds"], whole["extraction_seconds"], strict=True
+        )
     )
     assert whole["assessment"]["max_prosecutor_risk"] <= 1 / 5
     assert whole["assessment_to_extraction"] > 0
