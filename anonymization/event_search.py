@@ -11,7 +11,7 @@ then, at each of those levels, the events that keep a patient below k are suppre
 generalisation is searched jointly (`search_release`): the caller offers person options
 from the one the person step chose up to the catalog's caps.
 
-Three things keep the search fast on large extracts without changing what it may accept:
+Five things keep the search fast on large extracts without changing what it may accept:
 - each table's labels (and its distinct (patient, label) pairs) are computed once per
   combination of that table's levels and reused by every lattice point and person option
   sharing it: labels of different tables never meet;
@@ -25,7 +25,14 @@ Three things keep the search fast on large extracts without changing what it may
   tried: coarser levels only merge classes and labels, so supports only grow (ARX's
   predictive tagging). Weeks are not nested in months, so a week can be skipped when its
   month failed; that can only make the release coarser than needed, never riskier, since
-  whatever is accepted was counted.
+  whatever is accepted was counted;
+- a point coding every table as a refused one did (a coarser level merging nothing here,
+  such as grouping rare units when none is rare), with the same person classes, is the
+  same release: it is refused without being counted again;
+- once a release is found, a point may only suppress as many events as still let it lose
+  less (`budget_to_beat`): suppression refuses it as soon as it needs more, where it
+  would otherwise go on to the cap for a release that could not be chosen. Such a
+  refusal is not a failure finer points inherit.
 
 Everything here works on ids and labels the run keeps to itself; the record it returns
 holds counts, levels and shares only. The module is long on purpose: the search's
