@@ -22,7 +22,7 @@ import functools
 import re
 from typing import Final
 
-from anonymization.lexicons import drug_names, lexicon, words_not_names
+from anonymization.lexicons import LANGUAGES, drug_vocabulary, lexicon, words_not_names
 from anonymization.lexicons import fold as _fold
 from anonymization.recognizers.lexicon import ACRONYMS, ROMAN_NUMERALS
 
@@ -343,10 +343,11 @@ _MEDICAL_SUFFIX: Final = re.compile(
 MIN_SUFFIXED_LENGTH: Final = 8
 
 _EPONYM_WORDS: Final = _folded_set(EPONYMS)
-# Drug names and brands (edsnlp's ATC list, see anonymization/lexicons/SOURCES.md): one
-# word each, so "Requip LP" or "Levothyrox 75" is still recognised word by word.
+# Drug names and brands (edsnlp's ATC list and English generics and brands, see
+# anonymization/lexicons/SOURCES.md): one word each, so "Requip LP" or "Levothyrox 75"
+# is still recognised word by word.
 _DRUG_WORDS: Final = _folded_set(
-    tuple(name for name in drug_names() if " " not in name and name.isalpha())
+    tuple(name for name in drug_vocabulary() if " " not in name and name.isalpha())
 )
 _VOCABULARY: Final = _folded_set(EPONYMS, DRUGS, MEDICAL_WORDS) | _DRUG_WORDS
 # Acronyms count only when written in capitals: "EVA 3/10" is a pain scale, "Eva" a name.
@@ -389,6 +390,8 @@ def is_medical_term_span(text: str, start: int, end: int) -> bool:
         return True  # "Grade Group 2"; one word before a number is left to the others
     if _EPONYM_CONTEXT_AFTER.match(text, end) and _is_all_vocabulary(span, _EPONYM_WORDS):
         return True
+    if _GP_SURGERY_AFTER.match(text, end) and _is_known_place(span):
+        return False  # "at Conwy surgery": a British GP practice named after its town
     if _EPONYM_HEAD_AFTER.match(text, end) and not span.isupper() and len(span.split()) <= 3:
         return True
     head = _POSSESSIVE_HEAD_END.search(span)
@@ -397,6 +400,18 @@ def is_medical_term_span(text: str, start: int, end: int) -> bool:
     if _is_all_vocabulary(span, _VOCABULARY):
         return True
     return _is_vocabulary_with_common_words(span)
+
+
+_GP_SURGERY_AFTER: Final = re.compile(r"[ \t]+(?i:surgery)\b")
+
+
+@functools.cache
+def _known_places() -> frozenset[str]:
+    return frozenset().union(*(lexicon("places", language).unambiguous for language in LANGUAGES))
+
+
+def _is_known_place(span: str) -> bool:
+    return span.lower() in _known_places()
 
 
 def _is_vocabulary_with_common_words(span: str) -> bool:
@@ -421,7 +436,7 @@ def _is_drug_in_context(text: str, span: str, start: int, end: int) -> bool:
     if len(words) == 2 and _DRUG_FORM_AFTER.fullmatch(" " + words[1]):
         return True  # the form inside the span: "Movicol sachet"
     generic = _GENERIC_IN_BRACKETS_AFTER.match(text, end)
-    return generic is not None and generic.group("generic").lower() in drug_names()
+    return generic is not None and generic.group("generic").lower() in drug_vocabulary()
 
 
 # Eponyms written as a possessive whose head clinicians leave out ("ruptured Baker's",

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from anonymization import name_shapes
 from anonymization.identifier_patterns import FREE_TEXT_RESIDUAL_PATTERNS
 from anonymization.medical_terms import is_medical_term_span, is_unknown_acronym
 from anonymization.name_propagation import PROPAGATED_SCORE, propagate
@@ -44,6 +45,7 @@ PERSON = "PERSON"
 NAME_LIKE_TYPES = frozenset({PERSON, "LOCATION", "HOSPITAL", "ORGANIZATION"})
 LANGUAGES = ("fr", "en")
 NER_SCORE = 0.6
+NAME_SHAPE_SCORE = 0.6
 # Texts per spaCy batch and at most per task sent to a worker process (chosen by
 # measurement: the model reads batches of fewer than 64 segments markedly slower).
 SPACY_BATCH_SIZE = 128
@@ -230,6 +232,17 @@ def _quoted_nicknames(text: str, entities: Sequence[Entity]) -> list[Entity]:
     return found
 
 
+def _completed_names(text: str, entities: Sequence[Entity], language: str) -> list[Entity]:
+    """The person spans completed from how names are written (`name_shapes`)."""
+    names = [(e.start, e.end) for e in entities if e.type == PERSON]
+    completed = [
+        *name_shapes.comma_joined(text, names),
+        *name_shapes.initial_after_title(text, names),
+        *name_shapes.surname_after_initial(text, names, language),
+    ]
+    return [Entity(start, end, PERSON, NAME_SHAPE_SCORE) for start, end in completed]
+
+
 def replace_spans(text: str, entities: Sequence[Entity]) -> str:
     """Each (non-overlapping, sorted) span replaced by its `<TYPE>` placeholder."""
     pieces: list[str] = []
@@ -333,6 +346,7 @@ class Scrubber:
             kept += _quoted_nicknames(text, kept)
             kept += _defined_initials(text, kept)
             kept += _ages_after_names(text, kept)
+            kept += _completed_names(text, kept, self.language)
             names = [(e.start, e.end) for e in kept if e.type == PERSON]
             kept += [
                 Entity(start, end, PERSON, PROPAGATED_SCORE)

@@ -68,6 +68,14 @@ def drug_names() -> frozenset[str]:
 
 
 @cache
+def drug_vocabulary() -> frozenset[str]:
+    """Every drug name known: `drug_names` and the English generic and brand names
+    (`drugs_en.tsv`, which holds no name, place or common word of the other lists)."""
+    lines = (LEXICON_DIR / "drugs_en.tsv").read_text(encoding="utf-8").splitlines()[1:]
+    return drug_names() | frozenset(line.strip() for line in lines if line.strip())
+
+
+@cache
 def training_text(kind: str, language: str) -> tuple[str, ...]:
     """Training material for the NER model: `phrases` (medical, from ICD-10 labels) or
     `words` (common words of the language); see SOURCES.md."""

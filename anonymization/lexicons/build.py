@@ -24,6 +24,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from importlib import import_module
+from importlib.util import find_spec
 from pathlib import Path
 
 OUT_DIR = Path(__file__).parent
@@ -213,6 +214,45 @@ def build_drugs(edsnlp_drugs: Path) -> None:
     _write("drugs.tsv", "name", sorted((n,) for n in names if len(n) >= 4))
 
 
+# English drug names shorter than this are left out ("alli", "sone": names or fragments).
+MIN_ENGLISH_DRUG_LENGTH = 5
+
+
+def build_english_drugs() -> None:
+    """Generic and brand drug names of one word from drug-named-entity-recognition's
+    dictionary (MedlinePlus, MeSH, DrugBank's open vocabulary, Wikipedia), lower case,
+    without any name, place or common word the other lists hold ("makena", "dona",
+    "relief"): a span holding one is then never taken for a person's name."""
+    import bz2
+    import pickle
+
+    # Found, not imported: the package's own code wants `requests`, not installed here.
+    spec = find_spec("drug_named_entity_recognition")
+    assert spec is not None and spec.submodule_search_locations is not None
+    path = Path(next(iter(spec.submodule_search_locations))) / "drug_ner_dictionary.pkl.bz2"
+    with bz2.open(path) as handle:
+        variants = pickle.load(handle)["drug_variant_to_canonical"]  # the pinned source
+    taken: set[str] = set()
+    for name in (
+        "first_names_fr.tsv",
+        "first_names_en.tsv",
+        "surnames_fr.tsv",
+        "surnames_en.tsv",
+        "communes_fr.tsv",
+        "places_en.tsv",
+        "common_words_fr.tsv",
+        "common_words_en.tsv",
+    ):
+        with (OUT_DIR / name).open(encoding="utf-8") as handle:
+            taken.update(line.split("\t", 1)[0].strip().lower() for line in handle)
+    words = {
+        _clean(variant).lower()
+        for variant in variants
+        if variant.isalpha() and len(variant) >= MIN_ENGLISH_DRUG_LENGTH
+    }
+    _write("drugs_en.tsv", "name", sorted((w,) for w in words - taken))
+
+
 # Training material for the NER model (never read at run time): medical phrases and
 # common words, so the model sees a large vocabulary that is *not* identifiers.
 TRAINING_PHRASES = 6_000
@@ -277,6 +317,7 @@ def main(argv: list[str]) -> int:
     build_drugs(resources / "drugs.json")
     build_training_text(resources)
     build_common_words()
+    build_english_drugs()
     return 0
 
 

@@ -9,7 +9,9 @@ role word stands just before it ("dr marchand", "sa fille rose" stay names). Giv
 count as names whatever else they mean ("Rose"); a surname that is also a common word
 ("Serre", "Genoux") does not, alone. Before that test, a span loses the lower-case common
 words at its edges ("EHPAD qui me semble" → "EHPAD", "le Juge" → "Juge") and a protocol's
-day count at its end ("Fludarabine J-6" → "Fludarabine").
+day count at its end ("Fludarabine J-6" → "Fludarabine"). A span holding a drug's name
+("Poursuite du Xalatan OG", "Adderall XR", "carboplatine-pémétrexed") is a prescription,
+not a person: the drug lexicons hold no name, place or common word.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import re
 from functools import cache
 from typing import Final
 
-from anonymization.lexicons import LANGUAGES, common_words, lexicon
+from anonymization.lexicons import LANGUAGES, common_words, drug_vocabulary, lexicon
 from anonymization.medical_terms import is_unknown_acronym
 
 _WORD: Final = re.compile(r"[^\W\d_]+")
@@ -76,6 +78,9 @@ def model_span_is_plausible(text: str, start: int, end: int, language: str) -> b
         return False
     common = common_words(language)
     names = _name_words(language)
+    drugs = drug_vocabulary()
+    if any(word.group().lower() in drugs for word in words):
+        return False
     for word in words:
         value = word.group()
         lowered = value.lower()

@@ -38,6 +38,7 @@ from anonymization.recognizers.person_words import (
     dictionary_words_not_names,
     is_acronym,
     is_chat_speaker,
+    is_drug,
     is_edge_noise,
     is_first_name,
     is_given,
@@ -376,7 +377,8 @@ class PersonRecognizer(RegexRecognizer):
             elif score is None and is_upper_surname(first) != is_upper_surname(second):
                 # "Claire DUPONT" or "DUPONT Claire": one word in capitals, one not.
                 other = second if first.isupper() else first
-                if not other.isupper() and not is_stopword(other):
+                # "Requip LP", "Xalatan OG": a drug and its form or eye, not "Claire DUPONT".
+                if not other.isupper() and not is_stopword(other) and not is_drug(other):
                     score = UPPER_SURNAME_SCORE
         if score is None:
             return None

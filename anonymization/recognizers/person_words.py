@@ -8,7 +8,7 @@ import re
 from functools import cache
 from typing import Final
 
-from anonymization.lexicons import common_words, drug_names, unambiguous_names, words_not_names
+from anonymization.lexicons import common_words, drug_vocabulary, unambiguous_names, words_not_names
 from anonymization.recognizers.lexicon import (
     ACRONYMS,
     FIRST_NAMES,
@@ -77,6 +77,11 @@ def is_given(word: str) -> bool:
     )
 
 
+def is_drug(word: str) -> bool:
+    """A drug's name or brand ("Xalatan", "Adderall"): the drug lexicons hold no name."""
+    return word.lower() in drug_vocabulary()
+
+
 def is_chat_speaker(word: str) -> bool:
     """A word opening a message line is a name unless it is a dictionary word, a drug or
     an acronym ("Admission 14:00", "Repas 12h00", "Doliprane 08:00" are not speakers)."""
@@ -88,7 +93,7 @@ def is_chat_speaker(word: str) -> bool:
         or is_acronym(word)
         or lowered in common_words("fr")
         or lowered in common_words("en")
-        or lowered in drug_names()
+        or lowered in drug_vocabulary()
     )
 
 
@@ -98,7 +103,7 @@ def is_surname_comma_given(surname: str, given: str) -> bool:
     # "HCTZ, Fosamax" is a list of drugs, not "SURNAME, Given".
     from anonymization.medical_terms import is_unknown_acronym  # (imports this package)
 
-    if is_unknown_acronym(surname) or given.lower() in drug_names():
+    if is_unknown_acronym(surname) or given.lower() in drug_vocabulary():
         return False
     if given.isupper():
         # "SMITH, JOHN": both in capitals, the second must be a known given name.

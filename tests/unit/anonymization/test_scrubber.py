@@ -164,3 +164,51 @@ def test_an_initial_after_a_surname_in_capitals_and_a_great_age_after_a_name_are
     assert "92" not in visit.text and "<AGE>" in visit.text
     [between_commas] = scrub_texts(["Mr Arthur Smith, 91, lives alone."], "en")
     assert "91" not in between_commas.text
+
+
+def test_names_are_completed_from_how_names_are_written() -> None:
+    [comma, initial, middle, sentence] = scrub_texts(
+        [
+            "MEDICINE NOTE   HD#2\nPham, Thu  MRN 4410923  Rm 210\n\nS: no events",
+            "Ref: KL/mp\n\nDr A Rahman\nHillside Surgery",
+            "Patient: Mason J. Harbor      DOB 03/04/1970",
+            "Reviewed with Anna K. Patient settled overnight.",
+        ],
+        "en",
+    )
+    # Surname, comma, given name: one name, the comma included.
+    assert "Pham" not in comma.text and "Thu" not in comma.text
+    assert "\n<PERSON>  MRN" in comma.text
+    # A bare initial between a title and a name ("A" is also a word).
+    assert "Dr <PERSON>\n" in initial.text
+    # A surname that is a dictionary word, after a given name and a middle initial.
+    assert "Harbor" not in middle.text
+    # A frequent word after the initial starts the next sentence.
+    assert "Patient settled overnight" in sentence.text
+
+
+def test_a_british_gp_surgery_named_after_its_town_is_a_place_but_a_surgeons_eponym_is_not() -> (
+    None
+):
+    [practice, eponym] = scrub_texts(
+        [
+            "Bloods taken at Llandudno surgery on Monday.",
+            "Basal cell carcinoma removed by Mohs surgery in 2019.",
+        ],
+        "en",
+    )
+    assert "Llandudno" not in practice.text
+    assert "Mohs surgery" in eponym.text
+
+
+@pytest.mark.parametrize(
+    ("text", "drug"),
+    [
+        ("ADHD, takes Vyvanse 30mg in the morning (held today).", "Vyvanse"),
+        ("Plan: continue Jardiance XR, review in 3 months.", "Jardiance"),
+        ("Switched to Lyrica CR at night.", "Lyrica"),
+    ],
+)
+def test_english_brand_names_of_drugs_are_kept(text: str, drug: str) -> None:
+    [result] = scrub_texts([text], "en")
+    assert drug in result.text

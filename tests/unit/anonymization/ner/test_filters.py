@@ -62,7 +62,20 @@ def test_when_a_title_or_role_stands_before_a_common_word_then_it_is_kept_as_a_n
 
 
 def test_a_protocol_day_count_at_the_end_of_a_model_span_is_trimmed() -> None:
-    text = "Conditionnement : Fludarabine J-6 à J-2, puis greffe."
-    start = text.index("Fludarabine")
-    trimmed = trimmed_model_span(text, start, start + len("Fludarabine J"), "fr")
-    assert trimmed is not None and text[trimmed[0] : trimmed[1]] == "Fludarabine"
+    text = "Appel de Mme Vidal J-6 avant la greffe."
+    start = text.index("Vidal")
+    trimmed = trimmed_model_span(text, start, start + len("Vidal J"), "fr")
+    assert trimmed is not None and text[trimmed[0] : trimmed[1]] == "Vidal"
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("Conditionnement : Fludarabine J-6 à J-2, puis greffe.", "Fludarabine J"),
+        ("- Poursuite du Xalatan OG le soir.", "Poursuite du Xalatan OG"),
+        ("Medical hx: ADHD on Adderall XR (held today).", "Adderall XR"),
+    ],
+)
+def test_a_model_span_holding_a_drug_name_is_dropped(text: str, span: str) -> None:
+    start = text.index(span)
+    assert trimmed_model_span(text, start, start + len(span), "fr") is None

@@ -1,0 +1,81 @@
+"""How a name found in part is completed from the way names are written.
+
+- "Tran, Mai", "SMITH, John": two names joined by a comma on one line are one name
+  written surname first, the comma included (`comma_joined`);
+- "Dr A Sandhu", "Mr J Smith": a bare capital between a title and a name is its initial
+  (`initial_after_title`);
+- "Tyler J. Brandywine": a capitalised word after a given name and a middle initial is
+  the surname, unless it is a frequent word of the language (`surname_after_initial`).
+
+Each function takes the note and the (start, end) of the person spans found, and returns
+the spans to add; the scrubber merges them with what it found.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Sequence
+from functools import cache
+from typing import Final
+
+from anonymization.lexicons import LANGUAGES, ambiguous_words, lexicon
+
+_COMMA_BETWEEN: Final = re.compile(r"[ \t]*,[ \t]*")
+_TITLE_AND_INITIAL_BEFORE: Final = re.compile(
+    r"(?<![\w.])(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof|Pr|Mme|Mlle|M)\.?[ \t]+"
+    r"(?P<initial>[A-ZÀ-Þ])[ \t]+$"
+)
+_ENDS_WITH_INITIAL: Final = re.compile(r"(?<![\w.])[A-ZÀ-Þ]\.$")
+_SURNAME_AFTER: Final = re.compile(
+    r"[ \t]+(?P<surname>[A-ZÀ-Þ][a-zà-ÿ]+(?:[-'’][A-ZÀ-Þ][a-zà-ÿ]+)?)\b"
+)
+_WINDOW: Final = 12
+_FIRST_WORD: Final = re.compile(r"[A-ZÀ-Þ][a-zà-ÿ]+")
+
+Span = tuple[int, int]
+
+
+def comma_joined(text: str, names: Sequence[Span]) -> list[Span]:
+    """Each pair of names separated by a comma alone, as one span."""
+    ordered = sorted(names)
+    return [
+        (left[0], right[1])
+        for left, right in itertools.pairwise(ordered)
+        if right[0] > left[1] and _COMMA_BETWEEN.fullmatch(text, left[1], right[0])
+    ]
+
+
+def initial_after_title(text: str, names: Sequence[Span]) -> list[Span]:
+    """Each name with the bare initial between it and a title before it."""
+    found = []
+    for start, end in names:
+        before = _TITLE_AND_INITIAL_BEFORE.search(text, max(0, start - _WINDOW), start)
+        if before is not None:
+            found.append((before.start("initial"), end))
+    return found
+
+
+def surname_after_initial(text: str, names: Sequence[Span], language: str) -> list[Span]:
+    """Each name written given name first and ending with a middle initial, with the
+    capitalised word after it unless that is a frequent word ("Mary K. Patient stable";
+    "Smith J. Discharged home" starts with no given name)."""
+    frequent = ambiguous_words(language)
+    given_names = _all_names("first_names")
+    found = []
+    for start, end in names:
+        if _ENDS_WITH_INITIAL.search(text, max(start, end - 3), end) is None:
+            continue
+        first = _FIRST_WORD.match(text, start)
+        after = _SURNAME_AFTER.match(text, end)
+        if first is None or after is None or first.group().lower() not in given_names:
+            continue
+        word = after.group("surname").lower()
+        if word not in frequent:
+            found.append((start, after.end("surname")))
+    return found
+
+
+@cache
+def _all_names(kind: str) -> frozenset[str]:
+    return frozenset().union(*(lexicon(kind, language).lower for language in LANGUAGES))
