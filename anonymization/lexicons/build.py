@@ -37,7 +37,12 @@ MIN_FIRST_NAME_COUNT = 2
 MIN_SURNAME_COUNT = 3
 # Places below this population are kept only when their name is not a common word.
 MIN_AMBIGUOUS_PLACE_POPULATION = 20_000
-EN_PLACE_COUNTRIES = ("GB", "IE", "US")
+# Where English is a language of care: the British Isles, North America, Oceania, South
+# and West Africa, South Asia, Singapore, Jamaica, Malta.
+EN_PLACE_COUNTRIES = (
+    "GB", "IE", "US", "CA", "AU", "NZ", "ZA", "NG", "KE", "GH",
+    "IN", "PK", "BD", "LK", "SG", "JM", "MT",
+)  # fmt: skip
 EN_PLACE_MIN_POPULATION = 1_000
 FAKER_FR = ("fr_FR", "fr_BE", "fr_CH", "fr_CA")
 FAKER_EN = ("en_US", "en_GB", "en_IE", "en_NZ", "en_IN", "en_NG", "en_KE", "en_PK")
@@ -143,10 +148,86 @@ def build_french_names() -> None:
     )
 
 
+# Day and month abbreviations a given-name list may hold ("Thu", "Mon", "Jan").
+DATE_ABBREVIATIONS = frozenset(
+    [
+        "mon",
+        "tue",
+        "tues",
+        "wed",
+        "thu",
+        "thur",
+        "thurs",
+        "fri",
+        "sat",
+        "sun",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "lun",
+        "mer",
+        "jeu",
+        "ven",
+        "sam",
+        "dim",
+        "janv",
+        "fév",
+        "févr",
+        "avr",
+        "juil",
+        "déc",
+    ]
+)
+# The census lists rare three-letter names that are also units and abbreviations ("Mui":
+# mUI/L, "Asa", "Rea"); the curated nicknames may be that short ("Deb", "Gaz").
+MIN_CENSUS_NAME_LENGTH = 4
+MIN_NICKNAME_LENGTH = 3
+
+
+def _census_and_nickname_first_names() -> set[str]:
+    """Given names of the US 1990 census (`names` package) and the English nicknames of
+    `nicknames` ("Deb", "Jess", "Ollie"), capitalised; those that are words of the
+    language or date abbreviations are left out (these lists hold any name given: June,
+    Crystal, Sandy)."""
+    found: set[str] = set()
+    census = _package_dir("names")
+    for file_name in ("dist.female.first", "dist.male.first"):
+        for line in (census / file_name).read_text(encoding="utf-8").splitlines():
+            name = line.split()[0].capitalize() if line.strip() else ""
+            if len(name) >= MIN_CENSUS_NAME_LENGTH:
+                found.add(name)
+    nicknames = _package_dir("nicknames") / "names.csv"
+    with nicknames.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            for column in ("name1", "name2"):
+                name = row[column].strip().capitalize()
+                if len(name) >= MIN_NICKNAME_LENGTH:
+                    found.add(name)
+    return {
+        name
+        for name in found
+        if name.isalpha()
+        and name.lower() not in DATE_ABBREVIATIONS
+        and not _is_common(name, "en")
+        and not _is_common(name, "fr")
+    }
+
+
 def build_english_names() -> None:
     first = _faker_names(FAKER_EN, "first_names")
     for attribute in ("first_names_female", "first_names_male"):
         first.update(_faker_names(FAKER_EN, attribute))
+    for name in _census_and_nickname_first_names():
+        first[name] += 0
     last = _faker_names(FAKER_EN, "last_names")
     _write(
         "first_names_en.tsv",

