@@ -150,43 +150,10 @@ def build_french_names() -> None:
 
 # Day and month abbreviations a given-name list may hold ("Thu", "Mon", "Jan").
 DATE_ABBREVIATIONS = frozenset(
-    [
-        "mon",
-        "tue",
-        "tues",
-        "wed",
-        "thu",
-        "thur",
-        "thurs",
-        "fri",
-        "sat",
-        "sun",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "lun",
-        "mer",
-        "jeu",
-        "ven",
-        "sam",
-        "dim",
-        "janv",
-        "fév",
-        "févr",
-        "avr",
-        "juil",
-        "déc",
-    ]
-)
+    ("mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun", "jan", "feb",
+     "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "lun", "mer",
+     "jeu", "ven", "sam", "dim", "janv", "fév", "févr", "avr", "juil", "déc")
+)  # fmt: skip
 # The census lists rare three-letter names that are also units and abbreviations ("Mui":
 # mUI/L, "Asa", "Rea"); the curated nicknames may be that short ("Deb", "Gaz").
 MIN_CENSUS_NAME_LENGTH = 4
