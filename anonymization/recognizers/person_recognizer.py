@@ -31,6 +31,7 @@ from anonymization.recognizers.base import (
     overlaps_any,
     word_alternation,
 )
+from anonymization.recognizers.care_roles import names_beside_care_roles
 from anonymization.recognizers.first_characters import led_by_first_characters
 from anonymization.recognizers.person_tables import name_column_cells, staff_column_initials
 from anonymization.recognizers.person_words import (
@@ -158,16 +159,7 @@ _CHAT_SPEAKER: Final = re.compile(
     rf"(?m)^[ \t]*(?P<value>[{_UPPER}][{_LOWER}'’-]{{1,15}})(?:[ \t]*\([^()\n]{{1,15}}\))?"
     r"[ \t]*[-–:]?[ \t]*\d{1,2}[:h]\d\d(?:[ \t]*(?:AM|PM|am|pm))?[ \t]*$"
 )
-# A name, in any case, just before a care role's abbreviation: "ollie fy1", "Julie IDE",
-# "mo (NIC)"; and a given name signing a message line after a dash: "… - tracy".
-_NAME_BEFORE_ROLE: Final = re.compile(
-    rf"(?<![\w'’-])(?P<value>[{_UPPER}{_LOWER}][{_LOWER}'’-]{{1,15}})(?:[ \t]+\(?|\()[ \t]*"
-    r"(?:fy[12]|FY[12]|SHO|sho|[Rr]eg|REG|SpR|IDE|ide|IDEL|NIC|nic|ASH|ash|HCA|hca|RN"
-    r"|IAO|iao|CCA|cca|interne|externe"
-    # More care roles written after a name: "SBE (BMS)", "Amir CPN" ("SC", "AS" are also
-    # genotypes and routes: "hétérozygote AS").
-    r"|BMS|CPN|SN|HCSW|AMHP|ANP|ACP|CNS|ASD|AVS)[ \t]*\)?(?![\w'’-])"
-)
+# A given name signing a message line after a dash: "… - tracy".
 _SIGNING_DASH: Final = re.compile(
     rf"(?m)[ \t][-–—][ \t]*(?P<value>[{_UPPER}{_LOWER}][{_LOWER}'’-]{{2,15}})[ \t]*$"
 )
@@ -301,11 +293,13 @@ class PersonRecognizer(RegexRecognizer):
             start, end = match.span(VALUE_GROUP)
             if is_chat_speaker(match.group(VALUE_GROUP)) and not overlaps_any(results, start, end):
                 results.append(self.result(start, end, ROLE_SCORE))
-        for regex, accept in ((_NAME_BEFORE_ROLE, is_chat_speaker), (_SIGNING_DASH, is_given)):
-            for match in regex.finditer(text):
-                start, end = match.span(VALUE_GROUP)
-                if accept(match.group(VALUE_GROUP)) and not overlaps_any(results, start, end):
-                    results.append(self.result(start, end, ROLE_SCORE))
+        for start, end in names_beside_care_roles(text):
+            if not overlaps_any(results, start, end):
+                results.append(self.result(start, end, ROLE_SCORE))
+        for match in _SIGNING_DASH.finditer(text):
+            start, end = match.span(VALUE_GROUP)
+            if is_given(match.group(VALUE_GROUP)) and not overlaps_any(results, start, end):
+                results.append(self.result(start, end, ROLE_SCORE))
         for match in _SURNAME_COMMA_GIVEN.finditer(text):
             if is_surname_comma_given(match.group("surname"), match.group("given")):
                 self._add_or_widen(results, *match.span(), SURNAME_COMMA_GIVEN_SCORE)

@@ -8,7 +8,13 @@ import re
 from functools import cache
 from typing import Final
 
-from anonymization.lexicons import common_words, drug_vocabulary, unambiguous_names, words_not_names
+from anonymization.lexicons import (
+    ambiguous_words,
+    common_words,
+    drug_vocabulary,
+    unambiguous_names,
+    words_not_names,
+)
 from anonymization.recognizers.lexicon import (
     ACRONYMS,
     FIRST_NAMES,
@@ -80,6 +86,40 @@ def is_given(word: str) -> bool:
 def is_drug(word: str) -> bool:
     """A drug's name or brand ("Xalatan", "Adderall"): the drug lexicons hold no name."""
     return word.lower() in drug_vocabulary()
+
+
+# Words written before a care role's abbreviation that say which one, not who: "ortho
+# SHO", "night RN", "bleep FY1".
+ROLE_QUALIFIERS: Final = frozenset(
+    ("ortho", "orthos", "surgical", "surg", "medical", "med", "meds", "gen", "renal", "cardio",
+     "cardiac", "resp", "paeds", "peds", "obs", "gynae", "gyn", "psych", "neuro", "onc",
+     "haem", "gastro", "gi", "uro", "ent", "ed", "ae", "icu", "itu", "hdu", "ccu", "amu",
+     "mau", "sau", "oncall", "on-call", "night", "nights", "day", "days", "late", "early",
+     "bleep", "bleeped", "covering", "duty", "locum", "senior", "junior", "ward", "bank",
+     "agency", "student", "trainee", "nurse", "charge", "lead", "acute", "rotating")
+)  # fmt: skip
+
+
+# Informal names written beside an English care role are short ("mo", "deb", "ollie").
+MAX_INFORMAL_NAME_LENGTH: Final = 6
+
+
+def is_informal_name(word: str) -> bool:
+    """A short word written, in any case, right beside an English care role's abbreviation
+    ("ollie fy1", "mo (NIC)", "RN jess") is the person unless it is a frequent word of
+    either language, a French word, a qualifier of the role, an acronym, a stopword or a
+    drug. Such names are often dictionary words too ("jess", "mo"), so the test is
+    frequency and length, not the dictionary."""
+    lowered = word.lower()
+    if lowered in ROLE_QUALIFIERS or is_stopword(word) or is_acronym(word) or is_drug(word):
+        return False
+    if is_first_name(word):
+        return True
+    return (
+        len(word) <= MAX_INFORMAL_NAME_LENGTH
+        and lowered not in ambiguous_words("en")
+        and lowered not in common_words("fr")
+    )
 
 
 def is_chat_speaker(word: str) -> bool:

@@ -212,3 +212,19 @@ def test_a_british_gp_surgery_named_after_its_town_is_a_place_but_a_surgeons_epo
 def test_english_brand_names_of_drugs_are_kept(text: str, drug: str) -> None:
     [result] = scrub_texts([text], "en")
     assert drug in result.text
+
+
+def test_informal_names_beside_an_english_care_role_are_redacted_not_its_qualifiers() -> None:
+    [bleep, handover, qualifiers, french] = scrub_texts(
+        [
+            "02:10 bed 4 pain 8/10, oramorph given - kez fy2\n02:40 bed 9 settled",
+            "Handed over to RN bex 07:30, obs stable overnight.",
+            "d/w ortho SHO, bleep FY1 re bloods, night RN aware.",
+            "Passage d'une IDE libérale matin et soir.",
+        ],
+        "en",
+    )
+    assert "kez" not in bleep.text and "<PERSON> fy2" in bleep.text
+    assert "bex" not in handover.text
+    assert qualifiers.text == "d/w ortho SHO, bleep FY1 re bloods, night RN aware."
+    assert "libérale" in french.text
