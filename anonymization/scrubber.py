@@ -29,7 +29,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from anonymization import name_shapes
+from anonymization import name_shapes, place_shapes
 from anonymization.identifier_patterns import FREE_TEXT_RESIDUAL_PATTERNS
 from anonymization.medical_terms import is_medical_term_span, is_unknown_acronym
 from anonymization.name_propagation import PROPAGATED_SCORE, propagate
@@ -243,6 +243,18 @@ def _completed_names(text: str, entities: Sequence[Entity], language: str) -> li
     return [Entity(start, end, PERSON, NAME_SHAPE_SCORE) for start, end in completed]
 
 
+def _completed_places(text: str, entities: Sequence[Entity]) -> list[Entity]:
+    """Establishment, organisation and place spans completed from how such names are
+    written (`place_shapes`); each keeps the type of the span it starts with."""
+    type_at = {e.start: e.type for e in entities if e.type in place_shapes.PLACE_TYPES}
+    places = [(e.start, e.end) for e in entities if e.type in place_shapes.PLACE_TYPES]
+    completed = [
+        *place_shapes.completed(text, places),
+        *place_shapes.bridged(text, places),
+    ]
+    return [Entity(start, end, type_at[start], NAME_SHAPE_SCORE) for start, end in completed]
+
+
 def replace_spans(text: str, entities: Sequence[Entity]) -> str:
     """Each (non-overlapping, sorted) span replaced by its `<TYPE>` placeholder."""
     pieces: list[str] = []
@@ -347,6 +359,7 @@ class Scrubber:
             kept += _defined_initials(text, kept)
             kept += _ages_after_names(text, kept)
             kept += _completed_names(text, kept, self.language)
+            kept += _completed_places(text, kept)
             names = [(e.start, e.end) for e in kept if e.type == PERSON]
             kept += [
                 Entity(start, end, PERSON, PROPAGATED_SCORE)

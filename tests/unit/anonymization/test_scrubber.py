@@ -228,3 +228,21 @@ def test_informal_names_beside_an_english_care_role_are_redacted_not_its_qualifi
     assert "bex" not in handover.text
     assert qualifiers.text == "d/w ortho SHO, bleep FY1 re bloods, night RN aware."
     assert "libérale" in french.text
+
+
+def test_establishments_and_places_are_completed_from_how_they_are_written() -> None:
+    [unit, linked, hyphenated, dated] = scrub_texts(
+        [
+            "Old Age Psychiatry\nOtley Unit, Kingsway Hospital",
+            "Transferred from Larkspur Heart Institute at Tamsin Memorial yesterday.",
+            "Returned to Westbourne-Fairleigh on Kettering Bay by ambulance.",
+            "Discharged from Harrogate District Hospital on Monday.",
+        ],
+        "en",
+    )
+    assert "Unit" not in unit.text and "Otley" not in unit.text
+    assert "Tamsin" not in linked.text and "Memorial" not in linked.text
+    assert "Kettering" not in hyphenated.text and "Bay" not in hyphenated.text
+    assert "-" not in hyphenated.text.split("to ")[1].split(" by")[0]
+    # A day after "on" is not part of the place.
+    assert dated.text.endswith("on Monday.")

@@ -1,0 +1,109 @@
+"""How an establishment, an organisation or a place found in part is completed from the
+way such names are written, on the same line:
+
+- a head noun after it: "Elmwood Unit", "Maponya Mall", "Malvern Hills";
+- a link and capitalised words after it: "Mutual of Omaha", "Heart Institute at Greer
+  Memorial", "Westminster-Canterbury on Chesapeake Bay", "Ashton-on-Ribble", "ADMR du
+  pays des Abers";
+- the words between two such spans: "Age UK Shropshire [Telford] & Wrekin";
+- a possessive or a district number: "Fiorentini's", "CLAT 93", "IAM Local 31".
+
+A capitalised word is taken only when it is no frequent word of the language ("Monday",
+"Discharge" are not), unless it is a head noun.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Sequence
+from functools import cache
+from typing import Final
+
+from anonymization.lexicons import LANGUAGES, ambiguous_words
+
+PLACE_TYPES: Final = frozenset({"HOSPITAL", "ORGANIZATION", "LOCATION"})
+_HEADS: Final = (
+    "Unit", "Ward", "Wing", "House", "Lodge", "Centre", "Center", "Clinic", "Mall", "Hills",
+    "Bay", "Park", "Valley", "Campus", "Memorial", "Institute", "Practice", "Pharmacy",
+    "Surgery", "Hospice", "Village", "Estate", "Gardens", "Court", "Manor",
+)  # fmt: skip
+_HEAD_AFTER: Final = re.compile(r"[ \t]+(?:" + "|".join(_HEADS) + r")(?![\w'’-])")
+_CAPITALISED: Final = r"[A-ZÀ-Þ][\w'’]*(?:-[A-ZÀ-Þ][\w'’]*)*"
+_LINKED_AFTER: Final = re.compile(
+    r"(?:[ \t]+(?:of|&|and|du|de|des|de[ \t]+la|d['’])[ \t]*"
+    r"|-(?:on|upon|in|under|le|la|sur|en|lès|les)-)"
+    r"(?:(?:pays|la|le|les)[ \t]+(?:de[ \t]+|des[ \t]+|du[ \t]+)?)?"
+    rf"(?P<words>{_CAPITALISED}(?:[ \t]+{_CAPITALISED}){{0,2}})"
+    # "at" and "on" only before a name ending in a head noun: "at Greer Memorial",
+    # "on Chesapeake Bay" (not "on Monday", "at Christmas").
+    rf"|[ \t]+(?:at|on)[ \t]+(?P<headed>(?:{_CAPITALISED}[ \t]+){{1,2}}(?:"
+    + "|".join(_HEADS)
+    + r"))(?![\w'’-])"
+)
+_BETWEEN: Final = re.compile(
+    rf"-|[ \t]+(?:(?:{_CAPITALISED}|&|and|of|on|at|de|du|des)[ \t]+){{0,3}}"
+    rf"(?:{_CAPITALISED}|&|and|of|on|at|de|du|des)?[ \t]*"
+)
+_POSSESSIVE_OR_NUMBER_AFTER: Final = re.compile(r"['’]s(?![\w])|[ \t]+\d{1,3}(?![\w.,/:])")
+
+Span = tuple[int, int]
+
+
+# Days and months are capitalised in English without being names.
+_CALENDAR_WORDS: Final = frozenset(
+    ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+     "january", "february", "march", "april", "may", "june", "july", "august", "september",
+     "october", "november", "december", "christmas", "easter")
+)  # fmt: skip
+
+
+@cache
+def _frequent() -> frozenset[str]:
+    return _CALENDAR_WORDS.union(*(ambiguous_words(language) for language in LANGUAGES))
+
+
+def _all_rare(words: str) -> bool:
+    """Every capitalised word is a head noun or no frequent word."""
+    frequent = _frequent()
+    for word in re.findall(_CAPITALISED, words):
+        if word in _HEADS:
+            continue
+        if any(part.lower() in frequent for part in word.split("-")):
+            return False
+    return True
+
+
+def completed(text: str, spans: Sequence[Span]) -> list[Span]:
+    """The place-like spans given, each extended as far as the rules above reach."""
+    found = []
+    for start, end in spans:
+        new_end = end
+        while True:
+            head = _HEAD_AFTER.match(text, new_end)
+            linked = _LINKED_AFTER.match(text, new_end)
+            tail = _POSSESSIVE_OR_NUMBER_AFTER.match(text, new_end)
+            if head is not None:
+                new_end = head.end()
+            elif linked is not None and _all_rare(linked.group("words") or linked.group("headed")):
+                new_end = linked.end()
+            elif tail is not None:
+                new_end = tail.end()
+                break
+            else:
+                break
+        if new_end > end:
+            found.append((start, new_end))
+    return found
+
+
+def bridged(text: str, spans: Sequence[Span]) -> list[Span]:
+    """Two place-like spans on one line with only capitalised or linking words between
+    them, as one."""
+    return [
+        (left[0], right[1])
+        for left, right in itertools.pairwise(sorted(spans))
+        if right[0] > left[1]
+        and _BETWEEN.fullmatch(text, left[1], right[0])
+        and _all_rare(text[left[1] : right[0]])
+    ]
