@@ -24,7 +24,7 @@ ENGLISH_SCORE: Final = 0.8
 
 # Street types, full words and the usual abbreviations (matched case-insensitively).
 _FR_STREET_TYPE: Final = (
-    r"(?i:rue|avenue|boulevard|all[ée]e|impasse|chemin|place|quai|cours|route|r[ée]sidence"
+    r"(?i:rue|avenue|boulevard|all[ée]es?|impasse|chemin|place|quai|cours|route|r[ée]sidence"
     r"|lieu-dit|lieudit|square|passage|villa|cit[ée]|hameau|faubourg|promenade|esplanade"
     r"|parvis|rond-point|voie|sentier|mont[ée]e|traverse|ruelle|venelle|lotissement"
     r"|domaine|sente|clos|carrefour|galerie|mail"
@@ -32,7 +32,7 @@ _FR_STREET_TYPE: Final = (
 )
 # Types that are also everyday words ("mise en place", "au cours de") are left out here.
 _FR_UNNUMBERED_TYPE: Final = (
-    r"(?i:rue|avenue|boulevard|bd|all[ée]e|impasse|quai|chemin|r[ée]sidence|lieu-dit"
+    r"(?i:rue|avenue|boulevard|bd|all[ée]es?|impasse|quai|chemin|r[ée]sidence|lieu-dit"
     r"|lieudit|hameau|square)"
 )
 _NUMBER: Final = led_by(r"\d", r"[\w,.]") + r"\d{0,3}(?:[ \t]?(?i:bis|ter|quater)\b|[A-Da-d]\b)?"
@@ -52,6 +52,9 @@ _POST_BOX: Final = (
     r"(?P<value>" + led_by("[Bb]", r"\w")
     + r"(?:(?<=B)P|(?<=B)\.P\.|o[iî]te[ \t]+postale)[ \t]*\d{1,5})(?![\d/.,])"
 )  # fmt: skip
+# A business mail route ("CS 80217 – 97261 Fort-de-France Cedex", "TSA 40111"): always
+# five digits before a postcode and "Cedex".
+_MAIL_ROUTE: Final = r"(?<![\w-])(?P<value>(?:CS|TSA)[ \t\u00a0]*\d{5})(?![\d/]|[.,]\d)"
 _EN_STREET_TYPE: Final = (
     r"(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Boulevard|Blvd|Court|Ct|Place|Pl"
     r"|Square|Sq|Terrace|Way|Close|Crescent|Gardens|Grove|Row|Mews|Parkway|Highway|Hwy"
@@ -154,6 +157,7 @@ class AddressRecognizer(RegexRecognizer):
         ValuePattern("french numbered street", re.compile(_FR_NUMBERED), NUMBERED_SCORE),
         ValuePattern("french street without number", re.compile(_FR_UNNUMBERED), UNNUMBERED_SCORE),
         ValuePattern("post office box", re.compile(_POST_BOX), POST_BOX_SCORE),
+        ValuePattern("business mail route", re.compile(_MAIL_ROUTE), POST_BOX_SCORE),
         ValuePattern("english named street", re.compile(_EN_NAMED_STREET), UNNUMBERED_SCORE),
         ValuePattern("english house name", re.compile(_EN_HOUSE_NAME), UNNUMBERED_SCORE),
     )

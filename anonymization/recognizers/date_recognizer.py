@@ -61,6 +61,13 @@ _EN_MONTH_FULL: Final = (
     r"|December)"
 )
 _DAY_LED: Final = led_by(r"\d", _NOT_AFTER) + r"\d?"
+# A dictated day in words: "le vingt-quatre septembre", "du premier mars deux mille vingt".
+_FR_UNITS: Final = "un|deux|trois|quatre|cinq|six|sept|huit|neuf"
+_FR_DAY_WORDS: Final = (
+    r"(?i:premier|1er|dix-sept|dix-huit|dix-neuf|onze|douze|treize|quatorze|quinze|seize|dix"
+    rf"|vingt(?:[- ]et[- ]un|-(?:{_FR_UNITS}))?|trente(?:[- ]et[- ]un)?|{_FR_UNITS})"
+)
+_FR_YEAR_WORDS: Final = rf"(?i:deux[- ]mille(?:[- ]{_FR_DAY_WORDS})?)"
 
 
 def _compiled(body: str) -> re.Pattern[str]:
@@ -120,6 +127,15 @@ class FrDateRecognizer(RegexRecognizer):
             "english day month year",
             _compiled(
                 rf"{_DAY_LED}(?:st|nd|rd|th)?{_SPACE}(?:of{_SPACE})?{_EN_MONTH},?{_SPACE}{_YEAR4}"
+            ),
+            FULL_DATE_SCORE,
+        ),
+        ValuePattern(
+            "french day in words and month",
+            re.compile(
+                rf"(?i:\b(?:le|du|au|depuis[ \t]+le|jusqu['’]au)){_SPACE}"
+                rf"(?P<value>{_FR_DAY_WORDS}{_SPACE}{_FR_MONTH_FULL}"
+                rf"(?:{_SPACE}(?:{_YEAR4}|{_FR_YEAR_WORDS}))?)(?![\w-])"
             ),
             FULL_DATE_SCORE,
         ),

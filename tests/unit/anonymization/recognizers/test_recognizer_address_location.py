@@ -161,3 +161,21 @@ def test_when_an_australian_state_precedes_four_digits_then_they_are_a_postcode(
 )
 def test_when_an_indian_pin_code_is_written_then_it_is_a_location(text: str, pin: str) -> None:
     assert pin in found(LOCATION, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("12 allées Victor-Hugo – 46100 Figeac", ["12 allées Victor-Hugo"]),
+        ("Service de cardiologie\nCS 80217 – 97261 Fort-de-France Cedex", ["CS 80217"]),
+        ("TSA 40111, 75000 Paris", ["TSA 40111"]),
+    ],
+)
+def test_plural_street_types_and_business_mail_routes_are_addresses(
+    text: str, expected: list[str]
+) -> None:
+    assert found(ADDRESS, text) == expected
+
+
+def test_a_short_cs_count_is_no_mail_route() -> None:
+    assert found(ADDRESS, "CS 40 mg per day, then CS 20") == []

@@ -124,3 +124,25 @@ def test_when_birth_context_precedes_a_date_then_it_scores_highest(prefix: str) 
 )
 def test_numeric_dates_are_checked_for_day_and_month_ranges(value: str, plausible: bool) -> None:
     assert date_is_plausible(value) is plausible
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Lorient le trente et un janvier", ["trente et un janvier"]),
+        (
+            "vu du premier mars deux mille vingt-deux au dix mars",
+            ["premier mars deux mille vingt-deux", "dix mars"],
+        ),
+        ("RDV depuis le douze octobre 2023", ["douze octobre 2023"]),
+    ],
+)
+def test_a_dictated_day_in_words_with_its_month_is_a_date(text: str, expected: list[str]) -> None:
+    assert found(DATE, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["prendre deux mars en sachet", "les trois mois suivants", "cinq avril"]
+)
+def test_number_words_without_their_article_or_before_no_month_are_not_dates(text: str) -> None:
+    assert found(DATE, text) == []
