@@ -5,7 +5,9 @@
 - "Dr A Sandhu", "Mr J Smith": a bare capital between a title and a name is its initial
   (`initial_after_title`);
 - "Tyler J. Brandywine": a capitalised word after a given name and a middle initial is
-  the surname, unless it is a frequent word of the language (`surname_after_initial`).
+  the surname, unless it is a frequent word of the language (`surname_after_initial`);
+- "ma femme ana paula", "mme nguyen thi lan": in a note written in lower case, a known
+  name right after a name is part of it (`lower_case_continuation`).
 
 Each function takes the note and the (start, end) of the person spans found, and returns
 the spans to add; the scrubber merges them with what it found.
@@ -19,7 +21,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Final
 
-from anonymization.lexicons import LANGUAGES, ambiguous_words, lexicon
+from anonymization.lexicons import LANGUAGES, ambiguous_words, lexicon, unambiguous_names
 
 _COMMA_BETWEEN: Final = re.compile(r"[ \t]*,[ \t]*")
 _TITLE_AND_INITIAL_BEFORE: Final = re.compile(
@@ -79,3 +81,26 @@ def surname_after_initial(text: str, names: Sequence[Span], language: str) -> li
 @cache
 def _all_names(kind: str) -> frozenset[str]:
     return frozenset().union(*(lexicon(kind, language).lower for language in LANGUAGES))
+
+
+_LOWER_WORD_AFTER: Final = re.compile(r"[ \t]+(?P<word>[a-zà-ÿ][a-zà-ÿ'’-]{1,20})(?![\w'’-])")
+# A name in lower case goes on for at most this many more words ("thi lan").
+MAX_LOWER_CASE_CONTINUATION: Final = 2
+
+
+def lower_case_continuation(text: str, names: Sequence[Span], language: str) -> list[Span]:
+    """Each name written in lower case, with the known given names or surnames after it."""
+    known = unambiguous_names("first_names", language) | unambiguous_names("surnames", language)
+    found = []
+    for start, end in names:
+        if not text[start:end].islower():
+            continue
+        new_end = end
+        for _ in range(MAX_LOWER_CASE_CONTINUATION):
+            after = _LOWER_WORD_AFTER.match(text, new_end)
+            if after is None or after.group("word") not in known:
+                break
+            new_end = after.end("word")
+        if new_end > end:
+            found.append((start, new_end))
+    return found

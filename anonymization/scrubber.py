@@ -239,6 +239,7 @@ def _completed_names(text: str, entities: Sequence[Entity], language: str) -> li
         *name_shapes.comma_joined(text, names),
         *name_shapes.initial_after_title(text, names),
         *name_shapes.surname_after_initial(text, names, language),
+        *name_shapes.lower_case_continuation(text, names, language),
     ]
     return [Entity(start, end, PERSON, NAME_SHAPE_SCORE) for start, end in completed]
 

@@ -58,6 +58,8 @@ _MAIL_ROUTE: Final = r"(?<![\w-])(?P<value>(?:CS|TSA)[ \t\u00a0]*\d{5})(?![\d/]|
 _EN_STREET_TYPE: Final = (
     r"(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Boulevard|Blvd|Court|Ct|Place|Pl"
     r"|Square|Sq|Terrace|Way|Close|Crescent|Gardens|Grove|Row|Mews|Parkway|Highway|Hwy"
+    # British closes and estates: "7 Orchard Rise", "3 Mill View", "14 Beech Croft".
+    r"|Rise|View|Walk|Green|Vale|Chase|Croft|Parade|Wynd|Brae|Approach|Meadows"
     r"|STREET|ST|ROAD|RD|AVENUE|AVE|LANE|LN|DRIVE|DR|BOULEVARD|BLVD|COURT|CT|PLACE|WAY)"
 )
 # After the first digit of the number: "221B Baker Street", "12 Main St".
@@ -69,6 +71,18 @@ _EN_STREET: Final = (
     r"(?:(?:St\.?|[A-Z][a-z]+(?:['’]s)?|[A-Z]{3,})[ \t]+){1,3}" + _EN_STREET_TYPE + r"\b\.?"
 )
 _EN_ADDRESS: Final = r"(?P<value>" + led_by(r"\d", r"[\w,.]") + _EN_STREET + ")"
+# A British house name before its numbered street, at a line's start or after a label:
+# "Sunnybrae, 12 Pettycur Road", "Home: Meadowbank, 7 Orchard Rise".
+_EN_HOUSE_NAME_AND_STREET: Final = (
+    r"(?:^|(?<=\n)|(?<=:)|(?<=:[ \t]))[ \t]*(?P<value>[A-Z][a-z'’]+(?:[ -][A-Z][a-z'’]+)?,"
+    r"[ \t]+\d" + _EN_STREET + ")"
+)
+# A French business zone: "ZI n°2", "ZA du Moulin", "ZAC de la Plaine".
+_FR_BUSINESS_ZONE: Final = (
+    r"(?<![\w-])(?P<value>(?:ZI|ZA|ZAC|ZAE)[ \t\u00a0]+(?:n°[ \t]*\d{1,3}"
+    r"|(?:de[ \t]+la|de[ \t]+l['’]|du|des|de)[ \t]*[A-ZÀ-Þ][\w'’-]+(?:[ \t]+[A-ZÀ-Þ][\w'’-]+)?))"
+    r"(?![\w-])"
+)
 _EN_FLAT_ADDRESS: Final = (
     r"(?P<value>" + led_by("[FASU]", r"\w")
     + r"(?:lat|pt|partment|uite|nit)\.?[ \t]+\w{1,5},?[ \t]+\d" + _EN_STREET + ")"
@@ -153,7 +167,11 @@ class AddressRecognizer(RegexRecognizer):
         # First: the whole labelled address wins over the street inside it.
         ValuePattern("after an address label", re.compile(_LABELLED_ADDRESS), ENGLISH_SCORE),
         ValuePattern("english flat and street", re.compile(_EN_FLAT_ADDRESS), ENGLISH_SCORE),
+        ValuePattern(
+            "english house name and street", re.compile(_EN_HOUSE_NAME_AND_STREET), ENGLISH_SCORE
+        ),
         ValuePattern("english street address", re.compile(_EN_ADDRESS), ENGLISH_SCORE),
+        ValuePattern("french business zone", re.compile(_FR_BUSINESS_ZONE), UNNUMBERED_SCORE),
         ValuePattern("french numbered street", re.compile(_FR_NUMBERED), NUMBERED_SCORE),
         ValuePattern("french street without number", re.compile(_FR_UNNUMBERED), UNNUMBERED_SCORE),
         ValuePattern("post office box", re.compile(_POST_BOX), POST_BOX_SCORE),

@@ -69,7 +69,7 @@ _CAPITALISED: Final = (
 )
 _ALL_CAPS: Final = rf"(?:[DLNO]['’])?[{_UPPER}]{{2,}}"
 _PART: Final = rf"(?:{_CAPITALISED}|{_ALL_CAPS})"
-_WORD: Final = rf"{_PART}(?:-{_PART})*(?!\w)"
+_WORD: Final = rf"{_PART}(?:--?{_PART})*(?!\w)"  # "COHEN--AYDIN": a double name
 _PARTICLE: Final = "(?:" + "|".join(sorted(PARTICLES, key=len, reverse=True)) + ")"
 _NAME: Final = rf"{_WORD}(?:{_SPACE}(?:{_PARTICLE}{_SPACE})*{_WORD}){{0,{MAX_EXTRA_NAME_WORDS}}}"
 

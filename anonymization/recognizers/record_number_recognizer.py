@@ -35,7 +35,7 @@ _LABELS: Final = (
     "requisition", "barcode", "matricule", "contrat", "immatriculation", "licence", "license",
     "passport", "passeport", "serial", "série", "study", "subject", "participant", "patient",
     "hospital", "demande", "rapport", "plaque", "carte", "card", "case", "visit",
-    "sort code", "ending", "a/c", "compte", "aadhaar", "aadhar",
+    "sort code", "ending", "a/c", "compte", "aadhaar", "aadhar", "digicode", "interphone",
 )  # fmt: skip
 _SHORT_LABELS: Final = (
     "#", "AM", "ID", "Id", "CR", "NO", "No", "SN", "S/N", "FIN", "CHI", "H&C", "HAR", "CSN",

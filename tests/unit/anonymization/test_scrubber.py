@@ -246,3 +246,18 @@ def test_establishments_and_places_are_completed_from_how_they_are_written() -> 
     assert "-" not in hyphenated.text.split("to ")[1].split(" by")[0]
     # A day after "on" is not part of the place.
     assert dated.text.endswith("on Monday.")
+
+
+def test_lower_case_names_door_codes_and_double_barrelled_surnames_are_redacted(
+    french: Scrubber,
+) -> None:
+    [wife, code, child] = french.scrub(
+        [
+            "aussi ma femme ana paula a besoin d'un rdv",
+            "Portail : digicode 4417C. Chien dans la cour.",
+            "Enfant : MARTIN--DIALLO Noé, 6 ans",
+        ]
+    )
+    assert "paula" not in wife.text and "a besoin d'un rdv" in wife.text
+    assert "4417C" not in code.text
+    assert "DIALLO" not in child.text and "MARTIN" not in child.text

@@ -179,3 +179,23 @@ def test_plural_street_types_and_business_mail_routes_are_addresses(
 
 def test_a_short_cs_count_is_no_mail_route() -> None:
     assert found(ADDRESS, "CS 40 mg per day, then CS 20") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Address\nRosehaven, 4 Quarry Rise, Alnwick NE66 1AB", ["Rosehaven, 4 Quarry Rise"]),
+        ("Home: Hillcrest, 22 Mill View", ["Hillcrest, 22 Mill View"]),
+        ("Société Leblanc, ZI n°3, Saint-Pierre", ["ZI n°3"]),
+        ("entrepôt ZAC de la Plaine, 97420", ["ZAC de la Plaine"]),
+    ],
+)
+def test_british_house_names_closes_and_french_business_zones_are_addresses(
+    text: str, expected: list[str]
+) -> None:
+    assert found(ADDRESS, text) == expected
+
+
+@pytest.mark.parametrize("text", ["Bloods: Hb, Creatinine, 12 Green tubes", "Dr Roy, 3 Walk tests"])
+def test_a_count_before_a_capitalised_word_is_no_british_close(text: str) -> None:
+    assert found(ADDRESS, text) == []
