@@ -45,7 +45,11 @@ _FR_HEADS: Final = (
     r"(?:institut|centre|maison|p[ôo]le)(?:[ \t]+(?:de|d['’]|du|des)?[ \t]*[a-zà-ÿ-]{3,}){1,3}"
     r"(?=[ \t]+[A-ZÀ-Þ])",
     r"institut", r"fondation", r"(?-i:Centre|CENTRE)(?=[ \t]+[A-Z])", r"iml", r"clat",
-    r"cabinet(?:[ \t]+(?:m[ée]dical|de[ \t]+[a-zà-ÿ-]+))?",
+    r"cabinet(?:[ \t]+(?:m[ée]dical|infirmier|dentaire|param[ée]dical|de[ \t]+[a-zà-ÿ-]+))?",
+    # Where people live or spend the day: "foyer Adoma Pleyel", "accueil de jour aux
+    # Hespérides", "auberge Le Vieux Tilleul", "site des Carmes" (an employer's site).
+    r"foyer(?:[ \t]+(?:de[ \t]+vie|logement|d['’]accueil(?:[ \t]+m[ée]dicalis[ée])?))?",
+    r"accueil[ \t]+de[ \t]+jour", r"auberge", r"site(?=[ \t]+(?:des|du|de)[ \t]+[A-ZÀ-Þ])",
     r"laboratoire(?:[ \t]+d['’]analyses(?:[ \t]+m[ée]dicales)?)?", r"pharmacie",
     r"p[ôo]le[ \t]+sant[ée]", r"unit[ée][ \t]+de[ \t]+m[ée]decine[ \t]+l[ée]gale",
 )  # fmt: skip

@@ -189,3 +189,29 @@ def test_when_a_name_follows_where_care_is_given_then_it_is_an_establishment(
 )
 def test_when_a_department_or_a_person_follows_then_no_establishment_is_found(text: str) -> None:
     assert found(HOSPITAL, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Suivi par le Cabinet infirmier Les Tilleuls, passage matin.",
+            "Cabinet infirmier Les Tilleuls",
+        ),
+        ("Hébergé au foyer Adoma Lamartine depuis mars.", "foyer Adoma Lamartine"),
+        ("Inscrite en accueil de jour aux Glycines le mardi.", "accueil de jour aux Glycines"),
+        ("Trouvé 100 m après l'auberge Le Grand Chêne.", "auberge Le Grand Chêne"),
+        ("Cariste chez Renault, site des Forges.", "site des Forges"),
+    ],
+)
+def test_where_people_live_work_or_spend_the_day_is_found_after_its_head(
+    text: str, expected: str
+) -> None:
+    assert found(HOSPITAL, text) == [expected]
+
+
+@pytest.mark.parametrize(
+    "text", ["site opératoire propre", "Site Internet de la HAS", "site de ponction"]
+)
+def test_a_site_without_a_named_place_is_no_establishment(text: str) -> None:
+    assert found(HOSPITAL, text) == []
