@@ -90,7 +90,7 @@ MAX_LOWER_CASE_CONTINUATION: Final = 2
 
 def lower_case_continuation(text: str, names: Sequence[Span], language: str) -> list[Span]:
     """Each name written in lower case, with the known given names or surnames after it."""
-    known = unambiguous_names("first_names", language) | unambiguous_names("surnames", language)
+    known = _known_names(language)
     found = []
     for start, end in names:
         if not text[start:end].islower():
@@ -104,3 +104,8 @@ def lower_case_continuation(text: str, names: Sequence[Span], language: str) -> 
         if new_end > end:
             found.append((start, new_end))
     return found
+
+
+@cache
+def _known_names(language: str) -> frozenset[str]:
+    return unambiguous_names("first_names", language) | unambiguous_names("surnames", language)
