@@ -46,6 +46,7 @@ from anonymization.recognizers.person_words import (
     is_stopword,
     is_surname_comma_given,
     is_upper_surname,
+    name_end_before_function_word,
 )
 
 TITLE_SCORE: Final = 0.85
@@ -168,6 +169,13 @@ _LAB_VALUE_NEXT: Final = re.compile(r"[ \t\u00a0]*[<>=:]?[ \t\u00a0]*\d")
 _NAME_PART: Final = re.compile(led_by(f"[{_UPPER}]", r"[\w'’-]") + r"\w+(?:['’-]\w+)*(?![\w'’-])")
 
 
+def _cut_at_function_word(text: str, result: RecognizerResult) -> RecognizerResult:
+    end = name_end_before_function_word(text, result.start, result.end)
+    if end == result.end:
+        return result
+    return RecognizerResult(result.entity_type, result.start, end, result.score)
+
+
 def _initial_context_ok(text: str, start: int) -> bool:
     line_start = text.rfind("\n", 0, start) + 1
     return _INITIAL_LEFT.search(text, max(line_start, start - 12), start) is not None or (
@@ -272,7 +280,7 @@ class PersonRecognizer(RegexRecognizer):
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
         results = [
-            self._with_initial_m(text, result)
+            self._with_initial_m(text, _cut_at_function_word(text, result))
             for result in super().analyze(text, entities, nlp_artifacts)
         ]
         if self.ENTITY not in entities:

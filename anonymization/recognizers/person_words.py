@@ -151,3 +151,27 @@ def is_surname_comma_given(surname: str, given: str) -> bool:
     if is_upper_surname(surname.replace(" ", "")):
         return True
     return is_first_name(given) and not surname.isupper()
+
+
+# Pronouns and auxiliaries, which a text written in capitals runs into a name: "DAUGHTER
+# MILDRED SHE CANT WORK THE COMPUTER" names Mildred only.
+FUNCTION_WORDS: Final = frozenset(
+    ("she", "he", "her", "hers", "his", "him", "they", "them", "their", "it", "its", "is",
+     "was", "were", "are", "be", "been", "has", "have", "had", "can", "cant", "could",
+     "would", "should", "did", "does", "dont", "doesnt", "didnt", "i", "me", "my", "we",
+     "our", "you", "your", "this", "that", "who", "what", "when", "where", "why", "how",
+     "if", "but", "so", "then", "also", "very", "too", "says", "told", "asked")
+)  # fmt: skip
+_SPAN_WORD: Final = re.compile(r"[^\s]+")
+
+
+def name_end_before_function_word(text: str, start: int, end: int) -> int:
+    """Where a name found in `text[start:end]` ends: before the first pronoun or auxiliary
+    written in capitals after its first word."""
+    previous_end = None
+    for word in _SPAN_WORD.finditer(text, start, end):
+        value = word.group().strip(",.;:")
+        if previous_end is not None and value.isupper() and value.lower() in FUNCTION_WORDS:
+            return previous_end
+        previous_end = word.end()
+    return end

@@ -261,3 +261,12 @@ def test_lower_case_names_door_codes_and_double_barrelled_surnames_are_redacted(
     assert "paula" not in wife.text and "a besoin d'un rdv" in wife.text
     assert "4417C" not in code.text
     assert "DIALLO" not in child.text and "MARTIN" not in child.text
+
+
+def test_a_name_in_a_message_in_capitals_stops_before_the_pronoun_that_follows_it() -> None:
+    [message] = scrub_texts(
+        ["HI THIS IS HIS SON DEREK HE CANT LOG IN. HE SAYS THE PAIN IS WORSE, HE IS 93."],
+        "en",
+    )
+    assert "DEREK" not in message.text
+    assert "HE CANT LOG IN. HE SAYS THE PAIN IS WORSE" in message.text
