@@ -38,6 +38,7 @@ from anonymization.ner.model import MODEL_LABELS, load_model
 from anonymization.ner.segments import model_segments
 from anonymization.recognizers import build_recognizers
 from anonymization.recognizers.first_characters import led_by_first_characters
+from anonymization.recognizers.lexicon import CAPITALS_ONLY_ACRONYMS
 from anonymization.surrogates import PatientContext, Replacement, apply_surrogates
 
 PERSON = "PERSON"
@@ -320,6 +321,8 @@ class Scrubber:
         # (two capitals may be a person's initials: "JT").
         if entity.type == PERSON and len(span) > 2 and is_unknown_acronym(span):
             return False
+        if entity.type == PERSON and span.isupper() and span.lower() in CAPITALS_ONLY_ACRONYMS:
+            return False  # "TIA", "LAD", "PEG": a clinical acronym, whoever is called Tia
         if not any(char.isalpha() for char in span):
             return True  # a postcode, a number: never vocabulary
         if entity.type == PERSON and _DOTTED_INITIALS.fullmatch(span):

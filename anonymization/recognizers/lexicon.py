@@ -267,5 +267,18 @@ NAME_STOPWORDS: Final[frozenset[str]] = frozenset(
     )
 )  # fmt: skip
 
+# English clinical acronyms that are names or words in other cases ("Tia", "lad", "peg"):
+# written in capitals, they are the acronym, never a person.
+CAPITALS_ONLY_ACRONYMS: Final[frozenset[str]] = frozenset(
+    ("tia", "lad", "lcx", "rca", "rul", "rml", "rll", "lul", "lll", "ivus", "cabg", "pci",
+     "stemi", "nstemi", "acs", "hfref", "hfpef", "afib", "cva", "htn", "aki", "esrd", "urti",
+     "lrti", "hap", "vap", "sob", "abx", "tds", "qds", "nbm", "tpn", "ngt", "peg", "cvc",
+     "axr", "ncs", "csf", "cbc", "bmp", "cmp", "lfts", "tfts", "aptt", "hgb", "wcc", "wbc",
+     "plt", "mcv", "cea", "fvc", "pef", "avpu", "mews", "rass", "adls", "slt", "dnacpr",
+     "tto", "ttos", "sho", "spr", "nic", "hca", "lpn", "mbbs", "mrcp", "frcs", "itu", "hdu",
+     "ccu", "amu", "mau", "ssu", "cdu", "icp", "ivc", "svc", "lvef", "pda", "vsd", "tof",
+     "hcm", "dcm", "rcm", "nsr", "svt", "wpw", "lbbb", "rbbb", "avb", "ddx", "amhp", "tsb")
+)  # fmt: skip
+
 # Words that are never a name, whatever their case: stop words, acronyms, roman numerals.
 NEVER_NAMES: Final[frozenset[str]] = frozenset(NAME_STOPWORDS | ACRONYMS | ROMAN_NUMERALS)

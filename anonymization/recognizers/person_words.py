@@ -17,6 +17,7 @@ from anonymization.lexicons import (
 )
 from anonymization.recognizers.lexicon import (
     ACRONYMS,
+    CAPITALS_ONLY_ACRONYMS,
     FIRST_NAMES,
     NAME_STOPWORDS,
     ROMAN_NUMERALS,
@@ -50,8 +51,14 @@ def is_upper_surname(word: str) -> bool:
 
 
 def is_edge_noise(word: str) -> bool:
-    """Words that may border a run of capitalised words without being part of the name."""
-    return word in PARTICLES or word.lower() in NAME_STOPWORDS or is_acronym(word)
+    """Words that may border a run of capitalised words without being part of the name
+    ("Prior TIA": a clinical acronym in capitals)."""
+    return (
+        word in PARTICLES
+        or word.lower() in NAME_STOPWORDS
+        or is_acronym(word)
+        or (word.isupper() and word.lower() in CAPITALS_ONLY_ACRONYMS)
+    )
 
 
 # Job titles after "Consultant", "GP", "Senior": "Consultant Neurologist", "GP Principal".

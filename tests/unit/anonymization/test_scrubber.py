@@ -270,3 +270,18 @@ def test_a_name_in_a_message_in_capitals_stops_before_the_pronoun_that_follows_i
     )
     assert "DEREK" not in message.text
     assert "HE CANT LOG IN. HE SAYS THE PAIN IS WORSE" in message.text
+
+
+def test_clinical_acronyms_in_capitals_are_not_people_but_the_same_names_written_as_names_are() -> (
+    None
+):
+    [acronyms, name] = scrub_texts(
+        [
+            "PCI of the proximal LAD. Prior TIA in 2019. RUL nodule stable. PEG in situ.",
+            "Seen today with her daughter Tia, who drove her in.",
+        ],
+        "en",
+    )
+    assert "proximal LAD" in acronyms.text and "Prior TIA" in acronyms.text
+    assert "RUL nodule" in acronyms.text and "PEG in situ" in acronyms.text
+    assert "Tia" not in name.text
