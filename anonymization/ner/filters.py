@@ -11,7 +11,9 @@ count as names whatever else they mean ("Rose"); a surname that is also a common
 words at its edges ("EHPAD qui me semble" → "EHPAD", "le Juge" → "Juge") and a protocol's
 day count at its end ("Fludarabine J-6" → "Fludarabine"). A span holding a drug's name
 ("Poursuite du Xalatan OG", "Adderall XR", "carboplatine-pémétrexed") is a prescription,
-not a person: the drug lexicons hold no name, place or common word.
+not a person: the drug lexicons hold no name, place or common word. Nor is a span made
+only of stop words, acronyms or days of the week, unless a title or a role stands before
+it ("Stroke Service" gives "Service", "Sunday"; "sa fille Entrée" stays).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Final
 
 from anonymization.lexicons import LANGUAGES, common_words, drug_vocabulary, lexicon
 from anonymization.medical_terms import is_unknown_acronym
+from anonymization.recognizers.lexicon import NEVER_NAMES
 
 _WORD: Final = re.compile(r"[^\W\d_]+")
 _TITLE_BEFORE: Final = re.compile(
@@ -35,6 +38,14 @@ _TITLE_BEFORE: Final = re.compile(
 # "J-6", "J+28", "H-30 min": a day or hour count of a protocol, never part of a name
 # ("Fludarabine J-6 à J-2" must not become "<PERSON>-6").
 _DAY_COUNT: Final = re.compile(r"[JHDS][-+]\d")
+
+
+_WEEKDAYS: Final = frozenset(
+    ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "lundi",
+     "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+)  # fmt: skip
+# Not the months: "Mai", "June" are given names too.
+_NEVER_ALONE: Final = NEVER_NAMES | _WEEKDAYS
 
 
 @cache
@@ -80,6 +91,14 @@ def model_span_is_plausible(text: str, start: int, end: int, language: str) -> b
     names = _name_words(language)
     drugs = drug_vocabulary()
     if any(word.group().lower() in drugs for word in words):
+        return False
+    # "Stroke Service", "on Sunday": headings' stop words and the calendar are nobody.
+    span = text[start:end]
+    if (
+        not any(char.isdigit() for char in span)
+        and all(word.group().lower() in _NEVER_ALONE for word in words)
+        and _TITLE_BEFORE.search(text, max(0, start - 25), start) is None
+    ):
         return False
     for word in words:
         value = word.group()

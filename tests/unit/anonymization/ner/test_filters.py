@@ -79,3 +79,23 @@ def test_a_protocol_day_count_at_the_end_of_a_model_span_is_trimmed() -> None:
 def test_a_model_span_holding_a_drug_name_is_dropped(text: str, span: str) -> None:
     start = text.index(span)
     assert trimmed_model_span(text, start, start + len(span), "fr") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("Discharge Summary - Neurology / Stroke Service\nPatient: x", "Service"),
+        ("moved it to Wednesdays so Sunday isn't pill day", "Sunday"),
+    ],
+)
+def test_a_model_span_of_stop_words_or_weekdays_alone_is_dropped(text: str, span: str) -> None:
+    start = text.index(span)
+    assert trimmed_model_span(text, start, start + len(span), "en") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "span"), [("night of 12/13 Oct", "13 Oct"), ("Tran, Mai  MRN", "Mai")]
+)
+def test_a_date_or_a_name_spelled_like_a_month_stays(text: str, span: str) -> None:
+    start = text.index(span)
+    assert trimmed_model_span(text, start, start + len(span), "en") is not None
