@@ -174,7 +174,12 @@ _KNOWN_UPPER: Final = (
 # "CHBA", "GHBS", "CHRU", "CHIC": the acronyms of French hospitals and hospital groups.
 _HOSPITAL_ACRONYM: Final = (
     r"(?<![\w-])(?!(?:CHRU|CHU|CHR|CHI|CHS|CHG|CHD|CHIC|GHU|GHT|HIA|HAD)(?![\w-]))"
-    r"(?P<value>(?:CHU|CHR|CHI|CHS|CH|GHU|GHT|GH|HIA|HP)[A-Z]{1,4}(?:\d{1,3})?)(?![\w-])"
+    # "HP" (a private hospital: "HPGM") takes two letters at least: "HPI", "HPC" are a
+    # note's history headings.
+    # A group named by its département alone: "GH70", "GHT29".
+    r"(?P<value>(?:(?:CHU|CHR|CHI|CHS|CH|GHU|GHT|GH|HIA)[A-Z]{1,4}|HP[A-Z]{2,4})(?:\d{1,3})?"
+    r"|GHT?\d{2,3})"
+    r"(?![\w-])"
 )
 _KNOWN_RE: Final = led_by_first_characters(re.compile(_KNOWN))
 # Name words that end a French establishment's name: what follows is not part of it.

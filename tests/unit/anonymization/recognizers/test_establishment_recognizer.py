@@ -215,3 +215,18 @@ def test_where_people_live_work_or_spend_the_day_is_found_after_its_head(
 )
 def test_a_site_without_a_named_place_is_no_establishment(text: str) -> None:
     assert found(HOSPITAL, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("HPI: 77 y/o retired machinist", []),
+        ("HPC: fell at home this morning", []),
+        ("transférée à l'HPGM hier soir", ["HPGM"]),
+        ("Dr Benali, HGE, GH70", ["GH70"]),
+    ],
+)
+def test_history_headings_are_no_hospital_acronym_but_a_group_named_by_its_departement_is(
+    text: str, expected: list[str]
+) -> None:
+    assert found(HOSPITAL, text) == expected
