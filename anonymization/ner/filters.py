@@ -13,7 +13,8 @@ day count at its end ("Fludarabine J-6" → "Fludarabine"). A span holding a dru
 ("Poursuite du Xalatan OG", "Adderall XR", "carboplatine-pémétrexed") is a prescription,
 not a person: the drug lexicons hold no name, place or common word. Nor is a span made
 only of stop words, acronyms or days of the week, unless a title or a role stands before
-it ("Stroke Service" gives "Service", "Sunday"; "sa fille Entrée" stays).
+it ("Stroke Service" gives "Service", "Sunday"; "sa fille Entrée" stays), or one ending
+with a job title ("Specialty Registrar", "Movement Disorders Fellow").
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Final
 from anonymization.lexicons import LANGUAGES, common_words, drug_vocabulary, lexicon
 from anonymization.medical_terms import is_unknown_acronym
 from anonymization.recognizers.lexicon import NEVER_NAMES
+from anonymization.recognizers.person_words import is_job_title
 
 _WORD: Final = re.compile(r"[^\W\d_]+")
 _TITLE_BEFORE: Final = re.compile(
@@ -91,6 +93,9 @@ def model_span_is_plausible(text: str, start: int, end: int, language: str) -> b
     names = _name_words(language)
     drugs = drug_vocabulary()
     if any(word.group().lower() in drugs for word in words):
+        return False
+    # "Specialty Registrar", "Movement Disorders Fellow": a job title, nobody's name.
+    if is_job_title(words[-1].group()):
         return False
     # "Stroke Service", "on Sunday": headings' stop words and the calendar are nobody.
     span = text[start:end]

@@ -65,8 +65,14 @@ def is_edge_noise(word: str) -> bool:
 _PROFESSION: Final = re.compile(
     r"(?i:\w+(?:ologist|iatrist|ician|ographer|therapist|macist|ntist|thetist)s?|surgeon"
     r"|physician|practitioner|principal|partner|specialist|matron|trainee|midwife|carer"
-    r"|registrar|consultant|coordinator|manager|officer|worker|assistant)"
+    r"|registrar|consultant|coordinator|manager|officer|worker|assistant|fellow|advisor"
+    r"|adviser|hospitalist|secretary|secretaries|sonographer|resident|intern)"
 )
+
+
+def is_job_title(word: str) -> bool:
+    """ "Registrar", "Hospitalist", "Radiologist": a job, never a name or a place."""
+    return _PROFESSION.fullmatch(word) is not None
 
 
 def is_stopword(word: str) -> bool:

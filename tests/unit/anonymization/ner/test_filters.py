@@ -99,3 +99,16 @@ def test_a_model_span_of_stop_words_or_weekdays_alone_is_dropped(text: str, span
 def test_a_date_or_a_name_spelled_like_a_month_stays(text: str, span: str) -> None:
     start = text.index(span)
     assert trimmed_model_span(text, start, start + len(span), "en") is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("Harriet Kwok\nSpecialty Registrar in Diabetes", "Specialty Registrar"),
+        ("DELACROIX, JOELLE MD\nMovement Disorders Fellow", "Movement Disorders Fellow"),
+        ("R. Onuoha\nOccupational Health Advisor, Medigold", "Occupational Health Advisor"),
+    ],
+)
+def test_a_model_span_ending_with_a_job_title_is_dropped(text: str, span: str) -> None:
+    start = text.index(span)
+    assert trimmed_model_span(text, start, start + len(span), "en") is None
