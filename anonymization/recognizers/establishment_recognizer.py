@@ -348,6 +348,10 @@ class EstablishmentRecognizer(RegexRecognizer):
     )
 
     def _score(self, text: str, value: str, start: int, pattern: ValuePattern) -> float | None:
+        if pattern.name == "hospital acronym" and (
+            value.lower() in common_words("en") or value.lower() in common_words("fr")
+        ):
+            return None  # "CHECK", "CHEST", "CHAIR" in a note in capitals: words, not CH + ECK
         if pattern.name in _ACRONYM_PATTERNS and (
             is_acronym(value)
             or value in _GENERIC_PLACES

@@ -224,6 +224,8 @@ def test_a_site_without_a_named_place_is_no_establishment(text: str) -> None:
         ("HPC: fell at home this morning", []),
         ("transférée à l'HPGM hier soir", ["HPGM"]),
         ("Dr Benali, HGE, GH70", ["GH70"]),
+        # Words of a note in capitals, not "CH" and letters.
+        ("TO DO: CHECK AXR, CHASE CXR. ?CHEST ?COLLECTION", []),
     ],
 )
 def test_history_headings_are_no_hospital_acronym_but_a_group_named_by_its_departement_is(
