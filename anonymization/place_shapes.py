@@ -21,6 +21,7 @@ from functools import cache
 from typing import Final
 
 from anonymization.lexicons import LANGUAGES, ambiguous_words
+from anonymization.recognizers.date_recognizer import MONTH_WORDS, WEEKDAY_WORDS
 
 PLACE_TYPES: Final = frozenset({"HOSPITAL", "ORGANIZATION", "LOCATION"})
 _HEADS: Final = (
@@ -51,11 +52,7 @@ Span = tuple[int, int]
 
 
 # Days and months are capitalised in English without being names.
-_CALENDAR_WORDS: Final = frozenset(
-    ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-     "january", "february", "march", "april", "may", "june", "july", "august", "september",
-     "october", "november", "december", "christmas", "easter")
-)  # fmt: skip
+_CALENDAR_WORDS: Final = WEEKDAY_WORDS | MONTH_WORDS | {"christmas", "easter"}
 
 
 @cache

@@ -25,6 +25,7 @@ from typing import Final
 
 from anonymization.lexicons import LANGUAGES, common_words, drug_vocabulary, lexicon
 from anonymization.medical_terms import is_unknown_acronym
+from anonymization.recognizers.date_recognizer import WEEKDAY_WORDS
 from anonymization.recognizers.lexicon import NEVER_NAMES
 from anonymization.recognizers.person_words import is_job_title
 
@@ -42,12 +43,8 @@ _TITLE_BEFORE: Final = re.compile(
 _DAY_COUNT: Final = re.compile(r"[JHDS][-+]\d")
 
 
-_WEEKDAYS: Final = frozenset(
-    ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "lundi",
-     "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-)  # fmt: skip
 # Not the months: "Mai", "June" are given names too.
-_NEVER_ALONE: Final = NEVER_NAMES | _WEEKDAYS
+_NEVER_ALONE: Final = NEVER_NAMES | WEEKDAY_WORDS
 
 
 @cache

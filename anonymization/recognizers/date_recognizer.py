@@ -34,6 +34,10 @@ ENGLISH_MONTH_WORDS: Final = frozenset(
      "jul", "aug", "sep", "sept", "oct", "nov", "dec")
 )  # fmt: skip
 MONTH_WORDS: Final = FRENCH_MONTH_WORDS | ENGLISH_MONTH_WORDS
+WEEKDAY_WORDS: Final = frozenset(
+    ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "lundi",
+     "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+)  # fmt: skip
 
 # Nothing glued before a date: no letter, digit or date separator.
 _NOT_AFTER: Final = r"[\w/.,-]"
