@@ -66,6 +66,23 @@ _HYPHENATED: Final = (
 _LONG_NUMBER: Final = r"(?<![\w.,/-])(?P<value>\d{7,})(?![\w.,/-]\w|\w)"
 
 
+# "Exam: BP 164/86", "Lab HbA1c 66", "T 36.2": a measurement after a label, not an id.
+_MEASUREMENT: Final = re.compile(
+    r"(?:BP|T|HR|RR|P|Wt|Ht|BMI|SpO2|SaO2|Sats?|GCS|TA|FC|FR|Temp|Hb|Hgb|HbA1c|WCC|WBC|Plt|"
+    r"Na|K|Cr|CRP|INR|eGFR|TSH|PSA|Glc|BM|BGL|LDL|HDL|EVA|EN)[ \t]\d{1,3}(?:[.,]\d{1,2})?(?:/\d{1,3})?"
+)
+# "HPI: 52M", "34 F": an age and a sex.
+_AGE_AND_SEX: Final = re.compile(r"(?:\d{1,2}|1[01]\d)[ ]?[MFmf]")
+# Clinical classifications name a disease or an act, never a person: "SNOMED: T-65200
+# M-43000", "Read code: S5401", "CCAM : JQGD010". The codes may be listed.
+_CODING_BEFORE: Final = re.compile(
+    r"(?<![\w-])(?:SNOMED(?:[ -]CT)?|Read[ \t]+codes?|ICD-?(?:9|10|11)?(?:-CM)?|CPT|LOINC|"
+    r"OPCS(?:-4)?|CCAM|CIM-?10|HCPCS|ATC)[ \t]*(?:codes?)?[ \t]*[:#]?[ \t]*"
+    r"(?:[A-Z0-9][A-Z0-9.-]*[ \t]*[;,]?[ \t]*)*$"
+)
+CODING_WINDOW: Final = 80
+
+
 def _digits(value: str) -> int:
     return sum(char.isdigit() for char in value)
 
@@ -81,7 +98,12 @@ class RecordNumberRecognizer(RegexRecognizer):
 
     def _score(self, text: str, value: str, start: int, pattern: ValuePattern) -> float | None:
         digits = _digits(value)
+        line_start = text.rfind("\n", max(0, start - CODING_WINDOW), start) + 1
+        if _CODING_BEFORE.search(text, max(line_start, start - CODING_WINDOW), start):
+            return None
         if pattern.name == "after a label":
+            if _MEASUREMENT.fullmatch(value) or _AGE_AND_SEX.fullmatch(value):
+                return None
             # A short number after a label is a count or a code ("COVID-19"), not an id.
             if digits < MIN_LABELLED_DIGITS or len(value.replace(" ", "")) < 3:
                 return None

@@ -147,3 +147,39 @@ def test_when_new_zealand_or_indian_identifiers_follow_their_label_then_they_are
     text: str, number: str
 ) -> None:
     assert number in found(RECORD, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Exam: BP 164/86, HR 78 reg",
+        "Exam: T 36.2 HR 92",
+        "Lab HbA1c 66 mmol/mol",
+        "HPI: 52M w/ HTN",
+        "HPI: 34 F, brought in",
+        "SNOMED: T-65200 M-43000; T-67400 M-44000",
+        "Read code: S5401",
+        "ICD-10-CM: S83.511A",
+        "CCAM : JQGD010",
+    ],
+)
+def test_when_a_label_is_followed_by_a_measurement_an_age_or_a_clinical_code_then_no_id(
+    text: str,
+) -> None:
+    assert found(RECORD, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        # A letter and a long serial is an id, even when the letter reads like a vital sign.
+        ("Ref: T 1234567", "T 1234567"),
+        ("ID: 520M", "520M"),
+        # A code list ends with its line: the next line's number is found.
+        ("SNOMED: T-65200\nAccession: LIL7734190", "LIL7734190"),
+        # Coded after the id, not before it: the id is found.
+        ("MRN GM00417 ICD-10 I63.9", "GM00417"),
+    ],
+)
+def test_ids_beside_measurements_and_codes_are_still_found(text: str, number: str) -> None:
+    assert number in found(RECORD, text)
