@@ -69,7 +69,8 @@ _LONG_NUMBER: Final = r"(?<![\w.,/-])(?P<value>\d{7,})(?![\w.,/-]\w|\w)"
 # "Exam: BP 164/86", "Lab HbA1c 66", "T 36.2": a measurement after a label, not an id.
 _MEASUREMENT: Final = re.compile(
     r"(?:BP|T|HR|RR|P|Wt|Ht|BMI|SpO2|SaO2|Sats?|GCS|TA|FC|FR|Temp|Hb|Hgb|HbA1c|WCC|WBC|Plt|"
-    r"Na|K|Cr|CRP|INR|eGFR|TSH|PSA|Glc|BM|BGL|LDL|HDL|EVA|EN)[ \t]\d{1,3}(?:[.,]\d{1,2})?(?:/\d{1,3})?"
+    r"Na|K|Cr|CRP|INR|eGFR|TSH|PSA|Glc|BM|BGL|LDL|HDL|EVA|EN)"
+    r"[ \t]\d{1,3}(?:[.,]\d{1,2})?(?:/\d{1,3})?"
 )
 # "HPI: 52M", "34 F": an age and a sex.
 _AGE_AND_SEX: Final = re.compile(r"(?:\d{1,2}|1[01]\d)[ ]?[MFmf]")
