@@ -3,7 +3,8 @@
 French: "06 12 34 56 78", "06.12.34.56.78", "06-12-34-56-78", "0612345678",
 "+33 6 12 34 56 78", "+33 (0)6 12 34 56 78", "0033 6 12 34 56 78".
 UK national: "020 7946 0958", "0113 496 0000", "07700 900123".
-Others: "+44 20 7946 0958", "(555) 123-4567", "555-123-4567".
+Others: "+44 20 7946 0958", "(555) 123-4567", "555-123-4567"; service numbers
+("13 11 14", "1300 22 4636", "116 123").
 """
 
 from __future__ import annotations
@@ -112,6 +113,18 @@ _SPACED_NORTH_AMERICAN: Final = (
 )
 
 
+# Service numbers: Australian "13 11 14", "131 450", "1300 22 4636", "1800 022 222", the
+# UK's "116 123" helplines and short freephone "0800 1111". Spaced as written, and
+# alone: a run of numbers ("HR 116 123 110") is a series of readings.
+_SERVICE_NUMBER: Final = (
+    r"(?<![\w.,/+-])(?<!\d[ \u00a0])(?P<value>"
+    r"1[38]00[ \u00a0]?"
+    r"(?:\d{3}[ \u00a0]?\d{3}|\d{2}[ \u00a0]\d{2}[ \u00a0]\d{2}|\d{2}[ \u00a0]\d{4})"
+    r"|13[ \u00a0]\d{2}[ \u00a0]\d{2}|13\d[ \u00a0]\d{3}|116[ \u00a0]?\d{3}|0800[ \u00a0]\d{4})"
+    r"(?![\w.,/-]?\d|\w|[ \u00a0]\d|[ \t]*(?:units?\b|mg\b|mcg\b|ml\b|mL\b|mmol|µmol|%|/))"
+)
+
+
 class FrPhoneRecognizer(RegexRecognizer):
     ENTITY: ClassVar[str] = "PHONE_NUMBER"
     PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
@@ -143,6 +156,7 @@ class FrPhoneRecognizer(RegexRecognizer):
         ValuePattern(
             "north american, spaced", re.compile(_SPACED_NORTH_AMERICAN), NORTH_AMERICAN_SCORE
         ),
+        ValuePattern("service number", re.compile(_SERVICE_NUMBER), EXTENSION_SCORE),
     )
     CONTEXT: ClassVar[tuple[str, ...]] = ("tél", "téléphone", "portable", "phone", "mobile")
 

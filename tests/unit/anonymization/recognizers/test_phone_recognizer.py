@@ -92,3 +92,33 @@ def test_when_other_countries_numbers_and_pagers_are_written_then_they_are_found
 @pytest.mark.parametrize("text", ["p53 mutation", "Hgb 10.1 p 0.05", "NSW 2204", "p < 0.001"])
 def test_when_a_p_or_a_postcode_is_no_pager_then_no_phone_is_found(text: str) -> None:
     assert found(PHONE, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("Call Lifeline 13 11 14 any time.", "13 11 14"),
+        ("Interpreter via TIS National (131 450).", "131 450"),
+        ("Beyond Blue 1300 22 4636", "1300 22 4636"),
+        ("Healthdirect 1800 022 222.", "1800 022 222"),
+        ("Samaritans 116 123, or the team line.", "116 123"),
+        ("Childline 0800 1111", "0800 1111"),
+    ],
+)
+def test_when_a_service_number_is_written_then_it_is_found(text: str, number: str) -> None:
+    assert found(PHONE, text) == [number]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "HR 116 123 110 overnight",  # a series of readings
+        "Plt 131 450 9",
+        "Given 13 11 14 units",
+        "Cr 116 123 mg",
+        "ratio 13 11/14",
+        "v1.13 11 14",
+    ],
+)
+def test_when_numbers_are_readings_or_doses_then_no_service_number(text: str) -> None:
+    assert found(PHONE, text) == []
