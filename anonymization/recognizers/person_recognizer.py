@@ -48,6 +48,7 @@ from anonymization.recognizers.person_words import (
     is_upper_surname,
     name_end_before_function_word,
 )
+from anonymization.recognizers.typist_initials import typist_initials
 
 TITLE_SCORE: Final = 0.85
 ROLE_SCORE: Final = 0.7
@@ -301,7 +302,7 @@ class PersonRecognizer(RegexRecognizer):
             start, end = match.span(VALUE_GROUP)
             if is_chat_speaker(match.group(VALUE_GROUP)) and not overlaps_any(results, start, end):
                 results.append(self.result(start, end, ROLE_SCORE))
-        for start, end in names_beside_care_roles(text):
+        for start, end in names_beside_care_roles(text) + typist_initials(text):
             if not overlaps_any(results, start, end):
                 results.append(self.result(start, end, ROLE_SCORE))
         for match in _SIGNING_DASH.finditer(text):

@@ -1,0 +1,59 @@
+"""The initials a typist, a secretary or a reporter leaves at the end of a report's line:
+"Typed 13/08/2024 jh", "one cassette per container (A1-G1). tlb", "mkj 5/6/24".
+
+Two or three lower-case letters are initials when they stand alone at the end of a line,
+right after a date, a number or a finished sentence, or before a date that ends the line,
+and are no word, unit, dose or clinical abbreviation ("at 10 am", "20 mg bd", "2 cp",
+"Sat 96% ra" are not initials).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from anonymization.lexicons import common_words, drug_vocabulary
+from anonymization.recognizers.person_words import is_acronym, is_stopword
+
+_AT_LINE_END: Final = re.compile(
+    r"(?:(?<=[.;)])|(?<=\d))[ \t]+(?P<value>[a-z]{2,3})[ \t]*$", re.MULTILINE
+)
+_BEFORE_A_DATE: Final = re.compile(
+    r"(?:^[ \t]*|(?<=[.;)])[ \t]+)(?P<value>[a-z]{2,3})[ \t]+\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?"
+    r"[ \t]*$",
+    re.MULTILINE,
+)
+# Units, times, doses, routes and frequencies written in lower case after a number.
+NOT_INITIALS: Final = frozenset(
+    (
+        "am", "pm", "hrs", "hr", "min", "mins", "mn", "sec", "yrs", "yr", "yo", "wks", "wk",
+        "mo", "mos", "kg", "mg", "ml", "cm", "mm", "mcg", "ug", "iu", "ui", "mui", "ra", "od",
+        "bd", "tds", "qds", "prn", "qid", "tid", "bid", "qd", "qhs", "nad", "sc", "iv", "im",
+        "po", "pr", "sl", "neb", "inh", "top", "bpm", "nil", "tbc", "tba", "etc", "ok", "wnl",
+        "cp", "cps", "gel", "amp", "gtt", "cpr", "sach", "sup", "inj", "tab", "cap", "caps",
+        "lpm", "kpa", "ans", "mois", "jrs", "sem", "env", "max", "avg", "mmol", "fyi", "pls",
+        "plz", "thx", "tho", "lol", "np", "ty", "asap", "btw", "tbh", "imo", "eta", "obs",
+    )
+)  # fmt: skip
+
+
+def is_initials(word: str) -> bool:
+    lowered = word.lower()
+    return not (
+        lowered in NOT_INITIALS
+        or is_stopword(word)
+        or is_acronym(word)
+        or lowered in common_words("en")
+        or lowered in common_words("fr")
+        or lowered in drug_vocabulary()
+    )
+
+
+def typist_initials(text: str) -> list[tuple[int, int]]:
+    """The (start, end) of each typist's or reporter's initials in `text`."""
+    found = []
+    for pattern in (_AT_LINE_END, _BEFORE_A_DATE):
+        for match in pattern.finditer(text):
+            if is_initials(match.group("value")):
+                found.append(match.span("value"))
+    return found
