@@ -9,7 +9,11 @@ Infirmary", "Mayo Clinic", "Oakwood Care Home", and the short names everyone use
 the large ones ("HEGP", "la Pitié", "Necker", "HCL", "AP-HM"; `KNOWN_ESTABLISHMENTS`).
 
 A head word alone ("le CHU", "l'hôpital", "la clinique", "the hospital") is generic and
-never reported: a name must follow it (or, in English, precede it).
+never reported: a name must follow it (or, in English, precede it). In lower case, the
+name before the head must be a word no dictionary holds ("walgreens pharmacy").
+
+One module, long on purpose: the French and English patterns share their name words,
+heads and the checks that tell a department or a medical acronym from an establishment.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from typing import ClassVar, Final
 from anonymization.lexicons import common_words
 from anonymization.recognizers.base import RegexRecognizer, ValuePattern
 from anonymization.recognizers.first_characters import led_by_first_characters
-from anonymization.recognizers.person_words import is_acronym
+from anonymization.recognizers.person_words import is_acronym, is_drug, is_stopword
 
 ESTABLISHMENT_SCORE: Final = 0.8
 KNOWN_SCORE: Final = 0.75
@@ -118,6 +122,14 @@ _EN_UPPER_ESTABLISHMENT: Final = (
 _EN_HEAD_THEN_NAME: Final = (
     r"(?<![\w'’-])(?P<value>(?:Children['’]s|Women['’]s|University|General|Memorial|Community"
     r"|Regional)[ \t]+Hospital[ \t]+(?:of[ \t]+)?[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?)(?![\w'’-])"
+)
+# In lower case, as messages write: "walgreens pharmacy says", "picked up from oakwood
+# surgery". The name's words must be no word of either language (`_score`): "the eye
+# clinic", "community pharmacy" are no establishment.
+_EN_LOWER_ESTABLISHMENT: Final = (
+    r"(?<![\w'’-])(?P<value>[a-z][a-z'’-]{2,}[ \t]+"
+    r"(?:pharmacy|clinic|surgery|hospital|hospice|(?:medical|health|day)[ \t]+cent(?:er|re)"
+    r"|(?:care|nursing)[ \t]+home|adult[ \t]+day|medical[ \t]+practice))(?![\w'’-])"
 )
 # Welsh "Ysbyty" (hospital) leads its name; "Northern General", "Cheltenham General".
 _EN_LED: Final = (
@@ -316,6 +328,23 @@ _TRADE_HEAD_END: Final = re.compile(
 )
 
 
+def _is_proper_lower_word(word: str) -> bool:
+    """A lower-case word that can only be a name: neither it nor a part of it is a word of
+    either language, an acronym, a stopword or a drug ("walgreens", "hollister"; not
+    "eye", "gp", "local", "nurse-led")."""
+    lowered = word.lower()
+    if lowered.endswith(("'s", "’s")):
+        lowered = lowered[:-2]
+    return not any(
+        part in common_words("en")
+        or part in common_words("fr")
+        or is_acronym(part)
+        or is_stopword(part)
+        or is_drug(part)
+        for part in [lowered, *lowered.split("-")]
+    )
+
+
 class EstablishmentRecognizer(RegexRecognizer):
     ENTITY: ClassVar[str] = "HOSPITAL"
     PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
@@ -329,6 +358,11 @@ class EstablishmentRecognizer(RegexRecognizer):
             ESTABLISHMENT_SCORE,
         ),
         ValuePattern("english head then name", re.compile(_EN_HEAD_THEN_NAME), ESTABLISHMENT_SCORE),
+        ValuePattern(
+            "english name and head, lower case",
+            re.compile(_EN_LOWER_ESTABLISHMENT),
+            ESTABLISHMENT_SCORE,
+        ),
         ValuePattern("known establishment", re.compile(_KNOWN), KNOWN_SCORE),
         ValuePattern("hospital acronym", re.compile(_HOSPITAL_ACRONYM), KNOWN_SCORE),
         ValuePattern("known establishment, capitals", re.compile(_KNOWN_UPPER), KNOWN_SCORE),
@@ -359,6 +393,10 @@ class EstablishmentRecognizer(RegexRecognizer):
             or value.lower() in common_words("fr")
         ):
             return None  # "to ICU", "the CT ward": medical acronyms, not establishments
+        if pattern.name == "english name and head, lower case" and not _is_proper_lower_word(
+            value.split()[0]
+        ):
+            return None
         if pattern.name == "name where care is given":
             first = value.split()[0]
             if (

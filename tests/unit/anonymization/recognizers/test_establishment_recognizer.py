@@ -232,3 +232,33 @@ def test_history_headings_are_no_hospital_acronym_but_a_group_named_by_its_depar
     text: str, expected: list[str]
 ) -> None:
     assert found(HOSPITAL, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "establishment"),
+    [
+        ("ran out of eliquis and walgreens pharmacy says no refills", "walgreens pharmacy"),
+        ("can u call morrison pharmacy for me", "morrison pharmacy"),
+        ("she was at hollister clinic yesterday", "hollister clinic"),
+    ],
+)
+def test_when_a_message_names_an_establishment_in_lower_case_then_it_is_found(
+    text: str, establishment: str
+) -> None:
+    assert found(HOSPITAL, text) == [establishment]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "she goes to the eye clinic and the local pharmacy",
+        "then the gp surgery",
+        "review in the nurse-led clinic",
+        "booked at the diabetes clinic; community pharmacy; warfarin clinic",
+        "can u call the pharmacy",
+    ],
+)
+def test_when_a_lower_case_clinic_is_named_by_ordinary_words_then_it_is_no_establishment(
+    text: str,
+) -> None:
+    assert found(HOSPITAL, text) == []
