@@ -136,6 +136,27 @@ _EN_HOUSE_NAME: Final = (
 )
 
 
+# Addresses led by a plot, flat, house or shop number, as written in India and South
+# Africa: "Plot No. 14, Sector 9, Near Bus Depot", "House No. 12, Street 5, Sector 21",
+# "Shop 12, Protea Glen Mall, cnr Koma Rd & Ndamane St", "Stand 1123, Zone 5". The parts
+# after the number are sector-like numbers, landmarks ("Near …", "cnr …") and named
+# roads, buildings or malls; the town and its PIN are left to LOCATION.
+_UNIT_LED_PART: Final = (
+    r"(?:(?:Sector|Street|Phase|Block|Zone|Extension|Ext\.?|Lane|Road|Gali|Ward)[ \t]+"
+    r"(?:No\.?[ \t]*)?\d{1,4}[A-Z]?"
+    r"|(?:Near|Opp\.?|Opposite|Behind|Beside|cnr|Cnr|Corner[ \t]+of)[ \t]+[^\n,;()]{2,50}?"
+    r"|(?:[A-Z][\w'’.-]*[ \t]+){1,3}(?:Road|Rd|Street|St|Marg|Nagar|Colony|Apartments?"
+    r"|Society|Complex|Mall|Lane|Chowk|Layout|Enclave|Residency|Towers?|Heights|Plaza"
+    r"|Estate)\b\.?)"
+)
+_UNIT_LED_ADDRESS: Final = (
+    r"(?<![\w'’-])(?P<value>(?:Plot|Flat|House|Shop|Stand|Erf|Door|Gala)[ \t]+"
+    r"(?:(?:No\.?|Number|#)[ \t]*)?\d{1,5}[A-Z]?(?:/\d{1,4})?"
+    r"(?:,[ \t]*" + _UNIT_LED_PART + r"(?=[ \t]*(?:[,;()\n]|$|[–—-][ \t]))){0,5})"
+)
+UNIT_LED_NUMBER: Final = re.compile(r"(?:No\.?|Number|#)")
+
+
 # Abbreviations inside an address, whose dot ends no sentence: "12 St. Mary's Rd",
 # "27 bis rue X, esc. C", "Résidence Les Iris, bât. C, apt. 312".
 _ADDRESS_ABBREVIATIONS: Final = (
@@ -167,6 +188,7 @@ class AddressRecognizer(RegexRecognizer):
         # First: the whole labelled address wins over the street inside it.
         ValuePattern("after an address label", re.compile(_LABELLED_ADDRESS), ENGLISH_SCORE),
         ValuePattern("english flat and street", re.compile(_EN_FLAT_ADDRESS), ENGLISH_SCORE),
+        ValuePattern("address led by its unit", re.compile(_UNIT_LED_ADDRESS), ENGLISH_SCORE),
         ValuePattern(
             "english house name and street", re.compile(_EN_HOUSE_NAME_AND_STREET), ENGLISH_SCORE
         ),
@@ -180,6 +202,13 @@ class AddressRecognizer(RegexRecognizer):
         ValuePattern("english house name", re.compile(_EN_HOUSE_NAME), UNNUMBERED_SCORE),
     )
     CONTEXT: ClassVar[tuple[str, ...]] = ("adresse", "domicilié", "demeurant", "address")
+
+    def _score(self, text: str, value: str, start: int, pattern: ValuePattern) -> float | None:
+        if pattern.name == "address led by its unit" and not (
+            "," in value or UNIT_LED_NUMBER.search(value)
+        ):
+            return None  # "House 3", "Door 2" alone: no address
+        return super()._score(text, value, start, pattern)
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None

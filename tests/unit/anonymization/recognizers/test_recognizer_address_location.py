@@ -199,3 +199,33 @@ def test_british_house_names_closes_and_french_business_zones_are_addresses(
 @pytest.mark.parametrize("text", ["Bloods: Hb, Creatinine, 12 Green tubes", "Dr Roy, 3 Walk tests"])
 def test_a_count_before_a_capitalised_word_is_no_british_close(text: str) -> None:
     assert found(ADDRESS, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        (
+            "Plot No. 14, Sector 9, Near Bus Depot, Kharghar",
+            "Plot No. 14, Sector 9, Near Bus Depot",
+        ),
+        (
+            "Resides at Flat No. 3B, Shanti Apartments, MG Road, Pune",
+            "Flat No. 3B, Shanti Apartments, MG Road",
+        ),
+        ("House No. 12, Street 5, Sector 21, Gurgaon", "House No. 12, Street 5, Sector 21"),
+        (
+            "Shop 12, Protea Glen Mall, cnr Koma Rd & Ndamane St, Soweto",
+            "Shop 12, Protea Glen Mall, cnr Koma Rd & Ndamane St",
+        ),
+        ("Stand 1123, Zone 5, Soweto", "Stand 1123, Zone 5"),
+    ],
+)
+def test_when_an_address_is_led_by_its_plot_flat_or_shop_then_it_is_found_without_the_town(
+    text: str, address: str
+) -> None:
+    assert found(ADDRESS, text) == [address]
+
+
+@pytest.mark.parametrize("text", ["Went to House 3 for the party.", "Door 2 was locked."])
+def test_when_a_house_or_door_number_stands_alone_then_it_is_no_address(text: str) -> None:
+    assert found(ADDRESS, text) == []
