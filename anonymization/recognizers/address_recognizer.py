@@ -1,6 +1,7 @@
 """ADDRESS: street addresses, French first ("12 rue des Lilas", "3 bis avenue Jean Jaurès",
 "12, bd de la République", "lieu-dit Les Granges", "BP 123") and English ("221B Baker
-Street", "12 Main St", "Flat 3, 10 Downing Road").
+Street", "12 Main St", "Flat 3, 10 Downing Road"), and, as India and South Africa write
+them, led by a plot, flat, house or shop number ("Plot No. 14, Sector 9, Near Bus Depot").
 
 The street name runs to the first natural stop: comma, semicolon, bracket, newline, a
 full stop followed by a space, a digit (the postcode), " à ", a dash between spaces, or
