@@ -39,6 +39,7 @@ from anonymization.ner.segments import model_segments
 from anonymization.recognizers import build_recognizers
 from anonymization.recognizers.first_characters import led_by_first_characters
 from anonymization.recognizers.lexicon import CAPITALS_ONLY_ACRONYMS
+from anonymization.recognizers.organization_recognizer import is_known_organization
 from anonymization.surrogates import PatientContext, Replacement, apply_surrogates
 
 PERSON = "PERSON"
@@ -325,6 +326,8 @@ class Scrubber:
             return False  # "TIA", "LAD", "PEG": a clinical acronym, whoever is called Tia
         if not any(char.isalpha() for char in span):
             return True  # a postcode, a number: never vocabulary
+        if entity.type == "ORGANIZATION" and is_known_organization(span):
+            return True  # "Age UK": a known name, whatever its words
         if entity.type == PERSON and _DOTTED_INITIALS.fullmatch(span):
             return True  # "G.", "J.-M.": a signature's initials, never vocabulary
         return not is_medical_term_span(text, entity.start, entity.end)

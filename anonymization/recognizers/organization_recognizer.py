@@ -84,7 +84,29 @@ KNOWN_ORGANIZATIONS: Final = (
     "Barclays", "HSBC", "Lloyds", "Deloitte", "Accenture", "Greggs", "Aetna", "Cigna",
     "Humana", "Kaiser", "Blue Cross", "BlueCross BlueShield", "UnitedHealthcare", "Medicaid",
     "Medicare", "Alzheimer's Society", "Age UK", "Macmillan", "BCBS", "Blue Shield", "Anthem",
+    # Charities and services notes refer patients to, insurers and schemes of the other
+    # English-speaking countries.
+    "Age Cymru", "Age Scotland", "Age NI", "Change Grow Live", "Turning Point",
+    "Citizens Advice", "British Red Cross", "Red Cross", "Salvation Army", "Carers UK",
+    "Mencap", "Macmillan Cancer Support", "Marie Curie", "Samaritans", "Barnardo's", "NSPCC",
+    "Women's Aid", "St John Ambulance", "Sue Ryder", "Cruse Bereavement Care",
+    "Rethink Mental Illness", "RNIB", "Parkinson's UK", "Diabetes UK", "Stroke Association",
+    "British Heart Foundation", "Asthma + Lung UK", "Alcoholics Anonymous", "Narcotics Anonymous",
+    "We Are With You", "Blue Cross Blue Shield", "Blue Cross and Blue Shield", "Molina Healthcare",
+    "Centene", "WellCare", "Tricare", "TRICARE", "Mutual of Omaha", "Bupa", "AXA Health",
+    "Aviva", "Vitality Health", "Discovery Health", "Bonitas", "Momentum Health", "Medihelp",
+    "Fedhealth", "Star Health", "ICICI Lombard", "HDFC Ergo", "Niva Bupa", "Southern Cross",
+    "Medibank", "HCF", "Bupa Australia", "Beyond Blue",
 )  # fmt: skip
+_KNOWN_SET: Final = frozenset(KNOWN_ORGANIZATIONS)
+
+
+def is_known_organization(span: str) -> bool:
+    """One of `KNOWN_ORGANIZATIONS`, as written: a name, however ordinary its words
+    ("Age UK", "Turning Point")."""
+    return span in _KNOWN_SET
+
+
 _KNOWN: Final = (
     r"(?<![\w-])(?P<value>"
     + "|".join(re.escape(name) for name in sorted(KNOWN_ORGANIZATIONS, key=len, reverse=True))

@@ -285,3 +285,17 @@ def test_clinical_acronyms_in_capitals_are_not_people_but_the_same_names_written
     assert "proximal LAD" in acronyms.text and "Prior TIA" in acronyms.text
     assert "RUL nodule" in acronyms.text and "PEG in situ" in acronyms.text
     assert "Tia" not in name.text
+
+
+def test_a_known_organization_made_of_ordinary_words_is_redacted_but_the_words_alone_are_not() -> (
+    None
+):
+    [known, words] = scrub_texts(
+        [
+            "Grab rails fitted by the Age UK handyperson; referral to Change Grow Live.",
+            "Age: 84. UK resident. A change in mood; will grow in confidence; lives alone.",
+        ],
+        "en",
+    )
+    assert "Age UK" not in known.text and "Change Grow Live" not in known.text
+    assert words.text.startswith("Age: 84. UK resident. A change in mood; will grow")
