@@ -33,6 +33,7 @@ from anonymization.recognizers.base import (
 )
 from anonymization.recognizers.care_roles import names_beside_care_roles
 from anonymization.recognizers.first_characters import led_by_first_characters
+from anonymization.recognizers.message_signoffs import message_signoffs
 from anonymization.recognizers.person_tables import name_column_cells, staff_column_initials
 from anonymization.recognizers.person_words import (
     PARTICLES,
@@ -302,7 +303,11 @@ class PersonRecognizer(RegexRecognizer):
             start, end = match.span(VALUE_GROUP)
             if is_chat_speaker(match.group(VALUE_GROUP)) and not overlaps_any(results, start, end):
                 results.append(self.result(start, end, ROLE_SCORE))
-        for start, end in names_beside_care_roles(text) + typist_initials(text):
+        for start, end in [
+            *names_beside_care_roles(text),
+            *typist_initials(text),
+            *message_signoffs(text),
+        ]:
             if not overlaps_any(results, start, end):
                 results.append(self.result(start, end, ROLE_SCORE))
         for match in _SIGNING_DASH.finditer(text):
