@@ -239,6 +239,14 @@ _DOSE_BEFORE: Final = re.compile(
     r"\d+(?:[.,]\d+)?[ \t]*(?i:mg|mcg|µg|g|ml|cp|comprim[ée]s?|g[ée]lules?)\b"
     r"(?:[ \t]+(?:de|d['’]|of))?[ \t]*$"
 )
+# A dose form written before the drug, as prescriptions in India and South Africa do:
+# "Tab Telma 40 mg", "Cap. Amoxil", "Inj Clexane", "Syp Crocin".
+_DOSE_FORM: Final = re.compile(
+    r"(?:Tab|TAB|tab|Tabs|TABS|Cap|CAP|cap|Caps|CAPS|Inj|INJ|inj|Syp|SYP|syp|Syr|Susp|Oint"
+    r"|Neb|Supp|Amp)\.?"
+)
+_DOSE_FORM_BEFORE: Final = re.compile(rf"(?<![\w-]){_DOSE_FORM.pattern}[ \t]+$")
+_DRUG_NAME_AFTER: Final = re.compile(r"[ \t]+[A-Za-z][\w-]+")
 # A brand with its generic in brackets: "Xarelto (rivaroxaban)", "Cordarone (amiodarone)".
 _GENERIC_IN_BRACKETS_AFTER: Final = re.compile(r"[ \t]*\([ \t]*(?P<generic>[a-zA-Z-]{4,})")
 # A score or a grade is followed by its value: "Grade Group 2", "MDS-UPDRS Part III".
@@ -426,13 +434,19 @@ def _is_vocabulary_with_common_words(span: str) -> bool:
 
 
 def _is_drug_in_context(text: str, span: str, start: int, end: int) -> bool:
-    """A one- or two-word span written as a drug is: a dose or a form after it, a dose
-    before it, or its generic name in brackets after it."""
+    """A one- or two-word span written as a drug is: a dose or a form after it, a dose or
+    a form before it, or its generic name in brackets after it."""
     words = span.split()
     if len(words) > 2:
         return False
     if _DRUG_FORM_AFTER.match(text, end) or _DOSE_BEFORE.search(text, max(0, start - 20), start):
         return True
+    if _DOSE_FORM_BEFORE.search(text, max(0, start - 8), start) or (
+        len(words) == 2 and _DOSE_FORM.fullmatch(words[0])
+    ):
+        return True  # "Tab Telma", "Cap Amoxil": a form, then the drug
+    if len(words) == 1 and _DOSE_FORM.fullmatch(span) and _DRUG_NAME_AFTER.match(text, end):
+        return True  # the form itself: "Tab" of "Tab Ecosprin 75 mg"
     if len(words) == 2 and _DRUG_FORM_AFTER.fullmatch(" " + words[1]):
         return True  # the form inside the span: "Movicol sachet"
     generic = _GENERIC_IN_BRACKETS_AFTER.match(text, end)

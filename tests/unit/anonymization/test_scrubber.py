@@ -299,3 +299,16 @@ def test_a_known_organization_made_of_ordinary_words_is_redacted_but_the_words_a
     )
     assert "Age UK" not in known.text and "Change Grow Live" not in known.text
     assert words.text.startswith("Age: 84. UK resident. A change in mood; will grow")
+
+
+def test_a_drug_after_its_dose_form_is_kept_even_when_it_is_also_a_given_name() -> None:
+    [prescription] = scrub_texts(
+        [
+            "ADVICE ON DISCHARGE\n1. Tab Ecosprin 75 mg 0-1-0\n2. Tab Telma 40 mg 1-0-0\n"
+            "Cap Amoxil 500 mg TDS\nHis wife Telma will collect the medicines."
+        ],
+        "en",
+    )
+    assert "Tab Telma 40 mg" in prescription.text and "Tab Ecosprin" in prescription.text
+    assert "Cap Amoxil" in prescription.text
+    assert "wife Telma" not in prescription.text
