@@ -102,12 +102,22 @@ class AgeRecognizer(RegexRecognizer):
             ),
             AGE_SCORE,
         ),
-        # "F 93 admitted", "M, 91": a sex then an age, as triage lines write them.
+        # "F 93 admitted", "M, 91", "Female, 94": a sex then an age, as triage lines write
+        # them.
         ValuePattern(
             "age after a sex",
             re.compile(
-                rf"(?<![\w/-])[MF][ \t]*[,:]?[ \t]+(?P<value>{_GREAT_AGE})"
-                r"(?![\w/.,-]?\d|[ \t]*(?:mg|ml|mmHg|%|kg|cm|bpm))"
+                rf"(?<![\w/-])(?:[MF]|(?i:male|female|man|woman))[ \t]*[,:]?[ \t]+"
+                rf"(?P<value>{_GREAT_AGE})"
+                r"(?![\w/.,-]?\d|[ \t]*(?:mg|ml|mmHg|%|kg|cm|bpm|lbs?\b|pounds|°))"
+            ),
+            AGE_SCORE,
+        ),
+        # "her 98th birthday", "son 100e anniversaire".
+        ValuePattern(
+            "great birthday",
+            re.compile(
+                rf"(?P<value>{_GREAT_AGE})(?:st|nd|rd|th|e|ème)[ \t]+(?i:birthday|anniversaire)"
             ),
             AGE_SCORE,
         ),

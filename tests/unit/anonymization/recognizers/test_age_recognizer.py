@@ -113,3 +113,23 @@ def test_when_a_table_has_an_age_column_or_key_then_great_ages_in_it_are_found()
     column = "| Nom | Âge | Ch |\n| X | 94 ans | 3 |\n| Y | 88 | 4 |\n"
     assert "94" in found(AGE, column) and "88" not in found(AGE, column)
     assert found(AGE, "| Âge | 96 |\n") == ["96"]
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("Female, 94, lives alone", "94"),
+        ("male 92 with falls", "92"),
+        ("family planning her 98th birthday party", "98"),
+        ("pour son 100e anniversaire", "100"),
+    ],
+)
+def test_a_great_age_after_a_sex_word_or_as_a_birthday_is_found(text: str, age: str) -> None:
+    assert found(AGE, text) == [age]
+
+
+@pytest.mark.parametrize(
+    "text", ["Female 95% sats on air", "woman 92 kg", "the 95th centile", "male 91 lbs"]
+)
+def test_a_measure_after_a_sex_word_or_a_centile_is_no_age(text: str) -> None:
+    assert found(AGE, text) == []
