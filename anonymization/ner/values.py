@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 from random import Random
 
-from anonymization.lexicons import lexicon
+from anonymization.lexicons import Lexicon, lexicon
 from anonymization.medical_terms import EPONYMS
 
 
@@ -47,15 +47,21 @@ def surnames(language: str) -> WeightedList:
     return _weighted(lex.names, [max(w, 1) ** 0.3 for w in lex.weights])
 
 
+def _town_lexicon(language: str) -> Lexicon:
+    # French notes are generated with France's communes: the cities abroad the scrubber
+    # also knows reach the model through the lexicon markers, not through training.
+    return lexicon("communes" if language == "fr" else "places", language)
+
+
 @cache
 def places(language: str) -> WeightedList:
-    lex = lexicon("places", language)
+    lex = _town_lexicon(language)
     return _weighted(lex.names, [max(w, 100) ** 0.35 for w in lex.weights])
 
 
 @cache
 def big_places(language: str) -> tuple[str, ...]:
-    lex = lexicon("places", language)
+    lex = _town_lexicon(language)
     threshold = 60_000 if language == "fr" else 150_000
     return tuple(n for n, w in zip(lex.names, lex.weights, strict=True) if w >= threshold)
 
