@@ -61,6 +61,8 @@ _EN_STREET_TYPE: Final = (
     r"|Square|Sq|Terrace|Way|Close|Crescent|Gardens|Grove|Row|Mews|Parkway|Highway|Hwy"
     # British closes and estates: "7 Orchard Rise", "3 Mill View", "14 Beech Croft".
     r"|Rise|View|Walk|Green|Vale|Chase|Croft|Parade|Wynd|Brae|Approach|Meadows"
+    # Australian and New Zealand types and abbreviations: "14 Wattle Cres", "9 Banksia Cct".
+    r"|Cres|Cct|Circuit|Pde|Tce|Esplanade|Promenade|Quay|Gdns|Cl|Gr|Pkwy|Ter"
     r"|STREET|ST|ROAD|RD|AVENUE|AVE|LANE|LN|DRIVE|DR|BOULEVARD|BLVD|COURT|CT|PLACE|WAY)"
 )
 # After the first digit of the number: "221B Baker Street", "12 Main St".
@@ -68,10 +70,26 @@ _EN_STREET_TYPE: Final = (
 _EN_STREET: Final = (
     # An optional direction ("3277 E Lanark St"), then the street's words, capitalised or
     # in capitals ("45 OVERLOOK RD").
-    r"\d{0,4}[A-Za-z]?[ \t]+(?:[NSEW]\.?[ \t]+)?"
+    r"\d{0,4}[A-Za-z]?(?:/\d{1,4}[A-Za-z]?)?[ \t]+(?:[NSEW]\.?[ \t]+)?"
     r"(?:(?:St\.?|[A-Z][a-z]+(?:['’]s)?|[A-Z]{3,})[ \t]+){1,3}" + _EN_STREET_TYPE + r"\b\.?"
 )
-_EN_ADDRESS: Final = r"(?P<value>" + led_by(r"\d", r"[\w,.]") + _EN_STREET + ")"
+_EN_ADDRESS: Final = (
+    r"(?P<value>(?:(?i:unit|lot|apt|flat)[ \t]+(?=\d+/\d))?"
+    + led_by(r"\d", r"[\w,./]")
+    + _EN_STREET
+    + ")"
+)
+# A British street named "The …" after its number: "1 The Paddock", "12 The Green".
+_EN_THE_STREET: Final = (
+    r"(?<![\w,./-])(?P<value>\d{1,4}[A-Za-z]?[ \t]+The[ \t]+[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?)"
+    r"(?=[ \t]*(?:,|\n|$))"
+)
+# Post boxes and rural routes: "PO Box 1234", "P.O. Box 88", "Private Bag X3", "Locked Bag
+# 7", "RR 2 Box 45".
+_EN_POST_BOX: Final = (
+    r"(?<![\w-])(?P<value>(?:P\.?[ \t]?O\.?[ \t]+Box|POB|(?:Private|Locked)[ \t]+Bag"
+    r"|(?:RR|R\.R\.|Rural[ \t]+Route)[ \t]*\d{1,3}[ \t]+Box)[ \t]*[A-Z]?\d{1,6})(?![\w/-])"
+)
 # A British house name before its numbered street, at a line's start or after a label:
 # "Sunnybrae, 12 Pettycur Road", "Home: Meadowbank, 7 Orchard Rise".
 _EN_HOUSE_NAME_AND_STREET: Final = (
@@ -198,6 +216,8 @@ class AddressRecognizer(RegexRecognizer):
         ValuePattern("french numbered street", re.compile(_FR_NUMBERED), NUMBERED_SCORE),
         ValuePattern("french street without number", re.compile(_FR_UNNUMBERED), UNNUMBERED_SCORE),
         ValuePattern("post office box", re.compile(_POST_BOX), POST_BOX_SCORE),
+        ValuePattern("english post box", re.compile(_EN_POST_BOX), POST_BOX_SCORE),
+        ValuePattern("english street named the", re.compile(_EN_THE_STREET), UNNUMBERED_SCORE),
         ValuePattern("business mail route", re.compile(_MAIL_ROUTE), POST_BOX_SCORE),
         ValuePattern("english named street", re.compile(_EN_NAMED_STREET), UNNUMBERED_SCORE),
         ValuePattern("english house name", re.compile(_EN_HOUSE_NAME), UNNUMBERED_SCORE),

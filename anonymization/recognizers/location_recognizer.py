@@ -41,6 +41,19 @@ _UK_POSTCODE: Final = (
     r"(?P<value>" + led_by("[A-PR-UWYZ]", r"\w")
     + r"[A-HK-Y]?\d[A-Z\d]?[ \t]\d[ABD-HJLNP-UW-Z]{2})(?!\w)"
 )  # fmt: skip
+# Canada's "H2X 1K4", with its space ("T2N0M0" is a tumour's stage), and Ireland's
+# Eircode "W91 X2Y3": a routing key, then four characters of the Eircode alphabet mixing
+# letters and digits ("C50 2019" is a diagnosis code and a year).
+_CA_POSTCODE: Final = (
+    r"(?<![\w-])(?!T\dN[ \t]\dM\d)"
+    r"(?P<value>[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z][ \t]\d[ABCEGHJ-NPRSTV-Z]\d)"
+    r"(?![\w-])"
+)
+_EIRCODE: Final = (
+    r"(?<![\w-])(?P<value>(?:[AC-FHKNPRTV-Y]\d\d|D6W)[ \t]"
+    r"(?=[0-9AC-FHKNPRTV-Y]{0,3}\d)(?=[0-9AC-FHKNPRTV-Y]{0,3}[AC-FHKNPRTV-Y])"
+    r"[0-9AC-FHKNPRTV-Y]{4})(?![\w-])"
+)
 # ID, IN, OR and ME are left out: they are also common English words or labels.
 _US_STATES: Final = (
     "AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|IL|IA|KS|KY|LA|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM"
@@ -123,6 +136,8 @@ class LocationRecognizer(RegexRecognizer):
             "uk town and postcode", re.compile(_UK_TOWN_POSTCODE), TOWN_AND_POSTCODE_SCORE
         ),
         ValuePattern("uk postcode", re.compile(_UK_POSTCODE), UK_POSTCODE_SCORE),
+        ValuePattern("canadian postcode", re.compile(_CA_POSTCODE), UK_POSTCODE_SCORE),
+        ValuePattern("irish eircode", re.compile(_EIRCODE), UK_POSTCODE_SCORE),
         ValuePattern(
             "us town, state and zip", re.compile(_US_TOWN_STATE_ZIP), TOWN_AND_POSTCODE_SCORE
         ),

@@ -229,3 +229,42 @@ def test_when_an_address_is_led_by_its_plot_flat_or_shop_then_it_is_found_withou
 @pytest.mark.parametrize("text", ["Went to House 3 for the party.", "Door 2 was locked."])
 def test_when_a_house_or_door_number_stands_alone_then_it_is_no_address(text: str) -> None:
     assert found(ADDRESS, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("Lives at 14 Wattle Cres, Ngunnawal ACT 2913.", "14 Wattle Cres"),
+        ("Unit 3/45 Smith Street, Fitzroy", "Unit 3/45 Smith Street"),
+        ("Resides 1 The Paddock, Ballymore Eustace", "1 The Paddock"),
+        ("PO Box 1234, Gaborone", "PO Box 1234"),
+        ("P.O. Box 88, Suva", "P.O. Box 88"),
+        ("Private Bag X3, Pretoria", "Private Bag X3"),
+        ("RR 2 Box 45, Millville", "RR 2 Box 45"),
+    ],
+)
+def test_australian_streets_slash_units_the_streets_and_post_boxes_are_addresses(
+    text: str, address: str
+) -> None:
+    assert found(ADDRESS, text) == [address]
+
+
+@pytest.mark.parametrize(
+    ("text", "postcode"),
+    [("Montréal QC H2X 1K4", "H2X 1K4"), ("Co. Kildare, W91 X2Y3", "W91 X2Y3")],
+)
+def test_canadian_postcodes_and_irish_eircodes_are_locations(text: str, postcode: str) -> None:
+    assert postcode in found(LOCATION, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "She gave 1 The other day.",
+        "Tumour T2N0M0, restaged T2N 0M0",
+        "Dx C50 2019. E11 2020 review.",
+        "vitamin D 3/45 units",
+    ],
+)
+def test_stages_codes_and_numbers_are_neither_postcodes_nor_addresses(text: str) -> None:
+    assert found(ADDRESS, text) == [] and found(LOCATION, text) == []
