@@ -1,6 +1,7 @@
 """Names written beside a care role's abbreviation, in any case: "ollie fy1", "Julie IDE",
 "mo (NIC)" before it; "Report to RN jess 22:15" after it (capitalised names after a role
-are found by the person recognizer's role words).
+are found by the person recognizer's role words); initials before a role in brackets
+("TK (consultant), RB (SpR)").
 
 Before a role, a word is a name when it could speak in a message log
 (`person_words.is_chat_speaker`) or, beside an English role, when it is a short informal
@@ -15,6 +16,7 @@ from typing import Final
 
 from anonymization.recognizers.person_words import (
     ROLE_QUALIFIERS,
+    is_acronym,
     is_chat_speaker,
     is_informal_name,
 )
@@ -40,6 +42,16 @@ _LOWER_NAME_AFTER_ROLE: Final = re.compile(
 )
 
 
+# Initials before a role in brackets, as meeting lists write them: "TK (consultant), RB
+# (SpR), JW (OT)".
+_INITIALS_BEFORE_ROLE: Final = re.compile(
+    r"(?<![\w'’.-])(?P<value>[A-Z]{2,3})[ \t]*\([ \t]*(?i:consultant|registrar|spr|sho|fy[12]"
+    r"|ct[12]|st[1-8]|ot|pt|physio|physiotherapist|slt|salt|dietitian|pharmacist|rn|hca|cns|cpn"
+    r"|sw|social[ \t]+worker|nurse|gp|psychologist|psychiatrist|matron|ward[ \t]+manager)"
+    r"[ \t]*\)"
+)
+
+
 def names_beside_care_roles(text: str) -> list[tuple[int, int]]:
     """The (start, end) of each name written beside a care role's abbreviation."""
     found = []
@@ -52,5 +64,8 @@ def names_beside_care_roles(text: str) -> list[tuple[int, int]]:
             found.append(match.span("value"))
     for match in _LOWER_NAME_AFTER_ROLE.finditer(text):
         if is_informal_name(match.group("value")):
+            found.append(match.span("value"))
+    for match in _INITIALS_BEFORE_ROLE.finditer(text):
+        if not is_acronym(match.group("value")):
             found.append(match.span("value"))
     return found

@@ -312,3 +312,18 @@ def test_a_drug_after_its_dose_form_is_kept_even_when_it_is_also_a_given_name() 
     assert "Tab Telma 40 mg" in prescription.text and "Tab Ecosprin" in prescription.text
     assert "Cap Amoxil" in prescription.text
     assert "wife Telma" not in prescription.text
+
+
+def test_initials_before_a_role_in_brackets_and_a_sister_with_her_dotted_title_are_redacted() -> (
+    None
+):
+    [meeting, acronyms] = scrub_texts(
+        [
+            "MDT: TK (consultant), RB (SpR) and JW (OT). Seen with Sr. Mbeki.",
+            "ED (registrar) busy; CT (consultant request) done.",
+        ],
+        "en",
+    )
+    for name in ("TK", "RB", "JW", "Mbeki"):
+        assert name not in meeting.text
+    assert acronyms.text == "ED (registrar) busy; CT (consultant request) done."
