@@ -223,6 +223,14 @@ def _after(name: str, body: str, before: str, score: float) -> ValuePattern:
 class ShortDateRecognizer(RegexRecognizer):
     ENTITY: ClassVar[str] = "DATE"
     PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
+        # "du 3-4 mars", "3–4 March 2024": two days and their month, one date (first, so
+        # that the days are not found alone and the second one left).
+        _pattern(
+            "range of days before a month",
+            rf"(?<![\w/.,-])(?P<value>{_DAY}(?:er)?{_S}*[-–]{_S}*{_DAY}(?:er|{_ORDINAL})?{_S}+"
+            rf"(?:{_FR_MONTH}|{_EN_MONTH})(?:{_S}+{_YEAR4})?)",
+            DAY_MONTH_SCORE,
+        ),
         _pattern(
             "day, abbreviated month and two-digit year",
             rf"(?<![\w/.,-])(?P<value>{_DAY}[- ](?:{'|'.join(_MONTHS_EN_SHORT)}"

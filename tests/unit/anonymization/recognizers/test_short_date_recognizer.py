@@ -299,3 +299,19 @@ def test_when_a_month_is_written_whole_or_a_day_is_bracketed_then_the_date_is_fo
 @pytest.mark.parametrize("text", ["INR today 2.6 (target 2-3)", "started 2.5 mg daily"])
 def test_when_a_decimal_follows_a_date_word_then_it_stays_a_value(text: str) -> None:
     assert found(DATE, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("Consultation du 3-4 mars.", "3-4 mars"),
+        ("Séjour 12–15 janvier 2024.", "12–15 janvier 2024"),
+        ("Admitted 3-4 March, home later.", "3-4 March"),
+    ],
+)
+def test_a_range_of_days_before_its_month_is_one_date(text: str, date: str) -> None:
+    assert date in found(DATE, text)
+
+
+def test_a_range_of_months_is_no_range_of_days() -> None:
+    assert found(DATE, "Score 3-4 mois plus tard.") == []
