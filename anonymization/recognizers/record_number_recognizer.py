@@ -47,6 +47,10 @@ _SHORT_LABELS: Final = (
     "IHI", "UBRN", "ODS", "GMC", "NMC", "HCPC",
     # New Zealand's NHI and HPI, India's UHID, South Africa's HPCSA register.
     "NHI", "HPI-CPN", "HPI", "UHID", "HPCSA",
+    # Canada's provincial health numbers (PHN, OHIP, RAMQ, HCN, ULI), India's PAN,
+    # Australia's tax file, Centrelink and veterans' numbers, the UK's National Insurance
+    # number, New Zealand's IRD number, the European health card.
+    "PHN", "OHIP", "RAMQ", "HCN", "ULI", "PAN", "TFN", "CRN", "DVA", "NINO", "IRD", "EHIC",
 )  # fmt: skip
 _LABEL: Final = (
     f"(?:{word_alternation(_LABELS)}"
@@ -62,6 +66,11 @@ _LABELLED: Final = rf"{_LABEL}\.?{_LABEL_GAP}(?P<value>{_VALUE})(?![\w-])"
 _GLUED: Final = r"(?<![\w-])(?P<value>[A-Z]{1,5}\d{5,}[A-Z0-9]*)(?![\w-])"
 _HYPHENATED: Final = (
     r"(?<![\w./-])(?P<value>[A-Z0-9]{1,10}(?:[-/.][A-Z0-9]{1,10}){1,4})(?![\w-]|[./]\w)"
+)
+# The UK's National Insurance number, spaced or not: "AB 12 34 56 C", "AB123456D".
+_NATIONAL_INSURANCE: Final = (
+    r"(?<![\w-])(?P<value>(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
+    r"[ ]?\d\d[ ]?\d\d[ ]?\d\d[ ]?[A-D])(?![\w-])"
 )
 _LONG_NUMBER: Final = r"(?<![\w.,/-])(?P<value>\d{7,})(?![\w.,/-]\w|\w)"
 
@@ -91,6 +100,7 @@ def _digits(value: str) -> int:
 class RecordNumberRecognizer(RegexRecognizer):
     ENTITY: ClassVar[str] = "RECORD_NUMBER"
     PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
+        ValuePattern("national insurance number", re.compile(_NATIONAL_INSURANCE), SHAPE_SCORE),
         ValuePattern("after a label", re.compile(_LABELLED), LABELLED_SCORE),
         ValuePattern("letters glued to digits", re.compile(_GLUED), SHAPE_SCORE),
         ValuePattern("hyphenated code", re.compile(_HYPHENATED), SHAPE_SCORE),

@@ -183,3 +183,19 @@ def test_when_a_label_is_followed_by_a_measurement_an_age_or_a_clinical_code_the
 )
 def test_ids_beside_measurements_and_codes_are_still_found(text: str, number: str) -> None:
     assert number in found(RECORD, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("PHN 9876 543 210", "9876 543 210"),
+        ("OHIP 1234-567-890", "1234-567-890"),
+        ("PAN ABCDE1234F", "ABCDE1234F"),
+        ("TFN 123 456 782", "123 456 782"),
+        ("NINO: AB 12 34 56 C", "AB 12 34 56 C"),
+    ],
+)
+def test_health_and_tax_numbers_of_other_english_speaking_countries_follow_their_label(
+    text: str, number: str
+) -> None:
+    assert found(RECORD, text) == [number]
