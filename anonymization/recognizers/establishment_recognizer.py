@@ -228,6 +228,13 @@ _NAMED_PLACE_OF_CARE_BEFORE: Final = (
     r"|transported|attended|started[ \t]+\w+[ \t]+\w+)[ \t]+(?:back[ \t]+)?(?i:to|at|from|into)"
     r"|\b(?:A&E|ED|ER|casualty)(?:[ \t]+at)?)[ \t]+(?:the[ \t]+)?$"
 )
+# A one-word name before the department it has: "attended Sunnybrook ED", "Wansbeck A&E"
+# (the words before it may be a verb: "Attended").
+_NAME_BEFORE_A_DEPARTMENT: Final = (
+    r"(?<![\w'’-])(?P<value>[A-Z][a-z'’-]{2,})"
+    r"(?=[ \t]+(?:ED|A&E|AMU|MAU|ICU|ITU|HDU|SDEC|CCU|OPD|ER)\b)"
+)
+_NAMED_PLACE_PATTERNS: Final = ("name where care is given", "name before a department")
 _SPECIALTY_SUFFIX: Final = re.compile(r"(?i:.*(?:ology|ics|ery|try|apy|osis|itis|ward|unit))")
 _PERSON_TITLES: Final = frozenset({"Mr", "Mrs", "Ms", "Miss", "Dr", "Prof", "Sister", "Nurse"})
 _DEPARTMENT_WORDS: Final = frozenset({"resus", "majors", "minors", "recovery", "theatres"})
@@ -379,6 +386,9 @@ class EstablishmentRecognizer(RegexRecognizer):
             ESTABLISHMENT_SCORE,
             before=re.compile(_NAMED_PLACE_OF_CARE_BEFORE),
         ),
+        ValuePattern(
+            _NAMED_PLACE_PATTERNS[1], re.compile(_NAME_BEFORE_A_DEPARTMENT), ESTABLISHMENT_SCORE
+        ),
     )
 
     def _score(self, text: str, value: str, start: int, pattern: ValuePattern) -> float | None:
@@ -397,7 +407,7 @@ class EstablishmentRecognizer(RegexRecognizer):
             value.split()[0]
         ):
             return None
-        if pattern.name == "name where care is given":
+        if pattern.name in _NAMED_PLACE_PATTERNS:
             first = value.split()[0]
             if (
                 first in _PERSON_TITLES

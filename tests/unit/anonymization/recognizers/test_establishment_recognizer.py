@@ -262,3 +262,17 @@ def test_when_a_lower_case_clinic_is_named_by_ordinary_words_then_it_is_no_estab
     text: str,
 ) -> None:
     assert found(HOSPITAL, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "establishment"),
+    [("Attended Wansbeck ED overnight.", "Wansbeck"), ("Taken to Darenth A&E by car.", "Darenth")],
+)
+def test_a_name_before_its_emergency_department_is_an_establishment(
+    text: str, establishment: str
+) -> None:
+    assert found(HOSPITAL, text) == [establishment]
+
+
+def test_a_specialty_or_an_adjective_before_a_department_is_no_establishment() -> None:
+    assert found(HOSPITAL, "Seen in Paediatric ED, then Surgical AMU and Cardiac ICU.") == []
