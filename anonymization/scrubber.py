@@ -130,21 +130,38 @@ def _with_initials(text: str, entity: Entity) -> Entity:
 # "Centre Georges-François Leclerc (CGFL)": an acronym defined after an establishment or an
 # organisation names it too, here and everywhere else in the text.
 _ACRONYM_AFTER = re.compile(r"[ \t]*\([ \t]*(?P<acronym>[A-Z][A-Z0-9&-]{1,7})[ \t]*\)")
+# "RPA (Royal Prince Alfred)": an acronym spelled out in brackets after it, when its
+# letters are the initials of the name's words.
+_ACRONYM_BEFORE = re.compile(r"(?<![\w-])(?P<acronym>[A-Z]{2,6})[ \t]*\([ \t]*$")
+_CLOSING_BRACKET = re.compile(r"[ \t]*\)")
 ACRONYM_SCORE = 0.6
 
 
 def _defined_acronyms(text: str, entities: Sequence[Entity]) -> list[Entity]:
     found: list[Entity] = []
     for entity in entities:
-        if entity.type not in ("HOSPITAL", "ORGANIZATION"):
+        acronym = None
+        if entity.type in ("HOSPITAL", "ORGANIZATION"):
+            defined = _ACRONYM_AFTER.match(text, entity.end)
+            acronym = defined.group("acronym") if defined is not None else None
+        if acronym is None and entity.type in NAME_LIKE_TYPES:
+            acronym = _spelled_out_after(text, entity)
+        if acronym is None:
             continue
-        defined = _ACRONYM_AFTER.match(text, entity.end)
-        if defined is None:
-            continue
-        acronym = defined.group("acronym")
         for use in re.finditer(rf"(?<![\w-]){re.escape(acronym)}(?![\w-])", text):
             found.append(Entity(use.start(), use.end(), entity.type, ACRONYM_SCORE))
     return found
+
+
+def _spelled_out_after(text: str, entity: Entity) -> str | None:
+    """The acronym that `entity`, in brackets, spells out: "RPA (Royal Prince Alfred)"."""
+    before = _ACRONYM_BEFORE.search(text, max(0, entity.start - 12), entity.start)
+    if before is None or _CLOSING_BRACKET.match(text, entity.end) is None:
+        return None
+    words = re.findall(r"[^\W\d_][\w'’]*", text[entity.start : entity.end])
+    initials = "".join(word[0] for word in words if word[0].isupper())
+    acronym = before.group("acronym")
+    return acronym if initials == acronym else None
 
 
 # "NB = Nicola Braund", "Joanna Trewin (JT)": initials defined for a name stand for the

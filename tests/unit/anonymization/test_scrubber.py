@@ -327,3 +327,15 @@ def test_initials_before_a_role_in_brackets_and_a_sister_with_her_dotted_title_a
     for name in ("TK", "RB", "JW", "Mbeki"):
         assert name not in meeting.text
     assert acronyms.text == "ED (registrar) busy; CT (consultant request) done."
+
+
+def test_an_acronym_spelled_out_in_brackets_after_it_is_redacted_wherever_it_is_used() -> None:
+    [letter, vitals] = scrub_texts(
+        [
+            "Follow up at RPA (Royal Prince Alfred) in June. RPA clinic letter sent.",
+            "BP (Blood Pressure) fine; CRP (C-reactive protein) 12.",
+        ],
+        "en",
+    )
+    assert "RPA" not in letter.text and "Royal Prince Alfred" not in letter.text
+    assert vitals.text == "BP (Blood Pressure) fine; CRP (C-reactive protein) 12."
