@@ -265,6 +265,19 @@ SHORT_WORLD_CITY_LENGTH = 4
 SHORT_WORLD_CITY_MIN_POPULATION = 500_000
 
 
+# The French names of large cities abroad, which GeoNames gives in their own language or in
+# English ("Alger" for Algiers, "Londres" for London); written for this project.
+FRENCH_EXONYMS = (
+    "Alger", "Bône", "Tlemcen", "Sétif", "Tanger", "Fès", "Meknès", "Marrakech", "Le Caire",
+    "Alexandrie", "Londres", "Édimbourg", "Bruxelles", "Anvers", "Gand", "Liège", "Genève",
+    "Bâle", "Lisbonne", "Séville", "Barcelone", "Saragosse", "Venise", "Naples", "Turin",
+    "Gênes", "Munich", "Francfort", "Aix-la-Chapelle", "Varsovie", "Cracovie", "Moscou",
+    "Saint-Pétersbourg", "Bucarest", "Athènes", "Istanbul", "Pékin", "Hanoï",
+    "Saïgon", "Hô Chi Minh-Ville", "Bombay", "Calcutta", "Tananarive", "Nouvelle-Orléans",
+    "Le Cap", "Yaoundé", "N'Djaména", "Port-au-Prince",
+)  # fmt: skip
+
+
 def _fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(char for char in decomposed if not unicodedata.combining(char))
@@ -319,6 +332,11 @@ def build_world_cities() -> None:
         if lowered in medical:
             continue  # "Glasgow", "Epworth", "Kawasaki": a score or a disease first
         population[name] = max(population.get(name, 0), city["population"])
+    for exonym in FRENCH_EXONYMS:
+        lowered = exonym.lower()
+        if lowered in communes or lowered in people or _fold(lowered) in folded_words:
+            continue  # a commune already, a name, or a word ("Liège" is also cork)
+        population.setdefault(exonym, WORLD_CITY_MIN_POPULATION)
     _write_places("world_cities.tsv", population, "fr")
 
 
