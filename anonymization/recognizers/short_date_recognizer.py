@@ -73,7 +73,8 @@ _EN_DATE_WORDS: Final = (
     "programmé", "programmée", "contrôle", "consultation", "hospitalisé", "hospitalisée",
     "tomorrow", "today", "yesterday", "demain", "hier", "aujourd'hui", "tonight", "ce",
     "week[ \t]+of", "weekend[ \t]+of", "morning[ \t]+of", "afternoon[ \t]+of",
-    "evening[ \t]+of", "night[ \t]+of",
+    "evening[ \t]+of", "night[ \t]+of", "w/c", "wc", "week[ \t]+commencing",
+    "week[ \t]+beginning", "wk[ \t]+of",
     # What is done or sent on a day, and the tests and visits named by it ("drain removed
     # 2/10", "PET-CT 4/22", "lab 2/16", "PROCEDURE: 2/3").
     "removed", "placed", "inserted", "drawn", "repeat", "repeated", "ordered", "received",
@@ -136,6 +137,8 @@ _EN_MONTH_SHORT: Final = (
     rf"(?<![\w'’-])(?:{'|'.join(_MONTHS_EN_SHORT)}|{'|'.join(m.upper() for m in _MONTHS_EN_SHORT)})"
     r"\.?(?![\w'’-])"
 )
+# The same after a dash too: "mid-Feb", "end-Jan".
+_EN_MONTH_SHORT_AFTER_A_DASH: Final = _EN_MONTH_SHORT.replace("(?<![\\w'’-])", "(?<![\\w'’])", 1)
 _ORDINAL: Final = r"(?:st|nd|rd|th|ST|ND|RD|TH)"
 # "the 4th floor", "the 5th metatarsal": an ordinal followed by a noun is not a day.
 _NO_NOUN_AFTER: Final = (
@@ -144,7 +147,9 @@ _NO_NOUN_AFTER: Final = (
     r"|re)\b)[a-z])"
 )
 _SEASON_YEAR: Final = (
-    r"(?<![\w-])(?i:printemps|été|ete|automne|hiver|spring|summer|autumn|fall|winter)"
+    r"(?<![\w-])(?i:printemps|été|ete|automne|hiver|spring|summer|autumn|fall|winter"
+    # A feast and its year: "since Xmas 2023", "Pâques 2022".
+    r"|christmas|xmas|easter|noël|noel|pâques|paques|toussaint|thanksgiving|ramadan|diwali)"
     rf"{_S}+(?:\d\d\d\d)(?!\d)"
 )
 _NAMED_DAYS: Final = (
@@ -368,6 +373,11 @@ class ShortDateRecognizer(RegexRecognizer):
             rf"(?:{_CONTEXT_WORD}){_S}+$",
             DAY_ALONE_SCORE,
         ),
+        _pattern(
+            "english month and short year",
+            rf"(?P<value>(?:{_EN_MONTH_SHORT}|{_EN_MONTH})[ \t]*['’]\d\d)(?!\d)",
+            MONTH_YEAR_SCORE,
+        ),
         _pattern("french month", rf"(?P<value>{_FR_MONTH}(?:{_S}+{_YEAR4})?)", MONTH_ALONE_SCORE),
         _pattern(
             "french abbreviated month",
@@ -393,16 +403,11 @@ class ShortDateRecognizer(RegexRecognizer):
         # "since Feb", "in Sept", "mid-Jan": an abbreviated month for a specific time.
         _after(
             "abbreviated english month after a preposition",
-            rf"(?P<value>{_EN_MONTH_SHORT})",
+            rf"(?P<value>{_EN_MONTH_SHORT_AFTER_A_DASH})",
             r"\b(?i:in|since|from|until|till|by|early|late|mid|end[ \t]+of|last|next|this)[ \t-]$",
             MONTH_ALONE_SCORE,
         ),
         _pattern("season and year", rf"(?P<value>{_SEASON_YEAR})", MONTH_YEAR_SCORE),
-        _pattern(
-            "english month and short year",
-            rf"(?P<value>(?:{_EN_MONTH_SHORT}|{_EN_MONTH})[ \t]*['’]\d\d)(?!\d)",
-            MONTH_YEAR_SCORE,
-        ),
         _pattern("named day of the year", rf"(?P<value>{_NAMED_DAYS})", DAY_ALONE_SCORE),
     )
 

@@ -315,3 +315,24 @@ def test_a_range_of_days_before_its_month_is_one_date(text: str, date: str) -> N
 
 def test_a_range_of_months_is_no_range_of_days() -> None:
     assert found(DATE, "Score 3-4 mois plus tard.") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("Surgery planned for w/c 25/3.", "25/3"),
+        ("Review week commencing 4/11", "4/11"),
+        ("Worse since Xmas 2023.", "Xmas 2023"),
+        ("Depuis Pâques 2022, fatigue.", "Pâques 2022"),
+        ("In Dec '23 had a fall.", "Dec '23"),
+        ("Stopped mid-Feb.", "Feb."),
+    ],
+)
+def test_week_commencing_feasts_with_a_year_short_years_and_mid_month_are_dates(
+    text: str, date: str
+) -> None:
+    assert date in found(DATE, text)
+
+
+def test_a_month_inside_a_hyphenated_word_is_no_date() -> None:
+    assert found(DATE, "a Feb-ruary joke, the Mar-tin file") == []
