@@ -135,6 +135,7 @@ _DATE_OR_RANGE: Final = re.compile(
 )
 
 
+_SAME_SEPARATORS: Final = re.compile(r"\d+([-/.])\d+\1\d+")
 _THREE_NUMBERS: Final = re.compile(r"(\d{1,4})[-/.](\d{1,2})[-/.](\d{1,4})")
 MAX_DAY: Final = 31
 MAX_MONTH: Final = 12
@@ -147,8 +148,16 @@ def _is_date_or_range(value: str) -> bool:
     if _DATE_OR_RANGE.fullmatch(value) is None:
         return False
     three = _THREE_NUMBERS.fullmatch(value)
-    if three is None or len(three.group(1)) == 4:
+    if three is None:
         return True
+    if len(three.group(1)) == 4:  # a year first: its day has two digits at most
+        return len(three.group(3)) <= 2  # "2004/07/2218" is a registration number
+    if (
+        len(three.group(3)) == 4
+        and not three.group(3).startswith(("19", "20"))
+        and _SAME_SEPARATORS.fullmatch(value)  # "0.08/1000" is a rate
+    ):
+        return False
     first, second = int(three.group(1)), int(three.group(2))
     return (first <= MAX_DAY and 1 <= second <= MAX_MONTH) or (
         1 <= first <= MAX_MONTH and second <= MAX_DAY

@@ -199,3 +199,15 @@ def test_health_and_tax_numbers_of_other_english_speaking_countries_follow_their
     text: str, number: str
 ) -> None:
     assert found(RECORD, text) == [number]
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [("MMC Reg. No. 2004/07/2218", "2004/07/2218"), ("ref 12/03/3456", "12/03/3456")],
+)
+def test_three_numbers_that_no_calendar_holds_are_a_record_number(text: str, number: str) -> None:
+    assert found(RECORD, text) == [number]
+
+
+def test_a_rate_written_with_two_separators_is_no_record_number() -> None:
+    assert found(RECORD, "sepsis calculator (risk 0.08/1000)") == []
