@@ -402,6 +402,15 @@ def is_medical_term_span(text: str, start: int, end: int) -> bool:
         return False  # "at Conwy surgery": a British GP practice named after its town
     if _EPONYM_HEAD_AFTER.match(text, end) and not span.isupper() and len(span.split()) <= 3:
         return True
+    # "Ramsay Hunt syndrome", "Hoehn and Yahr stage": a second eponym, then the head.
+    second = _SECOND_EPONYM_AFTER.match(text, end)
+    if (
+        second is not None
+        and _EPONYM_HEAD_AFTER.match(text, second.end())
+        and not span.isupper()
+        and len(span.split()) <= 2
+    ):
+        return True
     head = _POSSESSIVE_HEAD_END.search(span)
     if head is not None and _EPONYM_HEAD_AFTER.fullmatch(head.group()):
         return True
@@ -411,6 +420,7 @@ def is_medical_term_span(text: str, start: int, end: int) -> bool:
 
 
 _GP_SURGERY_AFTER: Final = re.compile(r"[ \t]+(?i:surgery)\b")
+_SECOND_EPONYM_AFTER: Final = re.compile(r"(?:[ \t]+(?:and|&|et)|-)?[ \t]*[A-Z][a-zà-ÿ'’]+")
 
 
 @functools.cache

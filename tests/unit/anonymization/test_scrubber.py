@@ -339,3 +339,15 @@ def test_an_acronym_spelled_out_in_brackets_after_it_is_redacted_wherever_it_is_
     )
     assert "RPA" not in letter.text and "Royal Prince Alfred" not in letter.text
     assert vitals.text == "BP (Blood Pressure) fine; CRP (C-reactive protein) 12."
+
+
+def test_a_two_surname_eponym_before_its_head_is_kept_but_a_titled_name_is_not() -> None:
+    [eponyms, person] = scrub_texts(
+        [
+            "No features of Ramsay Hunt syndrome. Hoehn and Yahr stage 2.",
+            "Mrs Ramsay Hunt attended with her son.",
+        ],
+        "en",
+    )
+    assert eponyms.text == "No features of Ramsay Hunt syndrome. Hoehn and Yahr stage 2."
+    assert "Ramsay" not in person.text and "Hunt" not in person.text
