@@ -10,6 +10,10 @@ Every list is sorted and deterministic for the same source versions. The `common
 flags names that are also common words of the language (the lower-case form is a word
 of the language's Hunspell dictionary, as Debian installs it under `HUNSPELL_DIR`): a
 name ("Rose", "Pierre", "Marchand", "Bar") is only an identifier in context.
+
+One module, long on purpose: every list is built against the others (a city that is a
+surname, a drug that is a word is left out), so their builds read each other's output in
+one order, here.
 """
 
 from __future__ import annotations
