@@ -35,7 +35,8 @@ _INTERNATIONAL: Final = (
 )  # fmt: skip
 # "(555) 123-4567", "555-123-4567", "555.123.4567".
 _NORTH_AMERICAN: Final = (
-    r"(?P<value>" + led_by(r"[(\d]", r"[\w(.-]")
+    # The country code goes with it: "+1 (617) 555-0134".
+    r"(?P<value>(?:\+1[ \u00a0.-]?(?=\())?" + led_by(r"[(\d]", r"[\w(.-]")
     + r"(?:(?<=\()\d{3}\)[ \u00a0]?\d{3}[ .-]\d{4}|(?<=\d)\d{2}(?P<sep>[.-])\d{3}(?P=sep)\d{4}))"
     + _END
 )  # fmt: skip
@@ -62,7 +63,7 @@ _YEARS_OR_DATE: Final = re.compile(
 _LABELLED: Final = (
     # "Ph"/"PH" as written, never "pH 7.35".
     r"\b(?:Ph|PH|(?i:phone|tel|t[ée]l[ée]phone|mobile|mob|cell|fax|t[ée]l[ée]copie|portable"
-    r"|landline|home|work|pager))\.?"
+    r"|landline|home|work|pager|ring|call|text|sms|whatsapp|appeler|rappeler))\.?"
     r"(?:[ \t]*\((?i:day|home|work|evening|mobile)\))?[ \t]*[:.]?[ \t]*"
     # Seven digits at least, and no decimal value ("7.35 (7.35-7.45)").
     r"(?P<value>(?!\d{1,2}\.\d{1,2}(?!\d))\+?\(?\d[\d \u00a0().-]{6,16}\d)(?![\d/])"

@@ -122,3 +122,21 @@ def test_when_a_service_number_is_written_then_it_is_found(text: str, number: st
 )
 def test_when_numbers_are_readings_or_doses_then_no_service_number(text: str) -> None:
     assert found(PHONE, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("Daughter on +1 (617) 555-0134", "+1 (617) 555-0134"),
+        ("ring 9876 5432 after 5", "9876 5432"),
+        ("text 0412 345 678 when ready", "0412 345 678"),
+    ],
+)
+def test_a_country_code_goes_with_its_number_and_a_number_to_ring_is_a_phone(
+    text: str, number: str
+) -> None:
+    assert found(PHONE, text) == [number]
+
+
+def test_calling_times_and_counts_are_no_phone_numbers() -> None:
+    assert found(PHONE, "Call at 10:30, ring 2019-2021, 2 units given") == []
