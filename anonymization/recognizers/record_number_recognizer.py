@@ -44,7 +44,7 @@ _SHORT_LABELS: Final = (
     "Group", "NPI", "DEA",
     # Health identifiers and registrations elsewhere: Australia's IHI, the NHS e-Referral
     # UBRN, an ODS site code, the GMC, NMC and HCPC registers.
-    "IHI", "UBRN", "ODS", "GMC", "NMC", "HCPC",
+    "IHI", "UBRN", "ODS", "GMC", "NMC", "HCPC", "Datix", "DATIX",
     # New Zealand's NHI and HPI, India's UHID, South Africa's HPCSA register.
     "NHI", "HPI-CPN", "HPI", "UHID", "HPCSA",
     # Canada's provincial health numbers (PHN, OHIP, RAMQ, HCN, ULI), India's PAN,
@@ -52,9 +52,13 @@ _SHORT_LABELS: Final = (
     # number, New Zealand's IRD number, the European health card.
     "PHN", "OHIP", "RAMQ", "HCN", "ULI", "PAN", "TFN", "CRN", "DVA", "NINO", "IRD", "EHIC",
 )  # fmt: skip
+# "Job no. 88213", "Reg no 84321": "no" after a noun and before a number is a label
+# (alone, "no" is a negation: "no 2nd dose").
+_NO_AFTER_A_NOUN: Final = r"(?<=[A-Za-z][ \t])no(?![\w])(?=\.?[ \t]*[:#]?[ \t]*[A-Z]?-?\d)"
 _LABEL: Final = (
     f"(?:{word_alternation(_LABELS)}"
-    f"|(?<![\\w])(?:{'|'.join(re.escape(x) for x in _SHORT_LABELS)})(?![\\w]))"
+    f"|(?<![\\w])(?:{'|'.join(re.escape(x) for x in _SHORT_LABELS)})(?![\\w])"
+    f"|{_NO_AFTER_A_NOUN})"
 )
 # A value: chunks of letters and digits joined by -, /, ., _ or single spaces, with at
 # least one digit, three characters at least.
@@ -63,6 +67,14 @@ _CHUNK: Final = r"(?:[A-Z0-9][A-Za-z0-9]*|[a-z]+[0-9][A-Za-z0-9]*)"
 _VALUE: Final = rf"(?=[A-Za-z0-9./_ -]*\d){_CHUNK}(?:(?:[-/._]|[ ](?=\d)){_CHUNK}){{0,6}}"
 _LABEL_GAP: Final = r"[ \t\u00a0]*(?:[:#=]|n°|no\.?|nº)?[ \t\u00a0]*(?:[:#=])?[ \t\u00a0]*"
 _LABELLED: Final = rf"{_LABEL}\.?{_LABEL_GAP}(?P<value>{_VALUE})(?![\w-])"
+# "N° de télétransmission 000123", "numéro d'allocataire 1234567", "bracelet : 004512": a
+# number named by what it numbers.
+_NUMBERED_THING: Final = (
+    r"(?<![\w])(?:(?i:n°|nº|numéro|numero)[ \t]+(?:de[ \t]+|d['’][ \t]*|du[ \t]+)"
+    r"(?:la[ \t]+|l['’])?[^\W\d_][\w'’-]{1,24}|(?i:bracelet))"
+    rf"{_LABEL_GAP}(?P<value>{_VALUE})(?![\w-])"
+)
+_LABELLED_PATTERNS: Final = ("after a label", "after what it numbers")
 _GLUED: Final = r"(?<![\w-])(?P<value>[A-Z]{1,5}\d{5,}[A-Z0-9]*)(?![\w-])"
 _HYPHENATED: Final = (
     r"(?<![\w./-])(?P<value>[A-Z0-9]{1,10}(?:[-/.][A-Z0-9]{1,10}){1,4})(?![\w-]|[./]\w)"
@@ -102,6 +114,7 @@ class RecordNumberRecognizer(RegexRecognizer):
     PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
         ValuePattern("national insurance number", re.compile(_NATIONAL_INSURANCE), SHAPE_SCORE),
         ValuePattern("after a label", re.compile(_LABELLED), LABELLED_SCORE),
+        ValuePattern("after what it numbers", re.compile(_NUMBERED_THING), LABELLED_SCORE),
         ValuePattern("letters glued to digits", re.compile(_GLUED), SHAPE_SCORE),
         ValuePattern("hyphenated code", re.compile(_HYPHENATED), SHAPE_SCORE),
         ValuePattern("long number", re.compile(_LONG_NUMBER), LONG_NUMBER_SCORE),
@@ -112,7 +125,7 @@ class RecordNumberRecognizer(RegexRecognizer):
         line_start = text.rfind("\n", max(0, start - CODING_WINDOW), start) + 1
         if _CODING_BEFORE.search(text, max(line_start, start - CODING_WINDOW), start):
             return None
-        if pattern.name == "after a label":
+        if pattern.name in _LABELLED_PATTERNS:
             if _MEASUREMENT.fullmatch(value) or _AGE_AND_SEX.fullmatch(value):
                 return None
             # A short number after a label is a count or a code ("COVID-19"), not an id.

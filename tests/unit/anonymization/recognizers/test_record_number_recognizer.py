@@ -211,3 +211,39 @@ def test_three_numbers_that_no_calendar_holds_are_a_record_number(text: str, num
 
 def test_a_rate_written_with_two_separators_is_no_record_number() -> None:
     assert found(RECORD, "sepsis calculator (risk 0.08/1000)") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("Job no. 88213", "88213"),
+        ("Incident no. W-2231", "W-2231"),
+        ("Reg no 84321", "84321"),
+        ("Datix 445120", "445120"),
+    ],
+)
+def test_no_after_a_noun_and_an_incident_system_are_labels(text: str, number: str) -> None:
+    assert found(RECORD, text) == [number]
+
+
+def test_no_as_a_negation_is_no_label() -> None:
+    assert found(RECORD, "no 2nd dose given; no 5 mg tabs; pain no 3/10; yes no 12 hours") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("N° de télétransmission 000123", "000123"),
+        ("numéro d'allocataire 1234567", "1234567"),
+        ("n° de série RNB418227S", "RNB418227S"),
+        ("Bracelet : 004512", "004512"),
+    ],
+)
+def test_a_number_named_by_what_it_numbers_is_found(text: str, number: str) -> None:
+    assert found(RECORD, text) == [number]
+
+
+def test_what_is_numbered_without_a_number_or_with_a_count_is_no_record_number() -> None:
+    assert (
+        found(RECORD, "nombre de selles 3 ; numéro de téléphone à rappeler ; n° de la rue 12") == []
+    )
