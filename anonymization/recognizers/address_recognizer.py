@@ -1,7 +1,10 @@
 """ADDRESS: street addresses, French first ("12 rue des Lilas", "3 bis avenue Jean Jaurès",
 "12, bd de la République", "lieu-dit Les Granges", "BP 123") and English ("221B Baker
 Street", "12 Main St", "Flat 3, 10 Downing Road"), and, as India and South Africa write
-them, led by a plot, flat, house or shop number ("Plot No. 14, Sector 9, Near Bus Depot").
+them, led by a plot, flat, house or shop number ("Plot No. 14, Sector 9, Near Bus Depot");
+Belgian and Swiss addresses, number after the street and a four-digit postcode ("Avenue
+Louise 120, 1050 Bruxelles"); farms and houses named instead of numbered ("Mas des
+Oliviers").
 
 The street name runs to the first natural stop: comma, semicolon, bracket, newline, a
 full stop followed by a space, a digit (the postcode), " à ", a dash between spaces, or
@@ -34,7 +37,9 @@ _FR_STREET_TYPE: Final = (
 # Types that are also everyday words ("mise en place", "au cours de") are left out here.
 _FR_UNNUMBERED_TYPE: Final = (
     r"(?i:rue|avenue|boulevard|bd|all[ée]es?|impasse|quai|chemin|r[ée]sidence|lieu-dit"
-    r"|lieudit|hameau|square)"
+    r"|lieudit|hameau|square"
+    # Farms and houses named instead of numbered: "Mas des Oliviers", "Ferme de la Vallée".
+    r"|mas|ferme|moulin|bastide|manoir|long[èe]re|m[ée]tairie)"
 )
 _NUMBER: Final = led_by(r"\d", r"[\w,.]") + r"\d{0,3}(?:[ \t]?(?i:bis|ter|quater)\b|[A-Da-d]\b)?"
 # Lazy name, ending on a non-space, stopped by the lookahead below.
@@ -51,7 +56,10 @@ _FR_UNNUMBERED: Final = (
 )
 _POST_BOX: Final = (
     r"(?P<value>" + led_by("[Bb]", r"\w")
-    + r"(?:(?<=B)P|(?<=B)\.P\.|o[iî]te[ \t]+postale)[ \t]*\d{1,5})(?![\d/.,])"
+    # A comma may follow before a postcode ("BP 45, 97300 Cayenne"), never a decimal, a
+    # fraction ("BP 12/8") or another reading ("BP 140, HR 88").
+    + r"(?:(?<=B)P|(?<=B)\.P\.|o[iî]te[ \t]+postale)[ \t]*\d{1,5})"
+    + r"(?![\d/.]|,(?![ \t]*\d{5}[ \t]))"
 )  # fmt: skip
 # A business mail route ("CS 80217 – 97261 Fort-de-France Cedex", "TSA 40111"): always
 # five digits before a postcode and "Cedex".
@@ -78,6 +86,16 @@ _EN_ADDRESS: Final = (
     + led_by(r"\d", r"[\w,./]")
     + _EN_STREET
     + ")"
+)
+# Belgium, Switzerland and Luxembourg write the number after the street and a four-digit
+# postcode: "Avenue Louise 120, 1050 Bruxelles", "Rue de Lausanne 14, 1201 Genève",
+# "Chaussée de Wavre 45 bte 3, 1040 Etterbeek", "Rue du Fort 5, L-2419 Luxembourg".
+_NUMBER_AFTER_STREET: Final = (
+    r"(?<![\w'’-])(?P<value>(?:Rue|Avenue|Boulevard|Chaussée|Place|Chemin|Route|Quai|Drève"
+    r"|Allée|Clos|Square|Impasse|Sentier|Rempart|Passage|Galerie)[ \t]+[^\n,;()\d]{1,50}?"
+    r"[ \t]+\d{1,4}(?:[A-Za-z]\b|[ \t]*(?:bte|boîte|bus)[ \t]*\d{1,4})?"
+    r"[ \t]*,[ \t]*(?:[A-Z]-)?\d{4}[ \t]+[A-ZÀ-Þ][\w'’-]*(?:[ \t-]+[A-ZÀ-Þ][\w'’-]*){0,2})"
+    r"(?![\w'’-])"
 )
 # A British street named "The …" after its number: "1 The Paddock", "12 The Green".
 _EN_THE_STREET: Final = (
@@ -207,6 +225,7 @@ class AddressRecognizer(RegexRecognizer):
         # First: the whole labelled address wins over the street inside it.
         ValuePattern("after an address label", re.compile(_LABELLED_ADDRESS), ENGLISH_SCORE),
         ValuePattern("english flat and street", re.compile(_EN_FLAT_ADDRESS), ENGLISH_SCORE),
+        ValuePattern("number after the street", re.compile(_NUMBER_AFTER_STREET), ENGLISH_SCORE),
         ValuePattern("address led by its unit", re.compile(_UNIT_LED_ADDRESS), ENGLISH_SCORE),
         ValuePattern(
             "english house name and street", re.compile(_EN_HOUSE_NAME_AND_STREET), ENGLISH_SCORE

@@ -268,3 +268,34 @@ def test_canadian_postcodes_and_irish_eircodes_are_locations(text: str, postcode
 )
 def test_stages_codes_and_numbers_are_neither_postcodes_nor_addresses(text: str) -> None:
     assert found(ADDRESS, text) == [] and found(LOCATION, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("Avenue Louise 120, 1050 Bruxelles", "Avenue Louise 120, 1050 Bruxelles"),
+        (
+            "Chaussée de Wavre 45 bte 3, 1040 Etterbeek",
+            "Chaussée de Wavre 45 bte 3, 1040 Etterbeek",
+        ),
+        ("Rue du Fort 5, L-2419 Luxembourg", "Rue du Fort 5, L-2419 Luxembourg"),
+        ("Boîte postale 45, 97300 Cayenne", "Boîte postale 45"),
+        ("Mas des Oliviers, route d'Uzès", "Mas des Oliviers"),
+        ("Ferme de la Vallée, 61000 Alençon", "Ferme de la Vallée"),
+    ],
+)
+def test_belgian_and_swiss_addresses_post_boxes_and_named_farms_are_addresses(
+    text: str, address: str
+) -> None:
+    assert address in found(ADDRESS, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "BP 140, HR 88, BP 12.5",
+        "selles ferme, abdomen souple ; la ferme de son fils ; moulin à café",
+    ],
+)
+def test_blood_pressures_and_farm_words_are_no_addresses(text: str) -> None:
+    assert found(ADDRESS, text) == []
