@@ -97,20 +97,31 @@ KNOWN_ORGANIZATIONS: Final = (
     "Aviva", "Vitality Health", "Discovery Health", "Bonitas", "Momentum Health", "Medihelp",
     "Fedhealth", "Star Health", "ICICI Lombard", "HDFC Ergo", "Niva Bupa", "Southern Cross",
     "Medibank", "HCF", "Bupa Australia", "Beyond Blue",
+    # French employers and associations written without a head word.
+    "Chantiers de l'Atlantique", "Marine nationale", "Armée de terre", "Armée de l'air",
+    "Gendarmerie nationale", "Police nationale", "Éducation nationale", "ADAPEI", "UDAF",
+    "UNAFAM", "APF France handicap", "AFTC", "Secours catholique",
+    "Petits Frères des Pauvres",
 )  # fmt: skip
 _KNOWN_SET: Final = frozenset(KNOWN_ORGANIZATIONS)
 
 
+_DEPARTMENT_NUMBER: Final = re.compile(r"[ \t]+(?:\d{2}|2[AB]|97\d)$")
+
+
 def is_known_organization(span: str) -> bool:
-    """One of `KNOWN_ORGANIZATIONS`, as written: a name, however ordinary its words
-    ("Age UK", "Turning Point")."""
-    return span in _KNOWN_SET
+    """One of `KNOWN_ORGANIZATIONS`, as written, with its département if any: a name,
+    however ordinary its words ("Age UK", "Turning Point", "UDAF 35")."""
+    return _DEPARTMENT_NUMBER.sub("", span) in _KNOWN_SET
 
 
 _KNOWN: Final = (
-    r"(?<![\w-])(?P<value>"
+    r"(?<![\w-])(?P<value>(?:"
     + "|".join(re.escape(name) for name in sorted(KNOWN_ORGANIZATIONS, key=len, reverse=True))
-    + r")(?![\w-])"
+    # An association's département goes with its acronym: "UDAF 35", "ADAPEI 29".
+    + r")(?:(?<=[A-Z])[ \t]+(?:\d{2}|2[AB]|97\d)(?![\w-])"
+    + r"(?![ \t]*(?i:mois|ans?|jours?|semaines?|h|heures?|%|mg|years?|months?|days?)\b))?)"
+    + r"(?![\w-])"
 )
 
 

@@ -109,3 +109,21 @@ def test_when_the_workplace_is_not_named_then_nothing_is_found() -> None:
 )
 def test_when_an_insurer_or_a_firm_is_named_then_it_is_found(text: str, organization: str) -> None:
     assert organization in found(ORGANIZATION, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "organization"),
+    [
+        ("Ancien ouvrier aux Chantiers de l'Atlantique.", "Chantiers de l'Atlantique"),
+        ("Suivi par le SAVS de l'ADAPEI 29.", "ADAPEI 29"),
+        ("curatelle renforcée, mandataire UDAF 35.", "UDAF 35"),
+    ],
+)
+def test_french_employers_and_associations_are_known_with_their_departement(
+    text: str, organization: str
+) -> None:
+    assert found(ORGANIZATION, text) == [organization]
+
+
+def test_a_duration_after_an_insurer_is_not_its_departement() -> None:
+    assert found(ORGANIZATION, "adhérent MGEN 12 mois") == ["MGEN"]
