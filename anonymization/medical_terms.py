@@ -22,7 +22,13 @@ import functools
 import re
 from typing import Final
 
-from anonymization.lexicons import LANGUAGES, drug_vocabulary, lexicon, words_not_names
+from anonymization.lexicons import (
+    LANGUAGES,
+    drug_vocabulary,
+    lexicon,
+    names_and_places,
+    words_not_names,
+)
 from anonymization.lexicons import fold as _fold
 from anonymization.recognizers.lexicon import ACRONYMS, ROMAN_NUMERALS
 
@@ -511,7 +517,7 @@ def _is_vocabulary(word: str, vocabulary: frozenset[str]) -> bool:
     if (
         len(word) >= MIN_SUFFIXED_LENGTH
         and _MEDICAL_SUFFIX.fullmatch(word)
-        and word.lower() not in _names_and_places()
+        and word.lower() not in names_and_places()
     ):
         return True
     return word.isupper() and word.lower() in _ACRONYMS
@@ -523,32 +529,3 @@ def _is_microbe(span: str) -> bool:
     if not words or words[0].lower() not in _MICROBE_GENERA or not words[0][:1].isupper():
         return False
     return all(_SPECIES.fullmatch(word) or word.isupper() for word in words[1:])
-
-
-def is_unknown_acronym(span: str) -> bool:
-    """A span that is one all-capitals word of 2 to 5 letters that no lexicon knows as a
-    name or a place: an acronym or a gene ("BRAF", "TIMI", "BLSE"), not "ROUX" or "REIMS";
-    or such acronyms joined by hyphens ("MDS-UPDRS", "BI-RADS", "TEP-TDM")."""
-    parts = span.split("-")
-    return all(
-        _ACRONYM_PART.fullmatch(part) is not None
-        and (len(parts) > 1 or len(part) >= 2)
-        and part.lower() not in _names_and_places()
-        for part in parts
-    )
-
-
-# An acronym part: capitals, and maybe a number ("MSH6", "FLAURA2", "L1").
-_ACRONYM_PART: Final = re.compile(r"[A-Z]{1,5}\d{0,2}")
-
-
-@functools.cache
-def _names_and_places() -> frozenset[str]:
-    """Every name and place the lexicons know, lower case ("ROUX", "REIMS" are not acronyms)."""
-    return frozenset().union(
-        *(
-            lexicon(kind, language).lower
-            for kind in ("first_names", "surnames", "places")
-            for language in ("fr", "en")
-        )
-    )

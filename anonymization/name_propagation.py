@@ -4,8 +4,9 @@ Notes repeat their names in other frames: "Mme Yvonne LAPIERRE" in the header, t
 "Yvonne" alone, "Mme Lapierre", "LAPIERRE" in a table. Once any recognizer or the model
 has found a name, its words are searched everywhere in the same text. A word that is
 also a common word of the language ("Blanc", "Rose", "Petit") is taken again only where
-it is capitalised, so "un drap blanc" stays; titles, particles, initials and medical
-vocabulary are never propagated.
+it is capitalised, so "un drap blanc" stays; titles, particles, initials, medical
+vocabulary and dictionary words of five letters or more no name lexicon holds ("Medical",
+"Office"; "Dot", "Bear" may be nicknames) are never propagated.
 
 The words are looked up in a set, run of word characters by run (a pattern compiled for
 each note's names cost more than the search itself).
@@ -18,12 +19,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 from typing import Final
 
-from anonymization.lexicons import unambiguous_names
+from anonymization.lexicons import unambiguous_names, words_not_names
 from anonymization.medical_terms import is_medical_term_span
 from anonymization.recognizers.lexicon import NEVER_NAMES
 
 PROPAGATED_SCORE: Final = 0.55
 MIN_PROPAGATED_LENGTH: Final = 3
+MAX_NICKNAME_LENGTH: Final = 4
 _NAME_WORD: Final = re.compile(r"[^\W\d_][\w'’-]*[^\W\d_]|[^\W\d_]")
 _SKIP: Final = NEVER_NAMES | frozenset(
     ("dr", "pr", "mme", "mlle", "mr", "mrs", "ms", "miss", "madame", "monsieur", "docteur",
@@ -46,6 +48,10 @@ def name_words(text: str, spans: Iterable[tuple[int, int]]) -> set[str]:
             word = match.group()
             lowered = word.lower()
             if len(word.strip("'’-")) < MIN_PROPAGATED_LENGTH or lowered in _SKIP:
+                continue
+            if len(lowered) > MAX_NICKNAME_LENGTH and lowered in words_not_names():
+                # "Medical", "Employee": a dictionary word no name list holds, that a span
+                # took by mistake; a short one may be a nickname ("Dot", "Win", "Bear").
                 continue
             if is_medical_term_span(text, match.start(), match.end()):
                 continue

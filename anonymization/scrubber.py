@@ -31,7 +31,8 @@ from typing import Any
 
 from anonymization import name_shapes, place_shapes
 from anonymization.identifier_patterns import FREE_TEXT_RESIDUAL_PATTERNS
-from anonymization.medical_terms import is_medical_term_span, is_unknown_acronym
+from anonymization.lexicons import is_unknown_acronym
+from anonymization.medical_terms import is_medical_term_span
 from anonymization.name_propagation import PROPAGATED_SCORE, propagate
 from anonymization.ner.filters import trimmed_model_span
 from anonymization.ner.model import MODEL_LABELS, load_model
@@ -362,13 +363,18 @@ class Scrubber:
         docs = self._nlp.pipe(segments, batch_size=SPACY_BATCH_SIZE)
         for (index, offset), doc in zip(owners, docs, strict=True):
             for span in doc.ents:
+                label = MODEL_LABELS[span.label_]
                 trimmed = trimmed_model_span(
-                    texts[index], offset + span.start_char, offset + span.end_char, self.language
+                    texts[index],
+                    offset + span.start_char,
+                    offset + span.end_char,
+                    self.language,
+                    is_person=label == PERSON,
                 )
                 if trimmed is None:
                     continue
                 start, end = trimmed
-                found[index].append(Entity(start, end, MODEL_LABELS[span.label_], NER_SCORE))
+                found[index].append(Entity(start, end, label, NER_SCORE))
 
     def analyze(self, texts: Sequence[str]) -> list[tuple[Entity, ...]]:
         found = [self._pattern_entities(text) for text in texts]

@@ -10,6 +10,7 @@ or "Caron", rarer words too, do not).
 from __future__ import annotations
 
 import csv
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
@@ -131,3 +132,32 @@ def ambiguous_words(language: str) -> frozenset[str]:
         raise ValueError(f"no ambiguous words for language {language!r}")
     path = LEXICON_DIR / f"ambiguous_words_{language}.tsv"
     return frozenset(line for line in path.read_text(encoding="utf-8").splitlines()[1:] if line)
+
+
+def is_unknown_acronym(span: str) -> bool:
+    """A span that is one all-capitals word of 2 to 5 letters that no lexicon knows as a
+    name or a place: an acronym or a gene ("BRAF", "TIMI", "BLSE"), not "ROUX" or "REIMS";
+    or such acronyms joined by hyphens ("MDS-UPDRS", "BI-RADS", "TEP-TDM")."""
+    parts = span.split("-")
+    return all(
+        _ACRONYM_PART.fullmatch(part) is not None
+        and (len(parts) > 1 or len(part) >= 2)
+        and part.lower() not in names_and_places()
+        for part in parts
+    )
+
+
+# An acronym part: capitals, and maybe a number ("MSH6", "FLAURA2", "L1").
+_ACRONYM_PART: Final = re.compile(r"[A-Z]{1,5}\d{0,2}")
+
+
+@cache
+def names_and_places() -> frozenset[str]:
+    """Every name and place the lexicons know, lower case ("ROUX", "REIMS" are not acronyms)."""
+    return frozenset().union(
+        *(
+            lexicon(kind, language).lower
+            for kind in ("first_names", "surnames", "places")
+            for language in ("fr", "en")
+        )
+    )

@@ -23,8 +23,13 @@ import re
 from functools import cache
 from typing import Final
 
-from anonymization.lexicons import LANGUAGES, common_words, drug_vocabulary, lexicon
-from anonymization.medical_terms import is_unknown_acronym
+from anonymization.lexicons import (
+    LANGUAGES,
+    common_words,
+    drug_vocabulary,
+    is_unknown_acronym,
+    lexicon,
+)
 from anonymization.recognizers.date_recognizer import WEEKDAY_WORDS
 from anonymization.recognizers.lexicon import NEVER_NAMES
 from anonymization.recognizers.person_words import is_job_title
@@ -55,7 +60,9 @@ def _name_words(language: str) -> frozenset[str]:
     return first | (surnames - common_words(language))
 
 
-def trimmed_model_span(text: str, start: int, end: int, language: str) -> tuple[int, int] | None:
+def trimmed_model_span(
+    text: str, start: int, end: int, language: str, is_person: bool = False
+) -> tuple[int, int] | None:
     """The span without the lower-case common words at its edges, or None if the model
     proposed only common words (`model_span_is_plausible`)."""
     common = common_words(language)
@@ -76,10 +83,38 @@ def trimmed_model_span(text: str, start: int, end: int, language: str) -> tuple[
     new_end = end if end - words[-1].end() <= 1 else words[-1].end()
     if not model_span_is_plausible(text, new_start, new_end, language):
         return None
+    if is_person and not _lower_case_name_is_plausible(text, new_start, new_end):
+        return None
     return new_start, new_end
 
 
 _SENTENCE_START: Final = re.compile(r"(?:^|[.!?:;|•\n(«\"–-])[ \t]*$")
+
+
+# Before a name in lower case that no lexicon knows: a title, or who did something ("vu par
+# mdelaunay"); not a relative ("wife verbalized understanding").
+_LOWER_NAME_BEFORE: Final = re.compile(
+    r"(?i:\b(?:dr|docteur|doctor|pr|professeur|mme|madame|mlle|m|monsieur|mr|mrs|ms|miss|par)"
+    r"\.?[ \t]*:?[ \t]*)$"
+)
+
+
+@cache
+def _places() -> frozenset[str]:
+    return frozenset().union(*(lexicon("places", language).lower for language in LANGUAGES))
+
+
+def _lower_case_name_is_plausible(text: str, start: int, end: int) -> bool:
+    """A person in lower case ("dr kerjean de garde") has a name (or a place) some lexicon
+    knows, or a title before it; "palpation", "verbalized" have neither."""
+    if not text[start:end].islower():
+        return True
+    if text[start:end] in _places():
+        return True  # "theix-noyalo": the model saw a person, a place list knows it
+    names = frozenset().union(*(_name_words(language) for language in LANGUAGES))
+    if any(word.group() in names for word in _WORD.finditer(text, start, end)):
+        return True
+    return _LOWER_NAME_BEFORE.search(text, max(0, start - 25), start) is not None
 
 
 def model_span_is_plausible(text: str, start: int, end: int, language: str) -> bool:

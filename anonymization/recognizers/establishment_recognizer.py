@@ -61,6 +61,10 @@ _FR_HEADS: Final = (
 _FR_ACRONYM_HEADS: Final = (
     "CHRU", "CHU", "CHR", "CHI", "CHS", "CHG", "CHIC", "CHD", "CH", "GHU", "GHT", "GH", "EPSM",
     "SSR", "USLD", "HAD", "MSP", "CMPP", "CMP", "CRF", "IME", "EHPAD", "Ehpad", "HIA",
+    # Care and prevention structures that head a name: occupational health services, the
+    # cancer screening centres, addiction and early-childhood centres, care coordination.
+    "SPST", "SPSTI", "SIST", "CRCDC", "CSAPA", "CAMSP", "SESSAD", "CPTS", "DAC", "CeGIDD",
+    "CLAT", "ESAT",
 )  # fmt: skip
 _FR_HEAD: Final = "(?:(?i:" + "|".join(_FR_HEADS) + ")|(?:" + "|".join(_FR_ACRONYM_HEADS) + "))"
 # A name: capitalised (or all-capitals) words, with particles, hyphens and apostrophes.

@@ -7,7 +7,8 @@ word, and untitled "Prénom NOM" / "NOM Prénom" / "Prénom Nom" runs.
    "signé : X", "vu par X".
 3. A run of capitalised words with a known first name ("Claire Martin", "DUPONT Claire",
    "Jean-Pierre Le Gall"), or a capitalised word followed by an uppercase surname that is
-   not an acronym ("Claire DUPONT", "Anne DA SILVA", "Jean-Pierre N'DIAYE").
+   not an acronym ("Claire DUPONT", "Anne DA SILVA", "Jean-Pierre N'DIAYE"):
+   `anonymization.recognizers.name_runs`.
 
 Surname particles (de, du, le, la, da, van, N', D'…) and hyphens are part of names;
 uppercase acronyms (HTA, IRM, ECG…) are never surnames.
@@ -16,13 +17,13 @@ uppercase acronyms (HTA, IRM, ECG…) are never surnames.
 from __future__ import annotations
 
 import re
-from itertools import pairwise
 from typing import ClassVar, Final
 
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from anonymization.lexicons import common_words
+from anonymization.name_propagation import MAX_NICKNAME_LENGTH
 from anonymization.recognizers.base import (
     VALUE_GROUP,
     RegexRecognizer,
@@ -34,28 +35,25 @@ from anonymization.recognizers.base import (
 from anonymization.recognizers.care_roles import names_beside_care_roles
 from anonymization.recognizers.first_characters import led_by_first_characters
 from anonymization.recognizers.message_signoffs import message_signoffs
+from anonymization.recognizers.name_runs import name_in_run
 from anonymization.recognizers.person_tables import name_column_cells, staff_column_initials
 from anonymization.recognizers.person_words import (
     PARTICLES,
     dictionary_words_not_names,
     is_acronym,
     is_chat_speaker,
-    is_drug,
     is_edge_noise,
     is_first_name,
     is_given,
     is_stopword,
     is_surname_comma_given,
-    is_upper_surname,
+    may_follow_role_word,
     name_end_before_function_word,
 )
 from anonymization.recognizers.typist_initials import typist_initials
 
 TITLE_SCORE: Final = 0.85
 ROLE_SCORE: Final = 0.7
-FIRST_NAME_AND_UPPER_SURNAME_SCORE: Final = 0.85
-KNOWN_FIRST_NAME_SCORE: Final = 0.75
-UPPER_SURNAME_SCORE: Final = 0.6
 INITIAL_SCORE: Final = 0.7
 SURNAME_COMMA_GIVEN_SCORE: Final = 0.7
 REPEATED_NAME_SCORE: Final = 0.6
@@ -130,7 +128,6 @@ _RUN: Final = led_by_first_characters(
         rf"(?<![\w'’-]){_WORD}(?:{_SPACE}(?:{_PARTICLE}{_SPACE})*{_WORD}){{1,{_MAX_RUN_EXTRA_WORDS}}}"
     )
 )
-_RUN_WORD: Final = re.compile(r"[^ \t\u00a0]+")
 # An initial and a surname without a title ("(B. Blanc)", "Relève : É. N'Guyen"); the
 # text before it is checked by `_initial_context_ok`.
 _INITIAL_NAME: Final = re.compile(
@@ -167,7 +164,6 @@ _SIGNING_DASH: Final = re.compile(
     rf"(?m)[ \t][-–—][ \t]*(?P<value>[{_UPPER}{_LOWER}][{_LOWER}'’-]{{2,15}})[ \t]*$"
 )
 _M_BEFORE: Final = re.compile(r"(?<![\w.])M\.[ \t\u00a0]+$")
-_LAB_VALUE_NEXT: Final = re.compile(r"[ \t\u00a0]*[<>=:]?[ \t\u00a0]*\d")
 _NAME_PART: Final = re.compile(led_by(f"[{_UPPER}]", r"[\w'’-]") + r"\w+(?:['’-]\w+)*(?![\w'’-])")
 
 
@@ -268,6 +264,8 @@ class PersonRecognizer(RegexRecognizer):
             if is_stopword(value) or lowered in common_words("en") or lowered in common_words("fr"):
                 return None
             return pattern.score
+        if pattern.name == "after a role word" and not may_follow_role_word(value):
+            return None
         return super()._score(text, value, start, pattern)
 
     def validate_result(self, pattern_text: str) -> bool | None:
@@ -318,7 +316,7 @@ class PersonRecognizer(RegexRecognizer):
             if is_surname_comma_given(match.group("surname"), match.group("given")):
                 self._add_or_widen(results, *match.span(), SURNAME_COMMA_GIVEN_SCORE)
         for run in _RUN.finditer(text):
-            found = self._name_in_run(text, run.start(), run.end())
+            found = name_in_run(text, run.start(), run.end())
             if found is not None and not overlaps_any(results, found[0], found[1]):
                 results.append(self.result(*found))
         if "|" in text:
@@ -359,42 +357,13 @@ class PersonRecognizer(RegexRecognizer):
             if len(part) >= MIN_PROPAGATED_LENGTH
             and part not in PARTICLES
             and not is_edge_noise(part)
+            # "Called", "Office": a dictionary word no name lexicon knows, not a nickname.
+            and not (
+                len(part) > MAX_NICKNAME_LENGTH and part.lower() in dictionary_words_not_names()
+            )
         }
         if not parts:
             return
         for match in _NAME_PART.finditer(text):
             if match.group() in parts and not overlaps_any(results, *match.span()):
                 results.append(self.result(*match.span(), REPEATED_NAME_SCORE))
-
-    def _name_in_run(self, text: str, start: int, end: int) -> tuple[int, int, float] | None:
-        words = [(m.start(), m.end(), m.group()) for m in _RUN_WORD.finditer(text, start, end)]
-        while words and is_edge_noise(words[0][2]):
-            words.pop(0)
-        while words and is_edge_noise(words[-1][2]):
-            words.pop()
-        names = [word for _, _, word in words if word not in PARTICLES]
-        if len(names) < 2:
-            return None
-        score = None
-        for first, second in pairwise(names):
-            if is_first_name(first) and is_upper_surname(second):
-                score = FIRST_NAME_AND_UPPER_SURNAME_SCORE
-                break
-            if is_first_name(first) or is_first_name(second):
-                score = KNOWN_FIRST_NAME_SCORE
-            elif score is None and is_upper_surname(first) != is_upper_surname(second):
-                # "Claire DUPONT" or "DUPONT Claire": one word in capitals, one not.
-                other = second if first.isupper() else first
-                # "Requip LP", "Xalatan OG": a drug and its form or eye, not "Claire DUPONT".
-                if not other.isupper() and not is_stopword(other) and not is_drug(other):
-                    score = UPPER_SURNAME_SCORE
-        if score is None:
-            return None
-        if (
-            score == UPPER_SURNAME_SCORE
-            and words[-1][2].isupper()
-            and _LAB_VALUE_NEXT.match(text, words[-1][1])
-        ):
-            # "Contrôle FC 72/min", "Douleur MELD 18": an unknown acronym and its value.
-            return None
-        return words[0][0], words[-1][1], score

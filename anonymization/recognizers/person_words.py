@@ -12,6 +12,7 @@ from anonymization.lexicons import (
     ambiguous_words,
     common_words,
     drug_vocabulary,
+    is_unknown_acronym,
     unambiguous_names,
     words_not_names,
 )
@@ -154,8 +155,6 @@ def is_surname_comma_given(surname: str, given: str) -> bool:
     if is_stopword(given) or is_edge_noise(surname.split()[0]):
         return False
     # "HCTZ, Fosamax" is a list of drugs, not "SURNAME, Given".
-    from anonymization.medical_terms import is_unknown_acronym  # (imports this package)
-
     if is_unknown_acronym(surname) or given.lower() in drug_vocabulary():
         return False
     if given.isupper():
@@ -188,3 +187,27 @@ def name_end_before_function_word(text: str, start: int, end: int) -> int:
             return previous_end
         previous_end = word.end()
     return end
+
+
+def is_word_and_acronym(word: str, capitals: str) -> bool:
+    """ "Lungs CTA", "Triage ESI", "Pulmonary TB": a dictionary word and an acronym no name
+    or place lexicon knows, where "Counties Manukau DHB" is a name (of something)."""
+    lowered = word.lower()
+    is_word = lowered in common_words("en") or lowered in common_words("fr")
+    return is_word and is_unknown_acronym(capitals)
+
+
+def may_follow_role_word(value: str) -> bool:
+    """What follows a role word may be a name unless it is only dictionary words ("Patient
+    Name", "Dear Colleague"), ends with a job ("Consultant Stroke Physician") or is only
+    acronyms, one of three letters or more ("found by CNA", "Apgar by NICU RN")."""
+    words = [word for word in value.split() if word not in PARTICLES]
+    if not words or is_job_title(words[-1].strip(".,")):
+        return False
+    # "Dear Colleague", "PATIENT DECLARATION"; a short one may be a nickname ("wife Deb").
+    if all(word.strip(".,").lower() in dictionary_words_not_names() for word in words) and (
+        len(words) > 1 or len(words[0]) > 3
+    ):
+        return False
+    acronyms = [word for word in words if is_acronym(word) or is_unknown_acronym(word)]
+    return len(acronyms) < len(words) or all(len(word) < 3 for word in acronyms)

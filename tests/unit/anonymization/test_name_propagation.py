@@ -79,3 +79,13 @@ def test_when_no_name_was_found_then_nothing_is_propagated() -> None:
 def test_the_words_worth_looking_for_are_lower_case_and_skip_short_words_and_titles() -> None:
     text = "Dr Jo Le Gall-Morvan"
     assert name_words(text, [(0, len(text))]) == {"gall-morvan"}
+
+
+def test_a_long_dictionary_word_no_name_list_holds_is_not_taken_again() -> None:
+    text = "Dr Medical Okafor. Medical aid: Bonitas. Okafor on call."
+    assert propagated(text, "Medical Okafor", language="en") == ["Okafor"]
+
+
+def test_a_short_dictionary_word_may_be_a_nickname_and_is_taken_again() -> None:
+    text = 'Resident: Dorothy "Dot" Palmer. Dot more tired this afternoon.'
+    assert "Dot" in propagated(text, "Dot", language="en")

@@ -112,3 +112,33 @@ def test_a_date_or_a_name_spelled_like_a_month_stays(text: str, span: str) -> No
 def test_a_model_span_ending_with_a_job_title_is_dropped(text: str, span: str) -> None:
     start = text.index(span)
     assert trimmed_model_span(text, start, start + len(span), "en") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("radial pulse 2+ on palpation. Anterior chest", "palpation"),
+        ("Pt and wife verbalized understanding.", "verbalized"),
+        ("initial sx L hand rest tremor, micrographia).", "micrographia"),
+    ],
+)
+def test_a_person_in_lower_case_that_no_lexicon_knows_is_dropped(text: str, span: str) -> None:
+    start = text.index(span)
+    assert trimmed_model_span(text, start, start + len(span), "en", is_person=True) is None
+    # Another type keeps it: "stellantis", "sochaux" are an employer and a town.
+    assert trimmed_model_span(text, start, start + len(span), "en") is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("vu par dr kerjean de garde cette nuit", "kerjean"),
+        ("Imprimé le 05/06/2024 14:31 par mdelaunay\n", "mdelaunay"),
+        ("organisées par la famille : PF Le Guennec, theix-noyalo.", "theix-noyalo"),
+    ],
+)
+def test_a_person_in_lower_case_with_a_title_a_known_name_or_place_stays(
+    text: str, span: str
+) -> None:
+    start = text.index(span)
+    assert trimmed_model_span(text, start, start + len(span), "fr", is_person=True) is not None

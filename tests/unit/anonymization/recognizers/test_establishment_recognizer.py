@@ -276,3 +276,17 @@ def test_a_name_before_its_emergency_department_is_an_establishment(
 
 def test_a_specialty_or_an_adjective_before_a_department_is_no_establishment() -> None:
     assert found(HOSPITAL, "Seen in Paediatric ED, then Surgical AMU and Cardiac ICU.") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Invitation CRCDC-BFC du 08/03/2024", "CRCDC-BFC"),
+        ("SPST Armor Santé Travail, centre de Lannion", "SPST Armor Santé Travail"),
+        ("suivi au CSAPA Le Trait d'Union", "CSAPA Le Trait d'Union"),
+    ],
+)
+def test_when_a_french_care_structure_acronym_heads_a_name_then_it_is_found(
+    text: str, name: str
+) -> None:
+    assert name in found(HOSPITAL, text)

@@ -248,3 +248,75 @@ def test_when_a_role_or_a_typist_is_named_then_the_name_is_found(
 @pytest.mark.parametrize("text", ["typed by the secretary", "it was transcribed by mistake"])
 def test_when_a_word_follows_typed_by_then_no_name_is_found(text: str) -> None:
     assert found(PERSON, text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Paranoia. Denies SI. Passive HI toward coworker.",
+        "A: ?Pulmonary TB in PLHIV.",
+        "RRR, no murmur. Lungs CTA b/l.",
+        "placed supine. After GA induction, abdomen prepped",
+        "Cycle dates: Recommend CTPA if clinically indicated.",
+    ],
+)
+def test_when_a_dictionary_word_stands_before_an_acronym_then_no_name_is_found(text: str) -> None:
+    assert found(PERSON, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Claire DUPONT, 64 ans", "Claire DUPONT"),
+        ("letter to Counties Manukau DHB DRS", "Manukau DHB"),
+        ("Dx per Anne LY, consultant", "Anne LY"),
+    ],
+)
+def test_when_a_word_is_no_dictionary_word_then_a_capitals_word_beside_it_is_a_name(
+    text: str, name: str
+) -> None:
+    assert name in " ".join(found(PERSON, text))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("SHE SAYS IT DOESNT HURT. I WAS AT SHUL.", []),
+        ("LUNG BASES CLEAR.\nVITAL SIGNS\n", []),
+        ("6) ERCP LIST TOMORROW - ANNA GRANT NEEDS CONSENT FORM CHECKED", ["ANNA GRANT"]),
+    ],
+)
+def test_when_a_note_is_in_capitals_then_its_dictionary_words_are_not_names(
+    text: str, expected: list[str]
+) -> None:
+    assert found(PERSON, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Dear Colleague,\n\nI saw",
+        "PATIENT DECLARATION\nI authorise",
+        "Patient Name: see label",
+        "Mandla Zungu, Consultant Vascular Sonographer\n",
+        "hematoma, found on floor by CNA at 0430",
+        "Apgar by NICU RN prn",
+    ],
+)
+def test_when_a_role_word_is_followed_by_words_or_acronyms_then_they_are_no_name(
+    text: str,
+) -> None:
+    assert [name for name in found(PERSON, text) if name != "Mandla Zungu"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("pillbox filled weekly by daughter-in-law Deb).", "Deb"),
+        ("seen by JT at 14:00", "JT"),
+    ],
+)
+def test_when_a_role_word_is_followed_by_a_short_word_or_a_name_then_it_is_found(
+    text: str, name: str
+) -> None:
+    assert name in found(PERSON, text)
