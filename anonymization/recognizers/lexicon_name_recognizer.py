@@ -4,7 +4,8 @@
   "Amitiés, Gaëtan", "Manip radio : Jessica", "| Monique |". Only names that are never
   common words (`anonymization.lexicons`): "Rose", "Pierre" and "Claude" need a frame.
 - A surname in capitals (4 letters or more), as French notes write them: "NOM DE
-  NAISSANCE : CARON", "| N'GUESSAN |", "MME LARRIEU".
+  NAISSANCE : CARON", "| N'GUESSAN |", "MME LARRIEU"; on a line in capitals, not one that
+  is also a word ("WARFARIN DOSE", "GROSS DESCRIPTION").
 - Staff initials that a chart defines ("JT = Joanna Trewin"), wherever they appear.
 - A name in lower case after a title, as dictated or typed in a hurry: "m. guillot",
   "mme lecomte odile", "dr le gall", "monsieur el amrani"; the word after the title is a
@@ -74,6 +75,22 @@ def _surnames(language: str) -> frozenset[str]:
     return unambiguous_names("surnames", language) - _SKIP
 
 
+_LABEL_BEFORE: Final = re.compile(r"(?:[:|]|\b(?:MME|MLLE|MR|MRS|MS|DR|PR|M\.))[ \t]*$")
+
+
+def _line_in_capitals(text: str, match: re.Match[str]) -> bool:
+    """Whether the word's line is written in capitals ("WARFARIN DOSE NOT PRESCRIBED",
+    "GROSS DESCRIPTION"): there a surname that is also a word ("DOSE", "GROSS", "CHASE")
+    is the word; after a label, a bar or a title it stays a name ("NOM : CARON")."""
+    if _LABEL_BEFORE.search(text, max(0, match.start() - 12), match.start()):
+        return False  # "NOM DE NAISSANCE : CARON", "| DOSE |", "MME GROSS": a name's slot
+    line_start = text.rfind("\n", 0, match.start()) + 1
+    line_end = text.find("\n", match.end())
+    line = text[line_start : line_end if line_end != -1 else len(text)]
+    letters = [char for char in line if char.isalpha()]
+    return sum(char.isupper() for char in letters) >= 0.8 * len(letters)
+
+
 @cache
 def _any_names(language: str) -> frozenset[str]:
     return lexicon("first_names", language).lower | lexicon("surnames", language).lower
@@ -139,7 +156,12 @@ class LexiconNameRecognizer(RegexRecognizer):
                 continue
             if lowered in first_names or all(p in first_names for p in lowered.split("-")):
                 results.append(self.result(*match.span(), LONE_FIRST_NAME_SCORE))
-            elif word.isupper() and len(word) >= MIN_UPPER_SURNAME and lowered in surnames:
+            elif (
+                word.isupper()
+                and len(word) >= MIN_UPPER_SURNAME
+                and lowered in surnames
+                and not (lowered in common_words(language) and _line_in_capitals(text, match))
+            ):
                 results.append(self.result(*match.span(), UPPER_SURNAME_SCORE))
         for match in _STAFF_KEY.finditer(text):
             initials = match.group("initials")

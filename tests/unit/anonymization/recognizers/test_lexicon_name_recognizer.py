@@ -130,3 +130,27 @@ def test_when_a_function_word_follows_a_lower_case_title_then_nothing_is_found(
 )
 def test_english_notes_follow_the_same_rules(text: str, names: list[str]) -> None:
     assert found(ENGLISH, text) == names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "GORDON W 71M - WARFARIN DOSE NOT PRESCRIBED, INR TODAY 2.6",
+        "GROSS DESCRIPTION: RECEIVED FRESH, LABELLED WITH THE NAME",
+    ],
+)
+def test_when_a_line_is_in_capitals_then_a_surname_that_is_a_word_is_the_word(text: str) -> None:
+    assert [name for name in found(ENGLISH, text) if name in {"DOSE", "GROSS"}] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("NOM DE NAISSANCE : CARON\nPRENOM : GINETTE", "CARON"),
+        ("| DUPONT | GROSS | 12/03/1950 |", "GROSS"),
+    ],
+)
+def test_when_a_label_or_a_bar_comes_before_a_surname_in_capitals_it_stays_a_name(
+    text: str, name: str
+) -> None:
+    assert name in found(FRENCH, text)
