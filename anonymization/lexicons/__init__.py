@@ -161,3 +161,18 @@ def names_and_places() -> frozenset[str]:
             for language in ("fr", "en")
         )
     )
+
+
+_LETTERS: Final = re.compile(r"[^\W\d_]{3,}")
+
+
+@cache
+def medical_words(language: str) -> frozenset[str]:
+    """Words of the ICD-10 labels (`training_text("phrases", …)`), lower case, that no name
+    or place lexicon holds: "knee", "cardiac", "gastrointestinal" (not "parkinson")."""
+    words = {
+        match.group().lower()
+        for phrase in training_text("phrases", language)
+        for match in _LETTERS.finditer(phrase)
+    }
+    return frozenset(words - names_and_places())

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar, Final
 
-from anonymization.lexicons import common_words
+from anonymization.lexicons import common_words, medical_words, names_and_places
 from anonymization.recognizers.base import RegexRecognizer, ValuePattern
 from anonymization.recognizers.first_characters import led_by_first_characters
 from anonymization.recognizers.person_words import is_acronym, is_drug, is_stopword
@@ -339,6 +339,28 @@ _TRADE_HEAD_END: Final = re.compile(
 )
 
 
+# Words of a department's name besides the medical ones: "Department of Cellular
+# Pathology", "Knee Clinic", "Cardiac Catheterization Laboratory".
+_DEPARTMENT_NAME_WORDS: Final = frozenset(
+    {"department", "clinic", "pathology", "radiology", "surgery", "laboratory", "laboratories",
+     "unit", "service", "services", "centre", "center", "of", "and", "the", "for", "anatomic",
+     "anatomical", "cellular", "molecular", "clinical", "surgical", "medical", "medicine"}
+)  # fmt: skip
+
+
+_NAME_NEXT: Final = re.compile(r"[ \t]+[A-Z][a-z]")
+
+
+def _is_department(name: str) -> bool:
+    """An English name made only of medical words and department heads is a department,
+    not an establishment: "Knee Clinic", "Gastrointestinal Pathology", "SURGICAL
+    PATHOLOGY" (ICD-10's words, `medical_words`); "Desert Sky Rheumatology" and "Leeds
+    General Infirmary" are establishments."""
+    words = [word.lower() for word in re.findall(r"[^\W\d_][\w'’]*", name)]
+    known = medical_words("en") | _SPECIALTY_WORDS | _DEPARTMENT_NAME_WORDS
+    return all(word in known and word not in names_and_places() for word in words)
+
+
 def _is_proper_lower_word(word: str) -> bool:
     """A lower-case word that can only be a name: neither it nor a part of it is a word of
     either language, an acronym, a stopword or a drug ("walgreens", "hollister"; not
@@ -407,6 +429,12 @@ class EstablishmentRecognizer(RegexRecognizer):
             or value.lower() in common_words("fr")
         ):
             return None  # "to ICU", "the CT ward": medical acronyms, not establishments
+        if (
+            pattern.name.startswith("english")
+            and _is_department(value)
+            and not _NAME_NEXT.match(text, start + len(value))
+        ):
+            return None  # "Knee Clinic", "SURGICAL PATHOLOGY"; not "Eye Clinic Newtown"
         if pattern.name == "english name and head, lower case" and not _is_proper_lower_word(
             value.split()[0]
         ):

@@ -290,3 +290,34 @@ def test_when_a_french_care_structure_acronym_heads_a_name_then_it_is_found(
     text: str, name: str
 ) -> None:
     assert name in found(HOSPITAL, text)
+
+
+ENGLISH_HOSPITAL = EstablishmentRecognizer(supported_language="en")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Trauma & Orthopaedics (Knee Clinic)\nLocation: OP",
+        "Electronically signed by: R. S., MD, Gastrointestinal Pathology, 06/07/2024",
+        "SURGICAL PATHOLOGY REPORT\n",
+        "CARDIAC CATHETERIZATION LABORATORY REPORT\n",
+        "HISTOPATHOLOGY REPORT\nDepartment of Cellular Pathology, St James's",
+    ],
+)
+def test_when_an_english_name_holds_only_medical_words_then_it_is_a_department(text: str) -> None:
+    assert [name for name in found(ENGLISH_HOSPITAL, text) if "James" not in name] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Clinic: Desert Sky Rheumatology, Mesa AZ", "Desert Sky Rheumatology"),
+        ("admitted to Leeds General Infirmary on", "Leeds General Infirmary"),
+        ("referred to Eye Clinic Newtown\n", "Eye Clinic"),
+    ],
+)
+def test_when_an_english_name_holds_a_name_or_a_place_then_it_is_an_establishment(
+    text: str, name: str
+) -> None:
+    assert any(name in found_name for found_name in found(ENGLISH_HOSPITAL, text))
