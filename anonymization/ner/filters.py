@@ -104,6 +104,11 @@ def _places() -> frozenset[str]:
     return frozenset().union(*(lexicon("places", language).lower for language in LANGUAGES))
 
 
+@cache
+def _names_of_any_language() -> frozenset[str]:
+    return frozenset().union(*(_name_words(language) for language in LANGUAGES))
+
+
 def _lower_case_name_is_plausible(text: str, start: int, end: int) -> bool:
     """A person in lower case ("dr kerjean de garde") has a name (or a place) some lexicon
     knows, or a title before it; "palpation", "verbalized" have neither."""
@@ -111,7 +116,7 @@ def _lower_case_name_is_plausible(text: str, start: int, end: int) -> bool:
         return True
     if text[start:end] in _places():
         return True  # "theix-noyalo": the model saw a person, a place list knows it
-    names = frozenset().union(*(_name_words(language) for language in LANGUAGES))
+    names = _names_of_any_language()
     if any(word.group() in names for word in _WORD.finditer(text, start, end)):
         return True
     return _LOWER_NAME_BEFORE.search(text, max(0, start - 25), start) is not None
