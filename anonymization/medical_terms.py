@@ -271,7 +271,9 @@ _EPONYM_HEAD_AFTER: Final = re.compile(
     r"(?i:cysts?|fractures?|catheters?|formula|chart|hump|phenomenon|palsy|score|scale|grade"
     r"|grading|index|sign|test|procedure|operation|manoeuvre|maneuver|position|incision|nodes?"
     r"|tears?|contracture|disease|syndrome|triad|law|criteria|classification|stage|staging"
-    r"|bod(?:y|ies)|cells?|tubes?|drains?|needles?|clamps?|forceps|retractor|splint|airway"
+    # "Rosa Salinas cell 956-555-0191": a mobile phone, not "Reed-Sternberg cells".
+    r"|bod(?:y|ies)|cells?(?![ \t]*(?:[:#]|ph(?:one)?\.?)?[ \t]*[\d(+])"
+    r"|tubes?|drains?|needles?|clamps?|forceps|retractor|splint|airway"
     r"|questionnaire|inventory|rule|rules|method|technique|surgery|repair|flap|diverticulum"
     r"|oesophagus|esophagus|lymphoma|sarcoma|ulcers?|dementia|ataxia|dystrophy|reflex"
     r"|calculator|framework|protocol|pathway|tool|band|needles?)\b"

@@ -19,13 +19,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 from typing import Final
 
-from anonymization.lexicons import unambiguous_names, words_not_names
+from anonymization.lexicons import MAX_NICKNAME_LENGTH, unambiguous_names, words_not_names
 from anonymization.medical_terms import is_medical_term_span
 from anonymization.recognizers.lexicon import NEVER_NAMES
 
 PROPAGATED_SCORE: Final = 0.55
 MIN_PROPAGATED_LENGTH: Final = 3
-MAX_NICKNAME_LENGTH: Final = 4
 _NAME_WORD: Final = re.compile(r"[^\W\d_][\w'’-]*[^\W\d_]|[^\W\d_]")
 _SKIP: Final = NEVER_NAMES | frozenset(
     ("dr", "pr", "mme", "mlle", "mr", "mrs", "ms", "miss", "madame", "monsieur", "docteur",

@@ -27,7 +27,7 @@ import multiprocessing
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from anonymization import name_shapes, place_shapes
 from anonymization.identifier_patterns import FREE_TEXT_RESIDUAL_PATTERNS
@@ -41,6 +41,8 @@ from anonymization.recognizers import build_recognizers
 from anonymization.recognizers.first_characters import led_by_first_characters
 from anonymization.recognizers.lexicon import CAPITALS_ONLY_ACRONYMS
 from anonymization.recognizers.organization_recognizer import is_known_organization
+from anonymization.recognizers.person_recognizer import SIGNATURE_SCORE
+from anonymization.recognizers.person_words import is_acronym
 from anonymization.surrogates import PatientContext, Replacement, apply_surrogates
 
 PERSON = "PERSON"
@@ -195,6 +197,28 @@ def _defined_initials(text: str, entities: Sequence[Entity]) -> list[Entity]:
     return found
 
 
+# Initials standing for a person: two or three capitals, maybe with an apostrophe ("DO'B").
+_INITIALS: Final = re.compile(r"[A-Z]{2,3}|[A-Z]{1,2}['’][A-Z]")
+
+
+def _repeated_initials(text: str, entities: Sequence[Entity]) -> list[Entity]:
+    """Initials found once as a person's ("PB (surg)", "-- JLW") are that person wherever
+    else the note writes them ("PB to see in clinic"), unless they are a known acronym."""
+    initials = {
+        text[e.start : e.end]
+        for e in entities
+        if e.type == PERSON
+        and _INITIALS.fullmatch(text[e.start : e.end])
+        and not is_acronym(text[e.start : e.end])
+        and text[e.start : e.end].lower() not in CAPITALS_ONLY_ACRONYMS
+    }
+    found = []
+    for value in initials:
+        for use in re.finditer(rf"(?<![\w'’-]){re.escape(value)}(?![\w'’-])", text):
+            found.append(Entity(use.start(), use.end(), PERSON, INITIALS_SCORE))
+    return found
+
+
 # "Mme Martin (92)", "Joan Smith (94)", "Mr Smith, 91,": an age of 90 or more after a name.
 _GREAT_AGE_IN_BRACKETS_AFTER = re.compile(
     r"[ \t]*\([ \t]*(?P<age>9\d|1[01]\d)[ \t]*(?:ans?|a|y|yo|y/o|yrs?)?[ \t]*[),]"
@@ -336,6 +360,8 @@ class Scrubber:
         if entity.type not in NAME_LIKE_TYPES:
             return True
         span = text[entity.start : entity.end]
+        if entity.type == PERSON and entity.score == SIGNATURE_SCORE:
+            return True  # "-- JLW", "HTW" closing a note: initials, whatever they spell
         # "par DIU", "Contrôle IVUS": an unknown acronym of 3 to 5 capitals is not a name
         # (two capitals may be a person's initials: "JT").
         if entity.type == PERSON and len(span) > 2 and is_unknown_acronym(span):
@@ -387,6 +413,7 @@ class Scrubber:
             kept += _dash_joins(text, kept)
             kept += _quoted_nicknames(text, kept)
             kept += _defined_initials(text, kept)
+            kept += _repeated_initials(text, kept)
             kept += _ages_after_names(text, kept)
             kept += _completed_names(text, kept, self.language)
             kept += _completed_places(text, kept)

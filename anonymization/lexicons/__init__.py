@@ -163,6 +163,10 @@ def names_and_places() -> frozenset[str]:
     )
 
 
+# A dictionary word this short may be a nickname ("Dot", "Win", "Bear"); a longer one a
+# name detector took by mistake ("Medical", "Office").
+MAX_NICKNAME_LENGTH: Final = 4
+
 _LETTERS: Final = re.compile(r"[^\W\d_]{3,}")
 
 

@@ -79,7 +79,12 @@ _EN_STREET: Final = (
     # An optional direction ("3277 E Lanark St"), then the street's words, capitalised or
     # in capitals ("45 OVERLOOK RD").
     r"\d{0,4}[A-Za-z]?(?:/\d{1,4}[A-Za-z]?)?[ \t]+(?:[NSEW]\.?[ \t]+)?"
-    r"(?:(?:St\.?|[A-Z][a-z]+(?:['’]s)?|[A-Z]{3,})[ \t]+){1,3}" + _EN_STREET_TYPE + r"\b\.?"
+    # A lettered street: "412 F St", "1200 K Street".
+    r"(?:(?:St\.?|[A-Z][a-z]+(?:['’]s)?|[A-Z]{3,}|[A-Z](?=[ \t]+(?:St|Street|Ave|Avenue)\b))"
+    r"[ \t]+){1,3}" + _EN_STREET_TYPE + r"\b\.?"
+    # A direction and a unit after it: "2075 Lake Shore Blvd. W., Unit 3".
+    r"(?:[ \t]+(?:[NSEW]|NW|NE|SW|SE)\b\.?)?"
+    r"(?:,?[ \t]+(?:Unit|Suite|Ste|Apt)\.?[ \t]*\d{1,5}[A-Za-z]?\b)?"
 )
 _EN_ADDRESS: Final = (
     r"(?P<value>(?:(?i:unit|lot|apt|flat)[ \t]+(?=\d+/\d))?"

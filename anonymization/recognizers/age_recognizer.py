@@ -127,6 +127,26 @@ class AgeRecognizer(RegexRecognizer):
             AGE_SCORE,
             before=re.compile(_PERSON_BEFORE),
         ),
+        # "DOB 22/01/1932 (92)", "née le 03/04/1930 (94 ans)": the age a birth date gives.
+        ValuePattern(
+            "age in brackets after a birth date",
+            re.compile(
+                r"\([ \t\u00a0]*(?P<value>9\d|1[01]\d)[ \t\u00a0]*(?:ans?|y|yo|yrs?|years?)?"
+                r"[ \t\u00a0]*\)"
+            ),
+            AGE_SCORE,
+            before=re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-](?:19|20)\d{2}[ \t\u00a0]*$"),
+        ),
+        # "Mrs B. is 96", "Mr Okafor is 91,": a titled person's age.
+        ValuePattern(
+            "age of a titled person",
+            re.compile(rf"(?P<value>{_GREAT_AGE})(?![\w/.-]?\d|[ \t]*(?:mg|ml|%|kg|cm|/))"),
+            AGE_SCORE,
+            before=re.compile(
+                r"\b(?:Mrs|Mr|Ms|Miss|Mme|M\.)\.?[ \t]+[A-Z][\w'’-]*\.?(?:[ \t]+[A-Z][\w'’-]+)?"
+                r"[ \t]+(?:is|was|est|a)[ \t]+$"
+            ),
+        ),
         ValuePattern(
             "age in words (fr)",
             re.compile(rf"(?<![\w-])(?P<value>{_FR_WORDS})[ \t\u00a0]+(?i:ans)\b"),

@@ -47,7 +47,10 @@ _LOWER_NAME_AFTER_ROLE: Final = re.compile(
 _INITIALS_BEFORE_ROLE: Final = re.compile(
     r"(?<![\w'’.-])(?P<value>[A-Z]{2,3})[ \t]*\([ \t]*(?i:consultant|registrar|spr|sho|fy[12]"
     r"|ct[12]|st[1-8]|ot|pt|physio|physiotherapist|slt|salt|dietitian|pharmacist|rn|hca|cns|cpn"
-    r"|sw|social[ \t]+worker|nurse|gp|psychologist|psychiatrist|matron|ward[ \t]+manager)"
+    r"|sw|social[ \t]+worker|nurse|gp|psychologist|psychiatrist|matron|ward[ \t]+manager"
+    # A multidisciplinary meeting's specialties: "PB (surg), GW (surg), LT (coord)".
+    r"|surg|surgeon|onc|oncologist|path|pathologist|rad|radiologist|radiology|coord"
+    r"|coordinator|chair|gastro|haem|resp|cardio|anaes|mdt[ \t]+coord)"
     r"[ \t]*\)"
 )
 

@@ -46,7 +46,8 @@ _FR_HEADS: Final = (
     r"[ \t]+contre[ \t]+le[ \t]+cancer|anticanc[ée]reux|d['’]imagerie)",
     # Heads with lower-case qualifiers before the name: "Institut de réadaptation
     # Clemenceau", "Centre de lutte contre le cancer Léon Bérard".
-    r"(?:institut|centre|maison|p[ôo]le)(?:[ \t]+(?:de|d['’]|du|des)?[ \t]*[a-zà-ÿ-]{3,}){1,3}"
+    r"(?:institut|centre|maison|p[ôo]le|clinique)"
+    r"(?:[ \t]+(?:de|d['’]|du|des)?[ \t]*[a-zà-ÿ-]{3,}){1,3}"
     r"(?=[ \t]+[A-ZÀ-Þ])",
     r"institut", r"fondation", r"(?-i:Centre|CENTRE)(?=[ \t]+[A-Z])", r"iml", r"clat",
     r"cabinet(?:[ \t]+(?:m[ée]dical|infirmier|dentaire|param[ée]dical|de[ \t]+[a-zà-ÿ-]+))?",
@@ -64,7 +65,7 @@ _FR_ACRONYM_HEADS: Final = (
     # Care and prevention structures that head a name: occupational health services, the
     # cancer screening centres, addiction and early-childhood centres, care coordination.
     "SPST", "SPSTI", "SIST", "CRCDC", "CSAPA", "CAMSP", "SESSAD", "CPTS", "DAC", "CeGIDD",
-    "CLAT", "ESAT",
+    "CLAT", "ESAT", "SSIAD", "CATTP", "CMP-CATTP", "SAMSAH", "SAVS", "FAM", "MAS",
 )  # fmt: skip
 _FR_HEAD: Final = "(?:(?i:" + "|".join(_FR_HEADS) + ")|(?:" + "|".join(_FR_ACRONYM_HEADS) + "))"
 # A name: capitalised (or all-capitals) words, with particles, hyphens and apostrophes.
@@ -106,7 +107,10 @@ _EN_HEADS: Final = (
     r"|Physio(?:therapy)?(?:[ \t]+(?:&|and)[ \t]+Sports[ \t]+Med(?:icine)?)?"
     r"|Health[ \t]+Services?|Home[ \t]+Health(?:[ \t]*,?[ \t]+LLC)?|Pavilion|Institute"
     r"|(?:OB/GYN|Ob/Gyn|Pediatric|Paediatric|Medical|Family|Women['’]s|Surgical|Eye|ENT"
-    r"|Dermatology|Orthopedic)[ \t]+Associates|Optometrists?|Opticians?|Chemists?)"
+    r"|Dermatology|Orthopedic)[ \t]+Associates|Optometrists?|Opticians?|Chemists?"
+    # "Bathurst-Bloor Family Health Team" (Ontario), "Northshore Breast Center".
+    r"|Family[ \t]+Health[ \t]+Team|(?:Breast|Heart|Eye|Kidney|Dialysis|Wound|Sleep|Vein|Spine"
+    r"|Birth|Diabetes|Memory|Arthritis|Fertility|Cancer[ \t]+Care)[ \t]+Cent(?:er|re))"
 )
 _EN_NAME_WORD: Final = r"(?:St\.?|Saint|Mount|Mt\.?|[A-Z][A-Za-z'’.-]*[a-z'’])"
 _EN_ESTABLISHMENT: Final = (
@@ -117,8 +121,8 @@ _EN_ESTABLISHMENT: Final = (
 )
 # In capitals: "JOHNS HOPKINS BAYVIEW MEDICAL CENTER", "ROYAL DERBY HOSPITAL".
 _EN_UPPER_ESTABLISHMENT: Final = (
-    r"(?<![\w'’-])(?P<value>(?:[A-Z][A-Z'’.-]+[ \t]+){1,4}"
-    r"(?:HOSPITAL|INFIRMARY|MEDICAL[ \t]+CENT(?:ER|RE)"
+    r"(?<![\w'’-])(?P<value>(?:[A-Z][A-Z'’.-]+[ \t]+(?:&[ \t]+)?){1,4}"
+    r"(?:HOSPITAL|INFIRMARY|MEDICAL[ \t]+CENT(?:ER|RE)|FAMILY[ \t]+HEALTH[ \t]+TEAM"
     r"|CLINIC|HEALTH[ \t]+CENT(?:ER|RE)|CARE[ \t]+HOME|NURSING[ \t]+HOME|HOSPICE|PHARMACY"
     r"|LABORATOR(?:Y|IES)|PATHOLOGY(?:[ \t]+ALLIANCE)?|SURGERY|PRACTICE))(?![\w'’-])"
 )
@@ -149,6 +153,13 @@ _EN_OF: Final = (
     rf"(?<![\w'’-])(?P<value>(?:Royal[ \t]+|University[ \t]+|General[ \t]+)*(?:Hospital|Infirmary"
     rf"|Hospitals)[ \t]+of[ \t]+(?:the[ \t]+)?{_EN_NAME_WORD}"
     rf"(?:[ \t]+{_EN_NAME_WORD}){{0,2}})(?![\w-])"
+)
+# "Northern Centre for Cancer Care", "Manchester Centre for Genomic Medicine".
+_EN_CENTRE_FOR: Final = (
+    rf"(?<![\w'’-])(?P<value>{_EN_NAME_WORD}(?:[ \t]+{_EN_NAME_WORD}){{0,2}}[ \t]+Cent(?:re|er)"
+    rf"[ \t]+for[ \t]+(?:the[ \t]+)?{_EN_NAME_WORD}"
+    rf"(?:[ \t]+(?:and[ \t]+|&[ \t]+)?{_EN_NAME_WORD}){{0,3}})"
+    r"(?![\w-])"
 )
 
 # Short names and acronyms of establishments everyone names without a head word.
@@ -381,6 +392,8 @@ def _is_proper_lower_word(word: str) -> bool:
 class EstablishmentRecognizer(RegexRecognizer):
     ENTITY: ClassVar[str] = "HOSPITAL"
     PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
+        # Before the French heads, which would take "Centre for Cancer Care" alone.
+        ValuePattern("english centre for", re.compile(_EN_CENTRE_FOR), ESTABLISHMENT_SCORE),
         ValuePattern("french head and name", re.compile(_FR_ESTABLISHMENT), ESTABLISHMENT_SCORE),
         ValuePattern("english head of a place", re.compile(_EN_OF), ESTABLISHMENT_SCORE),
         ValuePattern("english name and head", re.compile(_EN_ESTABLISHMENT), ESTABLISHMENT_SCORE),

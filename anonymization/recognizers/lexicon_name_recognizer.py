@@ -39,6 +39,10 @@ _LOWER_TITLE: Final = led_by_first_characters(
         r"(?P<first>[a-zß-ÿœ][a-zß-ÿœ'’-]+)(?:[ \t]+(?P<second>[a-zß-ÿœ][a-zß-ÿœ'’-]+))?"
     )
 )
+_LOWER_NAME_AFTER_CARE_ROLE: Final = re.compile(
+    r"(?<![\w'’-])(?i:interne|externe|ide|iade|ibode|kin[ée]|aide-soignante?|sage-femme)"
+    r"(?:[ \t]+de[ \t]+garde)?[ \t]*:?[ \t]+(?P<value>[a-zß-ÿœ][a-zß-ÿœ'’-]{2,})(?![\w'’-])"
+)
 # Words after a lower-case title that are not names ("mme est sortie", "dr de garde").
 _NOT_A_NAME: Final = frozenset(
     ("est", "a", "et", "ou", "qui", "que", "se", "sa", "son", "ses", "ne", "n", "en", "au",
@@ -48,10 +52,11 @@ _NOT_A_NAME: Final = frozenset(
      "had", "will", "would", "x", "xx", "xxx")
 )  # fmt: skip
 _SKIP: Final = NEVER_NAMES
-# A chart's key of staff initials: "JT = Joanna Trewin", "AK: Anil K." — then every "JT".
+# A chart's key of staff initials: "JT = Joanna Trewin", "AK: Anil K.", "DO'B = Declan
+# O'Brien" — then every "JT".
 _STAFF_KEY: Final = led_by_first_characters(
     re.compile(
-        r"(?<![\w'’-])(?P<initials>[A-Z]{2,3})[ \t]*[=:][ \t]*[A-Z][a-zà-ÿ]+"
+        r"(?<![\w'’-])(?P<initials>[A-Z]{2,3}|[A-Z]{1,2}['’][A-Z])[ \t]*[=:][ \t]*[A-Z][a-zà-ÿ]+"
         r"(?:[ \t]+[A-Z](?:[\w'’-]+|\.))"
     )
 )
@@ -165,7 +170,7 @@ class LexiconNameRecognizer(RegexRecognizer):
                 results.append(self.result(*match.span(), UPPER_SURNAME_SCORE))
         for match in _STAFF_KEY.finditer(text):
             initials = match.group("initials")
-            for use in re.finditer(rf"(?<![\w'’-]){initials}(?![\w'’-])", text):
+            for use in re.finditer(rf"(?<![\w'’-]){re.escape(initials)}(?![\w'’-])", text):
                 results.append(self.result(*use.span(), STAFF_INITIALS_SCORE))
         names = _any_names(language)
         for match in _LOWER_TITLE.finditer(text):
@@ -182,4 +187,10 @@ class LexiconNameRecognizer(RegexRecognizer):
             ):
                 end = match.end("second")
             results.append(self.result(start, end, LOWER_TITLED_SCORE))
+        # "interne guillot prévenu", "Interne de garde : guillot": a care role then a name
+        # in lower case that the lexicons know and no dictionary holds.
+        for match in _LOWER_NAME_AFTER_CARE_ROLE.finditer(text):
+            word = match.group("value")
+            if word in names and word not in common_words(language) and word not in _NOT_A_NAME:
+                results.append(self.result(*match.span("value"), LOWER_TITLED_SCORE))
         return results

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar, Final
 
+from anonymization.lexicons import common_words
 from anonymization.recognizers.base import RegexRecognizer, ValuePattern
 
 INTRODUCED_SCORE: Final = 0.7
@@ -56,16 +57,23 @@ _HEADED: Final = (
     r"(?![\w'’-])(?![ \t]*(?:\+|±))"
 )
 _EN_SCHOOL: Final = (
-    rf"(?<![\w-])(?P<value>(?:{_NAME_WORD}[ \t]+){{1,3}}(?:Primary|Secondary|High|Middle|Elementary"
+    rf"(?<![\w-])(?P<value>(?:{_NAME_WORD}[ \t]+){{1,4}}(?:Primary|Secondary|High|Middle|Elementary"
     r"|Grammar|Academy|College|University|School|Council|Ltd|Limited|Inc\.?|plc|LLC|Corp\.?"
     r"|Construction|Logistics|Nursery|Club|Home[ \t]+Care|Homecare|Telecare|Care[ \t]+Services"
     r"|Housing(?:[ \t]+Association)?|Credit[ \t]+Union|Building[ \t]+Society|Bank"
-    r"|Supermarket|Pty(?:[ \t]+Ltd)?)(?:[ \t]+School)?)(?![\w-])"
+    r"|Supermarket|Pty(?:[ \t]+Ltd)?"
+    # Where a patient prays, sleeps rough, is insured or driven: "New Hope Missionary
+    # Baptist Church", "Cornerstone Rescue Mission", "Sierra Crest Health Plan", "Rio Star
+    # Medical Transport", "Tri-County Tractor Works", "Central Valley Recovery Services".
+    r"|Church|Chapel|Parish|Mosque|Synagogue|Temple|Ministries|Mission|Health[ \t]+Plan"
+    r"|Recovery[ \t]+Services|(?:Medical[ \t]+)?Transport(?:ation)?|Works|Funeral[ \t]+Home"
+    r"|Mortuary|Food[ \t]+Bank|Shelter)(?:[ \t]+School)?)(?![\w-])"
 )
 # "Taylor & Littlewood Ltd", "Smith and Jones LLP": an ampersand joins a firm's names.
 _FIRM: Final = (
     r"(?<![\w-])(?P<value>[A-Z][A-Za-z'’-]+[ \t]+(?:&|and)[ \t]+(?:[A-Z][A-Za-z'’-]+[ \t]+){1,2}"
-    r"(?:Ltd|Limited|Inc\.?|plc|LLC|LLP|Pty(?:[ \t]+Ltd)?|& Co\.?|and Sons|& Sons))(?![\w-])"
+    r"(?:Ltd|Limited|Inc\.?|plc|LLC|LLP|Pty(?:[ \t]+Ltd)?|& Co\.?|and Sons|& Sons|SA|SAS|SARL"
+    r"|GmbH|AG|Sàrl))(?![\w-])"
 )
 KNOWN_ORGANIZATIONS: Final = (
     "Thales", "Michelin", "Renault", "Peugeot", "Stellantis", "Airbus", "Safran", "Dassault",
@@ -100,10 +108,19 @@ KNOWN_ORGANIZATIONS: Final = (
     # French employers and associations written without a head word.
     "Chantiers de l'Atlantique", "Marine nationale", "Armée de terre", "Armée de l'air",
     "Gendarmerie nationale", "Police nationale", "Éducation nationale", "ADAPEI", "UDAF",
-    "UNAFAM", "APF France handicap", "AFTC", "Secours catholique",
+    "UNAFAM", "APF France handicap", "AFTC", "Secours catholique", "ADSEA", "AEMO", "APAJH",
     "Petits Frères des Pauvres",
 )  # fmt: skip
 _KNOWN_SET: Final = frozenset(KNOWN_ORGANIZATIONS)
+
+
+def _names_something(value: str) -> bool:
+    """A name before its head is two words or more, or one that is no common word: "Tri-
+    County Tractor Works", "Ashfield Academy"; not "The Works", "Patient Transport"."""
+    words = value.split()[:-1]
+    if words and words[0] == "The":
+        words = words[1:]
+    return len(words) >= 2 or any(word.lower() not in common_words("en") for word in words)
 
 
 _DEPARTMENT_NUMBER: Final = re.compile(r"[ \t]+(?:\d{2}|2[AB]|97\d)$")
@@ -140,3 +157,8 @@ class OrganizationRecognizer(RegexRecognizer):
         ValuePattern("english school or company", re.compile(_EN_SCHOOL), HEADED_SCORE),
         ValuePattern("known organization", re.compile(_KNOWN), KNOWN_SCORE),
     )
+
+    def _score(self, text: str, value: str, start: int, pattern: ValuePattern) -> float | None:
+        if pattern.name == "english school or company" and not _names_something(value):
+            return None  # "The Works", "Patient Transport", "The Health Plan": words
+        return super()._score(text, value, start, pattern)

@@ -22,8 +22,7 @@ from typing import ClassVar, Final
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from anonymization.lexicons import common_words
-from anonymization.name_propagation import MAX_NICKNAME_LENGTH
+from anonymization.lexicons import MAX_NICKNAME_LENGTH, common_words
 from anonymization.recognizers.base import (
     VALUE_GROUP,
     RegexRecognizer,
@@ -54,6 +53,9 @@ from anonymization.recognizers.typist_initials import typist_initials
 
 TITLE_SCORE: Final = 0.85
 ROLE_SCORE: Final = 0.7
+# Initials that sign a note ("-MR", "-- JLW", "HTW" closing it, "(JLW / mk)"): the scrubber
+# keeps them even when they read like an acronym (`Scrubber._keep`).
+SIGNATURE_SCORE: Final = 0.72
 INITIAL_SCORE: Final = 0.7
 SURNAME_COMMA_GIVEN_SCORE: Final = 0.7
 REPEATED_NAME_SCORE: Final = 0.6
@@ -120,6 +122,8 @@ _ROLE_WORDS: Final = (
     r"sister-in-law", r"stepson", r"stepdaughter", r"stepmother", r"stepfather",
     r"kids", r"children", r"grandchildren",
     r"typed[ \t]+by",
+    # Chart shorthand: "dtr/POA Rosa Salinas-Ybarra", "case mgr Javi".
+    r"dtr", r"poa", r"hcpoa", r"mgr", r"case[ \t]+manager",
 )  # fmt: skip
 _ROLE: Final = word_alternation(_ROLE_WORDS) + r"[ \t]*[:,]?[ \t]*"
 _MAX_RUN_EXTRA_WORDS: Final = MAX_EXTRA_NAME_WORDS + 1
@@ -140,7 +144,9 @@ _SURNAME_COMMA_GIVEN: Final = led_by_first_characters(
         # Middle names, initials and suffixes go with it: "SMITH, JOHN A", "Boudreaux, Claude J Jr".
         rf"(?P<rest>(?:[ \t]+{_WORD}(?=[ \t]+[A-Z]\.?(?![\w'’-])))?"
         rf"(?:[ \t]+[A-Z]\.?(?![\w'’-])){{0,2}}"
-        r"(?:[ \t]+(?:JR|SR|Jr\.?|Sr\.?|II|III|IV)(?![\w'’-]))?)"
+        r"(?:[ \t]+(?:JR|SR|Jr\.?|Sr\.?|II|III|IV)(?![\w'’-]))?"
+        # A credential written with it, as a register does: "JONES, MARIA MD".
+        r"(?:[ \t]+(?:MD|DO|RN|NP|PA-C|DDS|DMD|PhD|MBBS)(?![\w'’-]))?)"
         r"(?![\w'’-])"
     )
 )
@@ -231,14 +237,15 @@ class PersonRecognizer(RegexRecognizer):
         # the note's last line (an acronym there is not a signature: "RAS", "FIN").
         ValuePattern(
             "signature initials after a dash",
-            re.compile(r"(?m)(?:(?<=[ \t])|^)[-–—](?P<value>[A-Z]{2,3})[ \t]*$"),
-            ROLE_SCORE,
-            invalid_score=ROLE_SCORE,  # "-MR" signs a note even if MR is also an acronym
+            # "-MR", "-- JLW" (not "… - MR": a diagnosis may close a line).
+            re.compile(r"(?m)(?:(?<=[ \t])|^)(?:[-–—]|--[ \t])(?P<value>[A-Z]{2,3})[ \t]*$"),
+            SIGNATURE_SCORE,
+            invalid_score=SIGNATURE_SCORE,  # "-MR" signs a note even if MR is also an acronym
         ),
         ValuePattern(
             "signature initials closing the note",
             re.compile(r"(?:^|\n)[ \t]*(?P<value>[A-Z]{2,3})[ \t]*\s*\Z"),
-            ROLE_SCORE,
+            SIGNATURE_SCORE,
         ),
         # "Clôture 03:31. G.": one initial with its dot on the last line, alone or after
         # the time the note was closed.
@@ -247,7 +254,18 @@ class PersonRecognizer(RegexRecognizer):
             re.compile(r"(?P<value>[A-Z]\.(?:-?[A-Z]\.)?)[ \t]*\s*\Z"),
             ROLE_SCORE,
             invalid_score=ROLE_SCORE,
-            before=re.compile(r"(?:(?:^|\n)[ \t]*|\d{1,2}[:h]\d\d\.?[ \t]+)$"),
+            # "… sous 15 jours. - M.R." signs after a dash too.
+            before=re.compile(r"(?:(?:^|\n)[ \t]*|\d{1,2}[:h]\d\d\.?[ \t]+|[ \t][-–—][ \t]*)$"),
+        ),
+        # A message thread's header: "15/01 16:05 – K." (who wrote the lines below).
+        ValuePattern(
+            "initial heading a message",
+            re.compile(
+                r"(?m:^)[ \t]*\d{1,2}/\d{1,2}(?:/\d{2,4})?,?[ \t]+\d{1,2}[:h]\d\d[ \t]*[-–—:][ \t]*"
+                r"(?P<value>[A-Z]\.(?:-?[A-Z]\.)?)[ \t]*(?m:$)"
+            ),
+            ROLE_SCORE,
+            invalid_score=ROLE_SCORE,
         ),
     )
     CONTEXT: ClassVar[tuple[str, ...]] = (
@@ -301,13 +319,12 @@ class PersonRecognizer(RegexRecognizer):
             start, end = match.span(VALUE_GROUP)
             if is_chat_speaker(match.group(VALUE_GROUP)) and not overlaps_any(results, start, end):
                 results.append(self.result(start, end, ROLE_SCORE))
-        for start, end in [
-            *names_beside_care_roles(text),
-            *typist_initials(text),
-            *message_signoffs(text),
-        ]:
+        for start, end in [*names_beside_care_roles(text), *message_signoffs(text)]:
             if not overlaps_any(results, start, end):
                 results.append(self.result(start, end, ROLE_SCORE))
+        for start, end in typist_initials(text):
+            if not overlaps_any(results, start, end):
+                results.append(self.result(start, end, SIGNATURE_SCORE))
         for match in _SIGNING_DASH.finditer(text):
             start, end = match.span(VALUE_GROUP)
             if is_given(match.group(VALUE_GROUP)) and not overlaps_any(results, start, end):

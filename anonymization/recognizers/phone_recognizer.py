@@ -36,7 +36,7 @@ _INTERNATIONAL: Final = (
 # "(555) 123-4567", "555-123-4567", "555.123.4567".
 _NORTH_AMERICAN: Final = (
     # The country code goes with it: "+1 (617) 555-0134".
-    r"(?P<value>(?:\+1[ \u00a0.-]?(?=\())?" + led_by(r"[(\d]", r"[\w(.-]")
+    r"(?P<value>(?:\+1[ \u00a0.-]?(?=\())?" + led_by(r"[(\d]", r"[\w.-]")
     + r"(?:(?<=\()\d{3}\)[ \u00a0]?\d{3}[ .-]\d{4}|(?<=\d)\d{2}(?P<sep>[.-])\d{3}(?P=sep)\d{4}))"
     + _END
 )  # fmt: skip
@@ -51,7 +51,11 @@ _UK_NATIONAL: Final = (
     + r"|\d{5}[ \u00a0]\d{5}|\d{3}[ \u00a0]\d{3}[ \u00a0]\d{3}"
     # A trunk 0 and nine digits elsewhere: "011 984 2210", "072 447 1093" (South Africa),
     # "022-2774 5500" (India), "09-276 4412", "04-389 8070" (New Zealand, eight digits).
-    + r"|\d{2}[ \u00a0-]\d{3}[ \u00a0-]\d{4}|\d{2}-\d{4}[ \u00a0]\d{4}|\d-\d{3}[ \u00a0]\d{4}))"
+    + r"|\d{2}[ \u00a0-]\d{3}[ \u00a0-]\d{4}|\d{2}-\d{4}[ \u00a0]\d{4}|\d-\d{3}[ \u00a0]\d{4}"
+    # "091 555 270" (Ireland), "021 923 41 87" (Switzerland), "0 800 45 12 12" (a French
+    # free number written with its 0 apart).
+    + r"|\d{2}[ \u00a0]\d{3}[ \u00a0]\d{3}|\d{2}[ \u00a0]\d{3}[ \u00a0]\d{2}[ \u00a0]\d{2}"
+    + r"|[ \u00a0][89]\d{2}(?:[ \u00a0]\d{2}){3}))"
     + _END
 )  # fmt: skip
 # Whatever number a phone label introduces: "Ph 09-276 4412", "Tel: 011 984 2210",

@@ -36,6 +36,8 @@ _LABELS: Final = (
     "passport", "passeport", "serial", "série", "study", "subject", "participant", "patient",
     "hospital", "demande", "rapport", "plaque", "carte", "card", "case", "visit",
     "sort code", "ending", "a/c", "compte", "aadhaar", "aadhar", "digicode", "interphone",
+    # A vaccine's batch ties a person to a day and a place ("batch LK4417B", "lot n° X2").
+    "batch", "lot",
 )  # fmt: skip
 _SHORT_LABELS: Final = (
     "#", "AM", "ID", "Id", "CR", "NO", "No", "SN", "S/N", "FIN", "CHI", "H&C", "HAR", "CSN",
@@ -51,6 +53,8 @@ _SHORT_LABELS: Final = (
     # Australia's tax file, Centrelink and veterans' numbers, the UK's National Insurance
     # number, New Zealand's IRD number, the European health card.
     "PHN", "OHIP", "RAMQ", "HCN", "ULI", "PAN", "TFN", "CRN", "DVA", "NINO", "IRD", "EHIC",
+    # Ireland's PPSN and Medical Council number, New York's Medicaid CIN, Switzerland's AVS.
+    "PPSN", "PPS", "MCRN", "CIN", "AVS",
 )  # fmt: skip
 # "Job no. 88213", "Reg no 84321": "no" after a noun and before a number is a label
 # (alone, "no" is a negation: "no 2nd dose").

@@ -1,5 +1,6 @@
 """The initials a typist, a secretary or a reporter leaves at the end of a report's line:
-"Typed 13/08/2024 jh", "one cassette per container (A1-G1). tlb", "mkj 5/6/24".
+"Typed 13/08/2024 jh", "one cassette per container (A1-G1). tlb", "mkj 5/6/24", and the
+reporter's with them in brackets: "(JLW / mk)".
 
 Two or three lower-case letters are initials when they stand alone at the end of a line,
 right after a date, a number or a finished sentence, or before a date that ends the line,
@@ -22,6 +23,10 @@ _BEFORE_A_DATE: Final = re.compile(
     r"(?:^[ \t]*|(?<=[.;)])[ \t]+)(?P<value>[a-z]{2,3})[ \t]+\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?"
     r"[ \t]*$",
     re.MULTILINE,
+)
+# Who cut and who typed, in brackets after a pathology report's paragraph: "(JLW / mk)".
+_AUTHOR_AND_TYPIST: Final = re.compile(
+    r"\((?P<author>[A-Z]{2,4})[ \t]*/[ \t]*(?P<value>[a-z]{2,3})\)"
 )
 # Units, times, doses, routes and frequencies written in lower case after a number.
 NOT_INITIALS: Final = frozenset(
@@ -56,4 +61,8 @@ def typist_initials(text: str) -> list[tuple[int, int]]:
         for match in pattern.finditer(text):
             if is_initials(match.group("value")):
                 found.append(match.span("value"))
+    for match in _AUTHOR_AND_TYPIST.finditer(text):
+        # The brackets say what they are: only a unit or a dose is refused ("(IV / im)").
+        if match.group("value") not in NOT_INITIALS and not is_acronym(match.group("author")):
+            found += [match.span("author"), match.span("value")]
     return found
