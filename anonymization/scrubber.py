@@ -197,6 +197,26 @@ def _defined_initials(text: str, entities: Sequence[Entity]) -> list[Entity]:
     return found
 
 
+# "Ros (Rosalind Achterberg RN)", "Bev (Beverley Shaw)": a short name, then the full one.
+_SHORT_NAME_BEFORE_BRACKET: Final = re.compile(r"(?<![\w'’-])(?P<short>[A-Z][a-z]{2,8})[ \t]*\($")
+
+
+def _short_names_before_full_ones(text: str, entities: Sequence[Entity]) -> list[Entity]:
+    """The short form of a name written just before the full one in brackets, when the
+    full given name starts with it."""
+    found = []
+    for entity in entities:
+        if entity.type != PERSON:
+            continue
+        before = _SHORT_NAME_BEFORE_BRACKET.search(text, max(0, entity.start - 12), entity.start)
+        if before is None:
+            continue
+        short, full = before.group("short"), text[entity.start : entity.end]
+        if full.startswith(short) and len(full.split()[0]) > len(short):
+            found.append(Entity(*before.span("short"), PERSON, INITIALS_SCORE))
+    return found
+
+
 # Initials standing for a person: two or three capitals, maybe with an apostrophe ("DO'B").
 _INITIALS: Final = re.compile(r"[A-Z]{2,3}|[A-Z]{1,2}['’][A-Z]")
 
@@ -214,7 +234,8 @@ def _repeated_initials(text: str, entities: Sequence[Entity]) -> list[Entity]:
     }
     found = []
     for value in initials:
-        for use in re.finditer(rf"(?<![\w'’-]){re.escape(value)}(?![\w'’-])", text):
+        # "at GW's request": the possessive goes with the initials' owner.
+        for use in re.finditer(rf"(?<![\w'’-]){re.escape(value)}(?![\w-]|['’](?!s\b))", text):
             found.append(Entity(use.start(), use.end(), PERSON, INITIALS_SCORE))
     return found
 
@@ -414,6 +435,7 @@ class Scrubber:
             kept += _quoted_nicknames(text, kept)
             kept += _defined_initials(text, kept)
             kept += _repeated_initials(text, kept)
+            kept += _short_names_before_full_ones(text, kept)
             kept += _ages_after_names(text, kept)
             kept += _completed_names(text, kept, self.language)
             kept += _completed_places(text, kept)

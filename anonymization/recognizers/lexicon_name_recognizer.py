@@ -30,6 +30,7 @@ LONE_FIRST_NAME_SCORE: Final = 0.6
 UPPER_SURNAME_SCORE: Final = 0.55
 LOWER_TITLED_SCORE: Final = 0.65
 MIN_UPPER_SURNAME: Final = 4
+MAX_ACRONYM_LIKE: Final = 3
 
 _WORD: Final = re.compile(r"(?<![\w'’-])[^\W\d_][\w'’-]*(?<![-'’])")
 _LOWER_TITLE: Final = led_by_first_characters(
@@ -56,7 +57,9 @@ _SKIP: Final = NEVER_NAMES
 # O'Brien" — then every "JT".
 _STAFF_KEY: Final = led_by_first_characters(
     re.compile(
-        r"(?<![\w'’-])(?P<initials>[A-Z]{2,3}|[A-Z]{1,2}['’][A-Z])[ \t]*[=:][ \t]*[A-Z][a-zà-ÿ]+"
+        r"(?<![\w'’-])(?P<initials>[A-Z]{2,3}|[A-Z]{1,2}['’][A-Z])[ \t]*[=:][ \t]*"
+        # "CC: Dr N. Feeney" copies a letter to someone; it defines no initials.
+        r"(?!(?:Dr|Mr|Mrs|Ms|Miss|Prof|Mme|Pr)\b)[A-Z][a-zà-ÿ]+"
         r"(?:[ \t]+[A-Z](?:[\w'’-]+|\.))"
     )
 )
@@ -159,6 +162,8 @@ class LexiconNameRecognizer(RegexRecognizer):
                 ):
                     results.append(self.result(*match.span(), LONE_FIRST_NAME_SCORE))
                 continue
+            if word.isupper() and len(word) <= MAX_ACRONYM_LIKE:
+                continue  # "CC:", "ED", "AL": a heading or an acronym, not "Cc", "Ed", "Al"
             if lowered in first_names or all(p in first_names for p in lowered.split("-")):
                 results.append(self.result(*match.span(), LONE_FIRST_NAME_SCORE))
             elif (

@@ -82,7 +82,7 @@ KNOWN_ORGANIZATIONS: Final = (
     "Lidl", "Decathlon", "Leroy Merlin", "Castorama", "Lactalis", "Danone", "Sodexo",
     "Veolia", "Suez", "Alstom", "Naval Group", "ArcelorMittal", "Schneider Electric", "Sanofi",
     "Servier", "L'Oréal", "Crédit Agricole", "BNP Paribas", "Société Générale", "Groupama",
-    "MGEN", "MAIF", "MACIF", "MAAF", "MMA", "AXA", "Harmonie Mutuelle", "Malakoff Humanis",
+    "MGEN", "MAIF", "MACIF", "MAAF", "MMA", "MAE", "AXA", "Harmonie Mutuelle", "Malakoff Humanis",
     "AG2R", "Pôle emploi", "France Travail", "Manpower", "Adecco", "Randstad", "ADMR",
     "Présence Verte", "France Parkinson", "France Alzheimer", "Alcooliques Anonymes",
     "Emmaüs", "Secours populaire", "Restos du Cœur", "Croix-Rouge", "VitalAire", "Linde",

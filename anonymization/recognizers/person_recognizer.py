@@ -38,6 +38,7 @@ from anonymization.recognizers.name_runs import name_in_run
 from anonymization.recognizers.person_tables import name_column_cells, staff_column_initials
 from anonymization.recognizers.person_words import (
     PARTICLES,
+    ROLE_WORDS,
     dictionary_words_not_names,
     is_acronym,
     is_chat_speaker,
@@ -70,7 +71,8 @@ _SPACE: Final = r"[ \t\u00a0]+"
 _CAPITALISED: Final = (
     rf"(?:[DLNOdl]['’])?[{_UPPER}][{_LOWER}]+(?:[{_UPPER}][{_LOWER}]+|['’][{_LOWER}]{{2,}})?"
 )
-_ALL_CAPS: Final = rf"(?:[DLNO]['’])?[{_UPPER}]{{2,}}"
+# "DUPONT", "N'DIAYE", "McALLISTER", "MacDONALD".
+_ALL_CAPS: Final = rf"(?:[DLNO]['’]|Ma?c)?[{_UPPER}]{{2,}}"
 _PART: Final = rf"(?:{_CAPITALISED}|{_ALL_CAPS})"
 _WORD: Final = rf"{_PART}(?:--?{_PART})*(?!\w)"  # "COHEN--AYDIN": a double name
 _PARTICLE: Final = "(?:" + "|".join(sorted(PARTICLES, key=len, reverse=True)) + ")"
@@ -87,45 +89,7 @@ _TITLE: Final = rf"(?<![\w.]){_TITLE_WORD}(?:{_SPACE}(?:le|la){_SPACE}{_TITLE_WO
 # "Th. Bourgeois", "Ch. Martin", "J.-Ph. Rey": French given names shortened to two letters.
 _INITIAL: Final = rf"[{_UPPER}]h?\.(?:-?[{_UPPER}]h?\.)?"
 _GIVEN: Final = rf"(?:{_INITIAL}{_SPACE})?(?:{_PARTICLE}{_SPACE})*{_NAME}"
-# Words after which a capitalised word is a person: the patient's identity fields, the
-# family, the care team (French and English), and "par"/"by" (a message taken by X).
-_ROLE_WORDS: Final = (
-    r"patient(?:e|\(e\))?", r"n[ée]e", r"[ée]pouse", r"veuve", r"pr[ée]nom", r"surname",
-    r"maiden[ \t]+name", r"name",
-    r"nom(?:[ \t]+(?:de[ \t]+naissance|d['’]usage|de[ \t]+jeune[ \t]+fille|marital))?",
-    # "signé" needs its accent: "signe de Babinski" is a sign, not a signature.
-    r"signée?(?:[ \t]+par)?", r"sign[ée](?=[ \t]*:)", r"signed(?:[ \t]+by)?",
-    r"vue?[ \t]+par", r"seen[ \t]+by", r"r[ée]f[ée]rente?",
-    r"ide(?:[ \t]+lib[ée]rale?)?", r"ibode", r"iade", r"infirmi[eè]re?", r"aide-soignante?",
-    r"interne", r"externe", r"m[ée]decin(?:[ \t]+(?:traitant|r[ée]f[ée]rent))?",
-    r"urgentiste", r"chirurgien(?:ne)?", r"anesth[ée]siste", r"radiologue", r"prescripteur",
-    r"demandeur", r"kin[ée]sith[ée]rapeute", r"kin[ée]", r"orthophoniste",
-    r"ergoth[ée]rapeute", r"psychologue", r"di[ée]t[ée]ticienne?", r"secr[ée]taire",
-    r"assistante?[ \t]+sociale?", r"sage-femme", r"cadre(?:[ \t]+de[ \t]+sant[ée])?",
-    r"pharmacienne?", r"op[ée]r[ée]e?", r"assur[ée]e?", r"concerne",
-    r"personne[ \t]+[àa][ \t]+pr[ée]venir", r"personne[ \t]+de[ \t]+confiance",
-    r"accompagn[ée]e?[ \t]+(?:de|par)", r"fille", r"fils", r"[ée]poux", r"mari",
-    r"fr[èe]re", r"s(?:œ|oe)ur", r"m[èe]re", r"p[èe]re", r"conjointe?", r"compagnon",
-    r"compagne", r"tut(?:eur|rice)", r"curat(?:eur|rice)", r"neveu", r"ni[èe]ce",
-    r"petite?-(?:fils|fille)", r"par",
-    r"nurse", r"daughter", r"son", r"wife", r"husband", r"partner", r"brother", r"sister",
-    r"mother", r"father", r"next[ \t]+of[ \t]+kin", r"gp", r"consultant", r"registrar",
-    r"surgeon", r"ana?esthe?tist", r"prescriber", r"physiotherapist", r"radiologist",
-    r"caller", r"handover[ \t]+to", r"handed[ \t]+over[ \t]+to", r"by", r"re", r"dear",
-    r"carer", r"pharmacist", r"interpreter", r"mum", r"mom", r"dad", r"grandson",
-    r"granddaughter", r"grandmother", r"grandfather", r"nephew", r"niece", r"neighbou?r",
-    r"friend", r"key[ \t-]?worker", r"social[ \t]+worker", r"case[ \t]+worker",
-    r"intake[ \t]+worker", r"midwife",
-    r"chaplain", r"physio", r"sho", r"fy[12]", r"intern", r"health[ \t]+visitor",
-    r"rn", r"lpn", r"np", r"assistant", r"dictated[ \t]+by", r"transcribed(?:[ \t]+by)?",
-    r"daughter-in-law", r"son-in-law", r"mother-in-law", r"father-in-law", r"brother-in-law",
-    r"sister-in-law", r"stepson", r"stepdaughter", r"stepmother", r"stepfather",
-    r"kids", r"children", r"grandchildren",
-    r"typed[ \t]+by",
-    # Chart shorthand: "dtr/POA Rosa Salinas-Ybarra", "case mgr Javi".
-    r"dtr", r"poa", r"hcpoa", r"mgr", r"case[ \t]+manager",
-)  # fmt: skip
-_ROLE: Final = word_alternation(_ROLE_WORDS) + r"[ \t]*[:,]?[ \t]*"
+_ROLE: Final = word_alternation(ROLE_WORDS) + r"[ \t]*[:,]?[ \t]*"
 _MAX_RUN_EXTRA_WORDS: Final = MAX_EXTRA_NAME_WORDS + 1
 _RUN: Final = led_by_first_characters(
     re.compile(
@@ -149,6 +113,11 @@ _SURNAME_COMMA_GIVEN: Final = led_by_first_characters(
         r"(?:[ \t]+(?:MD|DO|RN|NP|PA-C|DDS|DMD|PhD|MBBS)(?![\w'’-]))?)"
         r"(?![\w'’-])"
     )
+)
+_NEXT_WORD: Final = re.compile(rf"[ \t]+(?P<word>{_CAPITALISED})(?![\w'’-])")
+# "WHITTAKER, B": a surname in capitals and an initial, as meeting lists write them.
+_SURNAME_COMMA_INITIAL: Final = re.compile(
+    rf"(?<![\w'’-])(?P<surname>[{_UPPER}]{{4,}}(?:-[{_UPPER}]{{2,}})?),[ \t]*[A-Z]\.?(?![\w'’-])"
 )
 # What may come just before an untitled initial: nothing on the line, punctuation, or a
 # linking word ("avec", "par", "and").
@@ -219,7 +188,9 @@ class PersonRecognizer(RegexRecognizer):
             "initials of who dictated or typed",
             re.compile(
                 r"(?i:\b(?:dictated|transcribed|typed)(?:[ \t]+by)?)[ \t]*:?[ \t]*"
-                rf"(?P<value>[A-Za-z]{{2,4}}|{_INITIAL})(?![\w'’-])"
+                # "Typed 22/06/2024  ÉMcD": the day it was typed may come first.
+                r"(?:\d{1,2}[/.]\d{1,2}[/.]\d{2,4}[ \t]+)?"
+                rf"(?P<value>[A-Za-zÀ-ÖØ-öø-ÿ]{{2,5}}|{_INITIAL})(?![\w'’-])"
             ),
             ROLE_SCORE,
         ),
@@ -256,6 +227,21 @@ class PersonRecognizer(RegexRecognizer):
             invalid_score=ROLE_SCORE,
             # "… sous 15 jours. - M.R." signs after a dash too.
             before=re.compile(r"(?:(?:^|\n)[ \t]*|\d{1,2}[:h]\d\d\.?[ \t]+|[ \t][-–—][ \t]*)$"),
+        ),
+        # A nurse's entry signed at the end of its last line: "…(U&E on furosemide).   KM",
+        # "…GP aware. BH / KM".
+        ValuePattern(
+            "initials signing a line",
+            re.compile(
+                r"(?m)(?<=[.)!])[ \t]{2,}(?P<value>[A-Z]{2,3}(?:[ \t]*/[ \t]*[A-Z]{2,3})?)[ \t]*$"
+            ),
+            SIGNATURE_SCORE,
+            invalid_score=SIGNATURE_SCORE,  # "… Next visit Mon.   RA" signs, whatever RA means
+        ),
+        ValuePattern(
+            "initials signing a line after a sentence",
+            re.compile(r"(?m)(?<=\.)[ \t](?P<value>[A-Z]{2,3}[ \t]*/[ \t]*[A-Z]{2,3})[ \t]*$"),
+            SIGNATURE_SCORE,
         ),
         # A message thread's header: "15/01 16:05 – K." (who wrote the lines below).
         ValuePattern(
@@ -331,6 +317,15 @@ class PersonRecognizer(RegexRecognizer):
                 results.append(self.result(start, end, ROLE_SCORE))
         for match in _SURNAME_COMMA_GIVEN.finditer(text):
             if is_surname_comma_given(match.group("surname"), match.group("given")):
+                end = match.end()
+                # "PIRIE, Margaret Ellen": a second given name goes with the first.
+                middle = _NEXT_WORD.match(text, end)
+                if middle is not None and is_first_name(middle.group("word")):
+                    end = middle.end()
+                self._add_or_widen(results, match.start(), end, SURNAME_COMMA_GIVEN_SCORE)
+        for match in _SURNAME_COMMA_INITIAL.finditer(text):
+            surname = match.group("surname")
+            if surname.lower() not in common_words("en") and not is_acronym(surname):
                 self._add_or_widen(results, *match.span(), SURNAME_COMMA_GIVEN_SCORE)
         for run in _RUN.finditer(text):
             found = name_in_run(text, run.start(), run.end())

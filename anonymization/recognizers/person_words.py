@@ -155,8 +155,10 @@ def is_surname_comma_given(surname: str, given: str) -> bool:
     if is_stopword(given) or is_edge_noise(surname.split()[0]):
         return False
     # "HCTZ, Fosamax" is a list of drugs, not "SURNAME, Given".
-    if is_unknown_acronym(surname) or given.lower() in drug_vocabulary():
+    if given.lower() in drug_vocabulary():
         return False
+    if is_unknown_acronym(surname) and not is_first_name(given):
+        return False  # "PIRIE, Margaret" stays a name
     if given.isupper():
         # "SMITH, JOHN": both in capitals, the second must be a known given name.
         return surname.isupper() and is_first_name(given)
@@ -211,3 +213,43 @@ def may_follow_role_word(value: str) -> bool:
         return False
     acronyms = [word for word in words if is_acronym(word) or is_unknown_acronym(word)]
     return len(acronyms) < len(words) or all(len(word) < 3 for word in acronyms)
+
+
+# Words after which a capitalised word is a person: the patient's identity fields, the
+# family, the care team (French and English), and "par"/"by" (a message taken by X).
+ROLE_WORDS: Final = (
+    r"patient(?:e|\(e\))?", r"n[ée]e", r"[ée]pouse", r"veuve", r"pr[ée]nom", r"surname",
+    r"maiden[ \t]+name", r"name",
+    r"nom(?:[ \t]+(?:de[ \t]+naissance|d['’]usage|de[ \t]+jeune[ \t]+fille|marital))?",
+    # "signé" needs its accent: "signe de Babinski" is a sign, not a signature.
+    r"signée?(?:[ \t]+par)?", r"sign[ée](?=[ \t]*:)", r"signed(?:[ \t]+by)?",
+    r"vue?[ \t]+par", r"seen[ \t]+by", r"r[ée]f[ée]rente?",
+    r"ide(?:[ \t]+lib[ée]rale?)?", r"ibode", r"iade", r"infirmi[eè]re?", r"aide-soignante?",
+    r"interne", r"externe", r"m[ée]decin(?:[ \t]+(?:traitant|r[ée]f[ée]rent))?",
+    r"urgentiste", r"chirurgien(?:ne)?", r"anesth[ée]siste", r"radiologue", r"prescripteur",
+    r"demandeur", r"kin[ée]sith[ée]rapeute", r"kin[ée]", r"orthophoniste",
+    r"ergoth[ée]rapeute", r"psychologue", r"di[ée]t[ée]ticienne?", r"secr[ée]taire",
+    r"assistante?[ \t]+sociale?", r"sage-femme", r"cadre(?:[ \t]+de[ \t]+sant[ée])?",
+    r"pharmacienne?", r"op[ée]r[ée]e?", r"assur[ée]e?", r"concerne",
+    r"personne[ \t]+[àa][ \t]+pr[ée]venir", r"personne[ \t]+de[ \t]+confiance",
+    r"accompagn[ée]e?[ \t]+(?:de|par)", r"fille", r"fils", r"[ée]poux", r"mari",
+    r"fr[èe]re", r"s(?:œ|oe)ur", r"m[èe]re", r"p[èe]re", r"conjointe?", r"compagnon",
+    r"compagne", r"tut(?:eur|rice)", r"curat(?:eur|rice)", r"neveu", r"ni[èe]ce",
+    r"petite?-(?:fils|fille)", r"par",
+    r"nurse", r"daughter", r"son", r"wife", r"husband", r"partner", r"brother", r"sister",
+    r"mother", r"father", r"next[ \t]+of[ \t]+kin", r"gp", r"consultant", r"registrar",
+    r"surgeon", r"ana?esthe?tist", r"prescriber", r"physiotherapist", r"radiologist",
+    r"caller", r"handover[ \t]+to", r"handed[ \t]+over[ \t]+to", r"by", r"re", r"dear",
+    r"carer", r"pharmacist", r"interpreter", r"mum", r"mom", r"dad", r"grandson",
+    r"granddaughter", r"grandmother", r"grandfather", r"nephew", r"niece", r"neighbou?r",
+    r"friend", r"key[ \t-]?worker", r"social[ \t]+worker", r"case[ \t]+worker",
+    r"intake[ \t]+worker", r"midwife",
+    r"chaplain", r"physio", r"sho", r"fy[12]", r"intern", r"health[ \t]+visitor",
+    r"rn", r"lpn", r"np", r"assistant", r"dictated[ \t]+by", r"transcribed(?:[ \t]+by)?",
+    r"daughter-in-law", r"son-in-law", r"mother-in-law", r"father-in-law", r"brother-in-law",
+    r"sister-in-law", r"stepson", r"stepdaughter", r"stepmother", r"stepfather",
+    r"kids", r"children", r"grandchildren",
+    r"typed[ \t]+by",
+    # Chart shorthand: "dtr/POA Rosa Salinas-Ybarra", "case mgr Javi".
+    r"dtr", r"poa", r"hcpoa", r"mgr", r"case[ \t]+manager",
+)  # fmt: skip

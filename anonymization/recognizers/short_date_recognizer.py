@@ -81,6 +81,8 @@ _EN_DATE_WORDS: Final = (
     "obtained", "sent", "changed", "resumed", "held", "restarted", "expires", "expired",
     "lab", "labs", "procedure", "surgery", "ct", "mri", "pet-ct", "echo", "ekg", "ecg",
     "cxr", "date", "dos", "presented", "ed", "colonoscopy", "endoscopy", "biopsy",
+    # A course's end or a result's day: "amoxicillin through 6/6", "expected 3/6".
+    "through", "thru", "expected", "starting", "ending", "effective",
 )  # fmt: skip
 _WEEKDAY: Final = (
     "(?:"

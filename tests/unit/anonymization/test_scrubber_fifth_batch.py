@@ -57,6 +57,19 @@ def scrubbed(text: str, language: str) -> str:
         ("ligne directe secrétariat 021 923 41 87", "923 41 87", "fr"),
         ("technicien Yohann, astreinte 0 800 45 12 12", "45 12 12", "fr"),
         ("case mgr there ((559) 555-0148).", "(559)", "en"),
+        # Nurses' signatures, meeting tables and short names.
+        ("Obs stable. Rpt bloods (U&E on furosemide).   KM\n", "KM", "en"),
+        ("DNACPR in line with ReSPECT, GP aware. BH / KM\n", "BH", "en"),
+        ("2. Continue abx. Next visit Mon.   RA\n", "RA", "en"),
+        ("Present: PB (surg), GW (surg)\nAudit at GW's request.", "GW's", "en"),
+        ("3 | PIRIE, Margaret Ellen (Mrs) | N0220981 |", "PIRIE", "en"),
+        ("3 | PIRIE, Margaret Ellen (Mrs) | N0220981 |", "Ellen", "en"),
+        ("6 | McALLISTER, Ian James | N0390045 |", "McALLISTER", "en"),
+        ("Deferred to next week: WHITTAKER, B - awaiting MRI", "WHITTAKER", "en"),
+        ("Typed 22/06/2024  ÉMcD\nCC: Dr N. Feeney", "ÉMcD", "en"),
+        ("Fri 07/06 09:40  Ros (Rosalind Achterberg RN)\nMuch brighter.", "Ros (", "en"),
+        ("amoxicillin 500 mg q8h through 6/6 (UTI, day 5/7)", "6/6", "en"),
+        ("rédigé pour l'assurance scolaire (MAE, contrat 5402 338 17).", "MAE", "fr"),
     ],
 )
 def test_an_identifier_of_the_fifth_batch_forms_is_redacted(
@@ -74,6 +87,9 @@ def test_an_identifier_of_the_fifth_batch_forms_is_redacted(
         ("BP 120/80 (95) on arrival", "(95)", "en"),
         ("interne prévenu à 3h", "interne prévenu", "fr"),
         ("mild MR - TR on echo", "MR - TR", "en"),
+        ("Seen today.\nCC: Dr N. Feeney, GP", "CC:", "en"),
+        ("amoxicillin 500 mg q8h through 6/6 (UTI, day 5/7)", "day 5/7", "en"),
+        ("Creatinine rose (CKD 3b)", "Creatinine rose", "en"),
     ],
 )
 def test_what_looks_like_those_forms_stays(text: str, kept: str, language: str) -> None:
