@@ -226,6 +226,22 @@ ACRONYMS: Final[frozenset[str]] = frozenset(
         "ens", "mss", "mssante", "cnil", "rgpd", "gdpr", "hds", "eds", "bmi", "imc", "egfr",
         "bpm", "spo2", "sao2", "fio2", "pao2", "paco2", "ngal", "esr", "fbc", "ue", "lft",
         "tft", "abg", "vbg", "ecog", "nt-probnp", "ibode", "iade",
+        # English clinical shorthand of three letters or more that no name or place list
+        # holds and no dictionary has ("Denies SI" aside, "BiPAP", "NSCLC", "ESI", "CNA").
+        "bipap", "cpap", "niv", "hfnc", "ards", "nsclc", "sclc", "ssi", "cta", "ctpa", "nad",
+        "ptca", "tbsa", "ruq", "luq", "rlq", "llq", "aecopd", "dka", "hhs", "bph", "pnd",
+        "jvd", "rrr", "ctab", "nkda", "nka", "adhd", "ptsd", "ocd", "mdd", "etoh", "ivdu",
+        "pwid", "hcv", "hbv", "mrsa", "vre", "cdiff", "esbl", "cauti", "clabsi", "vte",
+        "afib", "svt", "stemi", "nstemi", "cabg", "pci", "tavi", "tavr", "lvef", "hfref",
+        "hfpef", "esrd", "crrt", "tpn", "ngt", "cvc", "lma", "rsi", "avpu", "news2", "esi",
+        "ctas", "cna", "lpn", "lvn", "slp", "msw", "lcsw", "snf", "ltc", "ltach", "hha",
+        "dme", "pcp", "nicu", "picu", "sicu", "micu", "cvicu", "pacu", "bls", "acls", "rosc",
+        "polst", "molst", "hcpoa", "lpa", "amhp", "cpn", "cmht", "crhtt", "ehcp", "senco",
+        "camhs", "iapt", "tte", "ncs", "abx", "ivf", "ffp", "prbc", "bmp", "cmp", "cbc",
+        "lfts", "a1c", "ucx", "bcx", "kub", "efast", "dexa", "mrcp", "ercp", "egd", "ebus",
+        "orif", "tka", "tha", "acl", "mcl", "pcl", "arom", "wbat", "nwb", "tdwb", "pwb",
+        "bpsd", "uss", "cect", "hrct", "mdt", "sdec", "cdu", "hdu", "ccu", "anp", "acp",
+        "hcsw", "hca", "fy1", "fy2", "sho", "spr", "cns",
     )
 )  # fmt: skip
 ROMAN_NUMERALS: Final[frozenset[str]] = frozenset(

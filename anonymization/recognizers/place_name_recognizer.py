@@ -39,8 +39,26 @@ _JOINER: Final = re.compile(r"[ \u00a0]|-|['’]|[ ]-[ ]")
 _SENTENCE_START: Final = re.compile(r"(?:^|[.!?\n:]|^[ \t]*)[ \t]*$")
 _PLACE_PREPOSITION: Final = re.compile(
     r"(?i:\b(?:à|a|de|d['’]|sur|vers|depuis|from|in|at|to|near|né\(?e?\)?[ \t]+à|habite|vit[ \t]+à"
-    r"|domicili[ée]e?[ \t]+à|commune[ \t]+de|quartier[ \t]+de)[ \t]*|\([ \t]*)$"
+    r"|domicili[ée]e?[ \t]+à|commune[ \t]+de|quartier[ \t]+de|commune[ \t]*:|avec)[ \t]*"
+    r"|\([ \t]*)$"
 )
+
+
+_SAINT: Final = re.compile(r"^st(e?)[ .-]+")
+
+
+def _as_listed(folded: str) -> str:
+    """A name as the lists write it: "st jory de chalais" is "saint-jory-de-chalais"."""
+    return _SAINT.sub(lambda m: "saint" + ("e" if m.group(1) else "") + "-", folded).replace(
+        " ", "-"
+    )
+
+
+def _is_compound(text: str, words: list[tuple[int, int]], index: int) -> bool:
+    """Three words or more joined by hyphens: "saint-jory-de-chalais", never a word."""
+    if index + 2 >= len(words):
+        return False
+    return all(text[words[i][1] : words[i + 1][0]] == "-" for i in range(index, index + 2))
 
 
 _FOLD_TABLE: dict[int, str] = {}
@@ -122,9 +140,12 @@ class PlaceNameRecognizer(RegexRecognizer):
         index = 0
         while index < len(words):
             start = words[index][0]
-            # A name starts capitalised, or in lower case right after a place preposition.
-            if not text[start].isupper() and not _PLACE_PREPOSITION.search(
-                text, max(0, start - 30), start
+            # A name starts capitalised, or in lower case right after a place preposition,
+            # or is a compound no word is ("saint-jory-de-chalais").
+            if (
+                not text[start].isupper()
+                and not _PLACE_PREPOSITION.search(text, max(0, start - 30), start)
+                and not _is_compound(text, words, index)
             ):
                 index += 1
                 continue
@@ -163,11 +184,13 @@ class PlaceNameRecognizer(RegexRecognizer):
                 if not _SENTENCE_START.search(text, max(0, start - 3), start):
                     return last, PLACE_NAME_SCORE
                 continue
-            if folded not in names:
+            if folded not in names and _as_listed(folded) not in names:
                 continue
             short = last == index and len(candidate) < MIN_BARE_NAME_LENGTH
             if _is_capitalised(candidate) and not short:
                 return last, PLACE_NAME_SCORE
-            if _PLACE_PREPOSITION.search(text, max(0, start - 30), start):
+            if _PLACE_PREPOSITION.search(text, max(0, start - 30), start) or (
+                last - index >= 2 and _is_compound(text, words, index)
+            ):
                 return last, LOWER_CASE_PLACE_SCORE
         return None

@@ -69,6 +69,9 @@ def scrubbed(text: str, language: str) -> str:
         ("Typed 22/06/2024  ÉMcD\nCC: Dr N. Feeney", "ÉMcD", "en"),
         ("Fri 07/06 09:40  Ros (Rosalind Achterberg RN)\nMuch brighter.", "Ros (", "en"),
         ("amoxicillin 500 mg q8h through 6/6 (UTI, day 5/7)", "6/6", "en"),
+        ("commune : st jory de chalais (24800)", "jory", "fr"),
+        ("Patient : Lucien M., la petite borie saint-jory-de-chalais\n", "saint-jory", "fr"),
+        ("sur la commune, confusion avec nantheuil", "nantheuil", "fr"),
         ("rédigé pour l'assurance scolaire (MAE, contrat 5402 338 17).", "MAE", "fr"),
     ],
 )
@@ -90,6 +93,10 @@ def test_an_identifier_of_the_fifth_batch_forms_is_redacted(
         ("Seen today.\nCC: Dr N. Feeney, GP", "CC:", "en"),
         ("amoxicillin 500 mg q8h through 6/6 (UTI, day 5/7)", "day 5/7", "en"),
         ("Creatinine rose (CKD 3b)", "Creatinine rose", "en"),
+        # Clinical shorthand no name list holds is no person.
+        ("RR 26  SpO2 92% BiPAP FiO2 40%", "BiPAP", "en"),
+        ("Bed: Hall 6   Triage ESI 2 (Kayla RN)", "Triage ESI", "en"),
+        ("found on floor by CNA at 0430", "by CNA", "en"),
     ],
 )
 def test_what_looks_like_those_forms_stays(text: str, kept: str, language: str) -> None:
