@@ -29,10 +29,11 @@ from anonymization.lexicons import (
     drug_vocabulary,
     is_unknown_acronym,
     lexicon,
+    medical_words,
 )
 from anonymization.recognizers.date_recognizer import WEEKDAY_WORDS
-from anonymization.recognizers.lexicon import NEVER_NAMES
-from anonymization.recognizers.person_words import is_job_title
+from anonymization.recognizers.lexicon import CAPITALS_ONLY_ACRONYMS, NEVER_NAMES
+from anonymization.recognizers.person_words import is_acronym, is_job_title
 
 _WORD: Final = re.compile(r"[^\W\d_]+")
 _TITLE_BEFORE: Final = re.compile(
@@ -122,14 +123,25 @@ def _lower_case_name_is_plausible(text: str, start: int, end: int) -> bool:
     return _LOWER_NAME_BEFORE.search(text, max(0, start - 25), start) is not None
 
 
+@cache
+def _common_or_medical(language: str) -> frozenset[str]:
+    """Common words and the medical words of ICD-10's labels ("hypertension", "sputum")."""
+    return common_words(language) | medical_words(language)
+
+
 def model_span_is_plausible(text: str, start: int, end: int, language: str) -> bool:
     words = list(_WORD.finditer(text, start, end))
     if not words or is_unknown_acronym(text[start:end]):
         return False
-    common = common_words(language)
+    common = _common_or_medical(language)
     names = _name_words(language)
     drugs = drug_vocabulary()
     if any(word.group().lower() in drugs for word in words):
+        return False
+    # "PCI LAD", "RLL CAP", "FBC, EUC": clinical abbreviations only, nobody.
+    if all(
+        is_acronym(word.group()) or word.group().lower() in CAPITALS_ONLY_ACRONYMS for word in words
+    ):
         return False
     # "Specialty Registrar", "Movement Disorders Fellow": a job title, nobody's name.
     if is_job_title(words[-1].group()):

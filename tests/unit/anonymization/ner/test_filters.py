@@ -142,3 +142,18 @@ def test_a_person_in_lower_case_with_a_title_a_known_name_or_place_stays(
 ) -> None:
     start = text.index(span)
     assert trimmed_model_span(text, start, start + len(span), "fr", is_person=True) is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("IVUS-guided PCI LAD: EBU 3.5 guide", "PCI LAD"),
+        ("Bloods next round: FBC, EUC.", "FBC, EUC"),
+        ("Type 2 Diabetes Mellitus, Systemic Hypertension\n", "Hypertension"),
+    ],
+)
+def test_a_model_span_of_clinical_abbreviations_or_medical_words_is_dropped(
+    text: str, span: str
+) -> None:
+    start = text.index(span)
+    assert trimmed_model_span(text, start, start + len(span), "en") is None
