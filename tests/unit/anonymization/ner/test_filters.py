@@ -148,8 +148,8 @@ def test_a_person_in_lower_case_with_a_title_a_known_name_or_place_stays(
     ("text", "span"),
     [
         ("IVUS-guided PCI LAD: EBU 3.5 guide", "PCI LAD"),
-        ("Bloods next round: FBC, EUC.", "FBC, EUC"),
-        ("Type 2 Diabetes Mellitus, Systemic Hypertension\n", "Hypertension"),
+        ("Bloods next round: FBC, CRP.", "FBC, CRP"),
+        ("PMH:\nHypertension, on ramipril", "Hypertension"),
     ],
 )
 def test_a_model_span_of_clinical_abbreviations_or_medical_words_is_dropped(
