@@ -67,7 +67,10 @@ _EN_SCHOOL: Final = (
     # Medical Transport", "Tri-County Tractor Works", "Central Valley Recovery Services".
     r"|Church|Chapel|Parish|Mosque|Synagogue|Temple|Ministries|Mission|Health[ \t]+Plan"
     r"|Recovery[ \t]+Services|(?:Medical[ \t]+)?Transport(?:ation)?|Works|Funeral[ \t]+Home"
-    r"|Mortuary|Food[ \t]+Bank|Shelter)(?:[ \t]+School)?)(?![\w-])"
+    r"|Mortuary|Food[ \t]+Bank|Shelter"
+    # Pubs and churches: "The Tinners Arms", "the Plough Inn", "St Stephen's Anglican".
+    r"|Arms|Inn|Tavern|Anglican|Methodist|Baptist|Catholic|Presbyterian|Uniting|Lutheran"
+    r"|Pentecostal|Congregational)(?:[ \t]+School)?)(?![\w-])"
 )
 # "Taylor & Littlewood Ltd", "Smith and Jones LLP": an ampersand joins a firm's names.
 _FIRM: Final = (
@@ -142,6 +145,20 @@ _KNOWN: Final = (
 )
 
 
+def _known_in_lower_case() -> str:
+    """The known one-word names that are no word of either language, in lower case, as
+    messages write them ("got let go from asda", "bosse chez stellantis")."""
+    words = sorted(
+        name.lower()
+        for name in KNOWN_ORGANIZATIONS
+        if name.isalpha()
+        and len(name) >= 4
+        and name.lower() not in common_words("en")
+        and name.lower() not in common_words("fr")
+    )
+    return r"(?<![\w-])(?P<value>" + "|".join(words) + r")(?![\w-])"
+
+
 class OrganizationRecognizer(RegexRecognizer):
     ENTITY: ClassVar[str] = "ORGANIZATION"
     PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
@@ -156,6 +173,9 @@ class OrganizationRecognizer(RegexRecognizer):
         ValuePattern("firm of partners", re.compile(_FIRM), HEADED_SCORE),
         ValuePattern("english school or company", re.compile(_EN_SCHOOL), HEADED_SCORE),
         ValuePattern("known organization", re.compile(_KNOWN), KNOWN_SCORE),
+        ValuePattern(
+            "known organization in lower case", re.compile(_known_in_lower_case()), KNOWN_SCORE
+        ),
     )
 
     def _score(self, text: str, value: str, start: int, pattern: ValuePattern) -> float | None:

@@ -73,6 +73,10 @@ def scrubbed(text: str, language: str) -> str:
         ("Patient : Lucien M., la petite borie saint-jory-de-chalais\n", "saint-jory", "fr"),
         ("sur la commune, confusion avec nantheuil", "nantheuil", "fr"),
         ("rédigé pour l'assurance scolaire (MAE, contrat 5402 338 17).", "MAE", "fr"),
+        ("sitting on the wall outside The Tinners Arms on Trelowarren St", "Tinners", "en"),
+        ("church service from St Stephen's Anglican, Adamstown, sang along", "Stephen", "en"),
+        ("also he got let go from asda last week. hes gutted", "asda", "en"),
+        ("il bosse de nuit chez stellantis depuis mars", "stellantis", "fr"),
     ],
 )
 def test_an_identifier_of_the_fifth_batch_forms_is_redacted(
