@@ -31,10 +31,10 @@ from typing import Any, Final
 
 from anonymization import name_shapes, place_shapes
 from anonymization.identifier_patterns import FREE_TEXT_RESIDUAL_PATTERNS
-from anonymization.lexicons import is_unknown_acronym
+from anonymization.lexicons import is_unknown_acronym, medical_words, names_and_places
 from anonymization.medical_terms import is_medical_term_span
 from anonymization.name_propagation import PROPAGATED_SCORE, propagate
-from anonymization.ner.filters import trimmed_model_span
+from anonymization.ner.filters import load_word_lists, trimmed_model_span
 from anonymization.ner.model import MODEL_LABELS, load_model
 from anonymization.ner.segments import model_segments
 from anonymization.recognizers import build_recognizers
@@ -362,6 +362,11 @@ class Scrubber:
         self.recognizers = build_recognizers(language)
         self._nlp: Any = load_model(language) if use_ner else None
         self.analyze([WARM_UP_NOTES[language]])
+        # Lists the warm-up note may not reach (a lower-case name, a department).
+        load_word_lists(language)
+        medical_words(language)
+        medical_words("en")
+        names_and_places()
 
     def _pattern_entities(self, text: str) -> list[Entity]:
         found = []

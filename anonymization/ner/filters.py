@@ -129,6 +129,16 @@ def _common_or_medical(language: str) -> frozenset[str]:
     return common_words(language) | medical_words(language)
 
 
+def load_word_lists(language: str) -> None:
+    """Read every word list these checks use now, not during the first note scrubbed (a
+    worker process builds its Scrubber before it is timed or sent work)."""
+    _common_or_medical(language)
+    _name_words(language)
+    _places()
+    _names_of_any_language()
+    drug_vocabulary()
+
+
 def model_span_is_plausible(text: str, start: int, end: int, language: str) -> bool:
     words = list(_WORD.finditer(text, start, end))
     if not words or is_unknown_acronym(text[start:end]):

@@ -19,6 +19,7 @@ heads and the checks that tell a department or a medical acronym from an establi
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import ClassVar, Final
 
 from anonymization.lexicons import common_words, medical_words, names_and_places
@@ -362,13 +363,18 @@ _DEPARTMENT_NAME_WORDS: Final = frozenset(
 _NAME_NEXT: Final = re.compile(r"[ \t]+[A-Z][a-z]")
 
 
+@cache
+def _department_vocabulary() -> frozenset[str]:
+    return medical_words("en") | _SPECIALTY_WORDS | _DEPARTMENT_NAME_WORDS
+
+
 def _is_department(name: str) -> bool:
     """An English name made only of medical words and department heads is a department,
     not an establishment: "Knee Clinic", "Gastrointestinal Pathology", "SURGICAL
     PATHOLOGY" (ICD-10's words, `medical_words`); "Desert Sky Rheumatology" and "Leeds
     General Infirmary" are establishments."""
     words = [word.lower() for word in re.findall(r"[^\W\d_][\w'’]*", name)]
-    known = medical_words("en") | _SPECIALTY_WORDS | _DEPARTMENT_NAME_WORDS
+    known = _department_vocabulary()
     return all(word in known and word not in names_and_places() for word in words)
 
 
