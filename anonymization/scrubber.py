@@ -31,7 +31,7 @@ from typing import Any, Final
 
 from anonymization import name_shapes, place_shapes
 from anonymization.identifier_patterns import FREE_TEXT_RESIDUAL_PATTERNS
-from anonymization.lexicons import is_unknown_acronym, medical_words, names_and_places
+from anonymization.lexicons import is_unknown_acronym, medical_words
 from anonymization.medical_terms import is_medical_term_span
 from anonymization.name_propagation import PROPAGATED_SCORE, propagate
 from anonymization.ner.filters import load_word_lists, trimmed_model_span
@@ -362,11 +362,10 @@ class Scrubber:
         self.recognizers = build_recognizers(language)
         self._nlp: Any = load_model(language) if use_ner else None
         self.analyze([WARM_UP_NOTES[language]])
-        # Lists the warm-up note may not reach (a lower-case name, a department).
+        # Lists the warm-up note may not reach: a lower-case name's, and the English
+        # department vocabulary the establishment patterns read in either language.
         load_word_lists(language)
-        medical_words(language)
         medical_words("en")
-        names_and_places()
 
     def _pattern_entities(self, text: str) -> list[Entity]:
         found = []
