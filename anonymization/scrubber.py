@@ -8,7 +8,8 @@ Two parts, as in AP-HP's eds-pseudo:
   many genres) for names, places, establishments, employers and addresses in any frame.
 A name found once is looked for again in the whole text. Medical vocabulary that looks
 like a name (eponyms: "maladie de Parkinson", "sonde de Foley") is kept by
-`anonymization.medical_terms`. Each span is replaced by `<TYPE>`.
+`anonymization.medical_terms`. A scanned note read by OCR ("2O24", "B1ois") is read
+through `anonymization.ocr_view`. Each span is replaced by `<TYPE>`.
 
 Speed: texts go through the model in batches (`nlp.pipe`), the patterns are compiled
 once, and large inputs are spread over worker processes. A Scrubber scrubs a short note
@@ -37,6 +38,7 @@ from anonymization.name_propagation import PROPAGATED_SCORE, propagate
 from anonymization.ner.filters import load_word_lists, trimmed_model_span
 from anonymization.ner.model import MODEL_LABELS, load_model
 from anonymization.ner.segments import model_segments
+from anonymization.ocr_view import ocr_view
 from anonymization.recognizers import build_recognizers
 from anonymization.recognizers.first_characters import led_by_first_characters
 from anonymization.recognizers.lexicon import CAPITALS_ONLY_ACRONYMS
@@ -428,6 +430,9 @@ class Scrubber:
                 found[index].append(Entity(start, end, label, NER_SCORE))
 
     def analyze(self, texts: Sequence[str]) -> list[tuple[Entity, ...]]:
+        # An OCR'd note is read with its look-alike characters undone; the offsets are
+        # the same, so the entities found apply to the note as written.
+        texts = [ocr_view(text) for text in texts]
         found = [self._pattern_entities(text) for text in texts]
         if self._nlp is not None:
             self._add_model_entities(texts, found)
