@@ -98,7 +98,7 @@ _EN_HEADS: Final = (
     r"|Health[ \t]+Board|Laborator(?:y|ies)|Imaging[ \t]+Cent(?:er|re)|Family[ \t]+Medicine"
     r"|Hospitals(?:[ \t]+NHS(?:[ \t]+(?:Foundation[ \t]+)?(?:Trust|FT))?)?|NHS[ \t]+FT"
     r"|Internal[ \t]+Medicine|Pediatrics|Paediatrics|Orthopedics|Orthopaedics|Rheumatology"
-    r"|Cardiology[ \t]+(?:Associates|Group)|Senior[ \t]+Living|Medical[ \t]+Group|Pathology"
+    r"|Senior[ \t]+Living|Medical[ \t]+Group|Pathology"
     r"|Diagnostics|Residential[ \t]+Home|Urgent[ \t]+Care|Surgical[ \t]+Cent(?:er|re)"
     r"|Medical[ \t]+Cent(?:er|re)|Health[ \t]+Partners|Primary[ \t]+Care|Group[ \t]+Practice"
     # Practices named by their trade: "Harbour Radiology", "Ogden Family Dentistry",
@@ -107,8 +107,18 @@ _EN_HEADS: Final = (
     r"|Radiology|Dentistry|Dental(?:[ \t]+(?:Care|Practice|Surgery|Centre|Center))?"
     r"|Physio(?:therapy)?(?:[ \t]+(?:&|and)[ \t]+Sports[ \t]+Med(?:icine)?)?"
     r"|Health[ \t]+Services?|Home[ \t]+Health(?:[ \t]*,?[ \t]+LLC)?|Pavilion|Institute"
+    # A specialty's partnership: "Southwest Digestive Health Associates", "South Shore
+    # Neurology Group", "Riverbend OB/GYN Associates".
     r"|(?:OB/GYN|Ob/Gyn|Pediatric|Paediatric|Medical|Family|Women['’]s|Surgical|Eye|ENT"
-    r"|Dermatology|Orthopedic)[ \t]+Associates|Optometrists?|Opticians?|Chemists?"
+    r"|Dermatology|Orthop(?:a)?edics?|Cardiology|Neurology|Oncology|Hematology|Urology"
+    r"|Gastroenterology|Digestive[ \t]+Health|Pulmonary|Kidney|Renal|Nephrology|Vascular"
+    r"|Retina|Ophthalmology|Spine|Pain|Allergy|Endocrinology|Psychiatric|Behavioral[ \t]+Health"
+    r")[ \t]+(?:Associates|Group|Partners|Specialists|Consultants)"
+    r"|Optometrists?|Opticians?|Chemists?"
+    # "ProMotion Physical Therapy", "GeneSure Labs", "Harbor Women's Health", "Butler County
+    # General", "Zia Health Alliance".
+    r"|Physical[ \t]+Therap(?:y|ists)|Occupational[ \t]+Therapy|Sports[ \t]+Medicine|Labs"
+    r"|Women['’]s[ \t]+Health|County[ \t]+(?:General|Memorial)|Health[ \t]+Alliance"
     # "Bathurst-Bloor Family Health Team" (Ontario), "Northshore Breast Center".
     r"|Family[ \t]+Health[ \t]+Team|(?:Breast|Heart|Eye|Kidney|Dialysis|Wound|Sleep|Vein|Spine"
     r"|Birth|Diabetes|Memory|Arthritis|Fertility|Cancer[ \t]+Care)[ \t]+Cent(?:er|re))"
@@ -121,11 +131,13 @@ _EN_ESTABLISHMENT: Final = (
     rf"[ \t]+{_EN_HEADS}(?:[ \t]+#\d{{1,5}})?)(?![\w-])"
 )
 # In capitals: "JOHNS HOPKINS BAYVIEW MEDICAL CENTER", "ROYAL DERBY HOSPITAL".
+# The same heads as in mixed case ("RIVERBEND KIDNEY CENTER", "SOUTHWEST DIGESTIVE HEALTH
+# ASSOCIATES"), but "LABS", which heads a section ("MONTHLY LABS").
+_EN_UPPER_HEADS: Final = _EN_HEADS.upper().replace("\\T", "\\t").replace("|LABS", "")
 _EN_UPPER_ESTABLISHMENT: Final = (
     r"(?<![\w'’-])(?P<value>(?:[A-Z][A-Z'’.-]+[ \t]+(?:&[ \t]+)?){1,4}"
-    r"(?:HOSPITAL|INFIRMARY|MEDICAL[ \t]+CENT(?:ER|RE)|FAMILY[ \t]+HEALTH[ \t]+TEAM"
-    r"|CLINIC|HEALTH[ \t]+CENT(?:ER|RE)|CARE[ \t]+HOME|NURSING[ \t]+HOME|HOSPICE|PHARMACY"
-    r"|LABORATOR(?:Y|IES)|PATHOLOGY(?:[ \t]+ALLIANCE)?|SURGERY|PRACTICE))(?![\w'’-])"
+    rf"(?:PATHOLOGY[ \t]+ALLIANCE|{_EN_UPPER_HEADS}))"
+    r"(?![\w'’-])"
 )
 # A head then its name: "Children's Hospital Colorado", "Memorial Hospital Jacksonville".
 _EN_HEAD_THEN_NAME: Final = (

@@ -70,13 +70,19 @@ _EN_SCHOOL: Final = (
     r"|Mortuary|Food[ \t]+Bank|Shelter"
     # Pubs and churches: "The Tinners Arms", "the Plough Inn", "St Stephen's Anglican".
     r"|Arms|Inn|Tavern|Anglican|Methodist|Baptist|Catholic|Presbyterian|Uniting|Lutheran"
-    r"|Pentecostal|Congregational)(?:[ \t]+School)?)(?![\w-])"
+    r"|Pentecostal|Congregational"
+    # "Ogun State Water Corporation", "Ubuntu Guarding Services", "Ochoa & Brandt PLLC".
+    r"|Corporation|Services|PLLC|LLP|P\.C\.)(?:[ \t]+School)?"
+    # A company's legal form after a comma: "Tri-County Steel Fabricators, Inc.".
+    r"(?:,[ \t]*(?:Inc\.?|LLC|Ltd\.?|Corp\.?|P\.C\.|PLLC))?)(?![\w-])"
 )
 # "Taylor & Littlewood Ltd", "Smith and Jones LLP": an ampersand joins a firm's names.
 _FIRM: Final = (
     r"(?<![\w-])(?P<value>[A-Z][A-Za-z'’-]+[ \t]+(?:&|and)[ \t]+(?:[A-Z][A-Za-z'’-]+[ \t]+){1,2}"
-    r"(?:Ltd|Limited|Inc\.?|plc|LLC|LLP|Pty(?:[ \t]+Ltd)?|& Co\.?|and Sons|& Sons|SA|SAS|SARL"
-    r"|GmbH|AG|Sàrl))(?![\w-])"
+    r"(?:Ltd|Limited|Inc\.?|plc|LLC|LLP|PLLC|Pty(?:[ \t]+Ltd)?|& Co\.?|and Sons|& Sons|SA|SAS"
+    r"|SARL|GmbH|AG|Sàrl)"
+    # A family firm and its trade: "Hennessy & Sons Marine", "Patel and Sons Pharmacy".
+    r"|[A-Z][A-Za-z'’-]+[ \t]+(?:&|and)[ \t]+Sons(?:[ \t]+[A-Z][a-z]+)?)(?![\w-])"
 )
 KNOWN_ORGANIZATIONS: Final = (
     "Thales", "Michelin", "Renault", "Peugeot", "Stellantis", "Airbus", "Safran", "Dassault",
@@ -117,13 +123,26 @@ KNOWN_ORGANIZATIONS: Final = (
 _KNOWN_SET: Final = frozenset(KNOWN_ORGANIZATIONS)
 
 
+# Heads that common words often precede ("Social Services", "Community Mental Health
+# Services"): the name must hold a word that is no common word.
+_WEAK_HEADS: Final = frozenset({"Services", "Corporation"})
+_LEGAL_FORM_AFTER_COMMA: Final = re.compile(r",[ \t]*\S+$")
+_POSSESSIVE: Final = re.compile(r"['’]s?$")
+# Services named by their trade are headed enough: "Central Valley Recovery Services".
+_TRADE_SERVICES: Final = re.compile(r"(?:Recovery|Care)[ \t]+Services$")
+
+
 def _names_something(value: str) -> bool:
     """A name before its head is two words or more, or one that is no common word: "Tri-
     County Tractor Works", "Ashfield Academy"; not "The Works", "Patient Transport"."""
-    words = value.split()[:-1]
+    words = _LEGAL_FORM_AFTER_COMMA.sub("", value).split()
+    head = words.pop() if words else ""
     if words and words[0] == "The":
         words = words[1:]
-    return len(words) >= 2 or any(word.lower() not in common_words("en") for word in words)
+    unusual = any(_POSSESSIVE.sub("", word.lower()) not in common_words("en") for word in words)
+    if head in _WEAK_HEADS and not _TRADE_SERVICES.search(value):
+        return unusual
+    return len(words) >= 2 or unusual
 
 
 _DEPARTMENT_NUMBER: Final = re.compile(r"[ \t]+(?:\d{2}|2[AB]|97\d)$")
@@ -162,6 +181,10 @@ def _known_in_lower_case() -> str:
 class OrganizationRecognizer(RegexRecognizer):
     ENTITY: ClassVar[str] = "ORGANIZATION"
     PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
+        # English names before their head come first: "Westbrook Community College
+        # Counseling Center" is a college's service, not a French "collège Counseling".
+        ValuePattern("firm of partners", re.compile(_FIRM), HEADED_SCORE),
+        ValuePattern("english school or company", re.compile(_EN_SCHOOL), HEADED_SCORE),
         ValuePattern("head and name", re.compile(_HEADED), HEADED_SCORE),
         ValuePattern(
             "after an introducing word",
@@ -170,8 +193,6 @@ class OrganizationRecognizer(RegexRecognizer):
             ),
             INTRODUCED_SCORE,
         ),
-        ValuePattern("firm of partners", re.compile(_FIRM), HEADED_SCORE),
-        ValuePattern("english school or company", re.compile(_EN_SCHOOL), HEADED_SCORE),
         ValuePattern("known organization", re.compile(_KNOWN), KNOWN_SCORE),
         ValuePattern(
             "known organization in lower case", re.compile(_known_in_lower_case()), KNOWN_SCORE
