@@ -99,7 +99,10 @@ _NUMBER_AFTER_STREET: Final = (
     r"(?<![\w'’-])(?P<value>(?:Rue|Avenue|Boulevard|Chaussée|Place|Chemin|Route|Quai|Drève"
     r"|Allée|Clos|Square|Impasse|Sentier|Rempart|Passage|Galerie)[ \t]+[^\n,;()\d]{1,50}?"
     r"[ \t]+\d{1,4}(?:[A-Za-z]\b|[ \t]*(?:bte|boîte|bus)[ \t]*\d{1,4})?"
-    r"[ \t]*,[ \t]*(?:[A-Z]-)?\d{4}[ \t]+[A-ZÀ-Þ][\w'’-]*(?:[ \t-]+[A-ZÀ-Þ][\w'’-]*){0,2})"
+    # then the postcode after a comma, a dash or on the next line ("Chaussée de Braine 49 –
+    # 7060 Soignies", "Rue du Onze Novembre 18⏎7090 BRAINE-LE-COMTE").
+    r"[ \t]*(?:[,–-][ \t]*|\n[ \t]*)(?:[A-Z]-)?\d{4}[ \t]+[A-ZÀ-Þ][\w'’-]*"
+    r"(?:[ \t-]+[A-ZÀ-Þ][\w'’-]*){0,2})"
     r"(?![\w'’-])"
 )
 # A British street named "The …" after its number: "1 The Paddock", "12 The Green".

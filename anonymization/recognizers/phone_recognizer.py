@@ -58,6 +58,13 @@ _UK_NATIONAL: Final = (
     + r"|[ \u00a0][89]\d{2}(?:[ \u00a0]\d{2}){3}))"
     + _END
 )  # fmt: skip
+# Belgian and Swiss national numbers: a 0, an area code, then 9 or 10 digits in all, grouped
+# as written there ("067 48 21 90", "02 512 34 67", "021 314 11 11", "0470 12 34 56",
+# "067/48.21.99"). French numbers (pairs) are taken by `_FRENCH` first.
+_BELGIAN_OR_SWISS: Final = (
+    r"(?<![\w+./-])(?P<value>0(?:\d{2}[ ./]\d{2}|\d[ ./]\d{3}|\d{2}[ ./]\d{3}|\d{3}[ ./]\d{2})"
+    r"[ .]\d{2}[ .]\d{2})" + _END
+)
 # Whatever number a phone label introduces: "Ph 09-276 4412", "Tel: 011 984 2210",
 # "Phone (day): 04-389 2276", "Cell: 072 447 1093", "Fax 086 552 9031".
 MIN_LABELLED_DIGITS: Final = 7
@@ -137,6 +144,7 @@ class FrPhoneRecognizer(RegexRecognizer):
         ValuePattern("international", re.compile(_INTERNATIONAL), INTERNATIONAL_SCORE),
         ValuePattern("north american", re.compile(_NORTH_AMERICAN), NORTH_AMERICAN_SCORE),
         ValuePattern("uk national", re.compile(_UK_NATIONAL), UK_NATIONAL_SCORE),
+        ValuePattern("belgian or swiss", re.compile(_BELGIAN_OR_SWISS), UK_NATIONAL_SCORE),
         ValuePattern("bracketed area code", re.compile(_BRACKETED_AREA), UK_NATIONAL_SCORE),
         ValuePattern("after a phone label", re.compile(_LABELLED), UK_NATIONAL_SCORE),
         ValuePattern(

@@ -37,6 +37,21 @@ def scrubbed(text: str, language: str) -> str:
         ("keeps the books for Dorrigan & Sons Marine", "Dorrigan", "<ORGANIZATION>", "en"),
         ("per her plan (Sagebrush Health Alliance Medicare Advantage)", "Sagebrush",
          "<HOSPITAL>", "en"),
+        # Who wrote and typed a letter, who validated a dispensing line, who printed it.
+        ("Réf. : GHL/NT - IPP 220418637 - Consultation du 14/02", "GHL", "<PERSON>", "fr"),
+        ("N/Réf : CARDIO/PV/AB - séjour du 19/02", "PV", "<PERSON>", "fr"),
+        ("Produit | Qté | Prescripteur | Valid. | Obs.\n--------\n"
+         "KARDEGIC 75 | 7 | Dr Hamon | JPQ | ok\nLASILIX 40 | 3 | Dr Hamon | RD |",
+         "JPQ", "<PERSON>", "fr"),
+        ("Time | Drug | Dose | Init\n0800 | metoprolol | 25 mg | KLB\n", "KLB", "<PERSON>", "en"),
+        ("Utilisateur : mtanguy   Période : 18/11/2024", "mtanguy", "<PERSON>", "fr"),
+        # Belgian and Swiss numbers and addresses.
+        ("Secrétariat : 067 48 21 90 – Fax : 067/48.21.99", "48 21 90", "<PHONE", "fr"),
+        ("joignable au 0472 18 55 03 ou à Lausanne au 021 314 11 11", "314 11", "<PHONE",
+         "fr"),
+        ("Chaussée de Mons 49 – 7060 Soignies", "Soignies", "<ADDRESS>", "fr"),
+        ("Mme Dewalque\nRue des Tanneurs 18\n     7090 BRAINE-LE-COMTE\n", "BRAINE",
+         "<ADDRESS>", "fr"),
     ],
 )  # fmt: skip
 def test_an_identifier_of_the_sixth_batch_forms_is_redacted(
@@ -54,6 +69,10 @@ def test_an_identifier_of_the_sixth_batch_forms_is_redacted(
         ("Not known to Children's Services per MASH check.", "Children's Services", "en"),
         ("MONTHLY LABS (drawn 3/3)\nHgb 10.4", "MONTHLY LABS", "en"),
         ("Follow-up with Internal Medicine Associates next week", "Internal Medicine", "en"),
+        ("glycémies 05 10 15 20 puis 0,5 12 24 48", "05 10 15 20", "fr"),
+        ("Réf. : H24/03871 - prélèvement du 19/06", "Réf. :", "fr"),
+        ("Heure | Soin | Par\n08h | pansement | fait\n", "fait", "fr"),
+        ("Utilisateur : admin", "admin", "fr"),
     ],
 )
 def test_what_looks_like_those_forms_stays(text: str, kept: str, language: str) -> None:
