@@ -1,7 +1,10 @@
 """Names written beside a care role's abbreviation, in any case: "ollie fy1", "Julie IDE",
 "mo (NIC)" before it; "Report to RN jess 22:15" after it (capitalised names after a role
 are found by the person recognizer's role words); initials before a role in brackets
-("TK (consultant), RB (SpR)").
+("TK (consultant), RB (SpR)"); names before a role, a specialty or a relation in brackets
+("Nwosu (Path)", "Sung-min (pharmD)", "Thabo Mokoena (partner)", "Yvette Morel (fille)")
+and a name in brackets after a relation or a role ("doula (Wren)", "sa fille (Nadège)");
+a name before a clinician's credential ("Hyun-woo Baek, MD", "Jin-soo Park MD").
 
 Before a role, a word is a name when it could speak in a message log
 (`person_words.is_chat_speaker`) or, beside an English role, when it is a short informal
@@ -14,11 +17,15 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from anonymization.lexicons import common_words
+from anonymization.medical_terms import is_medical_term_span
 from anonymization.recognizers.person_words import (
     ROLE_QUALIFIERS,
     is_acronym,
     is_chat_speaker,
+    is_first_name,
     is_informal_name,
+    is_stopword,
 )
 
 _UPPER: Final = "A-ZÀ-ÖØ-ÞŒ"
@@ -54,6 +61,48 @@ _INITIALS_BEFORE_ROLE: Final = re.compile(
     r"[ \t]*\)"
 )
 
+# Who someone is to the patient or the team, as brackets say it after or before a name.
+_BRACKETED_WHO: Final = (
+    r"(?i:partner|wife|husband|son|daughter|mother|mum|mom|father|dad|sister|brother|friend"
+    r"|neighbou?r|carer|caregiver|niece|nephew|grandson|granddaughter|aunt|uncle|cousin"
+    r"|spouse|guardian|nok|poa|doula|interpreter|fille|fils|[ée]pouse|mari|conjointe?"
+    r"|compagne|compagnon|voisine?|s(?:œ|oe)ur|fr[èe]re|m[èe]re|p[èe]re|ni[èe]ce|neveu|tante"
+    r"|oncle|amie?|tut(?:eur|rice)|curat(?:eur|rice)|aidante?|belle-fille|gendre"
+    r"|pharmd|pharmacist|rads|rad[ \t]+onc|path|pathology|urology|surg|onc|ir|nurse"
+    r"|navigator|coordinator|dietitian|physio|sw|social[ \t]+worker|chaplain)"
+)
+_CAPITALISED_NAME: Final = rf"[{_UPPER}][{_LOWER}'’]+(?:-[{_UPPER}{_LOWER}][{_LOWER}'’]+)?"
+_NAME_BEFORE_BRACKETED_WHO: Final = re.compile(
+    rf"(?<![\w'’.-])(?P<value>{_CAPITALISED_NAME}(?:[ \t]+{_CAPITALISED_NAME})?)"
+    rf"[ \t]*\([ \t]*{_BRACKETED_WHO}[ \t]*\)"
+)
+_NAME_IN_BRACKETS_AFTER_WHO: Final = re.compile(
+    rf"(?<![\w'’-]){_BRACKETED_WHO}[ \t]+\((?P<value>{_CAPITALISED_NAME}"
+    rf"(?:[ \t]+{_CAPITALISED_NAME})?)\)"
+)
+
+_NAME_BEFORE_CREDENTIAL: Final = re.compile(
+    rf"(?<![\w'’.-])(?P<value>{_CAPITALISED_NAME}(?:[ \t]+[A-Z]\.)?(?:[ \t]+{_CAPITALISED_NAME}))"
+    r",?[ \t]+(?:MD|DO|RN|NP|PA-C|MBBS|MBChB|PhD|FNP(?:-[BC]{1,2})?|DNP|CNM|LCSW|PharmD|DPM"
+    r"|DDS|DMD|FRCS|FRCP|FRACP|MRCP|CRNA|APRN|LPN|LVN|COA|OTR/L|DPT|MSW)(?![\w'’/-])"
+)
+
+
+def _could_be_named(text: str, start: int, end: int, after_who: bool) -> bool:
+    """Words that brackets name as a person: neither stopwords, acronyms nor medical
+    words, and, before a role ("Meeting (coordinator)"), not only common words unless a
+    known given name ("Joy (nurse)"). After a relation, any will do: "doula (Wren)"."""
+    words = text[start:end].split()
+    if any(is_stopword(word) or is_acronym(word) for word in words):
+        return False
+    if is_medical_term_span(text, start, end):
+        return False
+    return after_who or any(
+        is_first_name(word)
+        or (word.lower() not in common_words("en") and word.lower() not in common_words("fr"))
+        for word in words
+    )
+
 
 def names_beside_care_roles(text: str) -> list[tuple[int, int]]:
     """The (start, end) of each name written beside a care role's abbreviation."""
@@ -71,4 +120,13 @@ def names_beside_care_roles(text: str) -> list[tuple[int, int]]:
     for match in _INITIALS_BEFORE_ROLE.finditer(text):
         if not is_acronym(match.group("value")):
             found.append(match.span("value"))
+    for pattern in (
+        _NAME_BEFORE_BRACKETED_WHO,
+        _NAME_IN_BRACKETS_AFTER_WHO,
+        _NAME_BEFORE_CREDENTIAL,
+    ):
+        after_who = pattern is _NAME_IN_BRACKETS_AFTER_WHO
+        for match in pattern.finditer(text):
+            if _could_be_named(text, *match.span("value"), after_who=after_who):
+                found.append(match.span("value"))
     return found
