@@ -50,7 +50,7 @@ _DAY_COUNT: Final = re.compile(r"[JHDS][-+]\d")
 
 
 # Not the months: "Mai", "June" are given names too.
-_NEVER_ALONE: Final = NEVER_NAMES | WEEKDAY_WORDS
+_NEVER_ALONE: Final = NEVER_NAMES | WEEKDAY_WORDS | {f"{day}s" for day in WEEKDAY_WORDS}
 
 
 @cache

@@ -17,8 +17,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from anonymization.lexicons import common_words
-from anonymization.medical_terms import is_medical_term_span
+from anonymization.lexicons import common_words, medical_words
 from anonymization.recognizers.person_words import (
     ROLE_QUALIFIERS,
     is_acronym,
@@ -95,8 +94,8 @@ def _could_be_named(text: str, start: int, end: int, after_who: bool) -> bool:
     words = text[start:end].split()
     if any(is_stopword(word) or is_acronym(word) for word in words):
         return False
-    if is_medical_term_span(text, start, end):
-        return False
+    if any(word.lower() in medical_words(language) for word in words for language in ("en", "fr")):
+        return False  # "Parkinson (neuro)": an eponym, whoever is called Parkinson
     return after_who or any(
         is_first_name(word)
         or (word.lower() not in common_words("en") and word.lower() not in common_words("fr"))

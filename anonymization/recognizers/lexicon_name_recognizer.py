@@ -23,6 +23,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from anonymization.lexicons import common_words, lexicon, unambiguous_names
 from anonymization.recognizers.base import RegexRecognizer, ValuePattern
+from anonymization.recognizers.date_recognizer import WEEKDAY_WORDS
 from anonymization.recognizers.first_characters import led_by_first_characters
 from anonymization.recognizers.lexicon import NEVER_NAMES
 
@@ -54,12 +55,13 @@ _NOT_A_NAME: Final = frozenset(
 )  # fmt: skip
 _SKIP: Final = NEVER_NAMES
 # A chart's key of staff initials: "JT = Joanna Trewin", "AK: Anil K.", "DO'B = Declan
-# O'Brien" — then every "JT".
+# O'Brien" — then every "JT". The initials start as the name does: "TO: Copper State" and
+# "RE: Terence" are a header's labels.
 _STAFF_KEY: Final = led_by_first_characters(
     re.compile(
         r"(?<![\w'’-])(?P<initials>[A-Z]{2,3}|[A-Z]{1,2}['’][A-Z])[ \t]*[=:][ \t]*"
         # "CC: Dr N. Feeney" copies a letter to someone; it defines no initials.
-        r"(?!(?:Dr|Mr|Mrs|Ms|Miss|Prof|Mme|Pr)\b)[A-Z][a-zà-ÿ]+"
+        r"(?!(?:Dr|Mr|Mrs|Ms|Miss|Prof|Mme|Pr)\b)(?P<name>[A-Z][a-zà-ÿ]+)"
         r"(?:[ \t]+[A-Z](?:[\w'’-]+|\.))"
     )
 )
@@ -88,10 +90,13 @@ _LABEL_BEFORE: Final = re.compile(r"(?:[:|]|\b(?:MME|MLLE|MR|MRS|MS|DR|PR|M\.))[
 
 def _line_in_capitals(text: str, match: re.Match[str]) -> bool:
     """Whether the word's line is written in capitals ("WARFARIN DOSE NOT PRESCRIBED",
-    "GROSS DESCRIPTION"): there a surname that is also a word ("DOSE", "GROSS", "CHASE")
-    is the word; after a label, a bar or a title it stays a name ("NOM : CARON")."""
+    "GROSS DESCRIPTION"), or the word is a heading's label ("GROSS: Received…"): there a
+    surname that is also a word ("DOSE", "GROSS", "CHASE") is the word; after a label, a
+    bar or a title it stays a name ("NOM : CARON")."""
     if _LABEL_BEFORE.search(text, max(0, match.start() - 12), match.start()):
         return False  # "NOM DE NAISSANCE : CARON", "| DOSE |", "MME GROSS": a name's slot
+    if text.startswith(":", match.end()) or text.startswith(" :", match.end()):
+        return True  # "GROSS: Received in formalin", "BONES : normal": a heading's label
     line_start = text.rfind("\n", 0, match.start()) + 1
     line_end = text.find("\n", match.end())
     line = text[line_start : line_end if line_end != -1 else len(text)]
@@ -164,6 +169,8 @@ class LexiconNameRecognizer(RegexRecognizer):
                 continue
             if word.isupper() and len(word) <= MAX_ACRONYM_LIKE:
                 continue  # "CC:", "ED", "AL": a heading or an acronym, not "Cc", "Ed", "Al"
+            if lowered.removesuffix("s") in WEEKDAY_WORDS:
+                continue  # "so Sunday isn't pill day": a Nigerian name, but the day first
             if lowered in first_names or all(p in first_names for p in lowered.split("-")):
                 results.append(self.result(*match.span(), LONE_FIRST_NAME_SCORE))
             elif (
@@ -175,6 +182,8 @@ class LexiconNameRecognizer(RegexRecognizer):
                 results.append(self.result(*match.span(), UPPER_SURNAME_SCORE))
         for match in _STAFF_KEY.finditer(text):
             initials = match.group("initials")
+            if initials[0] != match.group("name")[0]:
+                continue  # "TO: Copper State Health Plan", "RE: Terence": a header's label
             for use in re.finditer(rf"(?<![\w'’-]){re.escape(initials)}(?![\w'’-])", text):
                 results.append(self.result(*use.span(), STAFF_INITIALS_SCORE))
         names = _any_names(language)

@@ -84,6 +84,12 @@ _FIRM: Final = (
     # A family firm and its trade: "Hennessy & Sons Marine", "Patel and Sons Pharmacy".
     r"|[A-Z][A-Za-z'’-]+[ \t]+(?:&|and)[ \t]+Sons(?:[ \t]+[A-Z][a-z]+)?)(?![\w-])"
 )
+# Public schemes everyone of a country is in name no one, even after "Ins:" or "mutuelle :";
+# insurers and employers, which narrow a patient down, are organisations.
+PUBLIC_SCHEMES: Final = frozenset(
+    ("Medicare", "Medicaid", "Tricare", "TRICARE", "Medicare Advantage", "Medi-Cal", "NHS",
+     "HSE", "CMU", "CMU-C", "CSS", "AME", "Sécurité sociale", "Sécu", "Assurance maladie")
+)  # fmt: skip
 KNOWN_ORGANIZATIONS: Final = (
     "Thales", "Michelin", "Renault", "Peugeot", "Stellantis", "Airbus", "Safran", "Dassault",
     "SNCF", "RATP", "La Poste", "EDF", "Engie", "TotalEnergies", "Orange SA", "Bouygues",
@@ -99,8 +105,8 @@ KNOWN_ORGANIZATIONS: Final = (
     "Royal Mail", "Network Rail", "Walmart", "Amazon", "Costco", "Home Depot", "UPS",
     "FedEx", "Boeing", "General Motors", "Ford", "Starbucks", "McDonald's", "Aldi",
     "Barclays", "HSBC", "Lloyds", "Deloitte", "Accenture", "Greggs", "Aetna", "Cigna",
-    "Humana", "Kaiser", "Blue Cross", "BlueCross BlueShield", "UnitedHealthcare", "Medicaid",
-    "Medicare", "Alzheimer's Society", "Age UK", "Macmillan", "BCBS", "Blue Shield", "Anthem",
+    "Humana", "Kaiser", "Blue Cross", "BlueCross BlueShield", "UnitedHealthcare",
+    "Alzheimer's Society", "Age UK", "Macmillan", "BCBS", "Blue Shield", "Anthem",
     # Charities and services notes refer patients to, insurers and schemes of the other
     # English-speaking countries.
     "Age Cymru", "Age Scotland", "Age NI", "Change Grow Live", "Turning Point",
@@ -110,7 +116,7 @@ KNOWN_ORGANIZATIONS: Final = (
     "Rethink Mental Illness", "RNIB", "Parkinson's UK", "Diabetes UK", "Stroke Association",
     "British Heart Foundation", "Asthma + Lung UK", "Alcoholics Anonymous", "Narcotics Anonymous",
     "We Are With You", "Blue Cross Blue Shield", "Blue Cross and Blue Shield", "Molina Healthcare",
-    "Centene", "WellCare", "Tricare", "TRICARE", "Mutual of Omaha", "Bupa", "AXA Health",
+    "Centene", "WellCare", "Mutual of Omaha", "Bupa", "AXA Health",
     "Aviva", "Vitality Health", "Discovery Health", "Bonitas", "Momentum Health", "Medihelp",
     "Fedhealth", "Star Health", "ICICI Lombard", "HDFC Ergo", "Niva Bupa", "Southern Cross",
     "Medibank", "HCF", "Bupa Australia", "Beyond Blue",
@@ -200,6 +206,8 @@ class OrganizationRecognizer(RegexRecognizer):
     )
 
     def _score(self, text: str, value: str, start: int, pattern: ValuePattern) -> float | None:
+        if value in PUBLIC_SCHEMES:
+            return None  # "Ins: Medicare", "mutuelle : CSS": a scheme, not who pays
         if pattern.name == "english school or company" and not _names_something(value):
             return None  # "The Works", "Patient Transport", "The Health Plan": words
         return super()._score(text, value, start, pattern)

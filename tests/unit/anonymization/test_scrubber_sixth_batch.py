@@ -53,6 +53,7 @@ def scrubbed(text: str, language: str) -> str:
         ("Alt contact: Lwazi Ndlovu (partner) 082 301 7745", "Ndlovu", "<PERSON>", "en"),
         ("FOB present, doula (Lark) present.", "Lark", "<PERSON>", "en"),
         ("Provider: Seo-yeon Baek, MD   Tech: on leave", "Seo-yeon", "<PERSON>", "en"),
+        ("Seen with Mr Sunday Adeyemi, his son.", "Sunday", "<PERSON>", "en"),
         ("joint au téléphone, Nadège Quéré (fille), d'accord", "Quéré", "<PERSON>", "fr"),
         # Belgian and Swiss numbers and addresses.
         ("Secrétariat : 067 48 21 90 – Fax : 067/48.21.99", "48 21 90", "<PHONE", "fr"),
@@ -82,6 +83,13 @@ def test_an_identifier_of_the_sixth_batch_forms_is_redacted(
         ("Biopsy (path) pending; Meeting (coordinator) at 3", "Meeting (coordinator)", "en"),
         ("Internal Medicine MD on call", "Internal Medicine MD", "en"),
         ("Parkinson (neuro) stable", "Parkinson", "en"),
+        # Headings' labels and days, whatever the name lexicons hold.
+        ("GROSS: Received in formalin, labelled with the name.", "GROSS:", "en"),
+        ("BONES : normal. LUNG BASES: clear.", "BONES", "en"),
+        ("--- fax cover ---\nTO: Copper State Health Plan appeals", "TO:", "en"),
+        ("moved it to Wednesdays so Sunday isn't pill day", "Sunday", "en"),
+        ("(visiting MO, Mondays)", "Mondays", "en"),
+        ("Ins: Medicare + Medicaid, ID on file", "Medicare + Medicaid", "en"),
         ("Réf. : H24/03871 - prélèvement du 19/06", "Réf. :", "fr"),
         ("Heure | Soin | Par\n08h | pansement | fait\n", "fait", "fr"),
         ("Utilisateur : admin", "admin", "fr"),
