@@ -90,6 +90,19 @@ def _ambiguous_names(language: str) -> frozenset[str]:
     return frozenset(fold(name) for name in places.lower - places.unambiguous)
 
 
+_NAME_SEPARATOR: Final = re.compile(r"[ \u00a0'’-]")
+
+
+@cache
+def _first_words(language: str) -> frozenset[str]:
+    """The first word of every listed name, folded ("saint", "le", "quimperle"): a word no
+    name starts with starts none, and is passed over without trying longer spans."""
+    return frozenset(
+        _NAME_SEPARATOR.split(name, maxsplit=1)[0]
+        for name in _names(language) | _ambiguous_names(language)
+    ) | {"st", "ste"}  # written for "saint", "sainte" (`_as_listed`)
+
+
 def _is_capitalised(word: str) -> bool:
     return word[:1].isupper()
 
@@ -129,6 +142,7 @@ class PlaceNameRecognizer(RegexRecognizer):
         results = super().analyze(text, entities, nlp_artifacts)
         names = _names(self.supported_language)
         ambiguous = _ambiguous_names(self.supported_language)
+        first_words = _first_words(self.supported_language)
         folded_text = fold_same_length(text)
         words = [match.span() for match in _WORD.finditer(text)]
         # Where a name may go on: the gap to the next word is a space, a hyphen or an
@@ -140,6 +154,9 @@ class PlaceNameRecognizer(RegexRecognizer):
         index = 0
         while index < len(words):
             start = words[index][0]
+            if folded_text[start : words[index][1]] not in first_words:
+                index += 1
+                continue
             # A name starts capitalised, or in lower case right after a place preposition,
             # or is a compound no word is ("saint-jory-de-chalais").
             if (
