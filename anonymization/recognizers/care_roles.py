@@ -75,10 +75,11 @@ _NAME_BEFORE_BRACKETED_WHO: Final = re.compile(
     rf"(?<![\w'’.-])(?P<value>{_CAPITALISED_NAME}(?:[ \t]+{_CAPITALISED_NAME})?)"
     rf"[ \t]*\([ \t]*{_BRACKETED_WHO}[ \t]*\)"
 )
+# The bracket first, then the relation before it (a scan led by "(" is quick).
 _NAME_IN_BRACKETS_AFTER_WHO: Final = re.compile(
-    rf"(?<![\w'’-]){_BRACKETED_WHO}[ \t]+\((?P<value>{_CAPITALISED_NAME}"
-    rf"(?:[ \t]+{_CAPITALISED_NAME})?)\)"
+    rf"(?<=[ \t])\((?P<value>{_CAPITALISED_NAME}(?:[ \t]+{_CAPITALISED_NAME})?)\)"
 )
+_WHO_BEFORE: Final = re.compile(rf"(?<![\w'’-]){_BRACKETED_WHO}[ \t]+$")
 
 _NAME_BEFORE_CREDENTIAL: Final = re.compile(
     rf"(?<![\w'’.-])(?P<value>{_CAPITALISED_NAME}(?:[ \t]+[A-Z]\.)?(?:[ \t]+{_CAPITALISED_NAME}))"
@@ -126,6 +127,9 @@ def names_beside_care_roles(text: str) -> list[tuple[int, int]]:
     ):
         after_who = pattern is _NAME_IN_BRACKETS_AFTER_WHO
         for match in pattern.finditer(text):
+            start = match.start()
+            if after_who and not _WHO_BEFORE.search(text, max(0, start - 30), start):
+                continue
             if _could_be_named(text, *match.span("value"), after_who=after_who):
                 found.append(match.span("value"))
     return found

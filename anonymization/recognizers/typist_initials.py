@@ -47,6 +47,10 @@ _LOGIN: Final = re.compile(
     r"|printed[ \t]+by|edited[ \t]+by|saisie?[ \t]+par)[ \t]*:[ \t]*"
     r"(?P<value>[a-z][a-z0-9._-]{2,30}[a-z0-9])(?![\w@.-])"
 )
+_LOGIN_LABELS: Final = (
+    "utilisateur", "user", "login", "identifiant", "opérat", "operat", "imprimé", "imprime",
+    "printed", "edited", "saisi",
+)  # fmt: skip
 _RULE_LINE: Final = re.compile(r"[ \t|:+=-]+")
 _CELL_INITIALS: Final = re.compile(r"[A-Z]{2,3}|[A-Z]\.[ \t]?[A-Z]\.(?:[A-Z]\.)?|[a-z]{2,3}")
 # Units, times, doses, routes and frequencies written in lower case after a number.
@@ -86,14 +90,23 @@ def typist_initials(text: str) -> list[tuple[int, int]]:
         # The brackets say what they are: only a unit or a dose is refused ("(IV / im)").
         if match.group("value") not in NOT_INITIALS and not is_acronym(match.group("author")):
             found += [match.span("author"), match.span("value")]
-    found += [
+    lowered = text.lower()
+    # Cheap first tests: the labels' letters, in C, before any case-insensitive scan.
+    if any(label in lowered for label in _LOGIN_LABELS):
+        found += _logins(text)
+    if "ref" in lowered or "réf" in lowered:
+        found += _reference_initials(text)
+    return found + _initials_column(text)
+
+
+def _logins(text: str) -> list[tuple[int, int]]:
+    return [
         match.span("value")
         for match in _LOGIN.finditer(text)
         if match.group("value") not in common_words("en")
         and match.group("value") not in common_words("fr")
         and not is_acronym(match.group("value"))
     ]
-    return found + _reference_initials(text) + _initials_column(text)
 
 
 def _reference_initials(text: str) -> list[tuple[int, int]]:
