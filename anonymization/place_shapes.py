@@ -6,7 +6,10 @@ way such names are written, on the same line:
   Memorial", "Westminster-Canterbury on Chesapeake Bay", "Ashton-on-Ribble", "ADMR du
   pays des Abers";
 - the words between two such spans: "Age UK Shropshire [Telford] & Wrekin";
-- a possessive or a district number: "Fiorentini's", "CLAT 93", "IAM Local 31".
+- a possessive or a district number: "Fiorentini's", "CLAT 93", "IAM Local 31";
+- a company's legal form: "Tri-County Steel Fabricators, Inc.", "Great Lakes Orthopaedics,
+  P.C.";
+- a site after a dash: "Ochsner Urology - Elmwood", "RIVERBEND KIDNEY CENTER - EAST".
 
 A capitalised word is taken only when it is no frequent word of the language ("Monday",
 "Discharge" are not), unless it is a head noun.
@@ -20,7 +23,13 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Final
 
-from anonymization.lexicons import LANGUAGES, ambiguous_words
+from anonymization.lexicons import (
+    LANGUAGES,
+    ambiguous_words,
+    common_words,
+    drug_vocabulary,
+    medical_words,
+)
 from anonymization.recognizers.date_recognizer import MONTH_WORDS, WEEKDAY_WORDS
 
 PLACE_TYPES: Final = frozenset({"HOSPITAL", "ORGANIZATION", "LOCATION"})
@@ -47,6 +56,17 @@ _BETWEEN: Final = re.compile(
     rf"(?:{_CAPITALISED}|&|and|of|on|at|de|du|des)?[ \t]*"
 )
 _POSSESSIVE_OR_NUMBER_AFTER: Final = re.compile(r"['’]s(?![\w])|[ \t]+\d{1,3}(?![\w.,/:])")
+_LEGAL_FORM_AFTER: Final = re.compile(
+    r",?[ \t]*(?:Inc\.?|INC\.?|LLC|L\.L\.C\.|Ltd\.?|LTD\.?|P\.C\.|PLLC|LLP|P\.A\.|Corp\.?"
+    r"|GmbH|SARL|SAS)(?![\w])"
+)
+_SITE_AFTER_DASH: Final = re.compile(
+    rf"[ \t]+[-–][ \t]+(?P<words>{_CAPITALISED}(?:[ \t]+{_CAPITALISED}){{0,3}})(?![\w'’-])"
+)
+# A site's compass point, frequent word as it is: "- EAST", "- North Campus".
+_SITE_WORDS: Final = frozenset(
+    ("north", "south", "east", "west", "central", "downtown", "uptown", "main", "campus")
+)
 
 Span = tuple[int, int]
 
@@ -71,8 +91,28 @@ def _all_rare(words: str) -> bool:
     return True
 
 
-def completed(text: str, spans: Sequence[Span]) -> list[Span]:
-    """The place-like spans given, each extended as far as the rules above reach."""
+def _names_a_site(words: str) -> bool:
+    """ "Elmwood", "EAST", "North Campus": its first word is a compass point, or no word
+    of either language, drug or medical word ("- WARFARIN FLOWSHEET", "- CONSULTATION
+    RECORD", "- ALVARADO SCORE" are no site)."""
+    first = words.split()[0].lower()
+    if first in _SITE_WORDS:
+        return True
+    return (
+        not any(
+            first in common_words(language) or first in medical_words(language)
+            for language in LANGUAGES
+        )
+        and first not in drug_vocabulary()
+    )
+
+
+def completed(
+    text: str, spans: Sequence[Span], establishments: frozenset[Span] = frozenset()
+) -> list[Span]:
+    """The place-like spans given, each extended as far as the rules above reach; a site
+    after a dash only for `establishments` (a town's dash starts a list: "PETERHEAD -
+    ALVARADO SCORE 7")."""
     found = []
     for start, end in spans:
         new_end = end
@@ -80,6 +120,18 @@ def completed(text: str, spans: Sequence[Span]) -> list[Span]:
             head = _HEAD_AFTER.match(text, new_end)
             linked = _LINKED_AFTER.match(text, new_end)
             tail = _POSSESSIVE_OR_NUMBER_AFTER.match(text, new_end)
+            legal = _LEGAL_FORM_AFTER.match(text, new_end)
+            site = _SITE_AFTER_DASH.match(text, new_end)
+            if legal is not None:
+                new_end = legal.end()
+                break
+            if (
+                site is not None
+                and (start, end) in establishments
+                and _names_a_site(site.group("words"))
+            ):
+                new_end = site.end()
+                break
             if head is not None:
                 new_end = head.end()
             elif linked is not None and _all_rare(linked.group("words") or linked.group("headed")):

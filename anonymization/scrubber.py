@@ -316,8 +316,11 @@ def _completed_places(text: str, entities: Sequence[Entity]) -> list[Entity]:
     written (`place_shapes`); each keeps the type of the span it starts with."""
     type_at = {e.start: e.type for e in entities if e.type in place_shapes.PLACE_TYPES}
     places = [(e.start, e.end) for e in entities if e.type in place_shapes.PLACE_TYPES]
+    establishments = frozenset(
+        (e.start, e.end) for e in entities if e.type in ("HOSPITAL", "ORGANIZATION")
+    )
     completed = [
-        *place_shapes.completed(text, places),
+        *place_shapes.completed(text, places, establishments),
         *place_shapes.bridged(text, places),
     ]
     return [Entity(start, end, type_at[start], NAME_SHAPE_SCORE) for start, end in completed]

@@ -37,6 +37,13 @@ def scrubbed(text: str, language: str) -> str:
         ("keeps the books for Dorrigan & Sons Marine", "Dorrigan", "<ORGANIZATION>", "en"),
         ("per her plan (Sagebrush Health Alliance Medicare Advantage)", "Sagebrush",
          "<HOSPITAL>", "en"),
+        # An establishment's legal form and site go with it.
+        ("Employer:  Tri-County Steel Fabricators, Inc., Ypsilanti", "Inc.", "<ORGANIZATION>",
+         "en"),
+        ("GREAT LAKES ORTHOPAEDICS, P.C.\n3300 Washtenaw Ave", "P.C.", "<HOSPITAL>", "en"),
+        ("Report faxed to Ochsner Urology Clinic - Elmwood at 9:40", "Elmwood", "<HOSPITAL>",
+         "en"),
+        ("RIVERBEND KIDNEY CENTER - EAST     Facility CCN 34-2617", "EAST", "<HOSPITAL>", "en"),
         # Who wrote and typed a letter, who validated a dispensing line, who printed it.
         ("Réf. : GHL/NT - IPP 220418637 - Consultation du 14/02", "GHL", "<PERSON>", "fr"),
         ("N/Réf : CARDIO/PV/AB - séjour du 19/02", "PV", "<PERSON>", "fr"),
@@ -83,6 +90,8 @@ def test_an_identifier_of_the_sixth_batch_forms_is_redacted(
         ("Biopsy (path) pending; Meeting (coordinator) at 3", "Meeting (coordinator)", "en"),
         ("Internal Medicine MD on call", "Internal Medicine MD", "en"),
         ("Parkinson (neuro) stable", "Parkinson", "en"),
+        ("ANTICOAGULATION CLINIC - WARFARIN FLOWSHEET", "WARFARIN FLOWSHEET", "en"),
+        ("19F FROM PETERHEAD - ALVARADO SCORE 7 - SEEN BY ED", "ALVARADO SCORE", "en"),
         # Headings' labels and days, whatever the name lexicons hold.
         ("GROSS: Received in formalin, labelled with the name.", "GROSS:", "en"),
         ("BONES : normal. LUNG BASES: clear.", "BONES", "en"),
