@@ -6,7 +6,9 @@ is a place wherever it appears; a lower-case one ("rentre sur lorient") only aft
 preposition that introduces a place. Names that are also common words of the language
 ("Sens", "Orange", "Tours") are left out of the list itself (`anonymization.lexicons`).
 
-Postcodes alone: "(75014)", "Code postal : 56000", "CP 29200", "apt 312, 33310".
+Postcodes alone: "(75014)", "Code postal : 56000", "CP 29200", "apt 312, 33310". And
+names no list holds after a word that says where someone goes or lives
+(`anonymization.recognizers.place_cues`).
 """
 
 from __future__ import annotations
@@ -20,9 +22,12 @@ from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from anonymization.lexicons import fold, lexicon
-from anonymization.recognizers.base import RegexRecognizer, ValuePattern
+from anonymization.recognizers.base import RegexRecognizer, ValuePattern, overlaps_any
+from anonymization.recognizers.place_cues import names_after_place_cues
 
 PLACE_NAME_SCORE: Final = 0.7
+# An unknown name after a place cue (`place_cues`): below every listed name.
+CUED_NAME_SCORE: Final = 0.5
 LOWER_CASE_PLACE_SCORE: Final = 0.6
 POSTCODE_SCORE: Final = 0.7
 # The longest place names have this many words ("Saint-Rémy-en-Bouzemont-Saint-Genest-
@@ -173,6 +178,9 @@ class PlaceNameRecognizer(RegexRecognizer):
             end_index, score = found
             results.append(self.result(start, words[end_index][1], score))
             index = end_index + 1
+        for start, end in names_after_place_cues(text):
+            if not overlaps_any(results, start, end):
+                results.append(self.result(start, end, CUED_NAME_SCORE))
         return results
 
     def _longest_name(

@@ -44,6 +44,13 @@ def scrubbed(text: str, language: str) -> str:
         ("Report faxed to Ochsner Urology Clinic - Elmwood at 9:40", "Elmwood", "<HOSPITAL>",
          "en"),
         ("RIVERBEND KIDNEY CENTER - EAST     Facility CCN 34-2617", "EAST", "<HOSPITAL>", "en"),
+        # Places no list holds, after a word that says where someone goes or lives.
+        ("her key worker from Brackenlea rang on Monday", "Brackenlea", "<LOCATION>", "en"),
+        ("memory nurse will telephone Brackenlea in 6 weeks", "Brackenlea", "<LOCATION>",
+         "en"),
+        ("Mother (46, pharmacy tech at Quikmart) - depression", "Quikmart", "<LOCATION>", "en"),
+        ("transport to arrange (pt lives Glenwhilly, no car)", "Glenwhilly", "<LOCATION>",
+         "en"),
         # Who wrote and typed a letter, who validated a dispensing line, who printed it.
         ("Réf. : GHL/NT - IPP 220418637 - Consultation du 14/02", "GHL", "<PERSON>", "fr"),
         ("N/Réf : CARDIO/PV/AB - séjour du 19/02", "PV", "<PERSON>", "fr"),
@@ -91,6 +98,9 @@ def test_an_identifier_of_the_sixth_batch_forms_is_redacted(
         ("Internal Medicine MD on call", "Internal Medicine MD", "en"),
         ("Parkinson (neuro) stable", "Parkinson", "en"),
         ("ANTICOAGULATION CLINIC - WARFARIN FLOWSHEET", "WARFARIN FLOWSHEET", "en"),
+        ("discussed switch to Vabysmo (faricimab) next visit", "Vabysmo", "en"),
+        ("Also moved Trulicity to Wednesdays so it is not pill day", "Wednesdays", "en"),
+        ("Referral to the Parkinson's nurse specialist", "Parkinson's", "en"),
         ("19F FROM PETERHEAD - ALVARADO SCORE 7 - SEEN BY ED", "ALVARADO SCORE", "en"),
         # Headings' labels and days, whatever the name lexicons hold.
         ("GROSS: Received in formalin, labelled with the name.", "GROSS:", "en"),
