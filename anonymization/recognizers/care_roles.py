@@ -68,12 +68,16 @@ _BRACKETED_WHO: Final = (
     r"|compagne|compagnon|voisine?|s(?:œ|oe)ur|fr[èe]re|m[èe]re|p[èe]re|ni[èe]ce|neveu|tante"
     r"|oncle|amie?|tut(?:eur|rice)|curat(?:eur|rice)|aidante?|belle-fille|gendre"
     r"|pharmd|pharmacist|rads|rad[ \t]+onc|path|pathology|urology|surg|onc|ir|nurse"
-    r"|navigator|coordinator|dietitian|physio|sw|social[ \t]+worker|chaplain)"
+    r"|navigator|coordinator|dietitian|physio|sw|social[ \t]+worker|chaplain"
+    # A specialty, in either language: "(neuroradiologie)", "(onco-radiothérapie)".
+    r"|[\w-]*(?:logie|logue|ology|ologist|th[ée]rapie|therapy|chirurgie|iatrie|iatry|p[ée]die"
+    r"|paedics|pedics))"
 )
 _CAPITALISED_NAME: Final = rf"[{_UPPER}][{_LOWER}'’]+(?:-[{_UPPER}{_LOWER}][{_LOWER}'’]+)?"
 _NAME_BEFORE_BRACKETED_WHO: Final = re.compile(
     rf"(?<![\w'’.-])(?P<value>{_CAPITALISED_NAME}(?:[ \t]+{_CAPITALISED_NAME})?)"
-    rf"[ \t]*\([ \t]*{_BRACKETED_WHO}[ \t]*\)"
+    # What follows the role in the brackets: "(onco-radiothérapie, Bergonié)".
+    rf"[ \t]*\([ \t]*{_BRACKETED_WHO}(?:[ \t]*[,;/][^)\n]{{0,40}})?[ \t]*\)"
 )
 # The bracket first, then the relation before it (a scan led by "(" is quick).
 _NAME_IN_BRACKETS_AFTER_WHO: Final = re.compile(

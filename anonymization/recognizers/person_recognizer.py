@@ -66,13 +66,13 @@ MAX_EXTRA_NAME_WORDS: Final = 3
 _UPPER: Final = "A-ZÀ-ÖØ-ÞŒ"
 _LOWER: Final = "a-zß-öø-ÿœ"
 _SPACE: Final = r"[ \t\u00a0]+"
-# "Martin", "N'Diaye", "d'Estaing", "McDonald"; "DUPONT", "N'DIAYE".
+# "Martin", "N'Diaye", "d'Estaing", "McDonald", "Hellegouarc'h"; "DUPONT", "N'DIAYE".
 # "Martin", "McDonald", "N'Diaye", "Prud'homme".
 _CAPITALISED: Final = (
-    rf"(?:[DLNOdl]['’])?[{_UPPER}][{_LOWER}]+(?:[{_UPPER}][{_LOWER}]+|['’][{_LOWER}]{{2,}})?"
+    rf"(?:[DLNOdl]['’])?[{_UPPER}][{_LOWER}]+(?:[{_UPPER}][{_LOWER}]+|['’](?:[{_LOWER}]{{2,}}|h))?"
 )
-# "DUPONT", "N'DIAYE", "McALLISTER", "MacDONALD".
-_ALL_CAPS: Final = rf"(?:[DLNO]['’]|Ma?c)?[{_UPPER}]{{2,}}"
+# "DUPONT", "N'DIAYE", "McALLISTER", "MacDONALD", "HELLEGOUARC'H" (Breton c'h).
+_ALL_CAPS: Final = rf"(?:[DLNO]['’]|Ma?c)?[{_UPPER}]{{2,}}(?:['’]H(?![\w]))?"
 _PART: Final = rf"(?:{_CAPITALISED}|{_ALL_CAPS})"
 _WORD: Final = rf"{_PART}(?:--?{_PART})*(?!\w)"  # "COHEN--AYDIN": a double name
 _PARTICLE: Final = "(?:" + "|".join(sorted(PARTICLES, key=len, reverse=True)) + ")"

@@ -69,6 +69,12 @@ def scrubbed(text: str, language: str) -> str:
         ("Provider: Seo-yeon Baek, MD   Tech: on leave", "Seo-yeon", "<PERSON>", "en"),
         ("Seen with Mr Sunday Adeyemi, his son.", "Sunday", "<PERSON>", "en"),
         ("joint au téléphone, Nadège Quéré (fille), d'accord", "Quéré", "<PERSON>", "fr"),
+        ("Présents : Pouyanne (onco-radiothérapie, CHU), Etcheverry (neuroradiologie)",
+         "Pouyanne", "<PERSON>", "fr"),
+        ("Présents : Pouyanne (onco-radiothérapie, CHU), Etcheverry (neuroradiologie)",
+         "Etcheverry", "<PERSON>", "fr"),
+        ("Mme LE BIHAN Gwenola, épouse KERGOAT'H, sœur du patient", "KERGOAT", "<PERSON>",
+         "fr"),
         # Belgian and Swiss numbers and addresses.
         ("Secrétariat : 067 48 21 90 – Fax : 067/48.21.99", "48 21 90", "<PHONE", "fr"),
         ("joignable au 0472 18 55 03 ou à Lausanne au 021 314 11 11", "314 11", "<PHONE",
@@ -101,6 +107,7 @@ def test_an_identifier_of_the_sixth_batch_forms_is_redacted(
         ("discussed switch to Vabysmo (faricimab) next visit", "Vabysmo", "en"),
         ("Also moved Trulicity to Wednesdays so it is not pill day", "Wednesdays", "en"),
         ("Referral to the Parkinson's nurse specialist", "Parkinson's", "en"),
+        ("Parkinson (neurologie) stable, HTA (cardiologie) équilibrée", "Parkinson", "fr"),
         ("19F FROM PETERHEAD - ALVARADO SCORE 7 - SEEN BY ED", "ALVARADO SCORE", "en"),
         # Headings' labels and days, whatever the name lexicons hold.
         ("GROSS: Received in formalin, labelled with the name.", "GROSS:", "en"),
