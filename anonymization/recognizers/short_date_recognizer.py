@@ -389,17 +389,18 @@ class ShortDateRecognizer(RegexRecognizer):
         _pattern(
             "english month", rf"(?P<value>{_EN_MONTH}(?:,?{_S}+{_YEAR4})?)", MONTH_ALONE_SCORE
         ),
-        # "May" only where it cannot be the verb: "in May", "May 2023", "14 May", "mid-May".
-        _after(
-            "may, after a preposition",
-            r"(?P<value>May|MAY)(?![\w'’-])",
-            r"\b(?i:in|of|early|late|mid|end|since|until|by|from|last|next|this)[ \t-]$",
-            MONTH_ALONE_SCORE,
-        ),
+        # "May" only where it cannot be the verb: "May 21", "in May", "May 2023", "14 May",
+        # "mid-May"; with its day first ("since May 21" is the whole date).
         _pattern(
             "may, before a number",
             rf"(?<![\w'’-])(?P<value>(?:May|MAY)[ \t]+{_DAY}{_ORDINAL}?"
             rf"(?:,?[ \t]+{_YEAR4})?)(?!\d)",
+            MONTH_ALONE_SCORE,
+        ),
+        _after(
+            "may, after a preposition",
+            r"(?P<value>May|MAY)(?![\w'’-])",
+            r"\b(?i:in|of|early|late|mid|end|since|until|by|from|last|next|this)[ \t-]$",
             MONTH_ALONE_SCORE,
         ),
         # "since Feb", "in Sept", "mid-Jan": an abbreviated month for a specific time.

@@ -75,6 +75,7 @@ def scrubbed(text: str, language: str) -> str:
          "Etcheverry", "<PERSON>", "fr"),
         ("Mme LE BIHAN Gwenola, épouse KERGOAT'H, sœur du patient", "KERGOAT", "<PERSON>",
          "fr"),
+        ("has been off work since May 14 (claim not filed)", "14", "<DATE>", "en"),
         # Belgian and Swiss numbers and addresses.
         ("Secrétariat : 067 48 21 90 – Fax : 067/48.21.99", "48 21 90", "<PHONE", "fr"),
         ("joignable au 0472 18 55 03 ou à Lausanne au 021 314 11 11", "314 11", "<PHONE",
