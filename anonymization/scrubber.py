@@ -32,7 +32,7 @@ from typing import Any, Final
 
 from anonymization import name_shapes, place_shapes
 from anonymization.identifier_patterns import FREE_TEXT_RESIDUAL_PATTERNS
-from anonymization.lexicons import is_unknown_acronym, medical_words
+from anonymization.lexicons import common_words, is_unknown_acronym, medical_words
 from anonymization.medical_terms import is_medical_term_span
 from anonymization.name_propagation import PROPAGATED_SCORE, propagate
 from anonymization.ner.filters import load_word_lists, trimmed_model_span
@@ -367,10 +367,13 @@ class Scrubber:
         self.recognizers = build_recognizers(language)
         self._nlp: Any = load_model(language) if use_ner else None
         self.analyze([WARM_UP_NOTES[language]])
-        # Lists the warm-up note may not reach: a lower-case name's, and the English
-        # department vocabulary the establishment patterns read in either language.
+        # Lists the warm-up note may not reach: a lower-case name's, and both languages'
+        # words and medical words, which the establishment patterns and the place cues
+        # read whatever the note's language.
         load_word_lists(language)
-        medical_words("en")
+        for any_language in LANGUAGES:
+            common_words(any_language)
+            medical_words(any_language)
 
     def _pattern_entities(self, text: str) -> list[Entity]:
         found = []
