@@ -249,11 +249,26 @@ def _census_and_nickname_first_names() -> set[str]:
     }
 
 
+# Given names that are words, frequent in West and Southern Africa and the Caribbean and
+# among the carers and nurses of British wards ("carer Precious", "NIC nights: Blessing"),
+# and the Yoruba short forms ("pharmacist Femi"); written for the project. As words, they
+# are names only in a name's context (`common` = 1). Not "Memory": "Memory clinic".
+VIRTUE_AND_SHORT_NAMES = (
+    "Precious", "Blessing", "Gift", "Patience", "Comfort", "Mercy", "Faith", "Hope",
+    "Charity", "Grace", "Joy", "Prudence", "Constance", "Honour", "Promise", "Favour",
+    "Goodness", "Godswill", "Marvellous", "Innocent", "Lucky", "Wisdom", "Loveness",
+    "Femi", "Tunde", "Bayo", "Kemi", "Funmi", "Yemi", "Dayo", "Sola", "Tayo", "Wale", "Bisi",
+    "Lola", "Jide", "Gbenga", "Segun", "Tope", "Kunle",
+)  # fmt: skip
+
+
 def build_english_names() -> None:
     first = _faker_names(FAKER_EN, "first_names")
     for attribute in ("first_names_female", "first_names_male"):
         first.update(_faker_names(FAKER_EN, attribute))
     for name in _census_and_nickname_first_names():
+        first[name] += 0
+    for name in VIRTUE_AND_SHORT_NAMES:
         first[name] += 0
     last = _faker_names(FAKER_EN, "last_names")
     for name in _world_names("first_names"):

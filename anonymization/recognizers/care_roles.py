@@ -68,14 +68,16 @@ _BRACKETED_WHO: Final = (
     r"|compagne|compagnon|voisine?|s(?:œ|oe)ur|fr[èe]re|m[èe]re|p[èe]re|ni[èe]ce|neveu|tante"
     r"|oncle|amie?|tut(?:eur|rice)|curat(?:eur|rice)|aidante?|belle-fille|gendre"
     r"|pharmd|pharmacist|rads|rad[ \t]+onc|path|pathology|urology|surg|onc|ir|nurse"
-    r"|navigator|coordinator|dietitian|physio|sw|social[ \t]+worker|chaplain"
+    r"|navigator|coordinator|dietitian|physio|sw|social[ \t]+worker|chaplain|rn|rgn|rmn|hca"
+    r"|dn|slt|band[ \t]+\d"
     # A specialty, in either language: "(neuroradiologie)", "(onco-radiothérapie)".
     r"|[\w-]*(?:logie|logue|ology|ologist|th[ée]rapie|therapy|chirurgie|iatrie|iatry|p[ée]die"
     r"|paedics|pedics))"
 )
 _CAPITALISED_NAME: Final = rf"[{_UPPER}][{_LOWER}'’]+(?:-[{_UPPER}{_LOWER}][{_LOWER}'’]+)?"
 _NAME_BEFORE_BRACKETED_WHO: Final = re.compile(
-    rf"(?<![\w'’.-])(?P<value>{_CAPITALISED_NAME}(?:[ \t]+{_CAPITALISED_NAME})?)"
+    # "Kasia B (RN)": a given name and an initial, as rosters write them.
+    rf"(?<![\w'’.-])(?P<value>{_CAPITALISED_NAME}(?:[ \t]+{_CAPITALISED_NAME}|[ \t]+[A-Z]\.?)?)"
     # What follows the role in the brackets: "(onco-radiothérapie, Bergonié)".
     rf"[ \t]*\([ \t]*{_BRACKETED_WHO}(?:[ \t]*[,;/][^)\n]{{0,40}})?[ \t]*\)"
 )

@@ -1,5 +1,5 @@
-"""The rules the sixth batch of realistic documents taught (issue 14), each on an invented
-sentence through the whole scrubber: what must be redacted, and what must stay."""
+"""The rules the sixth (and seventh) batch of realistic documents taught (issue 14), each on
+an invented sentence through the whole scrubber: what must be redacted, and what must stay."""
 
 from __future__ import annotations
 
@@ -76,6 +76,10 @@ def scrubbed(text: str, language: str) -> str:
         ("Mme LE BIHAN Gwenola, épouse KERGOAT'H, sœur du patient", "KERGOAT", "<PERSON>",
          "fr"),
         ("has been off work since May 14 (claim not filed)", "14", "<DATE>", "en"),
+        # Given names that are words, in a name's context; a roster's "Given I (RN)".
+        ("Taking abx - carer Blessing (BrightHome) prompting", "Blessing", "<PERSON>", "en"),
+        ("NIC nights: Precious (band 6) -> Day NIC: Gareth", "Precious", "<PERSON>", "en"),
+        ("Wed 16/4 0945  Kasia B (RN)\nNobody answered", "Kasia", "<PERSON>", "en"),
         # Belgian and Swiss numbers and addresses.
         ("Secrétariat : 067 48 21 90 – Fax : 067/48.21.99", "48 21 90", "<PHONE", "fr"),
         ("joignable au 0472 18 55 03 ou à Lausanne au 021 314 11 11", "314 11", "<PHONE",
@@ -109,6 +113,8 @@ def test_an_identifier_of_the_sixth_batch_forms_is_redacted(
         ("Also moved Trulicity to Wednesdays so it is not pill day", "Wednesdays", "en"),
         ("Referral to the Parkinson's nurse specialist", "Parkinson's", "en"),
         ("Parkinson (neurologie) stable, HTA (cardiologie) équilibrée", "Parkinson", "fr"),
+        ("A precious gift of time; no hope of cure, patience and comfort", "precious gift", "en"),
+        ("Aspirin (RN) given at 08:00", "Aspirin", "en"),
         ("19F FROM PETERHEAD - ALVARADO SCORE 7 - SEEN BY ED", "ALVARADO SCORE", "en"),
         # Headings' labels and days, whatever the name lexicons hold.
         ("GROSS: Received in formalin, labelled with the name.", "GROSS:", "en"),
