@@ -5,15 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from anonymization.scrubber import Scrubber
-
-SCRUBBERS: dict[str, Scrubber] = {}
-
-
-def scrubbed(text: str, language: str) -> str:
-    if language not in SCRUBBERS:
-        SCRUBBERS[language] = Scrubber(language)
-    return SCRUBBERS[language].scrub([text])[0].text
+from tests.scrubbing import scrubbed
 
 
 @pytest.mark.parametrize(
