@@ -50,6 +50,7 @@ from anonymization.surrogates import PatientContext, Replacement, apply_surrogat
 PERSON = "PERSON"
 # Types a model or a lexicon may confuse with medical vocabulary (eponyms, brand names).
 NAME_LIKE_TYPES = frozenset({PERSON, "LOCATION", "HOSPITAL", "ORGANIZATION"})
+_DIGIT = re.compile(r"\d")
 LANGUAGES = ("fr", "en")
 NER_SCORE = 0.6
 NAME_SHAPE_SCORE = 0.6
@@ -390,9 +391,13 @@ class Scrubber:
         return found
 
     def _keep(self, text: str, entity: Entity) -> bool:
+        span = text[entity.start : entity.end]
+        if entity.type == "ADDRESS" and entity.score == NER_SCORE and not _DIGIT.search(span):
+            # The model's address without a number ("score de Bishop 7" read as a street):
+            # checked against medical vocabulary like a name.
+            return not is_medical_term_span(text, entity.start, entity.end)
         if entity.type not in NAME_LIKE_TYPES:
             return True
-        span = text[entity.start : entity.end]
         if entity.type == PERSON and entity.score == SIGNATURE_SCORE:
             return True  # "-- JLW", "HTW" closing a note: initials, whatever they spell
         # "par DIU", "Contrôle IVUS": an unknown acronym of 3 to 5 capitals is not a name

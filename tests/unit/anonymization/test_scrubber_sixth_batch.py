@@ -107,6 +107,9 @@ def test_an_identifier_of_the_sixth_batch_forms_is_redacted(
         ("Parkinson (neurologie) stable, HTA (cardiologie) équilibrée", "Parkinson", "fr"),
         ("A precious gift of time; no hope of cure, patience and comfort", "precious gift", "en"),
         ("Aspirin (RN) given at 08:00", "Aspirin", "en"),
+        # An eponym the model reads as a street, without a number of its own.
+        ("Col à 3 cm, centré, mou, score de Bishop 7, poche des eaux intacte", "Bishop", "fr"),
+        ("DRAINS: 19 Fr Blake drain in Morison's pouch", "Blake drain", "en"),
         ("19F FROM PETERHEAD - ALVARADO SCORE 7 - SEEN BY ED", "ALVARADO SCORE", "en"),
         # Headings' labels and days, whatever the name lexicons hold.
         ("GROSS: Received in formalin, labelled with the name.", "GROSS:", "en"),
