@@ -27,6 +27,7 @@ from anonymization.lexicons import (
     drug_vocabulary,
     lexicon,
     names_and_places,
+    unambiguous_names,
     words_not_names,
 )
 from anonymization.lexicons import fold as _fold
@@ -257,6 +258,13 @@ _DRUG_NAME_AFTER: Final = re.compile(r"[ \t]+[A-Za-z][\w-]+")
 _GENERIC_IN_BRACKETS_AFTER: Final = re.compile(r"[ \t]*\([ \t]*(?P<generic>[a-zA-Z-]{4,})")
 # A score or a grade is followed by its value: "Grade Group 2", "MDS-UPDRS Part III".
 _VALUE_AFTER: Final = re.compile(r"[ \t]+(?:\d{1,3}\b|[IVX]{1,4}\b)")
+# A dose, a posology or a device's size right after a word no list holds: a brand ("Zapain
+# 30/500 2 tabs", "Fortimel 2/j", "Xience Sierra 3.0 x 23mm"), whatever its name sounds like.
+_DOSE_OR_SIZE_AFTER: Final = re.compile(
+    r"[ \t]+\d+(?:[.,]\d+)?(?:/\d+)?(?:[ \t]*x[ \t]*\d+(?:[.,]\d+)?[ \t]*mm\b|[ \t]*(?:\d+[ \t]+)?"
+    r"(?:mg|mcg|µg|mL|ml|UI|IU|units?|tabs?|caps?|cp|cps|g[ée]l(?:ules?)?|sachets?|kcal|puffs?)"
+    r"\b|[ \t]*(?:/j\b|/jour\b|/24[ \t]*h\b|x/j\b|fois/j\b))"
+)
 _EPONYM_CONTEXT_AFTER: Final = re.compile(
     r"(?:['’]s)?[ \t]+(?i:disease|syndrome|sign|test|score|scale|classification|criteria"
     r"|lymphoma|sarcoma|palsy|reflex|maneuver|manoeuvre|phenomenon|triad|ulcer|index"
@@ -376,6 +384,12 @@ MEDICAL_SPAN_CACHE_SIZE: Final = 4096
 
 
 @functools.lru_cache(maxsize=MEDICAL_SPAN_CACHE_SIZE)
+def _starts_with_given_name(span: str) -> bool:
+    """ "Tom Baxter 10 mg", "avec Kevin 2/j": a person before a dose is still a person."""
+    first = span.split()[0].lower()
+    return any(first in unambiguous_names("first_names", language) for language in LANGUAGES)
+
+
 def is_medical_term_span(text: str, start: int, end: int) -> bool:
     """True when `text[start:end]` is (part of) medical vocabulary to keep."""
     span = text[start:end].strip()
@@ -392,6 +406,13 @@ def is_medical_term_span(text: str, start: int, end: int) -> bool:
     window_start = max(0, start - _WINDOW)
     if _PERSON_TITLE_BEFORE.search(text, window_start, start):
         return False
+    if (
+        _DOSE_OR_SIZE_AFTER.match(text, end)
+        and len(span.split()) <= 2
+        and not span.isupper()
+        and not _starts_with_given_name(span)
+    ):
+        return True
     if _EPONYM_CONTEXT_BEFORE.search(text, window_start, start):
         return True
     if _TREATMENT_BEFORE.search(text, window_start, start) and len(span.split()) <= 2:

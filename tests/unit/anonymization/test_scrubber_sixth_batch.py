@@ -16,6 +16,7 @@ from tests.scrubbing import scrubbed
         ("BRCA panel sent (Pioneer Labs req #RQ5510230)", "Pioneer", "<HOSPITAL>", "en"),
         ("Prenatal care: Harbor Women's Health, 9 visits", "Harbor", "<HOSPITAL>", "en"),
         ("Destination: Butler County General bypassed", "Butler", "<HOSPITAL>", "en"),
+        ("Mrs Dolores Hatchard 68 kg, 160 cm", "Hatchard", "<PERSON>", "en"),
         ("TO: South Shore Neurology Group   ATTN: referrals", "South", "<HOSPITAL>", "en"),
         # The same heads in capitals.
         ("SILVER LAKE KIDNEY CENTER - WEST    CCN 12-0044", "SILVER", "<HOSPITAL>", "en"),
@@ -110,6 +111,11 @@ def test_an_identifier_of_the_sixth_batch_forms_is_redacted(
         # An eponym the model reads as a street, without a number of its own.
         ("Col à 3 cm, centré, mou, score de Bishop 7, poche des eaux intacte", "Bishop", "fr"),
         ("DRAINS: 19 Fr Blake drain in Morison's pouch", "Blake drain", "en"),
+        # A brand no list holds, known by its dose or size.
+        ("Analgesia: Dolocalm 30/500 2 tabs 00:25, Oramorph 5mg", "Dolocalm", "en"),
+        ("Stent: Xience Skypoint 3.5 x 28 mm @ 14 atm", "Xience Skypoint", "en"),
+        ("seen with Kevin 2/j this week", "<PERSON> 2/j", "en"),
+        ("CNO Nutrimel 2/j + Renutryl, poids 46 kg", "Nutrimel", "fr"),
         ("19F FROM PETERHEAD - ALVARADO SCORE 7 - SEEN BY ED", "ALVARADO SCORE", "en"),
         # Headings' labels and days, whatever the name lexicons hold.
         ("GROSS: Received in formalin, labelled with the name.", "GROSS:", "en"),
