@@ -47,7 +47,7 @@ _HEADS: Final = (
     r"|lyc[ée]e(?:[ \t]+(?:professionnel|agricole|technique))?|universit[ée]|facult[ée]"
     r"|tribunal(?:[ \t]+(?:judiciaire|de[ \t]+grande[ \t]+instance|de[ \t]+proximit[ée]))?"
     r"|association|mutuelle|entreprise|soci[ée]t[ée]|groupe|transports|ambulances|garage"
-    r"|boulangerie|cr[èe]che|esat|mairie)"
+    r"|boulangerie|(?:micro-)?cr[èe]che|esat|mairie)"
     r"|CPAM|CAF|CARSAT|UDAF|ADMR|SARL"
 )
 _HEADED: Final = (
@@ -72,7 +72,10 @@ _EN_SCHOOL: Final = (
     r"|Arms|Inn|Tavern|Anglican|Methodist|Baptist|Catholic|Presbyterian|Uniting|Lutheran"
     r"|Pentecostal|Congregational"
     # "Ogun State Water Corporation", "Ubuntu Guarding Services", "Ochoa & Brandt PLLC".
-    r"|Corporation|Services|PLLC|LLP|P\.C\.)(?:[ \t]+School)?"
+    r"|Corporation|Services|PLLC|LLP|P\.C\."
+    # "Jamaica Diabetes Association", "Pacific Rim Seafood Co.", "Iowa Rush FC", "Anytime
+    # Fitness" ("FC 72/min" is a heart rate).
+    r"|Association|Co\.|Company|(?:A|R)?FC(?![ \t]*\d)|Fitness|Gym)(?:[ \t]+School)?"
     # A company's legal form after a comma: "Tri-County Steel Fabricators, Inc.".
     r"(?:,[ \t]*(?:Inc\.?|LLC|Ltd\.?|Corp\.?|P\.C\.|PLLC))?)(?![\w-])"
 )
@@ -124,6 +127,7 @@ KNOWN_ORGANIZATIONS: Final = (
     "Chantiers de l'Atlantique", "Marine nationale", "Armée de terre", "Armée de l'air",
     "Gendarmerie nationale", "Police nationale", "Éducation nationale", "ADAPEI", "UDAF",
     "UNAFAM", "APF France handicap", "AFTC", "Secours catholique", "ADSEA", "AEMO", "APAJH",
+    "Cap Emploi",
     "Petits Frères des Pauvres",
 )  # fmt: skip
 _KNOWN_SET: Final = frozenset(KNOWN_ORGANIZATIONS)

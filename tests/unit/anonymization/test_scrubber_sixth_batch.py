@@ -28,6 +28,13 @@ from tests.scrubbing import scrubbed
         ("Senior Accountant, Kwara State Water Corporation", "Kwara", "<ORGANIZATION>", "en"),
         ("security guard - Imbali Guarding Services, nights", "Imbali", "<ORGANIZATION>", "en"),
         ("keeps the books for Dorrigan & Sons Marine", "Dorrigan", "<ORGANIZATION>", "en"),
+        ("ref to Barbados Kidney Association (Speightstown branch)", "Barbados Kidney",
+         "<ORGANIZATION>", "en"),
+        ("retired (worked 31 yrs at Cascade Bay Seafood Co.)", "Cascade Bay", "<ORGANIZATION>",
+         "en"),
+        ("club season w/ Cedar Valley FC in August", "Cedar Valley", "<ORGANIZATION>", "en"),
+        ("Mode de garde : micro-crèche Les Petits Loups, 4 j/sem", "Petits Loups",
+         "<ORGANIZATION>", "fr"),
         ("per her plan (Sagebrush Health Alliance Medicare Advantage)", "Sagebrush",
          "<HOSPITAL>", "en"),
         # An establishment's legal form and site go with it.
@@ -108,6 +115,7 @@ def test_an_identifier_of_the_sixth_batch_forms_is_redacted(
         ("Parkinson (neurologie) stable, HTA (cardiologie) équilibrée", "Parkinson", "fr"),
         ("A precious gift of time; no hope of cure, patience and comfort", "precious gift", "en"),
         ("Aspirin (RN) given at 08:00", "Aspirin", "en"),
+        ("Contrôle FC 72/min dans 3 mois.", "Contrôle FC 72/min", "fr"),
         # An eponym the model reads as a street, without a number of its own.
         ("Col à 3 cm, centré, mou, score de Bishop 7, poche des eaux intacte", "Bishop", "fr"),
         ("DRAINS: 19 Fr Blake drain in Morison's pouch", "Blake drain", "en"),
