@@ -40,7 +40,13 @@ _INTRODUCERS: Final = (
     r"|secondary[ \t]+insurance"
     # "works as a chef at …", "worked as a driver for …", "return-to-work note for …".
     r"|(?:works?|worked|working)[ \t]+as[ \t]+(?:an?[ \t]+)?\w+(?:[ \t]+\w+)?[ \t]+(?:at|for|with)"
-    r"|return[ -]to[ -]work[ \t]+(?:note|letter|plan)[ \t]+for)[ \t]*:?"
+    r"|return[ -]to[ -]work[ \t]+(?:note|letter|plan)[ \t]+for"
+    # A trade then where it is practised: "cashier at Kasi Fresh", "driver for Uber".
+    r"|(?:cashier|driver|teacher|clerk|guard|cleaner|chef|cook|mechanic|accountant|engineer"
+    r"|electrician|plumber|carpenter|labou?rer|porter|receptionist|barista|waiter|waitress"
+    r"|bartender|supervisor|foreman|machinist|welder|packer|picker|courier|janitor|custodian"
+    r"|bookkeeper|salesman|saleswoman|shop[ \t]+assistant|warehouse[ \t]+worker|care[ \t]+worker"
+    r"|(?:pharmacy|lab|vet)[ \t]+tech(?:nician)?)[ \t]+(?:at|for|with))[ \t]*:?"
 )
 _HEADS: Final = (
     r"(?i:[ée]cole(?:[ \t]+(?:maternelle|[ée]l[ée]mentaire|primaire|priv[ée]e))?|coll[èe]ge"

@@ -33,6 +33,9 @@ from tests.scrubbing import scrubbed
         ("retired (worked 31 yrs at Cascade Bay Seafood Co.)", "Cascade Bay", "<ORGANIZATION>",
          "en"),
         ("club season w/ Cedar Valley FC in August", "Cedar Valley", "<ORGANIZATION>", "en"),
+        ("works as a chef at The Lamb and Flag in Oxford", "Lamb and Flag", "<ORGANIZATION>",
+         "en"),
+        ("Social: driver for Zippa since 2019, two children", "Zippa", "<ORGANIZATION>", "en"),
         ("Mode de garde : micro-crèche Les Petits Loups, 4 j/sem", "Petits Loups",
          "<ORGANIZATION>", "fr"),
         ("per her plan (Sagebrush Health Alliance Medicare Advantage)", "Sagebrush",
@@ -48,7 +51,8 @@ from tests.scrubbing import scrubbed
         ("her key worker from Brackenlea rang on Monday", "Brackenlea", "<LOCATION>", "en"),
         ("memory nurse will telephone Brackenlea in 6 weeks", "Brackenlea", "<LOCATION>",
          "en"),
-        ("Mother (46, pharmacy tech at Quikmart) - depression", "Quikmart", "<LOCATION>", "en"),
+        ("Mother (46, pharmacy tech at Quikmart) - depression", "Quikmart", "<ORGANIZATION>",
+         "en"),
         ("transport to arrange (pt lives Glenwhilly, no car)", "Glenwhilly", "<LOCATION>",
          "en"),
         # Who wrote and typed a letter, who validated a dispensing line, who printed it.
@@ -116,6 +120,7 @@ def test_an_identifier_of_the_sixth_batch_forms_is_redacted(
         ("A precious gift of time; no hope of cure, patience and comfort", "precious gift", "en"),
         ("Aspirin (RN) given at 08:00", "Aspirin", "en"),
         ("Contrôle FC 72/min dans 3 mois.", "Contrôle FC 72/min", "fr"),
+        ("Seen by the nurse at A&E at 14:00", "nurse at A&E", "en"),
         # An eponym the model reads as a street, without a number of its own.
         ("Col à 3 cm, centré, mou, score de Bishop 7, poche des eaux intacte", "Bishop", "fr"),
         ("DRAINS: 19 Fr Blake drain in Morison's pouch", "Blake drain", "en"),
