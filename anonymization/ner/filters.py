@@ -31,7 +31,7 @@ from anonymization.lexicons import (
     lexicon,
     medical_words,
 )
-from anonymization.recognizers.date_recognizer import WEEKDAY_WORDS
+from anonymization.recognizers.date_recognizer import WEEKDAYS_AND_PLURALS
 from anonymization.recognizers.lexicon import CAPITALS_ONLY_ACRONYMS, NEVER_NAMES
 from anonymization.recognizers.person_words import is_acronym, is_job_title
 
@@ -50,7 +50,7 @@ _DAY_COUNT: Final = re.compile(r"[JHDS][-+]\d")
 
 
 # Not the months: "Mai", "June" are given names too.
-_NEVER_ALONE: Final = NEVER_NAMES | WEEKDAY_WORDS | {f"{day}s" for day in WEEKDAY_WORDS}
+_NEVER_ALONE: Final = NEVER_NAMES | WEEKDAYS_AND_PLURALS
 
 
 @cache

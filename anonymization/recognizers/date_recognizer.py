@@ -38,6 +38,8 @@ WEEKDAY_WORDS: Final = frozenset(
     ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "lundi",
      "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 )  # fmt: skip
+# With their plurals ("on Mondays", "les mardis"): never a name or a place alone.
+WEEKDAYS_AND_PLURALS: Final = WEEKDAY_WORDS | {f"{day}s" for day in WEEKDAY_WORDS}
 
 # Nothing glued before a date: no letter, digit or date separator.
 _NOT_AFTER: Final = r"[\w/.,-]"

@@ -23,7 +23,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from anonymization.lexicons import common_words, lexicon, unambiguous_names
 from anonymization.recognizers.base import RegexRecognizer, ValuePattern
-from anonymization.recognizers.date_recognizer import WEEKDAY_WORDS
+from anonymization.recognizers.date_recognizer import WEEKDAYS_AND_PLURALS
 from anonymization.recognizers.first_characters import led_by_first_characters
 from anonymization.recognizers.lexicon import NEVER_NAMES
 
@@ -169,7 +169,7 @@ class LexiconNameRecognizer(RegexRecognizer):
                 continue
             if word.isupper() and len(word) <= MAX_ACRONYM_LIKE:
                 continue  # "CC:", "ED", "AL": a heading or an acronym, not "Cc", "Ed", "Al"
-            if lowered.removesuffix("s") in WEEKDAY_WORDS:
+            if lowered in WEEKDAYS_AND_PLURALS:
                 continue  # "so Sunday isn't pill day": a Nigerian name, but the day first
             if lowered in first_names or all(p in first_names for p in lowered.split("-")):
                 results.append(self.result(*match.span(), LONE_FIRST_NAME_SCORE))

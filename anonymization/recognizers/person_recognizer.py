@@ -332,7 +332,12 @@ class PersonRecognizer(RegexRecognizer):
             if found is not None and not overlaps_any(results, found[0], found[1]):
                 results.append(self.result(*found))
         if "|" in text:
-            for start, end in [*staff_column_initials(text), *name_column_cells(text)]:
+            # A staff column's header says its cells are initials, as a signature does:
+            # "| Init. | KLB |" is someone, whatever acronym it spells.
+            for start, end in staff_column_initials(text):
+                if not overlaps_any(results, start, end):
+                    results.append(self.result(start, end, SIGNATURE_SCORE))
+            for start, end in name_column_cells(text):
                 if not overlaps_any(results, start, end):
                     results.append(self.result(start, end, ROLE_SCORE))
         self._add_repeated_name_parts(text, results)

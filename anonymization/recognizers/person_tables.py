@@ -12,9 +12,11 @@ from anonymization.recognizers.tables import column_cells
 UPPER: Final = "A-ZÀ-ÖØ-ÞŒ"
 LOWER: Final = "a-zß-öø-ÿœ"
 
-# Headers of a table's column of who did it: "| RN |", "| Init. |", "| IDE |", "| Visa |".
+# Headers of a table's column of who did it: "| RN |", "| Init. |", "| IDE |", "| Visa |",
+# "| Valid. |" (who validated a dispensing line).
 _STAFF_HEADER: Final = re.compile(
-    r"(?i:rn|lpn|nurse|ide|as|init\.?|initials?|by|sign(?:ature|ed)?|sig\.?|staff|visa|par|who)"
+    r"(?i:rn|lpn|nurse|ide|as|init\.?|initials?|initiales?|by|sign(?:ature|ed)?|sign\.|sig\.?"
+    r"|staff|visa|par|who|valid(?:ation|[ée])?\.?)"
 )
 _STAFF_CELL: Final = re.compile(r"[ \t]*(?P<value>[A-Z]{2,3}|[A-Z]\.[ \t]?[A-Z]\.)[ \t]*")
 # Headers of a table's name columns: "| Nom | Prénom | DDN |", "| Patient name |".

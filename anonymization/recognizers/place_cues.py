@@ -16,7 +16,7 @@ import re
 from typing import Final
 
 from anonymization.lexicons import common_words, drug_vocabulary, medical_words
-from anonymization.recognizers.date_recognizer import WEEKDAY_WORDS
+from anonymization.recognizers.date_recognizer import WEEKDAYS_AND_PLURALS
 from anonymization.recognizers.person_words import is_acronym
 
 _CUE: Final = re.compile(
@@ -40,7 +40,7 @@ def _is_unknown(word: str) -> bool:
         or lowered in medical_words("fr")
         or lowered in drug_vocabulary()
         or is_acronym(word)
-        or lowered.removesuffix("s") in WEEKDAY_WORDS  # "moved to Wednesdays"
+        or lowered in WEEKDAYS_AND_PLURALS  # "moved to Wednesdays"
     )
 
 

@@ -8,6 +8,7 @@ import re
 
 # (start, end, value) of a cell's value in the text.
 Cell = tuple[int, int, str]
+_RULE_LINE = re.compile(r"[ \t|:+=-]+")
 
 
 def _cell_value(
@@ -27,13 +28,23 @@ def column_cells(text: str, header: re.Pattern[str], cell: re.Pattern[str]) -> l
     found: list[Cell] = []
     columns: list[int] = []
     line_start = 0
-    for line in text.split("\n"):
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
         cells = line.split("|")
-        if len(cells) > 2:
+        if _RULE_LINE.fullmatch(line):
+            pass  # "-----", "|---|---|" under the header: the table goes on
+        elif len(cells) > 2:
             labels = [part.strip() for part in cells]
             headed = [i for i, label in enumerate(labels) if header.fullmatch(label)]
             filled = [i for i, label in enumerate(labels) if label]
-            if headed and len(filled) % 2 == 0 and set(headed) <= set(filled[0::2]):
+            # A row ruled off below is the header row, never keys and values.
+            ruled_below = index + 1 < len(lines) and _RULE_LINE.fullmatch(lines[index + 1])
+            if (
+                headed
+                and not ruled_below
+                and len(filled) % 2 == 0
+                and set(headed) <= set(filled[0::2])
+            ):
                 columns = []
                 wanted = [filled[filled.index(key) + 1] for key in headed]
             else:

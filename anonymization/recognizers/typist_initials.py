@@ -2,9 +2,8 @@
 "Typed 13/08/2024 jh", "one cassette per container (A1-G1). tlb", "mkj 5/6/24", and the
 reporter's with them in brackets: "(JLW / mk)"; the author's and typist's in a letter's
 reference ("Réf. : SLG/MK", "N/Réf : MIT/LH/FB", where three groups start with the
-department's); and a table's column of initials under a header that says so ("Valid.",
-"Visa", "Init.": who validated or gave each line of a dispensing log or a chart); and
-the login a print-out's header names ("Utilisateur : lgoarnisson", "Printed by: jsmith2").
+department's); and the login a print-out's header names ("Utilisateur : lgoarnisson",
+"Printed by: jsmith2"). A table's column of initials is read by `person_tables`.
 
 Two or three lower-case letters are initials when they stand alone at the end of a line,
 right after a date, a number or a finished sentence, or before a date that ends the line,
@@ -39,9 +38,6 @@ _REFERENCE: Final = re.compile(
     re.IGNORECASE,
 )
 _REFERENCE_GROUP: Final = re.compile(r"[A-Za-z]{2,8}")
-_INITIALS_HEADER: Final = re.compile(
-    r"(?i)valid\.?|validation|visa|init\.?|initiales?|initials|sign\.?|signature|par|by"
-)
 _LOGIN: Final = re.compile(
     r"(?i:utilisateur|user(?:name)?|login|identifiant|op[ée]rat(?:eur|or)|imprim[ée][ \t]+par"
     r"|printed[ \t]+by|edited[ \t]+by|saisie?[ \t]+par)[ \t]*:[ \t]*"
@@ -51,8 +47,6 @@ _LOGIN_LABELS: Final = (
     "utilisateur", "user", "login", "identifiant", "opérat", "operat", "imprimé", "imprime",
     "printed", "edited", "saisi",
 )  # fmt: skip
-_RULE_LINE: Final = re.compile(r"[ \t|:+=-]+")
-_CELL_INITIALS: Final = re.compile(r"[A-Z]{2,3}|[A-Z]\.[ \t]?[A-Z]\.(?:[A-Z]\.)?|[a-z]{2,3}")
 # Units, times, doses, routes and frequencies written in lower case after a number.
 NOT_INITIALS: Final = frozenset(
     (
@@ -96,7 +90,7 @@ def typist_initials(text: str) -> list[tuple[int, int]]:
         found += _logins(text)
     if "ref" in lowered or "réf" in lowered:
         found += _reference_initials(text)
-    return found + _initials_column(text)
+    return found
 
 
 def _logins(text: str) -> list[tuple[int, int]]:
@@ -116,34 +110,4 @@ def _reference_initials(text: str) -> list[tuple[int, int]]:
         if len(groups) >= 3 or len(groups[0].group()) > 4:
             groups = groups[1:]  # "MIT/LH/FB": the department, then who wrote and typed
         found += [group.span() for group in groups if group.group().lower() not in NOT_INITIALS]
-    return found
-
-
-def _initials_column(text: str) -> list[tuple[int, int]]:
-    """The cells of a `|` table's column headed "Valid.", "Visa", "Init."… that hold only
-    initials ("| JPL |", "| A.M. |")."""
-    found: list[tuple[int, int]] = []
-    column: int | None = None
-    width = 0
-    position = 0
-    for line in text.split("\n"):
-        cells = line.split("|")
-        if _RULE_LINE.fullmatch(line):
-            pass  # "-----", "|---|---|": the table goes on below
-        elif len(cells) < 3:
-            column = None  # the table ended
-        elif column is None:
-            headers = [cell.strip() for cell in cells]
-            matching = [i for i, h in enumerate(headers) if _INITIALS_HEADER.fullmatch(h)]
-            if matching:
-                column, width = matching[0], len(cells)
-        elif len(cells) == width:
-            start = position + sum(len(cell) + 1 for cell in cells[:column])
-            cell = cells[column]
-            value = cell.strip()
-            # In capitals, "AM" is someone's initials; "am", "ml" in lower case a unit.
-            if _CELL_INITIALS.fullmatch(value) and value not in NOT_INITIALS:
-                offset = start + cell.index(value)
-                found.append((offset, offset + len(value)))
-        position += len(line) + 1
     return found
