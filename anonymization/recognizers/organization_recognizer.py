@@ -205,7 +205,10 @@ class OrganizationRecognizer(RegexRecognizer):
         ValuePattern(
             "after an introducing word",
             re.compile(
-                rf"(?:{_INTRODUCERS})[ \t]*(?:l['’]|la[ \t]+|le[ \t]+|the[ \t]+)?(?P<value>{_NAME})"
+                # At a word's start: the engine then tries the introducers at word
+                # starts only (a tenth of the English rules' time otherwise).
+                rf"(?<!\w)(?:{_INTRODUCERS})[ \t]*(?:l['’]|la[ \t]+|le[ \t]+|the[ \t]+)?"
+                rf"(?P<value>{_NAME})"
             ),
             INTRODUCED_SCORE,
         ),

@@ -81,6 +81,19 @@ def test_when_no_name_follows_the_introducing_word_then_nothing_is_found(text: s
 
 
 @pytest.mark.parametrize(
+    "text",
+    ["No drains. Hearing aid R in bag", "Remains: Stable overnight", "les écoles Jules Ferry"],
+)
+def test_an_introducing_word_inside_another_word_introduces_nothing(text: str) -> None:
+    # "drains." ends like the abbreviation "ins." (insurer); "écoles" is not "école".
+    assert found(ORGANIZATION, text) == []
+
+
+def test_an_introducing_word_at_a_word_start_still_introduces() -> None:
+    assert found(ORGANIZATION, "No drains. Ins. Aetna Plus") == ["Aetna Plus"]
+
+
+@pytest.mark.parametrize(
     ("text", "organization"),
     [
         ("chauffeur de bus à la Martinique Transport ; avis", "Martinique Transport"),
