@@ -52,7 +52,7 @@ bench-deid: install
 docs: install
 	$(BIN)/python -m sovex.reference_docs
 
-## make train-deid: retrain the de-identification NER models (seeded; about 15 min on 2 cores)
+## make train-deid: retrain the de-identification NER models (seeded; about 45 min on 2 cores)
 train-deid: install
 	$(BIN)/python -m anonymization.ner.train --lang both
 

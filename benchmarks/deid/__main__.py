@@ -6,7 +6,8 @@
 Two corpora, each scored separately:
 - `realistic`: the hand-written documents of `benchmarks/deid/realistic` (annotation guide
   there), never seen by any generator the scrubber or its model was tuned or trained on;
-  `--split test` (the default) for the figures, `--split dev` while tuning;
+  `--split test` (the default) for the figures, `--split dev` while tuning (the dev half
+  is also the NER model's training material, names swapped: its figures flatter);
 - `generated`: notes rendered from the benchmark's own templates (`corpus.py`), `--notes`
   per language, test templates by default (`--split train` for the tuning templates).
 
