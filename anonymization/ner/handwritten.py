@@ -16,7 +16,7 @@ and seed, same variants.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from functools import cache
 from random import Random
 
@@ -24,7 +24,7 @@ from anonymization.lexicons import fold, lexicon
 from anonymization.ner import establishments, values
 from anonymization.ner.slots import HOSPITAL, LABELS, LOCATION, ORGANIZATION, PERSON
 from anonymization.ner.training_corpus import Example
-from anonymization.ner.writer import LOWER, UPPER, Writer, strip_accents
+from anonymization.ner.writer import CaseNoise, Writer
 
 # One variant in this many keeps the document's own values (the rest are swapped).
 ORIGINAL_EVERY = 8
@@ -119,15 +119,8 @@ class _Swapper:
         return establishments.street_address(rng, language)
 
 
-def _transform(rng: Random, language: str) -> Callable[[str], str] | None:
-    roll = rng.random()
-    if roll < 0.08:
-        return LOWER
-    if roll < 0.12:
-        return UPPER
-    if roll < 0.18 and language == "fr":
-        return strip_accents
-    return None
+# Less noise than the generated corpus: these documents already vary as people write.
+VARIANT_NOISE = CaseNoise(lower=0.08, upper=0.04, no_accents=0.06)
 
 
 def variant(
@@ -152,7 +145,7 @@ def variant(
         writer.ent(replacement, label)
         position = end
     writer.text(text[position:])
-    rendered, rendered_spans = writer.render(_transform(rng, language) if swap else None)
+    rendered, rendered_spans = writer.render(VARIANT_NOISE.draw(rng, language) if swap else None)
     return Example(rendered, tuple(rendered_spans), "handwritten")
 
 

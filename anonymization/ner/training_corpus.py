@@ -16,7 +16,7 @@ from types import ModuleType
 
 from anonymization.ner import templates_en, templates_fr
 from anonymization.ner.slots import DocumentValues, fill
-from anonymization.ner.writer import LOWER, UPPER, Spans, Writer, strip_accents
+from anonymization.ner.writer import CaseNoise, Spans, Writer
 
 LANGUAGES = ("fr", "en")
 
@@ -128,17 +128,7 @@ GENRES: dict[str, tuple[float, Callable[[Random, ModuleType], list[str]]]] = {
 }
 
 
-def _document_transform(rng: Random, language: str) -> Callable[[str], str] | None:
-    roll = rng.random()
-    if roll < 0.1:
-        return LOWER
-    if roll < 0.16:
-        return UPPER
-    if roll < 0.24 and language == "fr":
-        return strip_accents
-    if roll < 0.28 and language == "fr":
-        return lambda text: LOWER(strip_accents(text))
-    return None
+DOCUMENT_NOISE = CaseNoise(lower=0.1, upper=0.06, no_accents=0.08, lower_no_accents=0.04)
 
 
 def _run_together(rng: Random, text: str, spans: Spans) -> str:
@@ -160,7 +150,7 @@ def generate(language: str, count: int, seed: int) -> list[Example]:
         writer = Writer()
         for part in GENRES[genre][1](rng, templates):
             fill(part, doc_values, writer)
-        text, spans = writer.render(_document_transform(rng, language))
+        text, spans = writer.render(DOCUMENT_NOISE.draw(rng, language))
         text = _run_together(rng, text, spans)
         examples.append(Example(text, tuple(spans), genre))
     return examples

@@ -6,6 +6,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from random import Random
 
 Spans = list[tuple[int, int, str]]
 
@@ -35,6 +36,33 @@ def _same_length(transform: Callable[[str], str]) -> Callable[[str], str]:
 
 LOWER = _same_length(str.lower)
 UPPER = _same_length(str.upper)
+
+
+@dataclass(frozen=True)
+class CaseNoise:
+    """How often a whole document is written in lower case, in capitals, without accents,
+    or in lower case without accents (the last two in French only)."""
+
+    lower: float
+    upper: float
+    no_accents: float = 0.0
+    lower_no_accents: float = 0.0
+
+    def draw(self, rng: Random, language: str) -> Callable[[str], str] | None:
+        """One document's transform (None: as written); one draw from `rng` whatever the
+        outcome, so that the rest of a seeded corpus does not depend on it."""
+        roll = rng.random()
+        if roll < self.lower:
+            return LOWER
+        if roll < self.lower + self.upper:
+            return UPPER
+        if language != "fr":
+            return None
+        if roll < self.lower + self.upper + self.no_accents:
+            return strip_accents
+        if roll < self.lower + self.upper + self.no_accents + self.lower_no_accents:
+            return lambda text: LOWER(strip_accents(text))
+        return None
 
 
 @dataclass

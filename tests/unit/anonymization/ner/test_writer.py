@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
+from random import Random
 
 import pytest
 
-from anonymization.ner.writer import LOWER, UPPER, Writer, strip_accents
+from anonymization.ner.writer import LOWER, UPPER, CaseNoise, Writer, strip_accents
 
 
 def document() -> Writer:
@@ -78,3 +80,23 @@ def test_an_extended_writer_keeps_the_pieces_of_both() -> None:
         ("Dr Durand", "PERSON"),
         ("Brest", "LOCATION"),
     ]
+
+
+def test_case_noise_draws_each_transform_at_its_rate_and_accents_stay_in_english() -> None:
+    noise = CaseNoise(lower=0.2, upper=0.1, no_accents=0.3, lower_no_accents=0.1)
+    rng = Random(3)
+    shown = Counter(
+        (t("Hélène") if t else "Hélène") for t in (noise.draw(rng, "fr") for _ in range(4000))
+    )
+    assert set(shown) == {"hélène", "HÉLÈNE", "Helene", "helene", "Hélène"}
+    for value, rate in (("hélène", 0.2), ("HÉLÈNE", 0.1), ("Helene", 0.3), ("helene", 0.1)):
+        assert abs(shown[value] / 4000 - rate) < 0.03, (value, shown)
+    english = {noise.draw(rng, "en") for _ in range(500)}
+    assert english == {LOWER, UPPER, None}
+
+
+def test_case_noise_takes_one_draw_whatever_the_outcome() -> None:
+    first, second = Random(5), Random(5)
+    CaseNoise(lower=1.0, upper=0.0).draw(first, "fr")
+    CaseNoise(lower=0.0, upper=0.0).draw(second, "en")
+    assert first.random() == second.random()
