@@ -2,6 +2,9 @@
 
 - "Tran, Mai", "SMITH, John": two names joined by a comma on one line are one name
   written surname first, the comma included (`comma_joined`);
+- "Pham, Thu  MRN …", "GARCIA, Will": at a line's start, a name, a comma and a word the
+  given-name lists hold however ordinary ("Will", "May") or no dictionary word ("Thu"),
+  not before a number, are one name (`given_name_after_comma`);
 - "Dr A Sandhu", "Mr J Smith": a bare capital between a title and a name is its initial
   (`initial_after_title`);
 - "Tyler J. Brandywine": a capitalised word after a given name and a middle initial is
@@ -21,7 +24,13 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Final
 
-from anonymization.lexicons import LANGUAGES, ambiguous_words, lexicon, unambiguous_names
+from anonymization.lexicons import (
+    LANGUAGES,
+    ambiguous_words,
+    common_words,
+    lexicon,
+    unambiguous_names,
+)
 
 _COMMA_BETWEEN: Final = re.compile(r"[ \t]*,[ \t]*")
 _TITLE_AND_INITIAL_BEFORE: Final = re.compile(
@@ -46,6 +55,31 @@ def comma_joined(text: str, names: Sequence[Span]) -> list[Span]:
         for left, right in itertools.pairwise(ordered)
         if right[0] > left[1] and _COMMA_BETWEEN.fullmatch(text, left[1], right[0])
     ]
+
+
+_LINE_START_BEFORE: Final = re.compile(r"(?:^|\n)[ \t]*$")
+_GIVEN_NAME_AFTER_COMMA: Final = re.compile(
+    r"[ \t]*,[ \t]*(?P<given>[A-ZÀ-Þ][a-zà-ÿ]+|[A-ZÀ-Þ]{2,})(?![\w'’-])(?![ \t]*[\d/])"
+)
+
+
+def given_name_after_comma(text: str, names: Sequence[Span]) -> list[Span]:
+    """Each name that starts a line followed by a comma and a given name ("Pham, Thu",
+    "SMITH, Will"), as one span: a word the given-name lists hold, even an ordinary one, or
+    a word no dictionary holds; not before a number ("Pham, Thu 14:00" is a day)."""
+    given_names = _all_names("first_names")
+    dictionary = common_words("en") | common_words("fr")
+    found = []
+    for start, end in names:
+        if _LINE_START_BEFORE.search(text, max(0, start - _WINDOW), start) is None:
+            continue
+        after = _GIVEN_NAME_AFTER_COMMA.match(text, end)
+        if after is None:
+            continue
+        given = after.group("given").lower()
+        if given in given_names or given not in dictionary:
+            found.append((start, after.end("given")))
+    return found
 
 
 def initial_after_title(text: str, names: Sequence[Span]) -> list[Span]:

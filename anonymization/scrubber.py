@@ -305,6 +305,7 @@ def _completed_names(text: str, entities: Sequence[Entity], language: str) -> li
     names = [(e.start, e.end) for e in entities if e.type == PERSON]
     completed = [
         *name_shapes.comma_joined(text, names),
+        *name_shapes.given_name_after_comma(text, names),
         *name_shapes.initial_after_title(text, names),
         *name_shapes.surname_after_initial(text, names, language),
         *name_shapes.lower_case_continuation(text, names, language),

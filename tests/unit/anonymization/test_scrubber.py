@@ -166,6 +166,15 @@ def test_an_initial_after_a_surname_in_capitals_and_a_great_age_after_a_name_are
     assert "91" not in between_commas.text
 
 
+def test_a_given_name_after_a_surname_and_a_comma_at_a_line_start_is_part_of_the_name() -> None:
+    # "Will" is a word, but the given-name lists hold it; "Review" is only a word.
+    [given, word] = scrub_texts(
+        ["Ward round\nOKAFOR, Will  Bed 4", "Ward round\nOkafor, Review  Bed 4"], "en"
+    )
+    assert given.text == "Ward round\n<PERSON>  Bed 4"
+    assert word.text == "Ward round\n<PERSON>, Review  Bed 4"
+
+
 def test_names_are_completed_from_how_names_are_written() -> None:
     [comma, initial, middle, sentence] = scrub_texts(
         [
