@@ -27,7 +27,7 @@ from typing import Final
 from anonymization.lexicons import (
     LANGUAGES,
     ambiguous_words,
-    common_words,
+    dictionary_words,
     lexicon,
     unambiguous_names,
 )
@@ -68,7 +68,7 @@ def given_name_after_comma(text: str, names: Sequence[Span]) -> list[Span]:
     "SMITH, Will"), as one span: a word the given-name lists hold, even an ordinary one, or
     a word no dictionary holds; not before a number ("Pham, Thu 14:00" is a day)."""
     given_names = _all_names("first_names")
-    dictionary = _dictionary_words()
+    dictionary = dictionary_words()
     found = []
     for start, end in names:
         if _LINE_START_BEFORE.search(text, max(0, start - _WINDOW), start) is None:
@@ -110,11 +110,6 @@ def surname_after_initial(text: str, names: Sequence[Span], language: str) -> li
         if word not in frequent:
             found.append((start, after.end("surname")))
     return found
-
-
-@cache
-def _dictionary_words() -> frozenset[str]:
-    return frozenset().union(*(common_words(language) for language in LANGUAGES))
 
 
 @cache

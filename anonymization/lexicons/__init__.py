@@ -104,13 +104,19 @@ def common_words(language: str) -> frozenset[str]:
 
 
 @cache
+def dictionary_words() -> frozenset[str]:
+    """The common words of both languages, lower case."""
+    return frozenset().union(*(common_words(language) for language in LANGUAGES))
+
+
+@cache
 def words_not_names(kinds: tuple[str, ...] = ("first_names", "surnames")) -> frozenset[str]:
     """Common words of either language that none of these lexicons (of either language)
     holds: "rectum", "terminal", "ongoing" are never anyone's name."""
     names = frozenset().union(
         *(lexicon(kind, language).lower for kind in kinds for language in LANGUAGES)
     )
-    return frozenset().union(*(common_words(language) for language in LANGUAGES)) - names
+    return dictionary_words() - names
 
 
 @cache
