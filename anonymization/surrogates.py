@@ -74,7 +74,8 @@ def _name_choices(kind: str, language: str) -> tuple[str, ...]:
     )
 
 
-def _same_case(model: str, value: str) -> str:
+def same_case(model: str, value: str) -> str:
+    """`value` cased as `model` is: capitals, lower case, or a capital first."""
     if model.isupper() and len(model) > 1:
         return value.upper()
     if model.islower():
@@ -82,14 +83,17 @@ def _same_case(model: str, value: str) -> str:
     return value[:1].upper() + value[1:].lower()
 
 
-# Kept as written: "Le Gall" → "Le Morvan", "de La Tour" → "de La Garde".
+# Kept as written: "Le Gall" → "Le Morvan", "de La Tour" → "de La Garde", "Abu Bakr" → "Abu
+# Karim" (also by the training variants of `ner.handwritten`).
 PARTICLES: Final = frozenset(
     ("de", "du", "des", "d", "le", "la", "les", "l", "van", "von", "der", "den", "da", "das",
-     "do", "dos", "di", "del", "della", "ben", "bin", "el", "al", "ter", "ten", "mc", "mac")
+     "do", "dos", "di", "del", "della", "ben", "bin", "ibn", "abu", "el", "al", "ter", "ten",
+     "mc", "mac", "st", "saint")
 )  # fmt: skip
 _NAME_PART: Final = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 _INITIAL: Final = re.compile(r"[^\W\d_]\.?")
-_LETTERS: Final = "ABCDEFGHJKLMNPRSTVW"
+# What an initial becomes (no I, O, Q, U, X, Y, Z: letters few names start with).
+INITIAL_LETTERS: Final = "ABCDEFGHJKLMNPRSTVW"
 
 
 def surrogate_name(span: str, language: str, secret: bytes) -> str:
@@ -103,14 +107,14 @@ def surrogate_name(span: str, language: str, secret: bytes) -> str:
         if lowered in PARTICLES:
             return word
         if len(word) == 1 or (len(word) == 2 and word.endswith(".")):
-            others = [letter for letter in _LETTERS if letter != word[0].upper()]
+            others = [letter for letter in INITIAL_LETTERS if letter != word[0].upper()]
             return _pick(secret, "initial", lowered, others)
         kind = "first_names" if lowered in first_names else "surnames"
         choices = _name_choices(kind, language)
         fake = _pick(secret, kind, lowered, choices)
         if fake.lower() == lowered:
             fake = _pick(secret, kind + "+", lowered, choices)
-        return _same_case(word, fake)
+        return same_case(word, fake)
 
     return _NAME_PART.sub(replace, span)
 
@@ -191,7 +195,7 @@ def _month_name(number: int, model: str, language: str) -> str:
         name = FR_ABBREVIATIONS[number]
     else:
         name = EN_SHORT[number - 1] if len(bare) <= 3 else EN_ABBREVIATIONS[number]
-    return _same_case(model, name) if model[:1].isupper() else name
+    return same_case(model, name) if model[:1].isupper() else name
 
 
 def _padded(value: int, model: str, padded_style: bool = False) -> str:

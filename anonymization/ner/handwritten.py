@@ -25,19 +25,17 @@ from anonymization.ner import establishments, values
 from anonymization.ner.slots import HOSPITAL, LABELS, LOCATION, ORGANIZATION, PERSON
 from anonymization.ner.training_corpus import Example
 from anonymization.ner.writer import CaseNoise, Writer
+from anonymization.surrogates import INITIAL_LETTERS, PARTICLES, same_case
 
 # One variant in this many keeps the document's own values (the rest are swapped).
 ORIGINAL_EVERY = 8
-# Particles stay as written: "Le Goff" becomes "Le Moal", not two surnames.
-PARTICLES = frozenset({
-    "de", "du", "des", "le", "la", "les", "van", "von", "der", "den", "ter", "da", "das", "do",
-    "dos", "di", "del", "della", "ben", "bin", "ibn", "al", "el", "abu", "st", "saint",
-})  # fmt: skip
 _ELIDED = re.compile(r"^([dlDLoO]['’])(.{2,})$")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
 
 def _cased_like(original: str, value: str) -> str:
+    """An establishment or a place in the original's capitals or lower case; otherwise as
+    drawn, its inner capitals kept ("Clinique Saint-Jean"; `same_case` would lower them)."""
     if original.isupper() and len(original) > 1:
         return value.upper()
     if original.islower():
@@ -81,7 +79,7 @@ class _Swapper:
                 self.words[key] = values.first_name(self.rng, self.language)
             else:
                 self.words[key] = values.surname(self.rng, self.language)
-        return _cased_like(word, self.words[key])
+        return same_case(word, self.words[key])
 
     def person(self, original: str) -> str:
         def swap(match: re.Match[str]) -> str:
@@ -89,8 +87,8 @@ class _Swapper:
             if len(word) == 1:  # an initial
                 key = f"initial:{word.upper()}"
                 if key not in self.words:
-                    self.words[key] = self.rng.choice("ABCDEFGHJKLMNPRSTVW")
-                return _cased_like(word, self.words[key])
+                    self.words[key] = self.rng.choice(INITIAL_LETTERS)
+                return same_case(word, self.words[key])
             if fold(word) in PARTICLES:
                 return word
             elided = _ELIDED.match(word)

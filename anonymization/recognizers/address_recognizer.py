@@ -80,7 +80,9 @@ _EN_STREET: Final = (
     # in capitals ("45 OVERLOOK RD").
     r"\d{0,4}[A-Za-z]?(?:/\d{1,4}[A-Za-z]?)?[ \t]+(?:[NSEW]\.?[ \t]+)?"
     # A lettered street: "412 F St", "1200 K Street".
-    r"(?:(?:St\.?|[A-Z][a-z]+(?:['’]s)?|[A-Z]{3,}|[A-Z](?=[ \t]+(?:St|Street|Ave|Avenue)\b))"
+    # A numbered street: "811 W. 4th St", "300 E 52nd Street".
+    r"(?:(?:St\.?|[A-Z][a-z]+(?:['’]s)?|[A-Z]{3,}|[A-Z](?=[ \t]+(?:St|Street|Ave|Avenue)\b)"
+    r"|\d{1,3}(?:st|nd|rd|th))"
     r"[ \t]+){1,3}" + _EN_STREET_TYPE + r"\b\.?"
     # A direction and a unit after it: "2075 Lake Shore Blvd. W., Unit 3".
     r"(?:[ \t]+(?:[NSEW]|NW|NE|SW|SE)\b\.?)?"
@@ -101,7 +103,8 @@ _NUMBER_AFTER_STREET: Final = (
     r"[ \t]+\d{1,4}(?:[A-Za-z]\b|[ \t]*(?:bte|boîte|bus)[ \t]*\d{1,4})?"
     # then the postcode after a comma, a dash or on the next line ("Chaussée de Braine 49 –
     # 7060 Soignies", "Rue du Onze Novembre 18⏎7090 BRAINE-LE-COMTE").
-    r"[ \t]*(?:[,–-][ \t]*|\n[ \t]*)(?:[A-Z]-)?\d{4}[ \t]+[A-ZÀ-Þ][\w'’-]*"
+    # "L-2419 Luxembourg", "CH-1800 Vevey": the country's letters before the postcode.
+    r"[ \t]*(?:[,–-][ \t]*|\n[ \t]*)(?:[A-Z]{1,2}-)?\d{4}[ \t]+[A-ZÀ-Þ][\w'’-]*"
     r"(?:[ \t-]+[A-ZÀ-Þ][\w'’-]*){0,2})"
     r"(?![\w'’-])"
 )
@@ -138,7 +141,8 @@ _EN_FLAT_ADDRESS: Final = (
 # ", bât. C, apt 312", ", Unit 12", ", Ste 140", ", 2nd fl".
 _COMPLEMENT_AFTER: Final = re.compile(
     r"(?:,?[ \t]+|,[ \t]*)(?:(?i:esc(?:alier)?\.?|b[âa]t(?:iment)?\.?|apt|appt|appartement|porte"
-    r"|entr[ée]e|unit|suite|ste\.?|apt\.?|flat|fl\.?|floor|room|rm)[ \t]*[A-Z0-9]{1,4}\b"
+    r"|entr[ée]e|unit|suite|ste\.?|apt\.?|flat|fl\.?|floor|room|rm|bldg\.?|building)"
+    r"[ \t]*[A-Z0-9]{1,4}\b"
     r"|\d{1,2}(?:e|er|ème|eme|st|nd|rd|th)[ \t]+(?i:étage|etage|fl(?:oor)?\.?)"
     r"(?:[ \t]+(?:sans|avec|with|without)[ \t]+(?i:ascenseur|lift|elevator))?){1}"
     r"(?:,?[ \t]*(?:(?i:esc(?:alier)?\.?|b[âa]t(?:iment)?\.?|apt|appt|porte|unit|suite|ste\.?"
@@ -159,6 +163,7 @@ _COMPLEMENT: Final = (
     r"|Manor|Court|Mansions))"
 )
 _COMPLEMENT_BEFORE: Final = re.compile(rf"(?<![\w'’-])(?:{_COMPLEMENT}[ \t]*,?[ \t]*)+$")
+_UNIT_WORD_BEFORE: Final = re.compile(r"(?<![\w'’-])(?i:flat|apt|apartment|unit)[ \t]+$")
 # How far before a street its complement may start (characters).
 COMPLEMENT_WINDOW: Final = 60
 
@@ -169,7 +174,19 @@ _EN_NAMED_STREET: Final = (
     r"(?<![\w'’-])(?P<value>(?:[A-Z][a-z'’-]+[ \t]+){1,3}(?:Road|Street|Lane|Avenue|Close"
     r"|Crescent|Terrace|Gardens|Grove|Place|Way|Drive|Boulevard|Court|Row|Walk|Mews|Parade"
     r"|Rd|St|Ave|Blvd|Ln|Pl|Ct|Hwy|Highway|Pike|Parkway|Pkwy)\.?"
-    r"(?:[ \t]+(?:East|West|North|South))?)"
+    r"(?:[ \t]+(?:East|West|North|South|[NSEW]\.(?!\w)|[NSEW](?![\w'’-])))?)"
+    r"(?![\w'’-])"
+)
+
+
+# Two streets that cross: "Cross st: Bellwood Dr & Pleasant Run Rd", "cnr Main St and Elm
+# Ave" ("Dr" is a street type only here, between two street names).
+_EN_STREET_WORDS: Final = (
+    r"(?:[A-Z][a-z'’-]+[ \t]+){1,3}(?:Road|Street|Lane|Avenue|Drive|Boulevard|Way|Court"
+    r"|Rd|St|Ave|Blvd|Ln|Dr|Hwy|Pike|Pkwy)\.?"
+)
+_EN_CROSS_STREETS: Final = (
+    rf"(?<![\w'’-])(?P<value>{_EN_STREET_WORDS}[ \t]*(?:&|and|/|@)[ \t]*{_EN_STREET_WORDS})"
     r"(?![\w'’-])"
 )
 
@@ -192,10 +209,11 @@ _UNIT_LED_PART: Final = (
     r"|(?:Near|Opp\.?|Opposite|Behind|Beside|cnr|Cnr|Corner[ \t]+of)[ \t]+[^\n,;()]{2,50}?"
     r"|(?:[A-Z][\w'’.-]*[ \t]+){1,3}(?:Road|Rd|Street|St|Marg|Nagar|Colony|Apartments?"
     r"|Society|Complex|Mall|Lane|Chowk|Layout|Enclave|Residency|Towers?|Heights|Plaza"
-    r"|Estate)\b\.?)"
+    r"|Estate|Court|Centre|Center|House|Building|Park|Mansions|Chambers|Plaza)\b\.?)"
 )
 _UNIT_LED_ADDRESS: Final = (
-    r"(?<![\w'’-])(?P<value>(?:Plot|Flat|House|Shop|Stand|Erf|Door|Gala)[ \t]+"
+    r"(?<![\w'’-])(?P<value>(?:Plot|Flat|House|Shop|Stand|Erf|Door|Gala|Unit|Suite|No\.?)"
+    r"[ \t]+"
     r"(?:(?:No\.?|Number|#)[ \t]*)?\d{1,5}[A-Z]?(?:/\d{1,4})?"
     r"(?:,[ \t]*" + _UNIT_LED_PART + r"(?=[ \t]*(?:[,;()\n]|$|[–—-][ \t]))){0,5})"
 )
@@ -246,6 +264,7 @@ class AddressRecognizer(RegexRecognizer):
         ValuePattern("english post box", re.compile(_EN_POST_BOX), POST_BOX_SCORE),
         ValuePattern("english street named the", re.compile(_EN_THE_STREET), UNNUMBERED_SCORE),
         ValuePattern("business mail route", re.compile(_MAIL_ROUTE), POST_BOX_SCORE),
+        ValuePattern("english cross streets", re.compile(_EN_CROSS_STREETS), UNNUMBERED_SCORE),
         ValuePattern("english named street", re.compile(_EN_NAMED_STREET), UNNUMBERED_SCORE),
         ValuePattern("english house name", re.compile(_EN_HOUSE_NAME), UNNUMBERED_SCORE),
     )
@@ -253,9 +272,9 @@ class AddressRecognizer(RegexRecognizer):
 
     def _score(self, text: str, value: str, start: int, pattern: ValuePattern) -> float | None:
         if pattern.name == "address led by its unit" and not (
-            "," in value or UNIT_LED_NUMBER.search(value)
+            "," in value or (UNIT_LED_NUMBER.search(value) and not value.startswith("No"))
         ):
-            return None  # "House 3", "Door 2" alone: no address
+            return None  # "House 3", "Door 2", "No. 14" alone: no address
         return super()._score(text, value, start, pattern)
 
     def analyze(
@@ -279,6 +298,10 @@ class AddressRecognizer(RegexRecognizer):
             result = self.result(result.start, after.end(), result.score)
         if not text[result.start : result.start + 1].isdigit():
             return result
+        # "flat 6 Cherryfield Drive": the flat's number is the street's.
+        unit_word = _UNIT_WORD_BEFORE.search(text, max(0, result.start - 12), result.start)
+        if unit_word is not None:
+            return self.result(unit_word.start(), result.end, result.score)
         line_start = text.rfind("\n", 0, result.start) + 1
         window_start = max(line_start, result.start - COMPLEMENT_WINDOW)
         before = _COMPLEMENT_BEFORE.search(text, window_start, result.start)

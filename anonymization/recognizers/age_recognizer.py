@@ -50,6 +50,11 @@ _AGE_HEADER: Final = re.compile(r"(?i:âge|age|ans|years|yrs)")
 _GREAT_AGE_CELL: Final = re.compile(r"[ \t]*(?P<value>9\d|1[01]\d)[ \t]*(?:ans?|a|y|yo)?[ \t]*")
 
 
+# "| Temp | 99 F |", "| T° 100 F |": a temperature, not an age and a sex.
+_TEMPERATURE_CELL_BEFORE: Final = re.compile(r"(?i:\btemp\w*|\bt°?)[ \t:]*\|?[ \t]*\|?$")
+TEMPERATURE_WINDOW: Final = 20
+
+
 def _table_ages(text: str) -> list[tuple[int, int]]:
     """Ages of 90 and over in the "Âge" column of a table written with pipes (or after
     an "Âge" key in a key/value row)."""
@@ -147,6 +152,23 @@ class AgeRecognizer(RegexRecognizer):
                 r"[ \t]+(?:is|was|est|a)[ \t]+$"
             ),
         ),
+        # "Mr Winston Clarke, 90 - had Lasix", "SR4  Mr Alun Gruffydd  94 - EOL", "Mrs Page
+        # ("Gwen"), 101.": a handover list's titled name, then the age alone.
+        ValuePattern(
+            "age after a titled name in a list",
+            re.compile(rf"(?P<value>{_GREAT_AGE})(?=[ \t]*(?:[-–—.;]|,[ \t]|$))", re.MULTILINE),
+            AGE_SCORE,
+            before=re.compile(
+                r"\b(?:Mrs|Mr|Ms|Miss|Mme|M\.)\.?(?:[ \t]+[A-ZÀ-Ý][\w'’-]*\.?){1,3}"
+                r"(?:[ \t]+\(?[\"“'‘][^\"”'’\n]{1,20}[\"”'’]\)?)?(?:,[ \t]*|[ \t]{2,})$"
+            ),
+        ),
+        # "| 92 F |": an age and a sex in one cell of a table.
+        ValuePattern(
+            "age and sex in a table cell",
+            re.compile(rf"\|[ \t]*(?P<value>{_GREAT_AGE})[ \t]*[MF][ \t]*(?=\|)"),
+            AGE_SCORE,
+        ),
         ValuePattern(
             "age in words (fr)",
             re.compile(rf"(?<![\w-])(?P<value>{_FR_WORDS})[ \t\u00a0]+(?i:ans)\b"),
@@ -158,6 +180,13 @@ class AgeRecognizer(RegexRecognizer):
             AGE_SCORE,
         ),
     )
+
+    def _score(self, text: str, value: str, start: int, pattern: ValuePattern) -> float | None:
+        if pattern.name == "age and sex in a table cell" and _TEMPERATURE_CELL_BEFORE.search(
+            text, max(0, start - TEMPERATURE_WINDOW), start
+        ):
+            return None  # "| Temp | 99 F |": degrees Fahrenheit
+        return super()._score(text, value, start, pattern)
 
     def analyze(self, text, entities, nlp_artifacts=None):
         results = super().analyze(text, entities, nlp_artifacts)

@@ -71,9 +71,11 @@ MIN_LABELLED_DIGITS: Final = 7
 _YEARS_OR_DATE: Final = re.compile(
     r"(?:19|20)\d\d[ \t]*[-–.][ \t]*(?:19|20)?\d\d|\d{1,2}[.-]\d{1,2}[.-](?:\d{4}|\d\d)"
 )
+# New Caledonia's numbers have six digits, written in pairs: "Tél. 20 80 00".
+_SIX_DIGITS_IN_PAIRS: Final = re.compile(r"\d\d([ .\u00a0])\d\d\1\d\d")
 _LABELLED: Final = (
     # "Ph"/"PH" as written, never "pH 7.35".
-    r"\b(?:Ph|PH|(?i:phone|tel|t[ée]l[ée]phone|mobile|mob|cell|fax|t[ée]l[ée]copie|portable"
+    r"\b(?:Ph|PH|(?i:phone|t[ée]l|t[ée]l[ée]phone|mobile|mob|cell|fax|t[ée]l[ée]copie|portable"
     r"|landline|home|work|pager|ring|call|text|sms|whatsapp|appeler|rappeler))\.?"
     r"(?:[ \t]*\((?i:day|home|work|evening|mobile)\))?[ \t]*[:.]?[ \t]*"
     # Seven digits at least, and no decimal value ("7.35 (7.35-7.45)").
@@ -175,7 +177,10 @@ class FrPhoneRecognizer(RegexRecognizer):
 
     def _score(self, text: str, value: str, start: int, pattern: ValuePattern) -> float | None:
         if pattern.name == "after a phone label" and (
-            sum(char.isdigit() for char in value) < MIN_LABELLED_DIGITS
+            (
+                sum(char.isdigit() for char in value) < MIN_LABELLED_DIGITS
+                and not _SIX_DIGITS_IN_PAIRS.fullmatch(value)
+            )
             or _YEARS_OR_DATE.fullmatch(value)
         ):
             # "Home 1 Jan", "Work 2020-2021", "Home 12.03.2024": no number to call

@@ -7,7 +7,8 @@ the labelled recognizers (IPP, NDA, RPPS…) do not cover.
 2. By its shape alone, where nothing medical looks like it: letters glued to five or more
    digits ("IPC0271466"), letter groups and digit groups joined by hyphens with at least
    five digits in all ("CT-2024-118406", "2024-CH-0137", "RCP-DIG-2024-0031"), a year and
-   a serial ("2022-004512"), and any run of seven or more digits.
+   a serial ("2022-004512"), a French licence plate ("FG-482-TR"), and any run of seven or
+   more digits.
 """
 
 from __future__ import annotations
@@ -88,6 +89,10 @@ _NATIONAL_INSURANCE: Final = (
     r"(?<![\w-])(?P<value>(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
     r"[ ]?\d\d[ ]?\d\d[ ]?\d\d[ ]?[A-D])(?![\w-])"
 )
+# A French licence plate (SIV, since 2009: no I, O or U): "Clio grise FG-482-TR".
+_FRENCH_PLATE: Final = (
+    r"(?<![\w-])(?P<value>[A-HJ-NP-TV-Z]{2}[- ]\d{3}[- ][A-HJ-NP-TV-Z]{2})(?![\w-])"
+)
 _LONG_NUMBER: Final = r"(?<![\w.,/-])(?P<value>\d{7,})(?![\w.,/-]\w|\w)"
 
 
@@ -121,6 +126,7 @@ class RecordNumberRecognizer(RegexRecognizer):
         ValuePattern("after what it numbers", re.compile(_NUMBERED_THING), LABELLED_SCORE),
         ValuePattern("letters glued to digits", re.compile(_GLUED), SHAPE_SCORE),
         ValuePattern("hyphenated code", re.compile(_HYPHENATED), SHAPE_SCORE),
+        ValuePattern("french licence plate", re.compile(_FRENCH_PLATE), SHAPE_SCORE),
         ValuePattern("long number", re.compile(_LONG_NUMBER), LONG_NUMBER_SCORE),
     )
 

@@ -133,3 +133,25 @@ def test_a_great_age_after_a_sex_word_or_as_a_birthday_is_found(text: str, age: 
 )
 def test_a_measure_after_a_sex_word_or_a_centile_is_no_age(text: str) -> None:
     assert found(AGE, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("10. Mr Winston Clarke, 90 - had Lasix 40mg IV", "90"),
+        ("SR4  Mr Alun Gruffydd  94 - EOL, on syringe driver", "94"),
+        ('2. Mrs Gwendoline Page ("Gwen"), 101. Unsettled', "101"),
+        ("4 | Begay, Wilma | PV-1140005 | 92 F | HCC", "92"),
+    ],
+)
+def test_a_great_age_after_a_titled_name_in_a_list_or_with_a_sex_in_a_cell_is_found(
+    text: str, age: str
+) -> None:
+    assert found(AGE, text) == [age]
+
+
+@pytest.mark.parametrize(
+    "text", ["Mr Smith, 95 kg", "Mr Smith, 92% on air", "Mrs Page 98.6 F", "| Temp | 99 F |"]
+)
+def test_a_measure_after_a_titled_name_or_a_temperature_in_a_cell_is_no_age(text: str) -> None:
+    assert found(AGE, text) == []

@@ -140,3 +140,9 @@ def test_a_country_code_goes_with_its_number_and_a_number_to_ring_is_a_phone(
 
 def test_calling_times_and_counts_are_no_phone_numbers() -> None:
     assert found(PHONE, "Call at 10:30, ring 2019-2021, 2 units given") == []
+
+
+def test_six_digits_in_pairs_after_a_phone_label_are_a_new_caledonian_number() -> None:
+    assert found(PHONE, "Tél. 20 80 00 – Fax 20 80 16") == ["20 80 00", "20 80 16"]
+    assert found(PHONE, "Tél. 12.10.24 (rappel)") == []  # a date after the label
+    assert found(PHONE, "HR 20 80 00 in the chart") == []  # no label, no number

@@ -299,3 +299,35 @@ def test_belgian_and_swiss_addresses_post_boxes_and_named_farms_are_addresses(
 )
 def test_blood_pressures_and_farm_words_are_no_addresses(text: str) -> None:
     assert found(ADDRESS, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        (
+            "Housing Association\nUnit 4, Finnieston Business Centre\nGlasgow",
+            "Unit 4, Finnieston Business Centre",
+        ),
+        ("The family resides at No. 14, Oke-Ilewo Road, Abeokuta", "No. 14, Oke-Ilewo Road"),
+        ("office\n2250 E. Lohman Ave, Bldg C, Las Cruces NM", "2250 E. Lohman Ave, Bldg C"),
+        ("clinic\n811 W. 4th St, Ste B, Cedar Falls, IA 50613", "811 W. 4th St, Ste B"),
+        ("Are you at flat 6 Cherryfield Drive or is he at yours?", "flat 6 Cherryfield Drive"),
+        ("works at a dental studio on Queen St. W.), with a", "Queen St. W."),
+        (
+            "Cross st: Bellwood Dr & Pleasant Run Rd, near the school",
+            "Bellwood Dr & Pleasant Run Rd",
+        ),
+        ("Avenue de la Prairie 12 - CH-1800 Vevey", "Avenue de la Prairie 12 - CH-1800 Vevey"),
+    ],
+)
+def test_units_numbered_streets_cross_streets_and_swiss_postcodes_are_addresses(
+    text: str, address: str
+) -> None:
+    assert found(ADDRESS, text) == [address]
+
+
+@pytest.mark.parametrize(
+    "text", ["Bed No. 14, stable overnight", "moved to Unit 4, Ward B", "Suite 2, then home"]
+)
+def test_a_bed_unit_or_suite_number_without_a_named_place_is_no_address(text: str) -> None:
+    assert found(ADDRESS, text) == []

@@ -247,3 +247,8 @@ def test_what_is_numbered_without_a_number_or_with_a_count_is_no_record_number()
     assert (
         found(RECORD, "nombre de selles 3 ; numéro de téléphone à rappeler ; n° de la rue 12") == []
     )
+
+
+def test_a_french_licence_plate_is_an_identifier_and_a_score_code_is_not() -> None:
+    assert found(RECORD, "véhicule perso (Clio grise FG-482-TR) dans la grange") == ["FG-482-TR"]
+    assert found(RECORD, "classe HAS-123-AB ; grade IO-123-AB") == []
