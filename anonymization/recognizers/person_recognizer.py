@@ -167,6 +167,17 @@ class PersonRecognizer(RegexRecognizer):
             re.compile(rf"{_TITLE}(?P<value>[{_UPPER}])(?![\w'’-])"),
             INITIAL_SCORE,
         ),
+        # "Initials: J.T.", "(initials R.K.)", "initiales : MD": what a trial or an adverse
+        # reaction form gives instead of the name.
+        ValuePattern(
+            "initials after their label",
+            re.compile(
+                r"(?i:\binitial(?:e)?s)[ \t]*[:=]?[ \t]*"
+                r"(?P<value>[A-Z]\.?(?:[ \t]?-?[A-Z]\.?){1,2}|[A-Z]{2,3})(?![\w'’-])"
+            ),
+            ROLE_SCORE,
+            invalid_score=ROLE_SCORE,  # after the label, "MD" is someone's initials
+        ),
         # A dictated letter's reference: the author's then the typist's initials.
         ValuePattern(
             "dictation initials after a reference label",

@@ -119,7 +119,7 @@ _EXTENSION_AFTER_NUMBER: Final = (
     r"(?<=\d)[ \t]*(?P<value>(?i:ext\.?|extension|poste)[ \t]*\d{2,6})(?!\d)"
 )
 # "x2231" only after a number's last group of four: "100 x10^6/L" is a multiplication.
-_X_EXTENSION_AFTER_NUMBER: Final = r"(?<=\d{4})[ \t]*(?P<value>[xX]\d{3,6})(?![\d^])"
+_X_EXTENSION_AFTER_NUMBER: Final = r"(?<=\d{4})[ \t]*(?P<value>[xX][ \t]?\d{3,6})(?![\d^])"
 # "914 555 0181": a North American number with spaces.
 _SPACED_NORTH_AMERICAN: Final = (
     r"(?<![\w+.-])(?P<value>(?:\+?1[ .-]?)?[2-9]\d{2}[ \u00a0][2-9]\d{2}[ \u00a0]\d{4})"

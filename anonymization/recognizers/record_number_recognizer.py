@@ -89,10 +89,9 @@ _NATIONAL_INSURANCE: Final = (
     r"(?<![\w-])(?P<value>(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
     r"[ ]?\d\d[ ]?\d\d[ ]?\d\d[ ]?[A-D])(?![\w-])"
 )
-# A French licence plate (SIV, since 2009: no I, O or U): "Clio grise FG-482-TR".
-_FRENCH_PLATE: Final = (
-    r"(?<![\w-])(?P<value>[A-HJ-NP-TV-Z]{2}[- ]\d{3}[- ][A-HJ-NP-TV-Z]{2})(?![\w-])"
-)
+# A French licence plate (SIV, since 2009: no I, O or U): "Clio grise FG-482-TR"; with
+# hyphens only ("HR 102 ST" is a heart rate and its rhythm).
+_FRENCH_PLATE: Final = r"(?<![\w-])(?P<value>[A-HJ-NP-TV-Z]{2}-\d{3}-[A-HJ-NP-TV-Z]{2})(?![\w-])"
 _LONG_NUMBER: Final = r"(?<![\w.,/-])(?P<value>\d{7,})(?![\w.,/-]\w|\w)"
 
 
@@ -129,6 +128,14 @@ class RecordNumberRecognizer(RegexRecognizer):
         ValuePattern("french licence plate", re.compile(_FRENCH_PLATE), SHAPE_SCORE),
         ValuePattern("long number", re.compile(_LONG_NUMBER), LONG_NUMBER_SCORE),
     )
+
+    def analyze(self, text, entities, nlp_artifacts=None):
+        results = super().analyze(text, entities, nlp_artifacts)
+        for result in results:
+            # "interpreter ID #201844", "file #2023-0418": the sign goes with the number.
+            if result.start > 0 and text[result.start - 1] == "#":
+                result.start -= 1
+        return results
 
     def _score(self, text: str, value: str, start: int, pattern: ValuePattern) -> float | None:
         digits = _digits(value)

@@ -139,6 +139,10 @@ _EN_MONTH_SHORT: Final = (
     rf"(?<![\w'’-])(?:{'|'.join(_MONTHS_EN_SHORT)}|{'|'.join(m.upper() for m in _MONTHS_EN_SHORT)})"
     r"\.?(?![\w'’-])"
 )
+# Not right after a three-letter month and a space (a look-behind has one width).
+_NOT_AFTER_A_MONTH: Final = (
+    rf"(?<!(?:{'|'.join(m for m in (*_MONTHS_EN_SHORT, 'May') if len(m) == 3)})[ \t])"
+)
 # The same after a dash too: "mid-Feb", "end-Jan".
 _EN_MONTH_SHORT_AFTER_A_DASH: Final = _EN_MONTH_SHORT.replace("(?<![\\w'’-])", "(?<![\\w'’])", 1)
 _ORDINAL: Final = r"(?:st|nd|rd|th|ST|ND|RD|TH)"
@@ -163,6 +167,8 @@ _NAMED_DAYS: Final = (
 
 _NEXT_IN_LIST: Final = re.compile(
     rf"[ \t]*(?:,|;|&|et|and|au|to|-|–|/)[ \t]*(?P<value>{_DAY_MONTH}"
+    # "Feb 19-Feb 23": a month and its day after another.
+    rf"|{_EN_MONTH_SHORT_AFTER_A_DASH}{_S}*{_DAY}{_ORDINAL}?(?![\w/.,:]\d|\w)"
     rf"|{_DAY}(?=[ \t]*(?:,|et|and|au|to)[ \t]*{_DAY}[/.])"
     # "le 7 et 8", "on the 3rd and 4th": a day alone that ends the clause.
     rf"|{_DAY}{_ORDINAL}?(?=[ \t]*(?:$|[.;)]|,[ \t]|\n)))",
@@ -240,7 +246,9 @@ class ShortDateRecognizer(RegexRecognizer):
         ),
         _pattern(
             "day, abbreviated month and two-digit year",
-            rf"(?<![\w/.,-])(?P<value>{_DAY}[- ](?:{'|'.join(_MONTHS_EN_SHORT)}"
+            # Not after a month: "Feb 19-Feb 23" is a range of two days, not 19 Feb 2023.
+            rf"(?<![\w/.,-]){_NOT_AFTER_A_MONTH}"
+            rf"(?P<value>{_DAY}[- ](?:{'|'.join(_MONTHS_EN_SHORT)}"
             rf"|{'|'.join(m.upper() for m in _MONTHS_EN_SHORT)})[- ]\d\d)(?![\w/.-]\d|\d)",
             DAY_MONTH_SCORE,
         ),
@@ -282,7 +290,8 @@ class ShortDateRecognizer(RegexRecognizer):
             # "née en 1929", "née MOREAU en 1929" (her birth name between).
             r"(?i:\b(?:n[ée]e?(?:\(e\))?(?-i:[ \t]+[A-ZÀ-Ý][A-ZÀ-Ý'’-]+)?|born(?:[ \t]+in)?"
             r"|year[ \t]+of[ \t]+birth|ann[ée]e"
-            r"[ \t]+de[ \t]+naissance|dob)[ \t:]*(?:en[ \t]+)?)"
+            # "DOB / age: 1957 (67)": a form's joint field.
+            r"[ \t]+de[ \t]+naissance|dob(?:[ \t]*/[ \t]*age)?)[ \t:]*(?:en[ \t]+)?)"
             rf"(?P<value>{_YEAR4})(?!\d)",
             BIRTH_YEAR_SCORE,
         ),

@@ -66,3 +66,9 @@ def test_when_at_or_dot_are_ordinary_words_or_the_address_is_incomplete_then_not
     text: str,
 ) -> None:
     assert found(EMAIL, text) == []
+
+
+def test_an_obfuscated_address_of_another_country_is_found() -> None:
+    text = "cover is dr.amit.bhosle(at)deccanheritage(dot)in, ph"
+    assert found(EMAIL, text) == ["dr.amit.bhosle(at)deccanheritage(dot)in"]
+    assert found(EMAIL, "we met at home dot in the diary") == []

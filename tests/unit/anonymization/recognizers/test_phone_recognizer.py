@@ -146,3 +146,8 @@ def test_six_digits_in_pairs_after_a_phone_label_are_a_new_caledonian_number() -
     assert found(PHONE, "Tél. 20 80 00 – Fax 20 80 16") == ["20 80 00", "20 80 16"]
     assert found(PHONE, "Tél. 12.10.24 (rappel)") == []  # a date after the label
     assert found(PHONE, "HR 20 80 00 in the chart") == []  # no label, no number
+
+
+def test_an_x_extension_spaced_from_its_digits_goes_with_the_number() -> None:
+    assert found(PHONE, "| (416) 555-0173 x 2210 | mobile") == ["(416) 555-0173", "x 2210"]
+    assert found(PHONE, "WBC 4.5 x 1000 per uL") == []

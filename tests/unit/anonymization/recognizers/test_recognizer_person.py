@@ -320,3 +320,20 @@ def test_when_a_role_word_is_followed_by_a_short_word_or_a_name_then_it_is_found
     text: str, name: str
 ) -> None:
     assert name in found(PERSON, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "initials"),
+    [
+        ("1. PATIENT\nInitials: J.T.     Sex: M", "J.T."),
+        ("Subj 104-0027 (initials R.K.) called", "R.K."),
+        ("Patient : initiales M.-L. D., née", "M.-L. D."),
+        ("Initials: MD   Age: 67", "MD"),
+    ],
+)
+def test_initials_after_their_label_are_a_person(text: str, initials: str) -> None:
+    assert initials in found(PERSON, text)
+
+
+def test_the_word_initials_without_initials_after_it_is_no_person() -> None:
+    assert found(PERSON, "initials of the nurse in the chart; initials: none") == []

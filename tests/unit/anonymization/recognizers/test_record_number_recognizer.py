@@ -252,3 +252,9 @@ def test_what_is_numbered_without_a_number_or_with_a_count_is_no_record_number()
 def test_a_french_licence_plate_is_an_identifier_and_a_score_code_is_not() -> None:
     assert found(RECORD, "véhicule perso (Clio grise FG-482-TR) dans la grange") == ["FG-482-TR"]
     assert found(RECORD, "classe HAS-123-AB ; grade IO-123-AB") == []
+
+
+def test_a_number_sign_goes_with_the_number_it_introduces() -> None:
+    assert found(RECORD, "interpreter ID #201844. Pt speaks") == ["#201844"]
+    assert found(RECORD, "(Niagara Regional REB, file #2023-0418)") == ["#2023-0418"]
+    assert found(RECORD, "Exam: T 99.9  HR 102 ST  BP 108/64") == []

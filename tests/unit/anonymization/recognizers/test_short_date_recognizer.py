@@ -336,3 +336,12 @@ def test_week_commencing_feasts_with_a_year_short_years_and_mid_month_are_dates(
 
 def test_a_month_inside_a_hyphenated_word_is_no_date() -> None:
     assert found(DATE, "a Feb-ruary joke, the Mar-tin file") == []
+
+
+def test_a_range_of_two_month_and_day_dates_is_two_dates_not_a_two_digit_year() -> None:
+    assert found(DATE, "(hospitalisation Feb 19-Feb 23 at Welland)") == ["Feb 19", "Feb 23"]
+    assert found(DATE, "seen 19-Feb-23 in clinic") == ["19-Feb-23"]
+
+
+def test_a_birth_year_in_a_joint_dob_and_age_field_is_found() -> None:
+    assert found(DATE, "Sex: M     DOB / age: 1957 (67)     Wt: 94 kg") == ["1957"]
