@@ -81,7 +81,13 @@ _EN_SCHOOL: Final = (
     r"|Corporation|Services|PLLC|LLP|P\.C\."
     # "Jamaica Diabetes Association", "Pacific Rim Seafood Co.", "Iowa Rush FC", "Anytime
     # Fitness" ("FC 72/min" is a heart rate).
-    r"|Association|Co\.|Company|(?:A|R)?FC(?![ \t]*\d)|Fitness|Gym)(?:[ \t]+School)?"
+    r"|Association|Co\.|Company|(?:A|R)?FC(?![ \t]*\d)|Fitness|Gym"
+    # Who insures, runs a trial or reviews it, and the districts that fund home works:
+    # "Cumberland Mutual Ins.", "Cresthaven Clinical Research", "Niagara Regional REB",
+    # "Kentucky River Area Development District".
+    r"|Mutual(?:[ \t]+(?:Ins\.|Insurance))?|Insurance|Assurance|Clinical[ \t]+Research"
+    r"|REB|IRB|REC|Ethics[ \t]+(?:Committee|Board)|Development[ \t]+District)"
+    r"(?:[ \t]+School)?"
     # A company's legal form after a comma: "Tri-County Steel Fabricators, Inc.".
     r"(?:,[ \t]*(?:Inc\.?|LLC|Ltd\.?|Corp\.?|P\.C\.|PLLC))?)(?![\w-])"
 )
@@ -148,14 +154,29 @@ _POSSESSIVE: Final = re.compile(r"['’]s?$")
 _TRADE_SERVICES: Final = re.compile(r"(?:Recovery|Care)[ \t]+Services$")
 
 
+# Heads whose common-word names are generic ("the Research Ethics Board", "Travel
+# Insurance"): a word that is no common word must name them.
+_GENERIC_HEAD: Final = re.compile(
+    r"[ \t]+(?:Ethics[ \t]+(?:Committee|Board)|REB|IRB|REC|Insurance|Assurance"
+    r"|Clinical[ \t]+Research|Development[ \t]+District|Mutual(?:[ \t]+(?:Ins\.|Insurance))?)$"
+)
+
+
+def _is_unusual(word: str) -> bool:
+    return _POSSESSIVE.sub("", word.lower()) not in common_words("en")
+
+
 def _names_something(value: str) -> bool:
     """A name before its head is two words or more, or one that is no common word: "Tri-
     County Tractor Works", "Ashfield Academy"; not "The Works", "Patient Transport"."""
+    generic = _GENERIC_HEAD.search(value)
+    if generic is not None:
+        return any(_is_unusual(word) for word in value[: generic.start()].split())
     words = _LEGAL_FORM_AFTER_COMMA.sub("", value).split()
     head = words.pop() if words else ""
     if words and words[0] == "The":
         words = words[1:]
-    unusual = any(_POSSESSIVE.sub("", word.lower()) not in common_words("en") for word in words)
+    unusual = any(_is_unusual(word) for word in words)
     if head in _WEAK_HEADS and not _TRADE_SERVICES.search(value):
         return unusual
     return len(words) >= 2 or unusual

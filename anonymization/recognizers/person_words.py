@@ -252,4 +252,8 @@ ROLE_WORDS: Final = (
     r"typed[ \t]+by",
     # Chart shorthand: "dtr/POA Rosa Salinas-Ybarra", "case mgr Javi".
     r"dtr", r"poa", r"hcpoa", r"mgr", r"case[ \t]+manager",
+    # Allied staff, advocates and signers: "renal dietitian Carys", "countersigned: A Jones".
+    r"dietitian", r"dietician", r"podiatrist", r"psychologist", r"psychiatrist",
+    r"counsell?or", r"paramedic", r"support[ \t]+worker", r"care[ \t]+coordinator",
+    r"advocate", r"solicitor", r"guardian", r"countersigned(?:[ \t]+by)?",
 )  # fmt: skip

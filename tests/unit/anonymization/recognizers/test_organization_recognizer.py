@@ -140,3 +140,26 @@ def test_french_employers_and_associations_are_known_with_their_departement(
 
 def test_a_duration_after_an_insurer_is_not_its_departement() -> None:
     assert found(ORGANIZATION, "adhérent MGEN 12 mois") == ["MGEN"]
+
+
+@pytest.mark.parametrize(
+    ("text", "organization"),
+    [
+        ("carrier Cumberland Mutual Ins., claim # WC-24-0088172", "Cumberland Mutual Ins."),
+        ("Cresthaven Clinical Research | (416) 555-0173", "Cresthaven Clinical Research"),
+        ("our REB (Niagara Regional REB, file #2023-0418)", "Niagara Regional REB"),
+        (
+            "a list w/ Kentucky River Area Development District for",
+            "Kentucky River Area Development District",
+        ),
+    ],
+)
+def test_insurers_research_organisations_and_ethics_boards_are_organisations(
+    text: str, organization: str
+) -> None:
+    assert found(ORGANIZATION, text) == [organization]
+
+
+def test_an_ethics_board_or_an_insurance_named_by_common_words_is_no_organisation() -> None:
+    text = "the Research Ethics Board approved; Clinical Research unit; Travel Insurance"
+    assert found(ORGANIZATION, text) == []

@@ -337,3 +337,8 @@ def test_initials_after_their_label_are_a_person(text: str, initials: str) -> No
 
 def test_the_word_initials_without_initials_after_it_is_no_person() -> None:
     assert found(PERSON, "initials of the nurse in the chart; initials: none") == []
+
+
+def test_a_given_name_after_an_allied_role_is_a_person() -> None:
+    assert "Carys" in found(PERSON, "renal dietitian Carys to see Thurs.")
+    assert "Huw" in found(PERSON, "countersigned by Huw at 13:05")
