@@ -250,9 +250,12 @@ _GREAT_AGE_IN_BRACKETS_AFTER = re.compile(
     r"|,[ \t]*(?P<bare>9\d|1[01]\d)(?=[ \t]*[,;)]|\.(?!\d))"
 )
 AGE_AFTER_NAME_SCORE = 0.6
+# "tante pat : Annaïg (1947)", "enfants : Inès (2006) et Yanis (2010)": a family tree's
+# birth years, in brackets after each name.
+_BIRTH_YEAR_IN_BRACKETS_AFTER = re.compile(r"[ \t]*\([ \t]*(?P<year>(?:19|20)\d\d)[ \t]*[),]")
 
 
-def _ages_after_names(text: str, entities: Sequence[Entity]) -> list[Entity]:
+def _ages_and_birth_years_after_names(text: str, entities: Sequence[Entity]) -> list[Entity]:
     found = []
     for entity in entities:
         if entity.type != PERSON:
@@ -261,6 +264,9 @@ def _ages_after_names(text: str, entities: Sequence[Entity]) -> list[Entity]:
         if age is not None:
             group = "age" if age.group("age") else "bare"
             found.append(Entity(*age.span(group), "AGE", AGE_AFTER_NAME_SCORE))
+        year = _BIRTH_YEAR_IN_BRACKETS_AFTER.match(text, entity.end)
+        if year is not None:
+            found.append(Entity(*year.span("year"), "DATE", AGE_AFTER_NAME_SCORE))
     return found
 
 
@@ -457,7 +463,7 @@ class Scrubber:
             kept += _defined_initials(text, kept)
             kept += _repeated_initials(text, kept)
             kept += _short_names_before_full_ones(text, kept)
-            kept += _ages_after_names(text, kept)
+            kept += _ages_and_birth_years_after_names(text, kept)
             kept += _completed_names(text, kept, self.language)
             kept += _completed_places(text, kept)
             names = [(e.start, e.end) for e in kept if e.type == PERSON]

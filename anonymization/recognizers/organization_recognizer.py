@@ -141,6 +141,9 @@ KNOWN_ORGANIZATIONS: Final = (
     "UNAFAM", "APF France handicap", "AFTC", "Secours catholique", "ADSEA", "AEMO", "APAJH",
     "Cap Emploi",
     "Petits Frères des Pauvres",
+    # Contract research organisations that run trials and write to the sites.
+    "IQVIA", "Parexel", "Syneos Health", "Covance", "Labcorp Drug Development", "Medpace",
+    "PSI CRO", "Fortrea",
 )  # fmt: skip
 _KNOWN_SET: Final = frozenset(KNOWN_ORGANIZATIONS)
 

@@ -12,6 +12,10 @@ word, and untitled "Prénom NOM" / "NOM Prénom" / "Prénom Nom" runs.
 
 Surname particles (de, du, le, la, da, van, N', D'…) and hyphens are part of names;
 uppercase acronyms (HTA, IRM, ECG…) are never surnames.
+
+One module, long on purpose: the name patterns and the initials patterns (dictation,
+signatures, forms, trial subjects) share their scores and one order, in which an earlier
+pattern wins an overlap; split, that order would be spread over two files.
 """
 
 from __future__ import annotations
@@ -187,6 +191,26 @@ class PersonRecognizer(RegexRecognizer):
                 r"(?i:\b(?:(?:our|your|n/|v/|notre|votre)[ \t]*)?r[ée]f(?:[ée]rence)?\.?"
                 r"|\bend[ \t]+of[ \t]+dictation\.?|\bdict[ée]{1,2}[ \t]+par)[ \t]*:?[ \t]*$"
             ),
+        ),
+        # "ASK/TG - dicté le 03/10": the author's and the typist's initials, both capitals,
+        # before the dictation's date.
+        ValuePattern(
+            "dictation initials before the dictation",
+            re.compile(
+                r"(?m:^)[ \t]*(?P<value>[A-Z]{2,3}/[A-Z]{2,3})(?=[ \t]*[-–—,:]?[ \t]*"
+                r"(?i:dict[ée]e?|tap[ée]e?|typed|transcribed|frapp[ée]e?)[ \t]+(?i:le|on|\d))"
+            ),
+            TITLE_SCORE,
+        ),
+        # "012-0035 (F.K.) randomisée", "Subj 104-0027 (J-P.M.)": a trial subject's initials
+        # after the subject's number.
+        ValuePattern(
+            "initials in brackets after a subject number",
+            re.compile(r"\((?P<value>[A-Z]\.?(?:-?[A-Z]\.?){1,2})\)"),
+            ROLE_SCORE,
+            invalid_score=ROLE_SCORE,
+            # Not after a date: "placed 12/19/24 (IR)" names who placed it.
+            before=re.compile(r"(?<![\d/.-])\d{2,4}[-/]\d{2,5}[ \t]*$"),
         ),
         ValuePattern(
             "dictation initials alone on a line",

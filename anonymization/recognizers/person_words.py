@@ -256,4 +256,6 @@ ROLE_WORDS: Final = (
     r"dietitian", r"dietician", r"podiatrist", r"psychologist", r"psychiatrist",
     r"counsell?or", r"paramedic", r"support[ \t]+worker", r"care[ \t]+coordinator",
     r"advocate", r"solicitor", r"guardian", r"countersigned(?:[ \t]+by)?",
+    # "APPELANT : Da Costa", "(ép. LE BRAS)".
+    r"appelante?", r"[ée]p\.",
 )  # fmt: skip

@@ -360,3 +360,9 @@ def test_a_two_surname_eponym_before_its_head_is_kept_but_a_titled_name_is_not()
     )
     assert eponyms.text == "No features of Ramsay Hunt syndrome. Hoehn and Yahr stage 2."
     assert "Ramsay" not in person.text and "Hunt" not in person.text
+
+
+def test_birth_years_in_brackets_after_the_names_of_a_family_tree_are_dates() -> None:
+    text = "- tante pat : Annaïg (1947), K colon à 69a\n- enfants : Inès (2006) et Yanis (2010)"
+    found = {text[e.start : e.end]: e.type for e in Scrubber("fr").analyze([text])[0]}
+    assert {found.get(year) for year in ("1947", "2006", "2010")} == {"DATE"}

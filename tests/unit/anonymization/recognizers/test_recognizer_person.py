@@ -342,3 +342,32 @@ def test_the_word_initials_without_initials_after_it_is_no_person() -> None:
 def test_a_given_name_after_an_allied_role_is_a_person() -> None:
     assert "Carys" in found(PERSON, "renal dietitian Carys to see Thurs.")
     assert "Huw" in found(PERSON, "countersigned by Huw at 13:05")
+
+
+@pytest.mark.parametrize(
+    ("text", "initials"),
+    [
+        ("29290 Saint-Renan\nASK/TG - dicté le 03/10, tapé le 08/10", "ASK/TG"),
+        ("- 012-0035 (F.K.) randomisée le 14/05/2024", "F.K."),
+        ("- 012-0036 (J-P.M.) screen failure", "J-P.M."),
+    ],
+)
+def test_dictation_initials_and_a_trial_subjects_initials_are_a_person(
+    text: str, initials: str
+) -> None:
+    assert initials in found(PERSON, text)
+
+
+def test_a_bracketed_acronym_after_a_date_is_no_subjects_initials() -> None:
+    assert found(PERSON, "PowerPort R chest placed 12/19/24 (IR)") == []
+    assert found(PERSON, "ECG/TTE - dicté hier") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [("[14:32:33] APPELANT : Da Costa.", "Da Costa"), ("née ABIVEN (ép. LE BRAS)", "LE BRAS")],
+)
+def test_a_caller_and_a_married_name_after_its_abbreviation_are_a_person(
+    text: str, name: str
+) -> None:
+    assert name in found(PERSON, text)
