@@ -104,7 +104,8 @@ _NUMBER_AFTER_STREET: Final = (
     # then the postcode after a comma, a dash or on the next line ("Chaussée de Braine 49 –
     # 7060 Soignies", "Rue du Onze Novembre 18⏎7090 BRAINE-LE-COMTE").
     # "L-2419 Luxembourg", "CH-1800 Vevey": the country's letters before the postcode.
-    r"[ \t]*(?:[,–-][ \t]*|\n[ \t]*)(?:[A-Z]{1,2}-)?\d{4}[ \t]+[A-ZÀ-Þ][\w'’-]*"
+    # or in the next cell of a table ("Rue de la Maladière 45 | 2000 Neuchâtel").
+    r"[ \t]*(?:[,–|-][ \t]*|\n[ \t]*)(?:[A-Z]{1,2}-)?\d{4}[ \t]+[A-ZÀ-Þ][\w'’-]*"
     r"(?:[ \t-]+[A-ZÀ-Þ][\w'’-]*){0,2})"
     r"(?![\w'’-])"
 )

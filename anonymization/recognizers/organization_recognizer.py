@@ -49,7 +49,8 @@ _INTRODUCERS: Final = (
     r"|(?:pharmacy|lab|vet)[ \t]+tech(?:nician)?)[ \t]+(?:at|for|with))[ \t]*:?"
 )
 _HEADS: Final = (
-    r"(?i:[ée]cole(?:[ \t]+(?:maternelle|[ée]l[ée]mentaire|primaire|priv[ée]e))?|coll[èe]ge"
+    r"(?i:[ée]cole(?:[ \t]+(?:maternelle|[ée]l[ée]mentaire|primaire|priv[ée]e))?"
+    r"(?:[ \t]+(?:publique|priv[ée]e))?|coll[èe]ge"
     r"|lyc[ée]e(?:[ \t]+(?:professionnel|agricole|technique))?|universit[ée]|facult[ée]"
     r"|tribunal(?:[ \t]+(?:judiciaire|de[ \t]+grande[ \t]+instance|de[ \t]+proximit[ée]))?"
     r"|association|mutuelle|entreprise|soci[ée]t[ée]|groupe|transports|ambulances|garage"
@@ -95,9 +96,10 @@ _EN_SCHOOL: Final = (
 _FIRM: Final = (
     r"(?<![\w-])(?P<value>[A-Z][A-Za-z'’-]+[ \t]+(?:&|and)[ \t]+(?:[A-Z][A-Za-z'’-]+[ \t]+){1,2}"
     r"(?:Ltd|Limited|Inc\.?|plc|LLC|LLP|PLLC|Pty(?:[ \t]+Ltd)?|& Co\.?|and Sons|& Sons|SA|SAS"
-    r"|SARL|GmbH|AG|Sàrl)"
+    r"|SARL|GmbH|AG|Sàrl|Solicitors|Accountants|Funeral[ \t]+Directors)"
     # A family firm and its trade: "Hennessy & Sons Marine", "Patel and Sons Pharmacy".
-    r"|[A-Z][A-Za-z'’-]+[ \t]+(?:&|and)[ \t]+Sons(?:[ \t]+[A-Z][a-z]+)?)(?![\w-])"
+    # "Fahy & Sons Funeral Directors".
+    r"|[A-Z][A-Za-z'’-]+[ \t]+(?:&|and)[ \t]+Sons(?:[ \t]+[A-Z][a-z]+){0,2})(?![\w-])"
 )
 # Public schemes everyone of a country is in name no one, even after "Ins:" or "mutuelle :";
 # insurers and employers, which narrow a patient down, are organisations.

@@ -86,7 +86,9 @@ _NAME: Final = rf"{_WORD}(?:{_SPACE}(?:{_PARTICLE}{_SPACE})*{_WORD}){{0,{MAX_EXT
 _TITLE_WORD: Final = (
     r"(?:(?:Dr|Dre|Docteur|docteur|Pr|Pre|Professeur|professeur|Prof|Mme|Mmes|Mlle|Mlles"
     r"|Madame|madame|Mademoiselle|mademoiselle|Monsieur|monsieur|Mr|Mrs|Ms|Miss|Mx|DR|MME"
-    r"|MR|MRS|Sgt|Det|Capt|Rev|Cllr|Insp|Cpl|Sr)\.?|MM?\.)"
+    r"|MR|MRS|Sgt|Det|Capt|Rev|Cllr|Insp|Cpl|Sr"
+    # Malaysian forms of address: "Puan Rosmah", "Encik Faizal", "Dato' Seri".
+    r"|Puan|Encik|Cik|Datin|Dato['’]?|Datuk)\.?|MM?\.)"
 )
 _TITLE: Final = rf"(?<![\w.]){_TITLE_WORD}(?:{_SPACE}(?:le|la){_SPACE}{_TITLE_WORD})?{_SPACE}"
 # "J. Martin", "J.-M. Rey", "A.-L. O'Connor": initials before a surname;

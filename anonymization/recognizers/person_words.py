@@ -26,7 +26,9 @@ from anonymization.recognizers.lexicon import (
 
 PARTICLES: Final = frozenset(
     ("de", "du", "des", "le", "la", "les", "da", "das", "do", "dos", "di", "del", "della",
-     "van", "von", "der", "den", "ten", "ter", "ben", "bin", "el", "al")
+     "van", "von", "der", "den", "ten", "ter", "ben", "bin", "el", "al",
+     # Malaysian: "Kavitha a/p Subramaniam" (daughter of), "Ravi a/l Muthu", "Siti binti Ali".
+     "a/p", "a/l", "binti")
 )  # fmt: skip
 
 

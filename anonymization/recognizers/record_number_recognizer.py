@@ -56,6 +56,8 @@ _SHORT_LABELS: Final = (
     "PHN", "OHIP", "RAMQ", "HCN", "ULI", "PAN", "TFN", "CRN", "DVA", "NINO", "IRD", "EHIC",
     # Ireland's PPSN and Medical Council number, New York's Medicaid CIN, Switzerland's AVS.
     "PPSN", "PPS", "MCRN", "CIN", "AVS",
+    # Malaysia's medical register, Australia's practitioner register, Ireland's council.
+    "MMC", "AHPRA", "IMC",
 )  # fmt: skip
 # "Job no. 88213", "Reg no 84321": "no" after a noun and before a number is a label
 # (alone, "no" is a negation: "no 2nd dose").
@@ -92,6 +94,8 @@ _NATIONAL_INSURANCE: Final = (
 # A French licence plate (SIV, since 2009: no I, O or U): "Clio grise FG-482-TR"; with
 # hyphens only ("HR 102 ST" is a heart rate and its rhythm).
 _FRENCH_PLATE: Final = r"(?<![\w-])(?P<value>[A-HJ-NP-TV-Z]{2}-\d{3}-[A-HJ-NP-TV-Z]{2})(?![\w-])"
+# A pathology or batch number led by its year: "24H08812", "24C1187".
+_YEAR_LETTERS_SERIAL: Final = r"(?<![\w-])(?P<value>\d{2}[A-Z]{1,2}\d{4,})(?![\w-])"
 _LONG_NUMBER: Final = r"(?<![\w.,/-])(?P<value>\d{7,})(?![\w.,/-]\w|\w)"
 
 
@@ -117,6 +121,15 @@ def _digits(value: str) -> int:
     return sum(char.isdigit() for char in value)
 
 
+# "Cst Niamh Quigley 7741", "Custody Sgt Paul O'Hagan (1876)": an officer's collar number
+# after the officer's rank and name.
+_COLLAR_NUMBER: Final = r"(?<![\d.,])(?P<value>\d{3,5})(?!\d|[.,:]\d|[ \t]*(?:mg|ml|kg|%|h\b))"
+_OFFICER_BEFORE: Final = (
+    r"\b(?:Cst|Const|Constable|PC|DC|DS|Sgt|Sergeant|Insp|Inspector|Officer|Ofc|Deputy|Trooper)"
+    r"\.?(?:[ \t]+[A-Z][\w'’.-]*){1,3}[ \t]*(?:\(|#)?$"
+)
+
+
 class RecordNumberRecognizer(RegexRecognizer):
     ENTITY: ClassVar[str] = "RECORD_NUMBER"
     PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
@@ -126,6 +139,13 @@ class RecordNumberRecognizer(RegexRecognizer):
         ValuePattern("letters glued to digits", re.compile(_GLUED), SHAPE_SCORE),
         ValuePattern("hyphenated code", re.compile(_HYPHENATED), SHAPE_SCORE),
         ValuePattern("french licence plate", re.compile(_FRENCH_PLATE), SHAPE_SCORE),
+        ValuePattern("year, letters and serial", re.compile(_YEAR_LETTERS_SERIAL), SHAPE_SCORE),
+        ValuePattern(
+            "collar number after an officer",
+            re.compile(_COLLAR_NUMBER),
+            LABELLED_SCORE,
+            before=re.compile(_OFFICER_BEFORE),
+        ),
         ValuePattern("long number", re.compile(_LONG_NUMBER), LONG_NUMBER_SCORE),
     )
 

@@ -384,6 +384,22 @@ class ShortDateRecognizer(RegexRecognizer):
             rf"(?:{_CONTEXT_WORD}){_S}+$",
             DAY_ALONE_SCORE,
         ),
+        # "Dates du bilan : 4 et 11/12/2024", "Assessed: 4th & 11th March 2025": a day alone
+        # before the date that gives its month.
+        _pattern(
+            "day before another date",
+            rf"(?<![\w/.,:-])(?P<value>{_DAY}(?:er|{_ORDINAL})?)(?=[ \t]*(?:et|and|&)[ \t]*{_DAY}"
+            rf"(?:[/.]{_MONTH_NUM}(?![\d.,]\d)|{_ORDINAL}?[ \t]+(?:{_EN_MONTH}|{_FR_MONTH})))",
+            DAY_ALONE_SCORE,
+        ),
+        # "overnight 15th/16th": a night's two days ("L 3rd/4th fingernails" are digits).
+        _after(
+            "two ordinal days of a night",
+            rf"(?<![\w/.-])(?P<value>{_DAY}{_ORDINAL}/{_DAY}{_ORDINAL})(?![\w/])",
+            r"\b(?i:overnight|night|nights|weekend|nuit|week-end)"
+            r"(?:[ \t]+of(?:[ \t]+the)?)?[ \t]+$",
+            DAY_ALONE_SCORE,
+        ),
         _pattern(
             "english month and short year",
             rf"(?P<value>(?:{_EN_MONTH_SHORT}|{_EN_MONTH})[ \t]*['’]\d\d)(?!\d)",

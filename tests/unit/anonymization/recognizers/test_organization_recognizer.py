@@ -163,3 +163,20 @@ def test_insurers_research_organisations_and_ethics_boards_are_organisations(
 def test_an_ethics_board_or_an_insurance_named_by_common_words_is_no_organisation() -> None:
     text = "the Research Ethics Board approved; Clinical Research unit; Travel Insurance"
     assert found(ORGANIZATION, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "organization"),
+    [
+        ("Ms Rachel Lavery (Lavery & Quinn Solicitors), informed", "Lavery & Quinn Solicitors"),
+        ("released to Fahy & Sons Funeral Directors, Mountbellew", "Fahy & Sons Funeral Directors"),
+        (
+            "Mme Delpeuch, directrice\nÉcole primaire publique d'Allanche\n",
+            "École primaire publique d'Allanche",
+        ),
+    ],
+)
+def test_solicitors_funeral_directors_and_public_schools_are_organisations(
+    text: str, organization: str
+) -> None:
+    assert found(ORGANIZATION, text) == [organization]

@@ -331,3 +331,8 @@ def test_units_numbered_streets_cross_streets_and_swiss_postcodes_are_addresses(
 )
 def test_a_bed_unit_or_suite_number_without_a_named_place_is_no_address(text: str) -> None:
     assert found(ADDRESS, text) == []
+
+
+def test_a_swiss_street_then_its_postcode_in_the_next_cell_is_an_address() -> None:
+    text = "Site de Pourtalès | Rue de la Maladière 45 | 2000 Neuchâtel\nT +41 32"
+    assert found(ADDRESS, text) == ["Rue de la Maladière 45 | 2000 Neuchâtel"]

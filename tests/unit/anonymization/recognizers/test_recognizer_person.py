@@ -371,3 +371,14 @@ def test_a_caller_and_a_married_name_after_its_abbreviation_are_a_person(
     text: str, name: str
 ) -> None:
     assert name in found(PERSON, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Reported by: Dr Kavitha a/p Subramaniam, MBBS", "Kavitha a/p Subramaniam"),
+        ("insurance (policy - Puan Rosmah to check coverage)", "Rosmah"),
+    ],
+)
+def test_malaysian_particles_and_forms_of_address_frame_a_name(text: str, name: str) -> None:
+    assert name in found(PERSON, text)

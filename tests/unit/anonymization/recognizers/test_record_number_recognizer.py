@@ -258,3 +258,22 @@ def test_a_number_sign_goes_with_the_number_it_introduces() -> None:
     assert found(RECORD, "interpreter ID #201844. Pt speaks") == ["#201844"]
     assert found(RECORD, "(Niagara Regional REB, file #2023-0418)") == ["#2023-0418"]
     assert found(RECORD, "Exam: T 99.9  HR 102 ST  BP 108/64") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("Arresting officer: Cst Niamh Quigley 7741; also", "7741"),
+        ("handover to Custody Sgt Paul O'Hagan (1876).", "1876"),
+        ("Anapath cf. ci-dessus (24H08812).", "24H08812"),
+        ("Dr Kavitha a/p Subramaniam, MBBS, MPath (MMC 48812)", "48812"),
+    ],
+)
+def test_collar_numbers_year_led_accessions_and_malaysian_registrations_are_ids(
+    text: str, number: str
+) -> None:
+    assert found(RECORD, text) == [number]
+
+
+def test_a_dose_or_a_count_after_an_officer_is_no_collar_number() -> None:
+    assert found(RECORD, "Sgt Smith gave 100 mg; PC Jones 2.500 steps") == []

@@ -345,3 +345,20 @@ def test_a_range_of_two_month_and_day_dates_is_two_dates_not_a_two_digit_year() 
 
 def test_a_birth_year_in_a_joint_dob_and_age_field_is_found() -> None:
     assert found(DATE, "Sex: M     DOB / age: 1957 (67)     Wt: 94 kg") == ["1957"]
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("Dates du bilan : 4 et 11/12/2024   N° dossier", "4"),
+        ("Assessed: 4th & 11th March 2025 (clinic + school)", "4th"),
+        ("volunteers sat with family overnight 15th/16th; tea", "15th/16th"),
+    ],
+)
+def test_a_day_before_another_date_and_a_nights_two_days_are_dates(text: str, day: str) -> None:
+    assert found(DATE, text)[0] == day  # the date after it is the full-date recognizer's
+
+
+def test_ordinal_fingers_and_a_score_before_a_fraction_are_no_dates() -> None:
+    assert found(DATE, "Pitting L 3rd/4th, R 2nd/4th fingernails") == []
+    assert found(DATE, "EVA 4 et 6/10 au repos") == []
