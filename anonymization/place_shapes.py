@@ -4,7 +4,7 @@ way such names are written, on the same line:
 - a head noun after it: "Elmwood Unit", "Maponya Mall", "Malvern Hills";
 - a link and capitalised words after it: "Mutual of Omaha", "Heart Institute at Greer
   Memorial", "Westminster-Canterbury on Chesapeake Bay", "Ashton-on-Ribble", "ADMR du
-  pays des Abers";
+  pays des Abers"; the second half of a double name: "Westbourne-Fairleigh";
 - the words between two such spans: "Age UK Shropshire [Telford] & Wrekin";
 - a possessive or a district number: "Fiorentini's", "CLAT 93", "IAM Local 31";
 - a company's legal form: "Tri-County Steel Fabricators, Inc.", "Great Lakes Orthopaedics,
@@ -51,6 +51,8 @@ _LINKED_AFTER: Final = re.compile(
     + "|".join(_HEADS)
     + r"))(?![\w'’-])"
 )
+# "Westbourne-Fairleigh": the second half of a double name.
+_HYPHENATED_AFTER: Final = re.compile(rf"-(?P<words>{_CAPITALISED})(?![\w'’-])")
 _BETWEEN: Final = re.compile(
     rf"-|[ \t]+(?:(?:{_CAPITALISED}|&|and|of|on|at|de|du|des)[ \t]+){{0,3}}"
     rf"(?:{_CAPITALISED}|&|and|of|on|at|de|du|des)?[ \t]*"
@@ -136,6 +138,10 @@ def completed(
                 new_end = head.end()
             elif linked is not None and _all_rare(linked.group("words") or linked.group("headed")):
                 new_end = linked.end()
+            elif (hyphenated := _HYPHENATED_AFTER.match(text, new_end)) is not None and _all_rare(
+                hyphenated.group("words")
+            ):
+                new_end = hyphenated.end()
             elif tail is not None:
                 new_end = tail.end()
                 break

@@ -6,6 +6,7 @@
 - A surname in capitals (4 letters or more), as French notes write them: "NOM DE
   NAISSANCE : CARON", "| N'GUESSAN |", "MME LARRIEU"; on a line in capitals, not one that
   is also a word ("WARFARIN DOSE", "GROSS DESCRIPTION").
+- A listed surname that is no word, opening a line before a comma: "Okafor, Review".
 - Staff initials that a chart defines ("JT = Joanna Trewin"), wherever they appear.
 - A name in lower case after a title, as dictated or typed in a hurry: "m. guillot",
   "mme lecomte odile", "dr le gall", "monsieur el amrani"; the word after the title is a
@@ -85,6 +86,7 @@ def _surnames(language: str) -> frozenset[str]:
     return unambiguous_names("surnames", language) - _SKIP
 
 
+_LINE_START_BEFORE: Final = re.compile(r"(?:^|\n)[ \t>*•·-]*$")
 _LABEL_BEFORE: Final = re.compile(r"(?:[:|]|\b(?:MME|MLLE|MR|MRS|MS|DR|PR|M\.))[ \t]*$")
 
 
@@ -179,6 +181,14 @@ class LexiconNameRecognizer(RegexRecognizer):
                 and lowered in surnames
                 and not (lowered in common_words(language) and _line_in_capitals(text, match))
             ):
+                results.append(self.result(*match.span(), UPPER_SURNAME_SCORE))
+            elif (
+                lowered in surnames
+                and lowered not in common_words(language)
+                and text.startswith(",", match.end())
+                and _LINE_START_BEFORE.search(text, max(0, match.start() - 8), match.start())
+            ):
+                # "Okafor, Review  Bed 4": a list's line opened by a surname and a comma.
                 results.append(self.result(*match.span(), UPPER_SURNAME_SCORE))
         for match in _STAFF_KEY.finditer(text):
             initials = match.group("initials")

@@ -49,9 +49,6 @@ from tests.scrubbing import scrubbed
         ("RIVERBEND KIDNEY CENTER - EAST     Facility CCN 34-2617", "EAST", "<HOSPITAL>", "en"),
         # Places no list holds, after a word that says where someone goes or lives.
         ("her key worker from Brackenlea rang on Monday", "Brackenlea", "<LOCATION>", "en"),
-        # One telephones a person more often than a place: the model reads a person here
-        # (since it learnt from hand-written notes); hidden either way.
-        ("memory nurse will telephone Brackenlea in 6 weeks", "Brackenlea", "<PERSON>", "en"),
         ("Mother (46, pharmacy tech at Quikmart) - depression", "Quikmart", "<ORGANIZATION>",
          "en"),
         ("transport to arrange (pt lives Glenwhilly, no car)", "Glenwhilly", "<LOCATION>",
@@ -145,3 +142,11 @@ def test_an_identifier_of_the_sixth_batch_forms_is_redacted(
 )
 def test_what_looks_like_those_forms_stays(text: str, kept: str, language: str) -> None:
     assert kept in scrubbed(text, language)
+
+
+def test_a_word_after_telephone_that_may_be_a_person_or_a_care_home_is_hidden() -> None:
+    # "telephone Brackenlea": a person or a care home, the text cannot say which; the
+    # model's tag has flipped between retrains, what matters is that the word is hidden.
+    result = scrubbed("memory nurse will telephone Brackenlea in 6 weeks", "en")
+    assert "Brackenlea" not in result
+    assert "<PERSON>" in result or "<LOCATION>" in result or "<HOSPITAL>" in result
