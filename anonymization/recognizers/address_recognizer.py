@@ -210,7 +210,7 @@ _UNIT_LED_PART: Final = (
     r"|(?:Near|Opp\.?|Opposite|Behind|Beside|cnr|Cnr|Corner[ \t]+of)[ \t]+[^\n,;()]{2,50}?"
     r"|(?:[A-Z][\w'’.-]*[ \t]+){1,3}(?:Road|Rd|Street|St|Marg|Nagar|Colony|Apartments?"
     r"|Society|Complex|Mall|Lane|Chowk|Layout|Enclave|Residency|Towers?|Heights|Plaza"
-    r"|Estate|Court|Centre|Center|House|Building|Park|Mansions|Chambers|Plaza)\b\.?)"
+    r"|Estate|Court|Centre|Center|House|Building|Park|Mansions|Chambers)\b\.?)"
 )
 _UNIT_LED_ADDRESS: Final = (
     r"(?<![\w'’-])(?P<value>(?:Plot|Flat|House|Shop|Stand|Erf|Door|Gala|Unit|Suite|No\.?)"
