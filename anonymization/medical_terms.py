@@ -366,14 +366,27 @@ _MEDICAL_SUFFIX: Final = re.compile(
 )
 MIN_SUFFIXED_LENGTH: Final = 8
 
-_EPONYM_WORDS: Final = _folded_set(EPONYMS)
+# Devices, tests, assays and products written alone in notes ("Amsler grid", "IJ Tesio
+# line", "Oncotype DX", "Similac HMF", "Tinetti 21/28"): kept apart from EPONYMS, which
+# the NER generator draws from, so that adding one does not change the trained model.
+NAMED_TOOLS: Final = (
+    "amsler", "tesio", "oncotype", "similac", "optune", "cordiax", "tinetti", "diff-quik",
+    "neer", "semmes", "weinstein", "dafne", "caspar", "cobb", "lachman", "enfamil",
+    "aptamil", "mammaprint", "foundationone", "genexpert", "lucentis", "vabysmo",
+    "redon", "salem", "ryle", "bonanno", "bair", "hugger", "picc", "hickman",
+    "groshong", "portacath", "mckinley", "graseby", "alaris", "baxter", "ambu",
+    "guedel", "igel", "i-gel", "yankauer", "sengstaken", "minnesota", "swan",
+    "mallinckrodt", "tenckhoff", "quinton", "permcath", "luer", "venflon",
+)  # fmt: skip
+_EPONYM_WORDS: Final = _folded_set(EPONYMS, NAMED_TOOLS)
 # Drug names and brands (edsnlp's ATC list and English generics and brands, see
 # anonymization/lexicons/SOURCES.md): one word each, so "Requip LP" or "Levothyrox 75"
 # is still recognised word by word.
 _DRUG_WORDS: Final = _folded_set(
     tuple(name for name in drug_vocabulary() if " " not in name and name.isalpha())
 )
-_VOCABULARY: Final = _folded_set(EPONYMS, DRUGS, MEDICAL_WORDS) | _DRUG_WORDS
+_PRODUCT_WORDS: Final = _folded_set(NAMED_TOOLS) | _DRUG_WORDS
+_VOCABULARY: Final = _folded_set(EPONYMS, NAMED_TOOLS, DRUGS, MEDICAL_WORDS) | _DRUG_WORDS
 # Acronyms count only when written in capitals: "EVA 3/10" is a pain scale, "Eva" a name.
 _ACRONYMS: Final = frozenset(ACRONYMS | ROMAN_NUMERALS)
 
@@ -404,8 +417,14 @@ def is_medical_term_span(text: str, start: int, end: int) -> bool:
     if _MEASUREMENT_END.search(span) and not _ORGANIZATION_HEAD_START.match(span):
         return True
     window_start = max(0, start - _WINDOW)
-    if _PERSON_TITLE_BEFORE.search(text, window_start, start):
+    title = _PERSON_TITLE_BEFORE.search(text, window_start, start)
+    if title is not None and not (
+        # "son Kardégic": French "his" before a drug, not an English son
+        title.group().lower().startswith("son") and _is_all_vocabulary(span, _DRUG_WORDS)
+    ):
         return False
+    if _NAMED_TOOL_AFTER.match(text, end) and _is_known_place(span):
+        return True  # "Ottawa ankle rules", "Canadian C-spine rule": a rule named after a place
     if (
         _DOSE_OR_SIZE_AFTER.match(text, end)
         and len(span.split()) <= 2
@@ -445,10 +464,34 @@ def is_medical_term_span(text: str, start: int, end: int) -> bool:
         return True
     if _is_all_vocabulary(span, _VOCABULARY):
         return True
+    if _is_product_and_code(span):
+        return True
     return _is_vocabulary_with_common_words(span)
 
 
+# "Oncotype DX", "Similac HMF", "Requip LP": a product and its variant's code.
+_PRODUCT_CODE: Final = re.compile(r"[A-Z0-9]{1,4}")
+
+
+def _is_product_and_code(span: str) -> bool:
+    words = span.split()
+    return (
+        len(words) == 2
+        and _fold(words[0]) in _PRODUCT_WORDS
+        and _PRODUCT_CODE.fullmatch(words[1]) is not None
+    )
+
+
 _GP_SURGERY_AFTER: Final = re.compile(r"[ \t]+(?i:surgery)\b")
+# A place's name, up to three words, then what names a clinical rule or scale:
+# "Ottawa ankle rules", "Cincinnati Prehospital Stroke Scale", "Canadian CT Head Rule".
+# Words that head an establishment ("Leeds General Infirmary") end no such run.
+_NAMED_TOOL_AFTER: Final = re.compile(
+    r"(?:[ \t]+(?!(?i:hospital|clinic|infirmary|cent(?:re|er)|university|school|health"
+    r"|medical|practice|surgery|trust|college|county|city|road|street)\b)[^\W_][\w-]*){0,3}"
+    r"[ \t]+(?i:rules?|scale|score|criteria|classification|calculator|questionnaire"
+    r"|assessment|grading)\b"
+)
 _SECOND_EPONYM_AFTER: Final = re.compile(r"(?:[ \t]+(?:and|&|et)|-)?[ \t]*[A-Z][a-zà-ÿ'’]+")
 
 

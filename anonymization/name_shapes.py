@@ -31,6 +31,7 @@ from anonymization.lexicons import (
     lexicon,
     unambiguous_names,
 )
+from anonymization.recognizers.lexicon import ACRONYMS
 
 _COMMA_BETWEEN: Final = re.compile(r"[ \t]*,[ \t]*")
 _TITLE_AND_INITIAL_BEFORE: Final = re.compile(
@@ -77,6 +78,8 @@ def given_name_after_comma(text: str, names: Sequence[Span]) -> list[Span]:
         if after is None:
             continue
         given = after.group("given").lower()
+        if after.group("given").isupper() and given in ACRONYMS:
+            continue  # "Kim Mahoney, RN": a credential, not a given name
         if given in given_names or given not in dictionary:
             found.append((start, after.end("given")))
     return found

@@ -51,6 +51,7 @@ PERSON = "PERSON"
 # Types a model or a lexicon may confuse with medical vocabulary (eponyms, brand names).
 NAME_LIKE_TYPES = frozenset({PERSON, "LOCATION", "HOSPITAL", "ORGANIZATION"})
 _DIGIT = re.compile(r"\d")
+_HYPHENATED_WORD_END = re.compile(r"(?:-[^\W\d_]+)+")
 LANGUAGES = ("fr", "en")
 NER_SCORE = 0.6
 NAME_SHAPE_SCORE = 0.6
@@ -113,10 +114,18 @@ def _merge(entities: Iterable[Entity]) -> tuple[Entity, ...]:
 _INITIALS_AFTER = re.compile(r"(?:[ \t]+[A-ZÀ-Þ]\.(?:-?[A-ZÀ-Þ]\.)?){1,3}")
 _BARE_INITIAL_AFTER = re.compile(r"[ \t]+[A-ZÀ-Þ](?![\w.'’-])(?![ \t]*[a-zà-ÿ])")
 _DOTTED_INITIALS = re.compile(r"(?:[A-ZÀ-Þ]\.-?){1,3}")
-_INITIALS_BEFORE = re.compile(r"(?<![\w.])(?:[A-ZÀ-Þ][a-z]?\.-?){1,3}[ \t]*$")
+# "Th. Bourgeois", "J.-M. Rey": one capital, or a French given name shortened to a capital
+# and an "h" ("Th.", "Ch.", "Ph."); never a title ("Dr.", "Mr.", "Ms." stay beside the name).
+_INITIALS_BEFORE = re.compile(r"(?<![\w.])(?:[A-ZÀ-Þ]h?\.-?){1,3}[ \t]*$")
+_SAINT_BEFORE = re.compile(r"(?<![\w.])(?:St|Ste|Saint|Sainte)\.?[ \t]+$")
 
 
 def _with_initials(text: str, entity: Entity) -> Entity:
+    if entity.type in NAME_LIKE_TYPES:
+        saint = _SAINT_BEFORE.search(text, max(0, entity.start - 8), entity.start)
+        if saint is not None:
+            # "St. Agnes L&D", "St Colette": the saint's name is the place's name.
+            entity = Entity(saint.start(), entity.end, entity.type, entity.score)
     if entity.type != PERSON:
         return entity
     start, end = entity.start, entity.end
@@ -419,7 +428,11 @@ class Scrubber:
             return True  # "Age UK": a known name, whatever its words
         if entity.type == PERSON and _DOTTED_INITIALS.fullmatch(span):
             return True  # "G.", "J.-M.": a signature's initials, never vocabulary
-        return not is_medical_term_span(text, entity.start, entity.end)
+        if is_medical_term_span(text, entity.start, entity.end):
+            return False
+        # "Semmes" of "Semmes-Weinstein monofilament": the whole hyphenated word decides.
+        whole = _HYPHENATED_WORD_END.match(text, entity.end)
+        return whole is None or not is_medical_term_span(text, entity.start, whole.end())
 
     def _add_model_entities(self, texts: Sequence[str], found: list[list[Entity]]) -> None:
         """The model reads only the segments the rules left something to find in

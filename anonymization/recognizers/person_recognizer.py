@@ -37,6 +37,7 @@ from anonymization.recognizers.base import (
 )
 from anonymization.recognizers.care_roles import names_beside_care_roles
 from anonymization.recognizers.first_characters import led_by_first_characters
+from anonymization.recognizers.lexicon import ROMAN_NUMERALS
 from anonymization.recognizers.message_signoffs import message_signoffs
 from anonymization.recognizers.name_runs import name_in_run
 from anonymization.recognizers.person_tables import name_column_cells, staff_column_initials
@@ -115,8 +116,10 @@ _SURNAME_COMMA_GIVEN: Final = led_by_first_characters(
         rf"(?P<rest>(?:[ \t]+{_WORD}(?=[ \t]+[A-Z]\.?(?![\w'’-])))?"
         rf"(?:[ \t]+[A-Z]\.?(?![\w'’-])){{0,2}}"
         r"(?:[ \t]+(?:JR|SR|Jr\.?|Sr\.?|II|III|IV)(?![\w'’-]))?"
-        # A credential written with it, as a register does: "JONES, MARIA MD".
-        r"(?:[ \t]+(?:MD|DO|RN|NP|PA-C|DDS|DMD|PhD|MBBS)(?![\w'’-]))?)"
+        r")"
+        # A credential written with it, as a register does: "JONES, MARIA MD" (in the span:
+        # a register writes the three as one name).
+        r"(?P<credential>[ \t]+(?:MD|DO|RN|NP|PA-C|DDS|DMD|PhD|MBBS)(?![\w'’-]))?"
         r"(?![\w'’-])"
     )
 )
@@ -144,12 +147,31 @@ _CHAT_SPEAKER: Final = re.compile(
 _SIGNING_DASH: Final = re.compile(
     rf"(?m)[ \t][-–—][ \t]*(?P<value>[{_UPPER}{_LOWER}][{_LOWER}'’-]{{2,15}})[ \t]*$"
 )
+_LAST_WORD: Final = re.compile(r"[ \t\u00a0]+(?P<word>[^ \t\u00a0]+)$")
 _M_BEFORE: Final = re.compile(r"(?<![\w.])M\.[ \t\u00a0]+$")
 _NAME_PART: Final = re.compile(led_by(f"[{_UPPER}]", r"[\w'’-]") + r"\w+(?:['’-]\w+)*(?![\w'’-])")
 
 
 def _cut_at_function_word(text: str, result: RecognizerResult) -> RecognizerResult:
     end = name_end_before_function_word(text, result.start, result.end)
+    if end == result.end:
+        return result
+    return RecognizerResult(result.entity_type, result.start, end, result.score)
+
+
+def _cut_trailing_acronyms(result: RecognizerResult, text: str) -> RecognizerResult:
+    """ "Kai-Jaden FERREIRA-WALSH   DOB 03/02/2022", "P. Moyo  RN": a label or a credential
+    in capitals after a name is not part of it."""
+    end = result.end
+    while (last := _LAST_WORD.search(text, result.start, end)) is not None:
+        word = last.group("word")
+        if (
+            not (word.isupper() and is_edge_noise(word))
+            or word.lower() in ROMAN_NUMERALS  # "Sud-Est IV", "John Smith III"
+            or last.start() <= result.start
+        ):
+            break
+        end = last.start()
     if end == result.end:
         return result
     return RecognizerResult(result.entity_type, result.start, end, result.score)
@@ -321,7 +343,9 @@ class PersonRecognizer(RegexRecognizer):
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
         results = [
-            self._with_initial_m(text, _cut_at_function_word(text, result))
+            self._with_initial_m(
+                text, _cut_at_function_word(text, _cut_trailing_acronyms(result, text))
+            )
             for result in super().analyze(text, entities, nlp_artifacts)
         ]
         if self.ENTITY not in entities:
@@ -337,7 +361,7 @@ class PersonRecognizer(RegexRecognizer):
                 and _initial_context_ok(text, start)
                 and not overlaps_any(results, start, end)
             ):
-                results.append(self.result(start, end, INITIAL_SCORE))
+                results.append(_cut_trailing_acronyms(self.result(start, end, INITIAL_SCORE), text))
         for match in _CHAT_SPEAKER.finditer(text):
             start, end = match.span(VALUE_GROUP)
             if is_chat_speaker(match.group(VALUE_GROUP)) and not overlaps_any(results, start, end):
@@ -357,7 +381,11 @@ class PersonRecognizer(RegexRecognizer):
                 end = match.end()
                 # "PIRIE, Margaret Ellen": a second given name goes with the first.
                 middle = _NEXT_WORD.match(text, end)
-                if middle is not None and is_first_name(middle.group("word")):
+                if (
+                    match.group("credential") is None
+                    and middle is not None
+                    and is_first_name(middle.group("word"))
+                ):
                     end = middle.end()
                 self._add_or_widen(results, match.start(), end, SURNAME_COMMA_GIVEN_SCORE)
         for match in _SURNAME_COMMA_INITIAL.finditer(text):

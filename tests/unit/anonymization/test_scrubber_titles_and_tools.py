@@ -1,0 +1,79 @@
+"""What stays beside a name and what stays in a clinical sentence (issue 14, sixth
+session): titles and credentials are not the name; rules, scales and devices named
+after places and people are vocabulary. Each on an invented sentence through the whole
+scrubber."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.scrubbing import scrubbed
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "language"),
+    [
+        # A title with its dot stays outside the name (it was read as an initial).
+        ("Discussed with burn surgery, Dr. Okafor, who accepts.", "Dr. <PERSON>", "en"),
+        ("HOSPITAL COURSE: Mr. Summer is a 67 y/o retired machinist", "Mr. <PERSON>", "en"),
+        # A credential or a label in capitals after a name is not part of it.
+        ("Kim Mahoney, RN | Tessa Ruiz, RN | Unit phone", "<PERSON>, RN | <PERSON>, RN", "en"),
+        ("Tobias Lindqvist-Hale, MD - Emergency Medicine", "<PERSON>, MD", "en"),
+        ("signed P. Moyo  RN  18/6/25", "<PERSON>  RN", "en"),
+        ("Name: Kai-Jaden FERREIRA-WALSH   DOB 03/02/2022", "<PERSON>   DOB <DATE>", "en"),
+    ],
+)
+def test_a_title_or_credential_beside_a_name_stays(text: str, expected: str, language: str) -> None:
+    assert expected in scrubbed(text, language)
+
+
+@pytest.mark.parametrize(
+    ("text", "secret", "language"),
+    [
+        # Initials before a name still go with it.
+        ("Relu par Th. Bourgeois, interne.", "Th.", "fr"),
+        # A register's "SURNAME, GIVEN MD" is one name, credential included.
+        ("Attending: PRZYBYLSKI, TOMASZ MD | Surgeon on call", "MD", "en"),
+        # A roman numeral ends a name ("IV"), it is no credential.
+        ("Cared for by John Harding IV since the spring.", "IV", "en"),
+        # A saint's name opens the establishment named after it.
+        ("Cell (360) 555-0174 | St. Agnes L&D charge desk", "St.", "en"),
+        ("Plays bass in church band at St. Colette. No legal hx.", "St.", "en"),
+        # A place before a score that is no rule: still a place.
+        ("?APPENDICITIS 19F FROM PETERHEAD - ALVARADO SCORE 7", "PETERHEAD", "en"),
+        ("He moved to Ottawa in 2019 with his wife.", "Ottawa", "en"),
+        # An English son, named.
+        ("Contacts: son Graham Brennan (NOK), daughter-in-law", "Graham", "en"),
+    ],
+)
+def test_what_goes_with_a_name_or_place_is_redacted(text: str, secret: str, language: str) -> None:
+    assert secret not in scrubbed(text, language)
+
+
+@pytest.mark.parametrize(
+    ("text", "kept", "language"),
+    [
+        # The whole hyphenated word decides ("Semmes" alone is a town).
+        (
+            "Reduced sensation L great toe on Semmes-Weinstein monofilament.",
+            "Semmes-Weinstein",
+            "en",
+        ),
+        # Rules and scales named after a place, a few words before their head.
+        ("Ottawa ankle rules -ve (R ankle also sore).", "Ottawa", "en"),
+        ("midline tenderness C6 -> Canadian C-spine rule not low risk", "Canadian", "en"),
+        ("Cincinnati Prehospital Stroke Scale: facial droop R +", "Cincinnati", "en"),
+        ("CT head per NICE / Canadian CT Head Rule.", "Canadian", "en"),
+        # Devices, assays and products written alone.
+        ("Checks Amsler grid at home most mornings.", "Amsler", "en"),
+        ("Tinetti 21/28, Berg 44/56. Barthel 80/100.", "Tinetti", "fr"),
+        ("suitable for genomic assay (Oncotype DX) - cost", "Oncotype", "en"),
+        ("Feeds: MBM fortified w Similac HMF to 24 kcal", "Similac", "en"),
+        # French "son" (his) before a drug is no English son.
+        ("Par contre il a oublié son Kardégic ce matin.", "Kardégic", "fr"),
+    ],
+)
+def test_a_rule_scale_or_device_named_after_a_place_or_person_stays(
+    text: str, kept: str, language: str
+) -> None:
+    assert kept in scrubbed(text, language)
