@@ -90,7 +90,9 @@ PARTICLES: Final = frozenset(
      "do", "dos", "di", "del", "della", "ben", "bin", "ibn", "abu", "el", "al", "ter", "ten",
      "mc", "mac", "st", "saint")
 )  # fmt: skip
-_NAME_PART: Final = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+# A name's words, and Malaysian "a/p", "a/l" (daughter, son of) read whole: they stay as
+# particles do, rather than becoming two initials.
+_NAME_PART: Final = re.compile(r"(?<![\w/])[aA]/[pPlL](?![\w/])|[^\W\d_]+(?:['’][^\W\d_]+)*")
 _INITIAL: Final = re.compile(r"[^\W\d_]\.?")
 # What an initial becomes (no I, O, Q, U, X, Y, Z: letters few names start with).
 INITIAL_LETTERS: Final = "ABCDEFGHJKLMNPRSTVW"
@@ -104,7 +106,7 @@ def surrogate_name(span: str, language: str, secret: bytes) -> str:
     def replace(match: re.Match[str]) -> str:
         word = match.group()
         lowered = word.lower()
-        if lowered in PARTICLES:
+        if lowered in PARTICLES or "/" in word:
             return word
         if len(word) == 1 or (len(word) == 2 and word.endswith(".")):
             others = [letter for letter in INITIAL_LETTERS if letter != word[0].upper()]

@@ -411,3 +411,11 @@ def test_when_two_notes_of_a_patient_name_them_then_both_get_the_same_surrogate(
     )
     assert first[7:-1] == second[: second.index(",")]
     assert other != second
+
+
+@pytest.mark.parametrize("patronymic", ["a/p", "a/l", "A/P"])
+def test_a_malaysian_patronymic_stays_between_the_surrogate_names(patronymic: str) -> None:
+    name = f"Kavitha {patronymic} Subramaniam"
+    words = surrogate_name(name, "en", SECRET).split()
+    assert words[1] == patronymic
+    assert "Kavitha" not in words and "Subramaniam" not in words
