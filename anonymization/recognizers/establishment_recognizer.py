@@ -29,6 +29,7 @@ from anonymization.recognizers.person_words import is_acronym, is_drug, is_stopw
 
 ESTABLISHMENT_SCORE: Final = 0.8
 KNOWN_SCORE: Final = 0.75
+HOSPITAL_SHAPED_ACRONYM_SCORE: Final = 0.5
 
 _UP: Final = "A-ZÀ-ÖØ-ÞŒ"
 _LO: Final = "a-zß-öø-ÿœ"
@@ -246,7 +247,23 @@ _ACRONYM_BEFORE_A_DEPARTMENT: Final = (
     r"(?<![\w&-])(?P<value>[A-Z][A-Z&]{1,5})(?=[ \t]+(?:ED|A&E|AMU|MAU|ICU|ITU|HDU|SDEC|CCU"
     r"|resus|Resus|ward|Ward|theatres?|outpatients|OPD|ER)\b)"
 )
-_ACRONYM_PATTERNS: Final = ("acronym where care is given", "acronym before a department")
+# "at RUH", "from WGH", "eye clinic SRI", "admission to HRI": after a word saying where, an
+# acronym of three to five capitals with the H of a hospital or ending as an infirmary's
+# does ("SRI", "LGI", "RVI"), that no list of medical acronyms holds.
+_HOSPITAL_SHAPED_ACRONYM: Final = (
+    r"(?P<value>(?=[A-Z]{3,5}(?![\w&'’-]))(?![A-Z]*HIV)(?:[A-Z]*H[A-Z]*|[A-Z]+[RGV]I))"
+    r"(?![\w&'’-])"
+)
+# Records, laws and schemes with an H, which notes also write after "in", "to": not places.
+_ADMINISTRATIVE_ACRONYMS: Final = frozenset(
+    ("EHR", "EPR", "EMR", "HIPAA", "PHI", "HMO", "HHS", "HSA", "HCP", "HCPC", "HSE", "NHS")
+)
+_WHERE_BEFORE: Final = r"\b(?i:at|from|to|clinic|in)[ \t]+(?:the[ \t]+)?$"
+_ACRONYM_PATTERNS: Final = (
+    "acronym where care is given",
+    "acronym before a department",
+    "hospital-shaped acronym after a word saying where",
+)
 # A name where care is given: "a short admission to Fernbank", "A&E Darent Valley",
 # "started TB treatment at Bara"; a department or a common word there is not one ("to
 # Cardiology", "to Ward 7", "to Orthopaedics", "to Mr Smith").
@@ -438,6 +455,12 @@ class EstablishmentRecognizer(RegexRecognizer):
         ),
         ValuePattern(_ACRONYM_PATTERNS[1], re.compile(_ACRONYM_BEFORE_A_DEPARTMENT), KNOWN_SCORE),
         ValuePattern(
+            _ACRONYM_PATTERNS[2],
+            re.compile(_HOSPITAL_SHAPED_ACRONYM),
+            HOSPITAL_SHAPED_ACRONYM_SCORE,
+            before=re.compile(_WHERE_BEFORE),
+        ),
+        ValuePattern(
             "name where care is given",
             re.compile(_NAME_OF_PLACE),
             ESTABLISHMENT_SCORE,
@@ -456,6 +479,7 @@ class EstablishmentRecognizer(RegexRecognizer):
         if pattern.name in _ACRONYM_PATTERNS and (
             is_acronym(value)
             or value in _GENERIC_PLACES
+            or value in _ADMINISTRATIVE_ACRONYMS
             or value.lower() in common_words("en")
             or value.lower() in common_words("fr")
         ):

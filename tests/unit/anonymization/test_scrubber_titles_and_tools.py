@@ -77,3 +77,33 @@ def test_a_rule_scale_or_device_named_after_a_place_or_person_stays(
     text: str, kept: str, language: str
 ) -> None:
     assert kept in scrubbed(text, language)
+
+
+@pytest.mark.parametrize(
+    ("text", "acronym"),
+    [
+        ("-> 111 / ED at RUH Bath.", "RUH"),
+        ("I have the DC summary from WGH, will upload it.", "WGH"),
+        ("Plan: onco clinic HSU 27/2, then RT.", "HSU"),
+    ],
+)
+def test_a_hospital_shaped_acronym_after_a_word_saying_where_is_hidden(
+    text: str, acronym: str
+) -> None:
+    assert acronym not in scrubbed(text, "en")
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("Records in EHR, last visit 3/11.", "EHR"),
+        ("To add him to the HIPAA release she will sign.", "HIPAA"),
+        ("titrate to HR <110; avoid diltiazem", "HR"),
+        ("Presumptive pulmonary TB in PLHIV, virally suppressed", "PLHIV"),
+        ("Transferred to ICU overnight.", "ICU"),
+    ],
+)
+def test_a_medical_or_administrative_acronym_after_a_word_saying_where_stays(
+    text: str, kept: str
+) -> None:
+    assert kept in scrubbed(text, "en")
