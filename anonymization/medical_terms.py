@@ -423,8 +423,17 @@ def is_medical_term_span(text: str, start: int, end: int) -> bool:
         title.group().lower().startswith("son") and _is_all_vocabulary(span, _DRUG_WORDS)
     ):
         return False
-    if _NAMED_TOOL_AFTER.match(text, end) and _is_known_place(span):
-        return True  # "Ottawa ankle rules", "Canadian C-spine rule": a rule named after a place
+    if _NAMED_TOOL_AFTER.match(text, end) and (_is_known_place(span) or " " not in span):
+        # "Ottawa ankle rules", "Canadian C-spine rule", "Kaiser sepsis calculator": a rule
+        # named after a place or a person, a few words before its head.
+        return True
+    second = _SECOND_EPONYM_BEFORE.search(text, window_start, start)
+    if (
+        second is not None
+        and " " not in span
+        and is_medical_term_span(text, second.start("first"), second.end("first"))
+    ):
+        return True  # "Elston et Ellis", "Neer and Hawkins": the second of two eponyms
     if (
         _DOSE_OR_SIZE_AFTER.match(text, end)
         and len(span.split()) <= 2
@@ -483,6 +492,9 @@ def _is_product_and_code(span: str) -> bool:
 
 
 _GP_SURGERY_AFTER: Final = re.compile(r"[ \t]+(?i:surgery)\b")
+_SECOND_EPONYM_BEFORE: Final = re.compile(
+    r"(?<![\w'’-])(?P<first>[A-Z][a-zà-ÿ'’-]+)[ \t]+(?:and|&|et)[ \t]+$"
+)
 # A place's name, up to three words, then what names a clinical rule or scale:
 # "Ottawa ankle rules", "Cincinnati Prehospital Stroke Scale", "Canadian CT Head Rule".
 # Words that head an establishment ("Leeds General Infirmary") end no such run.

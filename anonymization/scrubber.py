@@ -51,7 +51,7 @@ PERSON = "PERSON"
 # Types a model or a lexicon may confuse with medical vocabulary (eponyms, brand names).
 NAME_LIKE_TYPES = frozenset({PERSON, "LOCATION", "HOSPITAL", "ORGANIZATION"})
 _DIGIT = re.compile(r"\d")
-_HYPHENATED_WORD_END = re.compile(r"(?:-[^\W\d_]+)+")
+_WORD_CONTINUATION = re.compile(r"(?:-[^\W\d_]+)+|['’]s?(?!\w)")
 LANGUAGES = ("fr", "en")
 NER_SCORE = 0.6
 NAME_SHAPE_SCORE = 0.6
@@ -430,8 +430,9 @@ class Scrubber:
             return True  # "G.", "J.-M.": a signature's initials, never vocabulary
         if is_medical_term_span(text, entity.start, entity.end):
             return False
-        # "Semmes" of "Semmes-Weinstein monofilament": the whole hyphenated word decides.
-        whole = _HYPHENATED_WORD_END.match(text, entity.end)
+        # "Semmes" of "Semmes-Weinstein monofilament", "Baker" of "?Baker's": the whole
+        # word, hyphenated or possessive, decides.
+        whole = _WORD_CONTINUATION.match(text, entity.end)
         return whole is None or not is_medical_term_span(text, entity.start, whole.end())
 
     def _add_model_entities(self, texts: Sequence[str], found: list[list[Entity]]) -> None:

@@ -42,6 +42,8 @@ def test_a_title_or_credential_beside_a_name_stays(text: str, expected: str, lan
         # A place before a score that is no rule: still a place.
         ("?APPENDICITIS 19F FROM PETERHEAD - ALVARADO SCORE 7", "PETERHEAD", "en"),
         ("He moved to Ottawa in 2019 with his wife.", "Ottawa", "en"),
+        # Two people joined by "et" / "and": neither is an eponym.
+        ("venue avec Paul et Martin hier", "Martin", "fr"),
         # An English son, named.
         ("Contacts: son Graham Brennan (NOK), daughter-in-law", "Graham", "en"),
     ],
@@ -69,6 +71,12 @@ def test_what_goes_with_a_name_or_place_is_redacted(text: str, secret: str, lang
         ("Tinetti 21/28, Berg 44/56. Barthel 80/100.", "Tinetti", "fr"),
         ("suitable for genomic assay (Oncotype DX) - cost", "Oncotype", "en"),
         ("Feeds: MBM fortified w Similac HMF to 24 kcal", "Similac", "en"),
+        # A possessive eponym found without its "'s" is still one.
+        ("?meniscal tear ?Baker's  Technique: Sag PD FS", "Baker's", "en"),
+        ("apply to the Bowen's patch once daily", "Bowen's", "en"),
+        # The second of two eponyms.
+        ("Neer and Hawkins impingement signs positive R.", "Hawkins", "en"),
+        ("grade II de Elston et Ellis, RE+ RP+", "Ellis", "fr"),
         # French "son" (his) before a drug is no English son.
         ("Par contre il a oublié son Kardégic ce matin.", "Kardégic", "fr"),
     ],
