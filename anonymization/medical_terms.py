@@ -355,6 +355,21 @@ MICROBE_GENERA: Final = (
     "cryptosporidium", "blastocystis", "babesia", "hafnia", "raoultella", "pantoea",
 )  # fmt: skip
 _MICROBE_GENERA: Final = frozenset(MICROBE_GENERA)
+# Species that notes write after the genus's initial ("S. aureus", "E.Coli", "K.pneumoniae").
+MICROBE_SPECIES: Final = frozenset(
+    ("aureus", "epidermidis", "coli", "pneumoniae", "faecalis", "faecium", "aeruginosa",
+     "albicans", "glabrata", "pyogenes", "agalactiae", "influenzae", "difficile", "cloacae",
+     "mirabilis", "marcescens", "baumannii", "maltophilia", "fumigatus", "tuberculosis",
+     "trachomatis", "gonorrhoeae", "meningitidis", "monocytogenes", "pylori", "jejuni",
+     "typhi", "enteritidis", "catarrhalis", "oxytoca", "freundii", "morganii", "capitis",
+     "hominis", "haemolyticus", "lugdunensis", "saprophyticus", "mutans", "mitis", "oralis",
+     "anginosus", "constellatus", "intermedius", "dysgalactiae", "bovis", "gallolyticus",
+     "acnes", "avium", "kansasii", "abscessus", "neoformans", "jirovecii", "gondii",
+     "falciparum", "vivax", "ovale", "malariae", "lamblia", "histolytica", "vaginalis",
+     "perfringens", "fragilis", "nucleatum", "necrophorum", "aerogenes", "lactis",
+     "burgdorferi", "pallidum", "pertussis", "legionella", "pneumophila", "auris", "krusei")
+)  # fmt: skip
+_ABBREVIATED_MICROBE: Final = re.compile(r"[A-Z]\.[ \t]?(?P<species>[A-Za-z]+)")
 # "Staphylococcus aureus", "Candida spp.": a genus and a lower-case species, or "sp(p)."
 _SPECIES: Final = re.compile(r"[a-zé]+\.?")
 # Words built on a medical suffix: "Antibioprophylaxie", "Cholécystectomie", "Colitis".
@@ -602,7 +617,11 @@ def _is_vocabulary(word: str, vocabulary: frozenset[str]) -> bool:
 
 
 def _is_microbe(span: str) -> bool:
-    """ "Staphylococcus epidermidis", "Candida albicans", "Klebsiella spp.", "Listeria"."""
+    """ "Staphylococcus epidermidis", "Candida albicans", "Klebsiella spp.", "Listeria",
+    "S. aureus", "E.Coli"."""
+    abbreviated = _ABBREVIATED_MICROBE.fullmatch(span)
+    if abbreviated is not None:
+        return abbreviated.group("species").lower() in MICROBE_SPECIES
     words = span.split()
     if not words or words[0].lower() not in _MICROBE_GENERA or not words[0][:1].isupper():
         return False

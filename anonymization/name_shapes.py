@@ -1,7 +1,8 @@
 """How a name found in part is completed from the way names are written.
 
 - "Tran, Mai", "SMITH, John": two names joined by a comma on one line are one name
-  written surname first, the comma included (`comma_joined`);
+  written surname first, the comma included (`comma_joined`); "HADDAD épouse FERREIRA",
+  "DURAND née LEROY": two names joined by a marital word are one (`married_names`);
 - "Pham, Thu  MRN …", "GARCIA, Will": at a line's start, a name, a comma and a word the
   given-name lists hold however ordinary ("Will", "May") or no dictionary word ("Thu"),
   not before a number, are one name (`given_name_after_comma`);
@@ -46,6 +47,23 @@ _WINDOW: Final = 12
 _FIRST_WORD: Final = re.compile(r"[A-ZÀ-Þ][a-zà-ÿ]+")
 
 Span = tuple[int, int]
+
+
+# "HADDAD épouse FERREIRA", "DURAND née LEROY", "Mme X veuve Y": a birth name and a
+# married name are one person's name, the word between them included.
+_MARITAL_WORD_BETWEEN: Final = re.compile(
+    r"[ \t]+(?:(?i:épouse|epouse|ép\.|ep\.|née|nee|veuve|vve|divorcée|divorcee))[ \t]+"
+)
+
+
+def married_names(text: str, names: Sequence[Span]) -> list[Span]:
+    """Each pair of names joined by a marital word ("épouse", "née", "veuve"), as one span."""
+    ordered = sorted(names)
+    return [
+        (left[0], right[1])
+        for left, right in itertools.pairwise(ordered)
+        if right[0] > left[1] and _MARITAL_WORD_BETWEEN.fullmatch(text, left[1], right[0])
+    ]
 
 
 def comma_joined(text: str, names: Sequence[Span]) -> list[Span]:

@@ -90,6 +90,8 @@ PARTICLES: Final = frozenset(
      "do", "dos", "di", "del", "della", "ben", "bin", "ibn", "abu", "el", "al", "ter", "ten",
      "mc", "mac", "st", "saint")
 )  # fmt: skip
+# "HADDAD épouse FERREIRA": what joins a birth name and a married name stays as written.
+MARITAL_WORDS: Final = frozenset(("épouse", "epouse", "née", "nee", "veuve", "vve", "divorcée"))
 # A name's words, and Malaysian "a/p", "a/l" (daughter, son of) read whole: they stay as
 # particles do, rather than becoming two initials.
 _NAME_PART: Final = re.compile(r"(?<![\w/])[aA]/[pPlL](?![\w/])|[^\W\d_]+(?:['’][^\W\d_]+)*")
@@ -106,7 +108,7 @@ def surrogate_name(span: str, language: str, secret: bytes) -> str:
     def replace(match: re.Match[str]) -> str:
         word = match.group()
         lowered = word.lower()
-        if lowered in PARTICLES or "/" in word:
+        if lowered in PARTICLES or lowered in MARITAL_WORDS or "/" in word:
             return word
         if len(word) == 1 or (len(word) == 2 and word.endswith(".")):
             others = [letter for letter in INITIAL_LETTERS if letter != word[0].upper()]

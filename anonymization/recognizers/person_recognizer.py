@@ -47,6 +47,7 @@ from anonymization.recognizers.person_words import (
     dictionary_words_not_names,
     is_acronym,
     is_chat_speaker,
+    is_drug,
     is_edge_noise,
     is_first_name,
     is_given,
@@ -107,6 +108,14 @@ _RUN: Final = led_by_first_characters(
 # text before it is checked by `_initial_context_ok`.
 _INITIAL_NAME: Final = re.compile(
     "(?P<value>" + led_by(f"[{_UPPER}]", r"[^\s(\[]") + rf"\.(?:-?[{_UPPER}]\.)?{_SPACE}{_NAME})"
+)
+# "A.Leclerc", "J.-M.Rey": an initial written against the surname, as table cells and
+# signatures do; the surname is checked as after a spaced initial.
+_ATTACHED_INITIAL_NAME: Final = re.compile(
+    "(?P<value>"
+    + led_by(f"[{_UPPER}]", r"[\w.'’-]")
+    + rf"\.(?:-?[{_UPPER}]\.)?(?P<surname>[{_UPPER}][{_LOWER}]{{2,}}(?:-[{_UPPER}][{_LOWER}]+)?))"
+    r"(?![\w.'’-])"
 )
 # "MARTIN, Claire", "Chen, Harry": a surname, a comma, a given name (registers, lists).
 _SURNAME_COMMA_GIVEN: Final = led_by_first_characters(
@@ -362,6 +371,16 @@ class PersonRecognizer(RegexRecognizer):
                 and not overlaps_any(results, start, end)
             ):
                 results.append(_cut_trailing_acronyms(self.result(start, end, INITIAL_SCORE), text))
+        for match in _ATTACHED_INITIAL_NAME.finditer(text):
+            start, end = match.span(VALUE_GROUP)
+            surname = match.group("surname")
+            if (
+                not is_stopword(surname)
+                and surname.lower() not in dictionary_words_not_names()
+                and not is_drug(surname)
+                and not overlaps_any(results, start, end)
+            ):
+                results.append(self.result(start, end, INITIAL_SCORE))
         for match in _CHAT_SPEAKER.finditer(text):
             start, end = match.span(VALUE_GROUP)
             if is_chat_speaker(match.group(VALUE_GROUP)) and not overlaps_any(results, start, end):

@@ -115,3 +115,24 @@ def test_a_medical_or_administrative_acronym_after_a_word_saying_where_stays(
     text: str, kept: str
 ) -> None:
     assert kept in scrubbed(text, "en")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A birth name and a married name, the marital word between them: one name.
+        ("Mme HADDAD épouse FERREIRA Nadia, née le 23/06/1991", "Mme <PERSON>, née le"),
+        ("Patient :\tGOURIOU épouse NDIAYE Rozenn\tDDN", "Patient :\t<PERSON>\tDDN"),
+        # An initial written against the surname.
+        ("baisse oxali\tA.Leclerc\nC7\t28/04/2025", "baisse oxali\t<PERSON>\n"),
+    ],
+)
+def test_a_name_in_two_parts_or_with_an_attached_initial_is_one_span(
+    text: str, expected: str
+) -> None:
+    assert expected in scrubbed(text, "fr")
+
+
+@pytest.mark.parametrize("text", ["Cultures: K.Pneumoniae BLSE", "Prélèvement : S. aureus"])
+def test_a_microbe_written_with_its_genus_initial_stays(text: str) -> None:
+    assert scrubbed(text, "fr") == text

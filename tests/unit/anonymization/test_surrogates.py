@@ -419,3 +419,9 @@ def test_a_malaysian_patronymic_stays_between_the_surrogate_names(patronymic: st
     words = surrogate_name(name, "en", SECRET).split()
     assert words[1] == patronymic
     assert "Kavitha" not in words and "Subramaniam" not in words
+
+
+def test_a_marital_word_stays_between_a_birth_name_and_a_married_name() -> None:
+    words = surrogate_name("HADDAD épouse FERREIRA Nadia", "fr", SECRET).split()
+    assert words[1] == "épouse"
+    assert not {"HADDAD", "FERREIRA", "Nadia"} & set(words)
