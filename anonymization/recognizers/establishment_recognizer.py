@@ -58,6 +58,8 @@ _FR_HEADS: Final = (
     r"foyer(?:[ \t]+(?:de[ \t]+vie|logement|d['’]accueil(?:[ \t]+m[ée]dicalis[ée])?))?",
     r"accueil[ \t]+de[ \t]+jour", r"auberge", r"site(?=[ \t]+(?:des|du|de)[ \t]+[A-ZÀ-Þ])",
     r"laboratoire(?:[ \t]+d['’]analyses(?:[ \t]+m[ée]dicales)?)?", r"pharmacie",
+    # "labo BioAlsace", "Labo Bio-Armor", "maternité des Glycines", "dispensaire de Wé".
+    r"labo", r"maternit[ée]", r"dispensaire",
     r"p[ôo]le[ \t]+sant[ée]", r"unit[ée][ \t]+de[ \t]+m[ée]decine[ \t]+l[ée]gale",
 )  # fmt: skip
 # Acronyms only in capitals: "ch", "had", "ime" are words too.

@@ -6,7 +6,8 @@ is a place wherever it appears; a lower-case one ("rentre sur lorient") only aft
 preposition that introduces a place. Names that are also common words of the language
 ("Sens", "Orange", "Tours") are left out of the list itself (`anonymization.lexicons`).
 
-Postcodes alone: "(75014)", "Code postal : 56000", "CP 29200", "apt 312, 33310". And
+Postcodes alone: "(75014)", "Code postal : 56000", "CP 29200", "apt 312, 33310",
+"3 rue de la Garde-Côte – 44800". And
 names no list holds after a word that says where someone goes or lives
 (`anonymization.recognizers.place_cues`).
 """
@@ -129,7 +130,7 @@ class PlaceNameRecognizer(RegexRecognizer):
             "postcode ending an address",
             re.compile(
                 r"(?i:\b(?:rue|avenue|av\.|bd|boulevard|allée|impasse|chemin|place|route|apt|appt"
-                r"|bât\.|étage|résidence|lieu-dit)\b)[^\n]{0,60}?,[ \t]*"
+                r"|bât\.|étage|résidence|lieu-dit)\b)[^\n]{0,60}?(?:,|[ \t][–—-])[ \t]*"
                 r"(?P<value>\d{5})(?=[ \t]*(?:,|$|\n|\)))"
             ),
             POSTCODE_SCORE,

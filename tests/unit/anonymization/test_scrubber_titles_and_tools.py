@@ -136,3 +136,27 @@ def test_a_name_in_two_parts_or_with_an_attached_initial_is_one_span(
 @pytest.mark.parametrize("text", ["Cultures: K.Pneumoniae BLSE", "Prélèvement : S. aureus"])
 def test_a_microbe_written_with_its_genus_initial_stays(text: str) -> None:
     assert scrubbed(text, "fr") == text
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("prise de sang faite par le labo BioAlsace à 7h", "BioAlsace"),
+        ("contrôle NFS au Labo Bio-Armor Lamballe", "Bio-Armor"),
+        ("née à terme à la maternité des Glycines, PN 3,310 kg", "Glycines"),
+        ("administrée au dispensaire de Wé puis au lycée", "Wé"),
+    ],
+)
+def test_a_laboratory_maternity_or_dispensary_named_after_its_head_is_hidden(
+    text: str, secret: str
+) -> None:
+    assert secret not in scrubbed(text, "fr")
+
+
+def test_a_generic_maternity_or_laboratory_stays() -> None:
+    text = "Accouchement à la maternité, bilan au labo."
+    assert scrubbed(text, "fr") == text
+
+
+def test_a_postcode_after_a_dash_ending_an_address_is_hidden() -> None:
+    assert "44800" not in scrubbed("Saint-Herblain – 3 rue de la Garde-Côte – 44800\nDr X", "fr")
