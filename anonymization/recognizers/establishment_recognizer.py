@@ -165,6 +165,16 @@ _EN_LED: Final = (
     # "Cheltenham General Ambulatory Emergency Care": a unit of it follows.
     r"|[ \t]+(?:Ambulatory|Emergency|Outpatients?|Maternity|Ward|Site|Campus)\b)))"
 )
+# Heads that lead the name in other languages, as English notes from abroad write them:
+# "Hospital Pakar Seri Kembangan" (Malay), "Clinica Familiar del Valle", "Klinik Kesihatan
+# Seksyen 7"; the name's first word must be no common word ("Hospital Day 3").
+_OUR_BEFORE_LADY: Final = re.compile(r"(?<![\w'’-])(?i:our)[ \t]+$")
+_FOREIGN_HEAD_FIRST: Final = (
+    r"(?<![\w'’-])(?P<value>(?P<head>Hospital|Cl[ií]nica|Klinik(?:[ \t]+Kesihatan)?"
+    r"|Rumah[ \t]+Sakit|Centro[ \t]+de[ \t]+Salud)"
+    r"(?P<name>(?:[ \t]+(?:de[ \t]+|del[ \t]+|la[ \t]+|los[ \t]+)?[A-Z][a-zà-ÿ'’-]+){1,4}))"
+    r"(?![\w'’-])"
+)
 _EN_OF: Final = (
     rf"(?<![\w'’-])(?P<value>(?:Royal[ \t]+|University[ \t]+|General[ \t]+)*(?:Hospital|Infirmary"
     rf"|Hospitals)[ \t]+of[ \t]+(?:the[ \t]+)?{_EN_NAME_WORD}"
@@ -442,6 +452,11 @@ class EstablishmentRecognizer(RegexRecognizer):
         ),
         ValuePattern("english head then name", re.compile(_EN_HEAD_THEN_NAME), ESTABLISHMENT_SCORE),
         ValuePattern(
+            "head of another language, then name",
+            re.compile(_FOREIGN_HEAD_FIRST),
+            ESTABLISHMENT_SCORE,
+        ),
+        ValuePattern(
             "english name and head, lower case",
             re.compile(_EN_LOWER_ESTABLISHMENT),
             ESTABLISHMENT_SCORE,
@@ -474,6 +489,14 @@ class EstablishmentRecognizer(RegexRecognizer):
     )
 
     def _score(self, text: str, value: str, start: int, pattern: ValuePattern) -> float | None:
+        if pattern.name == "head of another language, then name" and value.startswith("Hospital"):
+            first = value.split()[1].lower()
+            if (
+                first in common_words("en")
+                or first in common_words("fr")
+                or first in _DEPARTMENT_WORDS
+            ):
+                return None  # "Hospital Day 3", "Hospital Course": no name follows
         if pattern.name == "hospital acronym" and (
             value.lower() in common_words("en") or value.lower() in common_words("fr")
         ):
@@ -523,6 +546,9 @@ class EstablishmentRecognizer(RegexRecognizer):
             ):
                 continue  # "Interventional Radiology": a department
             result.end = result.start + len(trimmed)
+            our = _OUR_BEFORE_LADY.search(text, max(0, result.start - 4), result.start)
+            if our is not None and trimmed[:4].lower() == "lady":
+                result.start = our.start()  # "Our Lady of the Wells Hospice"
             results.append(result)
         # A known name overlapping a found one widens it: "Nouvel Hôpital Civil" is found
         # as "Hôpital Civil" by its head, and whole by the list.

@@ -66,6 +66,8 @@ _HEADED: Final = (
 _EN_SCHOOL: Final = (
     rf"(?<![\w-])(?P<value>(?:{_NAME_WORD}[ \t]+){{1,4}}(?:Primary|Secondary|High|Middle|Elementary"
     r"|Grammar|Academy|College|University|School|Council|Ltd|Limited|Inc\.?|plc|LLC|Corp\.?"
+    # Companies of other countries: "PATHLAB DIAGNOSTIK SDN BHD", "Medilab Pte Ltd".
+    r"|(?i:Sdn\.?[ \t]+Bhd\.?)|Bhd|BHD|Pte\.?[ \t]+Ltd|PTE[ \t]+LTD|GmbH|SARL"
     r"|Construction|Logistics|Nursery|Club|Home[ \t]+Care|Homecare|Telecare|Care[ \t]+Services"
     r"|Housing(?:[ \t]+Association)?|Credit[ \t]+Union|Building[ \t]+Society|Bank"
     r"|Supermarket|Pty(?:[ \t]+Ltd)?"

@@ -160,3 +160,24 @@ def test_a_generic_maternity_or_laboratory_stays() -> None:
 
 def test_a_postcode_after_a_dash_ending_an_address_is_hidden() -> None:
     assert "44800" not in scrubbed("Saint-Herblain – 3 rue de la Garde-Côte – 44800\nDr X", "fr")
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        # A head leading its name, as other languages write it.
+        ("Clinic/Hospital: Hospital Pakar Seri Kembangan (HPSK)", "Pakar"),
+        ("PCP: Dr. Moises Garza-Leal, Clinica Familiar del Valle, San Benito", "Familiar"),
+        # "Our Lady of ...".
+        ("OUR LADY OF THE WELLS HOSPICE\nSpecialist Palliative Care", "OUR"),
+        # Companies of other countries by their legal form.
+        ("PATHLAB DIAGNOSTIK SDN BHD (Co. No. 201401022817)", "DIAGNOSTIK"),
+    ],
+)
+def test_an_establishment_written_as_other_countries_do_is_hidden(text: str, secret: str) -> None:
+    assert secret not in scrubbed(text, "en")
+
+
+def test_hospital_before_a_common_word_stays() -> None:
+    text = "Hospital Course: uneventful. Hospital Day 3."
+    assert scrubbed(text, "en") == text
