@@ -190,6 +190,6 @@ class AgeRecognizer(RegexRecognizer):
 
     def analyze(self, text, entities, nlp_artifacts=None):
         results = super().analyze(text, entities, nlp_artifacts)
-        if "|" in text:
+        if "|" in text or "\t" in text:
             results += [self.result(start, end, AGE_SCORE) for start, end in _table_ages(text)]
         return results

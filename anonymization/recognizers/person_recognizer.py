@@ -415,7 +415,7 @@ class PersonRecognizer(RegexRecognizer):
             found = name_in_run(text, run.start(), run.end())
             if found is not None and not overlaps_any(results, found[0], found[1]):
                 results.append(self.result(*found))
-        if "|" in text:
+        if "|" in text or "\t" in text:
             # A staff column's header says its cells are initials, as a signature does:
             # "| Init. | KLB |" is someone, whatever acronym it spells.
             for start, end in staff_column_initials(text):

@@ -26,14 +26,21 @@ from __future__ import annotations
 import re
 from typing import ClassVar, Final
 
-from anonymization.recognizers.base import RegexRecognizer, ValuePattern, word_alternation
+from anonymization.recognizers.base import (
+    RegexRecognizer,
+    ValuePattern,
+    overlaps_any,
+    word_alternation,
+)
 from anonymization.recognizers.first_characters import led_by_first_characters
+from anonymization.recognizers.tables import column_cells
 
 DAY_MONTH_SCORE: Final = 0.7
 DAY_ALONE_SCORE: Final = 0.6
 MONTH_YEAR_SCORE: Final = 0.75
 MONTH_ALONE_SCORE: Final = 0.55
 BIRTH_YEAR_SCORE: Final = 0.8
+DATE_COLUMN_SCORE: Final = 0.7
 MAX_DAY: Final = 31
 MAX_MONTH: Final = 12
 
@@ -185,6 +192,12 @@ _FRACTION_AFTER: Final = re.compile(
 _TIME_OF_DAY_AFTER: Final = re.compile(r"[ \t]+(?:AM|PM|am|pm)\b")
 MAX_DOSE_DENOMINATOR: Final = 4
 _WEEKDAY_BEFORE: Final = re.compile(rf"{_WEEKDAY}[ \t]+$")
+# A table column of dates ("Date", "Jour", "Date de prélèvement") and a day and month in
+# one of its cells.
+_DATE_HEADER: Final = re.compile(r"(?i:dates?|jour|day|date[ \t]+(?:de|du|of)[ \t]+[\w ]{2,20})")
+_DATE_CELL: Final = re.compile(
+    r"[ \t]*(?P<value>(?:0?[1-9]|[12]\d|3[01])[/.-](?:0?[1-9]|[12]\d|3[01])(?:[/.-]\d{2,4})?)[ \t]*"
+)
 _NUMERIC_PAIR: Final = led_by_first_characters(
     re.compile(rf"(?<![\w/.,-])({_DAY}|{_MONTH_NUM})/({_DAY}|{_MONTH_NUM})(?![\w/]|[.,]\d)")
 )
@@ -448,6 +461,11 @@ class ShortDateRecognizer(RegexRecognizer):
         ]
         results += self._listed_after(text, results)
         results += self._like_the_others(text, results)
+        if "|" in text or "\t" in text:
+            # "Cycle | Date | ANC" then "C1 | 1/6 | 4.1": a date column's day and month.
+            for start, end, _ in column_cells(text, _DATE_HEADER, _DATE_CELL):
+                if not overlaps_any(results, start, end):
+                    results.append(self.result(start, end, DATE_COLUMN_SCORE))
         for result in results:
             # "Fri 1/26", "lundi 13/01": the weekday goes with its date.
             weekday = _WEEKDAY_BEFORE.search(text, max(0, result.start - 12), result.start)

@@ -1,6 +1,7 @@
-"""Cells of the tables notes flatten with pipes ("| Nom | Prénom | DDN |"): what a
-column's header says its cells are (names, staff initials, ages), read the same way by
-every recognizer that needs it."""
+"""Cells of the tables notes flatten with pipes ("| Nom | Prénom | DDN |") or tabs (a
+spreadsheet pasted in: "Cycle<TAB>Date<TAB>ANC"): what a column's header says its cells
+are (names, staff initials, ages, dates), read the same way by every recognizer that
+needs it."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def _cell_value(
 
 
 def column_cells(text: str, header: re.Pattern[str], cell: re.Pattern[str]) -> list[Cell]:
-    """Each value matching `cell` (its `value` group) in the pipe-table columns whose
+    """Each value matching `cell` (its `value` group) in the table columns whose
     header matches `header`, until the table ends; in a row of keys and values ("|
     Prénom | Marie |", "| Nom | X | Prénom | Y |"), the cell after each such key."""
     found: list[Cell] = []
@@ -30,7 +31,8 @@ def column_cells(text: str, header: re.Pattern[str], cell: re.Pattern[str]) -> l
     line_start = 0
     lines = text.split("\n")
     for index, line in enumerate(lines):
-        cells = line.split("|")
+        # A line with a pipe is a pipe table's; one with two tabs or more, a pasted sheet's.
+        cells = line.split("|" if "|" in line or line.count("\t") < 2 else "\t")
         if _RULE_LINE.fullmatch(line):
             pass  # "-----", "|---|---|" under the header: the table goes on
         elif len(cells) > 2:

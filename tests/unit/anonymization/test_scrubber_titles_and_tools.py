@@ -181,3 +181,22 @@ def test_an_establishment_written_as_other_countries_do_is_hidden(text: str, sec
 def test_hospital_before_a_common_word_stays() -> None:
     text = "Hospital Course: uneventful. Hospital Day 3."
     assert scrubbed(text, "en") == text
+
+
+_PASTED_SHEET = (
+    "Cycle\tDate\tWt (kg)\tANC\tComments\tRN\n"
+    "C1\t1/6\t85.2\t4.1\tpump d/c\tCB\n"
+    "C2\t1/20\t84.0\t3.1\tok\tRQ\n"
+)
+
+
+def test_a_pasted_sheets_date_and_staff_columns_are_read_as_a_pipe_tables() -> None:
+    result = scrubbed(_PASTED_SHEET, "en")
+    assert "1/6" not in result and "1/20" not in result
+    assert "\tRQ" not in result and "\tCB" not in result
+    assert "85.2" in result and "4.1" in result  # the values stay
+
+
+def test_a_blood_pressure_outside_a_date_column_stays() -> None:
+    text = "Cycle\tBP\tANC\nC1\t120/80\t4.1\nC2\t110/70\t3.9\n"
+    assert scrubbed(text, "en") == text
