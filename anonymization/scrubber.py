@@ -40,6 +40,7 @@ from anonymization.ner.model import MODEL_LABELS, load_model
 from anonymization.ner.segments import model_segments
 from anonymization.ocr_view import ocr_view
 from anonymization.recognizers import build_recognizers
+from anonymization.recognizers.establishment_recognizer import is_department
 from anonymization.recognizers.first_characters import led_by_first_characters
 from anonymization.recognizers.lexicon import CAPITALS_ONLY_ACRONYMS
 from anonymization.recognizers.organization_recognizer import is_known_organization
@@ -415,6 +416,8 @@ class Scrubber:
             return not is_medical_term_span(text, entity.start, entity.end)
         if entity.type not in NAME_LIKE_TYPES:
             return True
+        if entity.score == NER_SCORE and entity.type in JOINABLE_TYPES and is_department(span):
+            return False  # the model's "Clinical Biochemistry": a department, no establishment
         if entity.type == PERSON and entity.score == SIGNATURE_SCORE:
             return True  # "-- JLW", "HTW" closing a note: initials, whatever they spell
         # "par DIU", "Contrôle IVUS": an unknown acronym of 3 to 5 capitals is not a name

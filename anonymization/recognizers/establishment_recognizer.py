@@ -397,7 +397,15 @@ _TRADE_HEAD_END: Final = re.compile(
 _DEPARTMENT_NAME_WORDS: Final = frozenset(
     {"department", "clinic", "pathology", "radiology", "surgery", "laboratory", "laboratories",
      "unit", "service", "services", "centre", "center", "of", "and", "the", "for", "anatomic",
-     "anatomical", "cellular", "molecular", "clinical", "surgical", "medical", "medicine"}
+     "anatomical", "cellular", "molecular", "clinical", "surgical", "medical", "medicine",
+     # The specialties a department is named after: "Clinical Biochemistry".
+     "biochemistry", "haematology", "hematology", "oncology", "cardiology", "neurology",
+     "microbiology", "virology", "immunology", "pharmacy", "pharmacology", "gastroenterology",
+     "endocrinology", "nephrology", "urology", "dermatology", "rheumatology", "psychiatry",
+     "paediatrics", "pediatrics", "obstetrics", "gynaecology", "gynecology", "orthopaedics",
+     "orthopedics", "ophthalmology", "geriatrics", "anaesthetics", "anesthesiology",
+     "respiratory", "genetics", "histopathology", "cytology", "imaging", "day", "outpatient",
+     "outpatients", "inpatient", "emergency", "intensive", "care", "renal", "vascular"}
 )  # fmt: skip
 
 
@@ -409,7 +417,7 @@ def _department_vocabulary() -> frozenset[str]:
     return medical_words("en") | _SPECIALTY_WORDS | _DEPARTMENT_NAME_WORDS
 
 
-def _is_department(name: str) -> bool:
+def is_department(name: str) -> bool:
     """An English name made only of medical words and department heads is a department,
     not an establishment: "Knee Clinic", "Gastrointestinal Pathology", "SURGICAL
     PATHOLOGY" (ICD-10's words, `medical_words`); "Desert Sky Rheumatology" and "Leeds
@@ -511,7 +519,7 @@ class EstablishmentRecognizer(RegexRecognizer):
             return None  # "to ICU", "the CT ward": medical acronyms, not establishments
         if (
             pattern.name.startswith("english")
-            and _is_department(value)
+            and is_department(value)
             and not _NAME_NEXT.match(text, start + len(value))
         ):
             return None  # "Knee Clinic", "SURGICAL PATHOLOGY"; not "Eye Clinic Newtown"

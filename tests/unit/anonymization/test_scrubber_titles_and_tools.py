@@ -200,3 +200,11 @@ def test_a_pasted_sheets_date_and_staff_columns_are_read_as_a_pipe_tables() -> N
 def test_a_blood_pressure_outside_a_date_column_stays() -> None:
     text = "Cycle\tBP\tANC\nC1\t120/80\t4.1\nC2\t110/70\t3.9\n"
     assert scrubbed(text, "en") == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Clinical Biochemistry – 46 Beech Place", "Haematology Day Unit: bloods at 9."],
+)
+def test_a_department_named_after_its_specialty_stays(text: str) -> None:
+    assert text.split(" ")[0] in scrubbed(text, "en")
