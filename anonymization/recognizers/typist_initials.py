@@ -2,8 +2,9 @@
 "Typed 13/08/2024 jh", "one cassette per container (A1-G1). tlb", "mkj 5/6/24", and the
 reporter's with them in brackets: "(JLW / mk)"; the author's and typist's in a letter's
 reference ("Réf. : SLG/MK", "N/Réf : MIT/LH/FB", where three groups start with the
-department's); and the login a print-out's header names ("Utilisateur : lgoarnisson",
-"Printed by: jsmith2"). A table's column of initials is read by `person_tables`.
+department's, "Réf. interne VAS/FK"); who typed a letter ("frappé le 23/10 par C.L."); and
+the login a print-out's header names ("Utilisateur : lgoarnisson", "Printed by: jsmith2").
+A table's column of initials is read by `person_tables`.
 
 Two or three lower-case letters are initials when they stand alone at the end of a line,
 right after a date, a number or a finished sentence, or before a date that ends the line,
@@ -33,11 +34,18 @@ _AUTHOR_AND_TYPIST: Final = re.compile(
 )
 # "Réf. : SLG/MK", "N/Réf : MIT/LH/FB - IPP …", "Our ref: JT/ab".
 _REFERENCE: Final = re.compile(
-    r"(?:\b[NV]/[ \t]?R[ée]f|\bR[ée]f(?:[ée]rences?)?|\b(?:Our|Your)[ \t]+ref|\bRef)\.?[ \t]*:"
+    r"(?:\b[NV]/[ \t]?R[ée]f|\bR[ée]f(?:[ée]rences?)?|\b(?:Our|Your)[ \t]+ref|\bRef)\.?"
+    # "Réf. interne VAS/FK": a qualifier stands for the colon.
+    r"(?:[ \t]*:|[ \t]+(?:internes?|internal|externes?)[ \t]*:?)"
     r"[ \t]*(?P<chain>[A-Za-z]{2,8}(?:[ \t]*/[ \t]*[A-Za-z]{2,4})+)(?![\w/])",
     re.IGNORECASE,
 )
 _REFERENCE_GROUP: Final = re.compile(r"[A-Za-z]{2,8}")
+# "frappé le 23/10/2024 par C.L.", "typed 12/3 by J.K.": who typed, as dotted initials.
+_TYPED_BY: Final = re.compile(
+    r"(?i:frapp[ée]e?|dactylographi[ée]e?|tap[ée]e?|typed|transcribed)\b[^\n]{0,25}?"
+    r"\b(?i:par|by)[ \t]+(?P<value>(?:[A-Z]\.-?){2,3})(?![\w])"
+)
 _LOGIN: Final = re.compile(
     r"(?i:utilisateur|user(?:name)?|login|identifiant|op[ée]rat(?:eur|or)|imprim[ée][ \t]+par"
     r"|printed[ \t]+by|edited[ \t]+by|saisie?[ \t]+par)[ \t]*:[ \t]*"
@@ -90,6 +98,8 @@ def typist_initials(text: str) -> list[tuple[int, int]]:
         found += _logins(text)
     if "ref" in lowered or "réf" in lowered:
         found += _reference_initials(text)
+    if "par" in lowered or "by" in lowered:
+        found += [match.span("value") for match in _TYPED_BY.finditer(text)]
     return found
 
 

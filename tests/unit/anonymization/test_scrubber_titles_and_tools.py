@@ -208,3 +208,14 @@ def test_a_blood_pressure_outside_a_date_column_stays() -> None:
 )
 def test_a_department_named_after_its_specialty_stays(text: str) -> None:
     assert text.split(" ")[0] in scrubbed(text, "en")
+
+
+@pytest.mark.parametrize(
+    ("text", "initials"),
+    [
+        ("Dossier UMJ : UMJ24-13-05521 - Réf. interne VAS/FK\n", "VAS"),
+        ("dicté le 21/10/2024, frappé le 23/10/2024 par C.L.\n\nCopie : Dr X", "C.L."),
+    ],
+)
+def test_who_wrote_or_typed_a_letter_is_hidden(text: str, initials: str) -> None:
+    assert initials not in scrubbed(text, "fr")
