@@ -310,8 +310,9 @@ class ShortDateRecognizer(RegexRecognizer):
         ),
         _after(
             "day and month after a date word or a weekday",
-            rf"(?<=[ \t\u00a0.])(?P<value>{_DAY_MONTH})",
-            rf"(?:{_CONTEXT_WORD}|{_WEEKDAY}):?{_S}*(?:the{_S}+)?$",
+            # "expected ~3/6": about that day.
+            rf"(?<=[ \t\u00a0.~])(?P<value>{_DAY_MONTH})",
+            rf"(?:{_CONTEXT_WORD}|{_WEEKDAY}):?{_S}*(?:the{_S}+)?~?$",
             DAY_MONTH_SCORE,
         ),
         _after(

@@ -219,3 +219,7 @@ def test_a_department_named_after_its_specialty_stays(text: str) -> None:
 )
 def test_who_wrote_or_typed_a_letter_is_hidden(text: str, initials: str) -> None:
     assert initials not in scrubbed(text, "fr")
+
+
+def test_a_date_written_as_about_that_day_is_hidden() -> None:
+    assert "3/6" not in scrubbed("Will follow when HER2 FISH resulted (expected ~3/6).", "en")
