@@ -45,7 +45,7 @@ from anonymization.recognizers.first_characters import led_by_first_characters
 from anonymization.recognizers.lexicon import CAPITALS_ONLY_ACRONYMS
 from anonymization.recognizers.organization_recognizer import is_known_organization
 from anonymization.recognizers.person_recognizer import SIGNATURE_SCORE
-from anonymization.recognizers.person_words import is_acronym
+from anonymization.recognizers.person_words import is_acronym, is_first_name
 from anonymization.surrogates import PatientContext, Replacement, apply_surrogates
 
 PERSON = "PERSON"
@@ -114,6 +114,7 @@ def _merge(entities: Iterable[Entity]) -> tuple[Entity, ...]:
 # and a bare initial after a surname in capitals: "Dr PATEL R", "SMITH J".
 _INITIALS_AFTER = re.compile(r"(?:[ \t]+[A-ZÀ-Þ]\.(?:-?[A-ZÀ-Þ]\.)?){1,3}")
 _BARE_INITIAL_AFTER = re.compile(r"[ \t]+[A-ZÀ-Þ](?![\w.'’-])(?![ \t]*[a-zà-ÿ])")
+_HYPHENATED_INITIALS = re.compile(r"[A-ZÀ-Þ]-[A-ZÀ-Þ]")
 _DOTTED_INITIALS = re.compile(r"(?:[A-ZÀ-Þ]\.-?){1,3}")
 # "Th. Bourgeois", "J.-M. Rey": one capital, or a French given name shortened to a capital
 # and an "h" ("Th.", "Ch.", "Ph."); never a title ("Dr.", "Mr.", "Ms." stay beside the name).
@@ -133,7 +134,8 @@ def _with_initials(text: str, entity: Entity) -> Entity:
     after = _INITIALS_AFTER.match(text, end)
     if after is not None:
         end = after.end()
-    elif text[start:end].isupper() and end - start > 1:
+    elif (text[start:end].isupper() and end - start > 1) or is_first_name(text[start:end]):
+        # "SMITH J", and a given name and its surname's initial: "Sam H", "Kasia B".
         bare = _BARE_INITIAL_AFTER.match(text, end)
         if bare is not None:
             end = bare.end()
@@ -422,7 +424,12 @@ class Scrubber:
             return True  # "-- JLW", "HTW" closing a note: initials, whatever they spell
         # "par DIU", "Contrôle IVUS": an unknown acronym of 3 to 5 capitals is not a name
         # (two capitals may be a person's initials: "JT").
-        if entity.type == PERSON and len(span) > 2 and is_unknown_acronym(span):
+        if (
+            entity.type == PERSON
+            and len(span) > 2
+            and is_unknown_acronym(span)
+            and not _HYPHENATED_INITIALS.fullmatch(span)  # "Dr R-P", "J-P (AS)"
+        ):
             return False
         if entity.type == PERSON and span.isupper() and span.lower() in CAPITALS_ONLY_ACRONYMS:
             return False  # "TIA", "LAD", "PEG": a clinical acronym, whoever is called Tia

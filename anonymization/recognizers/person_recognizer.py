@@ -198,10 +198,11 @@ class PersonRecognizer(RegexRecognizer):
     PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
         ValuePattern("after a title", re.compile(rf"{_TITLE}(?P<value>{_GIVEN})"), TITLE_SCORE),
         ValuePattern("after a role word", re.compile(rf"{_ROLE}(?P<value>{_GIVEN})"), ROLE_SCORE),
-        # "Dr W", "per Dr W.": a title and the initial alone.
+        # "Dr W", "per Dr W.", "Dr R-P": a title and the initial alone (a roman numeral's
+        # letter too: "Dr V").
         ValuePattern(
             "initial alone after a title",
-            re.compile(rf"{_TITLE}(?P<value>[{_UPPER}])(?![\w'’-])"),
+            re.compile(rf"{_TITLE}(?P<value>[{_UPPER}](?:-[{_UPPER}])?)(?![\w'’-])"),
             INITIAL_SCORE,
         ),
         # "Initials: J.T.", "(initials R.K.)", "initiales : MD": what a trial or an adverse
@@ -328,6 +329,9 @@ class PersonRecognizer(RegexRecognizer):
     )  # fmt: skip
 
     def _score(self, text: str, value: str, start: int, pattern: ValuePattern) -> float | None:
+        if pattern.name == "initial alone after a title":
+            # A title says who: no acronym check ("Dr V"); "Dr X" is a name withheld.
+            return None if value == "X" else pattern.score
         if pattern.name == "initials of who dictated or typed":
             # "P.R." always; "jmk" unless it is a word: "typed by the secretary".
             if "." in value:

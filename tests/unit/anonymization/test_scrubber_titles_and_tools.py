@@ -223,3 +223,22 @@ def test_who_wrote_or_typed_a_letter_is_hidden(text: str, initials: str) -> None
 
 def test_a_date_written_as_about_that_day_is_hidden() -> None:
     assert "3/6" not in scrubbed("Will follow when HER2 FISH resulted (expected ~3/6).", "en")
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        # A title and an initial alone, a roman numeral's letter or hyphenated.
+        ("discussed neuropathy w/ Dr V - dose reduction to 80%", "Dr V"),
+        ("discuss w/ Dr R-P at MDT (Friday 7th)", "R-P"),
+        # A given name and its surname's initial.
+        ("Thurs 17/4 09:00 Sam H\nMuch brighter!!", "Sam H"),
+    ],
+)
+def test_an_initial_standing_for_a_name_is_hidden(text: str, secret: str) -> None:
+    assert secret not in scrubbed(text, "en")
+
+
+def test_hyphenated_capitals_of_a_clinical_term_stay() -> None:
+    text = "bloc A-V du 2e degré, onde P-R allongée"
+    assert scrubbed(text, "fr") == text
