@@ -121,6 +121,13 @@ FATAL_LOG_LINE = re.compile(r"^F\d{4} ")
 LAUNCHER = 'umask 077; log="$1"; shift; "$@" </dev/null >"$log" 2>&1 & echo "$!"'
 
 
+def _wait_until_exited(pid: int, timeout_s: float) -> None:
+    def exited() -> str | None:
+        return "exiting" if _is_alive(pid) else None
+
+    wait_until(exited, deadline_in(timeout_s), STOP_POLL_INTERVAL_S)
+
+
 def _is_alive(pid: int) -> bool:
     """The process exists and is not a zombie."""
     stat = Path("/proc") / str(pid) / "stat"
@@ -287,6 +294,10 @@ class LocalStorage:
             if not self._wait_until_gone(server["pid"], timeout_s):
                 _signal_server(server, signal.SIGKILL)
                 self._wait_until_gone(server["pid"], KILL_GRACE_S)
+            # An exiting process's /proc cmdline reads empty before it is gone: it stops
+            # looking like our server first, then ends (or is a zombie). Wait for the end,
+            # so that an `up` right after finds its ports and files free.
+            _wait_until_exited(server["pid"], KILL_GRACE_S)
             stopped = True
         self.server_file.unlink(missing_ok=True)
         _remove_unix_sockets(server["ports"])

@@ -17,7 +17,13 @@ import pytest
 from botocore.exceptions import ClientError
 
 from sovex.model.errors import ConfigurationError
-from sovex.services.storage_server import DEFAULT_BUCKETS, LocalStorage, StorageEndpoint
+from sovex.services.storage_server import (
+    DEFAULT_BUCKETS,
+    LocalStorage,
+    StorageEndpoint,
+    _is_alive,
+    _wait_until_exited,
+)
 from tests.helpers import internal_status
 
 pytestmark = pytest.mark.integration
@@ -225,6 +231,18 @@ def test_down_stops_the_server_and_data_survives_the_next_up(
         assert kept["Body"].read() == b"still here"
     finally:
         local.down()
+
+
+def test_waiting_for_a_process_to_exit_returns_once_it_has_ended() -> None:
+    # down() waits for this after the server stopped looking like ours: an exiting
+    # process's cmdline reads empty a moment before the process ends.
+    process = subprocess.Popen(["sleep", "0.5"])
+    try:
+        assert _is_alive(process.pid)
+        _wait_until_exited(process.pid, timeout_s=10)
+        assert not _is_alive(process.pid)  # ended: gone, or a zombie until reaped
+    finally:
+        process.wait()
 
 
 def write_server_file(storage_dir: Path, pid: int) -> None:
