@@ -58,21 +58,21 @@ _MARITAL_WORD_BETWEEN: Final = re.compile(
 
 def married_names(text: str, names: Sequence[Span]) -> list[Span]:
     """Each pair of names joined by a marital word ("épouse", "née", "veuve"), as one span."""
-    ordered = sorted(names)
-    return [
-        (left[0], right[1])
-        for left, right in itertools.pairwise(ordered)
-        if right[0] > left[1] and _MARITAL_WORD_BETWEEN.fullmatch(text, left[1], right[0])
-    ]
+    return _joined_by(text, names, _MARITAL_WORD_BETWEEN)
 
 
 def comma_joined(text: str, names: Sequence[Span]) -> list[Span]:
     """Each pair of names separated by a comma alone, as one span."""
+    return _joined_by(text, names, _COMMA_BETWEEN)
+
+
+def _joined_by(text: str, names: Sequence[Span], between: re.Pattern[str]) -> list[Span]:
+    """Each pair of neighbouring names with exactly `between` between them, as one span."""
     ordered = sorted(names)
     return [
         (left[0], right[1])
         for left, right in itertools.pairwise(ordered)
-        if right[0] > left[1] and _COMMA_BETWEEN.fullmatch(text, left[1], right[0])
+        if right[0] > left[1] and between.fullmatch(text, left[1], right[0])
     ]
 
 
