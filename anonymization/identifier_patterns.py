@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from anonymization.invisible_characters import visible
 from anonymization.nir import is_valid_nir
 
 # No ASCII letter or digit just before / just after a match. ASCII classes rather than
@@ -106,8 +107,10 @@ COMPILED_FREE_TEXT_PATTERNS: Final[dict[str, re.Pattern[str]]] = {
 
 
 def residual_rules(text: str) -> list[str]:
-    """The free-text rules `text` still fails after scrubbing (names only)."""
-    return [name for name, regex in COMPILED_FREE_TEXT_PATTERNS.items() if regex.search(text)]
+    """The free-text rules `text` still fails after scrubbing (names only), read without
+    the invisible characters that would split an identifier from every pattern."""
+    readable = visible(text).text
+    return [name for name, regex in COMPILED_FREE_TEXT_PATTERNS.items() if regex.search(readable)]
 
 
 # A keyed pseudonym as `anonymization` writes it. `\A`/`\Z` rather than `^`/`$`: `$` also

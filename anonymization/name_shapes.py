@@ -11,7 +11,12 @@
 - "Tyler J. Brandywine": a capitalised word after a given name and a middle initial is
   the surname, unless it is a frequent word of the language (`surname_after_initial`);
 - "ma femme ana paula", "mme nguyen thi lan": in a note written in lower case, a known
-  name right after a name is part of it (`lower_case_continuation`).
+  name right after a name is part of it (`lower_case_continuation`);
+- "DUPONT, D-U-P-O-N-T", "spelled S-M-Y-T-H-E": a name spelled out letter by letter,
+  after a word saying so, over a name found, or spelling a name found (`spelled_out`);
+- "Ask Mary Jones", "Rang Bob Turner", "Rappeler Jean Dupont": a capitalised dictionary
+  word that no lexicon knows as a name, before a given name, is the sentence's verb
+  (`start_without_leading_words`; "Will Smith", "Mark Jones" keep their given names).
 
 Each function takes the note and the (start, end) of the person spans found, and returns
 the spans to add; the scrubber merges them with what it found.
@@ -28,11 +33,14 @@ from typing import Final
 from anonymization.lexicons import (
     LANGUAGES,
     ambiguous_words,
+    common_words,
     dictionary_words,
     lexicon,
     unambiguous_names,
+    words_not_names,
 )
 from anonymization.recognizers.lexicon import ACRONYMS
+from anonymization.surrogates import PARTICLES
 
 _COMMA_BETWEEN: Final = re.compile(r"[ \t]*,[ \t]*")
 _TITLE_AND_INITIAL_BEFORE: Final = re.compile(
@@ -164,3 +172,74 @@ def lower_case_continuation(text: str, names: Sequence[Span], language: str) -> 
 @cache
 def _known_names(language: str) -> frozenset[str]:
     return unambiguous_names("first_names", language) | unambiguous_names("surnames", language)
+
+
+_LEADING_WORD: Final = re.compile(
+    r"(?P<word>[A-ZÀ-Þ][a-zà-ÿ]{2,})[ \t]+(?P<given>[A-ZÀ-Þ][a-zà-ÿ]+)(?![\w'’-])"
+)
+
+
+# Heads of what is named after a person ("Bâtiment Paul Castaigne", "Rue Jean Jaurès",
+# "Hôpital Paul Brousse"): the whole is a place, the head is part of it.
+_HEADS_OF_NAMED_PLACES: Final = frozenset(
+    ("bâtiment", "batiment", "pavillon", "hôpital", "hopital", "hospital", "clinique", "clinic",
+     "centre", "center", "institut", "institute", "fondation", "foundation", "maison", "house",
+     "résidence", "residence", "rue", "avenue", "boulevard", "place", "allée", "mail", "quai",
+     "street", "road", "école", "lycée", "collège", "college", "school", "salle",
+     "unité", "unit", "ward", "building", "wing", "aile", "square", "parc", "park")
+)  # fmt: skip
+# Where a sentence's first word is capitalised whatever it is: a line's start, after a
+# full stop, a colon, a bullet.
+_SENTENCE_START_BEFORE: Final = re.compile(r"(?:^|[\n.!?:;•|-])[ \t]*$")
+
+
+def start_without_leading_words(text: str, start: int, end: int, language: str) -> int:
+    """Where a person span starts once a capitalised word of the language's dictionary
+    that no lexicon knows as a name, opening a sentence before a known given name, is left
+    out ("Ask Mary Jones" → "Mary Jones"; "in South Dalton" is not a sentence's start).
+    A name's particle stays ("Van Long"), a place's head too ("Bâtiment Paul Castaigne"),
+    and a leading word before anything but a given name ("Pat Curley")."""
+    leading = _LEADING_WORD.match(text, start, end)
+    if (
+        leading is None
+        or _SENTENCE_START_BEFORE.search(text, max(0, start - _WINDOW), start) is None
+    ):
+        return start
+    word = leading.group("word").lower()
+    if (
+        word in common_words(language)
+        and word in words_not_names()
+        and word not in PARTICLES
+        and word not in _HEADS_OF_NAMED_PLACES
+        and leading.group("given").lower() in _all_names("first_names")
+    ):
+        return leading.start("given")
+    return start
+
+
+# Three letters or more, one by one, joined by dashes or dots: "D-U-P-O-N-T", "S.M.Y.T.H".
+_SPELLED: Final = re.compile(r"(?<![\w.-])[A-Za-zÀ-ÿ](?:[-.][A-Za-zÀ-ÿ]){2,}\.?(?![\w-])")
+_SPELLING_CUE_BEFORE: Final = re.compile(
+    r"(?i:spell(?:ed|s|ing)?|[ée]pel[ée]e?s?|[ée]pelle|[ée]peler|orthographe)\b[^\n]{0,15}$"
+)
+
+
+def spelled_out(text: str, names: Sequence[Span]) -> list[Span]:
+    """Each name spelled out letter by letter: after a word saying it is spelled, over a
+    name found, or spelling a word of a name found ("Dupont … D-U-P-O-N-T")."""
+    found_words = {
+        word.group().lower()
+        for start, end in names
+        for word in re.finditer(r"[^\W\d_]{3,}", text[start:end])
+    }
+    found = []
+    for spelled in _SPELLED.finditer(text):
+        letters = re.sub(r"[-.]", "", spelled.group()).lower()
+        start, end = spelled.span()
+        if (
+            letters in found_words
+            or any(start < name_end and name_start < end for name_start, name_end in names)
+            or _SPELLING_CUE_BEFORE.search(text, max(0, start - 30), start) is not None
+        ):
+            found.append((start, end))
+    return found

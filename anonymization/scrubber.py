@@ -9,7 +9,8 @@ Two parts, as in AP-HP's eds-pseudo:
 A name found once is looked for again in the whole text. Medical vocabulary that looks
 like a name (eponyms: "maladie de Parkinson", "sonde de Foley") is kept by
 `anonymization.medical_terms`. A scanned note read by OCR ("2O24", "B1ois") is read
-through `anonymization.ocr_view`. Each span is replaced by `<TYPE>`.
+through `anonymization.ocr_view`, and every note without the invisible characters that
+split words (`anonymization.invisible_characters`). Each span is replaced by `<TYPE>`.
 
 Speed: texts go through the model in batches (`nlp.pipe`), the patterns are compiled
 once, and large inputs are spread over worker processes. A Scrubber scrubs a short note
@@ -32,6 +33,7 @@ from typing import Any, Final
 
 from anonymization import name_shapes, place_shapes
 from anonymization.identifier_patterns import FREE_TEXT_RESIDUAL_PATTERNS
+from anonymization.invisible_characters import visible
 from anonymization.lexicons import common_words, is_unknown_acronym, medical_words
 from anonymization.medical_terms import is_medical_term_span
 from anonymization.name_propagation import PROPAGATED_SCORE, propagate
@@ -122,7 +124,7 @@ _INITIALS_BEFORE = re.compile(r"(?<![\w.])(?:[A-ZÀ-Þ]h?\.-?){1,3}[ \t]*$")
 _SAINT_BEFORE = re.compile(r"(?<![\w.])(?:St|Ste|Saint|Sainte)\.?[ \t]+$")
 
 
-def _with_initials(text: str, entity: Entity) -> Entity:
+def _with_initials(text: str, entity: Entity, language: str) -> Entity:
     if entity.type in NAME_LIKE_TYPES:
         saint = _SAINT_BEFORE.search(text, max(0, entity.start - 8), entity.start)
         if saint is not None:
@@ -130,7 +132,8 @@ def _with_initials(text: str, entity: Entity) -> Entity:
             entity = Entity(saint.start(), entity.end, entity.type, entity.score)
     if entity.type != PERSON:
         return entity
-    start, end = entity.start, entity.end
+    start = name_shapes.start_without_leading_words(text, entity.start, entity.end, language)
+    end = entity.end
     after = _INITIALS_AFTER.match(text, end)
     if after is not None:
         end = after.end()
@@ -328,6 +331,7 @@ def _completed_names(text: str, entities: Sequence[Entity], language: str) -> li
         *name_shapes.initial_after_title(text, names),
         *name_shapes.surname_after_initial(text, names, language),
         *name_shapes.lower_case_continuation(text, names, language),
+        *name_shapes.spelled_out(text, names),
     ]
     return [Entity(start, end, PERSON, NAME_SHAPE_SCORE) for start, end in completed]
 
@@ -473,6 +477,15 @@ class Scrubber:
                 found[index].append(Entity(start, end, label, NER_SCORE))
 
     def analyze(self, texts: Sequence[str]) -> list[tuple[Entity, ...]]:
+        # A note is read without its invisible characters ("Du\u200bpont"), and what is
+        # found is mapped back to the note as written.
+        views = [visible(text) for text in texts]
+        return [
+            tuple(Entity(*view.original_span(e.start, e.end), e.type, e.score) for e in entities)
+            for view, entities in zip(views, self._analyze([v.text for v in views]), strict=True)
+        ]
+
+    def _analyze(self, texts: Sequence[str]) -> list[tuple[Entity, ...]]:
         # An OCR'd note is read with its look-alike characters undone; the offsets are
         # the same, so the entities found apply to the note as written.
         texts = [ocr_view(text) for text in texts]
@@ -481,7 +494,7 @@ class Scrubber:
             self._add_model_entities(texts, found)
         results = []
         for text, entities in zip(texts, found, strict=True):
-            kept = [_with_initials(text, e) for e in entities if self._keep(text, e)]
+            kept = [_with_initials(text, e, self.language) for e in entities if self._keep(text, e)]
             kept += _defined_acronyms(text, kept)
             kept += _dash_joins(text, kept)
             kept += _quoted_nicknames(text, kept)

@@ -47,6 +47,7 @@ from anonymization.recognizers.place_name_recognizer import PlaceNameRecognizer
 from anonymization.recognizers.record_number_recognizer import RecordNumberRecognizer
 from anonymization.recognizers.rpps_recognizer import FrRppsRecognizer
 from anonymization.recognizers.short_date_recognizer import ShortDateRecognizer
+from anonymization.recognizers.spoken_number_recognizer import SpokenNumberRecognizer
 from anonymization.recognizers.url_recognizer import FrUrlRecognizer
 from sovex.model.errors import InvalidInput
 
@@ -64,6 +65,7 @@ RECOGNIZER_CLASSES: Final = (
     FrEmailRecognizer,
     FrUrlRecognizer,
     FrPhoneRecognizer,
+    SpokenNumberRecognizer,
     FrDateRecognizer,
     ShortDateRecognizer,
     AgeRecognizer,

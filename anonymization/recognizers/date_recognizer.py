@@ -74,6 +74,13 @@ _FR_DAY_WORDS: Final = (
     rf"|vingt(?:[- ]et[- ]un|-(?:{_FR_UNITS}))?|trente(?:[- ]et[- ]un)?|{_FR_UNITS})"
 )
 _FR_YEAR_WORDS: Final = rf"(?i:deux[- ]mille(?:[- ]{_FR_DAY_WORDS})?)"
+# A day said as an ordinal: "the third of April 2024", "April the twenty-first".
+_EN_ORDINAL_UNITS: Final = "first|second|third|fourth|fifth|sixth|seventh|eighth|ninth"
+_EN_DAY_WORDS: Final = (
+    rf"(?i:tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth"
+    rf"|eighteenth|nineteenth|twentieth|thirtieth|(?:twenty|thirty)[- ](?:{_EN_ORDINAL_UNITS})"
+    rf"|{_EN_ORDINAL_UNITS})"
+)
 
 
 def _compiled(body: str) -> re.Pattern[str]:
@@ -144,6 +151,19 @@ class FrDateRecognizer(RegexRecognizer):
                 rf"(?:{_SPACE}(?:{_YEAR4}|{_FR_YEAR_WORDS}))?)(?![\w-])"
             ),
             FULL_DATE_SCORE,
+        ),
+        ValuePattern(
+            "english day in words and month",
+            re.compile(
+                rf"(?<![\w-])(?P<value>{_EN_DAY_WORDS}{_SPACE}of{_SPACE}{_EN_MONTH_FULL}"
+                rf"(?:,?{_SPACE}{_YEAR4})?"
+                rf"|{_EN_MONTH_FULL}{_SPACE}the{_SPACE}{_EN_DAY_WORDS}(?:,?{_SPACE}{_YEAR4})?)"
+                r"(?![\w-])"
+            ),
+            FULL_DATE_SCORE,
+            requires=re.compile(
+                rf"{_EN_MONTH_FULL}[ \t\u00a0]+the[ \t]|[ \t]of[ \t\u00a0]+{_EN_MONTH_FULL}"
+            ),
         ),
         ValuePattern(
             "french month year", _compiled(rf"{_FR_MONTH}{_SPACE}{_YEAR4}"), FULL_DATE_SCORE

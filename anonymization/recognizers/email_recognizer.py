@@ -22,12 +22,14 @@ _EMAIL: Final = (
 )
 
 
+# "(at)", " at ", " arobase ", and an "@" set apart by spaces ("john.smith @ nhs . net").
 _AT: Final = (
-    r"(?:[ \t]?[(\[{<][ \t]?(?i:at|arobase|@)[ \t]?[)\]}>][ \t]?|[ \t](?i:at|arobase)[ \t])"
+    r"(?:[ \t]?[(\[{<][ \t]?(?i:at|arobase|@)[ \t]?[)\]}>][ \t]?|[ \t](?i:at|arobase)[ \t]"
+    r"|[ \t]@[ \t]?|@[ \t])"
 )
 # "(dot)", "[point]", "<.>": a dot no sentence writes.
 _BRACKETED_DOT: Final = r"[ \t]?[(\[{<][ \t]?(?i:dot|point|\.)[ \t]?[)\]}>][ \t]?"
-_DOT: Final = rf"(?:{_BRACKETED_DOT}|[ \t](?i:dot|point)[ \t]|\.)"
+_DOT: Final = rf"(?:{_BRACKETED_DOT}|[ \t](?i:dot|point)[ \t]|[ \t]?\.[ \t]?)"
 _TLD: Final = r"(?i:fr|com|net|org|eu|uk|io|de|be|ch|info|re)"
 # Endings that are also words ("in", "us", "ca"), read only after a dot that cannot be a
 # word: "(dot)in", "[dot] ie", ".za" (never "home dot in the diary").
@@ -35,7 +37,7 @@ _WORD_LIKE_TLD: Final = (
     r"(?i:lu|nl|it|es|pt|ma|dz|tn|sn|ci|mq|gp|nc|pf|yt|us|ca|au|nz|ie|za|ng|ke|gh|sg|ph|jm"
     r"|in|pk|edu|gov|nhs|scot|wales)"
 )
-_MARKED_DOT: Final = rf"(?:{_BRACKETED_DOT}|\.)"
+_MARKED_DOT: Final = rf"(?:{_BRACKETED_DOT}|[ \t]?\.[ \t]?)"
 _ENDING: Final = rf"(?:{_DOT}{_TLD}|{_MARKED_DOT}{_WORD_LIKE_TLD})"
 _OBFUSCATED: Final = (
     r"(?<![\w.%+-])(?P<value>[A-Za-z0-9._%+-]{1,64}(?:" + _DOT + r"[A-Za-z0-9_%+-]+)*" + _AT

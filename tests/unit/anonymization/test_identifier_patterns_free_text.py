@@ -80,3 +80,8 @@ def test_when_a_scrubbed_note_holds_no_link_or_full_date_then_no_rule_fails(text
 def test_every_rule_a_note_fails_is_named_once() -> None:
     text = "Vu le 12/03/2024, jean@x.fr, 06 12 34 56 78, https://x.fr, le 13/03/2024"
     assert sorted(residual_rules(text)) == ["DATE_WITH_DAY", "EMAIL", "FR_PHONE", "URL"]
+
+
+def test_an_identifier_split_by_an_invisible_character_still_fails_the_gate() -> None:
+    assert residual_rules("rappeler au 06 12 34\u200b 56 78") == ["FR_PHONE"]
+    assert residual_rules("vu le 12/03\u00ad/2024") == ["DATE_WITH_DAY"]
