@@ -1,11 +1,12 @@
 """`sovex scrub`: JSONL in (`{"id","text"}` per line), JSONL out with the entities found.
 
 Input is checked whole before anything is written: a file with no row, a line that is not
-UTF-8 (named by its number), not a JSON object, or without a string `text` and a string or
-integer `id` is refused (exit 2). A UTF-8 byte-order mark is accepted. The output is
-written beside the destination and renamed over it only when complete; a failed run
-removes any earlier output at the destination, so a stale file is never taken for this
-run's result.
+UTF-8 (named by its number), not a JSON object, one naming a field twice, without a string
+`text` and a string or integer `id`, a string escaping half a UTF-16 pair ("\\ud800", no
+character), or an `id` already used by an earlier line is refused (exit 2). A UTF-8
+byte-order mark is accepted. The output is written beside the destination and renamed
+over it only when complete; a failed run removes any earlier output at the destination,
+so a stale file is never taken for this run's result.
 """
 
 from __future__ import annotations
@@ -51,10 +52,36 @@ def _read_lines(path: Path) -> Iterator[bytes | None]:
         raise InvalidInput(f"{path}: cannot read: {error.strerror}") from None
 
 
+class _RepeatedField(ValueError):
+    def __init__(self, field: str) -> None:
+        super().__init__(field)
+        self.field = field
+
+
+def _object_without_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object; one naming a field twice is refused (which "text" would be meant?)."""
+    row: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in row:
+            raise _RepeatedField(key)
+        row[key] = value
+    return row
+
+
+def _is_encodable(value: str) -> bool:
+    """False for a string holding half a UTF-16 pair ("\\ud800" in JSON): no character."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def read_scrub_input(path: Path) -> list[tuple[Any, str]]:
     """Every row's id and text; every bad line is reported (by line number, never its text)."""
     rows: list[tuple[Any, str]] = []
     problems: list[str] = []
+    first_line_of_id: dict[Any, int] = {}
     for number, raw in enumerate(_read_lines(path), start=1):
         if raw is TOO_LONG:
             problems.append(
@@ -70,7 +97,10 @@ def read_scrub_input(path: Path) -> list[tuple[Any, str]]:
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
+            row = json.loads(line, object_pairs_hook=_object_without_repeats)
+        except _RepeatedField as repeated:
+            problems.append(f"{path}: line {number}: field {repeated.field!r} appears twice")
+            continue
         except (ValueError, RecursionError):
             # ValueError: not JSON, or an integer past Python's 4,300 digits;
             # RecursionError: nested deeper than the parser's stack.
@@ -80,19 +110,35 @@ def read_scrub_input(path: Path) -> list[tuple[Any, str]]:
             problems.append(f"{path}: line {number}: not a JSON object")
             continue
         line_problems = []
-        if not isinstance(row.get("id"), str | int) or isinstance(row.get("id"), bool):
+        row_id = row.get("id")
+        if not isinstance(row_id, str | int) or isinstance(row_id, bool):
             line_problems.append(
                 f"{path}: line {number}: field 'id' must be a string or an integer"
             )
+        elif isinstance(row_id, str) and not _is_encodable(row_id):
+            line_problems.append(
+                f"{path}: line {number}: field 'id' holds half a UTF-16 pair, not a character"
+            )
+        elif row_id in first_line_of_id:
+            line_problems.append(
+                f"{path}: line {number}: field 'id' repeats the id of line "
+                f"{first_line_of_id[row_id]}: each row needs its own"
+            )
+        else:
+            first_line_of_id[row_id] = number
         if not isinstance(row.get("text"), str):
             line_problems.append(f"{path}: line {number}: field 'text' must be a string")
         elif len(row["text"]) > MAX_TEXT_CHARS:
             line_problems.append(
                 f"{path}: line {number}: field 'text' is longer than {MAX_TEXT_CHARS:,} characters"
             )
+        elif not _is_encodable(row["text"]):
+            line_problems.append(
+                f"{path}: line {number}: field 'text' holds half a UTF-16 pair, not a character"
+            )
         problems += line_problems
         if not line_problems:
-            rows.append((row["id"], row["text"]))
+            rows.append((row_id, row["text"]))
     if problems:
         shown = problems[:MAX_LISTED_PROBLEMS]
         if len(problems) > MAX_LISTED_PROBLEMS:

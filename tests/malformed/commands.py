@@ -345,6 +345,9 @@ def scrub_cases() -> list[Case]:
         scrub("text not a string", '{"id": 1, "text": 5}\n'),
         scrub("id a mapping", '{"id": {"a": 1}, "text": "x"}\n'),
         scrub("id a bool", '{"id": true, "text": "x"}\n'),
+        scrub("id repeated", ok_line + ok_line),
+        scrub("field named twice", '{"id": 1, "text": "x", "text": "y"}\n'),
+        scrub("half a UTF-16 pair in the text", '{"id": 1, "text": "Mme \\ud800 Durand"}\n'),
         scrub(
             "deeply nested line",
             '{"id": 1, "text": "x", "n": ' + "[" * 100_000 + "]" * 100_000 + "}\n",

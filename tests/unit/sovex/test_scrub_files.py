@@ -89,3 +89,23 @@ def test_an_output_path_that_is_a_folder_is_refused(tmp_path: Path) -> None:
     source.write_text('{"id": 1, "text": "ok"}\n')
     with pytest.raises(InvalidInput, match="is a folder"):
         scrub_file(source, tmp_path, "fr", processes=1)
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ('{"id": 1, "text": "a"}\n{"id": 1, "text": "b"}\n', "line 2: field 'id' repeats"),
+        ('{"id": 1, "text": "a", "text": "b"}\n', "line 1: field 'text' appears twice"),
+        ('{"id": 1, "text": "Mme \\ud800 Durand"}\n', "line 1: field 'text' holds half a UTF-16"),
+        ('{"id": "\\udc00", "text": "x"}\n', "line 1: field 'id' holds half a UTF-16"),
+    ],
+)
+def test_an_ambiguous_row_or_a_string_that_is_no_text_is_refused_by_line(
+    tmp_path: Path, content: str, problem: str
+) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text(content)
+    with pytest.raises(InvalidInput) as raised:
+        read_scrub_input(source)
+    assert any(problem in p for p in raised.value.problems)
+    assert not any("Durand" in p for p in raised.value.problems)
