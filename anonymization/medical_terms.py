@@ -307,6 +307,9 @@ _ORGANIZATION_HEAD_START: Final = re.compile(
     r"|cr[èe]che|centre|center|clinique|r[ée]sidence|maison|ssiad|had|admr|clat|cpam|caf"
     r"|udaf|mdph|secteur|aide|soins|school|academy|trust)\b"
 )
+# "Net Services 93", "Transports Martin 56": two capitalised words and a number name a
+# firm and its département; a measurement is one word and its value ("Sat 93", "Hb 9.1").
+_NAME_AND_NUMBER: Final = re.compile(r"(?:[A-ZÀ-Þ][\w'’&-]*[ \t]+){2,}\d{1,3}")
 # "Graves' disease": a plural possessive is an eponym, not a person.
 _PLURAL_POSSESSIVE_END: Final = re.compile(r"[sS]['’]$")
 _POSSESSIVE_S: Final = re.compile(r"['’]s$")
@@ -429,7 +432,11 @@ def is_medical_term_span(text: str, start: int, end: int) -> bool:
         return False
     if text[start - 1 : start] == "/":
         return True  # the end of a unit ("mmol/L. Critical"), never a name
-    if _MEASUREMENT_END.search(span) and not _ORGANIZATION_HEAD_START.match(span):
+    if (
+        _MEASUREMENT_END.search(span)
+        and not _ORGANIZATION_HEAD_START.match(span)
+        and not _NAME_AND_NUMBER.fullmatch(span)
+    ):
         return True
     window_start = max(0, start - _WINDOW)
     title = _PERSON_TITLE_BEFORE.search(text, window_start, start)
@@ -510,14 +517,15 @@ _GP_SURGERY_AFTER: Final = re.compile(r"[ \t]+(?i:surgery)\b")
 _SECOND_EPONYM_BEFORE: Final = re.compile(
     r"(?<![\w'’-])(?P<first>[A-Z][a-zà-ÿ'’-]+)[ \t]+(?:and|&|et)[ \t]+$"
 )
-# A place's name, up to three words, then what names a clinical rule or scale:
-# "Ottawa ankle rules", "Cincinnati Prehospital Stroke Scale", "Canadian CT Head Rule".
+# A place's name, up to three words, then what names a clinical rule, a scale or a device:
+# "Ottawa ankle rules", "Cincinnati Prehospital Stroke Scale", "Canadian CT Head Rule",
+# "Philadelphia collar", "Boston brace".
 # Words that head an establishment ("Leeds General Infirmary") end no such run.
 _NAMED_TOOL_AFTER: Final = re.compile(
     r"(?:[ \t]+(?!(?i:hospital|clinic|infirmary|cent(?:re|er)|university|school|health"
     r"|medical|practice|surgery|trust|college|county|city|road|street)\b)[^\W_][\w-]*){0,3}"
     r"[ \t]+(?i:rules?|scale|score|criteria|classification|calculator|questionnaire"
-    r"|assessment|grading)\b"
+    r"|assessment|grading|collar|splint|brace)\b"
 )
 _SECOND_EPONYM_AFTER: Final = re.compile(r"(?:[ \t]+(?:and|&|et)|-)?[ \t]*[A-Z][a-zà-ÿ'’]+")
 

@@ -4,12 +4,17 @@ way such names are written, on the same line:
 - a head noun after it: "Elmwood Unit", "Maponya Mall", "Malvern Hills";
 - a link and capitalised words after it: "Mutual of Omaha", "Heart Institute at Greer
   Memorial", "Westminster-Canterbury on Chesapeake Bay", "Ashton-on-Ribble", "ADMR du
-  pays des Abers"; the second half of a double name: "Westbourne-Fairleigh";
+  pays des Abers"; the second half of a double name: "Westbourne-Fairleigh"; a second
+  town after a slash: "CHU de Pointe-à-Pitre/Abymes";
 - the words between two such spans: "Age UK Shropshire [Telford] & Wrekin";
 - a possessive or a district number: "Fiorentini's", "CLAT 93", "IAM Local 31";
 - a company's legal form: "Tri-County Steel Fabricators, Inc.", "Great Lakes Orthopaedics,
   P.C.";
-- a site after a dash: "Ochsner Urology - Elmwood", "RIVERBEND KIDNEY CENTER - EAST".
+- a site after a dash: "Ochsner Urology - Elmwood", "RIVERBEND KIDNEY CENTER - EAST";
+- a town's postcode after it, on its line or alone on the next: "Manila 1000", "Pune
+  411028", "Centurion⏎0157" (`postcodes_after`);
+- the locality between a street address and its postcode: "12 chemin Badamier, Ravine des
+  Cabris – 97432" (`localities_after`).
 
 A capitalised word is taken only when it is no frequent word of the language ("Monday",
 "Discharge" are not), unless it is a head noun.
@@ -53,6 +58,11 @@ _LINKED_AFTER: Final = re.compile(
 )
 # "Westbourne-Fairleigh": the second half of a double name.
 _HYPHENATED_AFTER: Final = re.compile(rf"-(?P<words>{_CAPITALISED})(?![\w'’-])")
+# "CHU de Pointe-à-Pitre/Abymes": a second town joined by a slash.
+# In title case: "GHL/NT" is an establishment and a typist's initials.
+_SLASHED_AFTER: Final = re.compile(
+    r"/(?P<words>[A-ZÀ-Þ][a-zà-ÿ][\w'’]*(?:-[A-ZÀ-Þ]?[\w'’]+)*)(?![\w'’/-])"
+)
 _BETWEEN: Final = re.compile(
     rf"-|[ \t]+(?:(?:{_CAPITALISED}|&|and|of|on|at|de|du|des)[ \t]+){{0,3}}"
     rf"(?:{_CAPITALISED}|&|and|of|on|at|de|du|des)?[ \t]*"
@@ -142,6 +152,10 @@ def completed(
                 hyphenated.group("words")
             ):
                 new_end = hyphenated.end()
+            elif (slashed := _SLASHED_AFTER.match(text, new_end)) is not None and _all_rare(
+                slashed.group("words")
+            ):
+                new_end = slashed.end()
             elif tail is not None:
                 new_end = tail.end()
                 break
@@ -162,3 +176,40 @@ def bridged(text: str, spans: Sequence[Span]) -> list[Span]:
         and _BETWEEN.fullmatch(text, left[1], right[0])
         and _all_rare(text[left[1] : right[0]])
     ]
+
+
+# A postcode of four to six digits after a town, or alone on the next line; a year-shaped
+# one only at the line's end ("Paris 2024 Olympics" holds no postcode).
+_POSTCODE_AFTER: Final = re.compile(
+    r"(?:[ \t]+|[ \t]*\n[ \t]*(?=\d+[ \t]*(?:\n|$)))"
+    r"(?:(?!(?:19|20)\d\d(?![ \t]*(?:\n|$)))\d{4}|\d{5,6})(?![\w.,/:-])"
+)
+
+
+def postcodes_after(text: str, towns: Sequence[Span]) -> list[Span]:
+    """Each town span with the postcode after it."""
+    found = []
+    for start, end in towns:
+        postcode = _POSTCODE_AFTER.match(text, end)
+        if postcode is not None:
+            found.append((start, postcode.end()))
+    return found
+
+
+# After a street address: a comma, capitalised words (with the small words of place
+# names), then a postcode: "12 chemin Badamier, Ravine des Cabris – 97432".
+_LOCALITY_AFTER: Final = re.compile(
+    rf"[ \t]*,[ \t]*(?P<place>{_CAPITALISED}(?:[ \t]+(?:{_CAPITALISED}|de|des|du|la|le|les"
+    rf"|sur|en|lès|d['’]{_CAPITALISED}|l['’]{_CAPITALISED})){{0,5}})"
+    r"(?=[ \t]*(?:[–—,-][ \t]*)?\d{4,5}(?![\w.,/:-]))"
+)
+
+
+def localities_after(text: str, addresses: Sequence[Span]) -> list[Span]:
+    """The locality named between each street address and its postcode."""
+    found = []
+    for _, end in addresses:
+        locality = _LOCALITY_AFTER.match(text, end)
+        if locality is not None:
+            found.append(locality.span("place"))
+    return found

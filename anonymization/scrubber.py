@@ -344,11 +344,20 @@ def _completed_places(text: str, entities: Sequence[Entity]) -> list[Entity]:
     establishments = frozenset(
         (e.start, e.end) for e in entities if e.type in ("HOSPITAL", "ORGANIZATION")
     )
+    towns = [(e.start, e.end) for e in entities if e.type == "LOCATION"]
     completed = [
         *place_shapes.completed(text, places, establishments),
         *place_shapes.bridged(text, places),
+        *place_shapes.postcodes_after(text, towns),
     ]
-    return [Entity(start, end, type_at[start], NAME_SHAPE_SCORE) for start, end in completed]
+    addresses = [(e.start, e.end) for e in entities if e.type == "ADDRESS"]
+    return [
+        *(Entity(start, end, type_at[start], NAME_SHAPE_SCORE) for start, end in completed),
+        *(
+            Entity(start, end, "LOCATION", NAME_SHAPE_SCORE)
+            for start, end in place_shapes.localities_after(text, addresses)
+        ),
+    ]
 
 
 def replace_spans(text: str, entities: Sequence[Entity]) -> str:

@@ -161,7 +161,9 @@ _COMPLEMENT: Final = (
     r"|(?:(?i:r[ée]sidence|r[ée]s\.|immeuble|imm\.|domaine|villa|hameau|cit[ée]|lotissement"
     r"|tour)[ \t]+[^\n,;()\d]{1,40}?)"
     r"|[A-Z][\w'’-]+(?:[ \t]+[A-Z][\w'’-]+)?[ \t]+(?:Cottage|House|Farm|Lodge|Hall|Barn"
-    r"|Manor|Court|Mansions))"
+    r"|Manor|Court|Mansions|Tower|Towers|Apts|Apartments|Heights|Residency)"
+    # A floor as Manila and Hong Kong write it: "3/F".
+    r"|\d{1,3}/F)"
 )
 _COMPLEMENT_BEFORE: Final = re.compile(rf"(?<![\w'’-])(?:{_COMPLEMENT}[ \t]*,?[ \t]*)+$")
 _UNIT_WORD_BEFORE: Final = re.compile(r"(?<![\w'’-])(?i:flat|apt|apartment|unit)[ \t]+$")
@@ -232,7 +234,10 @@ _ADDRESS_ABBREVIATIONS: Final = (
 # Coch, Heol y Bryn, Penclawdd SA4 3LP", "Adresse : La Métairie, 35500 Vitré".
 _LABELLED_ADDRESS: Final = (
     # "Domicile :" as a label, not "soins à domicile :".
-    r"(?<![\w'’-])(?i:addr\.?|address|home[ \t]+address|adresse|(?<!à )(?<!a )domicile)"
+    r"(?<![\w'’-])(?i:addr\.?|address|home[ \t]+address|adresse|(?<!à )(?<!a )domicile"
+    # "Add:", "Adr :" only before a number or a dwelling's word ("Add: amlodipine" is a plan).
+    r"|(?:add|adr)\.?(?=[ \t]*:[ \t]*(?:\d|(?:flat|apt|appt|house|plot|unit|room|r[ée]s|b[âa]t"
+    r"|villa|lot|lieu-dit|chez|c/o)\b)))"
     r"[ \t]*:[ \t]*"
     # A number or a capital in it: "Address: see above" is no address.
     r"(?=[^\n|]*[A-Z0-9])(?P<value>[^\s:|](?:[^\n|:]*?[^\s,;|:])?)"

@@ -124,7 +124,11 @@ _EN_HEADS: Final = (
     r"|Women['’]s[ \t]+Health|County[ \t]+(?:General|Memorial)|Health[ \t]+Alliance"
     # "Bathurst-Bloor Family Health Team" (Ontario), "Northshore Breast Center".
     r"|Family[ \t]+Health[ \t]+Team|(?:Breast|Heart|Eye|Kidney|Dialysis|Wound|Sleep|Vein|Spine"
-    r"|Birth|Diabetes|Memory|Arthritis|Fertility|Cancer[ \t]+Care)[ \t]+Cent(?:er|re))"
+    r"|Birth|Diabetes|Memory|Arthritis|Fertility|Cancer[ \t]+Care)[ \t]+Cent(?:er|re)"
+    # Primary care as the Philippines, Nigeria and India name it: "San Isidro Rural Health
+    # Unit", "Barangay Health Station", "Igbogbo Primary Health Centre", "Health Post".
+    r"|(?:Rural[ \t]+)?Health[ \t]+(?:Unit|Station|Post)|Primary[ \t]+Health[ \t]+Cent(?:er|re)"
+    r"|Polyclinic|Dispensary)"
 )
 _EN_NAME_WORD: Final = r"(?:St\.?|Saint|Mount|Mt\.?|[A-Z][A-Za-z'’.-]*[a-z'’])"
 _EN_ESTABLISHMENT: Final = (

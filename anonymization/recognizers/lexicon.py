@@ -280,6 +280,9 @@ NAME_STOPWORDS: Final[frozenset[str]] = frozenset(
         "russian", "turkish", "vietnamese", "italian", "german", "kurdish", "pashto",
         "gujarati", "hindi", "tamil", "amharic", "albanian", "lithuanian", "ukrainian",
         "creole", "bsl", "asl",
+        # After "Dear": a letter to no one named.
+        "sir", "sirs", "madam", "colleague", "colleagues", "confrère", "confrere", "consœur",
+        "consoeur", "team", "all",
     )
 )  # fmt: skip
 

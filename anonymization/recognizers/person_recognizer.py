@@ -81,7 +81,8 @@ _CAPITALISED: Final = (
 _ALL_CAPS: Final = rf"(?:[DLNO]['’]|Ma?c)?[{_UPPER}]{{2,}}(?:['’]H(?![\w]))?"
 _PART: Final = rf"(?:{_CAPITALISED}|{_ALL_CAPS})"
 _WORD: Final = rf"{_PART}(?:--?{_PART})*(?!\w)"  # "COHEN--AYDIN": a double name
-_PARTICLE: Final = "(?:" + "|".join(sorted(PARTICLES, key=len, reverse=True)) + ")"
+# In any case: "VAN DER MERWE" is "van der Merwe" in capitals.
+_PARTICLE: Final = "(?i:" + "|".join(sorted(PARTICLES, key=len, reverse=True)) + ")"
 _NAME: Final = rf"{_WORD}(?:{_SPACE}(?:{_PARTICLE}{_SPACE})*{_WORD}){{0,{MAX_EXTRA_NAME_WORDS}}}"
 
 # "M." needs its dot ("M Dupont" is too ambiguous); "Monsieur le Docteur X" is one title.

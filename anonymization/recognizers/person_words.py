@@ -260,4 +260,6 @@ ROLE_WORDS: Final = (
     r"advocate", r"solicitor", r"guardian", r"countersigned(?:[ \t]+by)?",
     # "APPELANT : Da Costa", "(ép. LE BRAS)".
     r"appelante?", r"[ée]p\.",
+    # A birth name: "Marietjie du Plessis (born van der Merwe)"; an ambulance's crew.
+    r"born", r"emt",
 )  # fmt: skip

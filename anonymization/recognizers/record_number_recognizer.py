@@ -7,8 +7,8 @@ the labelled recognizers (IPP, NDA, RPPS…) do not cover.
 2. By its shape alone, where nothing medical looks like it: letters glued to five or more
    digits ("IPC0271466"), letter groups and digit groups joined by hyphens with at least
    five digits in all ("CT-2024-118406", "2024-CH-0137", "RCP-DIG-2024-0031"), a year and
-   a serial ("2022-004512"), a French licence plate ("FG-482-TR"), and any run of seven or
-   more digits.
+   a serial ("2022-004512"), a French or Indian licence plate ("FG-482-TR", "MH12 EQ
+   5531"), twelve digits in fours (India's Aadhaar), and any run of seven or more digits.
 """
 
 from __future__ import annotations
@@ -94,6 +94,14 @@ _NATIONAL_INSURANCE: Final = (
 # A French licence plate (SIV, since 2009: no I, O or U): "Clio grise FG-482-TR"; with
 # hyphens only ("HR 102 ST" is a heart rate and its rhythm).
 _FRENCH_PLATE: Final = r"(?<![\w-])(?P<value>[A-HJ-NP-TV-Z]{2}-\d{3}-[A-HJ-NP-TV-Z]{2})(?![\w-])"
+# India's vehicle registration (state, district, series, number): "MH12 EQ 5531",
+# "KA-05-MN-1234".
+_INDIAN_PLATE: Final = (
+    r"(?<![\w-])(?P<value>[A-Z]{2}[ -]?\d{1,2}[ -]?[A-Z]{1,3}[ -]?\d{4})(?![\w-])"
+)
+# Twelve digits in three groups of four, as India's Aadhaar number is written: no
+# telephone number of the countries here is grouped so.
+_FOUR_FOUR_FOUR: Final = r"(?<![\w.,/-])(?P<value>\d{4} \d{4} \d{4})(?![\w.,/-]\w|\w| \d)"
 # A pathology or batch number led by its year: "24H08812", "24C1187".
 _YEAR_LETTERS_SERIAL: Final = r"(?<![\w-])(?P<value>\d{2}[A-Z]{1,2}\d{4,})(?![\w-])"
 _LONG_NUMBER: Final = r"(?<![\w.,/-])(?P<value>\d{7,})(?![\w.,/-]\w|\w)"
@@ -139,6 +147,8 @@ class RecordNumberRecognizer(RegexRecognizer):
         ValuePattern("letters glued to digits", re.compile(_GLUED), SHAPE_SCORE),
         ValuePattern("hyphenated code", re.compile(_HYPHENATED), SHAPE_SCORE),
         ValuePattern("french licence plate", re.compile(_FRENCH_PLATE), SHAPE_SCORE),
+        ValuePattern("indian licence plate", re.compile(_INDIAN_PLATE), SHAPE_SCORE),
+        ValuePattern("twelve digits in fours", re.compile(_FOUR_FOUR_FOUR), SHAPE_SCORE),
         ValuePattern("year, letters and serial", re.compile(_YEAR_LETTERS_SERIAL), SHAPE_SCORE),
         ValuePattern(
             "collar number after an officer",

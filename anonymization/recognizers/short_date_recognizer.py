@@ -3,7 +3,8 @@ full-date patterns of `date_recognizer` do not cover.
 
 - day and month, numeric: "le 3/1", "lundi 11/12", "entrée le 14/02", "du 02/01 au 16/01",
   "on 2/12", "Tues 6/4", "(19/04)", a cell of a table "| 07/11 |", a line opening with
-  it ("12/07 – Caroline IDE", "13/02 6h"), and any zero-padded pair ("07/11");
+  it ("12/07 – Caroline IDE", "13/02 6h", "06-11 – mail"), and any zero-padded pair
+  ("07/11");
 - a day alone where the words around it make it a date: "le 16", "RDV du 19", "avant le
   23", "nuit du 23 au 24/10", "jusqu'au 28", "dimanche 14", "on the 11th", "the 28th";
 - day, month and a two-digit year with dashes or dots: "21-07-05", "12.02.24";
@@ -327,6 +328,12 @@ class ShortDateRecognizer(RegexRecognizer):
             "day and month opening a line or in a table cell",
             rf"(?:(?m:^)[ \t>*•·–-]*|\|[ \t]*|\([ \t]*)(?P<value>{_DAY_MONTH})"
             rf"(?=[ \t]*(?:$|\||\)|[–—:-]|\d{{1,2}}[h:]|{_S}(?:à|at|au|to|-)\b)|[ \t]+[a-zà-ÿ])",
+            DAY_MONTH_SCORE,
+        ),
+        # A log's entry opened by its day and month with a dash: "06-11 – mail au Dr X".
+        _pattern(
+            "day and month with a dash opening a line before a dash",
+            rf"(?m:^)[ \t>*•·]*(?P<value>{_DAY}-{_MONTH_NUM})(?=[ \t]+[–—-][ \t]|[ \t]*:[ \t])",
             DAY_MONTH_SCORE,
         ),
         _pattern(

@@ -88,3 +88,55 @@ def test_an_identifier_written_to_slip_past_is_hidden(
 )
 def test_what_only_looks_like_a_disguised_identifier_stays(text: str, language: str) -> None:
     assert scrubbed(text, language) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "secret", "language"),
+    [
+        # An address after "Add:" / "Adr :" (before a number or a dwelling), town included.
+        ("Add: Flat 302, Shree Ganesh Apts, Lane 7, Hadapsar, Pune 411028", "Hadapsar", "en"),
+        ("Adr : rés. Les Palétuviers, bât C, appt 12, Les Abymes", "Palétuviers", "fr"),
+        # A floor as Manila writes it, and a building named as a tower.
+        ("3/F Valero Tower, 1420 Taft Avenue, Ermita", "3/F", "en"),
+        # A postcode after its town, on the line or alone on the next.
+        ("1420 Taft Avenue, Ermita, Manila 1000\nTel. (02) 8521 7734", "1000", "en"),
+        ("14 Jacaranda Crescent\nLyttelton Manor\nCenturion\n0157\n\n19 March 2024", "0157", "en"),
+        # The locality between a street address and its postcode.
+        ("12 chemin Badamier, Ravine des Cabris – 97432", "Ravine", "fr"),
+        # A second town after a slash.
+        ("SAU – CHU de Pointe-à-Pitre/Abymes – FICHE IOA", "Abymes", "fr"),
+        # India's Aadhaar number and a vehicle's registration.
+        ("Aadhaar (as per bro): 5738 2214 0965", "2214", "en"),
+        ("BIB 108 amb (veh MH12 EQ 5531), h/o given by EMT", "5531", "en"),
+        # Primary care as the Philippines names it.
+        ("treated for TB at the San Isidro Rural Health Unit in 2016", "Isidro", "en"),
+        # A name in capitals with its particles, and a birth name after "born".
+        ("MY FATHER, MR JOHANNES PETRUS VAN DER MERWE", "MERWE", "en"),
+        ("Marietjie du Plessis (born van der Merwe)", "Merwe", "en"),
+        # An employer of ordinary words and its département, after "travaille … chez".
+        ("Moussa travaille de nuit chez Net Services 93. Dossier CAF", "Net Services", "fr"),
+        # A log's entry opened by its day and month with a dash.
+        ("5/11 – pansement.\n06-11 – mail au médecin scolaire", "06-11", "fr"),
+    ],
+)
+def test_an_address_place_or_number_as_other_countries_write_it_is_hidden(
+    text: str, secret: str, language: str
+) -> None:
+    assert secret not in scrubbed(text, language)
+
+
+@pytest.mark.parametrize(
+    ("text", "kept", "language"),
+    [
+        ("Add: amlodipine 5 mg od", "Add: amlodipine 5 mg od", "en"),
+        ("Dear Sir / Madam", "Dear Sir / Madam", "en"),
+        ("Dear Colleague,", "Dear Colleague,", "en"),
+        ("C-spine: Philadelphia collar in situ", "Philadelphia collar", "en"),
+        ("Sat 93, FC 88", "Sat 93, FC 88", "fr"),
+        ("3-4 fois par jour", "3-4 fois par jour", "fr"),
+    ],
+)
+def test_what_only_looks_like_an_address_a_name_or_a_place_stays(
+    text: str, kept: str, language: str
+) -> None:
+    assert kept in scrubbed(text, language)
