@@ -211,7 +211,10 @@ _PERSON_TITLE_BEFORE: Final = re.compile(
     # Family: "fille Sylviane", "sa femme Yvonne", "wife Carla" (a brand may share the name).
     r"|\b(?i:fille|fils|[ée]poux|mari|femme|s(?:œ|oe)ur|fr[èe]re|m[èe]re|p[èe]re|petite?-fille"
     r"|petit-fils|niece|nièce|neveu|daughter|son|wife|husband|sister|brother|mother|father"
-    r"|mum|mom|dad|grandson|granddaughter)[ \t]+$"
+    r"|mum|mom|dad|grandson|granddaughter"
+    # The care team: "pharmacist Femi", "IDE Julie" (Femi is a pill too).
+    r"|pharmacist|nurse|physio|midwife|carer|dietitian|registrar|consultant|pharmacienne?"
+    r"|infirmi[eè]re?|ide|kin[ée]|sage-femme|aide-soignante?|interne)[ \t]+$"
 )
 _EPONYM_CONTEXT_BEFORE: Final = re.compile(
     r"\b(?i:maladies?|syndromes?|signes?|scores?|classifications?|tests?|man(?:œ|oe)uvres?"

@@ -34,7 +34,6 @@ from anonymization.lexicons import (
     LANGUAGES,
     ambiguous_words,
     common_words,
-    dictionary_words,
     lexicon,
     unambiguous_names,
     words_not_names,
@@ -90,12 +89,13 @@ _GIVEN_NAME_AFTER_COMMA: Final = re.compile(
 )
 
 
-def given_name_after_comma(text: str, names: Sequence[Span]) -> list[Span]:
+def given_name_after_comma(text: str, names: Sequence[Span], language: str) -> list[Span]:
     """Each name that starts a line followed by a comma and a given name ("Pham, Thu",
     "SMITH, Will"), as one span: a word the given-name lists hold, even an ordinary one, or
-    a word no dictionary holds; not before a number ("Pham, Thu 14:00" is a day)."""
+    a word the note's language does not hold ("Tran, Mai" in English: "mai" is French);
+    not before a number ("Pham, Thu 14:00" is a day)."""
     given_names = _all_names("first_names")
-    dictionary = dictionary_words()
+    dictionary = common_words(language)
     found = []
     for start, end in names:
         if _LINE_START_BEFORE.search(text, max(0, start - _WINDOW), start) is None:

@@ -327,7 +327,7 @@ def _completed_names(text: str, entities: Sequence[Entity], language: str) -> li
     completed = [
         *name_shapes.comma_joined(text, names),
         *name_shapes.married_names(text, names),
-        *name_shapes.given_name_after_comma(text, names),
+        *name_shapes.given_name_after_comma(text, names, language),
         *name_shapes.initial_after_title(text, names),
         *name_shapes.surname_after_initial(text, names, language),
         *name_shapes.lower_case_continuation(text, names, language),

@@ -140,3 +140,18 @@ def test_what_only_looks_like_an_address_a_name_or_a_place_stays(
     text: str, kept: str, language: str
 ) -> None:
     assert kept in scrubbed(text, language)
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        # A given name that is also a pill, after a care role.
+        ("DOAC counselling done - pharmacist Femi said he'd come first thing.", "Femi"),
+        # A given name that is a word of another language only ("mai" is French).
+        ("PROGRESS NOTE - Med 4W\nTran, Mai  MRN 5512078  Rm 412B", "Mai"),
+    ],
+)
+def test_a_given_name_that_is_a_word_elsewhere_is_hidden_in_its_frame(
+    text: str, secret: str
+) -> None:
+    assert secret not in scrubbed(text, "en")
