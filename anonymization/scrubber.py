@@ -37,7 +37,11 @@ from anonymization.invisible_characters import visible
 from anonymization.lexicons import common_words, is_unknown_acronym, medical_words
 from anonymization.medical_terms import is_medical_term_span
 from anonymization.name_propagation import PROPAGATED_SCORE, propagate
-from anonymization.ner.filters import load_word_lists, trimmed_model_span
+from anonymization.ner.filters import (
+    is_capitalised_only_at_its_start,
+    load_word_lists,
+    trimmed_model_span,
+)
 from anonymization.ner.model import MODEL_LABELS, load_model
 from anonymization.ner.segments import model_segments
 from anonymization.ocr_view import ocr_view
@@ -433,6 +437,14 @@ class Scrubber:
             return True
         if entity.score == NER_SCORE and entity.type in JOINABLE_TYPES and is_department(span):
             return False  # the model's "Clinical Biochemistry": a department, no establishment
+        if (
+            entity.score == NER_SCORE
+            and entity.type in JOINABLE_TYPES
+            and self.language == "en"
+            and is_capitalised_only_at_its_start(span)
+            and not is_known_organization(span)
+        ):
+            return False  # the model's "Dysphagia - NPO except meds": a heading
         if entity.type == PERSON and entity.score == SIGNATURE_SCORE:
             return True  # "-- JLW", "HTW" closing a note: initials, whatever they spell
         # "par DIU", "Contrôle IVUS": an unknown acronym of 3 to 5 capitals is not a name

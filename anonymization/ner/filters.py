@@ -136,6 +136,7 @@ def load_word_lists(language: str) -> None:
     _name_words(language)
     _places()
     _names_of_any_language()
+    _ordinary_words_of_any_language()
     drug_vocabulary()
 
 
@@ -177,3 +178,31 @@ def model_span_is_plausible(text: str, start: int, end: int, language: str) -> b
         ):
             return True
     return _TITLE_BEFORE.search(text, max(0, start - 25), start) is not None
+
+
+_TOKEN: Final = re.compile(r"[^\W_]+")
+
+
+@cache
+def _ordinary_words_of_any_language() -> frozenset[str]:
+    """Either language's words: a Québec or pasted French line holds no name either."""
+    return frozenset().union(*(_common_or_medical(language) for language in LANGUAGES))
+
+
+def is_capitalised_only_at_its_start(span: str) -> bool:
+    """An English establishment capitalises its name's words ("Hartwood Unit", "Women &
+    Infants Hospital"); a problem list's heading the model misreads does not: after its
+    first word come only ordinary lower-case words, abbreviations in capitals and letters
+    ("Dysphagia - NPO except meds", "Dry AMD OD", "Fundi - L"). A span in lower case
+    throughout ("well pharmacy") is a message's and is not judged here."""
+    words = _TOKEN.findall(span)
+    if len(words) < 2 or span.islower():
+        return False
+    ordinary = _ordinary_words_of_any_language()
+    return all(
+        (word.islower() and word in ordinary)  # not a name in lower case ("bro ramesh")
+        or word.isupper()
+        or len(word) == 1
+        or any(c.isdigit() for c in word)
+        for word in words[1:]
+    )
