@@ -325,6 +325,22 @@ def _quoted_nicknames(text: str, entities: Sequence[Entity]) -> list[Entity]:
     return found
 
 
+# No name holds a dash between spaces: the model's "SH - ABPI" is initials, then a test.
+_SPACED_DASH = re.compile(r"[ \t]+[-–—][ \t]+")
+
+
+def _person_parts(text: str, start: int, end: int, label: str) -> list[tuple[int, int]]:
+    """A model person span cut at its spaced dashes, each part judged alone."""
+    if label != PERSON:
+        return [(start, end)]
+    parts = []
+    for dash in _SPACED_DASH.finditer(text, start, end):
+        parts.append((start, dash.start()))
+        start = dash.end()
+    parts.append((start, end))
+    return parts
+
+
 def _completed_names(text: str, entities: Sequence[Entity], language: str) -> list[Entity]:
     """The person spans completed from how names are written (`name_shapes`)."""
     names = [(e.start, e.end) for e in entities if e.type == PERSON]
@@ -485,17 +501,14 @@ class Scrubber:
         for (index, offset), doc in zip(owners, docs, strict=True):
             for span in doc.ents:
                 label = MODEL_LABELS[span.label_]
-                trimmed = trimmed_model_span(
-                    texts[index],
-                    offset + span.start_char,
-                    offset + span.end_char,
-                    self.language,
-                    is_person=label == PERSON,
-                )
-                if trimmed is None:
-                    continue
-                start, end = trimmed
-                found[index].append(Entity(start, end, label, NER_SCORE))
+                for part_start, part_end in _person_parts(
+                    texts[index], offset + span.start_char, offset + span.end_char, label
+                ):
+                    trimmed = trimmed_model_span(
+                        texts[index], part_start, part_end, self.language, label == PERSON
+                    )
+                    if trimmed is not None:
+                        found[index].append(Entity(*trimmed, label, NER_SCORE))
 
     def analyze(self, texts: Sequence[str]) -> list[tuple[Entity, ...]]:
         # A note is read without its invisible characters ("Du\u200bpont"), and what is

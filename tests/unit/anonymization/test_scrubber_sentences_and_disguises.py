@@ -134,6 +134,12 @@ def test_an_address_place_or_number_as_other_countries_write_it_is_hidden(
         ("C-spine: Philadelphia collar in situ", "Philadelphia collar", "en"),
         ("Sat 93, FC 88", "Sat 93, FC 88", "fr"),
         ("3-4 fois par jour", "3-4 fois par jour", "fr"),
+        # A dash between spaces ends a name: "SH - ABPI" is initials, then a test.
+        (
+            "R. Pryce-Jenkins\n\n22/04/25 SH - ABPI booked w/ leg ulcer clinic Weds 30th",
+            "ABPI booked",
+            "en",
+        ),
     ],
 )
 def test_what_only_looks_like_an_address_a_name_or_a_place_stays(
