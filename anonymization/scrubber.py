@@ -267,6 +267,8 @@ _GREAT_AGE_IN_BRACKETS_AFTER = re.compile(
     r"[ \t]*\([ \t]*(?P<age>9\d|1[01]\d)[ \t]*(?:ans?|a|y|yo|y/o|yrs?)?[ \t]*[),]"
     # "Mr Smith, 91, lives alone": between commas after the name.
     r"|,[ \t]*(?P<bare>9\d|1[01]\d)(?=[ \t]*[,;)]|\.(?!\d))"
+    # "JONES, Mair 91 - wait": a handover list's name, age, dash and what follows.
+    r"|[ \t]+(?P<listed>9\d|1[01]\d)(?=[ \t]+[-–—][ \t])"
 )
 AGE_AFTER_NAME_SCORE = 0.6
 # "tante pat : Annaïg (1947)", "enfants : Inès (2006) et Yanis (2010)": a family tree's
@@ -281,7 +283,7 @@ def _ages_and_birth_years_after_names(text: str, entities: Sequence[Entity]) -> 
             continue
         age = _GREAT_AGE_IN_BRACKETS_AFTER.match(text, entity.end)
         if age is not None:
-            group = "age" if age.group("age") else "bare"
+            group = next(name for name in ("age", "bare", "listed") if age.group(name))
             found.append(Entity(*age.span(group), "AGE", AGE_AFTER_NAME_SCORE))
         year = _BIRTH_YEAR_IN_BRACKETS_AFTER.match(text, entity.end)
         if year is not None:

@@ -73,6 +73,19 @@ class AgeRecognizer(RegexRecognizer):
         ValuePattern(
             "age in years (en)", re.compile(rf"(?P<value>{_GREAT_AGE}){_EN_UNIT}"), AGE_SCORE
         ),
+        # "age verified 92", "age at death 93", "Age (now) 91": a word or two between the
+        # label and the age; not "aged care home 94 beds".
+        ValuePattern(
+            "age after its label and a word or two",
+            re.compile(
+                r"(?i:\bage)[ \t\u00a0]+(?!(?i:care|group|range|band)\b)"
+                r"(?:\(?[A-Za-z]+\)?[ \t\u00a0]+){1,2}[:=]?[ \t\u00a0]*"
+                rf"(?P<value>{_GREAT_AGE})"
+                r"(?![\w/.,-]?\d|[ \t]*(?:%|mg|kg|cm|bpm|°|/))"
+                r"(?![ \t]+(?i:beds?|rooms?|residents?|patients?|percent|degrees))"
+            ),
+            AGE_SCORE,
+        ),
         ValuePattern(
             "age in words after its label",
             re.compile(rf"{_AGE_LABEL}(?P<value>{_EN_WORDS}|{_FR_WORDS})(?![\w-])"),
@@ -102,7 +115,8 @@ class AgeRecognizer(RegexRecognizer):
             re.compile(
                 r"(?i:\b(?:she|he)(?:['’]s|[ \t]+is|[ \t]+was)"
                 r"(?:[ \t]+(?:now|only|nearly|almost|just|already))?)[ \t]+"
-                rf"(?P<value>{_GREAT_AGE})(?![\w/.,-]?\d|[ \t]*(?:%|mg|kg|cm|bpm|°|/))"
+                rf"(?P<value>{_GREAT_AGE}|{_EN_WORDS}(?![\w-]))"
+                r"(?![\w/.,-]?\d|[ \t]*(?:%|mg|kg|cm|bpm|°|/))"
                 r"(?![ \t]+(?i:percent|degrees|pounds|lbs|kilos))"
             ),
             AGE_SCORE,

@@ -161,3 +161,25 @@ def test_a_given_name_that_is_a_word_elsewhere_is_hidden_in_its_frame(
     text: str, secret: str
 ) -> None:
     assert secret not in scrubbed(text, "en")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Case 4: age verified 92 (DOB 02/11/1932 per registration).",
+        "Age now 91, frail, lives alone.",
+        "Her sister? she is ninety-one and lives alone.",
+        "Bed 5  JONES, Mair 91 - wait, name alert on both boards",
+    ],
+)
+def test_an_age_of_ninety_or_more_said_another_way_is_hidden(text: str) -> None:
+    assert "91" not in scrubbed(text, "en") and "92" not in scrubbed(text, "en")
+    assert "ninety-one" not in scrubbed(text, "en")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Aged care home 94 beds, all full.", "Age group 90 and over: 12 residents.", "Age: 45, HR 95"],
+)
+def test_a_number_near_the_word_age_that_is_no_great_age_stays(text: str) -> None:
+    assert scrubbed(text, "en") == text
