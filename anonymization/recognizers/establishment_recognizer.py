@@ -128,7 +128,10 @@ _EN_HEADS: Final = (
     # Primary care as the Philippines, Nigeria and India name it: "San Isidro Rural Health
     # Unit", "Barangay Health Station", "Igbogbo Primary Health Centre", "Health Post".
     r"|(?:Rural[ \t]+)?Health[ \t]+(?:Unit|Station|Post)|Primary[ \t]+Health[ \t]+Cent(?:er|re)"
-    r"|Polyclinic|Dispensary)"
+    r"|Polyclinic|Dispensary"
+    # Australia's residential care and a rehabilitation centre by its short name:
+    # "Banksia Grove Aged Care", "Lakeshore Rehab".
+    r"|Aged[ \t]+Care|Rehab)"
 )
 _EN_NAME_WORD: Final = r"(?:St\.?|Saint|Mount|Mt\.?|[A-Z][A-Za-z'’.-]*[a-z'’])"
 _EN_ESTABLISHMENT: Final = (
@@ -409,7 +412,7 @@ _DEPARTMENT_NAME_WORDS: Final = frozenset(
      "paediatrics", "pediatrics", "obstetrics", "gynaecology", "gynecology", "orthopaedics",
      "orthopedics", "ophthalmology", "geriatrics", "anaesthetics", "anesthesiology",
      "respiratory", "genetics", "histopathology", "cytology", "imaging", "day", "outpatient",
-     "outpatients", "inpatient", "emergency", "intensive", "care", "renal", "vascular"}
+     "outpatients", "inpatient", "emergency", "intensive", "care", "renal", "vascular", "rehab"}
 )  # fmt: skip
 
 
@@ -448,6 +451,26 @@ def _is_proper_lower_word(word: str) -> bool:
     )
 
 
+# "Hartwood Unit", "Brackenlea Ward": a unit named by a word that is no word of either
+# language, no medical word and no specialty ("Stroke Unit", "Renal Ward" are departments).
+_NAMED_UNIT: Final = (
+    r"(?<![\w'’-])(?P<value>[A-Z][a-z]{2,}(?:[- ][A-Z][a-z]{2,})?[ \t]+(?:Unit|Ward|Wing|Suite))"
+    r"(?![\w-])"
+)
+
+
+def _is_rare_name(words: str) -> bool:
+    """Every word is no word of either language, no medical or department word, no drug."""
+    vocabulary = _department_vocabulary()
+    return all(
+        word.lower() not in common_words("en")
+        and word.lower() not in common_words("fr")
+        and word.lower() not in vocabulary
+        and not is_drug(word.lower())
+        for word in re.split(r"[- ]", words)
+    )
+
+
 class EstablishmentRecognizer(RegexRecognizer):
     ENTITY: ClassVar[str] = "HOSPITAL"
     PATTERNS: ClassVar[tuple[ValuePattern, ...]] = (
@@ -473,6 +496,7 @@ class EstablishmentRecognizer(RegexRecognizer):
             re.compile(_EN_LOWER_ESTABLISHMENT),
             ESTABLISHMENT_SCORE,
         ),
+        ValuePattern("unit named by a rare word", re.compile(_NAMED_UNIT), ESTABLISHMENT_SCORE),
         ValuePattern("known establishment", re.compile(_KNOWN), KNOWN_SCORE),
         ValuePattern("hospital acronym", re.compile(_HOSPITAL_ACRONYM), KNOWN_SCORE),
         ValuePattern("known establishment, capitals", re.compile(_KNOWN_UPPER), KNOWN_SCORE),
@@ -501,6 +525,10 @@ class EstablishmentRecognizer(RegexRecognizer):
     )
 
     def _score(self, text: str, value: str, start: int, pattern: ValuePattern) -> float | None:
+        if pattern.name == "unit named by a rare word" and not _is_rare_name(
+            value.rsplit(maxsplit=1)[0]
+        ):
+            return None  # "Stroke Unit", "Cedar Ward": a department, a common word
         if pattern.name == "head of another language, then name" and value.startswith("Hospital"):
             first = value.split()[1].lower()
             if (

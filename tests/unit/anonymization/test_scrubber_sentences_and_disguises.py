@@ -183,3 +183,26 @@ def test_an_age_of_ninety_or_more_said_another_way_is_hidden(text: str) -> None:
 )
 def test_a_number_near_the_word_age_that_is_no_great_age_stays(text: str) -> None:
     assert scrubbed(text, "en") == text
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("Crisis team - Hartwood Unit, Openshaw", "Hartwood"),
+        ("Banksia Grove Aged Care - progress notes", "Banksia"),
+        ("Referred to PT (Lakeshore Rehab - Evanston).", "Lakeshore"),
+    ],
+)
+def test_a_unit_care_home_or_rehab_named_by_a_rare_word_is_hidden(text: str, secret: str) -> None:
+    assert secret not in scrubbed(text, "en")
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("admitted to Stroke Unit then Renal Ward", "Stroke Unit then Renal Ward"),
+        ("Penrith Community Hospital, Inpatient Rehab", "Inpatient Rehab"),
+    ],
+)
+def test_a_unit_named_by_its_specialty_stays(text: str, kept: str) -> None:
+    assert kept in scrubbed(text, "en")
