@@ -1,6 +1,8 @@
 """FR_NIR: the French social security number, compact or spaced, with its mod-97 key.
 
-A NIR whose key fails is not reported, except right after strong context ("NIR",
+The key may be set apart ("… 045 / 63", "… clé 63"), and after its label ("NIR", "sécu",
+"n° SS") the body without its key is reported too. A NIR whose key fails is not reported,
+except right after strong context ("NIR",
 "n° SS", "sécurité sociale", "INSEE", "social security") where a mistyped number is still
 someone's number: it is reported with `INVALID_WITH_CONTEXT_SCORE` (< 0.5) so a scrubber
 with a 0.5 threshold keeps it and a stricter one can still mask it.
@@ -25,11 +27,23 @@ _AFTER_SEX: Final = (
     + _SEP + r"\d{3}" + _SEP + r"\d{2}"
 )  # fmt: skip
 NIR_VALUE: Final = _SEX + _AFTER_SEX
+# The body without its key (sex … order), and the key set apart as forms and people write
+# it: "1 84 05 29 019 045 / 63", "… clé 63", "… (clé : 63)", "… - 63".
+_BODY_AFTER_SEX: Final = (
+    _SEP + r"\d{2}" + _SEP + r"\d{2}" + _SEP
+    + r"(?:(?:\d{2}|2[ABab])" + _SEP + r"\d{3}|9[78]\d" + _SEP + r"\d{2})"
+    + _SEP + r"\d{3}"
+)  # fmt: skip
+_KEY_APART: Final = (
+    r"[ \t\u00a0]*(?:/|–|-|\(?[ \t]*(?i:cl[ée]|key)[ \t]*:?)[ \t\u00a0]*\d{2}(?:[ \t]*\))?"
+)
+_KEY_LABEL: Final = re.compile(r"(?i:cl[ée]|key)|[^0-9ABab]")
 _LED_SEX: Final = led_by(_SEX, r"[\w.-]")
 # No letter or digit on either side, so longer numbers and pseudonyms never match.
 NIR_END: Final = r"(?![\w]|[.-]\d)"
 _SEPARATORS: Final = str.maketrans("", "", " .\u00a0-")
 
+NIR_BODY_DIGITS: Final = 13
 NIR_SCORE: Final = 0.9
 NIR_WITH_CONTEXT_SCORE: Final = 0.95  # below FR_INS so "INS-NIR …" stays FR_INS
 NIR_INVALID_KEY_WITH_CONTEXT_SCORE: Final = 0.4
@@ -48,6 +62,21 @@ class FrNirRecognizer(RegexRecognizer):
             re.compile(rf"(?P<value>{_LED_SEX}{_AFTER_SEX}){NIR_END}"),
             NIR_SCORE,
         ),
+        ValuePattern(
+            "nir with its key set apart",
+            re.compile(rf"(?P<value>{_LED_SEX}{_BODY_AFTER_SEX}{_KEY_APART}){NIR_END}"),
+            NIR_SCORE,
+        ),
+        # After "NIR", "sécu", "n° SS": the body alone is still the person's number.
+        ValuePattern(
+            "nir without its key after its label",
+            re.compile(rf"(?P<value>{_LED_SEX}{_BODY_AFTER_SEX}){NIR_END}"),
+            NIR_WITH_CONTEXT_SCORE,
+            before=re.compile(
+                r"(?i:\b(?:NIR|NIRPP|n°[ \t]*(?:de[ \t]+)?SS|num[ée]ro[ \t]+(?:de[ \t]+)?SS"
+                r"|s[ée]cu(?:rit[ée][ \t]+sociale)?|INSEE))\b[^\n\d]{0,20}$"
+            ),
+        ),
     )
     CONTEXT: ClassVar[tuple[str, ...]] = (
         "NIR", "sécurité sociale", "n° SS", "numéro INSEE", "social security number",
@@ -61,4 +90,7 @@ class FrNirRecognizer(RegexRecognizer):
     INVALID_WITH_CONTEXT_SCORE: ClassVar[float | None] = NIR_INVALID_KEY_WITH_CONTEXT_SCORE
 
     def validate_result(self, pattern_text: str) -> bool | None:
-        return nir_key_is_valid(pattern_text)
+        digits = _KEY_LABEL.sub("", pattern_text)
+        if len(digits) == NIR_BODY_DIGITS:
+            return None  # no key to check: found only after its label
+        return is_valid_nir(digits.upper())

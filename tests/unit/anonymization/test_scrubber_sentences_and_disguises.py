@@ -206,3 +206,18 @@ def test_a_unit_care_home_or_rehab_named_by_a_rare_word_is_hidden(text: str, sec
 )
 def test_a_unit_named_by_its_specialty_stays(text: str, kept: str) -> None:
     assert kept in scrubbed(text, "en")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "NIR 1 84 05 29 019 045 / 45",
+        "N° de sécurité sociale : 1 84 05 29 019 045 clé 45",
+        "n° SS : 1840529019045 - 45",
+        "NIR 1 84 05 29 019 045 (clé 45)",
+        # After its label, the body without its key is still the person's number.
+        "carte vitale, sécu 1 84 05 29 019 045",
+    ],
+)
+def test_a_nir_with_its_key_set_apart_or_without_it_is_hidden(text: str) -> None:
+    assert "019 045" not in scrubbed(text, "fr") and "9019045" not in scrubbed(text, "fr")
