@@ -460,14 +460,11 @@ _NAMED_UNIT: Final = (
 
 
 def _is_rare_name(words: str) -> bool:
-    """Every word is no word of either language, no medical or department word, no drug."""
+    """Every word could only be a name (`_is_proper_lower_word`) and is no medical or
+    department word."""
     vocabulary = _department_vocabulary()
     return all(
-        word.lower() not in common_words("en")
-        and word.lower() not in common_words("fr")
-        and word.lower() not in vocabulary
-        and not is_drug(word.lower())
-        for word in re.split(r"[- ]", words)
+        _is_proper_lower_word(word) and word.lower() not in vocabulary for word in words.split()
     )
 
 
